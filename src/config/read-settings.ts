@@ -1,0 +1,72 @@
+/**
+ * The one place that reads the process environment. Everything else receives `Settings`.
+ * Each default is stated where it is declared.
+ */
+export interface Settings {
+  /** REDIS_URL. Unset: voxoz starts its own redis-server with data under `dataDir`. */
+  redisUrl?: string;
+  /** DOCKER_HOST. Unset: /var/run/docker.sock, or a private dockerd voxoz starts as root. */
+  dockerHost?: string;
+  /** VOXOZ_CONFIG. @defaultValue "./voxoz.yml" */
+  configFile: string;
+  /** PORT for the HTTP server (local API, web page, Slack/Discord HTTP endpoints). @defaultValue 3000 */
+  port: number;
+  /** HOST the HTTP server binds. @defaultValue "127.0.0.1" */
+  host: string;
+  /** VOXOZ_DATA_DIR: own redis data, private dockerd, build scratch. @defaultValue ".voxoz" */
+  dataDir: string;
+  /** VOXOZ_QUEUE: BullMQ queue name and Redis key prefix. @defaultValue "voxoz" */
+  queueName: string;
+  /** VOXOZ_LOG_LEVEL: debug | info | warn | error. @defaultValue "info" */
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
+  discord?: { token: string; applicationId: string; apiUrl?: string; publicKey?: string };
+}
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`voxoz cannot start; fix the environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const problems: string[] = [];
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be 0..65535, got "${env.PORT}"`);
+  const logLevel = (env.VOXOZ_LOG_LEVEL ?? 'info') as Settings['logLevel'];
+  if (!LEVELS.includes(logLevel)) problems.push(`VOXOZ_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${env.VOXOZ_LOG_LEVEL}"`);
+  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) problems.push(`REDIS_URL must start with redis:// or rediss://, got "${env.REDIS_URL}"`);
+  const queueName = env.VOXOZ_QUEUE ?? 'voxoz';
+  if (!/^[a-z][a-z0-9-]{0,39}$/.test(queueName)) problems.push(`VOXOZ_QUEUE must be lowercase letters, digits and dashes, got "${queueName}"`);
+
+  let slack: Settings['slack'];
+  if (env.SLACK_BOT_TOKEN || env.SLACK_APP_TOKEN || env.SLACK_SIGNING_SECRET) {
+    if (!env.SLACK_BOT_TOKEN?.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN must be set to the bot token (it starts with "xoxb-") when any SLACK_* variable is set');
+    if (env.SLACK_APP_TOKEN && !env.SLACK_APP_TOKEN.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must be an app-level token starting with "xapp-" (Socket Mode)');
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) problems.push('set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)');
+    slack = { botToken: env.SLACK_BOT_TOKEN ?? '', signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL };
+  }
+  let discord: Settings['discord'];
+  if (env.DISCORD_TOKEN || env.DISCORD_APPLICATION_ID) {
+    if (!env.DISCORD_TOKEN) problems.push('DISCORD_TOKEN must be set when DISCORD_APPLICATION_ID is');
+    if (!/^\d{15,22}$/.test(env.DISCORD_APPLICATION_ID ?? '')) problems.push('DISCORD_APPLICATION_ID must be the numeric application id (a snowflake)');
+    if (env.DISCORD_PUBLIC_KEY && !/^[0-9a-f]{64}$/i.test(env.DISCORD_PUBLIC_KEY)) problems.push('DISCORD_PUBLIC_KEY must be 64 hex characters');
+    discord = { token: env.DISCORD_TOKEN ?? '', applicationId: env.DISCORD_APPLICATION_ID ?? '', apiUrl: env.DISCORD_API_URL, publicKey: env.DISCORD_PUBLIC_KEY };
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  return {
+    redisUrl: env.REDIS_URL || undefined,
+    dockerHost: env.DOCKER_HOST || undefined,
+    configFile: env.VOXOZ_CONFIG ?? './voxoz.yml',
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    dataDir: env.VOXOZ_DATA_DIR ?? '.voxoz',
+    queueName,
+    logLevel,
+    slack,
+    discord,
+  };
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/** Shows a value in an error message, short and unambiguous. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const intIn = (min: number, max: number) =>
+  z.number({ error: (iss) => `must be a whole number ${min}..${max}, got ${showValue(iss.input)}` })
+    .int({ error: (iss) => `must be a whole number ${min}..${max}, got ${showValue(iss.input)}` })
+    .min(min, { error: (iss) => `must be ${min}..${max}, got ${showValue(iss.input)}` })
+    .max(max, { error: (iss) => `must be ${min}..${max}, got ${showValue(iss.input)}` });
+
+/** App names become container names, image tags and Redis keys: keep them boring. */
+export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const appName = z.string({ error: 'must be a string' })
+  .regex(APP_NAME, { error: (iss) => `must be lowercase letters, digits and dashes, starting with a letter, at most 40 chars (e.g. "hello"), got ${showValue(iss.input)}` });
+
+/** A git remote: https/ssh/git/file URL, scp-style `user@host:path`, or an absolute local path. Never an option. */
+const GIT_URL = /^(?:(?:https?|ssh|git|file):\/\/[^\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+|\/[^\s]*)$/;
+
+const source = z.union([
+  z.strictObject({
+    /** Directory holding the Dockerfile, relative to the config file. */
+    path: z.string().min(1, { error: 'must name a directory, e.g. ./examples/hello' }),
+  }),
+  z.strictObject({
+    /** Repository to clone: https://, ssh://, git://, file://, user@host:path or an absolute path. */
+    git: z.string().regex(GIT_URL, { error: (iss) => `must be a git URL (https://…, ssh://…, file:///…, user@host:path) or an absolute path, got ${showValue(iss.input)}` }),
+    /** Branch, tag or commit deployed when the command names none. @defaultValue "main" */
+    ref: z.string().default('main'),
+  }),
+], { error: 'must be either { path: ./dir } or { git: <url>, ref: <branch|tag|sha> }' });
+
+const health = z.strictObject({
+  /** HTTP path probed on every replica. @defaultValue "/" */
+  path: z.string().startsWith('/', { error: 'must start with "/", e.g. /healthz' }).default('/'),
+  /** How long new replicas get to answer 2xx before the deploy fails. @defaultValue 30 */
+  timeoutSeconds: intIn(1, 600).default(30),
+});
+
+const resources = z.strictObject({
+  /** Memory limit, e.g. "64m", "1g". @defaultValue none */
+  memory: z.string().regex(/^\d+[kmg]$/i, { error: (iss) => `must be a size like "64m" or "1g", got ${showValue(iss.input)}` }).optional(),
+  /** CPU limit in cores, e.g. 0.5. @defaultValue none */
+  cpus: z.number().min(0.01, { error: 'must be at least 0.01' }).max(64, { error: 'must be at most 64' }).optional(),
+});
+
+export const appSchema = z.strictObject({
+  name: appName,
+  /** Which driver runs the app. @defaultValue "docker" */
+  runtime: z.enum(['docker', 'ling'], { error: (iss) => `must be "docker" or "ling", got ${showValue(iss.input)}` }).default('docker'),
+  source,
+  /** Dockerfile path inside the source. @defaultValue "Dockerfile" */
+  dockerfile: z.string().refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), { error: 'must be a relative path inside the source, without ".."' }).default('Dockerfile'),
+  /** First replica's port on 127.0.0.1 (host networking); replica i listens on port + i. */
+  port: intIn(1024, 65_000),
+  /** Instances to run. @defaultValue 1 */
+  replicas: intIn(1, 100).default(1),
+  /** Plain environment for every replica. PORT and VOXOZ_* are set by voxoz. @defaultValue {} */
+  env: z.record(z.string().regex(ENV_NAME, { error: 'environment names are letters, digits and _' }), z.string({ error: 'environment values must be strings (quote numbers)' })).default({}),
+  /** Names of variables taken from voxoz's own environment at deploy time; their values are masked in every log. @defaultValue [] */
+  secrets: z.array(z.string().regex(ENV_NAME, { error: 'secret names are letters, digits and _' })).default([]),
+  health: health.default({ path: '/', timeoutSeconds: 30 }),
+  resources: resources.default({}),
+});
+
+export const configSchema = z.strictObject({
+  apps: z.array(appSchema, { error: 'must be a list of apps' }).default([]),
+  worker: z.strictObject({
+    /** Jobs one worker process runs at once. @defaultValue 2 */
+    concurrency: intIn(1, 64).default(2),
+    /** Tries per job when the engine or Redis fails transiently. @defaultValue 3 */
+    attempts: intIn(1, 10).default(3),
+  }).default({ concurrency: 2, attempts: 3 }),
+  chat: z.strictObject({
+    /** Name the local adapter answers to in its help text. @defaultValue "voxoz" */
+    botName: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).default('voxoz'),
+  }).default({ botName: 'voxoz' }),
+}).superRefine((config, ctx) => {
+  const seen = new Map<string, number>();
+  config.apps.forEach((app, i) => {
+    const first = seen.get(app.name);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['apps', i, 'name'], message: `"${app.name}" is already used by apps[${first}]; app names must be unique` });
+    else seen.set(app.name, i);
+  });
+});
+
+export type AppSpec = z.infer<typeof appSchema>;
+export type VoxozConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,97 @@
+/**
+ * Platform-neutral types. Adapters build `Invocation`s and `Interaction`s and render `Reply`s;
+ * nothing else knows which chat platform is on the other end.
+ */
+
+/** A chat user as the platform identifies them: `slack:T1/U2`, `discord:123`, `local:alice`. */
+export interface ChatUser {
+  id: string;
+  /** For display only; never used for authorisation. */
+  name: string;
+}
+
+/** Where a job's parent message and thread live. Stored in the job so any process can post there. */
+export interface ThreadRef {
+  platform: string;
+  /** Channel / conversation id on the platform. */
+  conversation: string;
+  /** Parent message id once it has been posted (the relay posts it when absent). */
+  parent?: string;
+  /** Opaque platform data the adapter needs later (e.g. a Discord interaction token). */
+  meta?: Record<string, string>;
+}
+
+/** One chat command as received: who, where, what, when. Built only by adapters. */
+export interface Invocation {
+  platform: string;
+  user: ChatUser;
+  conversation: string;
+  /** Set when the command was typed inside an existing thread. */
+  thread?: string;
+  /** The command text after the bot's name, e.g. `deploy hello main`. */
+  text: string;
+  receivedAt: Date;
+  /** A platform delivery id (trigger id, interaction id); equal ids mean the same command. */
+  deliveryId?: string;
+  /** Opaque platform data carried into the job's ThreadRef. */
+  meta?: Record<string, string>;
+}
+
+/** A button press or other component interaction, neutralised by the adapter. */
+export interface Interaction {
+  platform: string;
+  user: ChatUser;
+  conversation: string;
+  /** The button's id, e.g. `cancel`. */
+  action: string;
+  /** The button's value, e.g. a job id. */
+  value: string;
+  /** A platform id for the click; equal ids mean the same click. */
+  deliveryId: string;
+}
+
+export type ReplyStatus = 'info' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'waiting-approval' | 'error';
+
+export interface ReplyButton {
+  id: string;
+  label: string;
+  style?: 'primary' | 'danger' | 'default';
+  value: string;
+}
+
+export interface ReplyStep {
+  name: string;
+  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  /** Milliseconds spent, once finished. */
+  ms?: number;
+}
+
+/** A neutral chat message. Each adapter renders it within its platform's limits. */
+export interface Reply {
+  title: string;
+  status: ReplyStatus;
+  text?: string;
+  fields?: Array<{ label: string; value: string }>;
+  steps?: ReplyStep[];
+  /** Preformatted blocks (log excerpts, tables). */
+  code?: string[];
+  buttons?: ReplyButton[];
+  /** Shown only to the invoking user where the platform supports it. */
+  ephemeral?: boolean;
+}
+
+export type JobKind = 'deploy' | 'status';
+
+/** What goes on the queue. Everything a worker anywhere needs, and nothing platform-specific but the ThreadRef. */
+export interface JobData {
+  id: string;
+  kind: JobKind;
+  /** The command line as typed, for the parent message. */
+  command: string;
+  app?: string;
+  env: string;
+  args: Record<string, string | number | boolean | undefined>;
+  requestedBy: ChatUser;
+  thread: ThreadRef;
+  requestedAt: string;
+}

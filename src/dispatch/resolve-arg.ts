@@ -1,0 +1,60 @@
+import { APP_NAME } from '../config/schema.ts';
+import { closestWord } from './closest-word.ts';
+import type { ArgType } from './command-spec.ts';
+
+export type Resolved = { ok: true; value: string | number } | { ok: false; problem: string };
+
+export interface ResolveContext {
+  appNames: ReadonlyArray<string>;
+}
+
+const show = (raw: string) => JSON.stringify(raw.length > 40 ? `${raw.slice(0, 37)}...` : raw);
+
+/**
+ * A branch, tag or commit as git would accept it, and nothing that git could read as an option
+ * or a revision expression. Mirrors the rules of `git check-ref-format`, stricter in places.
+ */
+export function checkGitRef(raw: string): string | undefined {
+  if (raw.length === 0 || raw.length > 200) return 'must be 1..200 characters';
+  if (raw.startsWith('-')) return 'must not start with "-" (it would read as a git option)';
+  if (!/^[A-Za-z0-9._/-]+$/.test(raw)) return 'may contain only letters, digits, ".", "_", "-" and "/"';
+  if (raw.includes('..') || raw.includes('//') || raw.startsWith('/') || raw.endsWith('/') || raw.endsWith('.') || raw.endsWith('.lock')) {
+    return 'is not a valid git ref ("..", "//", a leading or trailing "/", or a trailing "." or ".lock")';
+  }
+  if (raw.split('/').some((part) => part.startsWith('.'))) return 'must not have a part starting with "."';
+  return undefined;
+}
+
+/** Resolves one raw token to a typed value, or says what was wrong and what would be right. */
+export function resolveArg(type: ArgType, raw: string, ctx: ResolveContext, bounds: { min?: number; max?: number } = {}): Resolved {
+  switch (type) {
+    case 'app': {
+      if (!APP_NAME.test(raw)) return { ok: false, problem: `${show(raw)} is not an app name (lowercase letters, digits and dashes)${suggestApp(raw, ctx)}` };
+      if (!ctx.appNames.includes(raw)) {
+        const known = ctx.appNames.length > 0 ? `; known apps: ${ctx.appNames.join(', ')}` : '; no apps are configured in voxoz.yml';
+        return { ok: false, problem: `there is no app named ${show(raw)}${suggestApp(raw, ctx) || known}` };
+      }
+      return { ok: true, value: raw };
+    }
+    case 'gitref': {
+      const problem = checkGitRef(raw);
+      return problem ? { ok: false, problem: `${show(raw)} ${problem}, e.g. main, v1.2.0 or a commit sha` } : { ok: true, value: raw };
+    }
+    case 'int': {
+      const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = bounds;
+      if (!/^-?\d{1,9}$/.test(raw)) return { ok: false, problem: `${show(raw)} is not a whole number (${min}..${max})` };
+      const value = Number(raw);
+      if (value < min || value > max) return { ok: false, problem: `must be ${min}..${max}, got ${value}` };
+      return { ok: true, value };
+    }
+    case 'env':
+      return /^[a-z][a-z0-9-]{0,31}$/.test(raw) ? { ok: true, value: raw } : { ok: false, problem: `${show(raw)} is not an environment name (lowercase letters, digits, dashes), e.g. production` };
+    case 'word':
+      return /^[\p{L}\p{N}._-]{1,64}$/u.test(raw) ? { ok: true, value: raw } : { ok: false, problem: `${show(raw)} must be 1..64 letters, digits, ".", "_" or "-"` };
+  }
+}
+
+function suggestApp(raw: string, ctx: ResolveContext): string {
+  const near = closestWord(raw, ctx.appNames);
+  return near ? `; did you mean "${near}"?` : '';
+}

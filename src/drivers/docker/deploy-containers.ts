@@ -1,0 +1,99 @@
+import type Docker from 'dockerode';
+import { UserError } from '../../core/user-error.ts';
+import type { Artifact, DeployOutcome, DeployTarget, DriverIO } from '../driver.ts';
+import { probeHttp } from '../probe-http.ts';
+import { tailContainerLogs } from './container-logs.ts';
+import { LABEL, containerName } from './labels.ts';
+import { listAppContainers, listInstances } from './list-instances.ts';
+
+/** How often replicas are probed while waiting for them to turn healthy. */
+const PROBE_INTERVAL_MS = 250;
+
+function memoryBytes(size: string | undefined): number | undefined {
+  if (!size) return undefined;
+  const n = Number(size.slice(0, -1));
+  return n * { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[size.slice(-1).toLowerCase() as 'k' | 'm' | 'g'];
+}
+
+/**
+ * First-cut copy-update-switch on one engine with host networking: the old release's
+ * containers are stopped (kept, not removed), the new ones started on the same ports and
+ * health-checked, and only then are the old ones removed. On a failed check or a cancel the
+ * new containers are removed and the old ones started again, so a deploy never leaves a
+ * half-state behind. (Zero-downtime switching behind a proxy arrives with the full Docker runtime.)
+ */
+export async function deployContainers(docker: Docker, target: DeployTarget, artifact: Artifact, extraEnv: Record<string, string>, io: DriverIO): Promise<DeployOutcome> {
+  const { app, env, release } = target;
+  const previous = (await listAppContainers(docker, app.name, env)).filter((c) => Number(c.Labels[LABEL.release]) !== release);
+  const wasRunning = previous.filter((c) => c.State === 'running');
+  const created: string[] = [];
+  const restore = async (why: string) => {
+    io.log(`${why}: removing v${release} and restoring what ran before`);
+    for (const id of created) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+    for (const c of wasRunning) await docker.getContainer(c.Id).start().catch((err: Error) => io.log(`could not restart ${c.Names[0]}: ${err.message}`));
+  };
+  try {
+    for (const c of wasRunning) {
+      io.log(`stopping ${c.Names[0]?.slice(1)} (release v${c.Labels[LABEL.release]}, kept until v${release} is healthy)`);
+      await docker.getContainer(c.Id).stop({ t: 5 }).catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
+    }
+    for (let i = 0; i < app.replicas; i++) {
+      if (io.signal.aborted) throw io.signal.reason;
+      const port = app.port + i;
+      const name = containerName(app.name, env, release, i);
+      const container = await docker.createContainer({
+        name,
+        Image: artifact.id,
+        Env: Object.entries({ ...app.env, ...extraEnv, PORT: String(port), VOXOZ_APP: app.name, VOXOZ_ENV: env, VOXOZ_RELEASE: String(release), VOXOZ_REPLICA: String(i) }).map(([k, v]) => `${k}=${v}`),
+        Labels: { [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release), [LABEL.port]: String(port) },
+        HostConfig: {
+          NetworkMode: 'host',
+          RestartPolicy: { Name: 'unless-stopped' },
+          Memory: memoryBytes(app.resources.memory),
+          NanoCpus: app.resources.cpus ? Math.round(app.resources.cpus * 1e9) : undefined,
+        },
+      });
+      created.push(container.id);
+      await container.start();
+      io.log(`started ${name} on 127.0.0.1:${port}`);
+    }
+    await waitHealthy(docker, target, created, io);
+  } catch (err) {
+    await restore(io.signal.aborted ? 'cancelled' : 'deploy failed');
+    throw err;
+  }
+  for (const c of previous) {
+    await docker.getContainer(c.Id).remove({ force: true }).catch((err: Error) => io.log(`could not remove ${c.Names[0]}: ${err.message}`));
+  }
+  if (previous.length > 0) io.log(`removed ${previous.length} container(s) of earlier releases`);
+  const instances = (await listInstances(docker, app.name, env, app.health.path)).filter((i) => i.release === release);
+  return { instances, healthy: instances.filter((i) => i.healthy).length };
+}
+
+async function waitHealthy(docker: Docker, { app, release }: DeployTarget, ids: string[], io: DriverIO): Promise<void> {
+  const deadline = io.now().getTime() + app.health.timeoutSeconds * 1000;
+  const pending = new Map(ids.map((id, i) => [id, app.port + i]));
+  io.log(`waiting up to ${app.health.timeoutSeconds}s for ${pending.size} replica(s) to answer GET ${app.health.path}`);
+  while (pending.size > 0) {
+    if (io.signal.aborted) throw io.signal.reason;
+    for (const [id, port] of [...pending]) {
+      if (await probeHttp('127.0.0.1', port, app.health.path, 1000)) {
+        io.log(`127.0.0.1:${port}${app.health.path} is healthy`);
+        pending.delete(id);
+        continue;
+      }
+      const state = (await docker.getContainer(id).inspect()).State;
+      if (!state.Running && !state.Restarting) {
+        for (const line of await tailContainerLogs(docker, id)) io.log(`  | ${line}`);
+        throw new UserError('instance_exited', `v${release} exited with code ${state.ExitCode} before answering its health check on 127.0.0.1:${port}${app.health.path}`);
+      }
+    }
+    if (pending.size === 0) break;
+    if (io.now().getTime() > deadline) {
+      for (const id of pending.keys()) for (const line of await tailContainerLogs(docker, id)) io.log(`  | ${line}`);
+      const where = [...pending.values()].map((p) => `127.0.0.1:${p}${app.health.path}`).join(', ');
+      throw new UserError('health_check_failed', `v${release} did not answer 2xx on ${where} within ${app.health.timeoutSeconds}s`);
+    }
+    await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
+  }
+}

@@ -1,0 +1,57 @@
+import type { AppSpec } from '../config/schema.ts';
+import type { ReplyStep } from '../core/types.ts';
+
+/** What a driver may do to the job it runs for: log, mark steps, notice cancellation. */
+export interface DriverIO {
+  log(line: string): void;
+  step(name: string, state: ReplyStep['state']): void;
+  /** Aborted when the job is cancelled; drivers stop at the next safe point and undo what they started. */
+  signal: AbortSignal;
+  now(): Date;
+}
+
+/** A built, deployable thing: a Docker image or a LING kernel image. */
+export interface Artifact {
+  /** Image id or kernel sha256: what a release pins. */
+  id: string;
+  /** A human name, e.g. voxoz-hello:v3. */
+  name: string;
+  commit?: string;
+}
+
+export interface Instance {
+  id: string;
+  name: string;
+  release: number;
+  state: string;
+  healthy: boolean | undefined;
+  startedAt?: string;
+  /** Where it answers, e.g. 127.0.0.1:8080. */
+  address?: string;
+}
+
+export interface DeployOutcome {
+  instances: Instance[];
+  healthy: number;
+}
+
+export interface DeployTarget {
+  app: AppSpec;
+  env: string;
+  release: number;
+}
+
+/**
+ * One interface for every runtime; the Docker and LING drivers implement it, chosen by the
+ * app's `runtime` from an explicit map. SDK types (dockerode, xl) never leave a driver.
+ * Scale, rollback and logs join here with the runtime issues that need them.
+ */
+export interface Driver {
+  readonly runtime: string;
+  build(target: DeployTarget, ref: string | undefined, io: DriverIO): Promise<Artifact>;
+  /** Copy-update-switch: start the new release, check it, retire the old; restore the old on any failure. */
+  deploy(target: DeployTarget, artifact: Artifact, io: DriverIO): Promise<DeployOutcome>;
+  status(app: AppSpec, env: string): Promise<Instance[]>;
+}
+
+export type DriverMap = Readonly<Record<string, Driver>>;

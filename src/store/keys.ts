@@ -1,0 +1,27 @@
+/** Every Redis key voxoz writes, in one place, under one prefix (the queue name). */
+export function redisKeys(prefix: string) {
+  return {
+    /** BullMQ's own key prefix. */
+    bull: `${prefix}:bull`,
+    /** Hash: `data` (JobData JSON), `parent`, `lastId`, `outcome`. */
+    job: (id: string) => `${prefix}:job:${id}`,
+    /** Stream of JobEvents written by workers and read by relays. */
+    events: (id: string) => `${prefix}:job:${id}:events`,
+    /** Set of job ids whose relay has not finished. */
+    relayActive: `${prefix}:relay:active`,
+    /** String: which bot process relays a job, with a TTL (the lease). */
+    relayLease: (id: string) => `${prefix}:relay:lease:${id}`,
+    /** Pub/sub channel: job ids to cancel, as `id|user`. */
+    cancelChannel: `${prefix}:cancel`,
+    /** String: the job holding the app+env deploy lock. */
+    appLock: (app: string, env: string) => `${prefix}:lock:${app}:${env}`,
+    /** Counter of release numbers per app+env. */
+    releaseSeq: (app: string, env: string) => `${prefix}:release-seq:${app}:${env}`,
+    /** Hash: release number → Release JSON. */
+    releases: (app: string, env: string) => `${prefix}:releases:${app}:${env}`,
+    /** Dedup marker for a delivery (command or click) id. */
+    delivery: (platform: string, id: string) => `${prefix}:delivery:${platform}:${id}`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,0 +1,44 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys.ts';
+
+/** One deploy attempt of an app to an environment. Written once, never edited. */
+export interface Release {
+  app: string;
+  env: string;
+  number: number;
+  /** Image id (Docker) or kernel image sha256 (LING). */
+  artifact: string;
+  image?: string;
+  commit?: string;
+  deployedBy: string;
+  approvedBy?: string;
+  at: string;
+  outcome: 'live' | 'failed' | 'cancelled';
+  jobId: string;
+}
+
+export interface ReleaseStore {
+  /** Reserves the next release number for app+env (1, 2, …); numbers are never reused. */
+  next(app: string, env: string): Promise<number>;
+  record(release: Release): Promise<void>;
+  list(app: string, env: string): Promise<Release[]>;
+  get(app: string, env: string, number: number): Promise<Release | undefined>;
+}
+
+export function createReleaseStore(redis: Redis, keys: RedisKeys): ReleaseStore {
+  return {
+    next: (app, env) => redis.incr(keys.releaseSeq(app, env)),
+    async record(release) {
+      const written = await redis.hsetnx(keys.releases(release.app, release.env), String(release.number), JSON.stringify(release));
+      if (written === 0) throw new Error(`release ${release.app} v${release.number} (${release.env}) was already recorded`);
+    },
+    async list(app, env) {
+      const all = await redis.hvals(keys.releases(app, env));
+      return all.map((r) => JSON.parse(r) as Release).sort((a, b) => a.number - b.number);
+    },
+    async get(app, env, number) {
+      const raw = await redis.hget(keys.releases(app, env), String(number));
+      return raw ? (JSON.parse(raw) as Release) : undefined;
+    },
+  };
+}
