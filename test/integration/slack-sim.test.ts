@@ -18,6 +18,18 @@ async function slackError(p: Promise<unknown>): Promise<string> {
   return err?.data?.error ?? 'no error';
 }
 
+/** Fails fast instead of hanging until the test timeout. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => { t = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms); });
+  return Promise.race([p, guard]).finally(() => clearTimeout(t));
+}
+
+/** Polls `cond` every 10 ms for up to 5 s. */
+async function waitFor(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 const button = (text: string, action_id = 'a', value = 'v') => ({
   type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text }, action_id, value }],
@@ -160,6 +172,9 @@ describe('slack-sim with a real Bolt App over HTTP', () => {
       seen.push(command.text);
       await respond({ text: `queued: ${command.text}` });
     });
+    app.event('app_mention', async ({ event }) => {
+      seen.push(`mention ${event.text}`);
+    });
     app.action('approve', async ({ ack, action }) => {
       await ack();
       seen.push(`approved ${(action as { value?: string }).value}`);
@@ -177,8 +192,7 @@ describe('slack-sim with a real Bolt App over HTTP', () => {
     const r = await sim.sendSlashCommand(url, { text: 'deploy myapp' });
     expect(r.status).toBe(200);
     expect(seen).toContain('deploy myapp');
-    const deadline = Date.now() + 5_000;
-    while (sim.responses(r.responseUrlId!).length === 0 && Date.now() < deadline) await new Promise((d) => setTimeout(d, 10));
+    await waitFor(() => sim.responses(r.responseUrlId!).length > 0);
     expect(sim.responses(r.responseUrlId!)[0]).toMatchObject({ status: 200, body: { text: 'queued: deploy myapp' } });
   });
 
@@ -189,6 +203,18 @@ describe('slack-sim with a real Bolt App over HTTP', () => {
     expect((await sim.sendSlashCommand(url, { text: 'x' }, { headers: { 'x-slack-signature': null } })).status).toBe(401);
     expect(seen).not.toContain('x');
     expect((await sim.sslCheck(url)).status).toBe(200);
+    expect(JSON.parse((await sim.urlVerification(url, 'chal-1')).body)).toEqual({ challenge: 'chal-1' });
+  });
+
+  it('delivers signed events, including a retry with the same event_id', async () => {
+    const event = { type: 'app_mention', user: 'U0ALICE', text: 'hi', channel: C, ts: '1700000000.000100' };
+    const first = await sim.sendEvent(url, event);
+    expect(first.status).toBe(200);
+    const retry = await sim.sendEvent(url, event, { eventId: first.eventId, retryNum: 1 });
+    expect(retry.status).toBe(200);
+    // Bolt does not deduplicate retries (the adapter must): both were handled.
+    await waitFor(() => seen.filter((s) => s === 'mention hi').length >= 2);
+    expect(seen.filter((s) => s === 'mention hi')).toHaveLength(2);
   });
 
   it('delivers a block action for a button the bot posted', async () => {
@@ -214,14 +240,14 @@ describe('slack-sim Socket Mode with a real Bolt App', () => {
       await ack({ response_type: 'ephemeral', text: `ok: ${command.text}` });
     });
     try {
-      await app.start();
+      await within(app.start(), 5_000, 'Socket Mode start (hello)');
       expect(sim.connections()).toEqual({ open: 1, total: 1 });
       const ack = await sim.sendEnvelope('slash_commands', sim.slashCommandPayload({ text: 'status myapp' }).fields);
       expect(ack.payload).toMatchObject({ text: 'ok: status myapp' });
 
       const reconnected = new Promise((r) => receiver.client.once('connected', r));
       sim.disconnect();
-      await reconnected;
+      await within(reconnected, 5_000, 'reconnect after disconnect');
       await sim.waitForConnection(2);
       expect(sim.connections()).toEqual({ open: 1, total: 2 });
       const again = await sim.sendEnvelope('slash_commands', sim.slashCommandPayload({ text: 'again' }).fields);
