@@ -1,0 +1,20 @@
+import type { LoadedConfig } from '../src/config/load-config.ts';
+import type { Settings } from '../src/config/read-settings.ts';
+import type { ChatAdapter } from '../src/core/chat-adapter.ts';
+import type { CommandRegistry } from '../src/dispatch/command-registry.ts';
+import type { Dispatcher } from '../src/dispatch/dispatcher.ts';
+import type { Logger } from '../src/observability/logger.ts';
+import { createLocalAdapter } from './local/local-adapter.ts';
+
+export interface AdapterDeps {
+  settings: Settings;
+  dispatcher: Dispatcher;
+  registry: CommandRegistry;
+  config: () => LoadedConfig;
+  log: Logger;
+}
+
+/** The chat adapters this process runs: the local one always, Slack and Discord when their tokens are set. */
+export function createAdapters(deps: AdapterDeps): ChatAdapter[] {
+  return [createLocalAdapter(deps)];
+}

@@ -1,0 +1,10 @@
+import type { ChatAdapter } from '../../src/core/chat-adapter.ts';
+import type { AdapterDeps } from '../index.ts';
+import { LocalChat } from './local-chat.ts';
+import { localRoutes } from './local-routes.ts';
+
+/** The embedded chat: HTTP API, server-sent events and a web page on the shared server. */
+export function createLocalAdapter({ dispatcher }: AdapterDeps): ChatAdapter & { chat: LocalChat } {
+  const chat = new LocalChat();
+  return { chat, surface: chat, mounts: localRoutes(chat, dispatcher), start: async () => undefined, stop: async () => undefined };
+}

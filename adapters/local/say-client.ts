@@ -1,0 +1,57 @@
+import type { LocalChatEvent, LocalMessage } from './local-chat.ts';
+
+export interface SayOptions {
+  baseUrl: string;
+  user: string;
+  text: string;
+  write: (text: string) => void;
+  /** Gives up after this long with no end of thread. @defaultValue 30 min */
+  timeoutMs?: number;
+}
+
+const OK = new Set(['succeeded', 'answered']);
+
+function show(message: LocalMessage, edited: boolean): string {
+  switch (message.kind) {
+    case 'command': return `${message.author}: ${message.text}`;
+    case 'log': return message.text.split('\n').map((l) => `  │ ${l}`).join('\n');
+    case 'file': return `  📎 ${message.text}`;
+    default: return edited ? `~ ${message.text.split('\n')[0]}` : message.text;
+  }
+}
+
+/**
+ * `voxoz say "deploy hello"`: posts a command to the local API and prints its thread live
+ * until it ends. Resolves with the exit code: 0 when the job succeeded or the answer was not
+ * an error, 1 otherwise.
+ */
+export async function say(opts: SayOptions): Promise<number> {
+  const posted = await fetch(new URL('/local/commands', opts.baseUrl), {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: opts.user, text: opts.text }),
+  }).catch((err: Error) => { throw new Error(`voxoz is not answering at ${opts.baseUrl} (${err.cause instanceof Error ? err.cause.message : err.message}); start it with "npm start"`); });
+  const body = (await posted.json()) as { thread?: string; error?: string };
+  if (!posted.ok || !body.thread) throw new Error(`voxoz refused the command: ${body.error ?? posted.status}`);
+  const res = await fetch(new URL(`/local/threads/${body.thread}/events`, opts.baseUrl), { signal: AbortSignal.timeout(opts.timeoutMs ?? 30 * 60_000) });
+  if (!res.ok || !res.body) throw new Error(`cannot follow thread ${body.thread}: HTTP ${res.status}`);
+  let buffer = '';
+  let last: LocalMessage | undefined;
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const data = frame.split('\n').find((l) => l.startsWith('data: '));
+      if (!data) continue;
+      const event = JSON.parse(data.slice(6)) as LocalChatEvent;
+      if (event.type === 'end') {
+        if (last && last.kind === 'parent') opts.write(`${last.text}\n`);
+        return OK.has(event.outcome) ? 0 : 1;
+      }
+      if (event.message.kind === 'parent') last = event.message;
+      opts.write(`${show(event.message, event.type === 'edit')}\n`);
+    }
+  }
+  throw new Error(`the thread ${body.thread} stopped before the job ended`);
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what voxoz needs from the system before `npm start` / `npm test`:
+# redis-server, dockerd (docker.io), git and a static busybox (the base of `FROM busybox`
+# images, since no registry can be reached), plus the npm dependencies.
+# On Debian as root it installs them with apt-get; elsewhere it says what to install.
+set -euo pipefail
+purpose="${1:-start}"
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || [ -n "${REDIS_URL:-}" ] || missing+=(redis-server)
+command -v git >/dev/null 2>&1 || missing+=(git)
+if [ -z "${DOCKER_HOST:-}" ] && ! command -v dockerd >/dev/null 2>&1; then missing+=(docker.io); fi
+if ! { [ -f /etc/debian_version ] && dpkg -s busybox-static >/dev/null 2>&1; } && ! { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }; then
+  missing+=(busybox-static)
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "voxoz bootstrap: installing ${missing[*]} with apt-get (needed for 'npm ${purpose}')" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >&2
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+  else
+    echo "voxoz bootstrap: missing system packages: ${missing[*]}" >&2
+    echo "  on Debian/Ubuntu, as root: apt-get install ${missing[*]}" >&2
+    echo "  elsewhere install: Redis >= 7 (redis-server), Docker Engine (dockerd), git, a statically linked busybox at /bin/busybox" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "voxoz bootstrap: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi

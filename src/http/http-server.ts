@@ -1,0 +1,65 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../observability/logger.ts';
+
+/** A set of routes an adapter mounts under a path prefix (`/local`, `/slack`, `/discord`). */
+export interface HttpMount {
+  prefix: string;
+  /** Returns false when no route matched, so the server answers 404. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> | boolean;
+}
+
+export interface RunningHttpServer {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** One HTTP server for every adapter endpoint; `port: 0` takes a free port. */
+export async function startHttpServer(opts: { host: string; port: number; mounts: HttpMount[]; log: Logger }): Promise<RunningHttpServer> {
+  const mounts = [...opts.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const mount = mounts.find((m) => url.pathname === m.prefix || url.pathname.startsWith(m.prefix === '/' ? '/' : `${m.prefix}/`));
+    Promise.resolve(mount ? mount.handle(req, res, url) : false).then((handled) => {
+      if (!handled && !res.headersSent) sendJson(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
+    }).catch((err: unknown) => {
+      opts.log.error('http handler failed', { path: url.pathname, err });
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const address = server.address();
+  return {
+    server,
+    port: typeof address === 'object' && address ? address.port : opts.port,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Reads a request body up to `limit` bytes; longer bodies are refused with a 413 by the caller. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(Object.assign(new Error(`body larger than ${limit} bytes`), { status: 413 }));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}

@@ -1,0 +1,91 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { ChatUser, JobData } from '../core/types.ts';
+import { UserError } from '../core/user-error.ts';
+import type { RedisKeys } from '../store/keys.ts';
+
+/** Longest wait for Redis when enqueueing before the user is told the queue is unavailable. @defaultValue 1500 */
+export const ENQUEUE_TIMEOUT_MS = 1500;
+
+export type CancelResult = 'removed' | 'signalled' | 'finished' | 'unknown';
+
+export interface JobQueue {
+  /** Queues a job; the same id twice (a retried delivery) queues it once. */
+  enqueue(data: JobData): Promise<'queued' | 'duplicate'>;
+  /** The job as it was queued. */
+  get(jobId: string): Promise<JobData | undefined>;
+  /** Removes a queued job, or signals the workers to abort a running one. */
+  cancel(jobId: string, by: ChatUser): Promise<CancelResult>;
+  close(): Promise<void>;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new UserError('queue_unavailable', 'the job queue is unavailable (Redis does not answer); nothing was queued, try again in a minute')), ms);
+    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+export function createJobQueue(opts: { redisUrl: string; keys: RedisKeys; queueName: string; attempts: number }): JobQueue {
+  const { keys } = opts;
+  // Fail fast instead of buffering commands while Redis is away: a user waits on this.
+  const redis = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 });
+  redis.on('error', () => undefined);
+  const queueConnection = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 });
+  queueConnection.on('error', () => undefined);
+  const queue = new Queue<JobData>(opts.queueName, { connection: queueConnection, prefix: keys.bull });
+  queue.on('error', () => undefined);
+  const unavailable = (err: unknown) => {
+    if (err instanceof UserError) throw err;
+    throw new UserError('queue_unavailable', `the job queue is unavailable (${(err as Error).message}); nothing was queued, try again in a minute`);
+  };
+  return {
+    enqueue: (data) => withTimeout((async () => {
+      const [[, fresh] = []] = (await redis.multi()
+        .hsetnx(keys.job(data.id), 'data', JSON.stringify(data))
+        .exec()) ?? [];
+      if (fresh === 0) return 'duplicate' as const;
+      try {
+        await redis.multi()
+          .xadd(keys.events(data.id), '*', 'e', JSON.stringify({ type: 'queued', at: data.requestedAt }))
+          .sadd(keys.relayActive, data.id)
+          .exec();
+        await queue.add(data.kind, data, {
+          jobId: data.id,
+          attempts: opts.attempts,
+          backoff: { type: 'exponential', delay: 2000 },
+          removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
+          removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+        });
+      } catch (err) {
+        await redis.multi().del(keys.job(data.id), keys.events(data.id)).srem(keys.relayActive, data.id).exec().catch(() => undefined);
+        throw err;
+      }
+      return 'queued' as const;
+    })(), ENQUEUE_TIMEOUT_MS).catch(unavailable),
+    async get(jobId) {
+      const raw = await redis.hget(keys.job(jobId), 'data');
+      return raw ? (JSON.parse(raw) as JobData) : undefined;
+    },
+    async cancel(jobId, by) {
+      const job = await queue.getJob(jobId);
+      if (!job) return 'unknown';
+      const state = await job.getState();
+      if (state === 'completed' || state === 'failed') return 'finished';
+      if (state !== 'active') {
+        const removed = await job.remove().then(() => true, () => false);
+        if (removed) {
+          await redis.xadd(keys.events(jobId), '*', 'e', JSON.stringify({ type: 'done', at: new Date().toISOString(), outcome: 'cancelled', result: { title: `${job.data.command}: cancelled by ${by.name}`, text: 'It was still queued; nothing had started.' } }));
+          return 'removed';
+        }
+      }
+      await redis.publish(keys.cancelChannel, `${jobId}|${by.name}`);
+      return 'signalled';
+    },
+    async close() {
+      await queue.close();
+      await queueConnection.quit().catch(() => undefined);
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

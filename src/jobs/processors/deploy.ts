@@ -1,0 +1,41 @@
+import { UserError } from '../../core/user-error.ts';
+import type { JobProcessor } from './processor.ts';
+import { driverFor, findApp } from './processor.ts';
+
+/** deploy <app> [ref]: build, then copy-update-switch; record the release either way. */
+export const deployProcessor: JobProcessor = {
+  mutates: true,
+  async run({ data, io, config, drivers, releases, reserve }) {
+    const app = findApp(config, data.app);
+    const driver = driverFor(drivers, app);
+    const ref = typeof data.args.ref === 'string' ? data.args.ref : undefined;
+    if (ref && 'path' in app.source) throw new UserError('ref_needs_git', `${app.name} builds from the folder ${app.source.path}, so it has no git refs; run "deploy ${app.name}" without "${ref}"`);
+    const release = await reserve('release', () => releases.next(app.name, data.env));
+    const target = { app, env: data.env, release };
+    const record = (outcome: 'live' | 'failed' | 'cancelled', artifact?: { id: string; name: string; commit?: string }) =>
+      releases.record({ app: app.name, env: data.env, number: release, artifact: artifact?.id ?? '', image: artifact?.name, commit: artifact?.commit, deployedBy: data.requestedBy.id, at: io.now().toISOString(), outcome, jobId: data.id });
+    let artifact;
+    try {
+      io.step('build', 'running');
+      artifact = await driver.build(target, ref, io);
+      io.step('build', 'done');
+      io.step('deploy', 'running');
+      const outcome = await driver.deploy(target, artifact, io);
+      io.step('deploy', 'done');
+      await record('live', artifact);
+      return {
+        title: `${app.name} v${release} live (${outcome.healthy}/${outcome.instances.length} healthy)`,
+        fields: [
+          { label: 'release', value: `v${release}` },
+          { label: 'environment', value: data.env },
+          { label: 'image', value: `${artifact.name} (${artifact.id.replace(/^sha256:/, '').slice(0, 12)})` },
+          ...(artifact.commit ? [{ label: 'commit', value: artifact.commit.slice(0, 12) }] : []),
+          { label: 'instances', value: outcome.instances.map((i) => `${i.name} at ${i.address}`).join('\n') },
+        ],
+      };
+    } catch (err) {
+      if (err instanceof UserError || io.signal.aborted) await record(io.signal.aborted ? 'cancelled' : 'failed', artifact).catch(() => undefined);
+      throw err;
+    }
+  },
+};

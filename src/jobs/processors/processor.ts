@@ -1,0 +1,39 @@
+import type { LoadedConfig } from '../../config/load-config.ts';
+import type { AppSpec } from '../../config/schema.ts';
+import type { JobData, JobKind, Reply } from '../../core/types.ts';
+import { UserError } from '../../core/user-error.ts';
+import type { DriverIO, DriverMap, Driver } from '../../drivers/driver.ts';
+import type { ReleaseStore } from '../../store/release-store.ts';
+
+export interface ProcessorContext {
+  data: JobData;
+  io: DriverIO;
+  config: LoadedConfig;
+  drivers: DriverMap;
+  releases: ReleaseStore;
+  /** A number kept for the job across retries (e.g. its release number), reserved once. */
+  reserve(name: string, make: () => Promise<number>): Promise<number>;
+}
+
+export type JobResult = Omit<Reply, 'status' | 'buttons' | 'steps'>;
+
+export interface JobProcessor {
+  /** True when the job changes an app: such jobs take the app+env lock. */
+  mutates: boolean;
+  run(ctx: ProcessorContext): Promise<JobResult>;
+}
+
+export type ProcessorMap = Readonly<Record<JobKind, JobProcessor>>;
+
+/** The app as configured now (it may have been removed since the command was queued). */
+export function findApp(config: LoadedConfig, name: string | undefined): AppSpec {
+  const app = config.apps.find((a) => a.name === name);
+  if (!app) throw new UserError('app_not_found', `there is no app named "${name}" in ${config.file}`);
+  return app;
+}
+
+export function driverFor(drivers: DriverMap, app: AppSpec): Driver {
+  const driver = drivers[app.runtime];
+  if (!driver) throw new UserError('runtime_unavailable', `${app.name} uses the ${app.runtime} runtime, which this voxoz has no driver for yet (available: ${Object.keys(drivers).join(', ')})`);
+  return driver;
+}

@@ -1,0 +1,37 @@
+import type { Instance } from '../../drivers/driver.ts';
+import type { JobProcessor } from './processor.ts';
+import { driverFor, findApp } from './processor.ts';
+
+function uptime(startedAt: string | undefined, now: Date): string {
+  if (!startedAt) return '-';
+  const s = Math.max(0, Math.round((now.getTime() - Date.parse(startedAt)) / 1000));
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}
+
+/** A fixed-width table of instances, one line each. */
+export function formatInstances(app: string, instances: Instance[], now: Date): string {
+  if (instances.length === 0) return `${app}: no instances`;
+  const rows = instances.map((i) => [i.name, `v${i.release}`, i.state, i.healthy === undefined ? '-' : i.healthy ? 'healthy' : 'unhealthy', uptime(i.startedAt, now), i.address ?? '-']);
+  const header = ['instance', 'release', 'state', 'health', 'uptime', 'address'];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** status [app]: instances of one app or of all apps, read from the drivers. */
+export const statusProcessor: JobProcessor = {
+  mutates: false,
+  async run({ data, io, config, drivers }) {
+    const apps = data.app ? [findApp(config, data.app)] : config.apps;
+    const tables: string[] = [];
+    let healthy = 0;
+    let total = 0;
+    for (const app of apps) {
+      const instances = await driverFor(drivers, app).status(app, data.env);
+      total += instances.length;
+      healthy += instances.filter((i) => i.healthy).length;
+      tables.push(formatInstances(app.name, instances, io.now()));
+    }
+    const scope = data.app ?? `${apps.length} app${apps.length === 1 ? '' : 's'}`;
+    return { title: `${scope}: ${healthy}/${total} instances healthy (${data.env})`, code: tables.length > 0 ? tables : ['no apps are configured'] };
+  },
+};

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { LoadedConfig } from '../config/load-config.ts';
+import type { JobData } from '../core/types.ts';
+import { isUserError } from '../core/user-error.ts';
+import type { DriverIO, DriverMap } from '../drivers/driver.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { RedisKeys } from '../store/keys.ts';
+import type { ReleaseStore } from '../store/release-store.ts';
+import type { JobOutcome } from './job-event.ts';
+import type { JobStreamWriter } from './job-stream.ts';
+import type { JobResult, ProcessorMap } from './processors/processor.ts';
+
+export interface RunJobDeps {
+  redis: Redis;
+  keys: RedisKeys;
+  config: () => LoadedConfig;
+  drivers: DriverMap;
+  releases: ReleaseStore;
+  processors: ProcessorMap;
+  log: Logger;
+  now: () => Date;
+}
+
+/** How a run ended, and whether the queue should try again. */
+export type RunVerdict = { outcome: JobOutcome; retry: false } | { outcome: 'failed'; retry: true; error: Error };
+
+/**
+ * Runs one job's processor, writing its steps, log and final result to the job stream.
+ * Maps failures once: a UserError is shown as it is and never retried; a cancel says who
+ * cancelled; anything else gets a correlation id in the log and the chat, and is retried
+ * while attempts remain. Knows nothing of BullMQ.
+ */
+export async function runJob(deps: RunJobDeps, data: JobData, writer: JobStreamWriter, signal: AbortSignal, attempt: { number: number; last: boolean }): Promise<RunVerdict> {
+  const at = () => deps.now().toISOString();
+  const io: DriverIO = {
+    log: (line) => writer.write({ type: 'log', at: at(), line }),
+    step: (step, state) => writer.write({ type: 'step', at: at(), step, state }),
+    signal,
+    now: deps.now,
+  };
+  const done = (outcome: JobOutcome, result: JobResult) => writer.write({ type: 'done', at: at(), outcome, result });
+  const jobKey = deps.keys.job(data.id);
+  try {
+    const result = await deps.processors[data.kind].run({
+      data, io, config: deps.config(), drivers: deps.drivers, releases: deps.releases,
+      async reserve(name, make) {
+        const existing = await deps.redis.hget(jobKey, `reserved:${name}`);
+        if (existing !== null) return Number(existing);
+        const value = await make();
+        await deps.redis.hsetnx(jobKey, `reserved:${name}`, String(value));
+        return Number(await deps.redis.hget(jobKey, `reserved:${name}`));
+      },
+    });
+    done('succeeded', result);
+    return { outcome: 'succeeded', retry: false };
+  } catch (err) {
+    if (signal.aborted) {
+      const by = typeof signal.reason === 'string' ? signal.reason : 'someone';
+      done('cancelled', { title: `${data.command}: cancelled by ${by}`, text: 'Everything this job had started was removed; what ran before keeps running.' });
+      return { outcome: 'cancelled', retry: false };
+    }
+    if (isUserError(err)) {
+      io.log(`error: ${err.message}`);
+      done('failed', { title: `${data.command}: failed`, text: err.message });
+      return { outcome: 'failed', retry: false };
+    }
+    const ref = randomUUID().slice(0, 8);
+    deps.log.error('job failed', { ref, jobId: data.id, err });
+    if (!attempt.last) {
+      io.log(`attempt ${attempt.number} failed (ref ${ref}); retrying`);
+      return { outcome: 'failed', retry: true, error: err as Error };
+    }
+    done('failed', { title: `${data.command}: failed`, text: `voxoz hit an internal error (ref ${ref}); an operator can find the details in its log under that ref.` });
+    return { outcome: 'failed', retry: false };
+  } finally {
+    await writer.flush();
+  }
+}

@@ -1,0 +1,38 @@
+import type { Reply, ThreadRef } from '../core/types.ts';
+
+/** How fast the relay may talk to one platform. */
+export interface RelayLimits {
+  /**
+   * Least time between two calls for one job (parent edit or thread batch), given how many
+   * jobs are being relayed at once; a platform with a shared budget widens it as jobs grow.
+   */
+  intervalMs(activeJobs: number): number;
+  /** Most characters in one thread batch; a longer backlog is cut to its tail with a "skipped" line. */
+  maxBatchChars: number;
+}
+
+/** Thrown by a surface when the platform said 429; the relay waits `retryAfterMs` for that job. */
+export class RateLimitedError extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited; retry after ${retryAfterMs} ms`);
+    this.name = 'RateLimitedError';
+  }
+}
+
+/**
+ * What the relay needs from a chat platform; each adapter implements it with its own
+ * client and renderer. All calls are about one job's thread.
+ */
+export interface ChatSurface {
+  readonly platform: string;
+  readonly limits: RelayLimits;
+  /** Posts the job's parent message; returns its id (stored, so a takeover edits the same one). */
+  postParent(thread: ThreadRef, reply: Reply): Promise<string>;
+  updateParent(thread: ThreadRef & { parent: string }, reply: Reply): Promise<void>;
+  /** Posts one batch of log lines as a reply in the parent's thread. */
+  postLog(thread: ThreadRef & { parent: string }, lines: string): Promise<void>;
+  /** Attaches the whole log to the thread as a file. */
+  uploadLog(thread: ThreadRef & { parent: string }, file: { name: string; content: string }): Promise<void>;
+  /** Called once when everything about the job has been relayed (e.g. to close a thread or drop buttons). */
+  finish?(thread: ThreadRef & { parent: string }, outcome: string): Promise<void>;
+}

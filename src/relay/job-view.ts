@@ -1,0 +1,71 @@
+import type { JobData, Reply, ReplyStep } from '../core/types.ts';
+import type { JobEvent, JobOutcome } from '../jobs/job-event.ts';
+
+/** Everything the parent message shows, folded from the job's events. Pure. */
+export interface JobView {
+  job: JobData;
+  phase: 'queued' | 'running' | JobOutcome;
+  steps: ReplyStep[];
+  startedAt?: string;
+  stepStarted: Record<string, string>;
+  notes: string[];
+  result?: Extract<JobEvent, { type: 'done' }>['result'];
+  lines: number;
+}
+
+const STEP_VERB: Record<string, string> = { build: 'building', deploy: 'deploying' };
+
+export function initialView(job: JobData): JobView {
+  return { job, phase: 'queued', steps: [], stepStarted: {}, notes: [], lines: 0 };
+}
+
+export function applyEvent(view: JobView, event: JobEvent): JobView {
+  switch (event.type) {
+    case 'queued':
+      return view;
+    case 'started':
+      return { ...view, phase: 'running', startedAt: view.startedAt ?? event.at, notes: event.attempt > 1 ? [...view.notes, `attempt ${event.attempt}`] : view.notes };
+    case 'log':
+      return { ...view, lines: view.lines + 1 };
+    case 'step': {
+      const ms = event.state !== 'running' && view.stepStarted[event.step] ? Date.parse(event.at) - Date.parse(view.stepStarted[event.step]!) : undefined;
+      const steps = view.steps.some((s) => s.name === event.step)
+        ? view.steps.map((s) => (s.name === event.step ? { name: s.name, state: event.state, ...(ms !== undefined ? { ms } : {}) } : s))
+        : [...view.steps, { name: event.step, state: event.state }];
+      const stepStarted = event.state === 'running' ? { ...view.stepStarted, [event.step]: event.at } : view.stepStarted;
+      return { ...view, phase: view.phase === 'queued' ? 'running' : view.phase, steps, stepStarted };
+    }
+    case 'done': {
+      const steps = view.steps.map((s) => (s.state === 'running' ? { ...s, state: event.outcome === 'succeeded' ? 'done' as const : 'failed' as const } : s));
+      return { ...view, phase: event.outcome, steps, result: event.result };
+    }
+  }
+}
+
+export const isFinished = (view: JobView) => view.phase === 'succeeded' || view.phase === 'failed' || view.phase === 'cancelled';
+
+/** The parent message for the current view: title moves queued → building → deploying → the result. */
+export function renderParent(view: JobView): Reply {
+  const { job } = view;
+  const running = view.steps.find((s) => s.state === 'running');
+  const who = { label: 'requested by', value: job.requestedBy.name };
+  if (isFinished(view) && view.result) {
+    return {
+      title: view.result.title,
+      status: view.phase === 'succeeded' ? 'succeeded' : view.phase === 'cancelled' ? 'cancelled' : 'failed',
+      text: view.result.text,
+      fields: [...(view.result.fields ?? []), who],
+      code: view.result.code,
+      steps: view.steps,
+    };
+  }
+  const phase = view.phase === 'queued' ? 'queued' : running ? (STEP_VERB[running.name] ?? running.name) : 'running';
+  return {
+    title: `${job.command}: ${phase}`,
+    status: view.phase === 'queued' ? 'queued' : 'running',
+    text: view.notes.length ? view.notes.join('; ') : undefined,
+    fields: [who, { label: 'job', value: job.id }],
+    steps: view.steps,
+    buttons: [{ id: 'cancel', label: 'Cancel', style: 'danger', value: job.id }],
+  };
+}

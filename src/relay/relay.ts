@@ -1,0 +1,196 @@
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { JobData, ThreadRef } from '../core/types.ts';
+import type { JobEvent } from '../jobs/job-event.ts';
+import { readWholeJobStream } from '../jobs/job-stream.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { RedisKeys } from '../store/keys.ts';
+import { RateLimitedError, type ChatSurface } from './chat-surface.ts';
+import { applyEvent, initialView, isFinished, renderParent, type JobView } from './job-view.ts';
+import { formatLogBatch } from './log-batch.ts';
+import { claimLease, renewLease } from './relay-lease.ts';
+
+export interface RelayOptions {
+  redisUrl: string;
+  keys: RedisKeys;
+  surfaces: ReadonlyArray<ChatSurface>;
+  log: Logger;
+  /** How often streams are read and calls considered. @defaultValue 200 */
+  tickMs?: number;
+  /** Lease lifetime; another process takes a job over this long after its relay dies. @defaultValue 15000 */
+  leaseMs?: number;
+}
+
+interface Tail {
+  job: JobData;
+  surface: ChatSurface;
+  view: JobView;
+  parent?: string;
+  readId: string;
+  pending: Array<{ id: string; line: string }>;
+  dirty: boolean;
+  nextCallAt: number;
+  failures: number;
+  uploaded: boolean;
+}
+
+export interface Relay {
+  readonly owner: string;
+  /** Ids of jobs this process is relaying now. */
+  owned(): string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Tails the streams of active jobs and turns them into chat: one parent message edited in
+ * place, log batches in its thread, the whole log as a file at the end. Each job is relayed by
+ * exactly one bot process (a lease in Redis); a process that takes a job over resumes from the
+ * stored checkpoint, so nothing is posted twice and nothing is lost. One call per job per
+ * interval keeps every platform within its rate budget.
+ */
+export function startRelay(opts: RelayOptions): Relay {
+  const { keys, log } = opts;
+  const tickMs = opts.tickMs ?? 200;
+  const leaseMs = opts.leaseMs ?? 15_000;
+  const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 });
+  redis.on('error', (err) => log.debug('relay redis error', { err }));
+  const surfaces = new Map(opts.surfaces.map((s) => [s.platform, s]));
+  const tails = new Map<string, Tail>();
+  let lastDiscover = 0;
+  let lastRenew = Date.now();
+  let stopped = false;
+
+  const checkpoint = (id: string, fields: Record<string, string>) => redis.hset(keys.job(id), fields);
+
+  async function adopt(id: string): Promise<void> {
+    const raw = await redis.hget(keys.job(id), 'data');
+    if (!raw) { await redis.srem(keys.relayActive, id); return; }
+    const job = JSON.parse(raw) as JobData;
+    const surface = surfaces.get(job.thread.platform);
+    if (!surface || !(await claimLease(redis, keys.relayLease(id), owner, leaseMs))) return;
+    const [parent, relayedTo, uploaded] = await redis.hmget(keys.job(id), 'parent', 'relayedTo', 'uploaded');
+    let view = initialView(job);
+    const readId = relayedTo ?? '0';
+    if (relayedTo) for (const entry of await readWholeJobStream(redis, keys, id)) if (compareIds(entry.id, relayedTo) <= 0) view = applyEvent(view, entry.event);
+    tails.set(id, { job, surface, view, parent: parent ?? job.thread.parent, readId, pending: [], dirty: true, nextCallAt: 0, failures: 0, uploaded: uploaded === '1' });
+    log.debug('relaying job', { id, resumedFrom: relayedTo });
+  }
+
+  async function readStreams(): Promise<void> {
+    const list = [...tails.values()];
+    if (list.length === 0) return;
+    const res = (await redis.xread('COUNT', 2000, 'STREAMS', ...list.map((t) => keys.events(t.job.id)), ...list.map((t) => t.readId))) as Array<[string, Array<[string, string[]]>]> | null;
+    for (const [key, entries] of res ?? []) {
+      const tail = list.find((t) => keys.events(t.job.id) === key);
+      if (!tail) continue;
+      for (const [id, fields] of entries) {
+        const event = JSON.parse(fields[1] ?? '{}') as JobEvent;
+        tail.view = applyEvent(tail.view, event);
+        tail.readId = id;
+        if (event.type === 'log') tail.pending.push({ id, line: event.line });
+        else tail.dirty = true;
+      }
+    }
+  }
+
+  /** One platform call for a job, if its interval has passed. Returns true when the job is fully relayed. */
+  async function step(tail: Tail, now: number): Promise<boolean> {
+    if (now < tail.nextCallAt) return false;
+    const thread = (): ThreadRef & { parent: string } => ({ ...tail.job.thread, parent: tail.parent! });
+    const finished = isFinished(tail.view);
+    let action: (() => Promise<void>) | undefined;
+    if (!tail.parent) {
+      action = async () => {
+        tail.parent = await tail.surface.postParent(tail.job.thread, renderParent(tail.view));
+        await checkpoint(tail.job.id, { parent: tail.parent });
+      };
+    } else if (tail.dirty) {
+      action = () => tail.surface.updateParent(thread(), renderParent(tail.view));
+    } else if (tail.pending.length > 0) {
+      const batch = tail.pending.slice();
+      action = async () => {
+        await tail.surface.postLog(thread(), formatLogBatch(batch.map((b) => b.line), tail.surface.limits.maxBatchChars));
+        tail.pending = tail.pending.slice(batch.length);
+        await checkpoint(tail.job.id, { relayedTo: batch[batch.length - 1]!.id });
+      };
+    } else if (finished && !tail.uploaded && tail.view.lines > 0) {
+      action = async () => {
+        const entries = await readWholeJobStream(redis, keys, tail.job.id);
+        const content = entries.flatMap((e) => (e.event.type === 'log' ? [`${e.event.at} ${e.event.line}`] : [])).join('\n');
+        await tail.surface.uploadLog(thread(), { name: `${tail.job.kind}-${tail.job.app ?? 'all'}-${tail.job.id}.log`, content: `${content}\n` });
+        tail.uploaded = true;
+        await checkpoint(tail.job.id, { uploaded: '1' });
+      };
+    } else if (finished) {
+      await tail.surface.finish?.(thread(), tail.view.phase).catch((err: unknown) => log.warn('relay finish failed', { jobId: tail.job.id, err }));
+      await checkpoint(tail.job.id, { relayedTo: tail.readId, relayed: '1' });
+      await redis.multi().srem(keys.relayActive, tail.job.id).del(keys.relayLease(tail.job.id)).exec();
+      return true;
+    } else {
+      if (tail.readId !== '0') await checkpoint(tail.job.id, { relayedTo: tail.readId });
+      return false;
+    }
+    const wasDirty = tail.dirty;
+    tail.dirty = false;
+    try {
+      await action();
+      tail.failures = 0;
+      tail.nextCallAt = finished ? now : now + tail.surface.limits.intervalMs(tails.size);
+    } catch (err) {
+      if (err instanceof RateLimitedError) {
+        tail.nextCallAt = now + err.retryAfterMs;
+        tail.dirty = tail.dirty || wasDirty;
+        return false;
+      }
+      tail.failures += 1;
+      tail.dirty = tail.dirty || wasDirty;
+      log.warn('relay call failed', { jobId: tail.job.id, failures: tail.failures, err });
+      if (tail.failures >= 8) {
+        log.error('giving up relaying job', { jobId: tail.job.id });
+        await redis.srem(keys.relayActive, tail.job.id);
+        return true;
+      }
+      tail.nextCallAt = now + Math.min(30_000, 500 * 2 ** tail.failures);
+    }
+    return false;
+  }
+
+  async function tick(): Promise<void> {
+    const now = Date.now();
+    if (now - lastDiscover >= 500) {
+      lastDiscover = now;
+      for (const id of await redis.smembers(keys.relayActive)) if (!tails.has(id)) await adopt(id);
+    }
+    if (now - lastRenew >= leaseMs / 3) {
+      lastRenew = now;
+      for (const id of [...tails.keys()]) if (!(await renewLease(redis, keys.relayLease(id), owner, leaseMs))) tails.delete(id);
+    }
+    await readStreams();
+    for (const tail of [...tails.values()]) if (await step(tail, now)) tails.delete(tail.job.id);
+  }
+
+  const loop = (async () => {
+    while (!stopped) {
+      await tick().catch((err: unknown) => log.warn('relay tick failed', { err }));
+      await new Promise((r) => setTimeout(r, tickMs));
+    }
+  })();
+
+  return {
+    owner,
+    owned: () => [...tails.keys()],
+    async close() {
+      stopped = true;
+      await loop;
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}
+
+/** Orders Redis stream ids (`ms-seq`). */
+export function compareIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am - bm || as - bs;
+}
