@@ -81,6 +81,7 @@ const callback = (r: RouteRequest): RouteResult => {
     it.messageIds.add(msg.current.id);
   }
   for (const w of it.waiters.splice(0)) w(record);
+  ctx.events.emit('interaction-response', it.id, record);
   if (r.query.get('with_response') !== 'true') return { status: 204 };
   const m = msg?.current;
   return {

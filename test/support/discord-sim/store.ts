@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { APIApplicationCommand, APIInteraction, APITextChannel, APIThreadChannel, APIUser } from 'discord-api-types/v10';
 import type { SimClock } from './clock.ts';
 import type { World } from './entities.ts';
@@ -64,6 +65,7 @@ export interface SimContext {
   gateway: GatewayHooks;
   token: string;
   maxUploadBytes: number;
+  events: EventEmitter;
   /** `http://127.0.0.1:PORT`, for attachment URLs. */
   origin: () => string;
 }
