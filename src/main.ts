@@ -31,6 +31,9 @@ export interface Voxoz {
   close(): Promise<void>;
 }
 
+/** Longest any one shutdown step may take before voxoz moves on. @defaultValue 20 s */
+const SHUTDOWN_STEP_MS = 20_000;
+
 const processors: ProcessorMap = { deploy: deployProcessor, status: statusProcessor };
 
 /**
@@ -42,17 +45,25 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
   const config = loadConfig(settings.configFile);
   const services = await ensureServices({ redisUrl: settings.redisUrl, dockerHost: settings.dockerHost, dataDir: settings.dataDir, log });
   const closers: Array<() => Promise<void>> = [services.stop];
-  const close = async () => { for (const c of closers.splice(0).reverse()) await c().catch((err: unknown) => log.warn('shutdown step failed', { err })); };
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => { timer = setTimeout(() => { log.warn('shutdown step timed out', { step: c.name }); resolve(); }, SHUTDOWN_STEP_MS); });
+      await Promise.race([c().catch((err: unknown) => log.warn('shutdown step failed', { step: c.name, err })), timeout]);
+      clearTimeout(timer);
+      log.debug('shutdown step done', { step: c.name });
+    }
+  };
   try {
     const keys = redisKeys(settings.queueName);
     const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 3 });
     redis.on('error', (err) => log.debug('redis error', { err }));
-    closers.push(async () => { await redis.quit(); });
+    closers.push(async function closeRedis() { await redis.quit(); });
     const docker = createDockerClient(services.dockerHost);
     await docker.ping().catch((err: Error) => { throw new Error(`the Docker engine at ${services.dockerHost} does not answer (${err.message})`); });
     await ensureBusyboxImage(docker).catch((err: Error) => log.warn('busybox:latest is not available; FROM busybox builds will fail', { reason: err.message }));
     const secretValues = (names: ReadonlyArray<string>) => Object.fromEntries(names.flatMap((n) => (env[n] !== undefined ? [[n, env[n]!]] : [])));
-    const drivers: DriverMap = { docker: createDockerDriver({ docker, workDir: join(resolve(settings.dataDir), 'builds'), secretValues }) };
+    const drivers: DriverMap = { docker: createDockerDriver({ docker, instance: settings.queueName, workDir: join(resolve(settings.dataDir), 'builds'), secretValues }) };
     const releases = createReleaseStore(redis, keys);
     const getConfig = (): LoadedConfig => config;
     const allSecrets = () => config.apps.flatMap((a) => Object.values(secretValues(a.secrets)));
@@ -60,23 +71,23 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       redis, keys, config: getConfig, drivers, releases, processors, log: log.child({ part: 'worker' }), now: () => new Date(),
       redisUrl: services.redisUrl, queueName: 'jobs', concurrency: config.worker.concurrency, secrets: allSecrets,
     });
-    closers.push(() => workers.close());
+    closers.push(function closeWorkers() { return workers.close(); });
     if (mode === 'worker') {
       log.info('voxoz worker ready', { worker: workers.id, concurrency: config.worker.concurrency });
       return { adapters: [], close };
     }
     const queue = createJobQueue({ redisUrl: services.redisUrl, keys, queueName: 'jobs', attempts: config.worker.attempts });
-    closers.push(() => queue.close());
+    closers.push(function closeQueue() { return queue.close(); });
     const registry = createRegistry(commands);
     const dispatcher = createDispatcher({ registry, config: getConfig, queue, policy: requesterPolicy, log: log.child({ part: 'dispatch' }) });
     const adapters = createAdapters({ settings, dispatcher, registry, config: getConfig, log });
     const relay = startRelay({ redisUrl: services.redisUrl, keys, surfaces: adapters.map((a) => a.surface), log: log.child({ part: 'relay' }) });
-    closers.push(() => relay.close());
+    closers.push(function closeRelay() { return relay.close(); });
     const http = await startHttpServer({ host: settings.host, port: settings.port, mounts: adapters.flatMap((a) => a.mounts), log });
-    closers.push(() => http.close());
+    closers.push(function closeHttp() { return http.close(); });
     for (const adapter of adapters) {
       await adapter.start();
-      closers.push(() => adapter.stop());
+      closers.push(function stopAdapter() { return adapter.stop(); });
     }
     log.info('voxoz ready', { url: `http://${settings.host}:${http.port}/`, adapters: adapters.map((a) => a.surface.platform), apps: config.apps.map((a) => a.name) });
     return { port: http.port, adapters, close };

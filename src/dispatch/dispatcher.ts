@@ -74,6 +74,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     },
     async interact(interaction) {
       try {
+        if (!(await deps.queue.claimDelivery(interaction.platform, interaction.deliveryId))) {
+          return { title: 'already handled', status: 'info', text: 'That click was already received; it is handled once.', ephemeral: true };
+        }
         if (interaction.action !== 'cancel') return errorReply('unknown button', `voxoz has no button "${interaction.action}"; it may be from an older version`);
         const job = await deps.queue.get(interaction.value);
         if (!job) return errorReply('cancel: unknown job', `there is no job ${interaction.value}; it may have expired`);

@@ -16,6 +16,8 @@ export interface JobQueue {
   get(jobId: string): Promise<JobData | undefined>;
   /** Removes a queued job, or signals the workers to abort a running one. */
   cancel(jobId: string, by: ChatUser): Promise<CancelResult>;
+  /** True the first time a platform delivery id (a click, an event) is seen within a day; false for repeats. */
+  claimDelivery(platform: string, deliveryId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,9 @@ export function createJobQueue(opts: { redisUrl: string; keys: RedisKeys; queueN
       }
       await redis.publish(keys.cancelChannel, `${jobId}|${by.name}`);
       return 'signalled';
+    },
+    async claimDelivery(platform, deliveryId) {
+      return (await redis.set(keys.delivery(platform, deliveryId), '1', 'EX', 24 * 3600, 'NX')) === 'OK';
     },
     async close() {
       await queue.close();

@@ -32,6 +32,7 @@ interface Tail {
   nextCallAt: number;
   failures: number;
   uploaded: boolean;
+  lastWasLog: boolean;
 }
 
 export interface Relay {
@@ -73,7 +74,7 @@ export function startRelay(opts: RelayOptions): Relay {
     let view = initialView(job);
     const readId = relayedTo ?? '0';
     if (relayedTo) for (const entry of await readWholeJobStream(redis, keys, id)) if (compareIds(entry.id, relayedTo) <= 0) view = applyEvent(view, entry.event);
-    tails.set(id, { job, surface, view, parent: parent ?? job.thread.parent, readId, pending: [], dirty: true, nextCallAt: 0, failures: 0, uploaded: uploaded === '1' });
+    tails.set(id, { job, surface, view, parent: parent ?? job.thread.parent, readId, pending: [], dirty: true, nextCallAt: 0, failures: 0, uploaded: uploaded === '1', lastWasLog: false });
     log.debug('relaying job', { id, resumedFrom: relayedTo });
   }
 
@@ -100,20 +101,28 @@ export function startRelay(opts: RelayOptions): Relay {
     const thread = (): ThreadRef & { parent: string } => ({ ...tail.job.thread, parent: tail.parent! });
     const finished = isFinished(tail.view);
     let action: (() => Promise<void>) | undefined;
-    if (!tail.parent) {
-      action = async () => {
-        tail.parent = await tail.surface.postParent(tail.job.thread, renderParent(tail.view));
-        await checkpoint(tail.job.id, { parent: tail.parent });
-      };
-    } else if (tail.dirty) {
-      action = () => tail.surface.updateParent(thread(), renderParent(tail.view));
-    } else if (tail.pending.length > 0) {
+    const postLog = () => {
       const batch = tail.pending.slice();
-      action = async () => {
+      return async () => {
         await tail.surface.postLog(thread(), formatLogBatch(batch.map((b) => b.line), tail.surface.limits.maxBatchChars));
         tail.pending = tail.pending.slice(batch.length);
+        tail.lastWasLog = true;
         await checkpoint(tail.job.id, { relayedTo: batch[batch.length - 1]!.id });
       };
+    };
+    if (!tail.parent) {
+      // The first post shows the job as queued, which it was; the next call brings it up to date.
+      const first = initialView(tail.job);
+      action = async () => {
+        tail.parent = await tail.surface.postParent(tail.job.thread, renderParent(first));
+        tail.dirty = true;
+        await checkpoint(tail.job.id, { parent: tail.parent });
+      };
+    } else if (tail.pending.length > 0 && (finished || !tail.dirty || !tail.lastWasLog)) {
+      // Log batches and parent edits take turns; at the end the log is flushed before the final edit.
+      action = postLog();
+    } else if (tail.dirty) {
+      action = async () => { tail.lastWasLog = false; await tail.surface.updateParent(thread(), renderParent(tail.view)); };
     } else if (finished && !tail.uploaded && tail.view.lines > 0) {
       action = async () => {
         const entries = await readWholeJobStream(redis, keys, tail.job.id);

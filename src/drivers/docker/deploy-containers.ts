@@ -22,9 +22,9 @@ function memoryBytes(size: string | undefined): number | undefined {
  * new containers are removed and the old ones started again, so a deploy never leaves a
  * half-state behind. (Zero-downtime switching behind a proxy arrives with the full Docker runtime.)
  */
-export async function deployContainers(docker: Docker, target: DeployTarget, artifact: Artifact, extraEnv: Record<string, string>, io: DriverIO): Promise<DeployOutcome> {
+export async function deployContainers(docker: Docker, instance: string, target: DeployTarget, artifact: Artifact, extraEnv: Record<string, string>, io: DriverIO): Promise<DeployOutcome> {
   const { app, env, release } = target;
-  const previous = (await listAppContainers(docker, app.name, env)).filter((c) => Number(c.Labels[LABEL.release]) !== release);
+  const previous = (await listAppContainers(docker, instance, app.name, env)).filter((c) => Number(c.Labels[LABEL.release]) !== release);
   const wasRunning = previous.filter((c) => c.State === 'running');
   const created: string[] = [];
   const restore = async (why: string) => {
@@ -40,12 +40,12 @@ export async function deployContainers(docker: Docker, target: DeployTarget, art
     for (let i = 0; i < app.replicas; i++) {
       if (io.signal.aborted) throw io.signal.reason;
       const port = app.port + i;
-      const name = containerName(app.name, env, release, i);
+      const name = containerName(instance, app.name, env, release, i);
       const container = await docker.createContainer({
         name,
         Image: artifact.id,
         Env: Object.entries({ ...app.env, ...extraEnv, PORT: String(port), VOXOZ_APP: app.name, VOXOZ_ENV: env, VOXOZ_RELEASE: String(release), VOXOZ_REPLICA: String(i) }).map(([k, v]) => `${k}=${v}`),
-        Labels: { [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release), [LABEL.port]: String(port) },
+        Labels: { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release), [LABEL.port]: String(port) },
         HostConfig: {
           NetworkMode: 'host',
           RestartPolicy: { Name: 'unless-stopped' },
@@ -66,7 +66,7 @@ export async function deployContainers(docker: Docker, target: DeployTarget, art
     await docker.getContainer(c.Id).remove({ force: true }).catch((err: Error) => io.log(`could not remove ${c.Names[0]}: ${err.message}`));
   }
   if (previous.length > 0) io.log(`removed ${previous.length} container(s) of earlier releases`);
-  const instances = (await listInstances(docker, app.name, env, app.health.path)).filter((i) => i.release === release);
+  const instances = (await listInstances(docker, instance, app.name, env, app.health.path)).filter((i) => i.release === release);
   return { instances, healthy: instances.filter((i) => i.healthy).length };
 }
 

@@ -10,6 +10,8 @@ import { listInstances } from './list-instances.ts';
 
 export interface DockerDriverDeps {
   docker: Docker;
+  /** Names this installation's containers and images and labels them `voxoz.instance`. @defaultValue the queue name, "voxoz" */
+  instance: string;
   /** Scratch space for git checkouts; each build gets its own folder, removed afterwards. */
   workDir: string;
   /** Values of the app's `secrets`, by name; read once from voxoz's environment. */
@@ -17,12 +19,12 @@ export interface DockerDriverDeps {
 }
 
 /** The Docker Engine driver (one engine, host networking). Swarm mode joins with the full Docker runtime. */
-export function createDockerDriver({ docker, workDir, secretValues }: DockerDriverDeps): Driver {
+export function createDockerDriver({ docker, instance, workDir, secretValues }: DockerDriverDeps): Driver {
   return {
     runtime: 'docker',
     async build({ app, release }, ref, io) {
-      const tag = imageTag(app.name, release);
-      const labels = { [LABEL.app]: app.name, [LABEL.release]: String(release) };
+      const tag = imageTag(instance, app.name, release);
+      const labels = { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.release]: String(release) };
       if ('path' in app.source) {
         io.log(`building ${tag} from ${app.source.path}`);
         const id = await buildImage(docker, app.source.path, app.dockerfile, tag, labels, io);
@@ -38,7 +40,7 @@ export function createDockerDriver({ docker, workDir, secretValues }: DockerDriv
         rmSync(dir, { recursive: true, force: true });
       }
     },
-    deploy: (target, artifact, io) => deployContainers(docker, target, artifact, secretValues(target.app.secrets), io),
-    status: (app, env) => listInstances(docker, app.name, env, app.health.path),
+    deploy: (target, artifact, io) => deployContainers(docker, instance, target, artifact, secretValues(target.app.secrets), io),
+    status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path),
   };
 }

@@ -1,13 +1,15 @@
 /** Labels on every container and image voxoz makes; status, cleanup and rollback find things by them. */
 export const LABEL = {
+  /** Which voxoz installation owns it (its queue name), so several can share one engine. */
+  instance: 'voxoz.instance',
   app: 'voxoz.app',
   env: 'voxoz.env',
   release: 'voxoz.release',
   port: 'voxoz.port',
 } as const;
 
-/** `voxoz-hello-production-v3-0` */
-export const containerName = (app: string, env: string, release: number, replica: number) => `voxoz-${app}-${env}-v${release}-${replica}`;
+/** `voxoz-hello-production-v3-0` for the installation named `voxoz` */
+export const containerName = (instance: string, app: string, env: string, release: number, replica: number) => `${instance}-${app}-${env}-v${release}-${replica}`;
 
 /** `voxoz-hello:v3` */
-export const imageTag = (app: string, release: number) => `voxoz-${app}:v${release}`;
+export const imageTag = (instance: string, app: string, release: number) => `${instance}-${app}:v${release}`;

@@ -4,14 +4,14 @@ import { probeHttp } from '../probe-http.ts';
 import { LABEL } from './labels.ts';
 
 /** Every container of app+env (any state), newest release first. */
-export async function listAppContainers(docker: Docker, app: string, env: string): Promise<Docker.ContainerInfo[]> {
-  const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`, `${LABEL.env}=${env}`] } });
+export async function listAppContainers(docker: Docker, instance: string, app: string, env: string): Promise<Docker.ContainerInfo[]> {
+  const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL.instance}=${instance}`, `${LABEL.app}=${app}`, `${LABEL.env}=${env}`] } });
   return found.sort((a, b) => Number(b.Labels[LABEL.release]) - Number(a.Labels[LABEL.release]) || a.Names[0]!.localeCompare(b.Names[0]!));
 }
 
 /** The app's instances with state, health (an HTTP probe of each running replica), uptime start and release. */
-export async function listInstances(docker: Docker, app: string, env: string, healthPath: string): Promise<Instance[]> {
-  const containers = await listAppContainers(docker, app, env);
+export async function listInstances(docker: Docker, instance: string, app: string, env: string, healthPath: string): Promise<Instance[]> {
+  const containers = await listAppContainers(docker, instance, app, env);
   return Promise.all(containers.map(async (c): Promise<Instance> => {
     const port = Number(c.Labels[LABEL.port]);
     const running = c.State === 'running';
