@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type AppSpec, type VoxozConfig } from './schema.ts';
+import { configSchema, crossCheck, type AppSpec, type VoxozConfig } from './schema.ts';
 
 /** Every problem found in a config file, each with its path and a fix. */
 export class ConfigError extends Error {
@@ -30,13 +30,15 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return issue.keys.map((key) => `${where === '(top level)' ? key : `${where}.${key}`}: unknown key; remove it or check its spelling`).join('\n');
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: is required`;
+  if (issue.code === 'invalid_key') return `${where}: ${issue.issues.map((i) => i.message).join('; ')}`;
   return `${where}: ${issue.message}`;
 }
 
 /** Validates already-parsed YAML; returns a frozen config or throws one ConfigError listing every problem. */
 export function validateConfig(raw: unknown, file: string): LoadedConfig {
   const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (!result.success) throw new ConfigError(file, result.error.issues.flatMap((i) => describeIssue(i).split('\n')));
+  const cross = crossCheck(raw).map((p) => `${formatPath(p.path)}: ${p.message}`);
+  if (!result.success || cross.length > 0) throw new ConfigError(file, [...(result.success ? [] : result.error.issues.flatMap((i) => describeIssue(i).split('\n'))), ...cross]);
   const base = dirname(file);
   const apps = result.data.apps.map((app): AppSpec => ('path' in app.source ? { ...app, source: { path: resolve(base, app.source.path) } } : app));
   return deepFreeze({ ...result.data, apps, file });

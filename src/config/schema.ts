@@ -81,14 +81,23 @@ export const configSchema = z.strictObject({
     /** Name the local adapter answers to in its help text. @defaultValue "voxoz" */
     botName: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).default('voxoz'),
   }).default({ botName: 'voxoz' }),
-}).superRefine((config, ctx) => {
-  const seen = new Map<string, number>();
-  config.apps.forEach((app, i) => {
-    const first = seen.get(app.name);
-    if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['apps', i, 'name'], message: `"${app.name}" is already used by apps[${first}]; app names must be unique` });
-    else seen.set(app.name, i);
-  });
 });
+
+/** Problems that span entries (run on the raw input, so they are reported alongside field errors). */
+export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; message: string }> {
+  const apps = (raw as { apps?: unknown })?.apps;
+  if (!Array.isArray(apps)) return [];
+  const seen = new Map<string, number>();
+  const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  apps.forEach((app: unknown, i) => {
+    const name = (app as { name?: unknown })?.name;
+    if (typeof name !== 'string') return;
+    const first = seen.get(name);
+    if (first !== undefined) problems.push({ path: ['apps', i, 'name'], message: `"${name}" is already used by apps[${first}]; app names must be unique` });
+    else seen.set(name, i);
+  });
+  return problems;
+}
 
 export type AppSpec = z.infer<typeof appSchema>;
 export type VoxozConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,89 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import { readSettings, SettingsError } from '../../src/config/read-settings.ts';
+
+const fixture = (name: string) => resolve(import.meta.dirname, '../fixtures/config', name);
+
+function problemsOf(file: string): string[] {
+  try {
+    loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error(`${file} loaded without problems`);
+}
+
+describe('loadConfig', () => {
+  it('loads a good file with every default filled in and frozen', () => {
+    const config = loadConfig(fixture('good.yml'));
+    const [hello, web] = config.apps;
+    expect(hello).toMatchObject({ name: 'hello', runtime: 'docker', replicas: 1, dockerfile: 'Dockerfile', health: { path: '/', timeoutSeconds: 30 } });
+    expect(hello!.source).toEqual({ path: resolve(import.meta.dirname, '../../examples/hello') });
+    expect(web!.source).toEqual({ git: 'https://git.example.org/acme/web.git', ref: 'main' });
+    expect(config.worker).toEqual({ concurrency: 2, attempts: 3 });
+    expect(Object.isFrozen(config.apps[0])).toBe(true);
+  });
+
+  it('says where a missing file should come from', () => {
+    expect(problemsOf(fixture('nope.yml'))).toEqual([expect.stringContaining('file not found; copy voxoz.example.yml')]);
+  });
+
+  it('reports YAML syntax errors with line and column', () => {
+    const problems = problemsOf(fixture('malformed.yml'));
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]).toMatch(/^line \d+, column \d+: /);
+  });
+
+  it('lists missing required fields with their paths', () => {
+    const problems = problemsOf(fixture('missing.yml'));
+    expect(problems).toContain('apps[0].port: is required');
+    expect(problems.some((p) => p.startsWith('apps[0].source: must be either { path: ./dir } or { git: <url>'))).toBe(true);
+  });
+
+  it('reports every problem of an evil file at once, each with its path and a fix', () => {
+    const problems = problemsOf(fixture('evil.yml'));
+    const expected = [
+      /^apps\[0\]\.name: must be lowercase letters, digits and dashes.*got "hello;rm -rf \/"/,
+      /^apps\[0\]\.source\.git: must be a git URL .*got "--upload-pack=touch \/tmp\/pwned"/,
+      /^apps\[0\]\.port: must be 1024\.\.65000, got 80$/,
+      /^apps\[0\]\.replicas: must be 1\.\.100, got 0$/,
+      /^apps\[0\]\.dockerfile: must be a relative path inside the source/,
+      /^apps\[0\]\.env\.BAD NAME: environment names are letters, digits and _/,
+      /^apps\[0\]\.env\.GOOD: environment values must be strings/,
+      /^apps\[0\]\.health\.path: must start with "\/"/,
+      /^apps\[0\]\.health\.timeoutSeconds: must be 1\.\.600, got 100000$/,
+      /^apps\[0\]\.surprise: unknown key; remove it or check its spelling$/,
+      /^apps\[2\]\.name: "ok" is already used by apps\[1\]/,
+      /^worker\.concurrency: must be 1\.\.64, got 0$/,
+      /^unknownTop: unknown key/,
+    ];
+    for (const pattern of expected) expect(problems, `expected a problem matching ${pattern}\n${problems.join('\n')}`).toEqual(expect.arrayContaining([expect.stringMatching(pattern)]));
+  });
+
+  it('never treats an option-like git URL as valid', () => {
+    const problems = problemsOf(fixture('evil.yml'));
+    expect(problems.join('\n')).not.toMatch(/apps\[0\]\.source\.git: .*valid/);
+  });
+});
+
+describe('readSettings', () => {
+  it('uses documented defaults', () => {
+    expect(readSettings({})).toMatchObject({ configFile: './voxoz.yml', port: 3000, host: '127.0.0.1', dataDir: '.voxoz', queueName: 'voxoz', logLevel: 'info' });
+  });
+  it('checks token prefixes and lists every problem', () => {
+    try {
+      readSettings({ SLACK_BOT_TOKEN: 'xoxp-user', SLACK_APP_TOKEN: 'bad', PORT: 'abc', DISCORD_TOKEN: 't', DISCORD_APPLICATION_ID: 'x' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(SettingsError);
+      const { problems } = err as SettingsError;
+      expect(problems).toHaveLength(4);
+      expect(problems.join('\n')).toMatch(/SLACK_BOT_TOKEN .*xoxb-/);
+      expect(problems.join('\n')).toMatch(/SLACK_APP_TOKEN .*xapp-/);
+      expect(problems.join('\n')).toMatch(/PORT must be 0\.\.65535/);
+      expect(problems.join('\n')).toMatch(/DISCORD_APPLICATION_ID must be the numeric/);
+    }
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { commands } from '../../commands/index.ts';
+import { closestWord } from '../../src/dispatch/closest-word.ts';
+import { createRegistry } from '../../src/dispatch/command-registry.ts';
+import type { CommandSpec } from '../../src/dispatch/command-spec.ts';
+import { parseCommand } from '../../src/dispatch/parse-command.ts';
+import { checkGitRef } from '../../src/dispatch/resolve-arg.ts';
+import { tokenize } from '../../src/dispatch/tokenize.ts';
+
+const registry = createRegistry(commands);
+const ctx = { appNames: ['hello', 'web'] };
+const parse = (text: string) => parseCommand(text, registry, ctx);
+const problems = (text: string) => {
+  const result = parse(text);
+  if (result.ok) throw new Error(`"${text}" parsed`);
+  return result.problems;
+};
+
+describe('tokenize', () => {
+  it.each([
+    ['deploy hello', ['deploy', 'hello']],
+    ['  deploy   hello  main ', ['deploy', 'hello', 'main']],
+    ['say "two words" \'and more\'', ['say', 'two words', 'and more']],
+    ['deploy “hello”', ['deploy', 'hello']],
+    ['x ""', ['x', '']],
+    ['', []],
+  ])('%j → %j', (text, tokens) => expect(tokenize(text)).toEqual({ ok: true, tokens }));
+
+  it.each([
+    ['deploy "hello', /quote \(".*never closed/],
+    ['deploy\u0000hello', /control character \(U\+0000\)/],
+    ['deploy\u001b[31mhello', /control character \(U\+001B\)/],
+    ['x'.repeat(10 * 1024), /10240 characters long; the limit is 1000/],
+    [Array.from({ length: 40 }, () => 'a').join(' '), /40 words; the limit is 32/],
+  ])('refuses %j', (text, problem) => {
+    const result = tokenize(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problem).toMatch(problem);
+  });
+});
+
+describe('parseCommand: good input', () => {
+  it.each([
+    ['deploy hello', 'deploy', { app: 'hello' }],
+    ['deploy hello main', 'deploy', { app: 'hello', ref: 'main' }],
+    ['DEPLOY web v1.4.2', 'deploy', { app: 'web', ref: 'v1.4.2' }],
+    ['ship web feature/login --env staging', 'deploy', { app: 'web', ref: 'feature/login', env: 'staging' }],
+    ['deploy web --env=staging 3f2a9c1', 'deploy', { app: 'web', ref: '3f2a9c1', env: 'staging' }],
+    ['status', 'status', {}],
+    ['status hello', 'status', { app: 'hello' }],
+    ['help', 'help', {}],
+    ['help deploy', 'help', { command: 'deploy' }],
+    ['', 'help', {}],
+  ])('%j → %s %j', (text, name, args) => {
+    const result = parse(text);
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.command.name).toBe(name);
+      expect(result.args).toEqual(args);
+    }
+  });
+});
+
+describe('parseCommand: bad and evil input', () => {
+  it.each([
+    ['deploy', [/<app> is missing \(the app to deploy/]],
+    ['deploy hellp', [/there is no app named "hellp"; did you mean "hello"\?/]],
+    ['deploy nothing', [/there is no app named "nothing"; known apps: hello, web/]],
+    ['deploy hello;rm -rf /', [/<app>: "hello;rm" is not an app name/, /"-rf" looks like an option; deploy takes --env/, /<ref>: "\/" is not a valid git ref/]],
+    ['deploy hello $(reboot)', [/<ref>: "\$\(reboot\)" may contain only letters/]],
+    ['deploy hello `id`', [/<ref>: "`id`" may contain only letters/]],
+    ['deploy --upload-pack=x', [/unknown option "--upload-pack"; deploy takes --env/, /<app> is missing/]],
+    ['deploy hello -- --upload-pack=x', [/"--" looks like an option/, /unknown option "--upload-pack"/]],
+    ['deploy hello main..evil', [/<ref>: "main\.\.evil" is not a valid git ref/]],
+    ['deploy hello @{-1}', [/may contain only letters/]],
+    ['deploy hello main extra words', [/deploy takes at most 2 arguments; remove "extra" "words"/]],
+    ['deploy hello --env', [/--env needs a value/]],
+    ['deploy hello --env PROD', [/--env: "PROD" is not an environment name/]],
+    ['deploy hello --env a --env b', [/--env is given twice/]],
+    ['deplyo hello', [/unknown command "deplyo"; did you mean "deploy"\?/]],
+    ['statsu', [/unknown command "statsu"; did you mean "status"\?/]],
+    ['frobnicate', [/^unknown command "frobnicate" Type "help"/]],
+    ['deploy héllo', [/"héllo" is not an app name/]],
+    ['deploy 🚀', [/"🚀" is not an app name/]],
+    ['deploy hello ' + 'a'.repeat(300), [/<ref>: "a{37}\.\.\." must be 1\.\.200 characters/]],
+    ['deploy ' + 'x'.repeat(10 * 1024), [/the limit is 1000/]],
+  ])('%j', (text, expected) => {
+    const found = problems(text);
+    for (const pattern of expected) expect(found, found.join('\n')).toEqual(expect.arrayContaining([expect.stringMatching(pattern)]));
+  });
+
+  it('collects every problem, not just the first', () => {
+    expect(problems('deploy HELLO --nope -x a b c')).toHaveLength(4);
+  });
+
+  it('gives the usage line with argument errors', () => {
+    const result = parse('deploy');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.usage).toBe('deploy <app> [ref] [--env <env>]');
+  });
+});
+
+describe('checkGitRef', () => {
+  it.each(['main', 'v1.2.0', 'feature/login', 'release-2026.11', 'a1b2c3d4e5f6', 'HEAD'])('accepts %s', (ref) => expect(checkGitRef(ref)).toBeUndefined());
+  it.each(['-x', '--upload-pack=x', 'a..b', 'a//b', '/abs', 'trail/', 'x.lock', 'x.', '.hidden', 'a/.b', 'a b', 'a~1', 'a^', 'a:b', 'a\\b', '', 'x'.repeat(201)])('refuses %j', (ref) => expect(checkGitRef(ref)).toBeDefined());
+});
+
+describe('registry', () => {
+  const spec = (name: string, aliases: string[] = []): CommandSpec => ({ name, aliases, summary: 's', args: [], examples: [], sideEffects: 'none', run: { kind: 'job', job: 'status' } });
+  it('fails at start-up when a name or alias is claimed twice', () => {
+    expect(() => createRegistry([spec('deploy', ['ship']), spec('ship')])).toThrow(/"ship" is claimed by both deploy and ship/);
+    expect(() => createRegistry([spec('a', ['x']), spec('b', ['x'])])).toThrow(/"x" is claimed by both a and b/);
+  });
+  it('refuses required arguments after optional ones', () => {
+    const bad = { ...spec('bad'), args: [{ name: 'a', type: 'word' as const, summary: '' }, { name: 'b', type: 'word' as const, summary: '', required: true }] };
+    expect(() => createRegistry([bad])).toThrow(/required arguments must come before optional ones/);
+  });
+  it('accepts the real command list', () => expect(registry.verbs()).toEqual(expect.arrayContaining(['deploy', 'ship', 'status', 'st', 'help', 'h'])));
+});
+
+describe('closestWord', () => {
+  it.each([['deplyo', 'deploy'], ['stauts', 'status'], ['hlep', 'help'], ['dep', 'deploy'], ['xyzzy', undefined], ['d', undefined]])('%s → %s', (word, near) => {
+    expect(closestWord(word, ['deploy', 'status', 'help'])).toBe(near);
+  });
+});
