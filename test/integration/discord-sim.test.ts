@@ -18,8 +18,15 @@ async function login(sim: DiscordSimulator): Promise<Client> {
   const client = newClient(sim);
   const ready = once(client, Events.ClientReady);
   await client.login(sim.token);
-  await ready;
+  await within(ready);
   return client;
+}
+
+/** `p`, or a clear failure after `ms` instead of vitest's 60 s timeout. */
+function within<T>(p: Promise<T>, ms = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Rejection of `p` as a DiscordAPIError (fails the test if it resolves). */
@@ -71,7 +78,7 @@ describe('discord simulator with real discord.js', () => {
     const guild = client.guilds.cache.get(sim.guildId);
     expect(guild?.available).toBe(true);
     expect(guild?.channels.cache.get(sim.channelId)?.isTextBased()).toBe(true);
-    await once(sim.events, 'heartbeat');
+    await within(once(sim.events, 'heartbeat'));
     expect(sim.gatewayStats()).toMatchObject({ identifies: 1, open: 1 });
     expect(sim.calls.find((c) => c.route === '/gateway/bot')?.status).toBe(200);
   });
@@ -83,10 +90,10 @@ describe('discord simulator with real discord.js', () => {
     expect(sim.calls.at(-1)).toMatchObject({ route: '/gateway/bot', status: 401 });
     expect(sim.invalidRequests()).toBeGreaterThan(0);
     const ws = new WebSocket(`${sim.gatewayUrl}?v=10&encoding=json`);
-    const [hello] = (await once(ws, 'message')) as [Buffer];
+    const [hello] = (await within(once(ws, 'message'))) as [Buffer];
     expect(JSON.parse(hello.toString())).toMatchObject({ op: 10, d: { heartbeat_interval: 500 } });
     ws.send(JSON.stringify({ op: 2, d: { token: 'wrong', intents: 1, properties: {} } }));
-    const [code] = (await once(ws, 'close')) as [number];
+    const [code] = (await within(once(ws, 'close'))) as [number];
     expect(code).toBe(4004);
   });
 
@@ -112,7 +119,7 @@ describe('discord simulator with real discord.js', () => {
       expect(i.user.id).toBe('42');
       await i.reply({ content: 'Deploying web…' });
     });
-    const i = await done;
+    const i = await within(done);
     expect(await sim.waitForResponse(sent.id)).toMatchObject({ type: 4 });
     const msgId = sim.interactionResponse(sent.id)!.messageId!;
     expect(sim.message(msgId)?.current.content).toBe('Deploying web…');
@@ -129,7 +136,7 @@ describe('discord simulator with real discord.js', () => {
       await i.editReply('Deployed web ✅');
       await i.followUp({ content: 'details', flags: 64 });
     });
-    await done;
+    await within(done);
     const original = sim.message(sim.interactionResponse(sent.id)!.messageId!)!;
     expect(original.current.content).toBe('Deployed web ✅');
     expect(original.history[0]?.flags).toBe(128); // the "thinking…" placeholder
@@ -142,7 +149,7 @@ describe('discord simulator with real discord.js', () => {
       const e = await apiError(i.reply('too late'));
       expect([e.status, e.code]).toEqual([404, 10062]);
     });
-    await late.done;
+    await within(late.done);
     expect(sim.interactionResponse(late.sent.id)).toBeUndefined();
   });
 
@@ -155,7 +162,7 @@ describe('discord simulator with real discord.js', () => {
       expect([e.status, e.code]).toEqual([401, 50027]);
       await expect(i.followUp('x')).rejects.toMatchObject({ code: 50027 });
     });
-    await done;
+    await within(done);
     expect(sim.calls.some((c) => c.path.includes('%40original') && c.status === 200)).toBe(true);
   });
 
@@ -196,11 +203,21 @@ describe('discord simulator with real discord.js', () => {
     expect(() => sim.sendInteraction({ kind: 'button', customId: 'nope', messageId: msg.id })).toThrow(/no component/);
     const clicked = once(client, Events.InteractionCreate);
     const sent = sim.sendInteraction({ kind: 'button', customId: 'approve:1', messageId: msg.id });
-    const [i] = (await clicked) as [import('discord.js').ButtonInteraction];
+    const [i] = (await within(clicked)) as [import('discord.js').ButtonInteraction];
     expect([i.customId, i.message.id]).toEqual(['approve:1', msg.id]);
     await i.update({ content: 'Approved by alice', components: [] });
     expect(sim.message(msg.id)?.current.content).toBe('Approved by alice');
     expect((await sim.waitForResponse(sent.id)).type).toBe(7);
+  });
+
+  it('autocomplete: focused option delivered, answered with choices (type 8)', async () => {
+    const got = once(client, Events.InteractionCreate);
+    const sent = sim.sendInteraction({ kind: 'autocomplete', name: 'voxoz', subcommand: 'deploy', options: { app: 'we' }, focused: 'app' });
+    const [i] = (await within(got)) as [import('discord.js').AutocompleteInteraction];
+    expect(i.options.getFocused()).toBe('we');
+    await i.respond([{ name: 'web', value: 'web' }]);
+    expect(sim.interactionResponse(sent.id)).toMatchObject({ type: 8, data: { choices: [{ name: 'web', value: 'web' }] } });
+    expect(() => sim.sendInteraction({ kind: 'command', name: 'nope' })).toThrow(/not registered/);
   });
 
   it('resumes after op 7 and after close 4000 without losing a dispatch', async () => {
@@ -208,13 +225,13 @@ describe('discord simulator with real discord.js', () => {
       const before = sim.gatewayStats();
       const closed = once(sim.events, 'close');
       trigger();
-      await closed;
+      await within(closed);
       const got = new Promise<string>((resolve) => client.once(Events.InteractionCreate, (i) => resolve(i.id)));
       const resumed = once(sim.events, 'resume');
       const sent = sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand: 'status' });
       expect(sim.dispatches().at(-1)).toMatchObject({ t: 'INTERACTION_CREATE', delivered: false });
-      await resumed;
-      expect(await got).toBe(sent.id);
+      await within(resumed);
+      expect(await within(got)).toBe(sent.id);
       expect(sim.gatewayStats()).toMatchObject({ identifies: before.identifies, resumes: before.resumes + 1, open: 1 });
     }
   });

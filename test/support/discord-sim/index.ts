@@ -1,3 +1,19 @@
+/**
+ * Discord simulator for tests: REST v10 + gateway WebSocket on 127.0.0.1, strict like Discord.
+ *
+ *   const sim = await startDiscordSimulator({ heartbeatIntervalMs: 500 });
+ *   const client = new Client({ intents: [GatewayIntentBits.Guilds],
+ *     rest: { api: sim.apiUrl, retries: 0, makeRequest: (url, init) => fetch(url, init) } });
+ *   await client.login(sim.token);                      // READY + GUILD_CREATE (#deploys)
+ *   await client.application.commands.set([...]);      // validated, readable via sim.commands()
+ *   const { id } = sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand: 'deploy', options: { app: 'web' } });
+ *   await sim.waitForResponse(id);                      // then sim.messages(sim.channelId) ...
+ *   sim.advanceClock(15 * 60_000);                      // interaction webhook tokens expire
+ *   await client.destroy(); await sim.close();
+ *
+ * Give discord.js its own `makeRequest` fetch when @slack/bolt is loaded in the same process
+ * (otherwise its uploads fail with "action is not a function").
+ */
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
