@@ -179,6 +179,10 @@ describe('discord simulator with real discord.js', () => {
     expect([att?.filename, att?.bytes.equals(log)]).toEqual(['log.txt', true]);
     const again = await apiError(client.rest.post(Routes.threads(sim.channelId, parent.id), { body: { name: 'again' } }));
     expect(again.code).toBe(160004);
+    const big = await apiError(thread.send({ files: [{ attachment: Buffer.alloc(10 * 1024 * 1024 + 1), name: 'big.bin' }] }));
+    expect([big.status, big.code]).toEqual([413, 40005]);
+    await parent.edit('Deployed web ✅');
+    expect(sim.message(parent.id)?.history.map((m) => m.content)).toEqual(['Deploying web…']);
   });
 
   it('validates messages: length, emptiness, components, unknown channel/message', async () => {
