@@ -5,6 +5,7 @@ import type { CommandRegistry } from '../src/dispatch/command-registry.ts';
 import type { Dispatcher } from '../src/dispatch/dispatcher.ts';
 import type { Logger } from '../src/observability/logger.ts';
 import { createLocalAdapter } from './local/local-adapter.ts';
+import { createSlackAdapter } from './slack/slack-adapter.ts';
 
 export interface AdapterDeps {
   settings: Settings;
@@ -16,5 +17,7 @@ export interface AdapterDeps {
 
 /** The chat adapters this process runs: the local one always, Slack and Discord when their tokens are set. */
 export function createAdapters(deps: AdapterDeps): ChatAdapter[] {
-  return [createLocalAdapter(deps)];
+  const adapters: ChatAdapter[] = [createLocalAdapter(deps)];
+  if (deps.settings.slack) adapters.push(createSlackAdapter({ slack: deps.settings.slack, dispatcher: deps.dispatcher, log: deps.log }));
+  return adapters;
 }
