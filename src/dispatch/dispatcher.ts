@@ -33,11 +33,11 @@ export interface DispatcherDeps {
 const errorReply = (title: string, text: string): Reply => ({ title, status: 'error', text, ephemeral: true });
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
-  const failure = (err: unknown, what: string): Reply => {
+  const failure = (err: unknown, what: string, consequence: string): Reply => {
     if (isUserError(err)) return errorReply(`${what}: ${err.code.replace(/_/g, ' ')}`, err.message);
     const ref = randomUUID().slice(0, 8);
     deps.log.error('dispatch failed', { ref, err });
-    return errorReply(`${what}: internal error`, `voxoz hit an internal error (ref ${ref}); nothing was queued.`);
+    return errorReply(`${what}: internal error`, `voxoz hit an internal error (ref ${ref}); ${consequence}`);
   };
   return {
     async handle(inv) {
@@ -69,7 +69,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         const queued = await deps.queue.enqueue(data);
         return { type: 'queued', jobId: data.id, duplicate: queued === 'duplicate', reply: { title: `${data.command}: queued`, status: 'queued', text: `Job ${data.id} is queued; progress follows in the thread.`, ephemeral: true } };
       } catch (err) {
-        return { type: 'answer', reply: failure(err, data.command) };
+        return { type: 'answer', reply: failure(err, data.command, 'nothing was queued.') };
       }
     },
     async interact(interaction) {
@@ -86,7 +86,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         const text = { removed: 'removed from the queue', signalled: 'stopping; what it started is being removed', finished: 'already finished; nothing to cancel', unknown: 'no longer in the queue' }[result];
         return { title: `${job.command}: ${result === 'finished' ? 'not cancelled' : 'cancelling'}`, status: 'info', text: `Job ${job.id} ${text}.`, ephemeral: true };
       } catch (err) {
-        return failure(err, 'cancel');
+        return failure(err, interaction.action, 'nothing was changed.');
       }
     },
   };

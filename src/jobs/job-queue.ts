@@ -4,8 +4,8 @@ import type { ChatUser, JobData } from '../core/types.ts';
 import { UserError } from '../core/user-error.ts';
 import type { RedisKeys } from '../store/keys.ts';
 
-/** Longest wait for Redis when enqueueing before the user is told the queue is unavailable. @defaultValue 1500 */
-export const ENQUEUE_TIMEOUT_MS = 1500;
+/** Longest wait for Redis when enqueueing before the user is told the queue is unavailable. @defaultValue 1000 */
+export const ENQUEUE_TIMEOUT_MS = 1000;
 
 export type CancelResult = 'removed' | 'signalled' | 'finished' | 'unknown';
 
@@ -37,12 +37,17 @@ export function createJobQueue(opts: { redisUrl: string; keys: RedisKeys; queueN
   queueConnection.on('error', () => undefined);
   const queue = new Queue<JobData>(opts.queueName, { connection: queueConnection, prefix: keys.bull });
   queue.on('error', () => undefined);
+  // With the offline queue off, commands sent before the connection is ready fail: wait for it (bounded by the callers' timeouts).
+  const ready = async () => {
+    if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  };
   const unavailable = (err: unknown) => {
     if (err instanceof UserError) throw err;
     throw new UserError('queue_unavailable', `the job queue is unavailable (${(err as Error).message}); nothing was queued, try again in a minute`);
   };
   return {
     enqueue: (data) => withTimeout((async () => {
+      await ready();
       const [[, fresh] = []] = (await redis.multi()
         .hsetnx(keys.job(data.id), 'data', JSON.stringify(data))
         .exec()) ?? [];
@@ -66,6 +71,7 @@ export function createJobQueue(opts: { redisUrl: string; keys: RedisKeys; queueN
       return 'queued' as const;
     })(), ENQUEUE_TIMEOUT_MS).catch(unavailable),
     async get(jobId) {
+      await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
       const raw = await redis.hget(keys.job(jobId), 'data');
       return raw ? (JSON.parse(raw) as JobData) : undefined;
     },
@@ -85,6 +91,7 @@ export function createJobQueue(opts: { redisUrl: string; keys: RedisKeys; queueN
       return 'signalled';
     },
     async claimDelivery(platform, deliveryId) {
+      await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
       return (await redis.set(keys.delivery(platform, deliveryId), '1', 'EX', 24 * 3600, 'NX')) === 'OK';
     },
     async close() {

@@ -122,7 +122,11 @@ export function startRelay(opts: RelayOptions): Relay {
       // Log batches and parent edits take turns; at the end the log is flushed before the final edit.
       action = postLog();
     } else if (tail.dirty) {
-      action = async () => { tail.lastWasLog = false; await tail.surface.updateParent(thread(), renderParent(tail.view)); };
+      action = async () => {
+        await tail.surface.updateParent(thread(), renderParent(tail.view));
+        tail.dirty = false;
+        tail.lastWasLog = false;
+      };
     } else if (finished && !tail.uploaded && tail.view.lines > 0) {
       action = async () => {
         const entries = await readWholeJobStream(redis, keys, tail.job.id);
@@ -140,8 +144,6 @@ export function startRelay(opts: RelayOptions): Relay {
       if (tail.readId !== '0') await checkpoint(tail.job.id, { relayedTo: tail.readId });
       return false;
     }
-    const wasDirty = tail.dirty;
-    tail.dirty = false;
     try {
       await action();
       tail.failures = 0;
@@ -149,11 +151,9 @@ export function startRelay(opts: RelayOptions): Relay {
     } catch (err) {
       if (err instanceof RateLimitedError) {
         tail.nextCallAt = now + err.retryAfterMs;
-        tail.dirty = tail.dirty || wasDirty;
         return false;
       }
       tail.failures += 1;
-      tail.dirty = tail.dirty || wasDirty;
       log.warn('relay call failed', { jobId: tail.job.id, failures: tail.failures, err });
       if (tail.failures >= 8) {
         log.error('giving up relaying job', { jobId: tail.job.id });

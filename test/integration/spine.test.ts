@@ -1,0 +1,193 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/core/user-error.ts';
+import type { Driver, DriverIO } from '../../src/drivers/driver.ts';
+import { readWholeJobStream } from '../../src/jobs/job-stream.ts';
+import { createJobQueue } from '../../src/jobs/job-queue.ts';
+import { createDispatcher } from '../../src/dispatch/dispatcher.ts';
+import { createRegistry } from '../../src/dispatch/command-registry.ts';
+import { requesterPolicy } from '../../src/dispatch/policy.ts';
+import { commands } from '../../commands/index.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { redisKeys } from '../../src/store/keys.ts';
+import { findFreePort } from '../../src/services/free-port.ts';
+import { waitUntil } from '../../src/services/wait-until.ts';
+import { startSpine, type Spine } from '../support/spine-harness.ts';
+
+/** A double of our Driver port whose behaviour each test scripts. */
+function scriptedDriver(script: { build?: (io: DriverIO, call: number) => Promise<void>; deploy?: (io: DriverIO) => Promise<void> } = {}): Driver & { builds: number } {
+  const driver = {
+    runtime: 'docker',
+    builds: 0,
+    async build(target: { release: number }, _ref: string | undefined, io: DriverIO) {
+      driver.builds += 1;
+      io.log('Step 1/1 : FROM busybox');
+      await script.build?.(io, driver.builds);
+      return { id: `sha256:${'ab'.repeat(32)}`, name: `voxoz-hello:v${target.release}` };
+    },
+    async deploy(target: { release: number }, _artifact: unknown, io: DriverIO) {
+      io.log('started replica');
+      await script.deploy?.(io);
+      return { instances: [{ id: 'c1', name: `hello-v${target.release}-0`, release: target.release, state: 'running', healthy: true, address: '127.0.0.1:18080' }], healthy: 1 };
+    },
+    status: async () => [],
+  };
+  return driver as Driver & { builds: number };
+}
+
+const untilAborted = (io: DriverIO) => new Promise<void>((_, reject) => io.signal.addEventListener('abort', () => reject(io.signal.reason), { once: true }));
+
+let spine: Spine | undefined;
+afterEach(async () => { await spine?.close(); spine = undefined; });
+
+describe('command → queue → worker → stream → relay → thread, on real Redis', () => {
+  it('deploys: parent queued then edited in place, log batches in the thread, full log file, release recorded', async () => {
+    spine = await startSpine({ docker: scriptedDriver({ build: async (io) => { for (let i = 0; i < 50; i++) io.log(`build line ${i} token=hunter22`); } }) });
+    await spine.startWorkers();
+    spine.startRelay();
+    const { thread, job } = await spine.say('alice', 'deploy hello');
+    const ended = await spine.waitForEnd(thread);
+    const [command, parent, ...rest] = ended.messages;
+    expect(command).toMatchObject({ kind: 'command', author: 'alice', text: 'deploy hello' });
+    expect(parent!.kind).toBe('parent');
+    expect(parent!.reply).toMatchObject({ title: 'hello v1 live (1/1 healthy)', status: 'succeeded' });
+    expect(parent!.edits).toBeGreaterThanOrEqual(1);
+    const logs = rest.filter((m) => m.kind === 'log').map((m) => m.text).join('\n');
+    expect(logs).toContain('build line 49 token=••••');
+    expect(logs).not.toContain('hunter22');
+    const file = rest.find((m) => m.kind === 'file');
+    expect(file?.file?.content.split('\n').filter(Boolean)).toHaveLength(52);
+    expect(file?.file?.content).not.toContain('hunter22');
+    expect(rest.at(-1)!.kind).toBe('file');
+    const releases = await spine.releases.list('hello', 'production');
+    expect(releases).toMatchObject([{ number: 1, outcome: 'live', deployedBy: 'local:alice', jobId: job }]);
+    // The first version of the parent said "queued": the stream starts with it and the relay posted it first.
+    const events = await readWholeJobStream(spine.redis, spine.keys, job!);
+    expect(events[0]!.event.type).toBe('queued');
+    expect(await spine.redis.sismember(spine.keys.relayActive, job!)).toBe(0);
+  });
+
+  it('shows a UserError as it is and does not retry it', async () => {
+    const driver = scriptedDriver({ build: async () => { throw new UserError('build_failed', 'the image build failed: COPY failed: file not found'); } });
+    spine = await startSpine({ docker: driver });
+    await spine.startWorkers();
+    spine.startRelay();
+    const { thread } = await spine.say('alice', 'deploy hello');
+    const ended = await spine.waitForEnd(thread);
+    expect(ended.outcome).toBe('failed');
+    expect(ended.messages[1]!.reply).toMatchObject({ title: 'deploy hello: failed', text: 'the image build failed: COPY failed: file not found', status: 'failed' });
+    expect(driver.builds).toBe(1);
+    expect(await spine.releases.list('hello', 'production')).toMatchObject([{ number: 1, outcome: 'failed' }]);
+  });
+
+  it('retries a transient fault, keeping the release number', async () => {
+    const driver = scriptedDriver({ build: async (_io, call) => { if (call === 1) throw new Error('connect ECONNRESET /var/run/docker.sock'); } });
+    spine = await startSpine({ docker: driver }, { apps: [{ name: 'hello', source: { path: '/x' }, port: 18080 }], worker: { attempts: 2 } });
+    await spine.startWorkers();
+    spine.startRelay();
+    const { thread } = await spine.say('alice', 'deploy hello');
+    const ended = await spine.waitForEnd(thread, 30_000);
+    expect(ended.outcome).toBe('succeeded');
+    expect(driver.builds).toBe(2);
+    expect(ended.messages.filter((m) => m.kind === 'log').map((m) => m.text).join('\n')).toMatch(/attempt 1 failed \(ref [0-9a-f]{8}\); retrying/);
+    expect((await spine.releases.list('hello', 'production')).map((r) => r.number)).toEqual([1]);
+  });
+
+  it('answers parse errors at once, with no job', async () => {
+    spine = await startSpine({ docker: scriptedDriver() });
+    const { thread, job } = await spine.say('alice', 'deploy hello;rm -rf /');
+    expect(job).toBeUndefined();
+    const answer = spine.chat.thread(thread)!.messages[1]!;
+    expect(answer.reply?.status).toBe('error');
+    expect(answer.text).toContain('"hello;rm" is not an app name');
+    expect(await spine.redis.scard(spine.keys.relayActive)).toBe(0);
+  });
+
+  it('cancels a queued job for its requester and refuses a stranger', async () => {
+    spine = await startSpine({ docker: scriptedDriver() });
+    spine.startRelay();
+    const { thread, job } = await spine.say('alice', 'deploy hello');
+    const stranger = await spine.dispatcher.interact({ platform: 'local', user: { id: 'local:mallory', name: 'mallory' }, conversation: 'local', action: 'cancel', value: job!, deliveryId: 'c1' });
+    expect(stranger).toMatchObject({ status: 'error', text: 'only alice, who started "deploy hello", may cancel it' });
+    const owner = await spine.dispatcher.interact({ platform: 'local', user: { id: 'local:alice', name: 'alice' }, conversation: 'local', action: 'cancel', value: job!, deliveryId: 'c2' });
+    expect(owner.text).toContain('removed from the queue');
+    const again = await spine.dispatcher.interact({ platform: 'local', user: { id: 'local:alice', name: 'alice' }, conversation: 'local', action: 'cancel', value: job!, deliveryId: 'c2' });
+    expect(again.title).toBe('already handled');
+    const ended = await spine.waitForEnd(thread);
+    expect(ended.outcome).toBe('cancelled');
+    expect(ended.messages[1]!.reply?.title).toBe('deploy hello: cancelled by alice');
+    await spine.startWorkers();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await spine.releases.list('hello', 'production')).toEqual([]);
+  });
+
+  it('aborts a running job through its signal and says who cancelled it', async () => {
+    const driver = scriptedDriver({ deploy: untilAborted });
+    spine = await startSpine({ docker: driver });
+    await spine.startWorkers();
+    spine.startRelay();
+    const { thread, job } = await spine.say('alice', 'deploy hello');
+    await waitUntil('deploy step', async () => (await readWholeJobStream(spine!.redis, spine!.keys, job!)).some((e) => e.event.type === 'step' && e.event.step === 'deploy'), 10_000);
+    const reply = await spine.dispatcher.interact({ platform: 'local', user: { id: 'local:alice', name: 'alice' }, conversation: 'local', action: 'cancel', value: job!, deliveryId: 'x1' });
+    expect(reply.text).toContain('stopping');
+    const ended = await spine.waitForEnd(thread);
+    expect(ended.outcome).toBe('cancelled');
+    expect(ended.messages[1]!.reply?.title).toBe('deploy hello: cancelled by alice');
+    expect(await spine.releases.list('hello', 'production')).toMatchObject([{ number: 1, outcome: 'cancelled' }]);
+  });
+
+  it('serialises deploys of one app: the second waits for the first', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const order: string[] = [];
+    const driver = scriptedDriver({ build: async (_io, call) => { order.push(`start ${call}`); if (call === 1) await gate; order.push(`end ${call}`); } });
+    spine = await startSpine({ docker: driver });
+    await spine.startWorkers(2);
+    spine.startRelay();
+    const first = await spine.say('alice', 'deploy hello');
+    await waitUntil('first build', async () => order.length > 0, 10_000);
+    const second = await spine.say('bob', 'deploy hello');
+    await new Promise((r) => setTimeout(r, 700));
+    expect(order).toEqual(['start 1']);
+    release();
+    await spine.waitForEnd(first.thread);
+    const ended = await spine.waitForEnd(second.thread);
+    expect(order).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
+    expect(ended.messages.find((m) => m.kind === 'log')?.text).toContain(`waiting: job ${first.job} is changing hello (production)`);
+    expect((await spine.releases.list('hello', 'production')).map((r) => r.outcome)).toEqual(['live', 'live']);
+  });
+
+  it('a second relay takes over from the checkpoint: nothing posted twice, nothing lost', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const driver = scriptedDriver({ build: async (io) => { for (let i = 0; i < 30; i++) io.log(`early ${i}`); await gate; for (let i = 0; i < 30; i++) io.log(`late ${i}`); } });
+    spine = await startSpine({ docker: driver });
+    await spine.startWorkers();
+    const first = spine.startRelay({ leaseMs: 600 });
+    const { thread, job } = await spine.say('alice', 'deploy hello');
+    await waitUntil('early lines relayed', async () => spine!.chat.thread(thread)!.messages.some((m) => m.kind === 'log' && m.text.includes('early 29')), 10_000);
+    await first.close(); // dies holding the lease; it expires after 600 ms
+    release();
+    const second = spine.startRelay({ leaseMs: 600 });
+    await spine.waitForEnd(thread, 20_000);
+    expect(second.owned()).toEqual([]);
+    const lines = spine.chat.thread(thread)!.messages.filter((m) => m.kind === 'log').flatMap((m) => m.text.split('\n'));
+    const expected = ['Step 1/1 : FROM busybox', ...Array.from({ length: 30 }, (_, i) => `early ${i}`), ...Array.from({ length: 30 }, (_, i) => `late ${i}`), 'started replica'];
+    expect(lines).toEqual(expected);
+    expect(spine.chat.thread(thread)!.messages.filter((m) => m.kind === 'parent')).toHaveLength(1);
+    expect(await spine.redis.hget(spine.keys.job(job!), 'relayed')).toBe('1');
+  });
+
+  it('says "queue unavailable" within about a second when Redis is down, and queues nothing', async () => {
+    const deadUrl = `redis://127.0.0.1:${await findFreePort()}`;
+    const keys = redisKeys('test-dead');
+    const queue = createJobQueue({ redisUrl: deadUrl, keys, queueName: 'jobs', attempts: 1 });
+    const dispatcher = createDispatcher({ registry: createRegistry(commands), config: () => ({ file: 'x', apps: [{ name: 'hello' }], worker: { concurrency: 1, attempts: 1 }, chat: { botName: 'voxoz' } }) as never, queue, policy: requesterPolicy, log: silentLogger });
+    const started = Date.now();
+    const outcome = await dispatcher.handle({ platform: 'local', user: { id: 'local:a', name: 'a' }, conversation: 'local', text: 'deploy hello', receivedAt: new Date() });
+    const ms = Date.now() - started;
+    await queue.close();
+    expect(outcome.type).toBe('answer');
+    if (outcome.type === 'answer') expect(outcome.reply.text).toMatch(/the job queue is unavailable.*nothing was queued/);
+    expect(ms).toBeLessThan(1300);
+  });
+});

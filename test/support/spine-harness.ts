@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { LocalChat, type LocalThread } from '../../adapters/local/local-chat.ts';
+import { commands } from '../../commands/index.ts';
+import { validateConfig, type LoadedConfig } from '../../src/config/load-config.ts';
+import { createRegistry } from '../../src/dispatch/command-registry.ts';
+import { createDispatcher, type Dispatcher } from '../../src/dispatch/dispatcher.ts';
+import { requesterPolicy } from '../../src/dispatch/policy.ts';
+import type { DriverMap } from '../../src/drivers/driver.ts';
+import { createJobQueue, type JobQueue } from '../../src/jobs/job-queue.ts';
+import { deployProcessor } from '../../src/jobs/processors/deploy.ts';
+import { statusProcessor } from '../../src/jobs/processors/status.ts';
+import { startWorkerPool, type WorkerPool } from '../../src/jobs/worker-pool.ts';
+import { createLogger, silentLogger } from '../../src/observability/logger.ts';
+import { startRelay, type Relay } from '../../src/relay/relay.ts';
+import { redisKeys, type RedisKeys } from '../../src/store/keys.ts';
+import { createReleaseStore, type ReleaseStore } from '../../src/store/release-store.ts';
+import { waitUntil } from '../../src/services/wait-until.ts';
+
+export interface Spine {
+  redis: Redis;
+  keys: RedisKeys;
+  chat: LocalChat;
+  queue: JobQueue;
+  dispatcher: Dispatcher;
+  releases: ReleaseStore;
+  config: LoadedConfig;
+  startWorkers(concurrency?: number): Promise<WorkerPool>;
+  startRelay(opts?: { leaseMs?: number }): Relay;
+  /** Sends a command as a local user and returns its thread id. */
+  say(user: string, text: string): Promise<{ thread: string; job?: string }>;
+  /** Waits until the thread has ended and returns it. */
+  waitForEnd(thread: string, timeoutMs?: number): Promise<LocalThread>;
+  close(): Promise<void>;
+}
+
+/**
+ * The spine without Docker or HTTP: real Redis, real BullMQ queue and workers, the real relay
+ * and the local chat, with a driver map the test provides (a double of our own Driver port).
+ */
+export async function startSpine(drivers: DriverMap, rawConfig: unknown = { apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] }): Promise<Spine> {
+  const redisUrl = inject('redisUrl');
+  const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const config = validateConfig(rawConfig, '/test/voxoz.yml');
+  const releases = createReleaseStore(redis, keys);
+  const chat = new LocalChat();
+  const queue = createJobQueue({ redisUrl, keys, queueName: 'jobs', attempts: config.worker.attempts });
+  const dispatcher = createDispatcher({ registry: createRegistry(commands), config: () => config, queue, policy: requesterPolicy, log: process.env.VOXOZ_TEST_LOG ? createLogger('debug') : silentLogger });
+  const closers: Array<() => Promise<void>> = [];
+  return {
+    redis, keys, chat, queue, dispatcher, releases, config,
+    async startWorkers(concurrency = 2) {
+      const pool = await startWorkerPool({
+        redis, keys, config: () => config, drivers, releases, processors: { deploy: deployProcessor, status: statusProcessor },
+        log: silentLogger, now: () => new Date(), redisUrl, queueName: 'jobs', concurrency, secrets: () => ['hunter22'], lockRetryMs: 200,
+      });
+      closers.push(() => pool.close());
+      return pool;
+    },
+    startRelay(opts = {}) {
+      const relay = startRelay({ redisUrl, keys, surfaces: [chat], log: silentLogger, tickMs: 50, leaseMs: opts.leaseMs ?? 15_000 });
+      closers.push(() => relay.close());
+      return relay;
+    },
+    async say(user, text) {
+      const thread = chat.openThread(user, text);
+      const outcome = await dispatcher.handle({ platform: 'local', user: { id: `local:${user}`, name: user }, conversation: 'local', text, receivedAt: new Date(), meta: { thread: thread.id } });
+      if (outcome.type === 'answer') chat.answer(thread.id, outcome.reply);
+      return { thread: thread.id, job: outcome.type === 'queued' ? outcome.jobId : undefined };
+    },
+    async waitForEnd(thread, timeoutMs = 20_000) {
+      await waitUntil(`thread ${thread} to end`, async () => chat.thread(thread)?.state === 'done', timeoutMs, 25);
+      return chat.thread(thread)!;
+    },
+    async close() {
+      for (const c of closers.reverse()) await c().catch(() => undefined);
+      await queue.close();
+      await redis.quit();
+    },
+  };
+}
