@@ -31,6 +31,12 @@ export async function deployContainers(docker: Docker, instance: string, target:
     io.log(`${why}: removing v${release} and restoring what ran before`);
     for (const id of created) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
     for (const c of wasRunning) await docker.getContainer(c.Id).start().catch((err: Error) => io.log(`could not restart ${c.Names[0]}: ${err.message}`));
+    for (const c of wasRunning) {
+      const port = Number(c.Labels[LABEL.port]);
+      const deadline = Date.now() + app.health.timeoutSeconds * 1000;
+      while (!(await probeHttp('127.0.0.1', port, app.health.path, 1000)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
+      io.log(`${c.Names[0]?.slice(1)} (v${c.Labels[LABEL.release]}) ${Date.now() < deadline ? 'is serving again' : 'did not answer its health check after the restore'}`);
+    }
   };
   try {
     for (const c of wasRunning) {
@@ -48,6 +54,8 @@ export async function deployContainers(docker: Docker, instance: string, target:
         Labels: { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release), [LABEL.port]: String(port) },
         HostConfig: {
           NetworkMode: 'host',
+          // An init process as PID 1 forwards SIGTERM, so replicas stop promptly on a switch.
+          Init: true,
           RestartPolicy: { Name: 'unless-stopped' },
           Memory: memoryBytes(app.resources.memory),
           NanoCpus: app.resources.cpus ? Math.round(app.resources.cpus * 1e9) : undefined,
@@ -82,8 +90,10 @@ async function waitHealthy(docker: Docker, { app, release }: DeployTarget, ids: 
         pending.delete(id);
         continue;
       }
-      const state = (await docker.getContainer(id).inspect()).State;
-      if (!state.Running && !state.Restarting) {
+      const inspect = await docker.getContainer(id).inspect();
+      const state = inspect.State;
+      // With a restart policy a crashing replica shows as restarting, or running again with a restart count.
+      if (!state.Running || state.Restarting || inspect.RestartCount > 0) {
         for (const line of await tailContainerLogs(docker, id)) io.log(`  | ${line}`);
         throw new UserError('instance_exited', `v${release} exited with code ${state.ExitCode} before answering its health check on 127.0.0.1:${port}${app.health.path}`);
       }
