@@ -38,7 +38,7 @@ const MAX_THREADS = 500;
  */
 export class LocalChat extends EventEmitter implements ChatSurface {
   readonly platform = 'local';
-  readonly limits = { intervalMs: () => 250, maxBatchChars: 8000 };
+  readonly limits = { intervalMs: () => 100, maxBatchChars: 8000 };
   private readonly threads = new Map<string, LocalThread>();
 
   openThread(author: string, text: string): LocalThread {

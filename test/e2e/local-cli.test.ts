@@ -1,0 +1,110 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDockerClient } from '../../src/drivers/docker/docker-client.ts';
+import { findFreePort } from '../../src/services/free-port.ts';
+import { pingRedis } from '../../src/services/redis-server.ts';
+import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/voxoz.js');
+const dir = mkdtempSync(join(tmpdir(), 'vxe-'));
+const queue = `e2e-${randomUUID().slice(0, 8)}`;
+let voxoz: ChildProcess;
+let stderr = '';
+let port = 0;
+let appPort = 0;
+
+/** Runs `voxoz say …` as a user would in another terminal. */
+function say(...words: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolvePromise) => {
+    execFile('node', [BIN, 'say', '--user', 'alice', ...words], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, timeout: 120_000 }, (err, stdout, errOut) => {
+      resolvePromise({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + errOut });
+    });
+  });
+}
+
+beforeAll(async () => {
+  const repo = join(dir, 'hello.git');
+  cpSync(HELLO_APP_DIR, repo, { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-q', '-m', 'hello');
+  [port, appPort] = [await findFreePort(), await findFreePort()];
+  writeFileSync(join(dir, 'voxoz.yml'), `apps:\n  - name: hello\n    source:\n      git: file://${repo}\n      ref: main\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n`);
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), VOXOZ_CONFIG: join(dir, 'voxoz.yml'), VOXOZ_DATA_DIR: join(dir, 'data'), VOXOZ_QUEUE: queue, DOCKER_HOST: inject('dockerHost') };
+  delete env.REDIS_URL; // voxoz starts its own redis-server, as on a fresh machine
+  voxoz = spawn('node', [BIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  voxoz.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
+  await new Promise<void>((ready, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`voxoz did not start:\n${out}\n${stderr}`)), 60_000);
+    voxoz.stdout!.on('data', (c: Buffer) => { out += c.toString(); if (out.includes('voxoz is running: http://127.0.0.1:')) { clearTimeout(timer); ready(); } });
+    voxoz.once('exit', (code) => { clearTimeout(timer); fail(new Error(`voxoz exited with ${code}:\n${stderr}`)); });
+  });
+});
+
+afterAll(async () => {
+  if (voxoz && voxoz.exitCode === null) voxoz.kill('SIGKILL');
+  const docker = createDockerClient(inject('dockerHost'));
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${queue}`] } })) await docker.getContainer(c.Id).remove({ force: true });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('voxoz as a user runs it: npm start, then voxoz say', () => {
+  it('deploys hello from git: queued → building → deploying → live, with the git and build log in the thread', async () => {
+    const { code, out } = await say('deploy', 'hello');
+    expect(code, out).toBe(0);
+    const titles = out.split('\n').filter((l) => /^(~ )?[…▶✓✗] /.test(l)).map((l) => l.replace(/^~ /, '').slice(2));
+    expect(titles[0]).toBe('deploy hello: queued');
+    expect(titles).toEqual(expect.arrayContaining(['deploy hello: building', 'deploy hello: deploying']));
+    expect(titles.indexOf('deploy hello: building')).toBeLessThan(titles.indexOf('deploy hello: deploying'));
+    expect(titles.at(-1)).toBe('hello v1 live (1/1 healthy)');
+    expect(out).toMatch(/│ >>> \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \/\S+git .*clone --no-checkout -- file:\/\/\S+ \./);
+    expect(out).toMatch(/│ >>> \S+Z exit status: 0/);
+    expect(out).toMatch(/│ Step 1\/\d+ : FROM busybox/);
+    expect(out).toMatch(/📎 deploy-hello-\S+\.log \(\d+ bytes\)/);
+    const res = await fetch(`http://127.0.0.1:${appPort}/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('hello from release v1');
+  });
+
+  it('shows the app in status', async () => {
+    const { code, out } = await say('status', 'hello');
+    expect(code, out).toBe(0);
+    expect(out).toContain('hello: 1/1 instances healthy (production)');
+    expect(out).toMatch(new RegExp(`${queue}-hello-production-v1-0\\s+v1\\s+running\\s+healthy\\s+\\S+\\s+127\\.0\\.0\\.1:${appPort}`));
+  });
+
+  it('answers bad input with a specific error and a non-zero exit, touching nothing', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['deploy hello;rm -rf /'], /"hello;rm" is not an app name/],
+      [['deploy', '--upload-pack=x'], /unknown option "--upload-pack"; deploy takes --env/],
+      [['deplyo', 'hello'], /unknown command "deplyo"; did you mean "deploy"\?/],
+      [['deploy', 'hello', 'no-such-ref'], /"no-such-ref" is not a branch, tag or commit/],
+      [['deploy', 'nothing'], /there is no app named "nothing"; known apps: hello/],
+    ];
+    for (const [words, message] of cases) {
+      const { code, out } = await say(...words);
+      expect(code, out).toBe(1);
+      expect(out).toMatch(message);
+    }
+    const res = await fetch(`http://127.0.0.1:${appPort}/`);
+    expect(await res.text()).toContain('hello from release v1');
+  });
+
+  it('stops cleanly on SIGTERM, taking its own redis-server with it', async () => {
+    const redisPort = Number(/"url":"redis:\/\/127\.0\.0\.1:(\d+)"/.exec(stderr)?.[1]);
+    expect(redisPort).toBeGreaterThan(0);
+    expect(await pingRedis('127.0.0.1', redisPort)).toBe(true);
+    const exited = new Promise<number | null>((r) => voxoz.once('exit', (code) => r(code)));
+    voxoz.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(await pingRedis('127.0.0.1', redisPort)).toBe(false);
+  });
+});
