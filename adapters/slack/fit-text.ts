@@ -55,3 +55,11 @@ export function splitLines(text: string, max: number): string[] {
   if (current !== '' || chunks.length === 0) chunks.push(current);
   return chunks;
 }
+
+/** Like fitTail, but a cut drops the partial first line, so the excerpt starts on a whole line. */
+export function fitTailLines(text: string, max: number): string {
+  const tail = fitTail(text, max);
+  if (!tail.startsWith('…')) return tail;
+  const nl = tail.indexOf('\n');
+  return nl === -1 ? tail : `…${tail.slice(nl)}`;
+}

@@ -1,5 +1,5 @@
 import type { Reply, ReplyStep } from '../../src/core/types.ts';
-import { escapeMrkdwn, fitHead, fitTail, splitLines } from './fit-text.ts';
+import { escapeMrkdwn, fitHead, fitTailLines, splitLines } from './fit-text.ts';
 
 /** Block Kit limits Slack enforces on messages (and the simulator checks). */
 export const SLACK_LIMITS = {
@@ -49,7 +49,7 @@ export function renderBlocks(reply: Reply): SlackMessage {
   const fields = (reply.fields ?? []).map((f) => mrkdwn(`*${fitHead(f.label, 100)}*\n${fitHead(f.value || '–', SLACK_LIMITS.fieldText - 110)}`));
   for (let i = 0; i < fields.length; i += SLACK_LIMITS.fieldsPerSection) body.push({ type: 'section', fields: fields.slice(i, i + SLACK_LIMITS.fieldsPerSection) });
   for (const code of reply.code ?? []) {
-    if (code.trim()) body.push(section(`\`\`\`\n${fitTail(code.replace(/```/g, "'''"), SLACK_LIMITS.sectionText - FENCE)}\n\`\`\``));
+    if (code.trim()) body.push(section(`\`\`\`\n${fitTailLines(code.replace(/```/g, "'''"), SLACK_LIMITS.sectionText - FENCE)}\n\`\`\``));
   }
   const tail: SlackBlock[] = [];
   const buttons = (reply.buttons ?? []).slice(0, SLACK_LIMITS.buttonsPerActions).map((b) => ({

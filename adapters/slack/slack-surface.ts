@@ -3,7 +3,7 @@ import type { Reply, ThreadRef } from '../../src/core/types.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { RateLimitedError, type ChatSurface, type RelayLimits } from '../../src/relay/chat-surface.ts';
 import { toBoltLogger } from './bolt-logger.ts';
-import { fitTail } from './fit-text.ts';
+import { fitTailLines } from './fit-text.ts';
 import { renderBlocks, SLACK_LIMITS } from './render-blocks.ts';
 import { slackRelayLimits } from './slack-limits.ts';
 
@@ -53,7 +53,7 @@ export function createSlackSurface(opts: SlackSurfaceOptions): ChatSurface & { c
       await call('chat.update', () => client.chat.update({ channel: thread.conversation, ts: thread.parent, ...renderBlocks(reply) }));
     },
     async postLog(thread, lines) {
-      const text = `\`\`\`\n${fitTail(lines.replace(/```/g, "'''"), SLACK_LIMITS.messageText - 8)}\n\`\`\``;
+      const text = `\`\`\`\n${fitTailLines(lines.replace(/```/g, "'''"), SLACK_LIMITS.messageText - 8)}\n\`\`\``;
       await call('chat.postMessage', () => client.chat.postMessage({ channel: thread.conversation, thread_ts: thread.parent, text, unfurl_links: false, unfurl_media: false }));
     },
     async uploadLog(thread, file) {
