@@ -4,6 +4,7 @@ import type { ChatAdapter } from '../src/core/chat-adapter.ts';
 import type { CommandRegistry } from '../src/dispatch/command-registry.ts';
 import type { Dispatcher } from '../src/dispatch/dispatcher.ts';
 import type { Logger } from '../src/observability/logger.ts';
+import { createDiscordAdapter } from './discord/discord-adapter.ts';
 import { createLocalAdapter } from './local/local-adapter.ts';
 import { createSlackAdapter } from './slack/slack-adapter.ts';
 
@@ -19,5 +20,6 @@ export interface AdapterDeps {
 export function createAdapters(deps: AdapterDeps): ChatAdapter[] {
   const adapters: ChatAdapter[] = [createLocalAdapter(deps)];
   if (deps.settings.slack) adapters.push(createSlackAdapter({ slack: deps.settings.slack, dispatcher: deps.dispatcher, log: deps.log }));
+  if (deps.settings.discord) adapters.push(createDiscordAdapter(deps));
   return adapters;
 }

@@ -1,0 +1,54 @@
+import { ApplicationCommandOptionType, ApplicationCommandType, type APIApplicationCommandBasicOption, type RESTPutAPIApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import type { ArgSpec, CommandSpec, OptionSpec } from '../../src/dispatch/command-spec.ts';
+import { DISCORD_LIMITS } from './discord-limits.ts';
+import { fitHead } from './fit-text.ts';
+
+export type CommandDefinition = RESTPutAPIApplicationCommandsJSONBody[number];
+
+/** The slash command's name: `/voxoz <subcommand> …`. */
+export const ROOT_COMMAND = 'voxoz';
+/** Longest git ref the parser accepts (resolve-arg's checkGitRef); Discord refuses longer input in its client. */
+const GITREF_MAX = 200;
+
+const describe = (text: string) => fitHead(text.trim() || '-', DISCORD_LIMITS.commandDescription);
+
+function fromArg(arg: ArgSpec): APIApplicationCommandBasicOption {
+  const base = { name: arg.name, description: describe(arg.summary), required: arg.required === true };
+  switch (arg.type) {
+    case 'app': return { ...base, type: ApplicationCommandOptionType.String, autocomplete: true };
+    case 'int': return { ...base, type: ApplicationCommandOptionType.Integer, ...(arg.min !== undefined ? { min_value: arg.min } : {}), ...(arg.max !== undefined ? { max_value: arg.max } : {}) };
+    case 'gitref': return { ...base, type: ApplicationCommandOptionType.String, max_length: GITREF_MAX };
+    case 'env': return { ...base, type: ApplicationCommandOptionType.String, max_length: 32 };
+    case 'word': return { ...base, type: ApplicationCommandOptionType.String, max_length: 64 };
+  }
+}
+
+function fromOption(opt: OptionSpec): APIApplicationCommandBasicOption {
+  const base = { name: opt.name, description: describe(opt.summary), required: false };
+  switch (opt.type) {
+    case 'boolean': return { ...base, type: ApplicationCommandOptionType.Boolean };
+    case 'int': return { ...base, type: ApplicationCommandOptionType.Integer, ...(opt.min !== undefined ? { min_value: opt.min } : {}), ...(opt.max !== undefined ? { max_value: opt.max } : {}) };
+    case 'env': return { ...base, type: ApplicationCommandOptionType.String, max_length: 32 };
+  }
+}
+
+/**
+ * The `/voxoz` application command, generated from the same specs the text parser uses: one
+ * subcommand per spec (aliases are text-only), each positional argument and `--option` as a
+ * typed option (app names autocomplete from config; ints carry their bounds; required ones
+ * first, as Discord demands and the registry already guarantees for arguments). Bounds here are
+ * a convenience in Discord's client; the parser still validates everything.
+ */
+export function commandDefinitions(specs: ReadonlyArray<CommandSpec>): CommandDefinition[] {
+  return [{
+    type: ApplicationCommandType.ChatInput,
+    name: ROOT_COMMAND,
+    description: 'Deploy, scale, roll back and inspect apps',
+    options: specs.slice(0, 25).map((spec) => ({
+      type: ApplicationCommandOptionType.Subcommand,
+      name: spec.name,
+      description: describe(spec.summary),
+      options: [...spec.args.map(fromArg), ...(spec.options ?? []).map(fromOption)].slice(0, 25),
+    })),
+  }];
+}
