@@ -67,15 +67,15 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const releases = createReleaseStore(redis, keys);
     const getConfig = (): LoadedConfig => config;
     const allSecrets = () => config.apps.flatMap((a) => Object.values(secretValues(a.secrets)));
-    const workers: WorkerPool = await startWorkerPool({
-      redis, keys, config: getConfig, drivers, releases, processors, log: log.child({ part: 'worker' }), now: () => new Date(),
-      redisUrl: services.redisUrl, queueName: 'jobs', concurrency: config.worker.concurrency, secrets: allSecrets,
-    });
-    closers.push(function closeWorkers() { return workers.close(); });
-    if (mode === 'worker') {
-      log.info('voxoz worker ready', { worker: workers.id, concurrency: config.worker.concurrency });
-      return { adapters: [], close };
+    if (mode === 'worker' || config.worker.inProcess) {
+      const workers: WorkerPool = await startWorkerPool({
+        redis, keys, config: getConfig, drivers, releases, processors, log: log.child({ part: 'worker' }), now: () => new Date(),
+        redisUrl: services.redisUrl, queueName: 'jobs', concurrency: config.worker.concurrency, secrets: allSecrets,
+      });
+      closers.push(function closeWorkers() { return workers.close(); });
+      log.info('worker pool ready', { worker: workers.id, concurrency: config.worker.concurrency });
     }
+    if (mode === 'worker') return { adapters: [], close };
     const queue = createJobQueue({ redisUrl: services.redisUrl, keys, queueName: 'jobs', attempts: config.worker.attempts });
     closers.push(function closeQueue() { return queue.close(); });
     const registry = createRegistry(commands);

@@ -76,7 +76,9 @@ export const configSchema = z.strictObject({
     concurrency: intIn(1, 64).default(2),
     /** Tries per job when the engine or Redis fails transiently. @defaultValue 3 */
     attempts: intIn(1, 10).default(3),
-  }).default({ concurrency: 2, attempts: 3 }),
+    /** Run a worker pool inside the bot process; false when all workers run elsewhere (`voxoz worker`). @defaultValue true */
+    inProcess: z.boolean({ error: 'must be true or false' }).default(true),
+  }).default({ concurrency: 2, attempts: 3, inProcess: true }),
   chat: z.strictObject({
     /** Name the local adapter answers to in its help text. @defaultValue "voxoz" */
     botName: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).default('voxoz'),

@@ -1,32 +1,21 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDockerClient } from '../../src/drivers/docker/docker-client.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { pingRedis } from '../../src/services/redis-server.ts';
+import { sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/voxoz.js');
 const dir = mkdtempSync(join(tmpdir(), 'vxe-'));
 const queue = `e2e-${randomUUID().slice(0, 8)}`;
-let voxoz: ChildProcess;
-let stderr = '';
+let voxoz: SpawnedVoxoz;
 let port = 0;
 let appPort = 0;
-
-/** Runs `voxoz say …` as a user would in another terminal. */
-function say(...words: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolvePromise) => {
-    execFile('node', [BIN, 'say', '--user', 'alice', ...words], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, timeout: 120_000 }, (err, stdout, errOut) => {
-      resolvePromise({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + errOut });
-    });
-  });
-}
+const say = (...words: string[]) => sayTo(port, 'alice', words);
 
 beforeAll(async () => {
   const repo = join(dir, 'hello.git');
@@ -39,18 +28,11 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'voxoz.yml'), `apps:\n  - name: hello\n    source:\n      git: file://${repo}\n      ref: main\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n`);
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), VOXOZ_CONFIG: join(dir, 'voxoz.yml'), VOXOZ_DATA_DIR: join(dir, 'data'), VOXOZ_QUEUE: queue, DOCKER_HOST: inject('dockerHost') };
   delete env.REDIS_URL; // voxoz starts its own redis-server, as on a fresh machine
-  voxoz = spawn('node', [BIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  voxoz.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
-  await new Promise<void>((ready, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`voxoz did not start:\n${out}\n${stderr}`)), 60_000);
-    voxoz.stdout!.on('data', (c: Buffer) => { out += c.toString(); if (out.includes('voxoz is running: http://127.0.0.1:')) { clearTimeout(timer); ready(); } });
-    voxoz.once('exit', (code) => { clearTimeout(timer); fail(new Error(`voxoz exited with ${code}:\n${stderr}`)); });
-  });
+  voxoz = await spawnVoxoz('start', env, 'voxoz is running: http://127.0.0.1:');
 });
 
 afterAll(async () => {
-  if (voxoz && voxoz.exitCode === null) voxoz.kill('SIGKILL');
+  if (voxoz && voxoz.child.exitCode === null) voxoz.child.kill('SIGKILL');
   const docker = createDockerClient(inject('dockerHost'));
   for (const c of await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${queue}`] } })) await docker.getContainer(c.Id).remove({ force: true });
   rmSync(dir, { recursive: true, force: true });
@@ -99,12 +81,10 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
   });
 
   it('stops cleanly on SIGTERM, taking its own redis-server with it', async () => {
-    const redisPort = Number(/"url":"redis:\/\/127\.0\.0\.1:(\d+)"/.exec(stderr)?.[1]);
+    const redisPort = Number(/"url":"redis:\/\/127\.0\.0\.1:(\d+)"/.exec(voxoz.stderr())?.[1]);
     expect(redisPort).toBeGreaterThan(0);
     expect(await pingRedis('127.0.0.1', redisPort)).toBe(true);
-    const exited = new Promise<number | null>((r) => voxoz.once('exit', (code) => r(code)));
-    voxoz.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await voxoz.stop()).toBe(0);
     expect(await pingRedis('127.0.0.1', redisPort)).toBe(false);
   });
 });

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDockerClient } from '../../src/drivers/docker/docker-client.ts';
+import { findFreePort } from '../../src/services/free-port.ts';
+import { sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
+import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'vxw-'));
+const queue = `e2e-${randomUUID().slice(0, 8)}`;
+let bot: SpawnedVoxoz | undefined;
+let worker: SpawnedVoxoz | undefined;
+let port = 0;
+let appPort = 0;
+
+beforeAll(async () => {
+  [port, appPort] = [await findFreePort(), await findFreePort()];
+  writeFileSync(join(dir, 'voxoz.yml'), `worker:\n  inProcess: false\napps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, REDIS_URL: inject('redisUrl'), DOCKER_HOST: inject('dockerHost'), PORT: String(port),
+    VOXOZ_CONFIG: join(dir, 'voxoz.yml'), VOXOZ_DATA_DIR: join(dir, 'data'), VOXOZ_QUEUE: queue,
+  };
+  bot = await spawnVoxoz('start', env, 'voxoz is running');
+  worker = await spawnVoxoz('worker', { ...env, PORT: '0' }, '"msg":"worker pool ready"');
+});
+
+afterAll(async () => {
+  await bot?.stop();
+  await worker?.stop();
+  const docker = createDockerClient(inject('dockerHost'));
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${queue}`] } })) await docker.getContainer(c.Id).remove({ force: true });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('workers in another process (voxoz worker)', () => {
+  it('the bot runs no worker; the separate worker runs the job and the bot relays it', async () => {
+    expect(bot!.stderr()).not.toContain('worker pool ready');
+    const { code, out } = await sayTo(port, 'alice', ['deploy', 'hello']);
+    expect(code, out).toBe(0);
+    expect(out).toContain('hello v1 live (1/1 healthy)');
+    expect(await (await fetch(`http://127.0.0.1:${appPort}/`)).text()).toContain('hello from release v1');
+  });
+
+  it('refuses to start a worker without REDIS_URL, saying why', async () => {
+    const env = { ...process.env, VOXOZ_CONFIG: join(dir, 'voxoz.yml') };
+    delete env.REDIS_URL;
+    await expect(spawnVoxoz('worker', env, 'never')).rejects.toThrow(/REDIS_URL must point at the Redis that the bot process uses/);
+  });
+});
