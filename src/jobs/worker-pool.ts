@@ -60,8 +60,9 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       if (lockKey) await releaseAppLock(redis, lockKey, data.id);
     }
   };
+  const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   const worker = new Worker<JobData>(opts.queueName, processor, {
-    connection: new Redis(opts.redisUrl, { maxRetriesPerRequest: null }),
+    connection,
     prefix: keys.bull,
     concurrency: opts.concurrency,
   });
@@ -78,6 +79,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     async close() {
       await subscriber.quit().catch(() => undefined);
       await worker.close();
+      await connection.quit().catch(() => undefined);
     },
   };
 }

@@ -44,7 +44,7 @@ describe('workers in another process (voxoz worker)', () => {
   });
 
   it('refuses to start a worker without REDIS_URL, saying why', async () => {
-    const env = { ...process.env, VOXOZ_CONFIG: join(dir, 'voxoz.yml') };
+    const env: NodeJS.ProcessEnv = { ...process.env, VOXOZ_CONFIG: join(dir, 'voxoz.yml') };
     delete env.REDIS_URL;
     await expect(spawnVoxoz('worker', env, 'never')).rejects.toThrow(/REDIS_URL must point at the Redis that the bot process uses/);
   });

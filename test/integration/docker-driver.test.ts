@@ -88,7 +88,7 @@ describe('Docker driver on a real engine', () => {
     const artifact = await driver.build({ app, env: 'production', release: 3 }, undefined, ioFor(lines));
     const err = await failure(driver.deploy({ app, env: 'production', release: 3 }, artifact, ioFor(lines)));
     expect(err.code).toBe('instance_exited');
-    expect(err.message).toMatch(/^v3 exited with code 3 before answering its health check/);
+    expect(err.message).toMatch(/^v3 exited( with code 3)?( \(restarted \d+ times?\))? before answering its health check on 127\.0\.0\.1:\d+\/$/);
     expect(lines).toContain('  | cannot start: missing config');
     expect(await page()).toContain('from release v2');
     expect((await driver.status(app, 'production')).map((i) => [i.release, i.state])).toEqual([[2, 'running']]);
@@ -108,6 +108,24 @@ describe('Docker driver on a real engine', () => {
     expect(lines).toContain('cancelled: removing v4 and restoring what ran before');
     expect(await page()).toContain('from release v2');
     expect((await driver.status(app, 'production')).map((i) => i.release)).toEqual([2]);
+  });
+
+  it('a retried deploy clears what an interrupted attempt left and restores the release it had stopped', async () => {
+    const app = appSpec({});
+    const [serving] = await driver.status(app, 'production');
+    expect(serving!.release).toBe(2);
+    // The interrupted attempt of v7 had stopped v2 and created its own replica before dying.
+    await docker.getContainer(serving!.id).stop();
+    const leftover = await docker.createContainer({ name: `${instance}-hello-production-v7-0`, Image: 'busybox:latest', Cmd: ['sleep', '300'], Labels: { 'voxoz.instance': instance, 'voxoz.app': 'hello', 'voxoz.env': 'production', 'voxoz.release': '7', 'voxoz.port': String(port) } });
+    const broken = join(scratch, 'broken');
+    const lines: string[] = [];
+    const artifact = await driver.build({ app: appSpec({ source: { path: broken } }), env: 'production', release: 7 }, undefined, ioFor(lines));
+    const err = await failure(driver.deploy({ app: appSpec({ source: { path: broken } }), env: 'production', release: 7 }, artifact, ioFor(lines)));
+    expect(err.code).toBe('instance_exited');
+    expect(lines).toContain(`removing ${instance}-hello-production-v7-0, left over from an interrupted attempt`);
+    await expect(docker.getContainer(leftover.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(await page()).toContain('from release v2');
+    expect((await driver.status(app, 'production')).map((i) => [i.release, i.state])).toEqual([[2, 'running']]);
   });
 
   it('reports a Dockerfile error as the user\'s to fix', async () => {

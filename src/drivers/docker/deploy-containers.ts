@@ -24,8 +24,17 @@ function memoryBytes(size: string | undefined): number | undefined {
  */
 export async function deployContainers(docker: Docker, instance: string, target: DeployTarget, artifact: Artifact, extraEnv: Record<string, string>, io: DriverIO): Promise<DeployOutcome> {
   const { app, env, release } = target;
-  const previous = (await listAppContainers(docker, instance, app.name, env)).filter((c) => Number(c.Labels[LABEL.release]) !== release);
-  const wasRunning = previous.filter((c) => c.State === 'running');
+  const all = await listAppContainers(docker, instance, app.name, env);
+  const releaseOf = (c: Docker.ContainerInfo) => Number(c.Labels[LABEL.release]);
+  // Containers of this very release are leftovers of an attempt that died mid-way (the job is being retried).
+  for (const c of all.filter((x) => releaseOf(x) === release)) {
+    io.log(`removing ${c.Names[0]?.slice(1)}, left over from an interrupted attempt`);
+    await docker.getContainer(c.Id).remove({ force: true });
+  }
+  const previous = all.filter((c) => releaseOf(c) !== release);
+  // What serves now: the newest earlier release (stopped, if an interrupted attempt stopped it).
+  const serving = Math.max(0, ...previous.map(releaseOf));
+  const wasRunning = previous.filter((c) => releaseOf(c) === serving);
   const created: string[] = [];
   const restore = async (why: string) => {
     io.log(`${why}: removing v${release} and restoring what ran before`);
@@ -39,7 +48,7 @@ export async function deployContainers(docker: Docker, instance: string, target:
     }
   };
   try {
-    for (const c of wasRunning) {
+    for (const c of previous.filter((x) => x.State === 'running')) {
       io.log(`stopping ${c.Names[0]?.slice(1)} (release v${c.Labels[LABEL.release]}, kept until v${release} is healthy)`);
       await docker.getContainer(c.Id).stop({ t: 5 }).catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
     }
@@ -95,7 +104,10 @@ async function waitHealthy(docker: Docker, { app, release }: DeployTarget, ids: 
       // With a restart policy a crashing replica shows as restarting, or running again with a restart count.
       if (!state.Running || state.Restarting || inspect.RestartCount > 0) {
         for (const line of await tailContainerLogs(docker, id)) io.log(`  | ${line}`);
-        throw new UserError('instance_exited', `v${release} exited with code ${state.ExitCode} before answering its health check on 127.0.0.1:${port}${app.health.path}`);
+        // A running or restarting container reports no useful exit code; say what is known.
+        const how = state.ExitCode ? ` with code ${state.ExitCode}` : '';
+        const restarts = inspect.RestartCount > 0 ? ` (restarted ${inspect.RestartCount} time${inspect.RestartCount === 1 ? '' : 's'})` : '';
+        throw new UserError('instance_exited', `v${release} exited${how}${restarts} before answering its health check on 127.0.0.1:${port}${app.health.path}`);
       }
     }
     if (pending.size === 0) break;
