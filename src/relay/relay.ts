@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { JobData, ThreadRef } from '../core/types.ts';
 import type { JobEvent } from '../jobs/job-event.ts';
-import { readWholeJobStream } from '../jobs/job-stream.ts';
+import { readWholeJobStream, STREAM_TTL_SECONDS } from '../jobs/job-stream.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { RateLimitedError, type ChatSurface } from './chat-surface.ts';
@@ -138,7 +138,7 @@ export function startRelay(opts: RelayOptions): Relay {
     } else if (finished) {
       await tail.surface.finish?.(thread(), tail.view.phase).catch((err: unknown) => log.warn('relay finish failed', { jobId: tail.job.id, err }));
       await checkpoint(tail.job.id, { relayedTo: tail.readId, relayed: '1' });
-      await redis.multi().srem(keys.relayActive, tail.job.id).del(keys.relayLease(tail.job.id)).exec();
+      await redis.multi().srem(keys.relayActive, tail.job.id).del(keys.relayLease(tail.job.id)).expire(keys.job(tail.job.id), STREAM_TTL_SECONDS).exec();
       return true;
     } else {
       if (tail.readId !== '0') await checkpoint(tail.job.id, { relayedTo: tail.readId });
