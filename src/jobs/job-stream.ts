@@ -38,7 +38,7 @@ export function createJobStreamWriter(redis: Redis, keys: RedisKeys, jobId: stri
   let scheduled = false;
   return {
     write(event) {
-      pending.push(event.type === 'log' ? { ...event, line: mask(event.line) } : event);
+      pending.push(event.type === 'log' ? { ...event, line: mask(event.line) } : event.type === 'done' ? { ...event, result: maskResult(event.result, mask) } : event);
       if (pending.length >= BATCH) void send();
       else if (!scheduled) {
         scheduled = true;
@@ -49,6 +49,16 @@ export function createJobStreamWriter(redis: Redis, keys: RedisKeys, jobId: stri
       await send();
       await inflight;
     },
+  };
+}
+
+function maskResult(result: Extract<JobEvent, { type: 'done' }>['result'], mask: (s: string) => string): Extract<JobEvent, { type: 'done' }>['result'] {
+  return {
+    ...result,
+    title: mask(result.title),
+    ...(result.text !== undefined ? { text: mask(result.text) } : {}),
+    ...(result.fields ? { fields: result.fields.map((f) => ({ label: f.label, value: mask(f.value) })) } : {}),
+    ...(result.code ? { code: result.code.map(mask) } : {}),
   };
 }
 

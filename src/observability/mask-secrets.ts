@@ -8,7 +8,7 @@ const MIN_SECRET_LENGTH = 4;
  */
 export function createMasker(secrets: Iterable<string>): (text: string) => string {
   const values = [...new Set([...secrets].filter((s) => s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
-  if (values.length === 0) return (text) => text;
-  const pattern = new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
-  return (text) => text.replace(pattern, '••••');
+  const pattern = values.length > 0 ? new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : undefined;
+  // Credentials inside URLs (https://user:token@host/…) are masked whether or not they are declared.
+  return (text) => (pattern ? text.replace(pattern, '••••') : text).replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi, '$1••••@');
 }

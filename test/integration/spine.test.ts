@@ -66,15 +66,15 @@ describe('command → queue → worker → stream → relay → thread, on real 
     expect(await spine.redis.sismember(spine.keys.relayActive, job!)).toBe(0);
   });
 
-  it('shows a UserError as it is and does not retry it', async () => {
-    const driver = scriptedDriver({ build: async () => { throw new UserError('build_failed', 'the image build failed: COPY failed: file not found'); } });
+  it('shows a UserError as it is (secrets masked) and does not retry it', async () => {
+    const driver = scriptedDriver({ build: async () => { throw new UserError('build_failed', 'the image build failed: COPY failed: file not found (token hunter22)'); } });
     spine = await startSpine({ docker: driver });
     await spine.startWorkers();
     spine.startRelay();
     const { thread } = await spine.say('alice', 'deploy hello');
     const ended = await spine.waitForEnd(thread);
     expect(ended.outcome).toBe('failed');
-    expect(ended.messages[1]!.reply).toMatchObject({ title: 'deploy hello: failed', text: 'the image build failed: COPY failed: file not found', status: 'failed' });
+    expect(ended.messages[1]!.reply).toMatchObject({ title: 'deploy hello: failed', text: 'the image build failed: COPY failed: file not found (token ••••)', status: 'failed' });
     expect(driver.builds).toBe(1);
     expect(await spine.releases.list('hello', 'production')).toMatchObject([{ number: 1, outcome: 'failed' }]);
   });

@@ -76,4 +76,8 @@ describe('createMasker', () => {
   it('is the identity with no secrets', () => {
     expect(createMasker([])('anything')).toBe('anything');
   });
+  it('masks credentials in URLs even when undeclared', () => {
+    expect(createMasker([])('>>> git clone -- https://deploy:ghp_abc123@git.example.org/a.git .')).toBe('>>> git clone -- https://deploy:••••@git.example.org/a.git .');
+    expect(createMasker([])('see https://example.org/a:b@c')).toBe('see https://example.org/a:b@c');
+  });
 });
