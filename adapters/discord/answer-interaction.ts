@@ -16,6 +16,8 @@ export interface InteractionResponder {
   callback(body: APIInteractionResponse): Promise<{ messageId?: string }>;
   /** Replaces the first response's message (after a deferral). */
   editOriginal(body: DiscordMessage): Promise<void>;
+  /** True when every delivery needs its own answer (an HTTP request waits for one); over the gateway a redelivery is ignored. */
+  answersEveryDelivery?: boolean;
 }
 
 export interface InteractionDeps {
@@ -80,7 +82,11 @@ export async function answerInteraction(raw: APIInteraction, respond: Interactio
     await respond.callback(ephemeral({ title: 'not supported', status: 'error', text: 'voxoz answers /voxoz commands and its own buttons.' }));
     return;
   }
-  if (!deps.tracker.begin(raw.id)) { deps.log.debug('interaction redelivered; already handled here', { id: raw.id }); return; }
+  if (!deps.tracker.begin(raw.id)) {
+    deps.log.debug('interaction redelivered; already handled here', { id: raw.id });
+    if (respond.answersEveryDelivery) await respond.callback(ephemeral({ title: 'already received', status: 'info', text: 'This command was already received; it runs once.' }));
+    return;
+  }
   const built = commandToInvocation(raw as never, deps.registry, new Date());
   if (!built.ok) {
     deps.tracker.settle(raw.id, { ephemeral: true });

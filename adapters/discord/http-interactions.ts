@@ -65,8 +65,11 @@ export function httpInteractionsMount(deps: HttpInteractionsDeps): HttpMount {
             return {};
           },
           editOriginal: (body) => deps.editOriginal(interaction, body),
+          answersEveryDelivery: true,
         };
-        deps.answer(interaction, responder).catch((err: unknown) => {
+        deps.answer(interaction, responder).then(() => {
+          if (!answered) reject(new Error('interaction left unanswered'));
+        }, (err: unknown) => {
           deps.log.warn('discord http interaction failed', { id: interaction.id, err });
           reject(err as Error);
         });

@@ -1,0 +1,75 @@
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDiscordSimulator, type DiscordSimulator } from '../support/discord-sim/index.ts';
+import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
+import { answerText, discordEnv, jobIds } from '../fixtures/discord/e2e-helpers.ts';
+
+const keys = () => generateKeyPairSync('ed25519');
+const rawPublicKey = (k: KeyObject) => k.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
+
+/** The optional HTTP interactions endpoint: verified with node:crypto Ed25519 before anything is parsed. */
+describe('Discord HTTP interactions endpoint', () => {
+  let sim: DiscordSimulator;
+  let voxoz: TestVoxoz;
+  let url: string;
+  const app = keys();
+  const forger = keys();
+
+  beforeAll(async () => {
+    sim = await startDiscordSimulator({ heartbeatIntervalMs: 1000 });
+    voxoz = await startTestVoxoz({ env: discordEnv(sim, { DISCORD_PUBLIC_KEY: rawPublicKey(app.publicKey) }) });
+    url = `${voxoz.url}/discord/interactions`;
+  });
+  afterAll(async () => {
+    await voxoz?.close();
+    await sim?.close();
+  });
+
+  const post = (body: string, opts: { key?: KeyObject; timestamp?: number; signature?: string | null; signedBody?: string } = {}) => {
+    const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
+    const signature = opts.signature === undefined ? sign(null, Buffer.from(timestamp + (opts.signedBody ?? body)), opts.key ?? app.privateKey).toString('hex') : opts.signature;
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-signature-timestamp': timestamp };
+    if (signature !== null) headers['x-signature-ed25519'] = signature;
+    return fetch(url, { method: 'POST', headers, body });
+  };
+  const ping = JSON.stringify({ id: '1', application_id: '1', type: 1, token: 't', version: 1 });
+
+  it('answers a validly signed PING with PONG', async () => {
+    const res = await post(ping);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ type: 1 });
+  });
+
+  it('refuses forged, tampered, unsigned, malformed, stale and future requests with 401', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect((await post(ping, { key: forger.privateKey })).status).toBe(401);
+    expect((await post(ping.replace('"type":1', '"type":2'), { signedBody: ping })).status).toBe(401);
+    expect((await post(ping, { signature: null })).status).toBe(401);
+    expect((await post(ping, { signature: 'zz'.repeat(64) })).status).toBe(401);
+    expect((await post(ping, { signature: '00'.repeat(64) })).status).toBe(401);
+    expect((await post(ping, { timestamp: now - 301 })).status).toBe(401);
+    expect((await post(ping, { timestamp: now + 301 })).status).toBe(401);
+    expect((await post('not json at all')).status).toBe(400);
+    expect((await fetch(url)).status).toBe(405);
+  });
+
+  it('answers a signed /voxoz help in the HTTP response, ephemerally, and queues a signed deploy once', async () => {
+    const command = (id: string, sub: string, options: unknown[] = []) => JSON.stringify({
+      id, application_id: sim.applicationId, type: 2, token: `tok-${id}`, version: 1, channel_id: sim.channelId,
+      member: { user: { id: '100000000000000001', username: 'alice', global_name: null } },
+      data: { id: '9', name: 'voxoz', type: 1, options: [{ type: 1, name: sub, options }] },
+    });
+    const help = await post(command('1576000000000000001', 'help'));
+    expect(help.status).toBe(200);
+    const body = (await help.json()) as { type: number; data: { flags: number } };
+    expect(body.type).toBe(4);
+    expect(body.data.flags & 64).toBe(64);
+    expect(answerText(body.data)).toMatch(/voxoz commands/);
+    const deploy = command('1576000000000000002', 'status', [{ type: 3, name: 'app', value: 'hello' }]);
+    const first = await post(deploy);
+    const again = await post(deploy);
+    expect(((await first.json()) as { type: number }).type).toBe(4);
+    expect(again.status).toBe(200);
+    expect((await jobIds(inject('redisUrl'), voxoz.queueName)).filter((id) => id === 'discord-1576000000000000002')).toHaveLength(1);
+  });
+});
