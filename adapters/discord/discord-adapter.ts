@@ -1,11 +1,12 @@
 import { once } from 'node:events';
-import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { Events, type Client } from 'discord.js';
 import { Routes, type APIInteraction, type GatewayDispatchPayload } from 'discord-api-types/v10';
 import type { ChatAdapter } from '../../src/core/chat-adapter.ts';
 import type { RelayLimits } from '../../src/relay/chat-surface.ts';
 import type { AdapterDeps } from '../index.ts';
 import { answerInteraction, type InteractionResponder } from './answer-interaction.ts';
 import { commandDefinitions } from './command-definitions.ts';
+import { createDiscordClient } from './discord-client.ts';
 import { createDiscordSurface } from './discord-surface.ts';
 import { watchGateway } from './gateway-faults.ts';
 import { httpInteractionsMount } from './http-interactions.ts';
@@ -35,16 +36,7 @@ type DiscordSettings = NonNullable<AdapterDeps['settings']['discord']> & { guild
 export function createDiscordAdapter(deps: AdapterDeps, opts: DiscordAdapterOptions = {}): ChatAdapter & { client: Client } {
   const settings = deps.settings.discord as DiscordSettings;
   const log = deps.log.child({ part: 'discord' });
-  const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
-    rest: {
-      ...(settings.apiUrl ? { api: settings.apiUrl } : {}),
-      retries: opts.restRetries ?? 3,
-      makeRequest: (url, init) => fetch(url, init as RequestInit) as never,
-      rejectOnRateLimit: (data) => data.route.startsWith('/channels') || data.route.startsWith('/webhooks'),
-    },
-  });
-  client.rest.setToken(settings.token);
+  const client = createDiscordClient({ token: settings.token, apiUrl: settings.apiUrl, retries: opts.restRetries ?? 3 });
   const rest = client.rest;
   const tracker = createReplyTracker();
   const interactionDeps = { dispatcher: deps.dispatcher, registry: deps.registry, config: deps.config, log, tracker, ...(opts.budgetMs ? { budgetMs: opts.budgetMs } : {}) };
