@@ -1,9 +1,9 @@
-import { ApplicationCommandOptionType, ApplicationCommandType, type APIApplicationCommandBasicOption, type RESTPutAPIApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import { ApplicationCommandOptionType, ApplicationCommandType, type APIApplicationCommandBasicOption, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
 import type { ArgSpec, CommandSpec, OptionSpec } from '../../src/dispatch/command-spec.ts';
 import { DISCORD_LIMITS } from './discord-limits.ts';
 import { fitHead } from './fit-text.ts';
 
-export type CommandDefinition = RESTPutAPIApplicationCommandsJSONBody[number];
+export type CommandDefinition = RESTPostAPIChatInputApplicationCommandsJSONBody;
 
 /** The slash command's name: `/voxoz <subcommand> …`. */
 export const ROOT_COMMAND = 'voxoz';
