@@ -24,8 +24,6 @@ export interface DiscordAdapterOptions {
   readyTimeoutMs?: number;
 }
 
-type DiscordSettings = NonNullable<AdapterDeps['settings']['discord']> & { guildId?: string };
-
 /**
  * Discord for voxoz: discord.js on the gateway (Guilds intent only; no privileged intents)
  * receives `/voxoz` commands, buttons and autocomplete; the relay posts through a surface on the
@@ -34,7 +32,7 @@ type DiscordSettings = NonNullable<AdapterDeps['settings']['discord']> & { guild
  * rejects instead of waiting on relay routes, so a busy bucket delays one job, never the relay.
  */
 export function createDiscordAdapter(deps: AdapterDeps, opts: DiscordAdapterOptions = {}): ChatAdapter & { client: Client } {
-  const settings = deps.settings.discord as DiscordSettings;
+  const settings = deps.settings.discord!;
   const log = deps.log.child({ part: 'discord' });
   const client = createDiscordClient({ token: settings.token, apiUrl: settings.apiUrl, retries: opts.restRetries ?? 3 });
   const rest = client.rest;

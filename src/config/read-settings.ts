@@ -20,7 +20,8 @@ export interface Settings {
   /** VOXOZ_LOG_LEVEL: debug | info | warn | error. @defaultValue "info" */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
-  discord?: { token: string; applicationId: string; apiUrl?: string; publicKey?: string };
+  /** DISCORD_GUILD_ID: register /voxoz in that guild only (instant), instead of globally. */
+  discord?: { token: string; applicationId: string; apiUrl?: string; publicKey?: string; guildId?: string };
 }
 
 export class SettingsError extends Error {
@@ -54,7 +55,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     if (!env.DISCORD_TOKEN) problems.push('DISCORD_TOKEN must be set when DISCORD_APPLICATION_ID is');
     if (!/^\d{15,22}$/.test(env.DISCORD_APPLICATION_ID ?? '')) problems.push('DISCORD_APPLICATION_ID must be the numeric application id (a snowflake)');
     if (env.DISCORD_PUBLIC_KEY && !/^[0-9a-f]{64}$/i.test(env.DISCORD_PUBLIC_KEY)) problems.push('DISCORD_PUBLIC_KEY must be 64 hex characters');
-    discord = { token: env.DISCORD_TOKEN ?? '', applicationId: env.DISCORD_APPLICATION_ID ?? '', apiUrl: env.DISCORD_API_URL, publicKey: env.DISCORD_PUBLIC_KEY };
+    if (env.DISCORD_GUILD_ID && !/^\d{15,22}$/.test(env.DISCORD_GUILD_ID)) problems.push('DISCORD_GUILD_ID must be the numeric guild id (a snowflake)');
+    discord = { token: env.DISCORD_TOKEN ?? '', applicationId: env.DISCORD_APPLICATION_ID ?? '', apiUrl: env.DISCORD_API_URL, publicKey: env.DISCORD_PUBLIC_KEY, guildId: env.DISCORD_GUILD_ID || undefined };
   }
   if (problems.length > 0) throw new SettingsError(problems);
   return {

@@ -17,7 +17,7 @@ describe('Discord HTTP interactions endpoint', () => {
 
   beforeAll(async () => {
     sim = await startDiscordSimulator({ heartbeatIntervalMs: 1000 });
-    voxoz = await startTestVoxoz({ env: discordEnv(sim, { DISCORD_PUBLIC_KEY: rawPublicKey(app.publicKey) }) });
+    voxoz = await startTestVoxoz({ env: discordEnv(sim, { DISCORD_PUBLIC_KEY: rawPublicKey(app.publicKey), DISCORD_GUILD_ID: sim.guildId }) });
     url = `${voxoz.url}/discord/interactions`;
   });
   afterAll(async () => {
@@ -33,6 +33,11 @@ describe('Discord HTTP interactions endpoint', () => {
     return fetch(url, { method: 'POST', headers, body });
   };
   const ping = JSON.stringify({ id: '1', application_id: '1', type: 1, token: 't', version: 1 });
+
+  it('registers /voxoz in the configured guild only (DISCORD_GUILD_ID)', () => {
+    expect(sim.commands(sim.guildId).map((c) => c.name)).toEqual(['voxoz']);
+    expect(sim.commands()).toEqual([]);
+  });
 
   it('answers a validly signed PING with PONG', async () => {
     const res = await post(ping);
