@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { discordRelayLimits } from '../adapters/discord/discord-limits.ts';
 import { createSlackSurface } from '../adapters/slack/slack-surface.ts';
 import { silentLogger } from '../src/observability/logger.ts';
-import { startRedisServer } from '../src/services/redis-server.ts';
 import { redisKeys } from '../src/store/keys.ts';
+import { benchRedis } from './own-redis.ts';
 import { startSlackSimulator } from '../test/support/slack-sim/index.ts';
 import { streamDiscordBuild } from './discord-stream-build.ts';
-import { streamBuild } from './slack-stream-build.ts';
+import { streamSlackBuild as streamBuild } from './slack-stream-build.ts';
 
 const LINES = 10_000;
 const BUILD_MS = 12_000;
@@ -23,12 +23,9 @@ const BUILD_MS = 12_000;
 const dir = mkdtempSync(join(tmpdir(), 'vxdb-'));
 const stops: Array<() => Promise<void>> = [];
 try {
-  let redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) {
-    const redis = await startRedisServer(join(dir, 'redis'));
-    stops.push(redis.stop);
-    redisUrl = redis.url;
-  }
+  const redis = await benchRedis();
+  stops.push(redis.stop);
+  const redisUrl = redis.url;
   const discord = await streamDiscordBuild({ redisUrl, lines: LINES, buildMs: BUILD_MS, log: silentLogger });
   const kinds = new Map<string, number>();
   for (const c of discord.calls) kinds.set(`${c.method} ${c.route}`, (kinds.get(`${c.method} ${c.route}`) ?? 0) + 1);

@@ -7,13 +7,11 @@ import { createDiscordClient } from '../adapters/discord/discord-client.ts';
 import { createDiscordSurface } from '../adapters/discord/discord-surface.ts';
 import { registerCommands } from '../adapters/discord/register-commands.ts';
 import { commands } from '../commands/index.ts';
-import type { JobData } from '../src/core/types.ts';
-import { createJobStreamWriter } from '../src/jobs/job-stream.ts';
 import type { Logger } from '../src/observability/logger.ts';
-import { startRelay } from '../src/relay/relay.ts';
 import { redisKeys } from '../src/store/keys.ts';
 import { startDiscordSimulator } from '../test/support/discord-sim/index.ts';
 import type { RecordedCall } from '../test/support/discord-sim/types.ts';
+import { streamBuild } from './stream-build.ts';
 
 export interface DiscordBuildResult {
   /** REST calls the relay made for the job (the interaction's own answer excluded). */
@@ -47,54 +45,24 @@ export async function streamDiscordBuild(opts: { redisUrl: string; lines: number
     const sent = sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand: 'deploy', options: { app: 'hello' } });
     await client.rest.post(Routes.interactionCallback(sent.id, sent.token), { auth: false, body: { type: 4, data: { content: 'deploy big: queued' } } });
     const firstRelayCall = sim.calls.length;
-    const id = `discord-${sent.id}`;
-    const at = () => new Date().toISOString();
-    const job: JobData = {
-      id, kind: 'deploy', command: 'deploy big', app: 'big', env: 'production', args: { app: 'big' },
-      requestedBy: { id: 'discord:100000000000000001', name: 'alice' },
-      thread: { platform: 'discord', conversation: sim.channelId, meta: { interaction: sent.id, token: sent.token } }, requestedAt: at(),
-    };
     const surface = createDiscordSurface({ rest: client.rest, applicationId: sim.applicationId, log: opts.log });
-    const relay = startRelay({ redisUrl: opts.redisUrl, keys, surfaces: [surface], log: opts.log });
-    try {
-      const started = Date.now();
-      await redis.hset(keys.job(id), 'data', JSON.stringify(job));
-      await redis.sadd(keys.relayActive, id);
-      const w = createJobStreamWriter(redis, keys, id);
-      w.write({ type: 'queued', at: at() });
-      w.write({ type: 'started', at: at(), attempt: 1, worker: 'bench' });
-      w.write({ type: 'step', at: at(), step: 'build', state: 'running' });
-      const slices = Math.max(1, Math.round(opts.buildMs / 100));
-      for (let s = 0; s < slices; s++) {
-        const from = Math.floor((s * opts.lines) / slices);
-        const to = Math.floor(((s + 1) * opts.lines) / slices);
-        for (let i = from; i < to; i++) w.write({ type: 'log', at: at(), line: `#${i + 1} [build ${String(i % 17).padStart(2, '0')}/17] compiling módulo_${i} ✓ @everyone <ok>` });
-        await w.flush();
-        await new Promise((r) => setTimeout(r, Math.max(0, started + ((s + 1) * opts.buildMs) / slices - Date.now())));
-      }
-      w.write({ type: 'step', at: at(), step: 'build', state: 'done' });
-      w.write({ type: 'done', at: at(), outcome: 'succeeded', result: { title: 'big v1 live (1/1 healthy)', fields: [{ label: 'release', value: 'v1' }] } });
-      await w.flush();
-      const buildMs = Date.now() - started;
-      const deadline = Date.now() + 120_000;
-      while ((await redis.hget(keys.job(id), 'relayed')) !== '1') {
-        if (Date.now() > deadline) throw new Error('the relay did not finish within 120 s');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const parent = (await redis.hget(keys.job(id), 'parent'))!;
-      const thread = sim.messages(parent);
-      const file = thread.find((m) => m.attachments.length > 0);
-      const current = sim.message(parent)!.current;
-      return {
-        calls: sim.calls.slice(firstRelayCall), breaches: sim.breaches(), invalidRequests: sim.invalidRequests(),
-        buildMs, relayedMs: Date.now() - started, parent,
-        parentText: current.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`).join('\n'),
-        threadBatches: thread.filter((m) => m.attachments.length === 0).length,
-        logFile: file ? sim.attachments(file.id)[0]!.bytes.toString('utf8') : '',
-      };
-    } finally {
-      await relay.close();
-    }
+    const { jobId: id, buildMs, relayedMs } = await streamBuild({
+      redisUrl: opts.redisUrl, keys, surface, lines: opts.lines, buildMs: opts.buildMs, log: opts.log, jobId: `discord-${sent.id}`,
+      thread: { conversation: sim.channelId, meta: { interaction: sent.id, token: sent.token } },
+      requestedBy: { id: 'discord:100000000000000001', name: 'alice' },
+      line: (i) => `#${i + 1} [build ${String(i % 17).padStart(2, '0')}/17] compiling módulo_${i} ✓ @everyone <ok>`,
+    });
+    const parent = (await redis.hget(keys.job(id), 'parent'))!;
+    const thread = sim.messages(parent);
+    const file = thread.find((m) => m.attachments.length > 0);
+    const current = sim.message(parent)!.current;
+    return {
+      calls: sim.calls.slice(firstRelayCall), breaches: sim.breaches(), invalidRequests: sim.invalidRequests(),
+      buildMs, relayedMs, parent,
+      parentText: current.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`).join('\n'),
+      threadBatches: thread.filter((m) => m.attachments.length === 0).length,
+      logFile: file ? sim.attachments(file.id)[0]!.bytes.toString('utf8') : '',
+    };
   } finally {
     redis.disconnect();
     await client.destroy();

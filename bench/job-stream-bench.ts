@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createJobStreamWriter } from '../src/jobs/job-stream.ts';
-import { startRedisServer } from '../src/services/redis-server.ts';
 import { redisKeys } from '../src/store/keys.ts';
+import { benchRedis } from './own-redis.ts';
 
 /**
  * Writing a 10,000-line build log to a job stream: voxoz's pipelined writer against the
@@ -12,9 +9,8 @@ import { redisKeys } from '../src/store/keys.ts';
  */
 const LINES = 10_000;
 const ROUNDS = 3;
-const dir = mkdtempSync(join(tmpdir(), 'vxb-'));
-const own = process.env.REDIS_URL ? undefined : await startRedisServer(dir);
-const redis = new Redis(process.env.REDIS_URL ?? own!.url);
+const own = await benchRedis();
+const redis = new Redis(own.url);
 const keys = redisKeys(`bench-${process.pid}`);
 const line = (i: number) => `Step ${i}/${LINES} : RUN make -j2 target-${i} >>> compiling module ${i} with a realistic amount of text`;
 
@@ -47,5 +43,4 @@ console.log('| --- | --- | --- | --- |');
 for (const [name, b, v] of rows) console.log(`| ${name} | ${b.toFixed(0)} ms | ${v.toFixed(0)} ms | ${(b / v).toFixed(1)}× faster |`);
 console.log(`| median | ${mb.toFixed(0)} ms | ${mv.toFixed(0)} ms | ${(mb / mv).toFixed(1)}× faster |`);
 await redis.quit();
-await own?.stop();
-rmSync(dir, { recursive: true, force: true });
+await own.stop();

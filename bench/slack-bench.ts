@@ -21,10 +21,10 @@ import { requesterPolicy } from '../src/dispatch/policy.ts';
 import { startHttpServer } from '../src/http/http-server.ts';
 import { createJobQueue } from '../src/jobs/job-queue.ts';
 import { silentLogger } from '../src/observability/logger.ts';
-import { startRedisServer } from '../src/services/redis-server.ts';
 import { redisKeys } from '../src/store/keys.ts';
+import { benchRedis } from './own-redis.ts';
 import { startSlackSimulator } from '../test/support/slack-sim/index.ts';
-import { streamBuild } from './slack-stream-build.ts';
+import { streamSlackBuild as streamBuild } from './slack-stream-build.ts';
 
 /** Commands sent, and their rate. */
 const COMMANDS = 200;
@@ -37,12 +37,9 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const dir = mkdtempSync(join(tmpdir(), 'vxb-'));
 const stops: Array<() => Promise<void>> = [];
 try {
-  let redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) {
-    const redis = await startRedisServer(join(dir, 'redis'));
-    stops.push(redis.stop);
-    redisUrl = redis.url;
-  }
+  const redis = await benchRedis();
+  stops.push(redis.stop);
+  const redisUrl = redis.url;
   const prefix = `bench-${Date.now().toString(36)}`;
   writeFileSync(join(dir, 'voxoz.yml'), `apps:\n  - name: hello\n    source: { path: ${dir} }\n    port: 18080\n`);
   const config = loadConfig(join(dir, 'voxoz.yml'));

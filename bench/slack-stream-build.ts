@@ -1,61 +1,14 @@
-import { Redis } from 'ioredis';
-import type { JobData } from '../src/core/types.ts';
-import { createJobStreamWriter } from '../src/jobs/job-stream.ts';
 import type { Logger } from '../src/observability/logger.ts';
 import type { ChatSurface } from '../src/relay/chat-surface.ts';
-import { startRelay } from '../src/relay/relay.ts';
 import type { RedisKeys } from '../src/store/keys.ts';
+import { streamBuild, type StreamedBuild } from './stream-build.ts';
 
-export interface StreamedBuild {
-  /** Build time: first event to the `done` event, in ms. */
-  buildMs: number;
-  /** Until the relay had posted everything, file included. */
-  relayedMs: number;
-}
-
-/**
- * Plays a fake build of `lines` log lines over `buildMs` into a job stream (as a worker would,
- * through createJobStreamWriter) and runs the real relay over `surface` until the job is fully
- * relayed. Shared by the 10k-line test and bench/slack-bench.ts.
- */
-export async function streamBuild(opts: { redisUrl: string; keys: RedisKeys; surface: ChatSurface; channel: string; lines: number; buildMs: number; log: Logger; jobId?: string }): Promise<StreamedBuild> {
-  const redis = new Redis(opts.redisUrl);
-  const id = opts.jobId ?? `build-${Date.now()}`;
-  const at = () => new Date().toISOString();
-  const job: JobData = {
-    id, kind: 'deploy', command: 'deploy big', app: 'big', env: 'production', args: { app: 'big' },
-    requestedBy: { id: 'slack:T0SIM0001/U0ALICE', name: 'alice' }, thread: { platform: opts.surface.platform, conversation: opts.channel }, requestedAt: at(),
-  };
-  const relay = startRelay({ redisUrl: opts.redisUrl, keys: opts.keys, surfaces: [opts.surface], log: opts.log });
-  try {
-    const started = Date.now();
-    await redis.hset(opts.keys.job(id), 'data', JSON.stringify(job));
-    await redis.sadd(opts.keys.relayActive, id);
-    const w = createJobStreamWriter(redis, opts.keys, id);
-    w.write({ type: 'queued', at: at() });
-    w.write({ type: 'started', at: at(), attempt: 1, worker: 'bench' });
-    w.write({ type: 'step', at: at(), step: 'build', state: 'running' });
-    const slices = Math.max(1, Math.round(opts.buildMs / 100));
-    for (let s = 0; s < slices; s++) {
-      const from = Math.floor((s * opts.lines) / slices);
-      const to = Math.floor(((s + 1) * opts.lines) / slices);
-      for (let i = from; i < to; i++) w.write({ type: 'log', at: at(), line: `#${i + 1} [build ${String(i % 17).padStart(2, '0')}/17] compiling module_${i} <ok> & cached` });
-      await w.flush();
-      const due = started + ((s + 1) * opts.buildMs) / slices;
-      await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
-    }
-    w.write({ type: 'step', at: at(), step: 'build', state: 'done' });
-    w.write({ type: 'done', at: at(), outcome: 'succeeded', result: { title: 'big v1 live (1/1 healthy)', fields: [{ label: 'release', value: 'v1' }] } });
-    await w.flush();
-    const buildMs = Date.now() - started;
-    const deadline = Date.now() + 120_000;
-    while ((await redis.hget(opts.keys.job(id), 'relayed')) !== '1') {
-      if (Date.now() > deadline) throw new Error('the relay did not finish within 120 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return { buildMs, relayedMs: Date.now() - started };
-  } finally {
-    await relay.close();
-    redis.disconnect();
-  }
+/** A fake Slack build streamed through the real relay into `channel` (see stream-build.ts). */
+export function streamSlackBuild(opts: { redisUrl: string; keys: RedisKeys; surface: ChatSurface; channel: string; lines: number; buildMs: number; log: Logger; jobId?: string }): Promise<StreamedBuild> {
+  return streamBuild({
+    ...opts,
+    thread: { conversation: opts.channel },
+    requestedBy: { id: 'slack:T0SIM0001/U0ALICE', name: 'alice' },
+    line: (i) => `#${i + 1} [build ${String(i % 17).padStart(2, '0')}/17] compiling module_${i} <ok> & cached`,
+  });
 }

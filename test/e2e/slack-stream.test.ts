@@ -4,7 +4,7 @@ import { createSlackSurface } from '../../adapters/slack/slack-surface.ts';
 import { slackRelayLimits } from '../../adapters/slack/slack-limits.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { redisKeys } from '../../src/store/keys.ts';
-import { streamBuild } from '../../bench/slack-stream-build.ts';
+import { streamSlackBuild as streamBuild } from '../../bench/slack-stream-build.ts';
 import { startSlackSimulator, type SlackSimulator } from '../support/slack-sim/index.ts';
 import { C, shown } from '../fixtures/slack/e2e-helpers.ts';
 
