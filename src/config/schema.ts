@@ -16,6 +16,8 @@ const intIn = (min: number, max: number) =>
 /** App names become container names, image tags and Redis keys: keep them boring. */
 export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Deploy environments (`--env`): lowercase, like app names. */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 const appName = z.string({ error: 'must be a string' })
   .regex(APP_NAME, { error: (iss) => `must be lowercase letters, digits and dashes, starting with a letter, at most 40 chars (e.g. "hello"), got ${showValue(iss.input)}` });
@@ -67,6 +69,15 @@ export const appSchema = z.strictObject({
   secrets: z.array(z.string().regex(ENV_NAME, { error: 'secret names are letters, digits and _' })).default([]),
   health: health.default({ path: '/', timeoutSeconds: 30 }),
   resources: resources.default({}),
+  /**
+   * Where the app may be deployed (`deploy hello --env staging`), each with its own first port
+   * (replicas share the host's network, so environments must not share ports).
+   * @defaultValue { production: {} } (production on `port`)
+   */
+  environments: z.record(
+    z.string().regex(ENVIRONMENT_NAME, { error: 'environment names are lowercase letters, digits and dashes, e.g. staging' }),
+    z.strictObject({ port: intIn(1024, 65_000).optional() }),
+  ).default({ production: {} }),
 });
 
 export const configSchema = z.strictObject({
@@ -91,14 +102,28 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
   if (!Array.isArray(apps)) return [];
   const seen = new Map<string, number>();
   const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  const taken: Array<{ from: number; to: number; owner: string }> = [];
   apps.forEach((app: unknown, i) => {
-    const name = (app as { name?: unknown })?.name;
+    const { name, port, replicas = 1, environments = { production: {} } } = (app ?? {}) as { name?: unknown; port?: unknown; replicas?: unknown; environments?: unknown };
     if (typeof name !== 'string') return;
     const first = seen.get(name);
     if (first !== undefined) problems.push({ path: ['apps', i, 'name'], message: `"${name}" is already used by apps[${first}]; app names must be unique` });
     else seen.set(name, i);
+    if (typeof port !== 'number' || typeof replicas !== 'number' || !environments || typeof environments !== 'object') return;
+    for (const [env, settings] of Object.entries(environments as Record<string, { port?: unknown }>)) {
+      const from = typeof settings?.port === 'number' ? settings.port : port;
+      const clash = taken.find((t) => from < t.to && t.from < from + replicas);
+      const owner = `${name} (${env})`;
+      if (clash) problems.push({ path: ['apps', i, 'environments', env], message: `ports ${from}..${from + replicas - 1} of ${owner} overlap ${clash.owner} on ${clash.from}..${clash.to - 1}; give it its own "port" (replicas share the host's network)` });
+      else taken.push({ from, to: from + replicas, owner });
+    }
   });
   return problems;
+}
+
+/** The first port of an app in an environment. */
+export function environmentPort(app: AppSpec, env: string): number {
+  return app.environments[env]?.port ?? app.port;
 }
 
 export type AppSpec = z.infer<typeof appSchema>;

@@ -39,6 +39,8 @@ export interface DeployTarget {
   app: AppSpec;
   env: string;
   release: number;
+  /** First replica's port in this environment; replica i uses port + i. */
+  port: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 
 /** True when GET http://host:port/path answers 2xx within `timeoutMs`. Loopback targets only in this project. */
 export function probeHttp(host: string, port: number, path: string, timeoutMs = 1000): Promise<boolean> {
@@ -10,5 +11,16 @@ export function probeHttp(host: string, port: number, path: string, timeoutMs = 
     req.once('timeout', () => { req.destroy(); resolve(false); });
     req.once('error', () => resolve(false));
     req.end();
+  });
+}
+
+/** True when something accepts TCP connections on host:port. */
+export function isPortOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (open: boolean) => { socket.destroy(); resolve(open); };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
   });
 }

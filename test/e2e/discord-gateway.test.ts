@@ -93,7 +93,7 @@ describe('Discord over the gateway, end to end', () => {
     expect(thread?.name).toMatch(/deploy hello/);
     const file = await waitFor('the log file in the thread', () => sim.messages(parent).find((m) => m.attachments.length > 0));
     const [attachment] = sim.attachments(file.id);
-    expect(attachment?.bytes.toString('utf8')).toMatch(/Successfully tagged \S+hello:v1[\s\S]*is healthy/);
+    expect(attachment?.bytes.toString('utf8')).toMatch(/Successfully tagged \S+hello:production-v1[\s\S]*is healthy/);
     const batches = sim.messages(parent).filter((m) => m.attachments.length === 0);
     expect(batches.length).toBeGreaterThanOrEqual(1);
     expect(batches.every((m) => m.content.startsWith('```'))).toBe(true);
@@ -176,7 +176,7 @@ describe('Discord over the gateway, end to end', () => {
     for (const id of sentDuring) expect(sim.calls.filter((c) => c.route === '/interactions/:id/:token/callback' && c.path.includes(id))).toHaveLength(1);
     await waitFor('the deploy to finish', () => /live/.test(shown(current(parent))), 90_000);
     const file = await waitFor('the log file', () => sim.messages(parent).find((m) => m.attachments.length > 0), 30_000);
-    expect(sim.attachments(file.id)[0]?.bytes.toString()).toMatch(/Successfully tagged \S+hello:v2[\s\S]*is healthy/);
+    expect(sim.attachments(file.id)[0]?.bytes.toString()).toMatch(/Successfully tagged \S+hello:production-v2[\s\S]*is healthy/);
     expect(sim.gatewayStats().identifies).toBe(1);
   }, 150_000);
 

@@ -3,6 +3,9 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateConfig } from '../../src/config/load-config.ts';
 import type { AppSpec } from '../../src/config/schema.ts';
@@ -59,10 +62,10 @@ describe('Docker driver on a real engine', () => {
   it('builds from a path with the build log streamed, deploys, answers HTTP 200 and reports status', async () => {
     const app = appSpec({});
     const lines: string[] = [];
-    const artifact = await driver.build({ app, env: 'production', release: 1 }, undefined, ioFor(lines));
-    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^Step 1\/\d+ : FROM busybox$/), `Successfully tagged ${instance}-hello:v1`]));
-    expect(artifact).toMatchObject({ id: expect.stringMatching(/^sha256:/), name: `${instance}-hello:v1` });
-    const outcome = await driver.deploy({ app, env: 'production', release: 1 }, artifact, ioFor(lines));
+    const artifact = await driver.build({ app, env: 'production', release: 1, port }, undefined, ioFor(lines));
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^Step 1\/\d+ : FROM busybox$/), `Successfully tagged ${instance}-hello:production-v1`]));
+    expect(artifact).toMatchObject({ id: expect.stringMatching(/^sha256:/), name: `${instance}-hello:production-v1` });
+    const outcome = await driver.deploy({ app, env: 'production', release: 1, port }, artifact, ioFor(lines));
     expect(outcome.healthy).toBe(1);
     expect(await page()).toBe(`200 <!doctype html>\n<html><head><title>hello</title></head>\n<body><h1>hello from release v1</h1></body></html>\n`);
     const status = await driver.status(app, 'production');
@@ -73,8 +76,8 @@ describe('Docker driver on a real engine', () => {
   it('replaces v1 with v2 and removes the old containers', async () => {
     const app = appSpec({ env: { GREETING: 'howdy' } });
     const lines: string[] = [];
-    const artifact = await driver.build({ app, env: 'production', release: 2 }, undefined, ioFor(lines));
-    await driver.deploy({ app, env: 'production', release: 2 }, artifact, ioFor(lines));
+    const artifact = await driver.build({ app, env: 'production', release: 2, port }, undefined, ioFor(lines));
+    await driver.deploy({ app, env: 'production', release: 2, port }, artifact, ioFor(lines));
     expect(await page()).toContain('howdy from release v2');
     expect((await driver.status(app, 'production')).map((i) => i.release)).toEqual([2]);
   });
@@ -85,8 +88,8 @@ describe('Docker driver on a real engine', () => {
     writeFileSync(join(broken, 'Dockerfile'), 'FROM busybox\nCMD ["/bin/sh", "-c", "echo cannot start: missing config; exit 3"]\n');
     const app = appSpec({ source: { path: broken } });
     const lines: string[] = [];
-    const artifact = await driver.build({ app, env: 'production', release: 3 }, undefined, ioFor(lines));
-    const err = await failure(driver.deploy({ app, env: 'production', release: 3 }, artifact, ioFor(lines)));
+    const artifact = await driver.build({ app, env: 'production', release: 3, port }, undefined, ioFor(lines));
+    const err = await failure(driver.deploy({ app, env: 'production', release: 3, port }, artifact, ioFor(lines)));
     expect(err.code).toBe('instance_exited');
     expect(err.message).toMatch(/^v3 exited( with code 3)?( \(restarted \d+ times?\))? before answering its health check on 127\.0\.0\.1:\d+\/$/);
     expect(lines).toContain('  | cannot start: missing config');
@@ -100,9 +103,9 @@ describe('Docker driver on a real engine', () => {
     writeFileSync(join(silent, 'Dockerfile'), 'FROM busybox\nCMD ["sleep", "300"]\n');
     const app = appSpec({ source: { path: silent } });
     const lines: string[] = [];
-    const artifact = await driver.build({ app, env: 'production', release: 4 }, undefined, ioFor(lines));
+    const artifact = await driver.build({ app, env: 'production', release: 4, port }, undefined, ioFor(lines));
     const controller = new AbortController();
-    const deploying = driver.deploy({ app, env: 'production', release: 4 }, artifact, ioFor(lines, controller));
+    const deploying = driver.deploy({ app, env: 'production', release: 4, port }, artifact, ioFor(lines, controller));
     setTimeout(() => controller.abort('alice'), 1000);
     await expect(deploying).rejects.toBe('alice');
     expect(lines).toContain('cancelled: removing v4 and restoring what ran before');
@@ -119,8 +122,8 @@ describe('Docker driver on a real engine', () => {
     const leftover = await docker.createContainer({ name: `${instance}-hello-production-v7-0`, Image: 'busybox:latest', Cmd: ['sleep', '300'], Labels: { 'voxoz.instance': instance, 'voxoz.app': 'hello', 'voxoz.env': 'production', 'voxoz.release': '7', 'voxoz.port': String(port) } });
     const broken = join(scratch, 'broken');
     const lines: string[] = [];
-    const artifact = await driver.build({ app: appSpec({ source: { path: broken } }), env: 'production', release: 7 }, undefined, ioFor(lines));
-    const err = await failure(driver.deploy({ app: appSpec({ source: { path: broken } }), env: 'production', release: 7 }, artifact, ioFor(lines)));
+    const artifact = await driver.build({ app: appSpec({ source: { path: broken } }), env: 'production', release: 7, port }, undefined, ioFor(lines));
+    const err = await failure(driver.deploy({ app: appSpec({ source: { path: broken } }), env: 'production', release: 7, port }, artifact, ioFor(lines)));
     expect(err.code).toBe('instance_exited');
     expect(lines).toContain(`removing ${instance}-hello-production-v7-0, left over from an interrupted attempt`);
     await expect(docker.getContainer(leftover.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
@@ -128,15 +131,31 @@ describe('Docker driver on a real engine', () => {
     expect((await driver.status(app, 'production')).map((i) => [i.release, i.state])).toEqual([[2, 'running']]);
   });
 
+  it('refuses a port that something else already serves, before touching the running release', async () => {
+    const squatter = createServer((_req, res) => res.end('not hello')).listen(0, '127.0.0.1');
+    await once(squatter, 'listening');
+    const taken = (squatter.address() as AddressInfo).port;
+    try {
+      const app = appSpec({});
+      const lines: string[] = [];
+      const artifact = await driver.build({ app, env: 'production', release: 8, port }, undefined, ioFor(lines));
+      const err = await failure(driver.deploy({ app, env: 'production', release: 8, port: taken }, artifact, ioFor(lines)));
+      expect(err).toEqual({ code: 'port_in_use', message: `127.0.0.1:${taken} is already in use by something other than hello (production); free it or give the app another port in voxoz.yml` });
+      expect(await page()).toContain('from release v2');
+    } finally {
+      squatter.close();
+    }
+  });
+
   it('reports a Dockerfile error as the user\'s to fix', async () => {
     const bad = join(scratch, 'bad');
     mkdirSync(bad);
     writeFileSync(join(bad, 'Dockerfile'), 'FROM busybox\nCOPY does-not-exist /x\n');
     const lines: string[] = [];
-    const err = await failure(driver.build({ app: appSpec({ source: { path: bad } }), env: 'production', release: 5 }, undefined, ioFor(lines)));
+    const err = await failure(driver.build({ app: appSpec({ source: { path: bad } }), env: 'production', release: 5, port }, undefined, ioFor(lines)));
     expect(err.code).toBe('build_failed');
     expect(err.message).toMatch(/does-not-exist/);
-    const missing = await failure(driver.build({ app: appSpec({ source: { path: scratch }, dockerfile: 'Nope.dockerfile' }), env: 'production', release: 6 }, undefined, ioFor(lines)));
+    const missing = await failure(driver.build({ app: appSpec({ source: { path: scratch }, dockerfile: 'Nope.dockerfile' }), env: 'production', release: 6, port }, undefined, ioFor(lines)));
     expect(missing).toMatchObject({ code: 'dockerfile_missing' });
   });
 
@@ -156,7 +175,7 @@ describe('Docker driver on a real engine', () => {
     it('clones with timestamped, logged git steps and builds the ref', async () => {
       const app = appSpec({ source: { git: `file://${repo}`, ref: 'main' } });
       const lines: string[] = [];
-      const artifact = await driver.build({ app, env: 'staging', release: 1 }, 'v1.0', ioFor(lines));
+      const artifact = await driver.build({ app, env: 'staging', release: 1, port }, 'v1.0', ioFor(lines));
       expect(artifact.commit).toBe(sha);
       const clone = lines.findIndex((l) => /^>>> \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \/\S*git .*clone --no-checkout -- file:\/\/\S+ \.$/.test(l));
       expect(clone, lines.join('\n')).toBeGreaterThanOrEqual(0);
@@ -166,13 +185,13 @@ describe('Docker driver on a real engine', () => {
 
     it('says when a ref does not exist', async () => {
       const app = appSpec({ source: { git: `file://${repo}`, ref: 'main' } });
-      const err = await failure(driver.build({ app, env: 'staging', release: 2 }, 'no-such-branch', ioFor([])));
+      const err = await failure(driver.build({ app, env: 'staging', release: 2, port }, 'no-such-branch', ioFor([])));
       expect(err).toEqual({ code: 'ref_not_found', message: `"no-such-branch" is not a branch, tag or commit in file://${repo}` });
     });
 
     it('says when the repository cannot be cloned', async () => {
       const app = appSpec({ source: { git: `file://${scratch}/missing-repo`, ref: 'main' } });
-      expect(await failure(driver.build({ app, env: 'staging', release: 3 }, undefined, ioFor([])))).toMatchObject({ code: 'git_clone_failed' });
+      expect(await failure(driver.build({ app, env: 'staging', release: 3, port }, undefined, ioFor([])))).toMatchObject({ code: 'git_clone_failed' });
     });
   });
 });

@@ -92,6 +92,17 @@ describe('command → queue → worker → stream → relay → thread, on real 
     expect((await spine.releases.list('hello', 'production')).map((r) => r.number)).toEqual([1]);
   });
 
+  it('refuses an environment the app does not have, naming the ones it has', async () => {
+    const driver = scriptedDriver();
+    spine = await startSpine({ docker: driver });
+    await spine.startWorkers();
+    spine.startRelay();
+    const { thread } = await spine.say('alice', 'deploy hello --env staging');
+    const ended = await spine.waitForEnd(thread);
+    expect(ended.messages[1]!.reply).toMatchObject({ status: 'failed', text: 'hello has no environment "staging" in voxoz.yml (it has: production); add it under apps[].environments with its own port' });
+    expect(driver.builds).toBe(0);
+  });
+
   it('answers parse errors at once, with no job', async () => {
     spine = await startSpine({ docker: scriptedDriver() });
     const { thread, job } = await spine.say('alice', 'deploy hello;rm -rf /');

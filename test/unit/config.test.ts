@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import { ConfigError, loadConfig, validateConfig } from '../../src/config/load-config.ts';
 import { readSettings, SettingsError } from '../../src/config/read-settings.ts';
 
 const fixture = (name: string) => resolve(import.meta.dirname, '../fixtures/config', name);
@@ -60,6 +60,25 @@ describe('loadConfig', () => {
       /^unknownTop: unknown key/,
     ];
     for (const pattern of expected) expect(problems, `expected a problem matching ${pattern}\n${problems.join('\n')}`).toEqual(expect.arrayContaining([expect.stringMatching(pattern)]));
+  });
+
+  it('gives every app an environment, and refuses environments that would share ports', () => {
+    expect(loadConfig(fixture('good.yml')).apps[0]!.environments).toEqual({ production: {} });
+    const problems = (() => {
+      try {
+        validateConfig({ apps: [
+          { name: 'a', source: { path: '.' }, port: 8000, replicas: 3, environments: { production: {}, staging: { port: 8002 } } },
+          { name: 'b', source: { path: '.' }, port: 8010, environments: { Prod: {} } },
+        ] }, '/x/voxoz.yml');
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+      return [];
+    })();
+    expect(problems).toEqual(expect.arrayContaining([
+      'apps[0].environments.staging: ports 8002..8004 of a (staging) overlap a (production) on 8000..8002; give it its own "port" (replicas share the host\'s network)',
+      expect.stringMatching(/^apps\[1\]\.environments\.Prod: environment names are lowercase/),
+    ]));
   });
 
   it('never treats an option-like git URL as valid', () => {

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { UserError } from '../../core/user-error.ts';
 import type { Artifact, DeployOutcome, DeployTarget, DriverIO } from '../driver.ts';
-import { probeHttp } from '../probe-http.ts';
+import { isPortOpen, probeHttp } from '../probe-http.ts';
 import { tailContainerLogs } from './container-logs.ts';
 import { LABEL, containerName } from './labels.ts';
 import { listAppContainers, listInstances } from './list-instances.ts';
@@ -53,8 +53,14 @@ export async function deployContainers(docker: Docker, instance: string, target:
       await docker.getContainer(c.Id).stop({ t: 5 }).catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
     }
     for (let i = 0; i < app.replicas; i++) {
+      // Host networking: a port something else already serves would make the health check lie.
+      if (await isPortOpen('127.0.0.1', target.port + i)) {
+        throw new UserError('port_in_use', `127.0.0.1:${target.port + i} is already in use by something other than ${app.name} (${env}); free it or give the app another port in voxoz.yml`);
+      }
+    }
+    for (let i = 0; i < app.replicas; i++) {
       if (io.signal.aborted) throw io.signal.reason;
-      const port = app.port + i;
+      const port = target.port + i;
       const name = containerName(instance, app.name, env, release, i);
       const container = await docker.createContainer({
         name,
@@ -87,9 +93,9 @@ export async function deployContainers(docker: Docker, instance: string, target:
   return { instances, healthy: instances.filter((i) => i.healthy).length };
 }
 
-async function waitHealthy(docker: Docker, { app, release }: DeployTarget, ids: string[], io: DriverIO): Promise<void> {
+async function waitHealthy(docker: Docker, { app, release, port: first }: DeployTarget, ids: string[], io: DriverIO): Promise<void> {
   const deadline = io.now().getTime() + app.health.timeoutSeconds * 1000;
-  const pending = new Map(ids.map((id, i) => [id, app.port + i]));
+  const pending = new Map(ids.map((id, i) => [id, first + i]));
   io.log(`waiting up to ${app.health.timeoutSeconds}s for ${pending.size} replica(s) to answer GET ${app.health.path}`);
   while (pending.size > 0) {
     if (io.signal.aborted) throw io.signal.reason;

@@ -22,9 +22,9 @@ export interface DockerDriverDeps {
 export function createDockerDriver({ docker, instance, workDir, secretValues }: DockerDriverDeps): Driver {
   return {
     runtime: 'docker',
-    async build({ app, release }, ref, io) {
-      const tag = imageTag(instance, app.name, release);
-      const labels = { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.release]: String(release) };
+    async build({ app, env, release }, ref, io) {
+      const tag = imageTag(instance, app.name, env, release);
+      const labels = { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release) };
       if ('path' in app.source) {
         io.log(`building ${tag} from ${app.source.path}`);
         const id = await buildImage(docker, app.source.path, app.dockerfile, tag, labels, io);

@@ -11,5 +11,5 @@ export const LABEL = {
 /** `voxoz-hello-production-v3-0` for the installation named `voxoz` */
 export const containerName = (instance: string, app: string, env: string, release: number, replica: number) => `${instance}-${app}-${env}-v${release}-${replica}`;
 
-/** `voxoz-hello:v3` */
-export const imageTag = (instance: string, app: string, release: number) => `${instance}-${app}:v${release}`;
+/** `voxoz-hello:production-v3` (release numbers count per environment) */
+export const imageTag = (instance: string, app: string, env: string, release: number) => `${instance}-${app}:${env}-v${release}`;

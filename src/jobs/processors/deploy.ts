@@ -1,17 +1,19 @@
 import { UserError } from '../../core/user-error.ts';
 import type { JobProcessor } from './processor.ts';
-import { driverFor, findApp } from './processor.ts';
+import { checkEnvironment, driverFor, findApp } from './processor.ts';
+import { environmentPort } from '../../config/schema.ts';
 
 /** deploy <app> [ref]: build, then copy-update-switch; record the release either way. */
 export const deployProcessor: JobProcessor = {
   mutates: true,
   async run({ data, io, config, drivers, releases, reserve }) {
     const app = findApp(config, data.app);
+    checkEnvironment(app, data.env);
     const driver = driverFor(drivers, app);
     const ref = typeof data.args.ref === 'string' ? data.args.ref : undefined;
     if (ref && 'path' in app.source) throw new UserError('ref_needs_git', `${app.name} builds from the folder ${app.source.path}, so it has no git refs; run "deploy ${app.name}" without "${ref}"`);
     const release = await reserve('release', () => releases.next(app.name, data.env));
-    const target = { app, env: data.env, release };
+    const target = { app, env: data.env, release, port: environmentPort(app, data.env) };
     const record = (outcome: 'live' | 'failed' | 'cancelled', artifact?: { id: string; name: string; commit?: string }) =>
       releases.record({ app: app.name, env: data.env, number: release, artifact: artifact?.id ?? '', image: artifact?.name, commit: artifact?.commit, deployedBy: data.requestedBy.id, at: io.now().toISOString(), outcome, jobId: data.id });
     let artifact;

@@ -32,6 +32,13 @@ export function findApp(config: LoadedConfig, name: string | undefined): AppSpec
   return app;
 }
 
+/** The environment named by the command, as configured for the app. */
+export function checkEnvironment(app: AppSpec, env: string): void {
+  if (!app.environments[env]) {
+    throw new UserError('environment_not_found', `${app.name} has no environment "${env}" in voxoz.yml (it has: ${Object.keys(app.environments).join(', ')}); add it under apps[].environments with its own port`);
+  }
+}
+
 export function driverFor(drivers: DriverMap, app: AppSpec): Driver {
   const driver = drivers[app.runtime];
   if (!driver) throw new UserError('runtime_unavailable', `${app.name} uses the ${app.runtime} runtime, which this voxoz has no driver for yet (available: ${Object.keys(drivers).join(', ')})`);

@@ -1,6 +1,6 @@
 import type { Instance } from '../../drivers/driver.ts';
 import type { JobProcessor } from './processor.ts';
-import { driverFor, findApp } from './processor.ts';
+import { checkEnvironment, driverFor, findApp } from './processor.ts';
 
 function uptime(startedAt: string | undefined, now: Date): string {
   if (!startedAt) return '-';
@@ -21,7 +21,8 @@ export function formatInstances(app: string, instances: Instance[], now: Date): 
 export const statusProcessor: JobProcessor = {
   mutates: false,
   async run({ data, io, config, drivers }) {
-    const apps = data.app ? [findApp(config, data.app)] : config.apps;
+    const apps = data.app ? [findApp(config, data.app)] : config.apps.filter((a) => a.environments[data.env]);
+    if (data.app) checkEnvironment(apps[0]!, data.env);
     const tables: string[] = [];
     let healthy = 0;
     let total = 0;
