@@ -103,6 +103,20 @@ describe('command → queue → worker → stream → relay → thread, on real 
     expect(driver.builds).toBe(0);
   });
 
+  it('status of every app tabulates instances and says which runtimes have no driver yet', async () => {
+    const driver = { ...scriptedDriver(), status: async () => [{ id: 'c1', name: 'voxoz-hello-production-v3-0', release: 3, state: 'running', healthy: true, startedAt: new Date(Date.now() - 125_000).toISOString(), address: '127.0.0.1:18080' }] };
+    spine = await startSpine({ docker: driver }, { apps: [{ name: 'hello', source: { path: '/x' }, port: 18080 }, { name: 'erl', runtime: 'ling', source: { path: '/y' }, port: 18090 }] });
+    await spine.startWorkers();
+    spine.startRelay();
+    const { thread } = await spine.say('alice', 'status');
+    const reply = (await spine.waitForEnd(thread)).messages[1]!.reply!;
+    expect(reply.title).toBe('2 apps: 1/1 instances healthy (production)');
+    expect(reply.code![0]).toMatch(/^instance\s+release\s+state\s+health\s+uptime\s+address\nvoxoz-hello-production-v3-0\s+v3\s+running\s+healthy\s+2m\d+s\s+127\.0\.0\.1:18080$/);
+    expect(reply.code![1]).toBe('erl: the ling runtime has no driver here yet');
+    const one = await spine.say('alice', 'status erl');
+    expect((await spine.waitForEnd(one.thread)).messages[1]!.reply!.text).toMatch(/^erl uses the ling runtime, which this voxoz has no driver for yet \(available: docker\)$/);
+  });
+
   it('answers parse errors at once, with no job', async () => {
     spine = await startSpine({ docker: scriptedDriver() });
     const { thread, job } = await spine.say('alice', 'deploy hello;rm -rf /');

@@ -27,7 +27,12 @@ export const statusProcessor: JobProcessor = {
     let healthy = 0;
     let total = 0;
     for (const app of apps) {
-      const instances = await driverFor(drivers, app).status(app, data.env);
+      const driver = drivers[app.runtime];
+      if (!driver && !data.app) {
+        tables.push(`${app.name}: the ${app.runtime} runtime has no driver here yet`);
+        continue;
+      }
+      const instances = await (driver ?? driverFor(drivers, app)).status(app, data.env);
       total += instances.length;
       healthy += instances.filter((i) => i.healthy).length;
       tables.push(formatInstances(app.name, instances, io.now()));
