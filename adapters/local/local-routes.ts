@@ -20,6 +20,17 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<Reco
   return undefined;
 }
 
+/** The local API has no login: it answers only connections from this machine. */
+export function isLoopback(address: string | undefined): boolean {
+  return !!address && (address === '::1' || /^(::ffff:)?127\./.test(address));
+}
+
+function refuseRemote(req: IncomingMessage, res: ServerResponse): boolean {
+  if (isLoopback(req.socket.remoteAddress)) return false;
+  sendJson(res, 403, { error: 'the local chat API answers only connections from this machine; use Slack or Discord from elsewhere' });
+  return true;
+}
+
 function checkUser(res: ServerResponse, user: unknown): user is string {
   if (typeof user === 'string' && USER.test(user)) return true;
   sendJson(res, 400, { error: '"user" must be 1..32 letters, digits, ".", "_" or "-"' });
@@ -35,6 +46,7 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher): HttpMount[
   const api: HttpMount = {
     prefix: '/local',
     async handle(req, res, url) {
+      if (refuseRemote(req, res)) return true;
       if (req.method === 'POST' && url.pathname === '/local/commands') {
         const body = await readJson(req, res);
         if (!body || !checkUser(res, body.user)) return true;
@@ -80,6 +92,7 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher): HttpMount[
     handle(req, res, url) {
       if (req.method !== 'GET' || (url.pathname !== '/' && url.pathname !== '/healthz')) return false;
       if (url.pathname === '/healthz') { sendJson(res, 200, { ok: true }); return true; }
+      if (refuseRemote(req, res)) return true;
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'" });
       res.end(localPage());
       return true;

@@ -54,10 +54,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(Object.assign(new Error(`body larger than ${limit} bytes`), { status: 413 }));
-        req.destroy();
-      } else chunks.push(chunk);
+      // Past the limit the rest is drained and dropped, so the caller can still answer 413.
+      if (size > limit) reject(Object.assign(new Error(`body larger than ${limit} bytes`), { status: 413 }));
+      else chunks.push(chunk);
     });
     req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
