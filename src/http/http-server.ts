@@ -54,8 +54,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      // Past the limit the rest is drained and dropped, so the caller can still answer 413.
-      if (size > limit) reject(Object.assign(new Error(`body larger than ${limit} bytes`), { status: 413 }));
+      // Past the limit the rest is drained and dropped, so the caller can still answer 413;
+      // a body that goes on far past it is cut off.
+      if (size > limit * 4 + 65_536) req.destroy();
+      else if (size > limit) reject(Object.assign(new Error(`body larger than ${limit} bytes`), { status: 413 }));
       else chunks.push(chunk);
     });
     req.once('end', () => resolve(Buffer.concat(chunks)));
