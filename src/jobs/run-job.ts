@@ -71,9 +71,20 @@ export async function runJob(deps: RunJobDeps, data: JobData, writer: JobStreamW
       io.log(`attempt ${attempt.number} failed (ref ${ref}); retrying`);
       return { outcome: 'failed', retry: true, error: err as Error };
     }
-    done('failed', { title: `${data.command}: failed`, text: `voxoz hit an internal error (ref ${ref}); an operator can find the details in its log under that ref.` });
+    done('failed', { title: `${data.command}: failed`, text: `${describeFault(err, attempt.number)} (ref ${ref}); an operator can find the details in voxoz's log under that ref.` });
     return { outcome: 'failed', retry: false };
   } finally {
     await writer.flush();
   }
+}
+
+/** What can safely be said about an unexpected failure: a connection fault is named, anything else is not. */
+export function describeFault(err: unknown, attempts: number): string {
+  const e = err as { code?: unknown; syscall?: unknown; address?: unknown; port?: unknown };
+  const tries = attempts === 1 ? 'once' : `${attempts} times`;
+  if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string') {
+    const where = typeof e.address === 'string' ? ` ${e.address}${typeof e.port === 'number' ? `:${e.port}` : ''}` : '';
+    return `voxoz could not reach a service it needs (${e.syscall} ${e.code}${where}); it tried ${tries}`;
+  }
+  return `voxoz hit an internal error; it tried ${tries}`;
 }

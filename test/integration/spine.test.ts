@@ -117,6 +117,17 @@ describe('command → queue → worker → stream → relay → thread, on real 
     expect((await spine.waitForEnd(one.thread)).messages[1]!.reply!.text).toMatch(/^erl uses the ling runtime, which this voxoz has no driver for yet \(available: docker\)$/);
   });
 
+  it('names a connection fault once the attempts are spent, without internals', async () => {
+    const fault = Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED', syscall: 'connect', address: '/var/run/docker.sock' });
+    spine = await startSpine({ docker: scriptedDriver({ build: async () => { throw fault; } }) }, { apps: [{ name: 'hello', source: { path: '/x' }, port: 18080 }], worker: { attempts: 1 } });
+    await spine.startWorkers();
+    spine.startRelay();
+    const { thread } = await spine.say('alice', 'deploy hello');
+    const reply = (await spine.waitForEnd(thread)).messages[1]!.reply!;
+    expect(reply.text).toMatch(/^voxoz could not reach a service it needs \(connect ECONNREFUSED \/var\/run\/docker\.sock\); it tried once \(ref [0-9a-f]{8}\); an operator can find/);
+    expect(reply.text).not.toContain('    at ');
+  });
+
   it('answers parse errors at once, with no job', async () => {
     spine = await startSpine({ docker: scriptedDriver() });
     const { thread, job } = await spine.say('alice', 'deploy hello;rm -rf /');
