@@ -58,6 +58,8 @@ export function startRelay(opts: RelayOptions): Relay {
   redis.on('error', (err) => log.debug('relay redis error', { err }));
   const surfaces = new Map(opts.surfaces.map((s) => [s.platform, s]));
   const tails = new Map<string, Tail>();
+  /** Jobs for platforms this process has no adapter for; another bot process relays them. */
+  const foreign = new Set<string>();
   let lastDiscover = 0;
   let lastRenew = Date.now();
   let stopped = false;
@@ -65,11 +67,12 @@ export function startRelay(opts: RelayOptions): Relay {
   const checkpoint = (id: string, fields: Record<string, string>) => redis.hset(keys.job(id), fields);
 
   async function adopt(id: string): Promise<void> {
-    const raw = await redis.hget(keys.job(id), 'data');
-    if (!raw) { await redis.srem(keys.relayActive, id); return; }
+    const [raw, relayed] = await redis.hmget(keys.job(id), 'data', 'relayed');
+    if (!raw || relayed === '1') { await redis.srem(keys.relayActive, id); return; }
     const job = JSON.parse(raw) as JobData;
     const surface = surfaces.get(job.thread.platform);
-    if (!surface || !(await claimLease(redis, keys.relayLease(id), owner, leaseMs))) return;
+    if (!surface) { foreign.add(id); return; }
+    if (!(await claimLease(redis, keys.relayLease(id), owner, leaseMs))) return;
     const [parent, relayedTo, uploaded] = await redis.hmget(keys.job(id), 'parent', 'relayedTo', 'uploaded');
     let view = initialView(job);
     const readId = relayedTo ?? '0';
@@ -169,7 +172,9 @@ export function startRelay(opts: RelayOptions): Relay {
     const now = Date.now();
     if (now - lastDiscover >= 500) {
       lastDiscover = now;
-      for (const id of await redis.smembers(keys.relayActive)) if (!tails.has(id)) await adopt(id);
+      const active = await redis.smembers(keys.relayActive);
+      for (const id of active) if (!tails.has(id) && !foreign.has(id)) await adopt(id);
+      if (foreign.size > 1000) for (const id of foreign) if (!active.includes(id)) foreign.delete(id);
     }
     if (now - lastRenew >= leaseMs / 3) {
       lastRenew = now;
