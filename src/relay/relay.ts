@@ -15,7 +15,7 @@ export interface RelayOptions {
   keys: RedisKeys;
   surfaces: ReadonlyArray<ChatSurface>;
   log: Logger;
-  /** How often streams are read and calls considered. @defaultValue 200 */
+  /** How often streams are read and calls considered. @defaultValue 100 */
   tickMs?: number;
   /** Lease lifetime; another process takes a job over this long after its relay dies. @defaultValue 15000 */
   leaseMs?: number;
@@ -51,7 +51,7 @@ export interface Relay {
  */
 export function startRelay(opts: RelayOptions): Relay {
   const { keys, log } = opts;
-  const tickMs = opts.tickMs ?? 200;
+  const tickMs = opts.tickMs ?? 100;
   const leaseMs = opts.leaseMs ?? 15_000;
   const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 });
