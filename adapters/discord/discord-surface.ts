@@ -6,7 +6,7 @@ import type { ChatSurface, RelayLimits } from '../../src/relay/chat-surface.ts';
 import { discordCall, discordCode } from './discord-call.ts';
 import { DISCORD_LIMITS, discordRelayLimits } from './discord-limits.ts';
 import { defuseFences, fitHead, fitTail } from './fit-text.ts';
-import { renderMessage } from './render-embeds.ts';
+import { renderMessage, type DiscordMessage } from './render-embeds.ts';
 import type { ReplyTracker } from './reply-tracker.ts';
 
 export interface DiscordSurfaceOptions {
@@ -23,6 +23,8 @@ export interface DiscordSurfaceOptions {
 
 /** Interaction tokens live 15 minutes; past this age the parent moves to an ordinary message before the token dies. @defaultValue 14 min */
 export const TOKEN_SAFE_MS = 14 * 60_000;
+/** Discord's interaction token lifetime: past it, the token is not even tried (a refusal counts toward the invalid-request ban). */
+const TOKEN_LIFE_MS = 15 * 60_000;
 /** Largest log file attached; a longer log keeps its tail. @defaultValue 8 MiB (Discord allows bots 10 MiB) */
 export const MAX_LOG_BYTES = 8 * 1024 * 1024;
 /** How long the relay waits for this process's own answer to an interaction before asking Discord. @defaultValue 5000 */
@@ -50,6 +52,8 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
   const continuations = new Map<string, string>();
   const logChannels = new Map<string, string>();
   const titles = new Map<string, string>();
+  /** The parent's latest body, so a handover can happen between log batches too. */
+  const bodies = new Map<string, DiscordMessage>();
 
   const usable = (meta: ThreadRef['meta']): meta is { interaction: string; token: string } =>
     !!meta?.interaction && !!meta.token && !expired.has(meta.token) && now() - createdAt(meta.interaction) < TOKEN_SAFE_MS;
@@ -67,20 +71,33 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
     return recent.find((m) => m.author.bot && m.content.includes(marker(parent)))?.id;
   }
 
-  async function continueParent(thread: ThreadRef & { parent: string }, reply: Reply): Promise<void> {
-    const body = renderMessage({ ...reply, ephemeral: false });
+  async function continueParent(thread: ThreadRef & { parent: string }, body: DiscordMessage): Promise<void> {
     const meta = thread.meta;
+    // After a takeover the handover may have happened already: then the token is left alone (it may be dead).
+    const found = await findContinuation(thread.conversation, thread.parent);
     if (meta?.token && !expired.has(meta.token)) {
       // Hand over while the token still works: the first message says where updates went.
       expired.add(meta.token);
-      await webhookEdit(meta.token, thread.parent, { ...body, components: [], content: '↓ updates continue in a newer message below' }).catch(() => undefined);
+      if (!found && meta.interaction && now() - createdAt(meta.interaction) < TOKEN_LIFE_MS) {
+        await webhookEdit(meta.token, thread.parent, { ...body, components: [], content: '↓ updates continue in a newer message below' }).catch(() => undefined);
+      }
     }
-    const found = await findContinuation(thread.conversation, thread.parent);
     const content = `↪ continues the job's first message ${marker(thread.parent)}`;
     const id = found ?? (await channelPost(thread.conversation, { ...body, content })).id;
     if (found) await channelEdit(thread.conversation, found, body);
     continuations.set(thread.parent, id);
     log.info('discord parent continues in a bot message (interaction token expiring)', { parent: thread.parent, continuation: id });
+  }
+
+  /**
+   * The relay edits the parent only when the job's state changes; a long stretch of log
+   * batches must not outlast the token, so any call for a webhook parent past TOKEN_SAFE_MS
+   * hands it over first.
+   */
+  async function handOverWhenDue(thread: ThreadRef & { parent: string }): Promise<void> {
+    const body = bodies.get(thread.parent);
+    if (!body || continuations.has(thread.parent) || kinds.get(thread.parent) !== 'webhook' || usable(thread.meta)) return;
+    await continueParent(thread, body);
   }
 
   async function logChannel(thread: ThreadRef & { parent: string }): Promise<string> {
@@ -113,6 +130,7 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
             const msg = await webhookEdit(meta.token, hint?.messageId ?? '@original', body);
             if (((msg.flags ?? 0) & EPHEMERAL) === 0) {
               kinds.set(msg.id, 'webhook');
+              bodies.set(msg.id, body);
               remember(msg.id, reply);
               return msg.id;
             }
@@ -133,6 +151,7 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
     async updateParent(thread, reply) {
       remember(thread.parent, reply);
       const body = renderMessage({ ...reply, ephemeral: false });
+      bodies.set(thread.parent, body);
       const continuation = continuations.get(thread.parent);
       if (continuation) { await channelEdit(thread.conversation, continuation, body); return; }
       const kind = kinds.get(thread.parent) ?? (thread.meta?.interaction ? 'webhook' : 'channel');
@@ -140,6 +159,7 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
       if (usable(thread.meta)) {
         try {
           await webhookEdit(thread.meta.token, thread.parent, body);
+          kinds.set(thread.parent, 'webhook');
           return;
         } catch (err) {
           const code = discordCode(err);
@@ -152,16 +172,18 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
           expired.add(thread.meta.token);
         }
       }
-      await continueParent(thread, reply);
+      await continueParent(thread, body);
     },
 
     async postLog(thread, lines) {
+      await handOverWhenDue(thread);
       const channel = await logChannel(thread);
       const content = `\`\`\`\n${fitTail(defuseFences(lines), DISCORD_LIMITS.content - 8)}\n\`\`\``;
       await channelPost(channel, { content, allowed_mentions: { parse: [] } });
     },
 
     async uploadLog(thread, file) {
+      await handOverWhenDue(thread);
       const channel = await logChannel(thread);
       let data = Buffer.from(file.content, 'utf8');
       const lines = file.content.split('\n').length - 1;
@@ -174,7 +196,7 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
     },
 
     async finish(thread) {
-      for (const map of [kinds, continuations, logChannels, titles]) map.delete(thread.parent);
+      for (const map of [kinds, continuations, logChannels, titles, bodies]) map.delete(thread.parent);
     },
   };
 }
