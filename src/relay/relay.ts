@@ -150,7 +150,8 @@ export function startRelay(opts: RelayOptions): Relay {
     try {
       await action();
       tail.failures = 0;
-      tail.nextCallAt = finished ? now : now + tail.surface.limits.intervalMs(tails.size);
+      // Finishing calls are paced too: a platform counts them like any other.
+      tail.nextCallAt = now + tail.surface.limits.intervalMs(tails.size);
     } catch (err) {
       if (err instanceof RateLimitedError) {
         tail.nextCallAt = now + err.retryAfterMs;
