@@ -142,6 +142,10 @@ describe('Docker driver on a real engine', () => {
       const err = await failure(driver.deploy({ app, env: 'production', release: 8, port: taken }, artifact, ioFor(lines)));
       expect(err).toEqual({ code: 'port_in_use', message: `127.0.0.1:${taken} is already in use by something other than hello (production); free it or give the app another port in voxoz.yml` });
       expect(await page()).toContain('from release v2');
+      // Another environment of voxoz's own is named, so the user knows what to move.
+      const clash = await failure(driver.deploy({ app, env: 'staging', release: 1, port }, artifact, ioFor(lines)));
+      expect(clash.message).toBe(`127.0.0.1:${port} is already in use by ${instance}-hello-production-v2-0 (hello production v2); free it or give the app another port in voxoz.yml`);
+      expect(await driver.status(app, 'staging')).toEqual([]);
     } finally {
       squatter.close();
     }

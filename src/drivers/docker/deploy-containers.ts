@@ -48,14 +48,18 @@ export async function deployContainers(docker: Docker, instance: string, target:
     }
   };
   try {
-    for (const c of previous.filter((x) => x.State === 'running')) {
-      io.log(`stopping ${c.Names[0]?.slice(1)} (release v${c.Labels[LABEL.release]}, kept until v${release} is healthy)`);
+    // Every earlier container is stopped, whatever its listed state: one the engine is just
+    // bringing back (restart policy, engine restart) would otherwise take the port a moment later.
+    for (const c of previous) {
+      if (c.State === 'running' || c.State === 'restarting') io.log(`stopping ${c.Names[0]?.slice(1)} (release v${c.Labels[LABEL.release]}, kept until v${release} is healthy)`);
       await docker.getContainer(c.Id).stop({ t: 5 }).catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
     }
     for (let i = 0; i < app.replicas; i++) {
       // Host networking: a port something else already serves would make the health check lie.
       if (await isPortOpen('127.0.0.1', target.port + i)) {
-        throw new UserError('port_in_use', `127.0.0.1:${target.port + i} is already in use by something other than ${app.name} (${env}); free it or give the app another port in voxoz.yml`);
+        const holders = await docker.listContainers({ filters: { label: [`${LABEL.port}=${target.port + i}`], status: ['running', 'restarting'] } });
+        const named = holders.map((c) => `${c.Names[0]?.slice(1)} (${c.Labels[LABEL.app]} ${c.Labels[LABEL.env]} v${c.Labels[LABEL.release]})`).join(', ');
+        throw new UserError('port_in_use', `127.0.0.1:${target.port + i} is already in use by ${named || `something other than ${app.name} (${env})`}; free it or give the app another port in voxoz.yml`);
       }
     }
     for (let i = 0; i < app.replicas; i++) {
