@@ -151,6 +151,27 @@ describe('Docker driver on a real engine', () => {
     }
   });
 
+  it('cancelling a build stops it and leaves no build container behind', async () => {
+    const slow = join(scratch, 'slow-build');
+    mkdirSync(slow);
+    writeFileSync(join(slow, 'Dockerfile'), `FROM busybox\nRUN sleep 30 && echo ${instance}\n`);
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const building = driver.build({ app: appSpec({ source: { path: slow } }), env: 'production', release: 9, port }, undefined, ioFor(lines, controller));
+    building.catch(() => undefined);
+    const leftovers = async () => (await docker.listContainers({ all: true })).filter((c) => c.Command.includes(instance));
+    let deadline = Date.now() + 15_000;
+    while ((await leftovers()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await leftovers(), 'the RUN step\'s container should exist while it builds').toHaveLength(1);
+    const started = Date.now();
+    controller.abort('alice');
+    await expect(building).rejects.toBe('alice');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    deadline = Date.now() + 15_000;
+    while ((await leftovers()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(await leftovers()).toEqual([]);
+  });
+
   it('reports a Dockerfile error as the user\'s to fix', async () => {
     const bad = join(scratch, 'bad');
     mkdirSync(bad);
