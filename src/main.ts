@@ -81,7 +81,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const registry = createRegistry(commands);
     const dispatcher = createDispatcher({ registry, config: getConfig, queue, policy: requesterPolicy, log: log.child({ part: 'dispatch' }) });
     const adapters = createAdapters({ settings, dispatcher, registry, config: getConfig, log });
-    const relay = startRelay({ redisUrl: services.redisUrl, keys, surfaces: adapters.map((a) => a.surface), log: log.child({ part: 'relay' }) });
+    const relay = startRelay({ redisUrl: services.redisUrl, keys, surfaces: adapters.map((a) => a.surface), log: log.child({ part: 'relay' }), lost: { isQueued: (id) => queue.isQueued(id) } });
     closers.push(function closeRelay() { return relay.close(); });
     const http = await startHttpServer({ host: settings.host, port: settings.port, mounts: adapters.flatMap((a) => a.mounts), log });
     closers.push(function closeHttp() { return http.close(); });

@@ -16,6 +16,8 @@ export interface JobQueue {
   get(jobId: string): Promise<JobData | undefined>;
   /** Removes a queued job, or signals the workers to abort a running one. */
   cancel(jobId: string, by: ChatUser): Promise<CancelResult>;
+  /** True while BullMQ holds the job (waiting, delayed, active, or kept after it finished). */
+  isQueued(jobId: string): Promise<boolean>;
   /** True the first time a platform delivery id (a click, an event) is seen within a day; false for repeats. */
   claimDelivery(platform: string, deliveryId: string): Promise<boolean>;
   close(): Promise<void>;
@@ -89,6 +91,9 @@ export function createJobQueue(opts: { redisUrl: string; keys: RedisKeys; queueN
       }
       await redis.publish(keys.cancelChannel, `${jobId}|${by.name}`);
       return 'signalled';
+    },
+    async isQueued(jobId) {
+      return (await queue.getJob(jobId)) !== undefined;
     },
     async claimDelivery(platform, deliveryId) {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);

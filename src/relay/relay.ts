@@ -19,6 +19,12 @@ export interface RelayOptions {
   tickMs?: number;
   /** Lease lifetime; another process takes a job over this long after its relay dies. @defaultValue 15000 */
   leaseMs?: number;
+  /**
+   * Finds jobs recorded for relaying that never reached the queue (Redis failed between the two
+   * writes of an enqueue): still "queued" after `afterMs` and unknown to the queue, they are
+   * closed as failed so the thread tells the truth. @defaultValue afterMs 30000
+   */
+  lost?: { isQueued(jobId: string): Promise<boolean>; afterMs?: number };
 }
 
 interface Tail {
@@ -169,8 +175,23 @@ export function startRelay(opts: RelayOptions): Relay {
     return false;
   }
 
+  const lostChecked = new Map<string, number>();
+  async function closeLost(now: number): Promise<void> {
+    if (!opts.lost) return;
+    const afterMs = opts.lost.afterMs ?? 30_000;
+    for (const tail of tails.values()) {
+      if (tail.view.phase !== 'queued' || now - Date.parse(tail.job.requestedAt) < afterMs || now - (lostChecked.get(tail.job.id) ?? 0) < afterMs) continue;
+      lostChecked.set(tail.job.id, now);
+      if (await opts.lost.isQueued(tail.job.id)) continue;
+      log.warn('job never reached the queue; closing it', { jobId: tail.job.id });
+      const event: JobEvent = { type: 'done', at: new Date(now).toISOString(), outcome: 'failed', result: { title: `${tail.job.command}: failed`, text: 'The job queue lost this job while it was being queued (Redis failed); nothing ran. Send the command again.' } };
+      await redis.xadd(keys.events(tail.job.id), '*', 'e', JSON.stringify(event));
+    }
+  }
+
   async function tick(): Promise<void> {
     const now = Date.now();
+    await closeLost(now);
     if (now - lastDiscover >= 500) {
       lastDiscover = now;
       const active = await redis.smembers(keys.relayActive);

@@ -128,6 +128,29 @@ describe('command → queue → worker → stream → relay → thread, on real 
     expect(reply.text).not.toContain('    at ');
   });
 
+  it('closes a job that was recorded but never reached the queue, saying so', async () => {
+    spine = await startSpine({ docker: scriptedDriver() });
+    spine.startRelay({ lostAfterMs: 300 });
+    // What a Redis failure between the job record and queue.add leaves behind.
+    const thread = spine.chat.openThread('alice', 'deploy hello');
+    const job = { id: 'lost-1', kind: 'deploy', command: 'deploy hello', app: 'hello', env: 'production', args: { app: 'hello' }, requestedBy: { id: 'local:alice', name: 'alice' }, thread: { platform: 'local', conversation: 'local', meta: { thread: thread.id } }, requestedAt: new Date().toISOString() };
+    await spine.redis.multi().hset(spine.keys.job(job.id), 'data', JSON.stringify(job)).xadd(spine.keys.events(job.id), '*', 'e', JSON.stringify({ type: 'queued', at: job.requestedAt })).sadd(spine.keys.relayActive, job.id).exec();
+    const ended = await spine.waitForEnd(thread.id);
+    expect(ended.outcome).toBe('failed');
+    expect(ended.messages[1]!.reply).toMatchObject({ title: 'deploy hello: failed', text: 'The job queue lost this job while it was being queued (Redis failed); nothing ran. Send the command again.' });
+  });
+
+  it('does not close a job that is only waiting in the queue', async () => {
+    spine = await startSpine({ docker: scriptedDriver() });
+    spine.startRelay({ lostAfterMs: 200 });
+    const { thread, job } = await spine.say('alice', 'deploy hello');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(spine.chat.thread(thread)!.state).toBe('open');
+    expect(await spine.queue.isQueued(job!)).toBe(true);
+    await spine.startWorkers();
+    expect((await spine.waitForEnd(thread)).outcome).toBe('succeeded');
+  });
+
   it('answers parse errors at once, with no job', async () => {
     spine = await startSpine({ docker: scriptedDriver() });
     const { thread, job } = await spine.say('alice', 'deploy hello;rm -rf /');

@@ -27,7 +27,7 @@ export interface Spine {
   releases: ReleaseStore;
   config: LoadedConfig;
   startWorkers(concurrency?: number): Promise<WorkerPool>;
-  startRelay(opts?: { leaseMs?: number }): Relay;
+  startRelay(opts?: { leaseMs?: number; lostAfterMs?: number }): Relay;
   /** Sends a command as a local user and returns its thread id. */
   say(user: string, text: string): Promise<{ thread: string; job?: string }>;
   /** Waits until the thread has ended and returns it. */
@@ -60,7 +60,7 @@ export async function startSpine(drivers: DriverMap, rawConfig: unknown = { apps
       return pool;
     },
     startRelay(opts = {}) {
-      const relay = startRelay({ redisUrl, keys, surfaces: [chat], log: silentLogger, tickMs: 50, leaseMs: opts.leaseMs ?? 15_000 });
+      const relay = startRelay({ redisUrl, keys, surfaces: [chat], log: silentLogger, tickMs: 50, leaseMs: opts.leaseMs ?? 15_000, lost: { isQueued: (id) => queue.isQueued(id), afterMs: opts.lostAfterMs ?? 30_000 } });
       closers.push(() => relay.close());
       return relay;
     },
