@@ -3,10 +3,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { TOKEN_SAFE_MS } from '../../adapters/discord/discord-surface.ts';
 import { logEvents, logLine, started, step, startRelayHarness, succeeded, threadLines, type RelayHarness } from '../fixtures/discord/relay-harness.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { answerText, buttonIds, discordEnv, jobIds, shown, twoAppsYaml, waitFor } from '../fixtures/discord/e2e-helpers.ts';
+import { answerText, buttonIds, jobIds, shown, startDiscordVoxoz, waitFor } from '../fixtures/discord/e2e-helpers.ts';
 import { startSlowDispatchHarness, type SlowDispatchHarness } from '../fixtures/discord/slow-dispatch-harness.ts';
 import { startDiscordSimulator, type DiscordSimulator } from '../support/discord-sim/index.ts';
-import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
+import type { TestVoxoz } from '../support/start-voxoz.ts';
 
 const TOKEN_LIFE_MS = 15 * 60_000;
 const DISCORD_EPOCH = 1_420_070_400_000n;
@@ -156,16 +156,13 @@ describe('Discord: a dispatcher slower than the answer budget', () => {
 describe('Discord gateway: a non-resumable Invalid Session mid-job', () => {
   let sim: DiscordSimulator;
   let voxoz: TestVoxoz;
-  const logs: string[] = [];
+  let logs: string[] = [];
+  let stop: (() => Promise<number>) | undefined;
   beforeAll(async () => {
-    sim = await startDiscordSimulator({ heartbeatIntervalMs: 1000 });
-    voxoz = await startTestVoxoz({ yaml: await twoAppsYaml(), env: discordEnv(sim), log: createLogger('info', {}, (l) => logs.push(l)) });
+    ({ sim, voxoz, logs, close: stop } = await startDiscordVoxoz());
   });
   afterAll(async () => {
-    if (process.env.DUMP_LOGS) console.log(logs.join('\n'));
-    await voxoz?.close();
-    expect(sim.breaches()).toBe(0);
-    await sim?.close();
+    expect(await stop?.()).toBe(0);
   });
 
   const command = (subcommand: string, options: Record<string, string> = {}) => sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand, options });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDiscordSimulator, type DiscordSimulator } from '../support/discord-sim/index.ts';
-import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import { answerText, BOB, buttonIds, discordEnv, jobIds, shown, twoAppsYaml, waitFor } from '../fixtures/discord/e2e-helpers.ts';
+import type { DiscordSimulator } from '../support/discord-sim/index.ts';
+import type { TestVoxoz } from '../support/start-voxoz.ts';
+import { answerText, BOB, buttonIds, jobIds, shown, startDiscordVoxoz, waitFor } from '../fixtures/discord/e2e-helpers.ts';
 
 const EPHEMERAL = 64;
 
@@ -10,22 +9,17 @@ const EPHEMERAL = 64;
 describe('Discord over the gateway, end to end', () => {
   let sim: DiscordSimulator;
   let voxoz: TestVoxoz;
-  const logs: string[] = [];
-
+  let logs: string[] = [];
+  let stop: (() => Promise<number>) | undefined;
   beforeAll(async () => {
-    sim = await startDiscordSimulator({ heartbeatIntervalMs: 1000 });
-    voxoz = await startTestVoxoz({ yaml: await twoAppsYaml(), env: discordEnv(sim), log: createLogger('info', {}, (l) => logs.push(l)) });
+    ({ sim, voxoz, logs, close: stop } = await startDiscordVoxoz());
   });
   afterAll(async () => {
-    if (process.env.DUMP_LOGS) console.log(logs.filter((l) => !l.includes('"level":"debug"')).join('\n'));
-    await voxoz?.close();
-    expect(sim.breaches()).toBe(0);
-    await sim?.close();
+    expect(await stop?.()).toBe(0);
   });
 
   const command = (subcommand: string, options: Record<string, string | number | boolean> = {}, user?: typeof BOB) =>
     sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand, options, ...(user ? { user } : {}) });
-  const parentOf = (interactionId: string) => sim.interactionResponse(interactionId)?.messageId;
   const current = (messageId: string) => sim.message(messageId)?.current;
 
   it('registers /voxoz with a typed subcommand per command spec, idempotently', async () => {

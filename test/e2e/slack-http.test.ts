@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startSlackSimulator, type SlackSimulator } from '../support/slack-sim/index.ts';
 import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
-import { bodyText, C, jobIds, parentOf, shown, TWO_APPS_YAML, waitFor } from '../fixtures/slack/e2e-helpers.ts';
+import { bodyText, C, jobIds, parentOf, shown, twoAppsYamlForSlack, waitFor } from '../fixtures/slack/e2e-helpers.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -14,7 +14,7 @@ describe('Slack over HTTP, end to end', () => {
   beforeAll(async () => {
     sim = await startSlackSimulator();
     voxoz = await startTestVoxoz({
-      yaml: TWO_APPS_YAML,
+      yaml: await twoAppsYamlForSlack(),
       env: { SLACK_BOT_TOKEN: sim.botToken, SLACK_SIGNING_SECRET: sim.signingSecret, SLACK_API_URL: sim.apiUrl },
     });
     url = `${voxoz.url}/slack/events`;

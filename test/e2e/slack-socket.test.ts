@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startSlackSimulator, type SlackSimulator } from '../support/slack-sim/index.ts';
 import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
-import { bodyText, C, jobIds, parentOf, shown, TWO_APPS_YAML, waitFor } from '../fixtures/slack/e2e-helpers.ts';
+import { bodyText, C, jobIds, parentOf, shown, twoAppsYamlForSlack, waitFor } from '../fixtures/slack/e2e-helpers.ts';
 
 /** voxoz with Slack over Socket Mode (real Bolt, WebSocket to the simulator). */
 describe('Slack over Socket Mode, end to end', () => {
@@ -11,7 +11,7 @@ describe('Slack over Socket Mode, end to end', () => {
   beforeAll(async () => {
     sim = await startSlackSimulator();
     voxoz = await startTestVoxoz({
-      yaml: TWO_APPS_YAML,
+      yaml: await twoAppsYamlForSlack(),
       env: { SLACK_BOT_TOKEN: sim.botToken, SLACK_APP_TOKEN: sim.appToken, SLACK_API_URL: sim.apiUrl },
     });
     await sim.waitForConnection(1);
