@@ -18,15 +18,40 @@ export interface RunningHttpServer {
 export async function startHttpServer(opts: { host: string; port: number; mounts: HttpMount[]; log: Logger }): Promise<RunningHttpServer> {
   const mounts = [...opts.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Nothing a client sends may throw out of this callback: an exception here would end the
+    // process and every in-process worker with it.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      req.resume();
+      sendJson(res, 400, { error: 'the request target is not a valid URL path' });
+      return;
+    }
     const mount = mounts.find((m) => url.pathname === m.prefix || url.pathname.startsWith(m.prefix === '/' ? '/' : `${m.prefix}/`));
-    Promise.resolve(mount ? mount.handle(req, res, url) : false).then((handled) => {
-      if (!handled && !res.headersSent) sendJson(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
-    }).catch((err: unknown) => {
+    const failed = (err: unknown) => {
       opts.log.error('http handler failed', { path: url.pathname, err });
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.end();
-    });
+    };
+    let handling: Promise<boolean> | boolean;
+    try {
+      handling = mount ? mount.handle(req, res, url) : false;
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    Promise.resolve(handling).then((handled) => {
+      if (!handled && !res.headersSent) sendJson(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
+    }).catch(failed);
+  });
+  // A malformed request line or header never reaches the callback: answer 400 and close.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    opts.log.debug('malformed http request', { code: err.code });
+    if (err.code !== 'ECONNRESET' && socket.writable) {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    } else socket.destroy();
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
