@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkContainerNames } from './check-container-names.ts';
 
 /** Shows a value in an error message, short and unambiguous. */
 export function showValue(value: unknown): string {
@@ -38,18 +39,43 @@ const source = z.union([
   }),
 ], { error: 'must be either { path: ./dir } or { git: <url>, ref: <branch|tag|sha> }' });
 
+/**
+ * An origin-form request target: URL path characters (percent-escapes allowed) and an optional
+ * query; never "//…", which a client reads as a host. Anything else fails later, inside the
+ * HTTP client, as an internal error (ERR_UNESCAPED_CHARACTERS).
+ */
+const URL_PATH = /^\/(?!\/)(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$/;
+
 const health = z.strictObject({
   /** HTTP path probed on every replica. @defaultValue "/" */
-  path: z.string().startsWith('/', { error: 'must start with "/", e.g. /healthz' }).default('/'),
+  path: z.string()
+    .startsWith('/', { error: 'must start with "/", e.g. /healthz' })
+    .refine((p) => !p.startsWith('/') || URL_PATH.test(p), { error: (iss) => `must be a URL path like /healthz: no spaces or control characters (percent-encode them, e.g. %20) and no leading "//", got ${showValue(iss.input)}` })
+    .default('/'),
   /** How long new replicas get to answer 2xx before the deploy fails. @defaultValue 30 */
   timeoutSeconds: intIn(1, 600).default(30),
 });
 
+const SIZE = /^\d+[kmg]$/i;
+/** Docker refuses a memory limit below 6 MiB. */
+const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+const sizeBytes = (size: string) => Number(size.slice(0, -1)) * 1024 ** ('kmg'.indexOf(size.slice(-1).toLowerCase()) + 1);
+
 const resources = z.strictObject({
-  /** Memory limit, e.g. "64m", "1g". @defaultValue none */
-  memory: z.string().regex(/^\d+[kmg]$/i, { error: (iss) => `must be a size like "64m" or "1g", got ${showValue(iss.input)}` }).optional(),
+  /** Memory limit, e.g. "64m", "1g"; at least "6m" (Docker's minimum). @defaultValue none */
+  memory: z.string()
+    .regex(SIZE, { error: (iss) => `must be a size like "64m" or "1g", got ${showValue(iss.input)}` })
+    .refine((m) => !SIZE.test(m) || sizeBytes(m) >= MIN_MEMORY_BYTES, { error: (iss) => `must be at least "6m" (Docker refuses less), got ${showValue(iss.input)}` })
+    .optional(),
   /** CPU limit in cores, e.g. 0.5. @defaultValue none */
   cpus: z.number().min(0.01, { error: 'must be at least 0.01' }).max(64, { error: 'must be at most 64' }).optional(),
+});
+
+const build = z.strictObject({
+  /** Longest the image build may run; past it the build is stopped and nothing it made is kept. @defaultValue 1800 */
+  timeoutSeconds: intIn(1, 86_400).default(1800),
+  /** Longest `git clone` (and checkout) may run for a git source. @defaultValue 300 */
+  cloneTimeoutSeconds: intIn(1, 3600).default(300),
 });
 
 export const appSchema = z.strictObject({
@@ -68,6 +94,8 @@ export const appSchema = z.strictObject({
   /** Names of variables taken from voxoz's own environment at deploy time; their values are masked in every log. @defaultValue [] */
   secrets: z.array(z.string().regex(ENV_NAME, { error: 'secret names are letters, digits and _' })).default([]),
   health: health.default({ path: '/', timeoutSeconds: 30 }),
+  /** Limits of a build. @defaultValue { timeoutSeconds: 1800, cloneTimeoutSeconds: 300 } */
+  build: build.default({ timeoutSeconds: 1800, cloneTimeoutSeconds: 300 }),
   resources: resources.default({}),
   /**
    * Where the app may be deployed (`deploy hello --env staging`), each with its own first port
@@ -80,6 +108,22 @@ export const appSchema = z.strictObject({
   ).default({ production: {} }),
 });
 
+/** @defaultValue 16 MiB, 200,000 lines, the last 500 lines kept */
+export const LOG_LIMIT_DEFAULTS = { bytes: 16 * 1024 * 1024, lines: 200_000, tailLines: 500 };
+
+/**
+ * How much of one job's log is kept (in Redis, the thread and the uploaded file). Past either
+ * limit lines are dropped, the last `tailLines` are kept, and one "log truncated" line says so.
+ */
+const logLimit = z.strictObject({
+  /** Bytes of log lines (UTF-8) per job attempt. @defaultValue 16777216 (16 MiB) */
+  bytes: intIn(4096, 1024 ** 3).default(LOG_LIMIT_DEFAULTS.bytes),
+  /** Log lines per job attempt. @defaultValue 200000 */
+  lines: intIn(100, 10_000_000).default(LOG_LIMIT_DEFAULTS.lines),
+  /** Lines from the end of a truncated log that are kept and written after the truncation line. @defaultValue 500 */
+  tailLines: intIn(0, 10_000).default(LOG_LIMIT_DEFAULTS.tailLines),
+});
+
 export const configSchema = z.strictObject({
   apps: z.array(appSchema, { error: 'must be a list of apps' }).default([]),
   worker: z.strictObject({
@@ -89,7 +133,8 @@ export const configSchema = z.strictObject({
     attempts: intIn(1, 10).default(3),
     /** Run a worker pool inside the bot process; false when all workers run elsewhere (`voxoz worker`). @defaultValue true */
     inProcess: z.boolean({ error: 'must be true or false' }).default(true),
-  }).default({ concurrency: 2, attempts: 3, inProcess: true }),
+    logLimit: logLimit.default(LOG_LIMIT_DEFAULTS),
+  }).default({ concurrency: 2, attempts: 3, inProcess: true, logLimit: LOG_LIMIT_DEFAULTS }),
   chat: z.strictObject({
     /** Name the local adapter answers to in its help text. @defaultValue "voxoz" */
     botName: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).default('voxoz'),
@@ -118,7 +163,7 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
       else taken.push({ from, to: from + replicas, owner });
     }
   });
-  return problems;
+  return [...problems, ...checkContainerNames(apps)];
 }
 
 /** The first port of an app in an environment. */

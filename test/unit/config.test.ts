@@ -22,7 +22,8 @@ describe('loadConfig', () => {
     expect(hello).toMatchObject({ name: 'hello', runtime: 'docker', replicas: 1, dockerfile: 'Dockerfile', health: { path: '/', timeoutSeconds: 30 } });
     expect(hello!.source).toEqual({ path: resolve(import.meta.dirname, '../../examples/hello') });
     expect(web!.source).toEqual({ git: 'https://git.example.org/acme/web.git', ref: 'main' });
-    expect(config.worker).toEqual({ concurrency: 2, attempts: 3, inProcess: true });
+    expect(config.worker).toEqual({ concurrency: 2, attempts: 3, inProcess: true, logLimit: { bytes: 16 * 1024 * 1024, lines: 200_000, tailLines: 500 } });
+    expect(hello!.build).toEqual({ timeoutSeconds: 1800, cloneTimeoutSeconds: 300 });
     expect(Object.isFrozen(config.apps[0])).toBe(true);
   });
 
@@ -84,6 +85,63 @@ describe('loadConfig', () => {
   it('never treats an option-like git URL as valid', () => {
     const problems = problemsOf(fixture('evil.yml'));
     expect(problems.join('\n')).not.toMatch(/apps\[0\]\.source\.git: .*valid/);
+  });
+});
+
+/** The problems validateConfig reports for raw (already parsed) config. */
+function problemsOfRaw(raw: unknown): string[] {
+  try {
+    validateConfig(raw, '/x/voxoz.yml');
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+const app = (overrides: Record<string, unknown>) => ({ name: 'hello', source: { path: '.' }, port: 8000, ...overrides });
+
+describe('config errors that used to surface only at deploy time', () => {
+  it.each([
+    ['/a b'], ['/a\u0001b'], ['//evil.example/x'], ['/a#frag'], ['/\u00e9t\u00e9'],
+  ])('refuses health.path %j with its path and a fix', (path) => {
+    expect(problemsOfRaw({ apps: [app({ health: { path } })] })).toEqual([
+      expect.stringMatching(/^apps\[0\]\.health\.path: must be a URL path like \/healthz: no spaces or control characters \(percent-encode them, e\.g\. %20\) and no leading "\/\/", got /),
+    ]);
+  });
+
+  it.each([['/'], ['/healthz'], ['/a%20b'], ['/status?full=1&x=%2F'], ["/v1/~user/a-b_c.d!$&'()*+,;=:@"]])('accepts health.path %j', (path) => {
+    expect(problemsOfRaw({ apps: [app({ health: { path } })] })).toEqual([]);
+  });
+
+  it.each([['1k'], ['0m'], ['5m'], ['6143k'], ['0g']])('refuses resources.memory %j (Docker needs at least 6 MiB)', (memory) => {
+    expect(problemsOfRaw({ apps: [app({ resources: { memory } })] })).toEqual([`apps[0].resources.memory: must be at least "6m" (Docker refuses less), got "${memory}"`]);
+  });
+
+  it.each([['6m'], ['6144k'], ['64M'], ['1g']])('accepts resources.memory %j', (memory) => {
+    expect(problemsOfRaw({ apps: [app({ resources: { memory } })] })).toEqual([]);
+  });
+
+  it('refuses two app/environment pairs whose containers would share names, listed with the other problems', () => {
+    const problems = problemsOfRaw({ apps: [
+      app({ name: 'shop', port: 8000, environments: { 'eu-prod': {} } }),
+      app({ name: 'shop-eu', port: 8100, environments: { prod: {} }, replicas: 0 }),
+    ] });
+    expect(problems).toEqual(expect.arrayContaining([
+      'apps[1].replicas: must be 1..100, got 0',
+      'apps[1].environments.prod: containers of shop-eu (prod) would get the same names as those of shop (eu-prod) in apps[0] ("…-shop-eu-prod-v1-0"); rename one of the apps or environments',
+    ]));
+    expect(problems).toHaveLength(2);
+    expect(problemsOfRaw({ apps: [app({ name: 'shop', environments: { 'eu-prod': {} } }), app({ name: 'shop-eu', port: 8100, environments: { staging: {} } })] })).toEqual([]);
+  });
+
+  it('bounds the log and build limits', () => {
+    expect(problemsOfRaw({ worker: { logLimit: { bytes: 10, lines: 5, tailLines: -1 } }, apps: [app({ build: { timeoutSeconds: 0, cloneTimeoutSeconds: 7200 } })] })).toEqual(expect.arrayContaining([
+      'worker.logLimit.bytes: must be 4096..1073741824, got 10',
+      'worker.logLimit.lines: must be 100..10000000, got 5',
+      'worker.logLimit.tailLines: must be 0..10000, got -1',
+      'apps[0].build.timeoutSeconds: must be 1..86400, got 0',
+      'apps[0].build.cloneTimeoutSeconds: must be 1..3600, got 7200',
+    ]));
   });
 });
 
