@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
 import { UserError } from '../../core/user-error.ts';
 import type { DriverIO } from '../driver.ts';
+import { contextIgnore } from './context-ignore.ts';
 
 interface BuildMessage {
   stream?: string;
@@ -22,7 +23,7 @@ export async function buildImage(docker: Docker, contextDir: string, dockerfile:
   if (!existsSync(join(contextDir, dockerfile))) {
     throw new UserError('dockerfile_missing', `there is no ${dockerfile} in the app's source; add one or set "dockerfile" in voxoz.yml`);
   }
-  const context = pack(contextDir, { ignore: (name) => name.split('/').includes('.git') });
+  const context = pack(contextDir, { ignore: contextIgnore(contextDir, dockerfile) });
   const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, { t: tag, dockerfile, labels, rm: true, forcerm: true, pull: false });
   const onAbort = () => (stream as unknown as { destroy(): void }).destroy();
   io.signal.addEventListener('abort', onAbort, { once: true });
