@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { findPrototypeKeys } from './find-prototype-keys.ts';
 import { configSchema, crossCheck, type AppSpec, type VoxozConfig } from './schema.ts';
 
 /** Every problem found in a config file, each with its path and a fix. */
@@ -37,7 +38,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 /** Validates already-parsed YAML; returns a frozen config or throws one ConfigError listing every problem. */
 export function validateConfig(raw: unknown, file: string): LoadedConfig {
   const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
-  const cross = crossCheck(raw).map((p) => `${formatPath(p.path)}: ${p.message}`);
+  const cross = [
+    ...findPrototypeKeys(raw).map((p) => `${formatPath(p)}: "__proto__" cannot be a name here; rename it`),
+    ...crossCheck(raw).map((p) => `${formatPath(p.path)}: ${p.message}`),
+  ];
   if (!result.success || cross.length > 0) throw new ConfigError(file, [...(result.success ? [] : result.error.issues.flatMap((i) => describeIssue(i).split('\n'))), ...cross]);
   const base = dirname(file);
   const apps = result.data.apps.map((app): AppSpec => ('path' in app.source ? { ...app, source: { path: resolve(base, app.source.path) } } : app));

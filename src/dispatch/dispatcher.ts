@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load-config.ts';
+import { hasEnvironment } from '../config/schema.ts';
 import type { Interaction, Invocation, JobData, Reply, ThreadRef } from '../core/types.ts';
 import { isUserError } from '../core/user-error.ts';
+import type { DeliveryClaim } from '../jobs/claim-delivery.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CommandRegistry } from './command-registry.ts';
@@ -30,6 +32,13 @@ export interface DispatcherDeps {
   defaultEnv?: string;
 }
 
+/** The problem with `--env` for the named app, if it is not one of the app's own environments. */
+function unknownEnvironment(config: LoadedConfig, args: Record<string, unknown>): string | undefined {
+  const app = config.apps.find((a) => a.name === args.app);
+  if (!app || typeof args.env !== 'string' || hasEnvironment(app, args.env)) return undefined;
+  return `${app.name} has no environment "${args.env}" (it has: ${Object.keys(app.environments).join(', ')}); add it under apps[].environments in voxoz.yml`;
+}
+
 const errorReply = (title: string, text: string): Reply => ({ title, status: 'error', text, ephemeral: true });
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
@@ -48,6 +57,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         return { type: 'answer', reply: errorReply(parsed.command ? `${parsed.command.name}: invalid arguments` : 'unknown command', `${parsed.problems.map((p) => `• ${p}`).join('\n')}${usage}`) };
       }
       const { command, args } = parsed;
+      const envProblem = unknownEnvironment(config, args);
+      if (envProblem) return { type: 'answer', reply: errorReply(`${command.name}: unknown environment`, envProblem) };
       const refusal = deps.policy.authorize(inv.user, command, args);
       if (refusal) return { type: 'answer', reply: errorReply(`${command.name}: not allowed`, refusal) };
       if (command.run.kind === 'answer') {
@@ -73,10 +84,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
     },
     async interact(interaction) {
+      // A click is claimed under its own id while it acts: a concurrent delivery of the same
+      // click is told it is in progress, a redelivery after success "already handled", and a
+      // click whose action failed is released, so trying again acts.
+      let claim: DeliveryClaim;
       try {
-        if (!(await deps.queue.claimDelivery(interaction.platform, interaction.deliveryId))) {
-          return { title: 'already handled', status: 'info', text: 'That click was already received; it is handled once.', ephemeral: true };
-        }
+        claim = await deps.queue.claimDelivery(interaction.platform, interaction.deliveryId);
+      } catch (err) {
+        return failure(err, interaction.action, 'nothing was changed.');
+      }
+      if (claim.state === 'done') return { title: 'already handled', status: 'info', text: 'That click was already received; it is handled once.', ephemeral: true };
+      if (claim.state === 'in-flight') return { title: 'in progress', status: 'info', text: 'That click is being handled right now; it is handled once.', ephemeral: true };
+      const act = async (): Promise<Reply> => {
         if (interaction.action !== 'cancel') return errorReply('unknown button', `voxoz has no button "${interaction.action}"; it may be from an older version`);
         const job = await deps.queue.get(interaction.value);
         if (!job) return errorReply('cancel: unknown job', `there is no job ${interaction.value}; it may have expired`);
@@ -85,9 +104,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         const result = await deps.queue.cancel(job.id, interaction.user);
         const text = { removed: 'removed from the queue', signalled: 'stopping; what it started is being removed', finished: 'already finished; nothing to cancel', unknown: 'no longer in the queue' }[result];
         return { title: `${job.command}: ${result === 'finished' ? 'not cancelled' : 'cancelling'}`, status: 'info', text: `Job ${job.id} ${text}.`, ephemeral: true };
+      };
+      let reply: Reply;
+      try {
+        reply = await act();
       } catch (err) {
+        await claim.settle(false).catch((e: unknown) => deps.log.warn('click claim not released; it frees itself shortly', { err: e }));
         return failure(err, interaction.action, 'nothing was changed.');
       }
+      // Acted: remember it. If that write fails, a redelivery may act again; every action is idempotent.
+      await claim.settle(true).catch((e: unknown) => deps.log.warn('click not marked handled', { err: e }));
+      return reply;
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../../config/load-config.ts';
-import type { AppSpec } from '../../config/schema.ts';
+import { hasEnvironment, type AppSpec } from '../../config/schema.ts';
 import type { JobData, JobKind, Reply } from '../../core/types.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { DriverIO, DriverMap, Driver } from '../../drivers/driver.ts';
@@ -34,7 +34,7 @@ export function findApp(config: LoadedConfig, name: string | undefined): AppSpec
 
 /** The environment named by the command, as configured for the app. */
 export function checkEnvironment(app: AppSpec, env: string): void {
-  if (!app.environments[env]) {
+  if (!hasEnvironment(app, env)) {
     throw new UserError('environment_not_found', `${app.name} has no environment "${env}" in voxoz.yml (it has: ${Object.keys(app.environments).join(', ')}); add it under apps[].environments with its own port`);
   }
 }

@@ -1,4 +1,5 @@
 import type { Instance } from '../../drivers/driver.ts';
+import { hasEnvironment } from '../../config/schema.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 
@@ -21,7 +22,7 @@ export function formatInstances(app: string, instances: Instance[], now: Date): 
 export const statusProcessor: JobProcessor = {
   mutates: false,
   async run({ data, io, config, drivers }) {
-    const apps = data.app ? [findApp(config, data.app)] : config.apps.filter((a) => a.environments[data.env]);
+    const apps = data.app ? [findApp(config, data.app)] : config.apps.filter((a) => hasEnvironment(a, data.env));
     if (data.app) checkEnvironment(apps[0]!, data.env);
     const tables: string[] = [];
     let healthy = 0;
