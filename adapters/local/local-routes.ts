@@ -64,7 +64,7 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher): HttpMount[
         const body = await readJson(req, res);
         if (!body || !checkUser(res, body.user)) return true;
         if (typeof body.action !== 'string' || typeof body.value !== 'string') { sendJson(res, 400, { error: '"action" and "value" must be strings (a button\'s id and value)' }); return true; }
-        const reply = await dispatcher.interact({ platform: 'local', user: { id: `local:${body.user}`, name: body.user }, conversation: 'local', action: body.action, value: body.value, deliveryId: String(Date.now()) });
+        const reply = await dispatcher.interact({ platform: 'local', user: { id: `local:${body.user}`, name: body.user }, conversation: 'local', action: body.action, value: body.value, deliveryId: crypto.randomUUID() });
         sendJson(res, 200, { reply });
         return true;
       }

@@ -50,7 +50,7 @@ export function registerHandlers(app: App, deps: HandlerDeps): void {
   app.action({ type: 'block_actions' }, async ({ ack, body, action, respond }) => {
     await ack();
     if (action.type !== 'button' || body.type !== 'block_actions') return;
-    const reply = await deps.dispatcher.interact(toInteraction(body, { action_id: action.action_id, value: action.value }));
+    const reply = await deps.dispatcher.interact(toInteraction(body, { action_id: action.action_id, value: action.value, action_ts: action.action_ts }));
     await respond(ephemeral(reply));
   });
 

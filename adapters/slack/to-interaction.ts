@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Interaction } from '../../src/core/types.ts';
 import { slackUser } from './to-invocation.ts';
 
@@ -11,20 +12,21 @@ export interface BlockActionFields {
 }
 
 /**
- * A button click as a neutral Interaction. The delivery id names the message, the button and
- * the clicker, so a double-click (or Slack re-sending it) is one decision; another user's
- * click on the same button is a separate one.
+ * A button click as a neutral Interaction. The delivery id is the click's own: its
+ * `action_ts` (Slack's timestamp of that click, the same in every delivery of it) and the
+ * clicker, so a redelivered click is one decision while a second click, or another user's
+ * click on the same button, is a new one. Without an action_ts a click cannot be told from a
+ * redelivery, so it gets an id of its own (every action is idempotent).
  */
-export function toInteraction(body: BlockActionFields, action: { action_id: string; value?: string }): Interaction {
+export function toInteraction(body: BlockActionFields, action: { action_id: string; value?: string; action_ts?: string }): Interaction {
   const team = body.user.team_id ?? body.team?.id ?? 'unknown';
   const channel = body.container?.channel_id ?? body.channel?.id ?? 'unknown';
-  const messageTs = body.container?.message_ts ?? body.message?.ts ?? 'unknown';
   return {
     platform: 'slack',
     user: slackUser(team, body.user.id, body.user.username ?? body.user.name),
     conversation: channel,
     action: action.action_id,
     value: action.value ?? '',
-    deliveryId: `${channel}/${messageTs}/${action.action_id}/${team}/${body.user.id}`,
+    deliveryId: `${action.action_ts ?? randomUUID()}/${action.action_id}/${team}/${body.user.id}`,
   };
 }

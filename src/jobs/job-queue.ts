@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { ChatUser, JobData } from '../core/types.ts';
 import { UserError } from '../core/user-error.ts';
 import type { RedisKeys } from '../store/keys.ts';
+import { claimDelivery as claimDeliveryKey, type DeliveryClaim } from './claim-delivery.ts';
 
 /** Longest wait for Redis when enqueueing before the user is told the queue is unavailable. @defaultValue 1000 */
 export const ENQUEUE_TIMEOUT_MS = 1000;
@@ -18,8 +19,11 @@ export interface JobQueue {
   cancel(jobId: string, by: ChatUser): Promise<CancelResult>;
   /** True while BullMQ holds the job (waiting, delayed, active, or kept after it finished). */
   isQueued(jobId: string): Promise<boolean>;
-  /** True the first time a platform delivery id (a click, an event) is seen within a day; false for repeats. */
-  claimDelivery(platform: string, deliveryId: string): Promise<boolean>;
+  /**
+   * Claims a platform delivery id (a click) before acting on it: `claimed` (act, then settle:
+   * success remembers it for a day, failure releases it for a retry), `in-flight` or `done`.
+   */
+  claimDelivery(platform: string, deliveryId: string): Promise<DeliveryClaim>;
   close(): Promise<void>;
 }
 
@@ -97,7 +101,7 @@ export function createJobQueue(opts: { redisUrl: string; keys: RedisKeys; queueN
     },
     async claimDelivery(platform, deliveryId) {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
-      return (await redis.set(keys.delivery(platform, deliveryId), '1', 'EX', 24 * 3600, 'NX')) === 'OK';
+      return claimDeliveryKey(redis, keys.delivery(platform, deliveryId));
     },
     async close() {
       await queue.close();

@@ -20,12 +20,16 @@ describe('Slack payloads → neutral core types', () => {
     expect(mentionToInvocation({ text: 'x', channel: 'C', ts: '1' }, 'T1', 'Ev2', at)).toBeUndefined();
   });
 
-  it('a click becomes an Interaction; a double click has the same delivery id, another user a different one', () => {
+  it('a click becomes an Interaction keyed by its own action_ts and clicker: a redelivery repeats it, a second click or user does not', () => {
     const body = (user: string) => ({ user: { id: user, username: user.toLowerCase(), team_id: 'T1' }, container: { channel_id: 'C3', message_ts: '1.5' } });
-    const a = toInteraction(body('U2'), { action_id: 'cancel', value: 'job-1' });
-    expect(a).toEqual({ platform: 'slack', user: { id: 'slack:T1/U2', name: 'u2' }, conversation: 'C3', action: 'cancel', value: 'job-1', deliveryId: 'C3/1.5/cancel/T1/U2' });
-    expect(toInteraction(body('U2'), { action_id: 'cancel', value: 'job-1' }).deliveryId).toBe(a.deliveryId);
-    expect(toInteraction(body('U3'), { action_id: 'cancel', value: 'job-1' }).deliveryId).not.toBe(a.deliveryId);
+    const a = toInteraction(body('U2'), { action_id: 'cancel', value: 'job-1', action_ts: '1700000000.000100' });
+    expect(a).toEqual({ platform: 'slack', user: { id: 'slack:T1/U2', name: 'u2' }, conversation: 'C3', action: 'cancel', value: 'job-1', deliveryId: '1700000000.000100/cancel/T1/U2' });
+    expect(toInteraction(body('U2'), { action_id: 'cancel', value: 'job-1', action_ts: '1700000000.000100' }).deliveryId).toBe(a.deliveryId);
+    // The same button clicked again is a new click (the old id named the message, so it repeated forever).
+    expect(toInteraction(body('U2'), { action_id: 'cancel', value: 'job-1', action_ts: '1700000007.000200' }).deliveryId).not.toBe(a.deliveryId);
+    expect(toInteraction(body('U3'), { action_id: 'cancel', value: 'job-1', action_ts: '1700000000.000100' }).deliveryId).not.toBe(a.deliveryId);
+    // No action_ts: never mistaken for an earlier click.
+    expect(toInteraction(body('U2'), { action_id: 'cancel', value: 'job-1' }).deliveryId).not.toBe(toInteraction(body('U2'), { action_id: 'cancel', value: 'job-1' }).deliveryId);
   });
 });
 

@@ -31,12 +31,12 @@ export async function sendSlashCommand(ctx: SimContext, url: string, input: Slas
   return { ...r, responseUrlId };
 }
 
-/** POSTs a signed block_actions payload for a button on a stored message. */
-export async function sendBlockAction(ctx: SimContext, url: string, input: BlockActionInput, sign: SignOptions = {}): Promise<InboundWithResponse> {
+/** POSTs a signed block_actions payload for a button on a stored message; returns the click's action_ts too (to redeliver it). */
+export async function sendBlockAction(ctx: SimContext, url: string, input: BlockActionInput, sign: SignOptions = {}): Promise<InboundWithResponse & { actionTs: string }> {
   const { payload, responseUrlId } = blockActionPayload(ctx, input);
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const r = await sendSigned(ctx.config.signingSecret, url, body, FORM, sign);
-  return { ...r, responseUrlId };
+  return { ...r, responseUrlId, actionTs: String((payload.actions as Array<{ action_ts: string }>)[0]!.action_ts) };
 }
 
 /** POSTs a signed JSON event_callback; returns the event_id used. */

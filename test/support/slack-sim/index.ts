@@ -88,7 +88,7 @@ export interface SlackSimulator {
   /** Signed slash command (form). Defaults: `/voxoz`, U0ALICE, C0DEPLOY, response_url on the simulator. */
   sendSlashCommand(url: string, input?: SlashCommandInput, sign?: SignOptions): Promise<inbound.InboundWithResponse>;
   /** Signed block_actions for a button on a stored message (throws if Slack could not send it). */
-  sendBlockAction(url: string, input: BlockActionInput, sign?: SignOptions): Promise<inbound.InboundWithResponse>;
+  sendBlockAction(url: string, input: BlockActionInput, sign?: SignOptions): Promise<inbound.InboundWithResponse & { actionTs: string }>;
   /** Signed event_callback; `opts.eventId` + `opts.retryNum` resend as a Slack retry. */
   sendEvent(url: string, event: Record<string, unknown>, opts?: inbound.EventOptions): Promise<InboundResult & { eventId: string }>;
   /** `ssl_check=1&token=…`. */

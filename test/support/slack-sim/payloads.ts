@@ -39,6 +39,15 @@ export interface BlockActionInput {
   response_url?: string;
   /** Allow an action on a message or button the simulator does not know (Slack never does this). */
   allowUnknown?: boolean;
+  /** The click's `action_ts`: pass an earlier one to redeliver that click. Default: a new click's (unique, microseconds). */
+  action_ts?: string;
+}
+
+let lastActionUs = 0;
+/** A unique, increasing `action_ts` like Slack's (seconds with microseconds): every click has its own. */
+export function actionTs(): string {
+  lastActionUs = Math.max(lastActionUs + 1, Date.now() * 1000);
+  return `${Math.floor(lastActionUs / 1e6)}.${String(lastActionUs % 1e6).padStart(6, '0')}`;
 }
 
 /** A fresh trigger_id. */
@@ -104,7 +113,7 @@ export function blockActionPayload(ctx: SimContext, input: BlockActionInput): { 
   const ru = input.response_url === undefined ? openResponseUrl(ctx) : undefined;
   const el = button?.el ?? { type: 'button', action_id: input.action_id, text: { type: 'plain_text', text: input.action_id } };
   const action = {
-    ...el, block_id: input.block_id ?? button?.blockId ?? 'b0', action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+    ...el, block_id: input.block_id ?? button?.blockId ?? 'b0', action_ts: input.action_ts ?? actionTs(),
     ...(input.value !== undefined ? { value: input.value } : {}),
   };
   const payload: Obj = {
