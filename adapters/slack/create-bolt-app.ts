@@ -2,7 +2,7 @@ import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Settings } from '../../src/config/read-settings.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { toBoltLogger } from './bolt-logger.ts';
-import { SLACK_EVENTS_PATH } from './slack-http-mount.ts';
+import { SLACK_BODY_LIMIT, SLACK_EVENTS_PATH } from './slack-http-mount.ts';
 
 export interface BoltOptions {
   /**
@@ -34,6 +34,7 @@ export function createBoltApp(slack: NonNullable<Settings['slack']>, log: Logger
     return { transport: 'socket', receiver, app: new App({ token: slack.botToken, receiver, logger, clientOptions: clientOptions() }) };
   }
   if (!slack.signingSecret) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)');
-  const receiver = new HTTPReceiver({ signingSecret: slack.signingSecret, endpoints: SLACK_EVENTS_PATH, logger });
+  // The mount reads (and caps) the body before Bolt; Bolt's own limit is a second guard at the same size.
+  const receiver = new HTTPReceiver({ signingSecret: slack.signingSecret, endpoints: SLACK_EVENTS_PATH, logger, bodyLimit: SLACK_BODY_LIMIT });
   return { transport: 'http', receiver, app: new App({ token: slack.botToken, receiver, logger, clientOptions: clientOptions() }) };
 }

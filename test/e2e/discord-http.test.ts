@@ -63,6 +63,15 @@ describe('Discord HTTP interactions endpoint', () => {
     expect((await fetch(url)).status).toBe(405);
   });
 
+  it('answers a 2 MiB POST with 413 before verifying or parsing it, and queues nothing', async () => {
+    const before = await jobIds(inject('redisUrl'), voxoz.queueName);
+    const big = JSON.stringify({ id: '1576000000000000009', application_id: sim.applicationId, type: 2, token: 't', version: 1, padding: 'a'.repeat(2 * 1024 * 1024) });
+    const res = await post(big);
+    expect(res.status).toBe(413);
+    expect(await jobIds(inject('redisUrl'), voxoz.queueName)).toEqual(before);
+    expect((await post(ping)).status).toBe(200);
+  });
+
   it('answers a signed /voxoz help in the HTTP response, ephemerally, and queues a signed deploy once', async () => {
     const command = (id: string, sub: string, options: unknown[] = []) => JSON.stringify({
       id, application_id: sim.applicationId, type: 2, token: `tok-${id}`, version: 1, channel_id: sim.channelId,

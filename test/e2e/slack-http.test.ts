@@ -104,9 +104,12 @@ describe('Slack over HTTP, end to end', () => {
     expect(bodyText(answer.body)).toMatch(/removed from the queue/);
     await waitFor('queued job cancelled', () => /cancelled by alice/.test(shown(sim.message(C, queuedParent.ts))));
 
-    // A double click is one decision.
+    // A redelivery of that click is the same decision; a second click is a click of its own and finds nothing to cancel.
+    const redelivered = await sim.sendBlockAction(url, { message_ts: queuedParent.ts, action_id: 'cancel', user: 'U0ALICE', allowUnknown: true, action_ts: mine.actionTs });
+    expect(bodyText((await waitFor('redelivery answer', () => sim.responses(redelivered.responseUrlId!)[0])).body)).toMatch(/already handled/);
     const again = await sim.sendBlockAction(url, { message_ts: queuedParent.ts, action_id: 'cancel', user: 'U0ALICE', allowUnknown: true });
-    expect(bodyText((await waitFor('second click answer', () => sim.responses(again.responseUrlId!)[0])).body)).toMatch(/already handled/);
+    expect(again.actionTs).not.toBe(mine.actionTs);
+    expect(bodyText((await waitFor('second click answer', () => sim.responses(again.responseUrlId!)[0])).body)).toMatch(/no longer in the queue|already finished|there is no job/);
 
     const stop = await sim.sendBlockAction(url, { message_ts: slowParent.ts, action_id: 'cancel', user: 'U0ALICE' });
     expect(bodyText((await waitFor('the stop answer', () => sim.responses(stop.responseUrlId!)[0])).body)).toMatch(/stopping/);
