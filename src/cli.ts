@@ -1,5 +1,7 @@
 import { userInfo } from 'node:os';
 import { say } from '../adapters/local/say-client.ts';
+import { readLocalToken } from '../adapters/local/local-token.ts';
+import { describeReload, type ReloadResult } from './lifecycle/reload-config.ts';
 import { ConfigError } from './config/load-config.ts';
 import { readSettings, SettingsError } from './config/read-settings.ts';
 import { startVoxoz } from './main.ts';
@@ -9,23 +11,51 @@ const USAGE = `usage:
   voxoz start                 run voxoz (chat adapters, relay and workers)
   voxoz worker                run only workers (on another machine; needs REDIS_URL)
   voxoz say "<command>"       send a command to a running voxoz and follow its thread
-        [--user NAME] [--url http://127.0.0.1:PORT]`;
+        [--user NAME] [--url http://127.0.0.1:PORT]
+  voxoz reload                re-read voxoz.yml in the running voxoz (same as SIGHUP)
+
+Ctrl-C (SIGINT) or SIGTERM stops voxoz in order: running jobs finish, then its services stop.
+A second one cancels the running jobs (they roll back); a third leaves the services running.`;
 
 async function serve(mode: 'all' | 'worker'): Promise<void> {
   const settings = readSettings(process.env);
   if (mode === 'worker' && !settings.redisUrl) throw new SettingsError(['REDIS_URL must point at the Redis that the bot process uses when running "voxoz worker"']);
   const log = createLogger(settings.logLevel, { proc: mode });
   const voxoz = await startVoxoz(settings, process.env, log, mode);
-  if (voxoz.port !== undefined) process.stdout.write(`voxoz is running: http://${settings.host}:${voxoz.port}/  (try: npx voxoz say "help")\n`);
-  let stopping = false;
+  if (voxoz.port !== undefined) {
+    const url = `http://${settings.host}:${voxoz.port}/`;
+    process.stdout.write(`voxoz is running: ${url}?token=${voxoz.localToken}  (try: npx voxoz say "help")\n`);
+  }
+  // A stray rejection is a bug to log, not a reason to drop every running deploy.
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
+  let signals = 0;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping', { signal });
-    voxoz.close().then(() => process.exit(0), () => process.exit(1));
+    signals += 1;
+    if (signals === 1) {
+      log.info('stopping: running jobs finish, then the services stop (again to cancel running jobs)', { signal });
+      voxoz.close().then(() => process.exit(0), () => process.exit(1));
+    } else if (signals === 2) {
+      log.warn('cancelling running jobs; they roll back (again to leave the services running and exit)', { signal });
+      voxoz.abortJobs();
+    } else {
+      log.warn('exiting now; the services keep running and the next start adopts them', { signal });
+      voxoz.abandonServices();
+      process.exit(1);
+    }
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => { voxoz.reload(); });
+}
+
+/** `voxoz reload`: asks the running voxoz to re-read voxoz.yml and prints what it said. */
+async function reloadRunning(url: string, token: string | undefined): Promise<number> {
+  const res = await fetch(new URL('/local/reload', url), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token ?? ''}` }, body: '{}' })
+    .catch((err: Error) => { throw new Error(`voxoz is not answering at ${url} (${err.cause instanceof Error ? err.cause.message : err.message}); start it with "npm start"`); });
+  const body = (await res.json()) as ReloadResult | { error: string };
+  if ('error' in body) throw new Error(`voxoz refused: ${body.error}`);
+  process.stdout.write(`${describeReload(body)}\n`);
+  return body.ok ? 0 : 1;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -34,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
     await serve(verb === 'start' ? 'all' : 'worker');
     return -1;
   }
+  const token = process.env.VOXOZ_TOKEN ?? readLocalToken(process.env.VOXOZ_DATA_DIR ?? '.voxoz');
+  if (verb === 'reload') return reloadRunning(process.env.VOXOZ_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`, token);
   if (verb === 'say') {
     let user = process.env.VOXOZ_USER ?? userInfo().username.replace(/[^A-Za-z0-9._-]/g, '') ?? 'me';
     let url = process.env.VOXOZ_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
@@ -44,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
       else words.push(rest[i]!);
     }
     if (words.length === 0) { process.stderr.write(`${USAGE}\n`); return 2; }
-    return say({ baseUrl: url, user: user || 'me', text: words.join(' '), write: (t) => process.stdout.write(t) });
+    return say({ baseUrl: url, token, user: user || 'me', text: words.join(' '), write: (t) => process.stdout.write(t) });
   }
   process.stderr.write(`${USAGE}\n`);
   return verb === undefined || verb === 'help' || verb === '--help' ? 0 : 2;

@@ -3,6 +3,10 @@ import { Redis } from 'ioredis';
 import { commands } from '../commands/index.ts';
 import { createAdapters } from '../adapters/index.ts';
 import { loadConfig, type LoadedConfig } from './config/load-config.ts';
+import { ensureLocalToken } from '../adapters/local/local-token.ts';
+import { createShutdown } from './lifecycle/shutdown.ts';
+import { describeReload, reloadConfig, type ReloadResult } from './lifecycle/reload-config.ts';
+import { waitUntil } from './services/wait-until.ts';
 import type { Settings } from './config/read-settings.ts';
 import type { ChatAdapter } from './core/chat-adapter.ts';
 import { createRegistry } from './dispatch/command-registry.ts';
@@ -19,6 +23,8 @@ import type { ProcessorMap } from './jobs/processors/processor.ts';
 import { statusProcessor } from './jobs/processors/status.ts';
 import { startWorkerPool, type WorkerPool } from './jobs/worker-pool.ts';
 import type { Logger } from './observability/logger.ts';
+import { maskedSecrets } from './observability/masked-secrets.ts';
+import { resolveSecrets } from './observability/resolve-secrets.ts';
 import { startRelay } from './relay/relay.ts';
 import { ensureServices } from './services/ensure-services.ts';
 import { redisKeys } from './store/keys.ts';
@@ -28,11 +34,28 @@ export interface Voxoz {
   /** The HTTP port (local API, web page, platform endpoints); undefined for a worker-only process. */
   port?: number;
   adapters: ChatAdapter[];
+  /** The local API's per-install token (undefined for a worker-only process). */
+  localToken?: string;
+  /** Re-reads voxoz.yml and applies what can change while running (SIGHUP, `voxoz reload`). */
+  reload(): ReloadResult;
+  /**
+   * Stops in order: workers take no more jobs and the running ones finish (after DRAIN_MS they
+   * are cancelled and roll back), the relay posts what they wrote, adapters and the HTTP server
+   * close, and only then the services voxoz owns stop.
+   */
   close(): Promise<void>;
+  /** Cancels the running jobs now (a second Ctrl-C); each rolls back what it started. */
+  abortJobs(): void;
+  /** Leaves the own services running for the next voxoz to adopt (a third Ctrl-C). */
+  abandonServices(): void;
 }
 
-/** Longest any one shutdown step may take before voxoz moves on. @defaultValue 20 s */
-const SHUTDOWN_STEP_MS = 20_000;
+/** How long running jobs may go on after a stop is asked for before they are cancelled. @defaultValue 30 s */
+export const DRAIN_MS = 30_000;
+/** How long the relay gets to post the last messages of jobs that ended while draining. @defaultValue 5 s */
+const RELAY_SETTLE_MS = 5000;
+/** Why jobs cancelled by a stop say they were cancelled. */
+const STOP_REASON = 'voxoz stopping';
 
 const processors: ProcessorMap = { deploy: deployProcessor, status: statusProcessor };
 
@@ -40,59 +63,78 @@ const processors: ProcessorMap = { deploy: deployProcessor, status: statusProces
  * The composition root: the only place that builds clients and wires them together.
  * `mode: 'all'` runs the chat side (adapters, dispatcher, relay) and a worker pool;
  * `mode: 'worker'` runs only workers, for other machines (`voxoz worker`).
+ * Parts start in the order they depend on each other and stop in the reverse order.
  */
 export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log: Logger, mode: 'all' | 'worker' = 'all'): Promise<Voxoz> {
-  const config = loadConfig(settings.configFile);
+  let config = loadConfig(settings.configFile);
   const services = await ensureServices({ redisUrl: settings.redisUrl, dockerHost: settings.dockerHost, dataDir: settings.dataDir, log });
-  const closers: Array<() => Promise<void>> = [services.stop];
-  const close = async () => {
-    for (const c of closers.splice(0).reverse()) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => { timer = setTimeout(() => { log.warn('shutdown step timed out', { step: c.name }); resolve(); }, SHUTDOWN_STEP_MS); });
-      await Promise.race([c().catch((err: unknown) => log.warn('shutdown step failed', { step: c.name, err })), timeout]);
-      clearTimeout(timer);
-      log.debug('shutdown step done', { step: c.name });
-    }
+  const shutdown = createShutdown(log);
+  shutdown.add('stop services', services.stop, 40_000);
+  let workers: WorkerPool | undefined;
+  const reload = (): ReloadResult => {
+    const next = reloadConfig(config);
+    config = next.config;
+    log[next.result.ok ? 'info' : 'warn'](describeReload(next.result));
+    return next.result;
   };
+  const handle = (port: number | undefined, adapters: ChatAdapter[], localToken?: string): Voxoz => ({
+    port, adapters, localToken, reload,
+    close: () => shutdown.run(),
+    abortJobs: () => workers?.abortAll(STOP_REASON),
+    abandonServices: () => services.abandon(),
+  });
   try {
     const keys = redisKeys(settings.queueName);
     const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 3 });
     redis.on('error', (err) => log.debug('redis error', { err }));
-    closers.push(async function closeRedis() { await redis.quit(); });
+    shutdown.add('close redis', async () => { await redis.quit(); });
     const docker = createDockerClient(services.dockerHost);
     await docker.ping().catch((err: Error) => { throw new Error(`the Docker engine at ${services.dockerHost} does not answer (${err.message})`); });
     await ensureBusyboxImage(docker).catch((err: Error) => log.warn('busybox:latest is not available; FROM busybox builds will fail', { reason: err.message }));
-    const secretValues = (names: ReadonlyArray<string>) => Object.fromEntries(names.flatMap((n) => (env[n] !== undefined ? [[n, env[n]!]] : [])));
+    const secretValues = (names: ReadonlyArray<string>) => resolveSecrets(names, env);
     const drivers: DriverMap = { docker: createDockerDriver({ docker, instance: settings.queueName, workDir: join(resolve(settings.dataDir), 'builds'), secretValues }) };
     const releases = createReleaseStore(redis, keys);
     const getConfig = (): LoadedConfig => config;
-    const allSecrets = () => config.apps.flatMap((a) => Object.values(secretValues(a.secrets)));
-    if (mode === 'worker' || config.worker.inProcess) {
-      const workers: WorkerPool = await startWorkerPool({
+    const allSecrets = maskedSecrets({ settings, env, config: getConfig });
+    const startWorkers = async () => {
+      const pool = await startWorkerPool({
         redis, keys, config: getConfig, drivers, releases, processors, log: log.child({ part: 'worker' }), now: () => new Date(),
         redisUrl: services.redisUrl, queueName: 'jobs', concurrency: config.worker.concurrency, secrets: allSecrets,
       });
-      closers.push(function closeWorkers() { return workers.close(); });
-      log.info('worker pool ready', { worker: workers.id, concurrency: config.worker.concurrency });
+      workers = pool;
+      shutdown.add('drain workers', async () => {
+        const cancel = setTimeout(() => { log.warn('running jobs did not finish in time; cancelling them so they roll back', { ms: DRAIN_MS }); pool.abortAll(STOP_REASON); }, DRAIN_MS);
+        await pool.close().finally(() => clearTimeout(cancel));
+      }, DRAIN_MS + 60_000);
+      log.info('worker pool ready', { worker: pool.id, concurrency: config.worker.concurrency });
+    };
+    if (mode === 'worker') {
+      await startWorkers();
+      return handle(undefined, []);
     }
-    if (mode === 'worker') return { adapters: [], close };
-    const queue = createJobQueue({ redisUrl: services.redisUrl, keys, queueName: 'jobs', attempts: config.worker.attempts });
-    closers.push(function closeQueue() { return queue.close(); });
+    const queue = createJobQueue({ redisUrl: services.redisUrl, keys, queueName: 'jobs', attempts: config.worker.attempts, maxQueuedPerUser: config.worker.maxQueuedPerUser, log: log.child({ part: 'queue' }) });
+    shutdown.add('close queue', () => queue.close());
     const registry = createRegistry(commands);
     const dispatcher = createDispatcher({ registry, config: getConfig, queue, policy: requesterPolicy, log: log.child({ part: 'dispatch' }) });
-    const adapters = createAdapters({ settings, dispatcher, registry, config: getConfig, log });
-    const relay = startRelay({ redisUrl: services.redisUrl, keys, surfaces: adapters.map((a) => a.surface), log: log.child({ part: 'relay' }), lost: { isQueued: (id) => queue.isQueued(id) } });
-    closers.push(function closeRelay() { return relay.close(); });
+    const localToken = ensureLocalToken(settings.dataDir);
+    const adapters = createAdapters({ settings, dispatcher, registry, config: getConfig, log, local: { token: localToken, control: { reload } } });
     const http = await startHttpServer({ host: settings.host, port: settings.port, mounts: adapters.flatMap((a) => a.mounts), log });
-    closers.push(function closeHttp() { return http.close(); });
+    shutdown.add('close http', () => http.close());
     for (const adapter of adapters) {
       await adapter.start();
-      closers.push(function stopAdapter() { return adapter.stop(); });
+      shutdown.add(`stop ${adapter.surface.platform}`, () => adapter.stop());
     }
+    const relay = startRelay({ redisUrl: services.redisUrl, keys, surfaces: adapters.map((a) => a.surface), log: log.child({ part: 'relay' }), lost: { isQueued: (id) => queue.isQueued(id) } });
+    shutdown.add('close relay', async () => {
+      // Jobs that ended while the workers drained still have messages to post.
+      await waitUntil('the relay to post the last messages', async () => relay.finishing().length === 0, RELAY_SETTLE_MS, 50).catch(() => log.warn('the relay could not post everything before stopping; the next start posts the rest'));
+      await relay.close();
+    });
+    if (config.worker.inProcess) await startWorkers();
     log.info('voxoz ready', { url: `http://${settings.host}:${http.port}/`, adapters: adapters.map((a) => a.surface.platform), apps: config.apps.map((a) => a.name) });
-    return { port: http.port, adapters, close };
+    return handle(http.port, adapters, localToken);
   } catch (err) {
-    await close();
+    await shutdown.run();
     throw err;
   }
 }

@@ -3,6 +3,9 @@ import type { Dispatcher } from '../../src/dispatch/dispatcher.ts';
 import { readBody, sendJson, type HttpMount } from '../../src/http/http-server.ts';
 import type { LocalChat, LocalChatEvent } from './local-chat.ts';
 import { localPage } from './local-page.ts';
+import { checkLocalAccess, cookieToken, TOKEN_COOKIE } from './local-access.ts';
+import { sameToken } from './local-token.ts';
+import type { ReloadResult } from '../../src/lifecycle/reload-config.ts';
 
 const USER = /^[A-Za-z0-9._-]{1,32}$/;
 /** Largest request body accepted. @defaultValue 16 KiB */
@@ -20,14 +23,12 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<Reco
   return undefined;
 }
 
-/** The local API has no login: it answers only connections from this machine. */
-export function isLoopback(address: string | undefined): boolean {
-  return !!address && (address === '::1' || /^(::ffff:)?127\./.test(address));
-}
-
-function refuseRemote(req: IncomingMessage, res: ServerResponse): boolean {
-  if (isLoopback(req.socket.remoteAddress)) return false;
-  sendJson(res, 403, { error: 'the local chat API answers only connections from this machine; use Slack or Discord from elsewhere' });
+/** Answers the refusal when the request may not use the local API; true when it was refused. */
+function refused(req: IncomingMessage, res: ServerResponse, token: string, needsToken = true): boolean {
+  const access = checkLocalAccess(req, token, { token: needsToken });
+  if (access.ok) return false;
+  req.resume();
+  sendJson(res, access.status, { error: access.error });
   return true;
 }
 
@@ -40,13 +41,25 @@ function checkUser(res: ServerResponse, user: unknown): user is string {
 /**
  * The local adapter's HTTP API: POST /local/commands {user, text} → {thread};
  * GET /local/threads/:id; GET /local/threads/:id/events (server-sent events);
- * POST /local/interactions {user, action, value} (button presses); GET / (a small web page).
+ * POST /local/interactions {user, action, value} (button presses); POST /local/reload;
+ * GET / (a small web page). Every route but /healthz passes checkLocalAccess first.
  */
-export function localRoutes(chat: LocalChat, dispatcher: Dispatcher): HttpMount[] {
+export interface LocalControl {
+  /** Re-reads voxoz.yml (`voxoz reload`). */
+  reload(): ReloadResult;
+}
+
+export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: string, control?: LocalControl): HttpMount[] {
   const api: HttpMount = {
     prefix: '/local',
     async handle(req, res, url) {
-      if (refuseRemote(req, res)) return true;
+      if (refused(req, res, token)) return true;
+      if (req.method === 'POST' && url.pathname === '/local/reload' && control) {
+        req.resume();
+        const result = control.reload();
+        sendJson(res, result.ok ? 200 : 422, result);
+        return true;
+      }
       if (req.method === 'POST' && url.pathname === '/local/commands') {
         const body = await readJson(req, res);
         if (!body || !checkUser(res, body.user)) return true;
@@ -92,8 +105,21 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher): HttpMount[
     handle(req, res, url) {
       if (req.method !== 'GET' || (url.pathname !== '/' && url.pathname !== '/healthz')) return false;
       if (url.pathname === '/healthz') { sendJson(res, 200, { ok: true }); return true; }
-      if (refuseRemote(req, res)) return true;
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'" });
+      if (refused(req, res, token, false)) return true;
+      const given = url.searchParams.get('token') ?? undefined;
+      if (!sameToken(given, token) && !sameToken(cookieToken(req), token)) {
+        res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('voxoz: open the address voxoz printed when it started (it ends in ?token=...); the token is also in the data dir, in local-token.\n');
+        return true;
+      }
+      if (given) {
+        // Trade the address's token for the cookie, so the token does not stay in the address bar or history.
+        res.writeHead(303, { location: '/', 'set-cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+        res.end();
+        return true;
+      }
+      const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'" };
+      res.writeHead(200, headers);
       res.end(localPage());
       return true;
     },

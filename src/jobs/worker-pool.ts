@@ -3,9 +3,14 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { JobData } from '../core/types.ts';
 import { createMasker } from '../observability/mask-secrets.ts';
-import { acquireAppLock, releaseAppLock } from './app-lock.ts';
+import { holdAppLock } from './hold-app-lock.ts';
+import { claimJob, finishJob } from './job-state.ts';
 import { createJobStreamWriter } from './job-stream.ts';
+import { reconcileApps } from './reconcile-apps.ts';
 import { runJob, type RunJobDeps } from './run-job.ts';
+
+/** Longest a worker waits before looking again at a job whose enqueue is not confirmed yet. */
+const CONFIRM_POLL_MS = 100;
 
 export interface WorkerPoolOptions extends RunJobDeps {
   redisUrl: string;
@@ -15,10 +20,15 @@ export interface WorkerPoolOptions extends RunJobDeps {
   secrets: () => string[];
   /** How long a job waits before looking again at a held app lock. @defaultValue 2000 */
   lockRetryMs?: number;
+  /** Lifetime of an app+env lock between heartbeat renewals (every third of it). @defaultValue APP_LOCK_TTL_MS (2 min) */
+  lockTtlMs?: number;
 }
 
 export interface WorkerPool {
   readonly id: string;
+  /** Cancels every job running here (a second Ctrl-C): each rolls back what it started. */
+  abortAll(reason: string): void;
+  /** Stops taking jobs and resolves once the running ones have ended. */
   close(): Promise<void>;
 }
 
@@ -33,33 +43,44 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const lockRetryMs = opts.lockRetryMs ?? 2000;
   const processor = async (job: Job<JobData>, token?: string, signal?: AbortSignal) => {
     const data = job.data;
-    const abort = signal ?? new AbortController().signal;
-    const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()));
-    const processorSpec = opts.processors[data.kind];
-    const lockKey = data.app && processorSpec?.mutates ? keys.appLock(data.app, data.env) : undefined;
-    if (lockKey) {
-      const holder = await acquireAppLock(redis, lockKey, data.id);
-      if (holder) {
-        if (!(await redis.hget(keys.job(data.id), 'waited'))) {
-          await redis.hset(keys.job(data.id), 'waited', holder);
-          writer.write({ type: 'log', at: opts.now().toISOString(), line: `waiting: job ${holder} is changing ${data.app} (${data.env}); this one runs after it` });
-          await writer.flush();
-        }
-        await job.moveToDelayed(Date.now() + lockRetryMs, token);
-        throw new DelayedError();
-      }
+    // Runs only a job whose enqueue was confirmed to its user; see job-state.ts.
+    const claim = await claimJob(redis, keys, data);
+    if (claim.verdict === 'wait') {
+      await job.moveToDelayed(Date.now() + Math.min(claim.ms, CONFIRM_POLL_MS), token);
+      throw new DelayedError();
     }
+    if (claim.verdict === 'drop') {
+      opts.log.info('dropping a job that was never queued for its user', { jobId: data.id, why: claim.why });
+      return 'dropped';
+    }
+    const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()));
+    const lock = data.app && opts.processors[data.kind]?.mutates ? await holdAppLock(redis, keys, data.id, data.app, data.env, opts.lockTtlMs) : undefined;
+    if (lock && !lock.held) {
+      if (!(await redis.hget(keys.job(data.id), 'waited'))) {
+        await redis.hset(keys.job(data.id), 'waited', lock.holder);
+        writer.write({ type: 'log', at: opts.now().toISOString(), line: `waiting: job ${lock.holder} is changing ${data.app} (${data.env}); this one runs after it` });
+        await writer.flush();
+      }
+      await job.moveToDelayed(Date.now() + lockRetryMs, token);
+      throw new DelayedError();
+    }
+    const cancel = signal ?? new AbortController().signal;
+    const abort = lock?.held ? AbortSignal.any([cancel, lock.lost]) : cancel;
+    let over = false;
     try {
       writer.write({ type: 'started', at: opts.now().toISOString(), attempt: job.attemptsMade + 1, worker: id });
       const attempts = job.opts.attempts ?? 1;
-      const verdict = await runJob(opts, data, writer, abort, { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts });
+      const verdict = await runJob(opts, data, writer, abort, { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts }, lock?.held ? lock.fence : undefined);
       if (verdict.retry) throw verdict.error;
+      over = true;
       if (verdict.outcome !== 'succeeded') throw new UnrecoverableError(verdict.outcome);
       return verdict.outcome;
     } finally {
-      if (lockKey) await releaseAppLock(redis, lockKey, data.id);
+      if (lock?.held) await lock.release();
+      if (over) await finishJob(redis, keys, data);
     }
   };
+  await reconcileApps({ redis, keys, config: opts.config(), drivers: opts.drivers, log: opts.log });
   const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   const worker = new Worker<JobData>(opts.queueName, processor, {
     connection,
@@ -67,6 +88,10 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     concurrency: opts.concurrency,
   });
   worker.on('error', (err) => opts.log.warn('worker error', { err }));
+  // A job that failed outside runJob on its last attempt no longer counts against its user's cap.
+  worker.on('failed', (job) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void finishJob(redis, keys, job.data).catch(() => undefined);
+  });
   const subscriber = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   await subscriber.subscribe(keys.cancelChannel);
   subscriber.on('message', (_channel, message: string) => {
@@ -76,6 +101,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   await worker.waitUntilReady();
   return {
     id,
+    abortAll: (reason) => worker.cancelAllJobs(reason),
     async close() {
       await subscriber.quit().catch(() => undefined);
       await worker.close();

@@ -45,6 +45,8 @@ export interface Relay {
   readonly owner: string;
   /** Ids of jobs this process is relaying now. */
   owned(): string[];
+  /** Ids of owned jobs that have finished but whose last messages are not all posted yet. */
+  finishing(): string[];
   close(): Promise<void>;
 }
 
@@ -216,6 +218,7 @@ export function startRelay(opts: RelayOptions): Relay {
   return {
     owner,
     owned: () => [...tails.keys()],
+    finishing: () => [...tails.values()].filter((t) => isFinished(t.view)).map((t) => t.job.id),
     async close() {
       stopped = true;
       await loop;

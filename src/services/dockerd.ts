@@ -1,48 +1,95 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
-import { spawnService } from './child-service.ts';
+import { isRunning, readPidFile, signalProcess, stopProcess, waitForExit } from './process-info.ts';
+import { spawnDetached } from './spawn-detached.ts';
+import { unmountUnder } from './unmount-under.ts';
 import { waitUntil } from './wait-until.ts';
 
 export interface RunningDockerd {
   /** A DOCKER_HOST value: unix:///…/docker.sock */
   host: string;
+  pid: number;
+  /** True when an engine left running by an earlier voxoz was taken over instead of started. */
+  adopted: boolean;
+  /** Stops the engine and its containers (they start again with it), then unmounts what it left. */
   stop(): Promise<void>;
 }
 
-/** Answers true when the Docker Engine API at `socketPath` replies OK to /_ping. */
-export function pingDocker(socketPath: string, timeoutMs = 2000): Promise<boolean> {
-  return new Promise((resolvePing) => {
-    const req = request({ socketPath, path: '/_ping', timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolvePing(res.statusCode === 200);
+/** GETs `path` from the Engine API at `socketPath`; undefined when it does not answer 200. */
+function engineGet(socketPath: string, path: string, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolveGet) => {
+    const req = request({ socketPath, path, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolveGet(res.statusCode === 200 ? body : undefined));
     });
-    req.once('timeout', () => { req.destroy(); resolvePing(false); });
-    req.once('error', () => resolvePing(false));
+    req.once('timeout', () => { req.destroy(); resolveGet(undefined); });
+    req.once('error', () => resolveGet(undefined));
     req.end();
   });
 }
 
-/**
- * Starts a private Docker engine with its own socket, data root and exec root under `dir`.
- * It creates no bridge and touches no iptables rules: voxoz containers use host networking.
- * Needs root and the `dockerd` binary (Debian: docker.io). Keep `dir` short: a unix socket
- * path may not exceed 107 bytes.
- */
-export async function startDockerd(dir: string): Promise<RunningDockerd> {
-  const root = resolve(dir);
-  mkdirSync(root, { recursive: true });
-  const socket = join(root, 'docker.sock');
-  const service = spawnService('dockerd', [
-    '--bridge=none', '--iptables=false', '--ip-masq=false', '--ip6tables=false',
-    '-H', `unix://${socket}`, '--data-root', join(root, 'data'), '--exec-root', join(root, 'exec'),
-    '--pidfile', join(root, 'docker.pid'),
-  ], join(root, 'dockerd.log'));
-  const failed = new Promise<never>((_, reject) => {
-    service.process.once('error', (err) => reject(new Error(`could not start dockerd: ${err.message} (install it: apt-get install docker.io)`)));
-    service.process.once('exit', (code) => reject(new Error(`dockerd exited with code ${code}; see ${join(root, 'dockerd.log')}`)));
-  });
-  failed.catch(() => undefined);
-  await Promise.race([waitUntil(`dockerd at ${socket}`, () => pingDocker(socket), 60_000, 200), failed]);
-  return { host: `unix://${socket}`, stop: () => service.stop(20_000) };
+/** Answers true when the Docker Engine API at `socketPath` replies OK to /_ping. */
+export async function pingDocker(socketPath: string, timeoutMs = 2000): Promise<boolean> {
+  return (await engineGet(socketPath, '/_ping', timeoutMs)) !== undefined;
 }
+
+const writeDaemonConfig = (file: string, liveRestore: boolean) => writeFileSync(file, `${JSON.stringify({ 'live-restore': liveRestore }, null, 2)}\n`, { mode: 0o600 });
+
+/**
+ * The private Docker engine of a data directory, with its own socket, data root and exec root
+ * under `dir`; no bridge, no iptables rules (voxoz containers use host networking). It runs with
+ * live-restore, so containers keep serving while the engine restarts, and in its own session, so
+ * it outlives a voxoz that dies: the next voxoz adopts it. Its own config file keeps the host's
+ * /etc/docker/daemon.json out. Needs root and `dockerd` (Debian: docker.io). Keep `dir` short: a
+ * unix socket path may not exceed 107 bytes. Callers hold the data dir's lock.
+ */
+export async function ensureDockerd(dir: string): Promise<RunningDockerd> {
+  const root = resolve(dir);
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const socket = join(root, 'docker.sock');
+  const pidFile = join(root, 'docker.pid');
+  const configFile = join(root, 'daemon.json');
+  const host = `unix://${socket}`;
+  const running = readPidFile(pidFile);
+  if (isRunning(running, 'dockerd')) {
+    await waitUntil(`the running dockerd (pid ${running}) at ${socket}`, () => pingDocker(socket), 60_000, 200);
+    return { host, pid: running, adopted: true, stop: () => stopDockerd(running, socket, configFile, root) };
+  }
+  // An engine that was killed can leave its mounts behind; a new one must not start on top of them.
+  unmountUnder(root);
+  writeDaemonConfig(configFile, true);
+  const service = spawnDetached('dockerd', [
+    '--config-file', configFile, '--bridge=none', '--iptables=false', '--ip-masq=false', '--ip6tables=false',
+    '-H', host, '--data-root', join(root, 'data'), '--exec-root', join(root, 'exec'), '--pidfile', pidFile,
+  ], join(root, 'dockerd.log'), 'install it: apt-get install docker.io');
+  await Promise.race([
+    waitUntil(`dockerd at ${socket}`, () => pingDocker(socket), 60_000, 200),
+    service.failed.then((err) => { throw err; }),
+  ]);
+  return { host, pid: service.pid, adopted: false, stop: () => stopDockerd(service.pid, socket, configFile, root) };
+}
+
+/**
+ * A deliberate stop: live-restore is switched off first (a reload on SIGHUP), so the engine
+ * stops its containers as it shuts down instead of leaving them and their mounts behind; their
+ * restart policy brings them back with the next start.
+ */
+async function stopDockerd(pid: number, socket: string, configFile: string, root: string): Promise<void> {
+  if (isRunning(pid, 'dockerd')) {
+    writeDaemonConfig(configFile, false);
+    signalProcess(pid, 'dockerd', 'SIGHUP');
+    const reloaded = async () => JSON.parse((await engineGet(socket, '/info', 2000)) ?? '{}').LiveRestoreEnabled === false;
+    await waitUntil('dockerd to reload with live-restore off', reloaded, 5000, 50).catch(() => undefined);
+    await stopProcess(pid, 'dockerd', 20_000);
+    writeDaemonConfig(configFile, true);
+  }
+  await waitForExit(pid, 'dockerd', 1000);
+  const left = unmountUnder(root);
+  if (left.length > 0) throw new Error(`could not unmount ${left.join(', ')}`);
+}
+
+/** A fresh private engine for the test setup. */
+export const startDockerd = ensureDockerd;

@@ -1,44 +1,58 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
-import { pingDocker, startDockerd } from './dockerd.ts';
-import { startRedisServer } from './redis-server.ts';
+import { acquireDataDirLock } from './data-dir-lock.ts';
+import { ensureDockerd, pingDocker } from './dockerd.ts';
+import { ensureRedisServer } from './redis-server.ts';
 
 export interface Services {
   redisUrl: string;
   dockerHost: string;
+  /** Stops what this voxoz owns (started or adopted), in order, then gives up the data dir. */
   stop(): Promise<void>;
+  /** Lets go of the data dir and leaves the services running, for the next voxoz to adopt. */
+  abandon(): void;
 }
 
 /**
- * Finds Redis and a Docker engine, starting private ones when none is configured:
- * a redis-server child (AOF, data under dataDir/redis) without REDIS_URL; a private dockerd
- * (no bridge, no iptables) without DOCKER_HOST when /var/run/docker.sock does not answer and
- * we are root. Anything it starts is stopped by `stop()`.
+ * Finds Redis and a Docker engine, using private ones when none is configured: a redis-server
+ * (AOF, data and socket under dataDir/redis) without REDIS_URL; a private dockerd (no bridge, no
+ * iptables, live-restore) without DOCKER_HOST when /var/run/docker.sock does not answer and we
+ * are root. Private services are single per data dir: this process takes the dir's lock, and a
+ * service left running by a voxoz that died is adopted rather than started twice.
  */
 export async function ensureServices(opts: { redisUrl?: string; dockerHost?: string; dataDir: string; log: Logger; startDocker?: boolean }): Promise<Services> {
+  const dataDir = resolve(opts.dataDir);
   const stops: Array<() => Promise<void>> = [];
-  const stop = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); };
+  let unlock: (() => void) | undefined;
+  const lock = () => { unlock ??= acquireDataDirLock(dataDir); };
+  const release = () => { unlock?.(); unlock = undefined; };
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) await s().catch((err: Error) => opts.log.warn('a service did not stop cleanly', { reason: err.message }));
+    release();
+  };
   try {
     let redisUrl = opts.redisUrl;
     if (!redisUrl) {
-      const redis = await startRedisServer(join(resolve(opts.dataDir), 'redis'));
+      lock();
+      const redis = await ensureRedisServer(join(dataDir, 'redis'));
       stops.push(redis.stop);
       redisUrl = redis.url;
-      opts.log.info('started a private redis-server (no REDIS_URL set)', { url: redisUrl, data: join(opts.dataDir, 'redis') });
+      opts.log.info(redis.adopted ? 'adopted the redis-server an earlier voxoz left running' : 'started a private redis-server (no REDIS_URL set)', { socket: redisUrl, pid: redis.pid });
     }
     let dockerHost = opts.dockerHost;
     if (!dockerHost) {
       if (await pingDocker('/var/run/docker.sock')) dockerHost = 'unix:///var/run/docker.sock';
       else if (opts.startDocker !== false && process.getuid?.() === 0) {
-        const dockerd = await startDockerd(join(resolve(opts.dataDir), 'docker'));
+        lock();
+        const dockerd = await ensureDockerd(join(dataDir, 'docker'));
         stops.push(dockerd.stop);
         dockerHost = dockerd.host;
-        opts.log.info('started a private dockerd (no DOCKER_HOST set and /var/run/docker.sock does not answer)', { host: dockerHost });
+        opts.log.info(dockerd.adopted ? 'adopted the private dockerd an earlier voxoz left running' : 'started a private dockerd (no DOCKER_HOST set and /var/run/docker.sock does not answer)', { host: dockerHost, pid: dockerd.pid });
       } else {
         throw new Error('no Docker engine answers at /var/run/docker.sock; start Docker, set DOCKER_HOST, or run voxoz as root with docker.io installed so it can start a private dockerd');
       }
     }
-    return { redisUrl, dockerHost, stop };
+    return { redisUrl, dockerHost, stop, abandon: () => { stops.length = 0; release(); } };
   } catch (err) {
     await stop();
     throw err;

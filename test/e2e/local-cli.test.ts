@@ -15,7 +15,7 @@ const queue = `e2e-${randomUUID().slice(0, 8)}`;
 let voxoz: SpawnedVoxoz;
 let port = 0;
 let appPort = 0;
-const say = (...words: string[]) => sayTo(port, 'alice', words);
+const say = (...words: string[]) => sayTo(port, join(dir, 'data'), 'alice', words);
 
 beforeAll(async () => {
   const repo = join(dir, 'hello.git');
@@ -44,9 +44,14 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
     expect(code, out).toBe(0);
     const titles = out.split('\n').filter((l) => /^(~ )?[…▶✓✗] /.test(l)).map((l) => l.replace(/^~ /, '').slice(2));
     expect(titles[0]).toBe('deploy hello: queued');
-    expect(titles).toEqual(expect.arrayContaining(['deploy hello: building', 'deploy hello: deploying']));
-    expect(titles.indexOf('deploy hello: building')).toBeLessThan(titles.indexOf('deploy hello: deploying'));
+    // The relay may coalesce intermediate states under load (one edit per interval), so the
+    // states seen must only come in order; the final parent's steps say every step ran.
+    const order = ['deploy hello: queued', 'deploy hello: building', 'deploy hello: deploying', 'hello v1 live (1/1 healthy)'];
+    const seen = titles.map((t) => order.indexOf(t));
+    expect(seen.every((rank) => rank >= 0), titles.join('\n')).toBe(true);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(titles.at(-1)).toBe('hello v1 live (1/1 healthy)');
+    expect(out).toMatch(/steps: ✓ build \d+\.\ds {2}✓ deploy \d+\.\ds/);
     expect(out).toMatch(/│ >>> \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \/\S+git .*clone --no-checkout -- file:\/\/\S+ \./);
     expect(out).toMatch(/│ >>> \S+Z exit status: 0/);
     expect(out).toMatch(/│ Step 1\/\d+ : FROM busybox/);
@@ -81,10 +86,10 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
   });
 
   it('stops cleanly on SIGTERM, taking its own redis-server with it', async () => {
-    const redisPort = Number(/"url":"redis:\/\/127\.0\.0\.1:(\d+)"/.exec(voxoz.stderr())?.[1]);
-    expect(redisPort).toBeGreaterThan(0);
-    expect(await pingRedis('127.0.0.1', redisPort)).toBe(true);
+    const socket = /"socket":"([^"]+)"/.exec(voxoz.stderr())?.[1];
+    expect(socket).toBe(join(dir, 'data', 'redis', 'redis.sock'));
+    expect(await pingRedis(socket!)).toBe(true);
     expect(await voxoz.stop()).toBe(0);
-    expect(await pingRedis('127.0.0.1', redisPort)).toBe(false);
+    expect(await pingRedis(socket!)).toBe(false);
   });
 });

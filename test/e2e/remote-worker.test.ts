@@ -37,7 +37,7 @@ afterAll(async () => {
 describe('workers in another process (voxoz worker)', () => {
   it('the bot runs no worker; the separate worker runs the job and the bot relays it', async () => {
     expect(bot!.stderr()).not.toContain('worker pool ready');
-    const { code, out } = await sayTo(port, 'alice', ['deploy', 'hello']);
+    const { code, out } = await sayTo(port, join(dir, 'data'), 'alice', ['deploy', 'hello']);
     expect(code, out).toBe(0);
     expect(out).toContain('hello v1 live (1/1 healthy)');
     expect(await (await fetch(`http://127.0.0.1:${appPort}/`)).text()).toContain('hello from release v1');

@@ -38,10 +38,10 @@ export function spawnVoxoz(verb: 'start' | 'worker', env: NodeJS.ProcessEnv, rea
   });
 }
 
-/** Runs `voxoz say …` against the voxoz on `port`; resolves with its exit code and output. */
-export function sayTo(port: number, user: string, words: string[]): Promise<{ code: number; out: string }> {
+/** Runs `voxoz say …` against the voxoz on `port` whose data dir is `dataDir` (the CLI reads the local API token there); resolves with its exit code and output. */
+export function sayTo(port: number, dataDir: string, user: string, words: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolvePromise) => {
-    execFile('node', [BIN, 'say', '--user', user, ...words], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile('node', [BIN, 'say', '--user', user, ...words], { cwd: ROOT, env: { ...process.env, PORT: String(port), VOXOZ_DATA_DIR: dataDir }, timeout: 120_000 }, (error, stdout, stderr) => {
       resolvePromise({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
     });
   });
