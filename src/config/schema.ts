@@ -134,7 +134,9 @@ export const configSchema = z.strictObject({
     /** Run a worker pool inside the bot process; false when all workers run elsewhere (`voxoz worker`). @defaultValue true */
     inProcess: z.boolean({ error: 'must be true or false' }).default(true),
     logLimit: logLimit.default(LOG_LIMIT_DEFAULTS),
-  }).default({ concurrency: 2, attempts: 3, inProcess: true, logLimit: LOG_LIMIT_DEFAULTS }),
+    /** Unfinished jobs (queued, waiting or running) one user may have; the next command is refused until one ends. @defaultValue 20 */
+    maxQueuedPerUser: intIn(1, 1000).default(20),
+  }).default({ concurrency: 2, attempts: 3, inProcess: true, logLimit: LOG_LIMIT_DEFAULTS, maxQueuedPerUser: 20 }),
   chat: z.strictObject({
     /** Name the local adapter answers to in its help text. @defaultValue "voxoz" */
     botName: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).default('voxoz'),

@@ -8,6 +8,23 @@ export interface DriverIO {
   /** Aborted when the job is cancelled; drivers stop at the next safe point and undo what they started. */
   signal: AbortSignal;
   now(): Date;
+  /** Set for jobs that hold the app+env lock (deploys): what they create carries its token. */
+  fence?: Fence;
+}
+
+/**
+ * A lock holder's fencing token. Tokens grow with every holder of an app+env's lock, so a
+ * holder that paused past its lock (and was replaced) can find out, and what it created can
+ * be told apart from the newest holder's (Docker: label `voxoz.fence`).
+ */
+export interface Fence {
+  readonly token: number;
+  /** True while no newer holder has taken the lock since this token was handed out. */
+  isNewest(): Promise<boolean>;
+  /** The token of the deploy whose release serves now; undefined before any fenced deploy went live. */
+  live(): Promise<number | undefined>;
+  /** Atomically: if this token is still the newest, records it as the one that serves (the switch) and returns true. */
+  claimLive(): Promise<boolean>;
 }
 
 /** A built, deployable thing: a Docker image or a LING kernel image. */
@@ -54,6 +71,12 @@ export interface Driver {
   /** Copy-update-switch: start the new release, check it, retire the old; restore the old on any failure. */
   deploy(target: DeployTarget, artifact: Artifact, io: DriverIO): Promise<DeployOutcome>;
   status(app: AppSpec, env: string): Promise<Instance[]>;
+  /**
+   * Removes what stale lock holders left: instances whose fence token is older than `liveToken`
+   * (the serving release's). Safe without the lock: no current holder has an older token.
+   * Returns the names removed.
+   */
+  reconcile?(app: AppSpec, env: string, liveToken: number): Promise<string[]>;
 }
 
 export type DriverMap = Readonly<Record<string, Driver>>;

@@ -2,11 +2,17 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ChatUser, JobData } from '../core/types.ts';
 import { UserError } from '../core/user-error.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { RedisKeys } from '../store/keys.ts';
+import { enqueueJob } from './enqueue-job.ts';
+import { finishJob } from './job-state.ts';
+import { createSettler } from './settle-writes.ts';
 import { claimDelivery as claimDeliveryKey, type DeliveryClaim } from './claim-delivery.ts';
 
 /** Longest wait for Redis when enqueueing before the user is told the queue is unavailable. @defaultValue 1000 */
 export const ENQUEUE_TIMEOUT_MS = 1000;
+/** Unfinished jobs (queued, waiting for a lock, or running) one user may have at once. @defaultValue 20 */
+export const MAX_QUEUED_PER_USER = 20;
 
 export type CancelResult = 'removed' | 'signalled' | 'finished' | 'unknown';
 
@@ -34,7 +40,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-export function createJobQueue(opts: { redisUrl: string; keys: RedisKeys; queueName: string; attempts: number }): JobQueue {
+export interface JobQueueOptions {
+  redisUrl: string;
+  keys: RedisKeys;
+  queueName: string;
+  attempts: number;
+  /** Refuse a user's next command while they have this many unfinished jobs (`worker.maxQueuedPerUser`). @defaultValue MAX_QUEUED_PER_USER (20) */
+  maxQueuedPerUser?: number;
+  /** Longest an enqueue waits for Redis before the user hears "nothing was queued". @defaultValue ENQUEUE_TIMEOUT_MS (1000) */
+  timeoutMs?: number;
+  /** Where a confirm or abandon that could not be written within SETTLE_RETRY_MS is reported. */
+  log?: Logger;
+}
+
+export function createJobQueue(opts: JobQueueOptions): JobQueue {
   const { keys } = opts;
   // Fail fast instead of buffering commands while Redis is away: a user waits on this.
   const redis = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 });
@@ -47,35 +66,13 @@ export function createJobQueue(opts: { redisUrl: string; keys: RedisKeys; queueN
   const ready = async () => {
     if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
   };
-  const unavailable = (err: unknown) => {
-    if (err instanceof UserError) throw err;
-    throw new UserError('queue_unavailable', `the job queue is unavailable (${(err as Error).message}); nothing was queued, try again in a minute`);
-  };
+  const timeoutMs = opts.timeoutMs ?? ENQUEUE_TIMEOUT_MS;
+  const settler = createSettler(undefined, opts.log);
   return {
-    enqueue: (data) => withTimeout((async () => {
-      await ready();
-      const [[, fresh] = []] = (await redis.multi()
-        .hsetnx(keys.job(data.id), 'data', JSON.stringify(data))
-        .exec()) ?? [];
-      if (fresh === 0) return 'duplicate' as const;
-      try {
-        await redis.multi()
-          .xadd(keys.events(data.id), '*', 'e', JSON.stringify({ type: 'queued', at: data.requestedAt }))
-          .sadd(keys.relayActive, data.id)
-          .exec();
-        await queue.add(data.kind, data, {
-          jobId: data.id,
-          attempts: opts.attempts,
-          backoff: { type: 'exponential', delay: 2000 },
-          removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
-          removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
-        });
-      } catch (err) {
-        await redis.multi().del(keys.job(data.id), keys.events(data.id)).srem(keys.relayActive, data.id).exec().catch(() => undefined);
-        throw err;
-      }
-      return 'queued' as const;
-    })(), ENQUEUE_TIMEOUT_MS).catch(unavailable),
+    enqueue: (data) => enqueueJob({
+      redis, queue, keys, attempts: opts.attempts, timeoutMs, maxQueuedPerUser: opts.maxQueuedPerUser ?? MAX_QUEUED_PER_USER,
+      ready: () => withTimeout(ready(), timeoutMs), settle: settler.settle,
+    }, data),
     async get(jobId) {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
       const raw = await redis.hget(keys.job(jobId), 'data');
@@ -89,6 +86,7 @@ export function createJobQueue(opts: { redisUrl: string; keys: RedisKeys; queueN
       if (state !== 'active') {
         const removed = await job.remove().then(() => true, () => false);
         if (removed) {
+          await finishJob(redis, keys, job.data);
           await redis.xadd(keys.events(jobId), '*', 'e', JSON.stringify({ type: 'done', at: new Date().toISOString(), outcome: 'cancelled', result: { title: `${job.data.command}: cancelled by ${by.name}`, text: 'It was still queued; nothing had started.' } }));
           return 'removed';
         }
@@ -104,6 +102,7 @@ export function createJobQueue(opts: { redisUrl: string; keys: RedisKeys; queueN
       return claimDeliveryKey(redis, keys.delivery(platform, deliveryId));
     },
     async close() {
+      await settler.close(1000);
       await queue.close();
       await queueConnection.quit().catch(() => undefined);
       await redis.quit().catch(() => undefined);

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { JobData } from '../core/types.ts';
 import { isUserError } from '../core/user-error.ts';
-import type { DriverIO, DriverMap } from '../drivers/driver.ts';
+import type { DriverIO, DriverMap, Fence } from '../drivers/driver.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import type { ReleaseStore } from '../store/release-store.ts';
@@ -27,17 +27,18 @@ export type RunVerdict = { outcome: JobOutcome; retry: false } | { outcome: 'fai
 
 /**
  * Runs one job's processor, writing its steps, log and final result to the job stream.
- * Maps failures once: a UserError is shown as it is and never retried; a cancel says who
- * cancelled; anything else gets a correlation id in the log and the chat, and is retried
+ * Maps failures once: a UserError (also one the signal was aborted with, e.g. a lost lock)
+ * is shown as it is and never retried; a cancel says who cancelled; anything else gets a correlation id in the log and the chat, and is retried
  * while attempts remain. Knows nothing of BullMQ.
  */
-export async function runJob(deps: RunJobDeps, data: JobData, writer: JobStreamWriter, signal: AbortSignal, attempt: { number: number; last: boolean }): Promise<RunVerdict> {
+export async function runJob(deps: RunJobDeps, data: JobData, writer: JobStreamWriter, signal: AbortSignal, attempt: { number: number; last: boolean }, fence?: Fence): Promise<RunVerdict> {
   const at = () => deps.now().toISOString();
   const io: DriverIO = {
     log: (line) => writer.write({ type: 'log', at: at(), line }),
     step: (step, state) => writer.write({ type: 'step', at: at(), step, state }),
     signal,
     now: deps.now,
+    ...(fence ? { fence } : {}),
   };
   const done = (outcome: JobOutcome, result: JobResult) => writer.write({ type: 'done', at: at(), outcome, result });
   const jobKey = deps.keys.job(data.id);
@@ -55,14 +56,17 @@ export async function runJob(deps: RunJobDeps, data: JobData, writer: JobStreamW
     done('succeeded', result);
     return { outcome: 'succeeded', retry: false };
   } catch (err) {
-    if (signal.aborted) {
+    // An abort with a UserError (a lost lock) is a failure that says why, not a cancel.
+    const abortedWithError = signal.aborted && isUserError(signal.reason);
+    const failure: unknown = abortedWithError ? signal.reason : err;
+    if (signal.aborted && !abortedWithError) {
       const by = typeof signal.reason === 'string' ? signal.reason : 'someone';
       done('cancelled', { title: `${data.command}: cancelled by ${by}`, text: 'Everything this job had started was removed; what ran before keeps running.' });
       return { outcome: 'cancelled', retry: false };
     }
-    if (isUserError(err)) {
-      io.log(`error: ${err.message}`);
-      done('failed', { title: `${data.command}: failed`, text: err.message });
+    if (isUserError(failure)) {
+      io.log(`error: ${failure.message}`);
+      done('failed', { title: `${data.command}: failed`, text: failure.message });
       return { outcome: 'failed', retry: false };
     }
     const ref = randomUUID().slice(0, 8);

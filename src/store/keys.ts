@@ -3,8 +3,15 @@ export function redisKeys(prefix: string) {
   return {
     /** BullMQ's own key prefix. */
     bull: `${prefix}:bull`,
-    /** Hash: `data` (JobData JSON), `parent`, `lastId`, `outcome`. */
+    /**
+     * Hash: `data` (JobData JSON), `state` (see job-state.ts), `pendingSince` (Redis ms),
+     * `user`, `parent`, `lastId`, `outcome`, …
+     */
     job: (id: string) => `${prefix}:job:${id}`,
+    /** What every job key starts with (scripts that look at a user's other jobs). */
+    jobPrefix: `${prefix}:job:`,
+    /** Sorted set: ids of a user's unfinished jobs, scored by when they were queued (Redis ms). */
+    userJobs: (userId: string) => `${prefix}:user-jobs:${userId}`,
     /** Stream of JobEvents written by workers and read by relays. */
     events: (id: string) => `${prefix}:job:${id}:events`,
     /** Set of job ids whose relay has not finished. */
@@ -13,8 +20,12 @@ export function redisKeys(prefix: string) {
     relayLease: (id: string) => `${prefix}:relay:lease:${id}`,
     /** Pub/sub channel: job ids to cancel, as `id|user`. */
     cancelChannel: `${prefix}:cancel`,
-    /** String: the job holding the app+env deploy lock. */
+    /** String `<fence token>:<job id>`: who holds the app+env deploy lock, with a TTL its heartbeat renews. */
     appLock: (app: string, env: string) => `${prefix}:lock:${app}:${env}`,
+    /** Counter: the newest fencing token handed out with the app+env lock. */
+    appFence: (app: string, env: string) => `${prefix}:fence:${app}:${env}`,
+    /** String: the fencing token of the deploy whose release serves app+env now. */
+    appLive: (app: string, env: string) => `${prefix}:live:${app}:${env}`,
     /** Counter of release numbers per app+env. */
     releaseSeq: (app: string, env: string) => `${prefix}:release-seq:${app}:${env}`,
     /** Hash: release number → Release JSON. */

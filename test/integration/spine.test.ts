@@ -92,15 +92,13 @@ describe('command → queue → worker → stream → relay → thread, on real 
     expect((await spine.releases.list('hello', 'production')).map((r) => r.number)).toEqual([1]);
   });
 
-  it('refuses an environment the app does not have, naming the ones it has', async () => {
+  it('refuses an environment the app does not have at once, naming the ones it has, with no job', async () => {
     const driver = scriptedDriver();
     spine = await startSpine({ docker: driver });
-    await spine.startWorkers();
-    spine.startRelay();
-    const { thread } = await spine.say('alice', 'deploy hello --env staging');
-    const ended = await spine.waitForEnd(thread);
-    expect(ended.messages[1]!.reply).toMatchObject({ status: 'failed', text: 'hello has no environment "staging" in voxoz.yml (it has: production); add it under apps[].environments with its own port' });
-    expect(driver.builds).toBe(0);
+    const { thread, job } = await spine.say('alice', 'deploy hello --env staging');
+    expect(job).toBeUndefined();
+    expect(spine.chat.thread(thread)!.messages[1]!.reply).toMatchObject({ status: 'error', text: 'hello has no environment "staging" (it has: production); add it under apps[].environments in voxoz.yml' });
+    expect(await spine.redis.scard(spine.keys.relayActive)).toBe(0);
   });
 
   it('status of every app tabulates instances and says which runtimes have no driver yet', async () => {

@@ -26,7 +26,7 @@ export interface Spine {
   dispatcher: Dispatcher;
   releases: ReleaseStore;
   config: LoadedConfig;
-  startWorkers(concurrency?: number): Promise<WorkerPool>;
+  startWorkers(concurrency?: number, opts?: { lockTtlMs?: number }): Promise<WorkerPool>;
   startRelay(opts?: { leaseMs?: number; lostAfterMs?: number }): Relay;
   /** Sends a command as a local user and returns its thread id. */
   say(user: string, text: string): Promise<{ thread: string; job?: string }>;
@@ -39,22 +39,22 @@ export interface Spine {
  * The spine without Docker or HTTP: real Redis, real BullMQ queue and workers, the real relay
  * and the local chat, with a driver map the test provides (a double of our own Driver port).
  */
-export async function startSpine(drivers: DriverMap, rawConfig: unknown = { apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] }): Promise<Spine> {
-  const redisUrl = inject('redisUrl');
+export async function startSpine(drivers: DriverMap, rawConfig: unknown = { apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] }, opts: { redisUrl?: string } = {}): Promise<Spine> {
+  const redisUrl = opts.redisUrl ?? inject('redisUrl');
   const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const config = validateConfig(rawConfig, '/test/voxoz.yml');
   const releases = createReleaseStore(redis, keys);
   const chat = new LocalChat();
-  const queue = createJobQueue({ redisUrl, keys, queueName: 'jobs', attempts: config.worker.attempts });
+  const queue = createJobQueue({ redisUrl, keys, queueName: 'jobs', attempts: config.worker.attempts, maxQueuedPerUser: config.worker.maxQueuedPerUser });
   const dispatcher = createDispatcher({ registry: createRegistry(commands), config: () => config, queue, policy: requesterPolicy, log: process.env.VOXOZ_TEST_LOG ? createLogger('debug') : silentLogger });
   const closers: Array<() => Promise<void>> = [];
   return {
     redis, keys, chat, queue, dispatcher, releases, config,
-    async startWorkers(concurrency = 2) {
+    async startWorkers(concurrency = 2, extra = {}) {
       const pool = await startWorkerPool({
         redis, keys, config: () => config, drivers, releases, processors: { deploy: deployProcessor, status: statusProcessor },
-        log: silentLogger, now: () => new Date(), redisUrl, queueName: 'jobs', concurrency, secrets: () => ['hunter22'], lockRetryMs: 200,
+        log: silentLogger, now: () => new Date(), redisUrl, queueName: 'jobs', concurrency, secrets: () => ['hunter22'], lockRetryMs: 200, ...extra,
       });
       closers.push(() => pool.close());
       return pool;

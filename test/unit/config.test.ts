@@ -22,7 +22,7 @@ describe('loadConfig', () => {
     expect(hello).toMatchObject({ name: 'hello', runtime: 'docker', replicas: 1, dockerfile: 'Dockerfile', health: { path: '/', timeoutSeconds: 30 } });
     expect(hello!.source).toEqual({ path: resolve(import.meta.dirname, '../../examples/hello') });
     expect(web!.source).toEqual({ git: 'https://git.example.org/acme/web.git', ref: 'main' });
-    expect(config.worker).toEqual({ concurrency: 2, attempts: 3, inProcess: true, logLimit: { bytes: 16 * 1024 * 1024, lines: 200_000, tailLines: 500 } });
+    expect(config.worker).toEqual({ concurrency: 2, attempts: 3, inProcess: true, logLimit: { bytes: 16 * 1024 * 1024, lines: 200_000, tailLines: 500 }, maxQueuedPerUser: 20 });
     expect(hello!.build).toEqual({ timeoutSeconds: 1800, cloneTimeoutSeconds: 300 });
     expect(Object.isFrozen(config.apps[0])).toBe(true);
   });

@@ -1,10 +1,11 @@
 import type Docker from 'dockerode';
-import { UserError } from '../../core/user-error.ts';
+import { UserError, isUserError } from '../../core/user-error.ts';
 import type { Artifact, DeployOutcome, DeployTarget, DriverIO } from '../driver.ts';
 import { isPortOpen, probeHttp } from '../probe-http.ts';
 import { tailContainerLogs } from './container-logs.ts';
 import { LABEL, containerName } from './labels.ts';
 import { listAppContainers, listInstances } from './list-instances.ts';
+import { fenceOf, reconcileContainers } from './reconcile.ts';
 
 /** How often replicas are probed while waiting for them to turn healthy. */
 const PROBE_INTERVAL_MS = 250;
@@ -21,9 +22,17 @@ function memoryBytes(size: string | undefined): number | undefined {
  * health-checked, and only then are the old ones removed. On a failed check or a cancel the
  * new containers are removed and the old ones started again, so a deploy never leaves a
  * half-state behind. (Zero-downtime switching behind a proxy arrives with the full Docker runtime.)
+ *
+ * With a fence (the job holds the app+env lock): what stale holders left is removed first,
+ * the new containers carry the token (`voxoz.fence`), nothing is stopped unless the token is
+ * still the newest, and the switch (keeping the new, removing the old) happens only if the token
+ * is still the newest when it is recorded as the serving one; otherwise the new containers go.
  */
 export async function deployContainers(docker: Docker, instance: string, target: DeployTarget, artifact: Artifact, extraEnv: Record<string, string>, io: DriverIO): Promise<DeployOutcome> {
   const { app, env, release } = target;
+  const { fence } = io;
+  const live = fence ? await fence.live() : undefined;
+  if (live !== undefined) for (const name of await reconcileContainers(docker, instance, app.name, env, live)) io.log(`removed ${name}, left by a deploy that had lost its lock`);
   const all = await listAppContainers(docker, instance, app.name, env);
   const releaseOf = (c: Docker.ContainerInfo) => Number(c.Labels[LABEL.release]);
   // Containers of this very release are leftovers of an attempt that died mid-way (the job is being retried).
@@ -32,8 +41,10 @@ export async function deployContainers(docker: Docker, instance: string, target:
     await docker.getContainer(c.Id).remove({ force: true });
   }
   const previous = all.filter((c) => releaseOf(c) !== release);
-  // What serves now: the newest earlier release (stopped, if an interrupted attempt stopped it).
-  const serving = Math.max(0, ...previous.map(releaseOf));
+  // What serves now: the release of the serving token when known, else the newest earlier release
+  // (stopped, if an interrupted attempt stopped it).
+  const liveOnes = previous.filter((c) => live !== undefined && fenceOf(c) === live);
+  const serving = liveOnes.length > 0 ? releaseOf(liveOnes[0]!) : Math.max(0, ...previous.map(releaseOf));
   const wasRunning = previous.filter((c) => releaseOf(c) === serving);
   const created: string[] = [];
   const restore = async (why: string) => {
@@ -47,6 +58,9 @@ export async function deployContainers(docker: Docker, instance: string, target:
       io.log(`${c.Names[0]?.slice(1)} (v${c.Labels[LABEL.release]}) ${Date.now() < deadline ? 'is serving again' : 'did not answer its health check after the restore'}`);
     }
   };
+  const superseded = () => new UserError('superseded', `a newer deploy of ${app.name} (${env}) took the lock while this one was paused; v${release} was not switched to, and what it started was removed`);
+  // Before anything is stopped: a holder that is no longer the newest leaves everything alone.
+  if (fence && !(await fence.isNewest())) throw superseded();
   try {
     // Every earlier container is stopped, whatever its listed state: one the engine is just
     // bringing back (restart policy, engine restart) would otherwise take the port a moment later.
@@ -70,7 +84,7 @@ export async function deployContainers(docker: Docker, instance: string, target:
         name,
         Image: artifact.id,
         Env: Object.entries({ ...app.env, ...extraEnv, PORT: String(port), VOXOZ_APP: app.name, VOXOZ_ENV: env, VOXOZ_RELEASE: String(release), VOXOZ_REPLICA: String(i) }).map(([k, v]) => `${k}=${v}`),
-        Labels: { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release), [LABEL.port]: String(port) },
+        Labels: { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release), [LABEL.port]: String(port), ...(fence ? { [LABEL.fence]: String(fence.token) } : {}) },
         HostConfig: {
           NetworkMode: 'host',
           // An init process as PID 1 forwards SIGTERM, so replicas stop promptly on a switch.
@@ -85,8 +99,11 @@ export async function deployContainers(docker: Docker, instance: string, target:
       io.log(`started ${name} on 127.0.0.1:${port}`);
     }
     await waitHealthy(docker, target, created, io);
+    // The switch: only the newest token's containers are kept.
+    if (fence && !(await fence.claimLive())) throw superseded();
   } catch (err) {
-    await restore(io.signal.aborted ? 'cancelled' : 'deploy failed');
+    const why = isUserError(err) && err.code === 'superseded' ? 'superseded' : io.signal.aborted ? (isUserError(io.signal.reason) ? 'stopped' : 'cancelled') : 'deploy failed';
+    await restore(why);
     throw err;
   }
   for (const c of previous) {

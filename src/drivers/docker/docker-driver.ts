@@ -7,6 +7,7 @@ import { checkoutGit } from './checkout-git.ts';
 import { deployContainers } from './deploy-containers.ts';
 import { LABEL, imageTag } from './labels.ts';
 import { listInstances } from './list-instances.ts';
+import { reconcileContainers } from './reconcile.ts';
 
 export interface DockerDriverDeps {
   docker: Docker;
@@ -42,5 +43,6 @@ export function createDockerDriver({ docker, instance, workDir, secretValues }: 
     },
     deploy: (target, artifact, io) => deployContainers(docker, instance, target, artifact, secretValues(target.app.secrets), io),
     status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path),
+    reconcile: (app, env, liveToken) => reconcileContainers(docker, instance, app.name, env, liveToken),
   };
 }

@@ -6,6 +6,8 @@ export const LABEL = {
   env: 'voxoz.env',
   release: 'voxoz.release',
   port: 'voxoz.port',
+  /** The fencing token of the lock holder that created it; only the serving token's containers are kept. */
+  fence: 'voxoz.fence',
 } as const;
 
 /** `voxoz-hello-production-v3-0` for the installation named `voxoz` */

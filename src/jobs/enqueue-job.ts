@@ -1,0 +1,73 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { JobData } from '../core/types.ts';
+import { UserError } from '../core/user-error.ts';
+import type { RedisKeys } from '../store/keys.ts';
+import { abandonJob, confirmJob, reserveJob } from './job-state.ts';
+
+export interface EnqueueDeps {
+  redis: Redis;
+  queue: Queue<JobData>;
+  keys: RedisKeys;
+  attempts: number;
+  /** Longest the user waits for an answer. */
+  timeoutMs: number;
+  maxQueuedPerUser: number;
+  /** Resolves when `redis` is ready (its offline queue is off); gives up after about `timeoutMs`. */
+  ready: () => Promise<void>;
+  /** Runs a write that must land eventually (a confirm after "queued", an abandon after "not queued"). */
+  settle: (what: string, write: () => Promise<unknown>) => void;
+}
+
+export const unavailable = (why: string) => new UserError('queue_unavailable', `the job queue is unavailable (${why}); nothing was queued, try again in a minute`);
+
+/**
+ * reserve → queue.add → answer → confirm. The answer is decided once, in this process: either
+ * every write before it returned in time and the user hears "queued" (then the confirm makes
+ * the job runnable), or the time ran out and the user hears "nothing was queued" (then no
+ * confirm is ever sent, an abandon is, and a worker handed the BullMQ job drops it unrun).
+ * Writes still on their way when the time runs out cannot undo that answer.
+ */
+export function enqueueJob(deps: EnqueueDeps, data: JobData): Promise<'queued' | 'duplicate'> {
+  const { redis, keys } = deps;
+  return new Promise((resolve, reject) => {
+    let decided = false;
+    let reserveSent = false;
+    const decide = (answer: () => void): boolean => {
+      if (decided) return false;
+      decided = true;
+      clearTimeout(timer);
+      answer();
+      return true;
+    };
+    const giveUp = (err: UserError) => {
+      if (decide(() => reject(err)) && reserveSent) deps.settle(`abandon ${data.id}`, () => abandonJob(redis, keys, data));
+    };
+    const timer = setTimeout(() => giveUp(unavailable('Redis does not answer')), deps.timeoutMs);
+    (async () => {
+      await deps.ready();
+      if (decided) return;
+      reserveSent = true;
+      const reservation = await reserveJob(redis, keys, data, deps.maxQueuedPerUser);
+      if (reservation.result === 'duplicate') { decide(() => resolve('duplicate')); return; }
+      if (reservation.result === 'capped') {
+        decide(() => reject(new UserError('too_many_queued', `you have ${reservation.count} jobs queued; wait for some to finish or cancel one`)));
+        return;
+      }
+      if (reservation.result === 'abandoned') {
+        decide(() => reject(new UserError('queue_unavailable', 'this command was received before, while the job queue was unavailable, and was not queued; send it again')));
+        return;
+      }
+      if (decided) return; // timed out while reserving: the abandon sent then cleans up
+      await deps.queue.add(data.kind, data, {
+        jobId: data.id,
+        attempts: deps.attempts,
+        backoff: { type: 'exponential', delay: 2000 },
+        removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
+        removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+      });
+      // Synchronously with the answer: once "queued" is said, the confirm follows; never otherwise.
+      if (decide(() => resolve('queued'))) deps.settle(`confirm ${data.id}`, () => confirmJob(redis, keys, data));
+    })().catch((err: unknown) => giveUp(err instanceof UserError ? err : unavailable((err as Error).message)));
+  });
+}
