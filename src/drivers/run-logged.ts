@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { redactUrls } from '../observability/display-url.ts';
 import type { DriverIO } from './driver.ts';
 
 /** `2026-11-28T10:11:10Z`: seconds are enough for a build log. */
@@ -20,33 +21,64 @@ export function whichProgram(name: string, path = process.env.PATH ?? ''): strin
 
 export interface LoggedRun {
   code: number | null;
+  /** Standard output, up to MAX_KEPT_STDOUT characters (enough for `rev-parse` and the like). */
   stdout: string;
+}
+
+/** Longest unfinished line held back waiting for its end; past it the text so far is logged as a line. @defaultValue 1 MiB */
+export const MAX_PENDING_LINE = 1024 * 1024;
+/** Most standard output kept for the caller. @defaultValue 1 MiB */
+const MAX_KEPT_STDOUT = 1024 * 1024;
+
+/**
+ * Splits a byte stream into lines for `emit`. A line that arrives in several chunks is logged
+ * once, whole, so the masker sees every secret in one piece; a multi-byte character split
+ * between chunks is kept intact. `end()` logs what is left.
+ */
+export function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
+  const decoder = new TextDecoder('utf-8');
+  let pending = '';
+  const out = (line: string) => { if (line.trim()) emit(line); };
+  return {
+    push(chunk) {
+      const lines = (pending + decoder.decode(chunk, { stream: true })).split(/\r?\n|\r(?!$)/);
+      pending = lines.pop() ?? '';
+      for (const line of lines) out(line);
+      if (pending.length > MAX_PENDING_LINE) { out(pending); pending = ''; }
+    },
+    end() {
+      out(pending + decoder.decode());
+      pending = '';
+    },
+  };
 }
 
 /**
  * Runs a program with an argument array (never a shell), logging
- * `>>> <time> <argv>`, its output line by line, and `>>> <time> exit status: N`.
- * The job's AbortSignal kills it.
+ * `>>> <time> <argv>` (URLs without their userinfo), its output line by line, and
+ * `>>> <time> exit status: N`. The job's AbortSignal kills it.
  */
 export function runLogged(program: string, args: string[], opts: { cwd: string; io: DriverIO; env?: NodeJS.ProcessEnv; quietStdout?: boolean }): Promise<LoggedRun> {
   const { io } = opts;
-  io.log(`>>> ${stamp(io.now())} ${[program, ...args].join(' ')}`);
+  io.log(`>>> ${stamp(io.now())} ${[program, ...args].map(redactUrls).join(' ')}`);
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], signal: opts.io.signal });
     let stdout = '';
-    const relay = (chunk: Buffer, keep: boolean) => {
-      const text = chunk.toString('utf8');
-      if (keep) stdout += text;
-      if (keep && opts.quietStdout) return;
-      for (const line of text.split(/\r?\n|\r/)) if (line.trim()) io.log(line);
-    };
-    child.stdout.on('data', (c: Buffer) => relay(c, true));
-    child.stderr.on('data', (c: Buffer) => relay(c, false));
+    const log = (line: string) => io.log(line);
+    const outLines = lineSplitter(opts.quietStdout ? () => undefined : log);
+    const errLines = lineSplitter(log);
+    child.stdout.on('data', (c: Buffer) => {
+      if (stdout.length < MAX_KEPT_STDOUT) stdout += c.toString('utf8');
+      outLines.push(c);
+    });
+    child.stderr.on('data', (c: Buffer) => errLines.push(c));
     child.once('error', (err) => {
       if ((err as NodeJS.ErrnoException).code === 'ABORT_ERR') return;
       reject(err);
     });
     child.once('close', (code, signal) => {
+      outLines.end();
+      errLines.end();
       io.log(`>>> ${stamp(io.now())} exit status: ${code ?? signal}`);
       if (io.signal.aborted) reject(io.signal.reason ?? new Error('aborted'));
       else resolve({ code, stdout });

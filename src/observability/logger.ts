@@ -1,3 +1,5 @@
+import { redactUrls } from './display-url.ts';
+
 /** Structured log lines (one JSON object per line on stderr). Injected everywhere; never built by a module itself. */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -14,7 +16,8 @@ export function createLogger(level: Level = 'info', base: Record<string, unknown
   const emit = (at: Level) => (msg: string, fields: Record<string, unknown> = {}) => {
     if (ORDER[at] < ORDER[level]) return;
     const extra = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v instanceof Error ? { message: v.message, stack: v.stack } : v]));
-    write(JSON.stringify({ t: new Date().toISOString(), level: at, msg, ...base, ...extra }));
+    // Credentials in URLs (a git remote in an error) never reach voxoz's own log either.
+    write(redactUrls(JSON.stringify({ t: new Date().toISOString(), level: at, msg, ...base, ...extra })));
   };
   return {
     debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'),
