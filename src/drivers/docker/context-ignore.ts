@@ -1,6 +1,9 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { relative, sep } from 'node:path';
-import ignore from '@balena/dockerignore';
+import dockerignore from '@balena/dockerignore';
+
+/** The package is CommonJS (`module.exports = factory`) but its types declare an ES default export. */
+const ignore = dockerignore as unknown as typeof dockerignore.default;
 
 /**
  * What `tar-fs` should leave out of the build context of `contextDir`: the `.dockerignore`
