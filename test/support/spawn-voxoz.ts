@@ -8,26 +8,34 @@ export interface SpawnedVoxoz {
   child: ChildProcess;
   /** Everything it has written to stderr so far (JSON log lines). */
   stderr(): string;
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop(): Promise<number | null>;
+  /** Sends SIGTERM (or `signal`; to the whole process group when it was started detached) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code once it has exited. */
+  exited: Promise<number | null>;
 }
 
 /**
  * Starts `node bin/voxoz.js <verb>` as a user would, and resolves once `ready` appears in its
  * output (stdout or stderr). Rejects with its output if it exits first or takes over a minute.
  */
-export function spawnVoxoz(verb: 'start' | 'worker', env: NodeJS.ProcessEnv, ready: string): Promise<SpawnedVoxoz> {
-  const child = spawn('node', [BIN, verb], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnVoxoz(verb: 'start' | 'worker', env: NodeJS.ProcessEnv, ready: string, opts: { detached?: boolean } = {}): Promise<SpawnedVoxoz> {
+  // detached: its own process group, as a terminal's job or a service manager's unit has, so a
+  // test can signal the whole group the way Ctrl-C or systemd does.
+  const child = spawn('node', [BIN, verb], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
+  const exited = new Promise<number | null>((done) => { child.once('exit', (code) => done(code)); });
   let out = '';
   let err = '';
   const handle: SpawnedVoxoz = {
     child,
     stderr: () => err,
-    stop: () => new Promise((done) => {
-      if (child.exitCode !== null) return done(child.exitCode);
-      child.once('exit', (code) => done(code));
-      child.kill('SIGTERM');
-    }),
+    exited,
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) {
+        if (opts.detached) process.kill(-child.pid!, signal);
+        else child.kill(signal);
+      }
+      return exited;
+    },
   };
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`voxoz ${verb} did not become ready:\n${out}\n${err}`)); }, 60_000);
