@@ -4,6 +4,7 @@ import type { Dispatcher, Outcome } from '../../src/dispatch/dispatcher.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { renderBlocks } from './render-blocks.ts';
 import { commandToInvocation, mentionToInvocation } from './to-invocation.ts';
+import { notServedReply, slackScope, type SlackOrigin, type SlackScope } from './team-scope.ts';
 import { toInteraction } from './to-interaction.ts';
 
 export interface HandlerDeps {
@@ -14,6 +15,8 @@ export interface HandlerDeps {
    * and answered later through its response_url; Slack gives up at 3 s. @defaultValue 2000
    */
   ackBudgetMs?: number;
+  /** Which workspaces (and whose members) are served. @defaultValue every workspace, only its own members */
+  scope?: SlackScope;
 }
 
 /** An ephemeral answer, as an ack body or a response_url post. */
@@ -36,7 +39,15 @@ function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
  */
 export function registerHandlers(app: App, deps: HandlerDeps): void {
   const budget = deps.ackBudgetMs ?? 2000;
+  const scope = deps.scope ?? slackScope(undefined);
+  const refused = (kind: string, origin: SlackOrigin, user: string | undefined): string | undefined => {
+    const why = scope(origin);
+    if (why) deps.log.warn('slack request refused: not a workspace voxoz serves', { kind, ...origin, user, why });
+    return why;
+  };
   app.command(/^\/.+/, async ({ command, ack, respond }) => {
+    const why = refused('command', { team: command.team_id }, command.user_id);
+    if (why) { await ack(ephemeral(notServedReply(why))); return; }
     const work = deps.dispatcher.handle(commandToInvocation(command, new Date()));
     const outcome = await within(work, budget);
     if (outcome) {
@@ -50,11 +61,18 @@ export function registerHandlers(app: App, deps: HandlerDeps): void {
   app.action({ type: 'block_actions' }, async ({ ack, body, action, respond }) => {
     await ack();
     if (action.type !== 'button' || body.type !== 'block_actions') return;
+    const why = refused('click', { team: body.team?.id ?? body.user.team_id, userTeam: body.user.team_id }, body.user.id);
+    if (why) { await respond(ephemeral(notServedReply(why))); return; }
     const reply = await deps.dispatcher.interact(toInteraction(body, { action_id: action.action_id, value: action.value, action_ts: action.action_ts }));
     await respond(ephemeral(reply));
   });
 
   app.event('app_mention', async ({ event, body, client }) => {
+    const why = refused('mention', { team: body.team_id, userTeam: (event as { user_team?: string }).user_team }, event.user);
+    if (why) {
+      if (event.user) await client.chat.postEphemeral({ channel: event.channel, user: event.user, ...renderBlocks(notServedReply(why)) });
+      return;
+    }
     const invocation = mentionToInvocation(event, body.team_id, body.event_id, new Date());
     if (!invocation || !event.user) return;
     const outcome = await deps.dispatcher.handle(invocation);

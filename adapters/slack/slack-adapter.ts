@@ -7,6 +7,7 @@ import { createBoltApp, type BoltApp, type BoltOptions } from './create-bolt-app
 import { registerHandlers } from './register-handlers.ts';
 import { slackHttpMount } from './slack-http-mount.ts';
 import { createSlackSurface } from './slack-surface.ts';
+import { slackScope } from './team-scope.ts';
 
 export interface SlackAdapterDeps {
   slack: NonNullable<Settings['slack']>;
@@ -27,7 +28,7 @@ const STOP_WAIT_MS = 5000;
 export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter & { bolt: BoltApp } {
   const log = deps.log.child({ part: 'slack' });
   const bolt = createBoltApp(deps.slack, log, deps.bolt);
-  registerHandlers(bolt.app, { dispatcher: deps.dispatcher, log, ...(deps.ackBudgetMs ? { ackBudgetMs: deps.ackBudgetMs } : {}) });
+  registerHandlers(bolt.app, { dispatcher: deps.dispatcher, log, scope: slackScope(deps.slack.teamIds), ...(deps.ackBudgetMs ? { ackBudgetMs: deps.ackBudgetMs } : {}) });
   const surface = createSlackSurface({ botToken: deps.slack.botToken, apiUrl: deps.slack.apiUrl, log, ...(deps.limits ? { limits: deps.limits } : {}) });
   let started = false;
   return {
@@ -38,6 +39,9 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter & { bolt
       // Fails fast on a wrong token or API URL instead of at the first command.
       const auth = await bolt.app.client.auth.test();
       log.info('slack connected', { team: auth.team_id, bot: auth.user_id, transport: bolt.transport });
+      const teams = deps.slack.teamIds;
+      if (!teams) log.warn('voxoz serves every Slack workspace that reaches it (SLACK_TEAM_IDS is unset); set SLACK_TEAM_IDS to the workspaces it should serve');
+      else if (auth.team_id && !teams.includes(auth.team_id)) log.warn('the bot token\'s own workspace is not in SLACK_TEAM_IDS: voxoz refuses everything from it', { team: auth.team_id, teamIds: teams });
       if (bolt.transport === 'socket') await bolt.app.start();
       started = true;
     },

@@ -19,9 +19,27 @@ export interface Settings {
   queueName: string;
   /** VOXOZ_LOG_LEVEL: debug | info | warn | error. @defaultValue "info" */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
-  /** DISCORD_GUILD_ID: register /voxoz in that guild only (instant), instead of globally. */
-  discord?: { token: string; applicationId: string; apiUrl?: string; publicKey?: string; guildId?: string };
+  slack?: {
+    botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string;
+    /**
+     * SLACK_TEAM_IDS (comma-separated, e.g. `T0123ABCD,T0456EFGH`): the workspaces voxoz serves;
+     * commands, clicks and mentions from any other are refused. @defaultValue unset: every
+     * workspace that reaches it (as before; a warning says so at start). Either way a Slack
+     * Connect member from another organisation is refused unless their team is listed.
+     */
+    teamIds?: string[];
+  };
+  discord?: {
+    token: string; applicationId: string; apiUrl?: string; publicKey?: string;
+    /** DISCORD_GUILD_ID: register /voxoz in that guild only (instant), instead of globally. @defaultValue unset: global */
+    guildId?: string;
+    /**
+     * DISCORD_GUILD_IDS (comma-separated snowflakes): the guilds voxoz serves; interactions from
+     * any other are refused (DMs always are). @defaultValue unset: every guild (as before; a
+     * warning says so at start). Must include DISCORD_GUILD_ID when both are set.
+     */
+    guildIds?: string[];
+  };
 }
 
 export class SettingsError extends Error {
@@ -32,6 +50,18 @@ export class SettingsError extends Error {
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const SNOWFLAKE = /^\d{15,22}$/;
+/** A workspace id: "T" and upper-case letters or digits. */
+const SLACK_TEAM = /^T[A-Z0-9]{2,20}$/;
+
+/** A comma-separated id list: undefined when unset or blank; every entry must match `format`. */
+function idList(name: string, raw: string | undefined, format: RegExp, what: string, problems: string[]): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const ids = raw.split(',').map((id) => id.trim());
+  const bad = ids.filter((id) => !format.test(id));
+  if (bad.length > 0) problems.push(`${name} must be a comma-separated list of ${what}; these are not: ${bad.map((b) => `"${b}"`).join(', ')}`);
+  return [...new Set(ids)];
+}
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const problems: string[] = [];
@@ -48,15 +78,18 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     if (!env.SLACK_BOT_TOKEN?.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN must be set to the bot token (it starts with "xoxb-") when any SLACK_* variable is set');
     if (env.SLACK_APP_TOKEN && !env.SLACK_APP_TOKEN.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must be an app-level token starting with "xapp-" (Socket Mode)');
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) problems.push('set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)');
-    slack = { botToken: env.SLACK_BOT_TOKEN ?? '', signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL };
+    const teamIds = idList('SLACK_TEAM_IDS', env.SLACK_TEAM_IDS, SLACK_TEAM, 'Slack team ids (e.g. T0123ABCD)', problems);
+    slack = { botToken: env.SLACK_BOT_TOKEN ?? '', signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL, ...(teamIds ? { teamIds } : {}) };
   }
   let discord: Settings['discord'];
   if (env.DISCORD_TOKEN || env.DISCORD_APPLICATION_ID) {
     if (!env.DISCORD_TOKEN) problems.push('DISCORD_TOKEN must be set when DISCORD_APPLICATION_ID is');
-    if (!/^\d{15,22}$/.test(env.DISCORD_APPLICATION_ID ?? '')) problems.push('DISCORD_APPLICATION_ID must be the numeric application id (a snowflake)');
+    if (!SNOWFLAKE.test(env.DISCORD_APPLICATION_ID ?? '')) problems.push('DISCORD_APPLICATION_ID must be the numeric application id (a snowflake)');
     if (env.DISCORD_PUBLIC_KEY && !/^[0-9a-f]{64}$/i.test(env.DISCORD_PUBLIC_KEY)) problems.push('DISCORD_PUBLIC_KEY must be 64 hex characters');
-    if (env.DISCORD_GUILD_ID && !/^\d{15,22}$/.test(env.DISCORD_GUILD_ID)) problems.push('DISCORD_GUILD_ID must be the numeric guild id (a snowflake)');
-    discord = { token: env.DISCORD_TOKEN ?? '', applicationId: env.DISCORD_APPLICATION_ID ?? '', apiUrl: env.DISCORD_API_URL, publicKey: env.DISCORD_PUBLIC_KEY, guildId: env.DISCORD_GUILD_ID || undefined };
+    if (env.DISCORD_GUILD_ID && !SNOWFLAKE.test(env.DISCORD_GUILD_ID)) problems.push('DISCORD_GUILD_ID must be the numeric guild id (a snowflake)');
+    const guildIds = idList('DISCORD_GUILD_IDS', env.DISCORD_GUILD_IDS, SNOWFLAKE, 'numeric guild ids (snowflakes)', problems);
+    if (guildIds && env.DISCORD_GUILD_ID && !guildIds.includes(env.DISCORD_GUILD_ID)) problems.push(`DISCORD_GUILD_IDS must include DISCORD_GUILD_ID (${env.DISCORD_GUILD_ID}), where /voxoz is registered`);
+    discord = { token: env.DISCORD_TOKEN ?? '', applicationId: env.DISCORD_APPLICATION_ID ?? '', apiUrl: env.DISCORD_API_URL, publicKey: env.DISCORD_PUBLIC_KEY, guildId: env.DISCORD_GUILD_ID || undefined, ...(guildIds ? { guildIds } : {}) };
   }
   if (problems.length > 0) throw new SettingsError(problems);
   return {

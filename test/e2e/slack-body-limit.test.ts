@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SLACK_BODY_LIMIT } from '../../adapters/slack/slack-http-mount.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { startSlackSimulator, type SlackSimulator } from '../support/slack-sim/index.ts';
 import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
 import { bodyText, jobIds } from '../fixtures/slack/e2e-helpers.ts';
@@ -16,10 +17,14 @@ describe('Slack over HTTP: the body cap', () => {
   let sim: SlackSimulator;
   let voxoz: TestVoxoz;
   let url: string;
+  const lines: string[] = [];
 
   beforeAll(async () => {
     sim = await startSlackSimulator();
-    voxoz = await startTestVoxoz({ env: { SLACK_BOT_TOKEN: sim.botToken, SLACK_SIGNING_SECRET: sim.signingSecret, SLACK_API_URL: sim.apiUrl } });
+    voxoz = await startTestVoxoz({
+      env: { SLACK_BOT_TOKEN: sim.botToken, SLACK_SIGNING_SECRET: sim.signingSecret, SLACK_API_URL: sim.apiUrl },
+      log: createLogger('warn', {}, (line) => lines.push(line)),
+    });
     url = `${voxoz.url}/slack/events`;
   });
   afterAll(async () => {
@@ -32,6 +37,10 @@ describe('Slack over HTTP: the body cap', () => {
     const fields = new URLSearchParams(sim.slashCommandPayload({ text: 'status hello', trigger_id: trigger }).fields).toString();
     return `${fields}&padding=${'a'.repeat(Math.max(0, bytes - fields.length - 9))}`;
   };
+
+  it('with SLACK_TEAM_IDS unset, says at start that it serves every workspace', () => {
+    expect(lines.filter((l) => l.includes('serves every Slack workspace'))).toHaveLength(1);
+  });
 
   it('answers a signed 2 MiB POST with 413 and queues nothing (it used to reach Bolt and run)', async () => {
     const body = paddedCommand(2 * MiB, 'trig-big');

@@ -39,6 +39,12 @@ export interface BlockActionInput {
   response_url?: string;
   /** Allow an action on a message or button the simulator does not know (Slack never does this). */
   allowUnknown?: boolean;
+  /**
+   * The clicker's own team (`user.team_id`): another organisation's for a Slack Connect member.
+   * Slack delivers that only from a channel shared with that team (SimChannel.sharedWith).
+   * Default: the workspace's team.
+   */
+  user_team?: string;
   /** The click's `action_ts`: pass an earlier one to redeliver that click. Default: a new click's (unique, microseconds). */
   action_ts?: string;
 }
@@ -110,6 +116,8 @@ export function blockActionPayload(ctx: SimContext, input: BlockActionInput): { 
   if ((!msg || !button) && !input.allowUnknown) {
     throw new Error(`slack-sim: no button ${input.action_id} on message ${channel}/${input.message_ts}`);
   }
+  const userTeam = input.user_team ?? c.teamId;
+  checkSharedWith(ctx, channel, userTeam);
   const ru = input.response_url === undefined ? openResponseUrl(ctx) : undefined;
   const el = button?.el ?? { type: 'button', action_id: input.action_id, text: { type: 'plain_text', text: input.action_id } };
   const action = {
@@ -118,7 +126,7 @@ export function blockActionPayload(ctx: SimContext, input: BlockActionInput): { 
   };
   const payload: Obj = {
     type: 'block_actions',
-    user: { id: user, username: ctx.store.users.get(user) ?? 'someone', name: ctx.store.users.get(user) ?? 'someone', team_id: c.teamId },
+    user: { id: user, username: ctx.store.users.get(user) ?? 'someone', name: ctx.store.users.get(user) ?? 'someone', team_id: userTeam },
     api_app_id: c.apiAppId, token: VERIFICATION_TOKEN,
     container: { type: 'message', message_ts: input.message_ts, channel_id: channel, is_ephemeral: false, ...(msg?.threadTs ? { thread_ts: msg.threadTs } : {}) },
     trigger_id: triggerId(), team: { id: c.teamId, domain: c.teamDomain }, enterprise: null, is_enterprise_install: false,
@@ -131,15 +139,30 @@ export function blockActionPayload(ctx: SimContext, input: BlockActionInput): { 
   return { payload, responseUrlId: ru?.id };
 }
 
-/** An event_callback body around `event` (event_ts filled in when missing). */
+/** Throws unless a member of `team` can act in `channel`: the workspace's own team, or one the channel is shared with. */
+function checkSharedWith(ctx: SimContext, channel: string, team: string): void {
+  if (team === ctx.config.teamId) return;
+  if (!(ctx.store.channels.get(channel)?.sharedWith ?? []).includes(team)) {
+    throw new Error(`slack-sim: a member of team ${team} cannot act in ${channel}: it is not shared with that team (Slack Connect)`);
+  }
+}
+
+/**
+ * An event_callback body around `event` (event_ts filled in when missing). An event whose
+ * `user_team` is another organisation's must come from a channel shared with it, and says so
+ * (`is_ext_shared_channel`).
+ */
 export function eventPayload(ctx: SimContext, event: Obj, eventId?: string): Obj {
   const c = ctx.config;
   const now = Date.now() / 1000;
+  const channel = typeof event.channel === 'string' ? event.channel : undefined;
+  if (typeof event.user_team === 'string' && channel) checkSharedWith(ctx, channel, event.user_team);
+  const extShared = !!channel && (ctx.store.channels.get(channel)?.sharedWith ?? []).length > 0;
   return {
     token: VERIFICATION_TOKEN, team_id: c.teamId, api_app_id: c.apiAppId,
     event: { event_ts: now.toFixed(6), ...event },
     type: 'event_callback', event_id: eventId ?? ctx.store.nextId('Ev'), event_time: Math.floor(now),
     authorizations: [{ enterprise_id: null, team_id: c.teamId, user_id: c.botUserId, is_bot: true, is_enterprise_install: false }],
-    is_ext_shared_channel: false, event_context: `4-${randomBytes(8).toString('hex')}`,
+    is_ext_shared_channel: extShared, event_context: `4-${randomBytes(8).toString('hex')}`,
   };
 }

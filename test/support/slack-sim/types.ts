@@ -33,6 +33,8 @@ export interface SimChannel {
   isPrivate?: boolean;
   /** Member user ids (the bot is always a member). Default: every known user. */
   members?: string[];
+  /** Slack Connect: the other organisations' team ids this channel is shared with. Default: none. */
+  sharedWith?: string[];
 }
 
 /** Options of `startSlackSimulator`; all optional. */
