@@ -95,6 +95,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
       if (claim.state === 'done') return { title: 'already handled', status: 'info', text: 'That click was already received; it is handled once.', ephemeral: true };
       if (claim.state === 'in-flight') return { title: 'in progress', status: 'info', text: 'That click is being handled right now; it is handled once.', ephemeral: true };
+      const { settle } = claim;
       const act = async (): Promise<Reply> => {
         if (interaction.action !== 'cancel') return errorReply('unknown button', `voxoz has no button "${interaction.action}"; it may be from an older version`);
         const job = await deps.queue.get(interaction.value);
@@ -109,11 +110,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       try {
         reply = await act();
       } catch (err) {
-        await claim.settle(false).catch((e: unknown) => deps.log.warn('click claim not released; it frees itself shortly', { err: e }));
+        await settle(false).catch((e: unknown) => deps.log.warn('click claim not released; it frees itself shortly', { err: e }));
         return failure(err, interaction.action, 'nothing was changed.');
       }
       // Acted: remember it. If that write fails, a redelivery may act again; every action is idempotent.
-      await claim.settle(true).catch((e: unknown) => deps.log.warn('click not marked handled', { err: e }));
+      await settle(true).catch((e: unknown) => deps.log.warn('click not marked handled', { err: e }));
       return reply;
     },
   };

@@ -19,7 +19,8 @@ export const DONE_TTL_S = 24 * 3600;
  */
 export type DeliveryClaim =
   | { state: 'claimed'; settle(succeeded: boolean): Promise<void> }
-  | { state: 'in-flight' | 'done' };
+  | { state: 'in-flight' }
+  | { state: 'done' };
 
 // One round trip, atomic: two concurrent deliveries cannot both see the key free.
 const CLAIM = `
