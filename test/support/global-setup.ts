@@ -5,6 +5,7 @@ import Docker from 'dockerode';
 import type { TestProject } from 'vitest/node';
 import { startRedisServer } from '../../src/services/redis-server.ts';
 import { startDockerd } from '../../src/services/dockerd.ts';
+import { unmountUnder } from '../../src/services/unmount-under.ts';
 import { ensureBusyboxImage } from '../../src/drivers/docker/ensure-busybox-image.ts';
 import { dockerOptionsFromHost } from '../../src/drivers/docker/docker-client.ts';
 
@@ -45,10 +46,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   return async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    try {
-      rmSync(root, { recursive: true, force: true });
-    } catch {
-      // dockerd can leave its netns mount point behind; the temp folder is harmless then.
-    }
+    // Stopping the private dockerd unmounts what it left (its netns, its data root), so this works.
+    unmountUnder(root);
+    rmSync(root, { recursive: true, force: true });
   };
 }
