@@ -17,6 +17,9 @@ const USAGE = `usage:
 Ctrl-C (SIGINT) or SIGTERM stops voxoz in order: running jobs finish, then its services stop.
 A second one cancels the running jobs (they roll back); a third leaves the services running.`;
 
+/** Signals closer together than this are one signal. @defaultValue 1000 ms */
+const SIGNAL_DEBOUNCE_MS = 1000;
+
 async function serve(mode: 'all' | 'worker'): Promise<void> {
   const settings = readSettings(process.env);
   if (mode === 'worker' && !settings.redisUrl) throw new SettingsError(['REDIS_URL must point at the Redis that the bot process uses when running "voxoz worker"']);
@@ -29,7 +32,12 @@ async function serve(mode: 'all' | 'worker'): Promise<void> {
   // A stray rejection is a bug to log, not a reason to drop every running deploy.
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
   let signals = 0;
+  let lastSignal = 0;
   const stop = (signal: string) => {
+    // One Ctrl-C under `npm start` arrives twice: from the terminal to the whole group, and
+    // forwarded by npm. Signals within a second of the last one count as that one.
+    if (Date.now() - lastSignal < SIGNAL_DEBOUNCE_MS) return;
+    lastSignal = Date.now();
     signals += 1;
     if (signals === 1) {
       log.info('stopping: running jobs finish, then the services stop (again to cancel running jobs)', { signal });
