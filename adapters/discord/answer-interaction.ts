@@ -6,6 +6,7 @@ import type { Dispatcher } from '../../src/dispatch/dispatcher.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { autocompleteApps } from './autocomplete-apps.ts';
 import { decodeButtonId } from './button-id.ts';
+import { guildRefusal, type InteractionPlace } from './guild-scope.ts';
 import { renderMessage, type DiscordMessage } from './render-embeds.ts';
 import type { ReplyTracker } from './reply-tracker.ts';
 import { commandToInvocation, interactionUser } from './to-invocation.ts';
@@ -28,6 +29,8 @@ export interface InteractionDeps {
   tracker: ReplyTracker;
   /** Longest the dispatcher may take before the interaction is deferred; Discord gives up at 3 s. @defaultValue 2000 */
   budgetMs?: number;
+  /** DISCORD_GUILD_IDS: the guilds served. @defaultValue undefined: every guild (never DMs) */
+  guildIds?: readonly string[];
 }
 
 const EPHEMERAL = 64;
@@ -62,6 +65,13 @@ async function answerSoon(respond: InteractionResponder, work: Promise<Reply>, m
 export async function answerInteraction(raw: APIInteraction, respond: InteractionResponder, deps: InteractionDeps): Promise<void> {
   const budget = deps.budgetMs ?? 2000;
   if (raw.type === InteractionType.Ping) { await respond.callback({ type: InteractionResponseType.Pong }); return; }
+  const refusal = guildRefusal(raw as InteractionPlace, deps.guildIds);
+  if (refusal) {
+    deps.log.warn('discord interaction refused: not a guild voxoz serves', { id: raw.id, type: raw.type, guild: raw.guild_id, user: interactionUser(raw)?.id, why: refusal });
+    if (raw.type === InteractionType.ApplicationCommandAutocomplete) await respond.callback({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } });
+    else await respond.callback(ephemeral({ title: 'not served here', status: 'error', text: `voxoz does not take commands from here: ${refusal}. Ask the people who run voxoz to add this server to DISCORD_GUILD_IDS.` }));
+    return;
+  }
   if (raw.type === InteractionType.ApplicationCommandAutocomplete) {
     const choices = autocompleteApps(deps.registry, deps.config().apps.map((a) => a.name), raw.data.options as never);
     await respond.callback({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices } });

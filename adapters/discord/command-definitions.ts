@@ -1,4 +1,4 @@
-import { ApplicationCommandOptionType, ApplicationCommandType, type APIApplicationCommandBasicOption, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import { ApplicationCommandOptionType, ApplicationCommandType, ApplicationIntegrationType, InteractionContextType, type APIApplicationCommandBasicOption, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
 import type { ArgSpec, CommandSpec, OptionSpec } from '../../src/dispatch/command-spec.ts';
 import { DISCORD_LIMITS } from './discord-limits.ts';
 import { fitHead } from './fit-text.ts';
@@ -38,12 +38,18 @@ function fromOption(opt: OptionSpec): APIApplicationCommandBasicOption {
  * typed option (app names autocomplete from config; ints carry their bounds; required ones
  * first, as Discord demands and the registry already guarantees for arguments). Bounds here are
  * a convenience in Discord's client; the parser still validates everything.
+ * Servers only: installed to guilds (`integration_types: [0]`) and usable in guilds only
+ * (`contexts: [0]`), so Discord offers it neither in DMs with the bot nor as a user app.
+ * `default_member_permissions` stays unset: voxoz's own roles decide, and a permission there
+ * would hide /voxoz from everyone but admins.
  */
 export function commandDefinitions(specs: ReadonlyArray<CommandSpec>): CommandDefinition[] {
   return [{
     type: ApplicationCommandType.ChatInput,
     name: ROOT_COMMAND,
     description: 'Deploy, scale, roll back and inspect apps',
+    integration_types: [ApplicationIntegrationType.GuildInstall],
+    contexts: [InteractionContextType.Guild],
     options: specs.slice(0, 25).map((spec) => ({
       type: ApplicationCommandOptionType.Subcommand,
       name: spec.name,

@@ -37,7 +37,7 @@ export function createDiscordAdapter(deps: AdapterDeps, opts: DiscordAdapterOpti
   const client = createDiscordClient({ token: settings.token, apiUrl: settings.apiUrl, retries: opts.restRetries ?? 3 });
   const rest = client.rest;
   const tracker = createReplyTracker();
-  const interactionDeps = { dispatcher: deps.dispatcher, registry: deps.registry, config: deps.config, log, tracker, ...(opts.budgetMs ? { budgetMs: opts.budgetMs } : {}) };
+  const interactionDeps = { dispatcher: deps.dispatcher, registry: deps.registry, config: deps.config, log, tracker, guildIds: settings.guildIds, ...(opts.budgetMs ? { budgetMs: opts.budgetMs } : {}) };
   const editOriginal = (raw: APIInteraction, body: unknown) => rest.patch(Routes.webhookMessage(settings.applicationId, raw.token), { body, auth: false }).then(() => undefined);
   const gatewayResponder = (raw: APIInteraction): InteractionResponder => ({
     async callback(body) {
@@ -71,8 +71,10 @@ export function createDiscordAdapter(deps: AdapterDeps, opts: DiscordAdapterOpti
         throw err;
       }
       started = true;
-      const changed = await registerCommands(rest, settings.applicationId, commandDefinitions(deps.registry.commands), settings.guildId);
-      log.info('discord connected', { bot: client.user?.id, commands: changed ? 'registered' : 'unchanged', scope: settings.guildId ? `guild ${settings.guildId}` : 'global' });
+      const reg = await registerCommands(rest, settings.applicationId, commandDefinitions(deps.registry.commands), settings.guildId);
+      log.info('discord connected', { bot: client.user?.id, commands: reg.changed ? 'registered' : 'unchanged', scope: settings.guildId ? `guild ${settings.guildId}` : 'global' });
+      if (reg.removedGlobal.length > 0) log.info('discord: removed the stale global command(s); /voxoz is registered in one guild now', { removed: reg.removedGlobal, guild: settings.guildId });
+      if (!settings.guildIds) log.warn('voxoz serves every Discord guild it is in (DISCORD_GUILD_IDS is unset); set DISCORD_GUILD_IDS to the guilds it should serve');
     },
     async stop() {
       if (!started) return;

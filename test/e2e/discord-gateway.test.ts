@@ -32,6 +32,9 @@ describe('Discord over the gateway, end to end', () => {
       expect.objectContaining({ name: 'env', type: 3, required: false }),
     ]);
     expect(voxozCommand?.options?.map((o) => o.name)).toEqual(['deploy', 'status', 'help']);
+    // Guilds only: Discord would not even offer it in a DM with the bot.
+    expect(voxozCommand).toMatchObject({ contexts: [0], integration_types: [0], default_member_permissions: null });
+    expect(() => sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand: 'help', dm: true })).toThrow(/does not offer \/voxoz in DMs/);
     expect(sim.calls.filter((c) => c.method === 'PUT' && c.route.includes('/commands'))).toHaveLength(1);
   });
 

@@ -5,6 +5,7 @@ export const ErrorCode = {
   UnknownMessage: 10008,
   UnknownWebhook: 10015,
   UnknownInteraction: 10062,
+  UnknownApplicationCommand: 10063,
   RequestTooLarge: 40005,
   InteractionAcknowledged: 40060,
   MissingAccess: 50001,

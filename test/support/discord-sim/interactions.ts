@@ -23,7 +23,15 @@ export interface SimUserSpec {
 
 /** What `sendInteraction` dispatches. Commands must be registered; buttons must exist on the message. */
 export type InteractionSpec =
-  | { kind: 'command'; name: string; group?: string; subcommand?: string; options?: OptionValues; user?: SimUserSpec; channelId?: string; locale?: Locale }
+  | {
+    kind: 'command'; name: string; group?: string; subcommand?: string; options?: OptionValues; user?: SimUserSpec; channelId?: string; locale?: Locale;
+    /**
+     * Typed in a DM with the bot. Discord offers only global commands there, and only those whose
+     * `contexts` include 1 (BOT_DM; unset means every context): otherwise this throws, as the
+     * user could not have sent it. DM interactions themselves are not simulated further.
+     */
+    dm?: boolean;
+  }
   | { kind: 'autocomplete'; name: string; group?: string; subcommand?: string; options?: OptionValues; focused: string; user?: SimUserSpec; channelId?: string; locale?: Locale }
   | { kind: 'button'; customId: string; messageId: string; user?: SimUserSpec; locale?: Locale };
 
@@ -82,6 +90,12 @@ export function buildInteraction(ctx: SimContext, spec: InteractionSpec): Intera
     (c) => c.name === spec.name && c.type === ApplicationCommandType.ChatInput,
   );
   if (!cmd) throw new Error(`sendInteraction: /${spec.name} is not registered`);
+  const offeredIn = (context: number) => !cmd.guild_id ? ((cmd.contexts ?? [0, 1, 2]) as number[]).includes(context) : context === 0;
+  if (spec.kind === 'command' && spec.dm) {
+    if (!offeredIn(1)) throw new Error(`sendInteraction: Discord does not offer /${spec.name} in DMs (${cmd.guild_id ? 'a guild command' : `contexts ${JSON.stringify(cmd.contexts)}`})`);
+    throw new Error('sendInteraction: DM interactions are not simulated beyond this check');
+  }
+  if (!offeredIn(0)) throw new Error(`sendInteraction: Discord does not offer /${spec.name} in guilds (contexts ${JSON.stringify(cmd.contexts)})`);
   const options = buildOptions(cmd, { ...spec, ...(spec.kind === 'autocomplete' ? { focused: spec.focused } : {}) });
   const data = { id: cmd.id, name: cmd.name, type: ApplicationCommandType.ChatInput as const, options, ...(cmd.guild_id ? { guild_id: cmd.guild_id } : {}) };
   if (spec.kind === 'autocomplete') {

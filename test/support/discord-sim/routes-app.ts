@@ -46,8 +46,8 @@ function toCommand(ctx: SimContext, raw: Record<string, unknown>, existing: APIA
     default_member_permissions: (raw.default_member_permissions ?? null) as string | null,
     dm_permission: raw.dm_permission !== false,
     nsfw: raw.nsfw === true,
-    integration_types: [0],
-    contexts: null,
+    integration_types: (raw.integration_types ?? [0]) as APIApplicationCommand['integration_types'],
+    contexts: (raw.contexts ?? null) as APIApplicationCommand['contexts'],
     version: ctx.snowflake(),
   } satisfies APIApplicationCommand;
 }
@@ -89,6 +89,14 @@ const postCommand = (r: RouteRequest) => {
   return { status: at === -1 ? 201 : 200, body: cmd };
 };
 
+const deleteCommand = (r: RouteRequest) => {
+  appOr403(r);
+  const list = listFor(r);
+  if (!list.some((c) => c.id === r.params.cmd)) throw apiError(404, ErrorCode.UnknownApplicationCommand, 'Unknown application command');
+  save(r, list.filter((c) => c.id !== r.params.cmd));
+  return { status: 204 };
+};
+
 /** `/gateway`, `/gateway/bot`, `/users/@me`, `/applications/@me` and application commands. */
 export function appRoutes(gatewayUrl: () => string, sessionsRemaining: () => number): RouteDef[] {
   const base = { auth: true, global: true, bucket: 'default' } as const;
@@ -108,5 +116,7 @@ export function appRoutes(gatewayUrl: () => string, sessionsRemaining: () => num
     { ...base, method: 'GET', pattern: '/applications/:app/guilds/:guild/commands', major: 'guild', handler: getCommands },
     { ...base, method: 'PUT', pattern: '/applications/:app/guilds/:guild/commands', major: 'guild', handler: putCommands },
     { ...base, method: 'POST', pattern: '/applications/:app/guilds/:guild/commands', major: 'guild', handler: postCommand },
+    { ...base, method: 'DELETE', pattern: '/applications/:app/commands/:cmd', major: 'app', handler: deleteCommand },
+    { ...base, method: 'DELETE', pattern: '/applications/:app/guilds/:guild/commands/:cmd', major: 'guild', handler: deleteCommand },
   ];
 }

@@ -37,9 +37,37 @@ export function validateCommands(list: unknown): Array<Record<string, unknown>> 
   return list as Array<Record<string, unknown>>;
 }
 
+/** An optional list of unique values from `allowed` (null means unset, as Discord reads it). */
+function checkEnumList(v: unknown, allowed: number[], errs: ErrorCollector, p: Path): void {
+  if (v === undefined || v === null) return;
+  if (!Array.isArray(v)) return errs.add(p, 'BASE_TYPE_LIST', 'Must be a list.');
+  v.forEach((x: unknown, i) => {
+    if (typeof x !== 'number' || !allowed.includes(x)) errs.add([...p, i], 'BASE_TYPE_CHOICES', `Value must be one of {${allowed.join(', ')}}.`);
+  });
+  if (new Set(v).size !== v.length) errs.add(p, 'BASE_TYPE_UNIQUE', 'Values must be unique.');
+}
+
+/**
+ * The fields every command type shares that decide who sees it where: `contexts` (0 guild,
+ * 1 bot DM, 2 private channel), `integration_types` (0 guild install, 1 user install),
+ * `default_member_permissions` (a permission bitfield as a string of digits, or null).
+ */
+function checkVisibility(cmd: Record<string, unknown>, errs: ErrorCollector, p: Path): void {
+  checkEnumList(cmd.contexts, [0, 1, 2], errs, [...p, 'contexts']);
+  checkEnumList(cmd.integration_types, [0, 1], errs, [...p, 'integration_types']);
+  const perms = cmd.default_member_permissions;
+  if (perms !== undefined && perms !== null && (typeof perms !== 'string' || !/^\d{1,20}$/.test(perms))) {
+    errs.add([...p, 'default_member_permissions'], 'NUMBER_TYPE_COERCE', `Value "${String(perms)}" is not snowflake.`);
+  }
+  if (cmd.dm_permission !== undefined && cmd.dm_permission !== null && typeof cmd.dm_permission !== 'boolean') {
+    errs.add([...p, 'dm_permission'], 'BASE_TYPE_BOOLEAN', 'Must be either true or false.');
+  }
+}
+
 /** Validates one command (also used for POST of a single command). */
 export function validateCommand(cmd: Record<string, unknown>, errs: ErrorCollector, p: Path): void {
   const type = cmd.type ?? 1;
+  checkVisibility(cmd, errs, p);
   if (type !== 1 && type !== 2 && type !== 3 && type !== 4) {
     return errs.add([...p, 'type'], 'BASE_TYPE_CHOICES', 'Value must be one of {1, 2, 3, 4}.');
   }
