@@ -63,8 +63,12 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
   const queue = new Queue<JobData>(opts.queueName, { connection: queueConnection, prefix: keys.bull });
   queue.on('error', () => undefined);
   // With the offline queue off, commands sent before the connection is ready fail: wait for it (bounded by the callers' timeouts).
+  // One shared wait, however many callers wait at once.
+  let connecting: Promise<void> | undefined;
   const ready = async () => {
-    if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+    if (redis.status === 'ready') return;
+    connecting ??= new Promise<void>((resolve) => redis.once('ready', () => { connecting = undefined; resolve(); }));
+    await connecting;
   };
   const timeoutMs = opts.timeoutMs ?? ENQUEUE_TIMEOUT_MS;
   const settler = createSettler(undefined, opts.log);

@@ -22,6 +22,8 @@ export interface WorkerPoolOptions extends RunJobDeps {
   lockRetryMs?: number;
   /** Lifetime of an app+env lock between heartbeat renewals (every third of it). @defaultValue APP_LOCK_TTL_MS (2 min) */
   lockTtlMs?: number;
+  /** How long a job whose enqueue is not confirmed is left waiting before it is dropped unrun. @defaultValue CONFIRM_WAIT_MS (10000) */
+  confirmWaitMs?: number;
 }
 
 export interface WorkerPool {
@@ -44,7 +46,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const processor = async (job: Job<JobData>, token?: string, signal?: AbortSignal) => {
     const data = job.data;
     // Runs only a job whose enqueue was confirmed to its user; see job-state.ts.
-    const claim = await claimJob(redis, keys, data);
+    const claim = await claimJob(redis, keys, data, opts.confirmWaitMs);
     if (claim.verdict === 'wait') {
       await job.moveToDelayed(Date.now() + Math.min(claim.ms, CONFIRM_POLL_MS), token);
       throw new DelayedError();

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/user-error.ts';
-import type { Driver, DriverIO } from '../../src/drivers/driver.ts';
 import { readWholeJobStream } from '../../src/jobs/job-stream.ts';
 import { createJobQueue } from '../../src/jobs/job-queue.ts';
 import { createDispatcher } from '../../src/dispatch/dispatcher.ts';
@@ -11,30 +10,8 @@ import { silentLogger } from '../../src/observability/logger.ts';
 import { redisKeys } from '../../src/store/keys.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
+import { scriptedDriver, untilAborted } from '../support/scripted-driver.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
-
-/** A double of our Driver port whose behaviour each test scripts. */
-function scriptedDriver(script: { build?: (io: DriverIO, call: number) => Promise<void>; deploy?: (io: DriverIO) => Promise<void> } = {}): Driver & { builds: number } {
-  const driver = {
-    runtime: 'docker',
-    builds: 0,
-    async build(target: { release: number }, _ref: string | undefined, io: DriverIO) {
-      driver.builds += 1;
-      io.log('Step 1/1 : FROM busybox');
-      await script.build?.(io, driver.builds);
-      return { id: `sha256:${'ab'.repeat(32)}`, name: `voxoz-hello:v${target.release}` };
-    },
-    async deploy(target: { release: number }, _artifact: unknown, io: DriverIO) {
-      io.log('started replica');
-      await script.deploy?.(io);
-      return { instances: [{ id: 'c1', name: `hello-v${target.release}-0`, release: target.release, state: 'running', healthy: true, address: '127.0.0.1:18080' }], healthy: 1 };
-    },
-    status: async () => [],
-  };
-  return driver as Driver & { builds: number };
-}
-
-const untilAborted = (io: DriverIO) => new Promise<void>((_, reject) => io.signal.addEventListener('abort', () => reject(io.signal.reason), { once: true }));
 
 let spine: Spine | undefined;
 afterEach(async () => { await spine?.close(); spine = undefined; });

@@ -7,6 +7,7 @@ import { validateConfig, type LoadedConfig } from '../../src/config/load-config.
 import { createRegistry } from '../../src/dispatch/command-registry.ts';
 import { createDispatcher, type Dispatcher } from '../../src/dispatch/dispatcher.ts';
 import { requesterPolicy } from '../../src/dispatch/policy.ts';
+import type { Reply } from '../../src/core/types.ts';
 import type { DriverMap } from '../../src/drivers/driver.ts';
 import { createJobQueue, type JobQueue } from '../../src/jobs/job-queue.ts';
 import { deployProcessor } from '../../src/jobs/processors/deploy.ts';
@@ -26,10 +27,10 @@ export interface Spine {
   dispatcher: Dispatcher;
   releases: ReleaseStore;
   config: LoadedConfig;
-  startWorkers(concurrency?: number, opts?: { lockTtlMs?: number }): Promise<WorkerPool>;
+  startWorkers(concurrency?: number, opts?: { lockTtlMs?: number; confirmWaitMs?: number }): Promise<WorkerPool>;
   startRelay(opts?: { leaseMs?: number; lostAfterMs?: number }): Relay;
   /** Sends a command as a local user and returns its thread id. */
-  say(user: string, text: string): Promise<{ thread: string; job?: string }>;
+  say(user: string, text: string, deliveryId?: string): Promise<{ thread: string; job?: string; reply?: Reply }>;
   /** Waits until the thread has ended and returns it. */
   waitForEnd(thread: string, timeoutMs?: number): Promise<LocalThread>;
   close(): Promise<void>;
@@ -64,11 +65,11 @@ export async function startSpine(drivers: DriverMap, rawConfig: unknown = { apps
       closers.push(() => relay.close());
       return relay;
     },
-    async say(user, text) {
+    async say(user, text, deliveryId) {
       const thread = chat.openThread(user, text);
-      const outcome = await dispatcher.handle({ platform: 'local', user: { id: `local:${user}`, name: user }, conversation: 'local', text, receivedAt: new Date(), meta: { thread: thread.id } });
+      const outcome = await dispatcher.handle({ platform: 'local', user: { id: `local:${user}`, name: user }, conversation: 'local', text, receivedAt: new Date(), meta: { thread: thread.id }, ...(deliveryId ? { deliveryId } : {}) });
       if (outcome.type === 'answer') chat.answer(thread.id, outcome.reply);
-      return { thread: thread.id, job: outcome.type === 'queued' ? outcome.jobId : undefined };
+      return { thread: thread.id, job: outcome.type === 'queued' ? outcome.jobId : undefined, reply: outcome.reply };
     },
     async waitForEnd(thread, timeoutMs = 20_000) {
       await waitUntil(`thread ${thread} to end`, async () => chat.thread(thread)?.state === 'done', timeoutMs, 25);
