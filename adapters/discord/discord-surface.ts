@@ -3,6 +3,7 @@ import type { REST } from '@discordjs/rest';
 import type { Reply, ThreadRef } from '../../src/core/types.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { ChatSurface, RelayLimits } from '../../src/relay/chat-surface.ts';
+import { readLogTail } from '../../src/relay/read-log-tail.ts';
 import { discordCall, discordCode } from './discord-call.ts';
 import { DISCORD_LIMITS, discordRelayLimits } from './discord-limits.ts';
 import { defuseFences, fitHead, fitTail } from './fit-text.ts';
@@ -185,10 +186,10 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
     async uploadLog(thread, file) {
       await handOverWhenDue(thread);
       const channel = await logChannel(thread);
-      let data = Buffer.from(file.content, 'utf8');
-      const lines = file.content.split('\n').length - 1;
+      let data = await readLogTail(file, MAX_LOG_BYTES);
+      const lines = file.lines;
       let note = `Full log: ${lines} line${lines === 1 ? '' : 's'}`;
-      if (data.length > MAX_LOG_BYTES) {
+      if (file.bytes > MAX_LOG_BYTES) {
         data = Buffer.concat([Buffer.from('… earlier output cut to fit Discord\'s upload limit …\n'), data.subarray(data.length - MAX_LOG_BYTES + 4096)]);
         note += ` (the last ${Math.round(data.length / 1024)} KiB)`;
       }

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Reply, ThreadRef } from '../../src/core/types.ts';
-import type { ChatSurface } from '../../src/relay/chat-surface.ts';
+import type { ChatSurface, LogFile } from '../../src/relay/chat-surface.ts';
+import { readLogTail } from '../../src/relay/read-log-tail.ts';
 import { renderText } from './render-text.ts';
 
 export interface LocalMessage {
@@ -82,9 +83,10 @@ export class LocalChat extends EventEmitter implements ChatSurface {
     this.add(this.threadId(ref), { kind: 'log', author: 'voxoz', text: lines });
   }
 
-  async uploadLog(ref: ThreadRef & { parent: string }, file: { name: string; content: string }): Promise<void> {
-    const bytes = Buffer.byteLength(file.content);
-    this.add(this.threadId(ref), { kind: 'file', author: 'voxoz', text: `${file.name} (${bytes} bytes)`, file: { ...file, bytes } });
+  async uploadLog(ref: ThreadRef & { parent: string }, file: LogFile): Promise<void> {
+    const content = (await readLogTail(file)).toString('utf8');
+    const bytes = Buffer.byteLength(content);
+    this.add(this.threadId(ref), { kind: 'file', author: 'voxoz', text: `${file.name} (${bytes} bytes)`, file: { name: file.name, content, bytes } });
   }
 
   async finish(ref: ThreadRef & { parent: string }, outcome: string): Promise<void> {

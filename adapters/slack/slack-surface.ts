@@ -58,7 +58,7 @@ export function createSlackSurface(opts: SlackSurfaceOptions): ChatSurface & { c
     },
     async uploadLog(thread, file) {
       await call('files.uploadV2', () => client.filesUploadV2({
-        channel_id: thread.conversation, thread_ts: thread.parent, filename: file.name, title: file.name, content: file.content,
+        channel_id: thread.conversation, thread_ts: thread.parent, filename: file.name, title: file.name, file: file.open(),
       }) as Promise<Answer>);
     },
   };

@@ -53,16 +53,33 @@ export function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer
   };
 }
 
+/** How long a cancelled program's process group gets after SIGTERM before SIGKILL. @defaultValue 2000 ms */
+const KILL_GRACE_MS = 2000;
+
 /**
  * Runs a program with an argument array (never a shell), logging
  * `>>> <time> <argv>` (URLs without their userinfo), its output line by line, and
- * `>>> <time> exit status: N`. The job's AbortSignal kills it.
+ * `>>> <time> exit status: N`. The job's AbortSignal (a cancel or a time limit) ends it: the
+ * program runs in a process group of its own and the whole group is killed, since helpers it
+ * starts (git's `git-remote-http`) would otherwise keep running and hold its output open.
  */
 export function runLogged(program: string, args: string[], opts: { cwd: string; io: DriverIO; env?: NodeJS.ProcessEnv; quietStdout?: boolean }): Promise<LoggedRun> {
   const { io } = opts;
   io.log(`>>> ${stamp(io.now())} ${[program, ...args].map(redactUrls).join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], signal: opts.io.signal });
+    const child = spawn(program, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let hardKill: NodeJS.Timeout | undefined;
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch { /* already gone */ }
+    };
+    const onAbort = () => {
+      killGroup('SIGTERM');
+      hardKill = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    };
+    io.signal.addEventListener('abort', onAbort, { once: true });
+    if (io.signal.aborted) onAbort();
     let stdout = '';
     const log = (line: string) => io.log(line);
     const outLines = lineSplitter(opts.quietStdout ? () => undefined : log);
@@ -73,10 +90,12 @@ export function runLogged(program: string, args: string[], opts: { cwd: string; 
     });
     child.stderr.on('data', (c: Buffer) => errLines.push(c));
     child.once('error', (err) => {
-      if ((err as NodeJS.ErrnoException).code === 'ABORT_ERR') return;
+      io.signal.removeEventListener('abort', onAbort);
       reject(err);
     });
     child.once('close', (code, signal) => {
+      io.signal.removeEventListener('abort', onAbort);
+      clearTimeout(hardKill);
       outLines.end();
       errLines.end();
       io.log(`>>> ${stamp(io.now())} exit status: ${code ?? signal}`);

@@ -1,11 +1,15 @@
 import type { Redis } from 'ioredis';
+import { LOG_LIMIT_DEFAULTS } from '../config/schema.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import type { JobEvent, StreamEntry } from './job-event.ts';
+import { createLogCap, type LogLimit } from './log-cap.ts';
 
 /** How long a finished job's stream is kept, in seconds. @defaultValue 7 days */
 export const STREAM_TTL_SECONDS = 7 * 24 * 3600;
 /** Lines written per pipeline round trip. */
 const BATCH = 200;
+/** Entries beyond the log's own (queued, started, steps, done, retries' notes) that a stream may hold. */
+const OTHER_ENTRIES = 1000;
 
 export interface JobStreamWriter {
   write(event: JobEvent): void;
@@ -16,10 +20,16 @@ export interface JobStreamWriter {
 /**
  * Appends events to a job's stream. Writes are queued and sent in pipelined batches, so a
  * 10,000-line build costs tens of round trips, not thousands; order is kept.
- * `mask` runs on every log line before it leaves the process.
+ * `mask` runs on every whole log line before it leaves the process (callers join output
+ * chunks into lines first). `limit` bounds the log of this attempt (see createLogCap): past
+ * it, lines are dropped and the truncation line and the tail are written before `done` (or at
+ * `flush`). Every XADD also trims the stream to about lines + tailLines + 1000 entries, so
+ * even several attempts cannot grow it without bound.
  */
-export function createJobStreamWriter(redis: Redis, keys: RedisKeys, jobId: string, mask: (s: string) => string = (s) => s): JobStreamWriter {
+export function createJobStreamWriter(redis: Redis, keys: RedisKeys, jobId: string, mask: (s: string) => string = (s) => s, limit: LogLimit = LOG_LIMIT_DEFAULTS): JobStreamWriter {
   const key = keys.events(jobId);
+  const maxEntries = String(limit.lines + limit.tailLines + OTHER_ENTRIES);
+  const cap = createLogCap(limit);
   let pending: JobEvent[] = [];
   let inflight: Promise<void> = Promise.resolve();
   const send = () => {
@@ -28,7 +38,7 @@ export function createJobStreamWriter(redis: Redis, keys: RedisKeys, jobId: stri
     inflight = inflight.then(async () => {
       for (let i = 0; i < batch.length; i += BATCH) {
         const pipeline = redis.pipeline();
-        for (const event of batch.slice(i, i + BATCH)) pipeline.xadd(key, '*', 'e', JSON.stringify(event));
+        for (const event of batch.slice(i, i + BATCH)) pipeline.xadd(key, 'MAXLEN', '~', maxEntries, '*', 'e', JSON.stringify(event));
         pipeline.expire(key, STREAM_TTL_SECONDS);
         await pipeline.exec();
       }
@@ -38,7 +48,15 @@ export function createJobStreamWriter(redis: Redis, keys: RedisKeys, jobId: stri
   let scheduled = false;
   return {
     write(event) {
-      pending.push(event.type === 'log' ? { ...event, line: mask(event.line) } : event.type === 'done' ? { ...event, result: maskResult(event.result, mask) } : event);
+      if (event.type === 'log') {
+        const kept = cap.admit({ ...event, line: mask(event.line) });
+        if (!kept) return;
+        pending.push(kept);
+      } else if (event.type === 'done') {
+        pending.push(...cap.drain(event.at), { ...event, result: maskResult(event.result, mask) });
+      } else {
+        pending.push(event);
+      }
       if (pending.length >= BATCH) void send();
       else if (!scheduled) {
         scheduled = true;
@@ -46,6 +64,7 @@ export function createJobStreamWriter(redis: Redis, keys: RedisKeys, jobId: stri
       }
     },
     async flush() {
+      pending.push(...cap.drain(new Date().toISOString()));
       await send();
       await inflight;
     },
@@ -72,14 +91,26 @@ export async function readJobStream(redis: Redis, keys: RedisKeys, jobId: string
   return result?.[0] ? parseEntries(result[0][1]) : [];
 }
 
-/** Every entry of a job's stream, oldest first (for the full log at the end). */
-export async function readWholeJobStream(redis: Redis, keys: RedisKeys, jobId: string): Promise<StreamEntry[]> {
-  const out: StreamEntry[] = [];
+/** Entries per XRANGE page when a whole stream is read. */
+const PAGE = 1000;
+
+/**
+ * A job's stream, oldest first, one page of entries at a time, so a long log is never held in
+ * memory whole (the full-log upload and a relay takeover read it this way).
+ */
+export async function* jobStreamPages(redis: Redis, keys: RedisKeys, jobId: string): AsyncGenerator<StreamEntry[]> {
   let start = '-';
   for (;;) {
-    const raw = (await redis.xrange(keys.events(jobId), start, '+', 'COUNT', 5000)) as Array<[string, string[]]>;
-    out.push(...parseEntries(raw));
-    if (raw.length < 5000) return out;
+    const raw = (await redis.xrange(keys.events(jobId), start, '+', 'COUNT', PAGE)) as Array<[string, string[]]>;
+    if (raw.length > 0) yield parseEntries(raw);
+    if (raw.length < PAGE) return;
     start = `(${raw[raw.length - 1]![0]}`;
   }
+}
+
+/** Every entry of a job's stream, oldest first (for tests and short streams; use jobStreamPages for logs). */
+export async function readWholeJobStream(redis: Redis, keys: RedisKeys, jobId: string): Promise<StreamEntry[]> {
+  const out: StreamEntry[] = [];
+  for await (const page of jobStreamPages(redis, keys, jobId)) out.push(...page);
+  return out;
 }

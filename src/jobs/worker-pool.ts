@@ -55,7 +55,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       opts.log.info('dropping a job that was never queued for its user', { jobId: data.id, why: claim.why });
       return 'dropped';
     }
-    const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()));
+    const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()), opts.config().worker.logLimit);
     const lock = data.app && opts.processors[data.kind]?.mutates ? await holdAppLock(redis, keys, data.id, data.app, data.env, opts.lockTtlMs) : undefined;
     if (lock && !lock.held) {
       if (!(await redis.hget(keys.job(data.id), 'waited'))) {

@@ -1,4 +1,19 @@
+import type { Readable } from 'node:stream';
 import type { Reply, ThreadRef } from '../core/types.ts';
+
+/**
+ * A job's whole log, to attach at the end. It is streamed from Redis, never held whole by
+ * the relay: a surface reads `open()` (Slack's client takes the stream, Discord and the local
+ * chat keep what they need with `readLogTail`).
+ */
+export interface LogFile {
+  name: string;
+  /** Size in bytes (UTF-8) and in lines, known before reading. */
+  bytes: number;
+  lines: number;
+  /** A fresh stream of the file's bytes on each call. */
+  open(): Readable;
+}
 
 /** How fast the relay may talk to one platform. */
 export interface RelayLimits {
@@ -32,7 +47,7 @@ export interface ChatSurface {
   /** Posts one batch of log lines as a reply in the parent's thread. */
   postLog(thread: ThreadRef & { parent: string }, lines: string): Promise<void>;
   /** Attaches the whole log to the thread as a file. */
-  uploadLog(thread: ThreadRef & { parent: string }, file: { name: string; content: string }): Promise<void>;
+  uploadLog(thread: ThreadRef & { parent: string }, file: LogFile): Promise<void>;
   /** Called once when everything about the job has been relayed (e.g. to close a thread or drop buttons). */
   finish?(thread: ThreadRef & { parent: string }, outcome: string): Promise<void>;
 }

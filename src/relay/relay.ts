@@ -2,10 +2,11 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { JobData, ThreadRef } from '../core/types.ts';
 import type { JobEvent } from '../jobs/job-event.ts';
-import { readWholeJobStream, STREAM_TTL_SECONDS } from '../jobs/job-stream.ts';
+import { jobStreamPages, STREAM_TTL_SECONDS } from '../jobs/job-stream.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { RateLimitedError, type ChatSurface } from './chat-surface.ts';
+import { jobLogFile } from './job-log-file.ts';
 import { applyEvent, initialView, isFinished, renderParent, type JobView } from './job-view.ts';
 import { formatLogBatch } from './log-batch.ts';
 import { claimLease, renewLease } from './relay-lease.ts';
@@ -84,7 +85,9 @@ export function startRelay(opts: RelayOptions): Relay {
     const [parent, relayedTo, uploaded] = await redis.hmget(keys.job(id), 'parent', 'relayedTo', 'uploaded');
     let view = initialView(job);
     const readId = relayedTo ?? '0';
-    if (relayedTo) for (const entry of await readWholeJobStream(redis, keys, id)) if (compareIds(entry.id, relayedTo) <= 0) view = applyEvent(view, entry.event);
+    if (relayedTo) {
+      for await (const page of jobStreamPages(redis, keys, id)) for (const entry of page) if (compareIds(entry.id, relayedTo) <= 0) view = applyEvent(view, entry.event);
+    }
     tails.set(id, { job, surface, view, parent: parent ?? job.thread.parent, readId, pending: [], dirty: true, nextCallAt: 0, failures: 0, uploaded: uploaded === '1', lastWasLog: false });
     log.debug('relaying job', { id, resumedFrom: relayedTo });
   }
@@ -140,9 +143,8 @@ export function startRelay(opts: RelayOptions): Relay {
       };
     } else if (finished && !tail.uploaded && tail.view.lines > 0) {
       action = async () => {
-        const entries = await readWholeJobStream(redis, keys, tail.job.id);
-        const content = entries.flatMap((e) => (e.event.type === 'log' ? [`${e.event.at} ${e.event.line}`] : [])).join('\n');
-        await tail.surface.uploadLog(thread(), { name: `${tail.job.kind}-${tail.job.app ?? 'all'}-${tail.job.id}.log`, content: `${content}\n` });
+        const file = await jobLogFile(redis, keys, tail.job.id, `${tail.job.kind}-${tail.job.app ?? 'all'}-${tail.job.id}.log`);
+        await tail.surface.uploadLog(thread(), file);
         tail.uploaded = true;
         await checkpoint(tail.job.id, { uploaded: '1' });
       };

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { UserError } from '../../core/user-error.ts';
 import type { Driver } from '../driver.ts';
+import { withTimeLimit } from '../with-time-limit.ts';
 import { buildImage } from './build-image.ts';
 import { checkoutGit } from './checkout-git.ts';
 import { deployContainers } from './deploy-containers.ts';
@@ -15,7 +17,11 @@ export interface DockerDriverDeps {
   instance: string;
   /** Scratch space for git checkouts; each build gets its own folder, removed afterwards. */
   workDir: string;
-  /** Values of the app's `secrets`, by name; read once from voxoz's environment. */
+  /**
+   * Values of the app's `secrets`, by name, from voxoz's environment. Throws a UserError naming
+   * each variable that is unset or too short to mask; `build` calls it first, so such a deploy
+   * fails before anything is built.
+   */
   secretValues: (names: ReadonlyArray<string>) => Record<string, string>;
 }
 
@@ -24,18 +30,23 @@ export function createDockerDriver({ docker, instance, workDir, secretValues }: 
   return {
     runtime: 'docker',
     async build({ app, env, release }, ref, io) {
+      secretValues(app.secrets);
       const tag = imageTag(instance, app.name, env, release);
       const labels = { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release) };
+      const { timeoutSeconds, cloneTimeoutSeconds } = app.build;
+      const buildWithin = (contextDir: string, imageLabels: Record<string, string>) => withTimeLimit(io, timeoutSeconds,
+        () => new UserError('build_timeout', `the image build of ${app.name} ran longer than its limit of ${timeoutSeconds} s (apps[].build.timeoutSeconds) and was stopped; nothing it made was kept. Make the build faster or raise the limit in voxoz.yml`),
+        (limited) => buildImage(docker, contextDir, app.dockerfile, tag, imageLabels, limited));
       if ('path' in app.source) {
         io.log(`building ${tag} from ${app.source.path}`);
-        const id = await buildImage(docker, app.source.path, app.dockerfile, tag, labels, io);
+        const id = await buildWithin(app.source.path, labels);
         return { id, name: tag };
       }
       mkdirSync(workDir, { recursive: true });
       const dir = mkdtempSync(join(workDir, `${app.name}-`));
       try {
-        const commit = await checkoutGit(app.source.git, ref ?? app.source.ref, dir, io);
-        const id = await buildImage(docker, dir, app.dockerfile, tag, { ...labels, 'voxoz.commit': commit }, io);
+        const commit = await checkoutGit(app.source.git, ref ?? app.source.ref, dir, io, cloneTimeoutSeconds);
+        const id = await buildWithin(dir, { ...labels, 'voxoz.commit': commit });
         return { id, name: tag, commit };
       } finally {
         rmSync(dir, { recursive: true, force: true });
