@@ -87,15 +87,16 @@ const REMOVE_TRIES = 20;
 
 /**
  * What an unfinished build leaves: its step containers (the engine removes them too, but
- * asynchronously) and the step images it committed, newest first. Errors other than "in use"
- * are ignored: a step image that is also some other image's parent stays, as it should.
+ * asynchronously) and the step images it committed, newest first. Other errors are ignored: a
+ * step image that is also another image's parent (another build's cache) stays, as it should.
  */
 async function removeLeftovers(docker: Docker, containers: string[], images: string[]): Promise<void> {
   for (const id of containers) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
   for (const id of [...images].reverse()) {
     for (let i = 0; i < REMOVE_TRIES; i++) {
-      const status = await docker.getImage(id).remove({ noprune: false }).then(() => 200, (err: { statusCode?: number }) => err.statusCode ?? 500);
-      if (status !== 409 || i === REMOVE_TRIES - 1) break;
+      // Only "in use by a container" is worth waiting out; "has dependent child images" is final.
+      const held = await docker.getImage(id).remove({ noprune: false }).then(() => false, (err: { statusCode?: number; message?: string }) => err.statusCode === 409 && /container/i.test(err.message ?? ''));
+      if (!held || i === REMOVE_TRIES - 1) break;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
