@@ -134,6 +134,11 @@ describe('config errors that used to surface only at deploy time', () => {
     expect(problemsOfRaw({ apps: [app({ name: 'shop', environments: { 'eu-prod': {} } }), app({ name: 'shop-eu', port: 8100, environments: { staging: {} } })] })).toEqual([]);
   });
 
+  it('shows a rejected git URL without its credentials', () => {
+    const problems = problemsOfRaw({ apps: [app({ source: { git: 'https://ghp_tok3n@git.example.org/a b.git' } })] });
+    expect(problems).toEqual([expect.stringMatching(/^apps\[0\]\.source\.git: must be a git URL .*got "https:\/\/git\.example\.org\/a b\.git"$/)]);
+  });
+
   it('bounds the log and build limits', () => {
     expect(problemsOfRaw({ worker: { logLimit: { bytes: 10, lines: 5, tailLines: -1 } }, apps: [app({ build: { timeoutSeconds: 0, cloneTimeoutSeconds: 7200 } })] })).toEqual(expect.arrayContaining([
       'worker.logLimit.bytes: must be 4096..1073741824, got 10',

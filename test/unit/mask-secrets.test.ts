@@ -5,6 +5,7 @@ import { ConfigError } from '../../src/config/load-config.ts';
 import { readSettings } from '../../src/config/read-settings.ts';
 import { isUserError } from '../../src/core/user-error.ts';
 import { displayUrl, redactUrls } from '../../src/observability/display-url.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { createMasker } from '../../src/observability/mask-secrets.ts';
 import { maskedSecrets } from '../../src/observability/masked-secrets.ts';
 import { platformSecrets } from '../../src/observability/platform-secrets.ts';
@@ -26,6 +27,15 @@ describe('displayUrl / redactUrls', () => {
     expect(redactUrls('{"url":"https://host","by":"a@b.c"}')).toBe('{"url":"https://host","by":"a@b.c"}');
     expect(redactUrls("fatal: unable to access 'https://tok3n@host/a.git/'")).toBe("fatal: unable to access 'https://host/a.git/'");
     expect(redactUrls('see https://example.org/a:b@c')).toBe('see https://example.org/a:b@c');
+  });
+});
+
+describe('voxoz\'s own log', () => {
+  it('never carries the userinfo of a URL, in the message or in an error field', () => {
+    const lines: string[] = [];
+    createLogger('info', {}, (l) => lines.push(l)).error('job failed', { err: new Error('git could not clone https://x:ghp_leak123@h/a.git') });
+    expect(JSON.parse(lines[0]!).err.message).toBe('git could not clone https://h/a.git');
+    expect(lines[0]).not.toContain('ghp_leak123');
   });
 });
 
