@@ -82,7 +82,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       if (over) await finishJob(redis, keys, data);
     }
   };
-  await reconcileApps({ redis, keys, config: opts.config(), drivers: opts.drivers, log: opts.log });
+  // In the background: an engine that is slow to answer must not hold up the workers (each deploy reconciles again first).
+  void reconcileApps({ redis, keys, config: opts.config(), drivers: opts.drivers, log: opts.log });
   const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   const worker = new Worker<JobData>(opts.queueName, processor, {
     connection,
