@@ -22,6 +22,7 @@ import { deployProcessor } from './jobs/processors/deploy.ts';
 import type { ProcessorMap } from './jobs/processors/processor.ts';
 import { statusProcessor } from './jobs/processors/status.ts';
 import { startWorkerPool, type WorkerPool } from './jobs/worker-pool.ts';
+import { displayUrl } from './observability/display-url.ts';
 import type { Logger } from './observability/logger.ts';
 import { maskedSecrets } from './observability/masked-secrets.ts';
 import { resolveSecrets } from './observability/resolve-secrets.ts';
@@ -89,7 +90,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     redis.on('error', (err) => log.debug('redis error', { err }));
     shutdown.add('close redis', async () => { await redis.quit(); });
     const docker = createDockerClient(services.dockerHost);
-    await docker.ping().catch((err: Error) => { throw new Error(`the Docker engine at ${services.dockerHost} does not answer (${err.message})`); });
+    await docker.ping().catch((err: Error) => { throw new Error(`the Docker engine at ${displayUrl(services.dockerHost)} does not answer (${err.message})`); });
     await ensureBusyboxImage(docker).catch((err: Error) => log.warn('busybox:latest is not available; FROM busybox builds will fail', { reason: err.message }));
     const secretValues = (names: ReadonlyArray<string>) => resolveSecrets(names, env);
     const drivers: DriverMap = { docker: createDockerDriver({ docker, instance: settings.queueName, workDir: join(resolve(settings.dataDir), 'builds'), secretValues }) };
