@@ -106,8 +106,9 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     id,
     abortAll: (reason) => worker.cancelAllJobs(reason),
     async close() {
-      await subscriber.quit().catch(() => undefined);
+      // The cancel channel stays open while running jobs drain: a Cancel pressed then still reaches them.
       await worker.close();
+      await subscriber.quit().catch(() => undefined);
       await connection.quit().catch(() => undefined);
     },
   };
