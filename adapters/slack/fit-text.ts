@@ -12,13 +12,13 @@ export function escapeMrkdwn(text: string): string {
 }
 
 /** The head of `text`, escaped, in at most `max` units; `…` marks a cut. */
-export function fitHead(text: string, max: number, escape = true): string {
+export function fitHead(text: string, max: number, escaped = true): string {
   const out: string[] = [];
   let size = 0;
-  const whole = escape ? escapeMrkdwn(text) : text;
+  const whole = escaped ? escapeMrkdwn(text) : text;
   if (whole.length <= max) return whole;
   for (const ch of text) {
-    const piece = escape ? (ESCAPES[ch] ?? ch) : ch;
+    const piece = escaped ? (ESCAPES[ch] ?? ch) : ch;
     if (size + piece.length > max - 1) break;
     out.push(piece);
     size += piece.length;
@@ -27,14 +27,14 @@ export function fitHead(text: string, max: number, escape = true): string {
 }
 
 /** The tail of `text`, escaped, in at most `max` units; a leading `…` marks a cut. */
-export function fitTail(text: string, max: number, escape = true): string {
-  const whole = escape ? escapeMrkdwn(text) : text;
+export function fitTail(text: string, max: number, escaped = true): string {
+  const whole = escaped ? escapeMrkdwn(text) : text;
   if (whole.length <= max) return whole;
   const out: string[] = [];
   let size = 0;
   const chars = Array.from(text);
   for (let i = chars.length - 1; i >= 0; i--) {
-    const piece = escape ? (ESCAPES[chars[i]!] ?? chars[i]!) : chars[i]!;
+    const piece = escaped ? (ESCAPES[chars[i]!] ?? chars[i]!) : chars[i]!;
     if (size + piece.length > max - 1) break;
     out.push(piece);
     size += piece.length;

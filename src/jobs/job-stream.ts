@@ -30,7 +30,7 @@ export function createJobStreamWriter(redis: Redis, keys: RedisKeys, jobId: stri
   const key = keys.events(jobId);
   const maxEntries = String(limit.lines + limit.tailLines + OTHER_ENTRIES);
   const cap = createLogCap(limit);
-  let pending: JobEvent[] = [];
+  const pending: JobEvent[] = [];
   let inflight: Promise<void> = Promise.resolve();
   const send = () => {
     const batch = pending.splice(0, pending.length);

@@ -4,7 +4,7 @@ import { secretVariants } from './secret-variants.ts';
 import { stripAnsi } from './strip-ansi.ts';
 
 const MASK = '••••';
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Returns a function that makes a text safe to store and relay: terminal escape codes are
@@ -25,7 +25,7 @@ export function createMasker(secrets: Iterable<string>): (text: string) => strin
     for (const v of variants.wholeLine) wholeLine.add(v);
   }
   const values = [...anywhere].sort((a, b) => b.length - a.length);
-  const pattern = values.length > 0 ? new RegExp(values.map(escape).join('|'), 'g') : undefined;
+  const pattern = values.length > 0 ? new RegExp(values.map(escapeRegExp).join('|'), 'g') : undefined;
   const maskLines = (text: string) => (wholeLine.size === 0 ? text : text.split('\n').map((line) => (wholeLine.has(line.trim()) ? MASK : line)).join('\n'));
   return (text) => {
     const plain = redactUrls(stripAnsi(text));

@@ -131,7 +131,7 @@ describe('Slack over HTTP, end to end', () => {
     const nowS = () => Math.floor(Date.now() / 1000);
     const fields = (t: string) => new URLSearchParams(sim.slashCommandPayload({ text: 'deploy hello', trigger_id: t }).fields).toString();
     expect((await sim.sendSlashCommand(url, { text: 'deploy hello' }, { secret: 'not-the-secret' })).status).toBe(401);
-    expect((await sim.sendSlashCommand(url, { text: 'deploy hello' }, { signature: 'v0=' + '0'.repeat(64) })).status).toBe(401);
+    expect((await sim.sendSlashCommand(url, { text: 'deploy hello' }, { signature: `v0=${'0'.repeat(64)}` })).status).toBe(401);
     // One byte changed after signing.
     const body = fields('trig-tamper');
     const signed = sim.sign(body);

@@ -62,7 +62,7 @@ describe('a command reported as not queued never runs, however slow Redis is', (
     await spine.queue.get('warm-up'); // every connection is up before Redis stops
     const started = Date.now();
     pause();
-    let said;
+    let said: Awaited<ReturnType<typeof spine.say>> | undefined;
     try {
       said = await spine.say('alice', 'deploy hello', 'd1');
     } finally {

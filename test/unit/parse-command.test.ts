@@ -82,8 +82,8 @@ describe('parseCommand: bad and evil input', () => {
     ['frobnicate', [/^unknown command "frobnicate" Type "help"/]],
     ['deploy héllo', [/"héllo" is not an app name/]],
     ['deploy 🚀', [/"🚀" is not an app name/]],
-    ['deploy hello ' + 'a'.repeat(300), [/<ref>: "a{37}\.\.\." must be 1\.\.200 characters/]],
-    ['deploy ' + 'x'.repeat(10 * 1024), [/the limit is 1000/]],
+    [`deploy hello ${'a'.repeat(300)}`, [/<ref>: "a{37}\.\.\." must be 1\.\.200 characters/]],
+    [`deploy ${'x'.repeat(10 * 1024)}`, [/the limit is 1000/]],
   ])('%j', (text, expected) => {
     const found = problems(text);
     for (const pattern of expected) expect(found, found.join('\n')).toEqual(expect.arrayContaining([expect.stringMatching(pattern)]));

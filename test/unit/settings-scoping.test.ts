@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSettings, SettingsError } from '../../src/config/read-settings.ts';
+import { readSettings, type SettingsError } from '../../src/config/read-settings.ts';
 
 const slack = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
 const discord = { DISCORD_TOKEN: 't', DISCORD_APPLICATION_ID: '100000000000000001' };

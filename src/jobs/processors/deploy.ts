@@ -16,7 +16,7 @@ export const deployProcessor: JobProcessor = {
     const target = { app, env: data.env, release, port: environmentPort(app, data.env) };
     const record = (outcome: 'live' | 'failed' | 'cancelled', artifact?: { id: string; name: string; commit?: string }) =>
       releases.record({ app: app.name, env: data.env, number: release, artifact: artifact?.id ?? '', image: artifact?.name, commit: artifact?.commit, deployedBy: data.requestedBy.id, at: io.now().toISOString(), outcome, jobId: data.id });
-    let artifact;
+    let artifact: Awaited<ReturnType<typeof driver.build>> | undefined;
     try {
       io.step('build', 'running');
       artifact = await driver.build(target, ref, io);

@@ -23,13 +23,13 @@ export function buildOptions(cmd: APIApplicationCommand, req: OptionRequest): AP
   const wrap: Array<(inner: APIApplicationCommandInteractionDataOption[]) => APIApplicationCommandInteractionDataOption> = [];
   if (req.group !== undefined) {
     const g = level.find((o) => o.type === 2 && o.name === req.group);
-    if (!g || g.type !== 2) throw new Error(`${where} has no subcommand group "${req.group}"`);
+    if (g?.type !== 2) throw new Error(`${where} has no subcommand group "${req.group}"`);
     level = g.options ?? [];
     wrap.push((inner) => ({ type: 2, name: g.name, options: inner as never }));
   }
   if (req.subcommand !== undefined) {
     const s = level.find((o) => o.type === 1 && o.name === req.subcommand);
-    if (!s || s.type !== 1) throw new Error(`${where} has no subcommand "${req.subcommand}"`);
+    if (s?.type !== 1) throw new Error(`${where} has no subcommand "${req.subcommand}"`);
     level = s.options ?? [];
     wrap.push((inner) => ({ type: 1, name: s.name, options: inner as never }));
   } else if (level.some((o) => o.type === 1 || o.type === 2)) {

@@ -1,4 +1,4 @@
-import { type ErrorCollector } from './errors.ts';
+import type { ErrorCollector } from './errors.ts';
 
 type Path = Array<string | number>;
 
