@@ -34,7 +34,15 @@ try {
   const slackSim = await startSlackSimulator();
   stops.push(() => slackSim.close());
   const slackSurface = createSlackSurface({ botToken: slackSim.botToken, apiUrl: slackSim.apiUrl, log: silentLogger });
-  const slack = await streamBuild({ redisUrl, keys: redisKeys(`dbench-slack-${Date.now().toString(36)}`), surface: slackSurface, channel: 'C0DEPLOY', lines: LINES, buildMs: BUILD_MS, log: silentLogger });
+  const slack = await streamBuild({
+    redisUrl,
+    keys: redisKeys(`dbench-slack-${Date.now().toString(36)}`),
+    surface: slackSurface,
+    channel: 'C0DEPLOY',
+    lines: LINES,
+    buildMs: BUILD_MS,
+    log: silentLogger,
+  });
 
   // Measured baseline: the first lines sent one message each, as fast as a naive relay would.
   const naiveD = await naiveDiscord();
@@ -45,10 +53,20 @@ try {
     [`${LINES}-line build (${(BUILD_MS / 1000).toFixed(0)} s of output)`, 'Discord', 'Slack', 'one call per line'],
     ['chat calls for the build', String(discord.calls.length), String(slackSim.calls.length), String(LINES)],
     ['calls saved', `${(LINES / discord.calls.length).toFixed(0)}×`, `${(LINES / slackSim.calls.length).toFixed(0)}×`, '1×'],
-    ['rate-limit breaches (429s)', String(discord.breaches), String(slackSim.breaches()), `Discord ${naiveD.refused}/${naiveD.sent}, Slack ${naiveS.refused}/${naiveS.sent} refused (first ${NAIVE_LINES} lines, measured)`],
+    [
+      'rate-limit breaches (429s)',
+      String(discord.breaches),
+      String(slackSim.breaches()),
+      `Discord ${naiveD.refused}/${naiveD.sent}, Slack ${naiveS.refused}/${naiveS.sent} refused (first ${NAIVE_LINES} lines, measured)`,
+    ],
     ['invalid requests (401/403/429)', String(discord.invalidRequests), '–', ''],
     ['thread batches', String(discord.threadBatches), '–', String(LINES)],
-    ['time to relay everything', `${(discord.relayedMs / 1000).toFixed(1)} s`, `${(slack.relayedMs / 1000).toFixed(1)} s`, `${baselineHours} h at 1 msg/s`],
+    [
+      'time to relay everything',
+      `${(discord.relayedMs / 1000).toFixed(1)} s`,
+      `${(slack.relayedMs / 1000).toFixed(1)} s`,
+      `${baselineHours} h at 1 msg/s`,
+    ],
     ['pace per job (U)', `${discordRelayLimits.intervalMs(1)} ms`, '–', ''],
   ];
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length)));

@@ -32,7 +32,12 @@ export interface DiscordBuildResult {
  * against the Discord simulator, the parent being a real interaction's answer, until the job
  * is fully relayed. Shared by test/e2e/discord-10k-build.test.ts and bench/discord-bench.ts.
  */
-export async function streamDiscordBuild(opts: { redisUrl: string; lines: number; buildMs: number; log: Logger }): Promise<DiscordBuildResult> {
+export async function streamDiscordBuild(opts: {
+  redisUrl: string;
+  lines: number;
+  buildMs: number;
+  log: Logger;
+}): Promise<DiscordBuildResult> {
   const sim = await startDiscordSimulator({ heartbeatIntervalMs: 1000 });
   const client = createDiscordClient({ token: sim.token, apiUrl: sim.apiUrl, retries: 0 });
   const redis = new Redis(opts.redisUrl);
@@ -43,11 +48,24 @@ export async function streamDiscordBuild(opts: { redisUrl: string; lines: number
     await ready;
     await registerCommands(client.rest, sim.applicationId, commandDefinitions(commands));
     const sent = sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand: 'deploy', options: { app: 'hello' } });
-    await client.rest.post(Routes.interactionCallback(sent.id, sent.token), { auth: false, body: { type: 4, data: { content: 'deploy big: queued' } } });
+    await client.rest.post(Routes.interactionCallback(sent.id, sent.token), {
+      auth: false,
+      body: { type: 4, data: { content: 'deploy big: queued' } },
+    });
     const firstRelayCall = sim.calls.length;
     const surface = createDiscordSurface({ rest: client.rest, applicationId: sim.applicationId, log: opts.log });
-    const { jobId: id, buildMs, relayedMs } = await streamBuild({
-      redisUrl: opts.redisUrl, keys, surface, lines: opts.lines, buildMs: opts.buildMs, log: opts.log, jobId: `discord-${sent.id}`,
+    const {
+      jobId: id,
+      buildMs,
+      relayedMs,
+    } = await streamBuild({
+      redisUrl: opts.redisUrl,
+      keys,
+      surface,
+      lines: opts.lines,
+      buildMs: opts.buildMs,
+      log: opts.log,
+      jobId: `discord-${sent.id}`,
       thread: { conversation: sim.channelId, meta: { interaction: sent.id, token: sent.token } },
       requestedBy: { id: 'discord:100000000000000001', name: 'alice' },
       line: (i) => `#${i + 1} [build ${String(i % 17).padStart(2, '0')}/17] compiling módulo_${i} ✓ @everyone <ok>`,
@@ -57,8 +75,12 @@ export async function streamDiscordBuild(opts: { redisUrl: string; lines: number
     const file = thread.find((m) => m.attachments.length > 0);
     const current = sim.message(parent)!.current;
     return {
-      calls: sim.calls.slice(firstRelayCall), breaches: sim.breaches(), invalidRequests: sim.invalidRequests(),
-      buildMs, relayedMs, parent,
+      calls: sim.calls.slice(firstRelayCall),
+      breaches: sim.breaches(),
+      invalidRequests: sim.invalidRequests(),
+      buildMs,
+      relayedMs,
+      parent,
       parentText: current.embeds.map((e) => `${e.title ?? ''}\n${e.description ?? ''}`).join('\n'),
       threadBatches: thread.filter((m) => m.attachments.length === 0).length,
       logFile: file ? sim.attachments(file.id)[0]!.bytes.toString('utf8') : '',

@@ -16,7 +16,8 @@ const line = (i: number) => `Step ${i}/${LINES} : RUN make -j2 target-${i} >>> c
 
 async function baseline(job: string): Promise<number> {
   const t = performance.now();
-  for (let i = 0; i < LINES; i++) await redis.xadd(keys.events(job), '*', 'e', JSON.stringify({ type: 'log', at: new Date().toISOString(), line: line(i) }));
+  for (let i = 0; i < LINES; i++)
+    await redis.xadd(keys.events(job), '*', 'e', JSON.stringify({ type: 'log', at: new Date().toISOString(), line: line(i) }));
   return performance.now() - t;
 }
 

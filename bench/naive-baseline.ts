@@ -16,11 +16,19 @@ export interface NaiveResult {
 export async function naiveSlack(): Promise<NaiveResult> {
   const sim = await startSlackSimulator();
   try {
-    const client = new webApi.WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logLevel: webApi.LogLevel.ERROR, logger: { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => webApi.LogLevel.ERROR, setName() {} } });
+    const client = new webApi.WebClient(sim.botToken, {
+      slackApiUrl: sim.apiUrl,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+      logLevel: webApi.LogLevel.ERROR,
+      logger: { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => webApi.LogLevel.ERROR, setName() {} },
+    });
     const parent = await client.chat.postMessage({ channel: 'C0DEPLOY', text: 'deploy big' });
     let refused = 0;
     for (let i = 0; i < NAIVE_LINES; i++) {
-      await client.chat.postMessage({ channel: 'C0DEPLOY', thread_ts: parent.ts!, text: `line ${i}` }).catch(() => { refused += 1; });
+      await client.chat.postMessage({ channel: 'C0DEPLOY', thread_ts: parent.ts!, text: `line ${i}` }).catch(() => {
+        refused += 1;
+      });
     }
     return { sent: NAIVE_LINES, refused };
   } finally {
@@ -36,7 +44,9 @@ export async function naiveDiscord(): Promise<NaiveResult> {
     client.rest.setToken(sim.token);
     let refused = 0;
     for (let i = 0; i < NAIVE_LINES; i++) {
-      await client.rest.post(Routes.channelMessages(sim.channelId), { body: { content: `line ${i}` } }).catch(() => { refused += 1; });
+      await client.rest.post(Routes.channelMessages(sim.channelId), { body: { content: `line ${i}` } }).catch(() => {
+        refused += 1;
+      });
     }
     // A refusal is either a 429 from the simulator or discord.js refusing a call it knows the bucket cannot take.
     return { sent: NAIVE_LINES, refused };

@@ -8,5 +8,11 @@ export async function benchRedis(): Promise<{ url: string; stop(): Promise<void>
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => undefined };
   const dir = mkdtempSync(join(tmpdir(), 'vxbr-'));
   const redis = await startRedisServer(dir);
-  return { url: redis.url, async stop() { await redis.stop(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    url: redis.url,
+    async stop() {
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

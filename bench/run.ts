@@ -4,7 +4,9 @@ import { join } from 'node:path';
 
 /** Runs every `bench/*-bench.ts` in turn; each prints its own table. Exits non-zero if any failed. */
 const dir = import.meta.dirname;
-const files = readdirSync(dir).filter((f) => f.endsWith('-bench.ts')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('-bench.ts'))
+  .sort();
 let failed = 0;
 for (const file of files) {
   process.stdout.write(`\n## ${file}\n`);

@@ -49,8 +49,18 @@ try {
   stops.push(() => sim.close());
   const queue = createJobQueue({ redisUrl, keys: redisKeys(prefix), queueName: 'jobs', attempts: 1 });
   stops.push(() => queue.close());
-  const dispatcher = createDispatcher({ registry: createRegistry(commands), config: () => config, queue, policy: requesterPolicy, log: silentLogger });
-  const adapter = createSlackAdapter({ slack: { botToken: sim.botToken, signingSecret: sim.signingSecret, apiUrl: sim.apiUrl }, dispatcher, log: silentLogger });
+  const dispatcher = createDispatcher({
+    registry: createRegistry(commands),
+    config: () => config,
+    queue,
+    policy: requesterPolicy,
+    log: silentLogger,
+  });
+  const adapter = createSlackAdapter({
+    slack: { botToken: sim.botToken, signingSecret: sim.signingSecret, apiUrl: sim.apiUrl },
+    dispatcher,
+    log: silentLogger,
+  });
   await adapter.start();
   const http = await startHttpServer({ host: '127.0.0.1', port: 0, mounts: adapter.mounts, log: silentLogger });
   stops.push(() => http.close());
@@ -61,7 +71,9 @@ try {
   for (let i = 0; i < COMMANDS; i++) {
     const due = started + (i * 1000) / PER_SECOND;
     await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
-    sends.push(sim.sendSlashCommand(url, { text: 'deploy hello' }).then((r) => ({ ms: r.ms, ok: r.status === 200 && r.body.includes('queued') })));
+    sends.push(
+      sim.sendSlashCommand(url, { text: 'deploy hello' }).then((r) => ({ ms: r.ms, ok: r.status === 200 && r.body.includes('queued') })),
+    );
   }
   const results = await Promise.all(sends);
   const ms = results.map((r) => r.ms).sort((a, b) => a - b);
@@ -71,7 +83,15 @@ try {
   const sim2 = await startSlackSimulator();
   stops.push(() => sim2.close());
   const surface = createSlackSurface({ botToken: sim2.botToken, apiUrl: sim2.apiUrl, log: silentLogger });
-  const build = await streamBuild({ redisUrl, keys: redisKeys(`${prefix}-relay`), surface, channel: 'C0DEPLOY', lines: LINES, buildMs: BUILD_MS, log: silentLogger });
+  const build = await streamBuild({
+    redisUrl,
+    keys: redisKeys(`${prefix}-relay`),
+    surface,
+    channel: 'C0DEPLOY',
+    lines: LINES,
+    buildMs: BUILD_MS,
+    log: silentLogger,
+  });
   const U = slackRelayLimits.intervalMs(1);
   const calls = sim2.calls.length;
   const bound = Math.ceil(build.buildMs / U) + 6;
@@ -82,7 +102,11 @@ try {
     ['ack latency p99', `${percentile(ms, 99).toFixed(1)} ms`, 'target ≤ 100 ms'],
     ['ack latency max', `${ms.at(-1)!.toFixed(1)} ms`, ''],
     ['acks without "queued"', String(failed), '0'],
-    [`Slack calls, ${LINES}-line build (T=${(build.buildMs / 1000).toFixed(1)} s, U=${U} ms)`, String(calls), `${LINES} (one call per line); bound ⌈T/U⌉+6 = ${bound}`],
+    [
+      `Slack calls, ${LINES}-line build (T=${(build.buildMs / 1000).toFixed(1)} s, U=${U} ms)`,
+      String(calls),
+      `${LINES} (one call per line); bound ⌈T/U⌉+6 = ${bound}`,
+    ],
     ['calls saved', `${(LINES / calls).toFixed(0)}×`, ''],
     ['rate-limit breaches (429s)', String(sim2.breaches()), '0'],
     ['time to relay everything', `${(build.relayedMs / 1000).toFixed(1)} s`, `${(LINES / 3600).toFixed(1)} h at 1 chat.postMessage/s`],

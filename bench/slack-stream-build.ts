@@ -4,7 +4,16 @@ import type { RedisKeys } from '../src/store/keys.ts';
 import { streamBuild, type StreamedBuild } from './stream-build.ts';
 
 /** A fake Slack build streamed through the real relay into `channel` (see stream-build.ts). */
-export function streamSlackBuild(opts: { redisUrl: string; keys: RedisKeys; surface: ChatSurface; channel: string; lines: number; buildMs: number; log: Logger; jobId?: string }): Promise<StreamedBuild> {
+export function streamSlackBuild(opts: {
+  redisUrl: string;
+  keys: RedisKeys;
+  surface: ChatSurface;
+  channel: string;
+  lines: number;
+  buildMs: number;
+  log: Logger;
+  jobId?: string;
+}): Promise<StreamedBuild> {
   return streamBuild({
     ...opts,
     thread: { conversation: opts.channel },

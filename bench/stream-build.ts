@@ -39,8 +39,15 @@ export async function streamBuild(opts: StreamBuildOptions): Promise<StreamedBui
   const id = opts.jobId ?? `build-${Date.now()}`;
   const at = () => new Date().toISOString();
   const job: JobData = {
-    id, kind: 'deploy', command: 'deploy big', app: 'big', env: 'production', args: { app: 'big' },
-    requestedBy: opts.requestedBy, thread: { platform: opts.surface.platform, ...opts.thread }, requestedAt: at(),
+    id,
+    kind: 'deploy',
+    command: 'deploy big',
+    app: 'big',
+    env: 'production',
+    args: { app: 'big' },
+    requestedBy: opts.requestedBy,
+    thread: { platform: opts.surface.platform, ...opts.thread },
+    requestedAt: at(),
   };
   const relay = startRelay({ redisUrl: opts.redisUrl, keys: opts.keys, surfaces: [opts.surface], log: opts.log });
   try {
@@ -61,7 +68,12 @@ export async function streamBuild(opts: StreamBuildOptions): Promise<StreamedBui
       await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
     }
     w.write({ type: 'step', at: at(), step: 'build', state: 'done' });
-    w.write({ type: 'done', at: at(), outcome: 'succeeded', result: { title: 'big v1 live (1/1 healthy)', fields: [{ label: 'release', value: 'v1' }] } });
+    w.write({
+      type: 'done',
+      at: at(),
+      outcome: 'succeeded',
+      result: { title: 'big v1 live (1/1 healthy)', fields: [{ label: 'release', value: 'v1' }] },
+    });
     await w.flush();
     const buildMs = Date.now() - started;
     const deadline = Date.now() + 120_000;

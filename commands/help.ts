@@ -14,12 +14,19 @@ function helpFor(verb: string, ctx: AnswerContext): Reply {
     `Side effects: ${command.sideEffects}`,
     ...(command.aliases?.length ? [`Aliases: ${command.aliases.join(', ')}`] : []),
   ];
-  return { title: `help: ${command.name}`, status: 'info', text: lines.join('\n'), code: command.examples.map((e) => `${ctx.botName} ${e}`), ephemeral: true };
+  return {
+    title: `help: ${command.name}`,
+    status: 'info',
+    text: lines.join('\n'),
+    code: command.examples.map((e) => `${ctx.botName} ${e}`),
+    ephemeral: true,
+  };
 }
 
 function helpIndex(ctx: AnswerContext, preface?: string): Reply {
   const lines = ctx.commands.map((c) => `${formatUsage(c).padEnd(40)} ${c.summary}`);
-  const apps = ctx.apps.length > 0 ? `Apps: ${ctx.apps.map((a) => a.name).join(', ')}` : 'No apps are configured yet: add one to voxoz.yml.';
+  const apps =
+    ctx.apps.length > 0 ? `Apps: ${ctx.apps.map((a) => a.name).join(', ')}` : 'No apps are configured yet: add one to voxoz.yml.';
   return {
     title: `${ctx.botName} commands`,
     status: 'info',
@@ -36,5 +43,8 @@ export const help: CommandSpec = {
   args: [{ name: 'command', type: 'word', summary: 'the command to explain' }],
   examples: ['help', 'help deploy'],
   sideEffects: 'none',
-  run: { kind: 'answer', answer: (args: ParsedArgs, ctx) => (typeof args.command === 'string' ? helpFor(args.command, ctx) : helpIndex(ctx)) },
+  run: {
+    kind: 'answer',
+    answer: (args: ParsedArgs, ctx) => (typeof args.command === 'string' ? helpFor(args.command, ctx) : helpIndex(ctx)),
+  },
 };

@@ -22,7 +22,8 @@ const SIGNAL_DEBOUNCE_MS = 1000;
 
 async function serve(mode: 'all' | 'worker'): Promise<void> {
   const settings = readSettings(process.env);
-  if (mode === 'worker' && !settings.redisUrl) throw new SettingsError(['REDIS_URL must point at the Redis that the bot process uses when running "voxoz worker"']);
+  if (mode === 'worker' && !settings.redisUrl)
+    throw new SettingsError(['REDIS_URL must point at the Redis that the bot process uses when running "voxoz worker"']);
   const log = createLogger(settings.logLevel, { proc: mode });
   const voxoz = await startVoxoz(settings, process.env, log, mode);
   if (voxoz.port !== undefined) {
@@ -41,7 +42,10 @@ async function serve(mode: 'all' | 'worker'): Promise<void> {
     signals += 1;
     if (signals === 1) {
       log.info('stopping: running jobs finish, then the services stop (again to cancel running jobs)', { signal });
-      voxoz.close().then(() => process.exit(0), () => process.exit(1));
+      voxoz.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     } else if (signals === 2) {
       log.warn('cancelling running jobs; they roll back (again to leave the services running and exit)', { signal });
       voxoz.abortJobs();
@@ -53,13 +57,22 @@ async function serve(mode: 'all' | 'worker'): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGHUP', () => { voxoz.reload(); });
+  process.on('SIGHUP', () => {
+    voxoz.reload();
+  });
 }
 
 /** `voxoz reload`: asks the running voxoz to re-read voxoz.yml and prints what it said. */
 async function reloadRunning(url: string, token: string | undefined): Promise<number> {
-  const res = await fetch(new URL('/local/reload', url), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token ?? ''}` }, body: '{}' })
-    .catch((err: Error) => { throw new Error(`voxoz is not answering at ${url} (${err.cause instanceof Error ? err.cause.message : err.message}); start it with "npm start"`); });
+  const res = await fetch(new URL('/local/reload', url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token ?? ''}` },
+    body: '{}',
+  }).catch((err: Error) => {
+    throw new Error(
+      `voxoz is not answering at ${url} (${err.cause instanceof Error ? err.cause.message : err.message}); start it with "npm start"`,
+    );
+  });
   const body = (await res.json()) as ReloadResult | { error: string };
   if ('error' in body) throw new Error(`voxoz refused: ${body.error}`);
   process.stdout.write(`${describeReload(body)}\n`);
@@ -83,15 +96,23 @@ async function main(argv: string[]): Promise<number> {
       else if (rest[i] === '--url') url = rest[++i] ?? url;
       else words.push(rest[i]!);
     }
-    if (words.length === 0) { process.stderr.write(`${USAGE}\n`); return 2; }
+    if (words.length === 0) {
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+    }
     return say({ baseUrl: url, token, user: user || 'me', text: words.join(' '), write: (t) => process.stdout.write(t) });
   }
   process.stderr.write(`${USAGE}\n`);
   return verb === undefined || verb === 'help' || verb === '--help' ? 0 : 2;
 }
 
-main(process.argv.slice(2)).then((code) => { if (code >= 0) process.exit(code); }, (err: unknown) => {
-  if (err instanceof ConfigError || err instanceof SettingsError) process.stderr.write(`${err.message}\n`);
-  else process.stderr.write(`voxoz: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof SettingsError) process.stderr.write(`${err.message}\n`);
+    else process.stderr.write(`voxoz: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -79,7 +79,10 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     return next.result;
   };
   const handle = (port: number | undefined, adapters: ChatAdapter[], localToken?: string): Voxoz => ({
-    port, adapters, localToken, reload,
+    port,
+    adapters,
+    localToken,
+    reload,
     close: () => shutdown.run(),
     abortJobs: () => workers?.abortAll(STOP_REASON),
     abandonServices: () => services.abandon(),
@@ -88,51 +91,113 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const keys = redisKeys(settings.queueName);
     const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 3 });
     redis.on('error', (err) => log.debug('redis error', { err }));
-    shutdown.add('close redis', async () => { await redis.quit(); });
+    shutdown.add('close redis', async () => {
+      await redis.quit();
+    });
     const docker = createDockerClient(services.dockerHost);
-    await docker.ping().catch((err: Error) => { throw new Error(`the Docker engine at ${displayUrl(services.dockerHost)} does not answer (${err.message})`); });
-    await ensureBusyboxImage(docker).catch((err: Error) => log.warn('busybox:latest is not available; FROM busybox builds will fail', { reason: err.message }));
+    await docker.ping().catch((err: Error) => {
+      throw new Error(`the Docker engine at ${displayUrl(services.dockerHost)} does not answer (${err.message})`);
+    });
+    await ensureBusyboxImage(docker).catch((err: Error) =>
+      log.warn('busybox:latest is not available; FROM busybox builds will fail', { reason: err.message }),
+    );
     const secretValues = (names: ReadonlyArray<string>) => resolveSecrets(names, env);
-    const drivers: DriverMap = { docker: createDockerDriver({ docker, instance: settings.queueName, workDir: join(resolve(settings.dataDir), 'builds'), secretValues }) };
+    const drivers: DriverMap = {
+      docker: createDockerDriver({
+        docker,
+        instance: settings.queueName,
+        workDir: join(resolve(settings.dataDir), 'builds'),
+        secretValues,
+      }),
+    };
     const releases = createReleaseStore(redis, keys);
     const getConfig = (): LoadedConfig => config;
     const allSecrets = maskedSecrets({ settings, env, config: getConfig });
     const startWorkers = async () => {
       const pool = await startWorkerPool({
-        redis, keys, config: getConfig, drivers, releases, processors, log: log.child({ part: 'worker' }), now: () => new Date(),
-        redisUrl: services.redisUrl, queueName: 'jobs', concurrency: config.worker.concurrency, secrets: allSecrets,
+        redis,
+        keys,
+        config: getConfig,
+        drivers,
+        releases,
+        processors,
+        log: log.child({ part: 'worker' }),
+        now: () => new Date(),
+        redisUrl: services.redisUrl,
+        queueName: 'jobs',
+        concurrency: config.worker.concurrency,
+        secrets: allSecrets,
       });
       workers = pool;
-      shutdown.add('drain workers', async () => {
-        const cancel = setTimeout(() => { log.warn('running jobs did not finish in time; cancelling them so they roll back', { ms: DRAIN_MS }); pool.abortAll(STOP_REASON); }, DRAIN_MS);
-        await pool.close().finally(() => clearTimeout(cancel));
-      }, DRAIN_MS + 60_000);
+      shutdown.add(
+        'drain workers',
+        async () => {
+          const cancel = setTimeout(() => {
+            log.warn('running jobs did not finish in time; cancelling them so they roll back', { ms: DRAIN_MS });
+            pool.abortAll(STOP_REASON);
+          }, DRAIN_MS);
+          await pool.close().finally(() => clearTimeout(cancel));
+        },
+        DRAIN_MS + 60_000,
+      );
       log.info('worker pool ready', { worker: pool.id, concurrency: config.worker.concurrency });
     };
     if (mode === 'worker') {
       await startWorkers();
       return handle(undefined, []);
     }
-    const queue = createJobQueue({ redisUrl: services.redisUrl, keys, queueName: 'jobs', attempts: config.worker.attempts, maxQueuedPerUser: config.worker.maxQueuedPerUser, log: log.child({ part: 'queue' }) });
+    const queue = createJobQueue({
+      redisUrl: services.redisUrl,
+      keys,
+      queueName: 'jobs',
+      attempts: config.worker.attempts,
+      maxQueuedPerUser: config.worker.maxQueuedPerUser,
+      log: log.child({ part: 'queue' }),
+    });
     shutdown.add('close queue', () => queue.close());
     const registry = createRegistry(commands);
-    const dispatcher = createDispatcher({ registry, config: getConfig, queue, policy: requesterPolicy, log: log.child({ part: 'dispatch' }) });
+    const dispatcher = createDispatcher({
+      registry,
+      config: getConfig,
+      queue,
+      policy: requesterPolicy,
+      log: log.child({ part: 'dispatch' }),
+    });
     const localToken = ensureLocalToken(settings.dataDir);
-    const adapters = createAdapters({ settings, dispatcher, registry, config: getConfig, log, local: { token: localToken, control: { reload } } });
+    const adapters = createAdapters({
+      settings,
+      dispatcher,
+      registry,
+      config: getConfig,
+      log,
+      local: { token: localToken, control: { reload } },
+    });
     const http = await startHttpServer({ host: settings.host, port: settings.port, mounts: adapters.flatMap((a) => a.mounts), log });
     shutdown.add('close http', () => http.close());
     for (const adapter of adapters) {
       await adapter.start();
       shutdown.add(`stop ${adapter.surface.platform}`, () => adapter.stop());
     }
-    const relay = startRelay({ redisUrl: services.redisUrl, keys, surfaces: adapters.map((a) => a.surface), log: log.child({ part: 'relay' }), lost: { isQueued: (id) => queue.isQueued(id) } });
+    const relay = startRelay({
+      redisUrl: services.redisUrl,
+      keys,
+      surfaces: adapters.map((a) => a.surface),
+      log: log.child({ part: 'relay' }),
+      lost: { isQueued: (id) => queue.isQueued(id) },
+    });
     shutdown.add('close relay', async () => {
       // Jobs that ended while the workers drained still have messages to post.
-      await waitUntil('the relay to post the last messages', async () => relay.finishing().length === 0, RELAY_SETTLE_MS, 50).catch(() => log.warn('the relay could not post everything before stopping; the next start posts the rest'));
+      await waitUntil('the relay to post the last messages', async () => relay.finishing().length === 0, RELAY_SETTLE_MS, 50).catch(() =>
+        log.warn('the relay could not post everything before stopping; the next start posts the rest'),
+      );
       await relay.close();
     });
     if (config.worker.inProcess) await startWorkers();
-    log.info('voxoz ready', { url: `http://${settings.host}:${http.port}/`, adapters: adapters.map((a) => a.surface.platform), apps: config.apps.map((a) => a.name) });
+    log.info('voxoz ready', {
+      url: `http://${settings.host}:${http.port}/`,
+      adapters: adapters.map((a) => a.surface.platform),
+      apps: config.apps.map((a) => a.name),
+    });
     return handle(http.port, adapters, localToken);
   } catch (err) {
     await shutdown.run();

@@ -34,19 +34,30 @@ export interface InteractionDeps {
 }
 
 const EPHEMERAL = 64;
-const ephemeral = (reply: Reply): APIInteractionResponse => ({ type: InteractionResponseType.ChannelMessageWithSource, data: renderMessage({ ...reply, ephemeral: true }) as never });
-const deferEphemeral: APIInteractionResponse = { type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: EPHEMERAL } };
+const ephemeral = (reply: Reply): APIInteractionResponse => ({
+  type: InteractionResponseType.ChannelMessageWithSource,
+  data: renderMessage({ ...reply, ephemeral: true }) as never,
+});
+const deferEphemeral: APIInteractionResponse = {
+  type: InteractionResponseType.DeferredChannelMessageWithSource,
+  data: { flags: EPHEMERAL },
+};
 
 function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** Answers `work` at once if it is quick, else defers (ephemerally) and edits the answer in later. */
 async function answerSoon(respond: InteractionResponder, work: Promise<Reply>, ms: number): Promise<void> {
   const reply = await within(work, ms);
-  if (reply) { await respond.callback(ephemeral(reply)); return; }
+  if (reply) {
+    await respond.callback(ephemeral(reply));
+    return;
+  }
   await respond.callback(deferEphemeral);
   await respond.editOriginal(renderMessage({ ...(await work), ephemeral: true }));
 }
@@ -64,16 +75,37 @@ async function answerSoon(respond: InteractionResponder, work: Promise<Reply>, m
  */
 export async function answerInteraction(raw: APIInteraction, respond: InteractionResponder, deps: InteractionDeps): Promise<void> {
   const budget = deps.budgetMs ?? 2000;
-  if (raw.type === InteractionType.Ping) { await respond.callback({ type: InteractionResponseType.Pong }); return; }
+  if (raw.type === InteractionType.Ping) {
+    await respond.callback({ type: InteractionResponseType.Pong });
+    return;
+  }
   const refusal = guildRefusal(raw as InteractionPlace, deps.guildIds);
   if (refusal) {
-    deps.log.warn('discord interaction refused: not a guild voxoz serves', { id: raw.id, type: raw.type, guild: raw.guild_id, user: interactionUser(raw)?.id, why: refusal });
-    if (raw.type === InteractionType.ApplicationCommandAutocomplete) await respond.callback({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } });
-    else await respond.callback(ephemeral({ title: 'not served here', status: 'error', text: `voxoz does not take commands from here: ${refusal}. Ask the people who run voxoz to add this server to DISCORD_GUILD_IDS.` }));
+    deps.log.warn('discord interaction refused: not a guild voxoz serves', {
+      id: raw.id,
+      type: raw.type,
+      guild: raw.guild_id,
+      user: interactionUser(raw)?.id,
+      why: refusal,
+    });
+    if (raw.type === InteractionType.ApplicationCommandAutocomplete)
+      await respond.callback({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } });
+    else
+      await respond.callback(
+        ephemeral({
+          title: 'not served here',
+          status: 'error',
+          text: `voxoz does not take commands from here: ${refusal}. Ask the people who run voxoz to add this server to DISCORD_GUILD_IDS.`,
+        }),
+      );
     return;
   }
   if (raw.type === InteractionType.ApplicationCommandAutocomplete) {
-    const choices = autocompleteApps(deps.registry, deps.config().apps.map((a) => a.name), raw.data.options as never);
+    const choices = autocompleteApps(
+      deps.registry,
+      deps.config().apps.map((a) => a.name),
+      raw.data.options as never,
+    );
     await respond.callback({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices } });
     return;
   }
@@ -81,20 +113,38 @@ export async function answerInteraction(raw: APIInteraction, respond: Interactio
     const button = decodeButtonId(raw.data.custom_id);
     const user = interactionUser(raw);
     if (!button || !user) {
-      await respond.callback(ephemeral({ title: 'unknown button', status: 'error', text: 'This button is not one of voxoz\'s; it may be from an older version.' }));
+      await respond.callback(
+        ephemeral({
+          title: 'unknown button',
+          status: 'error',
+          text: "This button is not one of voxoz's; it may be from an older version.",
+        }),
+      );
       return;
     }
-    const work = deps.dispatcher.interact({ platform: 'discord', user, conversation: raw.channel?.id ?? raw.channel_id ?? 'unknown', action: button.action, value: button.value, deliveryId: raw.id });
+    const work = deps.dispatcher.interact({
+      platform: 'discord',
+      user,
+      conversation: raw.channel?.id ?? raw.channel_id ?? 'unknown',
+      action: button.action,
+      value: button.value,
+      deliveryId: raw.id,
+    });
     await answerSoon(respond, work, budget);
     return;
   }
   if (raw.type !== InteractionType.ApplicationCommand || raw.data.type !== 1) {
-    await respond.callback(ephemeral({ title: 'not supported', status: 'error', text: 'voxoz answers /voxoz commands and its own buttons.' }));
+    await respond.callback(
+      ephemeral({ title: 'not supported', status: 'error', text: 'voxoz answers /voxoz commands and its own buttons.' }),
+    );
     return;
   }
   if (!deps.tracker.begin(raw.id)) {
     deps.log.debug('interaction redelivered; already handled here', { id: raw.id });
-    if (respond.answersEveryDelivery) await respond.callback(ephemeral({ title: 'already received', status: 'info', text: 'This command was already received; it runs once.' }));
+    if (respond.answersEveryDelivery)
+      await respond.callback(
+        ephemeral({ title: 'already received', status: 'info', text: 'This command was already received; it runs once.' }),
+      );
     return;
   }
   const built = commandToInvocation(raw as never, deps.registry, new Date());
@@ -112,11 +162,20 @@ export async function answerInteraction(raw: APIInteraction, respond: Interactio
     return;
   }
   if (outcome.type === 'queued' && !outcome.duplicate) {
-    const sent = await respond.callback({ type: InteractionResponseType.ChannelMessageWithSource, data: renderMessage({ ...outcome.reply, ephemeral: false }) as never })
-      .catch((err: unknown) => { deps.tracker.settle(raw.id, { ephemeral: true }); throw err; });
+    const sent = await respond
+      .callback({
+        type: InteractionResponseType.ChannelMessageWithSource,
+        data: renderMessage({ ...outcome.reply, ephemeral: false }) as never,
+      })
+      .catch((err: unknown) => {
+        deps.tracker.settle(raw.id, { ephemeral: true });
+        throw err;
+      });
     deps.tracker.settle(raw.id, { ephemeral: false, ...(sent.messageId ? { messageId: sent.messageId } : {}) });
     return;
   }
   deps.tracker.settle(raw.id, { ephemeral: true });
-  await respond.callback(ephemeral(outcome.type === 'queued' ? { ...outcome.reply, title: `${outcome.reply.title} (already received)` } : outcome.reply));
+  await respond.callback(
+    ephemeral(outcome.type === 'queued' ? { ...outcome.reply, title: `${outcome.reply.title} (already received)` } : outcome.reply),
+  );
 }

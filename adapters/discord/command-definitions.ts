@@ -1,4 +1,11 @@
-import { ApplicationCommandOptionType, ApplicationCommandType, ApplicationIntegrationType, InteractionContextType, type APIApplicationCommandBasicOption, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ApplicationIntegrationType,
+  InteractionContextType,
+  type APIApplicationCommandBasicOption,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord-api-types/v10';
 import type { ArgSpec, CommandSpec, OptionSpec } from '../../src/dispatch/command-spec.ts';
 import { DISCORD_LIMITS } from './discord-limits.ts';
 import { fitHead } from './fit-text.ts';
@@ -15,20 +22,38 @@ const describe = (text: string) => fitHead(text.trim() || '-', DISCORD_LIMITS.co
 function fromArg(arg: ArgSpec): APIApplicationCommandBasicOption {
   const base = { name: arg.name, description: describe(arg.summary), required: arg.required === true };
   switch (arg.type) {
-    case 'app': return { ...base, type: ApplicationCommandOptionType.String, autocomplete: true };
-    case 'int': return { ...base, type: ApplicationCommandOptionType.Integer, ...(arg.min !== undefined ? { min_value: arg.min } : {}), ...(arg.max !== undefined ? { max_value: arg.max } : {}) };
-    case 'gitref': return { ...base, type: ApplicationCommandOptionType.String, max_length: GITREF_MAX };
-    case 'env': return { ...base, type: ApplicationCommandOptionType.String, max_length: 32 };
-    case 'word': return { ...base, type: ApplicationCommandOptionType.String, max_length: 64 };
+    case 'app':
+      return { ...base, type: ApplicationCommandOptionType.String, autocomplete: true };
+    case 'int':
+      return {
+        ...base,
+        type: ApplicationCommandOptionType.Integer,
+        ...(arg.min !== undefined ? { min_value: arg.min } : {}),
+        ...(arg.max !== undefined ? { max_value: arg.max } : {}),
+      };
+    case 'gitref':
+      return { ...base, type: ApplicationCommandOptionType.String, max_length: GITREF_MAX };
+    case 'env':
+      return { ...base, type: ApplicationCommandOptionType.String, max_length: 32 };
+    case 'word':
+      return { ...base, type: ApplicationCommandOptionType.String, max_length: 64 };
   }
 }
 
 function fromOption(opt: OptionSpec): APIApplicationCommandBasicOption {
   const base = { name: opt.name, description: describe(opt.summary), required: false };
   switch (opt.type) {
-    case 'boolean': return { ...base, type: ApplicationCommandOptionType.Boolean };
-    case 'int': return { ...base, type: ApplicationCommandOptionType.Integer, ...(opt.min !== undefined ? { min_value: opt.min } : {}), ...(opt.max !== undefined ? { max_value: opt.max } : {}) };
-    case 'env': return { ...base, type: ApplicationCommandOptionType.String, max_length: 32 };
+    case 'boolean':
+      return { ...base, type: ApplicationCommandOptionType.Boolean };
+    case 'int':
+      return {
+        ...base,
+        type: ApplicationCommandOptionType.Integer,
+        ...(opt.min !== undefined ? { min_value: opt.min } : {}),
+        ...(opt.max !== undefined ? { max_value: opt.max } : {}),
+      };
+    case 'env':
+      return { ...base, type: ApplicationCommandOptionType.String, max_length: 32 };
   }
 }
 
@@ -44,17 +69,19 @@ function fromOption(opt: OptionSpec): APIApplicationCommandBasicOption {
  * would hide /voxoz from everyone but admins.
  */
 export function commandDefinitions(specs: ReadonlyArray<CommandSpec>): CommandDefinition[] {
-  return [{
-    type: ApplicationCommandType.ChatInput,
-    name: ROOT_COMMAND,
-    description: 'Deploy, scale, roll back and inspect apps',
-    integration_types: [ApplicationIntegrationType.GuildInstall],
-    contexts: [InteractionContextType.Guild],
-    options: specs.slice(0, 25).map((spec) => ({
-      type: ApplicationCommandOptionType.Subcommand,
-      name: spec.name,
-      description: describe(spec.summary),
-      options: [...spec.args.map(fromArg), ...(spec.options ?? []).map(fromOption)].slice(0, 25),
-    })),
-  }];
+  return [
+    {
+      type: ApplicationCommandType.ChatInput,
+      name: ROOT_COMMAND,
+      description: 'Deploy, scale, roll back and inspect apps',
+      integration_types: [ApplicationIntegrationType.GuildInstall],
+      contexts: [InteractionContextType.Guild],
+      options: specs.slice(0, 25).map((spec) => ({
+        type: ApplicationCommandOptionType.Subcommand,
+        name: spec.name,
+        description: describe(spec.summary),
+        options: [...spec.args.map(fromArg), ...(spec.options ?? []).map(fromOption)].slice(0, 25),
+      })),
+    },
+  ];
 }

@@ -4,8 +4,16 @@ import { RateLimitedError } from '../../src/relay/chat-surface.ts';
  * Errors are recognised by shape, not `instanceof`: discord.js may bundle its own copy of
  * @discordjs/rest, whose error classes are not the ones a direct import sees.
  */
-interface ApiErrorShape { name: string; code: unknown; status: number }
-interface RateLimitShape { name: string; retryAfter: number; timeToReset: number }
+interface ApiErrorShape {
+  name: string;
+  code: unknown;
+  status: number;
+}
+interface RateLimitShape {
+  name: string;
+  retryAfter: number;
+  timeToReset: number;
+}
 
 const isApiError = (err: unknown): err is ApiErrorShape =>
   err instanceof Error && err.name.startsWith('DiscordAPIError') && typeof (err as { status?: unknown }).status === 'number';

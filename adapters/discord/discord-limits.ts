@@ -2,11 +2,23 @@ import type { RelayLimits } from '../../src/relay/chat-surface.ts';
 
 /** Message limits Discord enforces (and the simulator checks), counted in UTF-16 units, which is never fewer than Discord's count. */
 export const DISCORD_LIMITS = {
-  content: 2000, embeds: 10, embedTotal: 6000, title: 256, description: 4096,
-  fields: 25, fieldName: 256, fieldValue: 1024, footer: 2048,
-  buttonsPerRow: 5, rows: 5, buttonLabel: 80, customId: 100,
-  autocompleteChoices: 25, choiceName: 100,
-  commandDescription: 100, threadName: 100,
+  content: 2000,
+  embeds: 10,
+  embedTotal: 6000,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  buttonsPerRow: 5,
+  rows: 5,
+  buttonLabel: 80,
+  customId: 100,
+  autocompleteChoices: 25,
+  choiceName: 100,
+  commandDescription: 100,
+  threadName: 100,
 } as const;
 
 /** Least time between two calls for one job. @defaultValue 1100 ms */

@@ -64,11 +64,15 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
     discordCall<APIMessage>(() => rest.patch(Routes.channelMessage(channel, message), { body }));
   const channelPost = (channel: string, body: unknown, files?: Array<{ name: string; data: Buffer; contentType: string }>) =>
     discordCall<APIMessage>(() => rest.post(Routes.channelMessages(channel), { body, ...(files ? { files } : {}) }));
-  const remember = (parent: string, reply: Reply) => { if (!titles.has(parent)) titles.set(parent, reply.title.replace(/:\s*[^:]*$/, '')); };
+  const remember = (parent: string, reply: Reply) => {
+    if (!titles.has(parent)) titles.set(parent, reply.title.replace(/:\s*[^:]*$/, ''));
+  };
 
   /** Finds the continuation another process may have posted (after a takeover), by its marker. */
   async function findContinuation(channel: string, parent: string): Promise<string | undefined> {
-    const recent = await discordCall<APIMessage[]>(() => rest.get(Routes.channelMessages(channel), { query: new URLSearchParams({ limit: '50' }) }));
+    const recent = await discordCall<APIMessage[]>(() =>
+      rest.get(Routes.channelMessages(channel), { query: new URLSearchParams({ limit: '50' }) }),
+    );
     return recent.find((m) => m.author.bot && m.content.includes(marker(parent)))?.id;
   }
 
@@ -80,7 +84,11 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
       // Hand over while the token still works: the first message says where updates went.
       expired.add(meta.token);
       if (!found && meta.interaction && now() - createdAt(meta.interaction) < TOKEN_LIFE_MS) {
-        await webhookEdit(meta.token, thread.parent, { ...body, components: [], content: '↓ updates continue in a newer message below' }).catch(() => undefined);
+        await webhookEdit(meta.token, thread.parent, {
+          ...body,
+          components: [],
+          content: '↓ updates continue in a newer message below',
+        }).catch(() => undefined);
       }
     }
     const content = `↪ continues the job's first message ${marker(thread.parent)}`;
@@ -107,10 +115,15 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
     let channel = thread.parent;
     try {
       const name = fitHead(`${titles.get(thread.parent) ?? 'voxoz job'} · log`, DISCORD_LIMITS.threadName);
-      channel = (await discordCall<APIThreadChannel>(() => rest.post(Routes.threads(thread.conversation, thread.parent), { body: { name, auto_archive_duration: 1440 } }))).id;
+      channel = (
+        await discordCall<APIThreadChannel>(() =>
+          rest.post(Routes.threads(thread.conversation, thread.parent), { body: { name, auto_archive_duration: 1440 } }),
+        )
+      ).id;
     } catch (err) {
       const code = discordCode(err);
-      if (code === CODE.invalidChannelType) channel = thread.conversation; // already in a thread: log there
+      if (code === CODE.invalidChannelType)
+        channel = thread.conversation; // already in a thread: log there
       else if (code !== CODE.threadExists) throw err;
     }
     logChannels.set(thread.parent, channel);
@@ -138,7 +151,8 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
           } catch (err) {
             const code = discordCode(err);
             if (code === CODE.invalidWebhookToken) expired.add(meta.token);
-            else if (code === CODE.unknownMessage && now() - createdAt(meta.interaction) < ANSWER_WAIT_MS) throw err; // not answered yet
+            else if (code === CODE.unknownMessage && now() - createdAt(meta.interaction) < ANSWER_WAIT_MS)
+              throw err; // not answered yet
             else if (code !== CODE.unknownMessage) throw err;
           }
         }
@@ -154,9 +168,15 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
       const body = renderMessage({ ...reply, ephemeral: false });
       bodies.set(thread.parent, body);
       const continuation = continuations.get(thread.parent);
-      if (continuation) { await channelEdit(thread.conversation, continuation, body); return; }
+      if (continuation) {
+        await channelEdit(thread.conversation, continuation, body);
+        return;
+      }
       const kind = kinds.get(thread.parent) ?? (thread.meta?.interaction ? 'webhook' : 'channel');
-      if (kind === 'channel') { await channelEdit(thread.conversation, thread.parent, body); return; }
+      if (kind === 'channel') {
+        await channelEdit(thread.conversation, thread.parent, body);
+        return;
+      }
       if (usable(thread.meta)) {
         try {
           await webhookEdit(thread.meta.token, thread.parent, body);
@@ -164,7 +184,8 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
           return;
         } catch (err) {
           const code = discordCode(err);
-          if (code === CODE.unknownMessage) { // the parent is an ordinary message (posted by another process)
+          if (code === CODE.unknownMessage) {
+            // the parent is an ordinary message (posted by another process)
             kinds.set(thread.parent, 'channel');
             await channelEdit(thread.conversation, thread.parent, body);
             return;
@@ -190,10 +211,15 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
       const lines = file.lines;
       let note = `Full log: ${lines} line${lines === 1 ? '' : 's'}`;
       if (file.bytes > MAX_LOG_BYTES) {
-        data = Buffer.concat([Buffer.from('… earlier output cut to fit Discord\'s upload limit …\n'), data.subarray(data.length - MAX_LOG_BYTES + 4096)]);
+        data = Buffer.concat([
+          Buffer.from("… earlier output cut to fit Discord's upload limit …\n"),
+          data.subarray(data.length - MAX_LOG_BYTES + 4096),
+        ]);
         note += ` (the last ${Math.round(data.length / 1024)} KiB)`;
       }
-      await channelPost(channel, { content: note, allowed_mentions: { parse: [] } }, [{ name: file.name, data, contentType: 'text/plain' }]);
+      await channelPost(channel, { content: note, allowed_mentions: { parse: [] } }, [
+        { name: file.name, data, contentType: 'text/plain' },
+      ]);
     },
 
     async finish(thread) {

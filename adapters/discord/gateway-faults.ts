@@ -21,7 +21,10 @@ export function watchGateway(client: Client, log: Logger): { fatal: () => number
   let fatal: number | undefined;
   client.on(Events.ShardDisconnect, (event) => {
     fatal = event.code;
-    log.error('discord gateway closed and will not reconnect', { code: event.code, why: FATAL_CLOSE_CODES[event.code] ?? 'unrecoverable close code' });
+    log.error('discord gateway closed and will not reconnect', {
+      code: event.code,
+      why: FATAL_CLOSE_CODES[event.code] ?? 'unrecoverable close code',
+    });
   });
   client.on(Events.ShardReconnecting, () => log.info('discord gateway reconnecting'));
   client.on(Events.ShardResume, (_id, replayed) => log.info('discord gateway resumed', { replayed }));

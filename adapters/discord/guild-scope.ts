@@ -14,7 +14,8 @@ export interface InteractionPlace {
  * only those guilds; unset, every guild the bot is in.
  */
 export function guildRefusal(place: InteractionPlace, guildIds: readonly string[] | undefined): string | undefined {
-  if (!place.guild_id || (place.context !== undefined && place.context !== InteractionContextType.Guild)) return 'voxoz works in servers only, not in direct messages';
+  if (!place.guild_id || (place.context !== undefined && place.context !== InteractionContextType.Guild))
+    return 'voxoz works in servers only, not in direct messages';
   if (guildIds && !guildIds.includes(place.guild_id)) return `this server (${place.guild_id}) is not one this voxoz serves`;
   return undefined;
 }

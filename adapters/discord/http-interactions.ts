@@ -34,7 +34,10 @@ export function httpInteractionsMount(deps: HttpInteractionsDeps): HttpMount {
     prefix: '/discord',
     async handle(req, res, url) {
       if (url.pathname !== DISCORD_INTERACTIONS_PATH) return false;
-      if (req.method !== 'POST') { sendJson(res, 405, { error: `${DISCORD_INTERACTIONS_PATH} takes POST requests from Discord` }); return true; }
+      if (req.method !== 'POST') {
+        sendJson(res, 405, { error: `${DISCORD_INTERACTIONS_PATH} takes POST requests from Discord` });
+        return true;
+      }
       let raw: Buffer;
       try {
         raw = await readBody(req, BODY_LIMIT);
@@ -44,7 +47,9 @@ export function httpInteractionsMount(deps: HttpInteractionsDeps): HttpMount {
       }
       const sig = req.headers['x-signature-ed25519'];
       const ts = req.headers['x-signature-timestamp'];
-      if (!verifySignature(deps.publicKey, raw, typeof sig === 'string' ? sig : undefined, typeof ts === 'string' ? ts : undefined, now())) {
+      if (
+        !verifySignature(deps.publicKey, raw, typeof sig === 'string' ? sig : undefined, typeof ts === 'string' ? ts : undefined, now())
+      ) {
         sendJson(res, 401, { error: 'invalid request signature' });
         return true;
       }
@@ -67,12 +72,15 @@ export function httpInteractionsMount(deps: HttpInteractionsDeps): HttpMount {
           editOriginal: (body) => deps.editOriginal(interaction, body),
           answersEveryDelivery: true,
         };
-        deps.answer(interaction, responder).then(() => {
-          if (!answered) reject(new Error('interaction left unanswered'));
-        }, (err: unknown) => {
-          deps.log.warn('discord http interaction failed', { id: interaction.id, err });
-          reject(err as Error);
-        });
+        deps.answer(interaction, responder).then(
+          () => {
+            if (!answered) reject(new Error('interaction left unanswered'));
+          },
+          (err: unknown) => {
+            deps.log.warn('discord http interaction failed', { id: interaction.id, err });
+            reject(err as Error);
+          },
+        );
       });
       try {
         sendJson(res, 200, await first);

@@ -9,7 +9,19 @@ function shape(c: Partial<APIApplicationCommand> | CommandDefinition): unknown {
     if (!o || typeof o !== 'object') return o;
     const rec = o as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const key of ['type', 'name', 'description', 'required', 'autocomplete', 'min_value', 'max_value', 'max_length', 'options', 'contexts', 'integration_types']) {
+    for (const key of [
+      'type',
+      'name',
+      'description',
+      'required',
+      'autocomplete',
+      'min_value',
+      'max_value',
+      'max_length',
+      'options',
+      'contexts',
+      'integration_types',
+    ]) {
       const v = rec[key];
       if (v === undefined || v === false || (key === 'options' && Array.isArray(v) && v.length === 0)) continue;
       out[key] = clean(v);
@@ -26,7 +38,12 @@ function shape(c: Partial<APIApplicationCommand> | CommandDefinition): unknown {
  * In one guild, a global command of the same name left by an earlier global registration is
  * deleted, or Discord would show /voxoz twice there and keep offering it everywhere else.
  */
-export async function registerCommands(rest: REST, applicationId: string, definitions: CommandDefinition[], guildId?: string): Promise<{ changed: boolean; removedGlobal: string[] }> {
+export async function registerCommands(
+  rest: REST,
+  applicationId: string,
+  definitions: CommandDefinition[],
+  guildId?: string,
+): Promise<{ changed: boolean; removedGlobal: string[] }> {
   const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
   const existing = (await rest.get(route)) as APIApplicationCommand[];
   const same = JSON.stringify(existing.map(shape).sort(byName)) === JSON.stringify(definitions.map(shape).sort(byName));

@@ -1,4 +1,10 @@
-import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponentWithCustomId, type APIEmbed } from 'discord-api-types/v10';
+import {
+  ButtonStyle,
+  ComponentType,
+  type APIActionRowComponent,
+  type APIButtonComponentWithCustomId,
+  type APIEmbed,
+} from 'discord-api-types/v10';
 import type { Reply, ReplyButton, ReplyStep } from '../../src/core/types.ts';
 import { encodeButtonId } from './button-id.ts';
 import { DISCORD_LIMITS as L } from './discord-limits.ts';
@@ -16,15 +22,30 @@ export interface DiscordMessage {
 
 const EPHEMERAL = 64;
 const COLOR: Record<Reply['status'], number> = {
-  info: 0x5865f2, queued: 0x99aab5, running: 0x3498db, succeeded: 0x2ecc71, failed: 0xe74c3c,
-  cancelled: 0x95a5a6, 'waiting-approval': 0xf1c40f, error: 0xe67e22,
+  info: 0x5865f2,
+  queued: 0x99aab5,
+  running: 0x3498db,
+  succeeded: 0x2ecc71,
+  failed: 0xe74c3c,
+  cancelled: 0x95a5a6,
+  'waiting-approval': 0xf1c40f,
+  error: 0xe67e22,
 };
 const EMOJI: Record<Reply['status'], string> = {
-  info: 'ℹ️', queued: '⏳', running: '▶️', succeeded: '✅', failed: '❌', cancelled: '🚫', 'waiting-approval': '⏸️', error: '⚠️',
+  info: 'ℹ️',
+  queued: '⏳',
+  running: '▶️',
+  succeeded: '✅',
+  failed: '❌',
+  cancelled: '🚫',
+  'waiting-approval': '⏸️',
+  error: '⚠️',
 };
 const STEP_MARK: Record<ReplyStep['state'], string> = { pending: '◻', running: '▶', done: '✓', failed: '✗', skipped: '–' };
 const STYLE: Record<NonNullable<ReplyButton['style']>, ButtonStyle.Primary | ButtonStyle.Danger | ButtonStyle.Secondary> = {
-  primary: ButtonStyle.Primary, danger: ButtonStyle.Danger, default: ButtonStyle.Secondary,
+  primary: ButtonStyle.Primary,
+  danger: ButtonStyle.Danger,
+  default: ButtonStyle.Secondary,
 };
 /** Most characters all fields together may take, so text and code keep room. */
 const FIELDS_BUDGET = 1800;
@@ -35,8 +56,13 @@ const stepsLine = (steps: ReadonlyArray<ReplyStep>) =>
 
 /** Characters Discord counts toward the 6,000 total of one embed. */
 export function embedSize(e: APIEmbed): number {
-  return (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.author?.name.length ?? 0)
-    + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+  return (
+    (e.title?.length ?? 0) +
+    (e.description?.length ?? 0) +
+    (e.footer?.text.length ?? 0) +
+    (e.author?.name.length ?? 0) +
+    (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
 }
 
 function renderFields(fields: Reply['fields'] = []): NonNullable<APIEmbed['fields']> {
@@ -62,7 +88,12 @@ function renderButtons(buttons: ReadonlyArray<ReplyButton> = []): DiscordMessage
   for (const b of buttons) {
     const customId = encodeButtonId(b.id, b.value);
     if (!customId || made.some((m) => m.custom_id === customId)) continue;
-    made.push({ type: ComponentType.Button, custom_id: customId, label: fitHead(b.label, L.buttonLabel), style: STYLE[b.style ?? 'default'] });
+    made.push({
+      type: ComponentType.Button,
+      custom_id: customId,
+      label: fitHead(b.label, L.buttonLabel),
+      style: STYLE[b.style ?? 'default'],
+    });
   }
   const rows: DiscordMessage['components'] = [];
   for (let i = 0; i < made.length && rows.length < L.rows; i += L.buttonsPerRow) {
@@ -79,7 +110,10 @@ function renderButtons(buttons: ReadonlyArray<ReplyButton> = []): DiscordMessage
  * row (custom_id = `vx:<id>:<value>`). Ephemeral replies carry flag 64. Pure; golden-tested.
  */
 export function renderMessage(reply: Reply): DiscordMessage {
-  const main: APIEmbed = { title: fitHead(`${EMOJI[reply.status]} ${reply.title.trim() || reply.status}`, L.title), color: COLOR[reply.status] };
+  const main: APIEmbed = {
+    title: fitHead(`${EMOJI[reply.status]} ${reply.title.trim() || reply.status}`, L.title),
+    color: COLOR[reply.status],
+  };
   const fields = renderFields(reply.fields);
   if (fields.length) main.fields = fields;
   const steps = reply.steps?.length ? fitHead(stepsLine(reply.steps), 500) : '';

@@ -44,7 +44,10 @@ export function createReplyTracker(): ReplyTracker {
       if (entry.hint) return Promise.resolve(entry.hint);
       return new Promise((resolve) => {
         const timer = setTimeout(() => resolve(undefined), ms);
-        entry.waiters.push((h) => { clearTimeout(timer); resolve(h); });
+        entry.waiters.push((h) => {
+          clearTimeout(timer);
+          resolve(h);
+        });
       });
     },
   };

@@ -42,13 +42,17 @@ export function optionsToText(registry: CommandRegistry, subcommand: string, opt
   if (!spec) return { ok: true, text: subcommand };
   const given = new Map(options.map((o) => [o.name, o.value]));
   for (const [name, value] of given) {
-    if (typeof value === 'string' && value.startsWith('-')) return { ok: false, problem: `${name}: "${value.slice(0, 40)}" must not start with "-"` };
+    if (typeof value === 'string' && value.startsWith('-'))
+      return { ok: false, problem: `${name}: "${value.slice(0, 40)}" must not start with "-"` };
   }
   const words: string[] = [spec.name];
   let missing: string | undefined;
   for (const arg of spec.args) {
     const value = given.get(arg.name);
-    if (value === undefined) { missing ??= arg.name; continue; }
+    if (value === undefined) {
+      missing ??= arg.name;
+      continue;
+    }
     if (missing) return { ok: false, problem: `give ${missing} too when you give ${arg.name}` };
     words.push(quote(String(value)));
   }
@@ -73,7 +77,11 @@ export function subcommandOf(options: ReadonlyArray<OptionNode> = []): { name: s
  * a redelivered interaction maps to the same job id and queues once. The interaction id and
  * token travel in `meta` so the relay's surface can make the interaction's reply the parent.
  */
-export function commandToInvocation(raw: APIChatInputApplicationCommandInteraction, registry: CommandRegistry, receivedAt: Date): { ok: true; invocation: Invocation } | { ok: false; problem: string } {
+export function commandToInvocation(
+  raw: APIChatInputApplicationCommandInteraction,
+  registry: CommandRegistry,
+  receivedAt: Date,
+): { ok: true; invocation: Invocation } | { ok: false; problem: string } {
   const user = interactionUser(raw);
   if (!user) return { ok: false, problem: 'the interaction names no user' };
   const sub = subcommandOf(raw.data.options as OptionNode[] | undefined);
@@ -82,8 +90,13 @@ export function commandToInvocation(raw: APIChatInputApplicationCommandInteracti
   return {
     ok: true,
     invocation: {
-      platform: 'discord', user, conversation: raw.channel?.id ?? raw.channel_id ?? 'unknown', text: text.text, receivedAt,
-      deliveryId: raw.id, meta: { interaction: raw.id, token: raw.token },
+      platform: 'discord',
+      user,
+      conversation: raw.channel?.id ?? raw.channel_id ?? 'unknown',
+      text: text.text,
+      receivedAt,
+      deliveryId: raw.id,
+      meta: { interaction: raw.id, token: raw.token },
     },
   };
 }

@@ -16,7 +16,13 @@ export function discordPublicKey(hex: string): KeyObject {
  * the timestamp (unix seconds) is within the tolerance of `nowMs`, so a captured request cannot
  * be replayed later. Checked on the raw bytes, before anything is parsed; never throws.
  */
-export function verifySignature(key: KeyObject, rawBody: Buffer, signatureHex: string | undefined, timestamp: string | undefined, nowMs: number): boolean {
+export function verifySignature(
+  key: KeyObject,
+  rawBody: Buffer,
+  signatureHex: string | undefined,
+  timestamp: string | undefined,
+  nowMs: number,
+): boolean {
   if (!signatureHex || !timestamp || !/^[0-9a-f]{128}$/i.test(signatureHex) || !/^\d{1,12}$/.test(timestamp)) return false;
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > TIMESTAMP_TOLERANCE_S) return false;
   try {

@@ -36,18 +36,29 @@ export type AccessCheck = { ok: true } | { ok: false; status: number; error: str
  */
 export function checkLocalAccess(req: IncomingMessage, token: string, opts: { token: boolean } = { token: true }): AccessCheck {
   const refuse = (status: number, error: string): AccessCheck => ({ ok: false, status, error });
-  if (!isLoopback(req.socket.remoteAddress)) return refuse(403, 'the local chat API answers only connections from this machine; use Slack or Discord from elsewhere');
+  if (!isLoopback(req.socket.remoteAddress))
+    return refuse(403, 'the local chat API answers only connections from this machine; use Slack or Discord from elsewhere');
   const proxied = PROXY_HEADERS.find((h) => req.headers[h] !== undefined);
-  if (proxied) return refuse(403, `the local chat API does not answer through a proxy or tunnel (the request carries ${proxied}); use Slack or Discord from elsewhere`);
+  if (proxied)
+    return refuse(
+      403,
+      `the local chat API does not answer through a proxy or tunnel (the request carries ${proxied}); use Slack or Discord from elsewhere`,
+    );
   const expected = LOOPBACK_HOSTS.map((h) => `${h}:${req.socket.localPort}`);
   const host = req.headers.host?.toLowerCase();
-  if (!host || !expected.includes(host)) return refuse(403, `the local chat API answers only requests addressed to ${expected[0]} (got Host ${JSON.stringify(host ?? '')})`);
+  if (!host || !expected.includes(host))
+    return refuse(403, `the local chat API answers only requests addressed to ${expected[0]} (got Host ${JSON.stringify(host ?? '')})`);
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${host}`) return refuse(403, `requests from other web pages are refused (Origin ${JSON.stringify(origin)})`);
+  if (origin !== undefined && origin !== `http://${host}`)
+    return refuse(403, `requests from other web pages are refused (Origin ${JSON.stringify(origin)})`);
   if (req.headers['sec-fetch-site'] === 'cross-site') return refuse(403, 'requests from other web pages are refused');
-  if (req.method === 'POST' && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) return refuse(415, 'the body must be JSON, sent with content-type: application/json');
+  if (req.method === 'POST' && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? ''))
+    return refuse(415, 'the body must be JSON, sent with content-type: application/json');
   if (opts.token && !sameToken(bearerToken(req) ?? cookieToken(req), token)) {
-    return refuse(401, 'the local API needs its token: "voxoz say" reads it from the data dir (.voxoz/local-token); the web page gets it from the address voxoz prints at start');
+    return refuse(
+      401,
+      'the local API needs its token: "voxoz say" reads it from the data dir (.voxoz/local-token); the web page gets it from the address voxoz prints at start',
+    );
   }
   return { ok: true };
 }

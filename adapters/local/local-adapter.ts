@@ -4,7 +4,16 @@ import { LocalChat } from './local-chat.ts';
 import { localRoutes } from './local-routes.ts';
 
 /** The embedded chat: HTTP API, server-sent events and a web page on the shared server. */
-export function createLocalAdapter({ dispatcher, local }: AdapterDeps & { local: NonNullable<AdapterDeps['local']> }): ChatAdapter & { chat: LocalChat } {
+export function createLocalAdapter({
+  dispatcher,
+  local,
+}: AdapterDeps & { local: NonNullable<AdapterDeps['local']> }): ChatAdapter & { chat: LocalChat } {
   const chat = new LocalChat();
-  return { chat, surface: chat, mounts: localRoutes(chat, dispatcher, local.token, local.control), start: async () => undefined, stop: async () => undefined };
+  return {
+    chat,
+    surface: chat,
+    mounts: localRoutes(chat, dispatcher, local.token, local.control),
+    start: async () => undefined,
+    stop: async () => undefined,
+  };
 }

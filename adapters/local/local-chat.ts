@@ -86,7 +86,12 @@ export class LocalChat extends EventEmitter implements ChatSurface {
   async uploadLog(ref: ThreadRef & { parent: string }, file: LogFile): Promise<void> {
     const content = (await readLogTail(file)).toString('utf8');
     const bytes = Buffer.byteLength(content);
-    this.add(this.threadId(ref), { kind: 'file', author: 'voxoz', text: `${file.name} (${bytes} bytes)`, file: { name: file.name, content, bytes } });
+    this.add(this.threadId(ref), {
+      kind: 'file',
+      author: 'voxoz',
+      text: `${file.name} (${bytes} bytes)`,
+      file: { name: file.name, content, bytes },
+    });
   }
 
   async finish(ref: ThreadRef & { parent: string }, outcome: string): Promise<void> {

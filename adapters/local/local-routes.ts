@@ -63,11 +63,18 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
       if (req.method === 'POST' && url.pathname === '/local/commands') {
         const body = await readJson(req, res);
         if (!body || !checkUser(res, body.user)) return true;
-        if (typeof body.text !== 'string') { sendJson(res, 400, { error: '"text" must be the command as a string, e.g. "deploy hello"' }); return true; }
+        if (typeof body.text !== 'string') {
+          sendJson(res, 400, { error: '"text" must be the command as a string, e.g. "deploy hello"' });
+          return true;
+        }
         const thread = chat.openThread(body.user, body.text);
         const outcome = await dispatcher.handle({
-          platform: 'local', user: { id: `local:${body.user}`, name: body.user }, conversation: 'local',
-          text: body.text, receivedAt: new Date(), meta: { thread: thread.id },
+          platform: 'local',
+          user: { id: `local:${body.user}`, name: body.user },
+          conversation: 'local',
+          text: body.text,
+          receivedAt: new Date(),
+          meta: { thread: thread.id },
         });
         if (outcome.type === 'answer') chat.answer(thread.id, outcome.reply);
         sendJson(res, 202, { thread: thread.id, ...(outcome.type === 'queued' ? { job: outcome.jobId } : {}) });
@@ -76,20 +83,40 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
       if (req.method === 'POST' && url.pathname === '/local/interactions') {
         const body = await readJson(req, res);
         if (!body || !checkUser(res, body.user)) return true;
-        if (typeof body.action !== 'string' || typeof body.value !== 'string') { sendJson(res, 400, { error: '"action" and "value" must be strings (a button\'s id and value)' }); return true; }
-        const reply = await dispatcher.interact({ platform: 'local', user: { id: `local:${body.user}`, name: body.user }, conversation: 'local', action: body.action, value: body.value, deliveryId: crypto.randomUUID() });
+        if (typeof body.action !== 'string' || typeof body.value !== 'string') {
+          sendJson(res, 400, { error: '"action" and "value" must be strings (a button\'s id and value)' });
+          return true;
+        }
+        const reply = await dispatcher.interact({
+          platform: 'local',
+          user: { id: `local:${body.user}`, name: body.user },
+          conversation: 'local',
+          action: body.action,
+          value: body.value,
+          deliveryId: crypto.randomUUID(),
+        });
         sendJson(res, 200, { reply });
         return true;
       }
       const match = /^\/local\/threads\/([A-Za-z0-9-]{1,40})(\/events)?$/.exec(url.pathname);
       if (req.method !== 'GET' || !match) return false;
       const thread = chat.thread(match[1]!);
-      if (!thread) { sendJson(res, 404, { error: `there is no thread ${match[1]}` }); return true; }
-      if (!match[2]) { sendJson(res, 200, thread); return true; }
+      if (!thread) {
+        sendJson(res, 404, { error: `there is no thread ${match[1]}` });
+        return true;
+      }
+      if (!match[2]) {
+        sendJson(res, 200, thread);
+        return true;
+      }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       const send = (event: LocalChatEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       for (const message of thread.messages) send({ type: 'message', thread: thread.id, message });
-      if (thread.state === 'done') { send({ type: 'end', thread: thread.id, outcome: thread.outcome ?? 'done' }); res.end(); return true; }
+      if (thread.state === 'done') {
+        send({ type: 'end', thread: thread.id, outcome: thread.outcome ?? 'done' });
+        res.end();
+        return true;
+      }
       const listener = (event: LocalChatEvent) => {
         if (event.thread !== thread.id) return;
         send(event);
@@ -104,21 +131,37 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
     prefix: '/',
     handle(req, res, url) {
       if (req.method !== 'GET' || (url.pathname !== '/' && url.pathname !== '/healthz')) return false;
-      if (url.pathname === '/healthz') { sendJson(res, 200, { ok: true }); return true; }
+      if (url.pathname === '/healthz') {
+        sendJson(res, 200, { ok: true });
+        return true;
+      }
       if (refused(req, res, token, false)) return true;
       const given = url.searchParams.get('token') ?? undefined;
       if (!sameToken(given, token) && !sameToken(cookieToken(req), token)) {
         res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('voxoz: open the address voxoz printed when it started (it ends in ?token=...); the token is also in the data dir, in local-token.\n');
+        res.end(
+          'voxoz: open the address voxoz printed when it started (it ends in ?token=...); the token is also in the data dir, in local-token.\n',
+        );
         return true;
       }
       if (given) {
         // Trade the address's token for the cookie, so the token does not stay in the address bar or history.
-        res.writeHead(303, { location: '/', 'set-cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+        res.writeHead(303, {
+          location: '/',
+          'set-cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          'cache-control': 'no-store',
+          'referrer-policy': 'no-referrer',
+        });
         res.end();
         return true;
       }
-      const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'" };
+      const headers: Record<string, string> = {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+        'x-frame-options': 'DENY',
+        'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      };
       res.writeHead(200, headers);
       res.end(localPage());
       return true;

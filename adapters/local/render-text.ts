@@ -1,14 +1,24 @@
 import type { Reply } from '../../src/core/types.ts';
 
 const MARK: Record<Reply['status'], string> = {
-  info: 'ℹ', queued: '…', running: '▶', succeeded: '✓', failed: '✗', cancelled: '⊘', 'waiting-approval': '⏸', error: '✗',
+  info: 'ℹ',
+  queued: '…',
+  running: '▶',
+  succeeded: '✓',
+  failed: '✗',
+  cancelled: '⊘',
+  'waiting-approval': '⏸',
+  error: '✗',
 };
 const STEP: Record<string, string> = { pending: '·', running: '▶', done: '✓', failed: '✗', skipped: '-' };
 
 /** Renders a neutral Reply as plain text for the terminal and the local web page. */
 export function renderText(reply: Reply): string {
   const out = [`${MARK[reply.status]} ${reply.title}`];
-  if (reply.steps?.length) out.push(`  steps: ${reply.steps.map((s) => `${STEP[s.state]} ${s.name}${s.ms !== undefined ? ` ${(s.ms / 1000).toFixed(1)}s` : ''}`).join('  ')}`);
+  if (reply.steps?.length)
+    out.push(
+      `  steps: ${reply.steps.map((s) => `${STEP[s.state]} ${s.name}${s.ms !== undefined ? ` ${(s.ms / 1000).toFixed(1)}s` : ''}`).join('  ')}`,
+    );
   if (reply.text) out.push(...reply.text.split('\n').map((l) => `  ${l}`));
   for (const f of reply.fields ?? []) {
     const [first = '', ...more] = f.value.split('\n');

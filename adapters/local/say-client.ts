@@ -15,10 +15,17 @@ const OK = new Set(['succeeded', 'answered']);
 
 function show(message: LocalMessage, edited: boolean): string {
   switch (message.kind) {
-    case 'command': return `${message.author}: ${message.text}`;
-    case 'log': return message.text.split('\n').map((l) => `  │ ${l}`).join('\n');
-    case 'file': return `  📎 ${message.text}`;
-    default: return edited ? `~ ${message.text.split('\n')[0]}` : message.text;
+    case 'command':
+      return `${message.author}: ${message.text}`;
+    case 'log':
+      return message.text
+        .split('\n')
+        .map((l) => `  │ ${l}`)
+        .join('\n');
+    case 'file':
+      return `  📎 ${message.text}`;
+    default:
+      return edited ? `~ ${message.text.split('\n')[0]}` : message.text;
   }
 }
 
@@ -29,11 +36,20 @@ function show(message: LocalMessage, edited: boolean): string {
  */
 export async function say(opts: SayOptions): Promise<number> {
   const posted = await fetch(new URL('/local/commands', opts.baseUrl), {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token ?? ''}` }, body: JSON.stringify({ user: opts.user, text: opts.text }),
-  }).catch((err: Error) => { throw new Error(`voxoz is not answering at ${opts.baseUrl} (${err.cause instanceof Error ? err.cause.message : err.message}); start it with "npm start"`); });
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token ?? ''}` },
+    body: JSON.stringify({ user: opts.user, text: opts.text }),
+  }).catch((err: Error) => {
+    throw new Error(
+      `voxoz is not answering at ${opts.baseUrl} (${err.cause instanceof Error ? err.cause.message : err.message}); start it with "npm start"`,
+    );
+  });
   const body = (await posted.json()) as { thread?: string; error?: string };
   if (!posted.ok || !body.thread) throw new Error(`voxoz refused the command: ${body.error ?? posted.status}`);
-  const res = await fetch(new URL(`/local/threads/${body.thread}/events`, opts.baseUrl), { headers: { authorization: `Bearer ${opts.token ?? ''}` }, signal: AbortSignal.timeout(opts.timeoutMs ?? 30 * 60_000) });
+  const res = await fetch(new URL(`/local/threads/${body.thread}/events`, opts.baseUrl), {
+    headers: { authorization: `Bearer ${opts.token ?? ''}` },
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 30 * 60_000),
+  });
   if (!res.ok || !res.body) throw new Error(`cannot follow thread ${body.thread}: HTTP ${res.status}`);
   let buffer = '';
   let last: LocalMessage | undefined;

@@ -6,7 +6,8 @@ import type { Logger } from '../../src/observability/logger.ts';
  * debug chatter goes to debug; warnings and errors keep their level.
  */
 export function toBoltLogger(log: Logger): BoltLogger {
-  const text = (parts: unknown[]) => parts.map((p) => (p instanceof Error ? p.message : typeof p === 'string' ? p : JSON.stringify(p))).join(' ');
+  const text = (parts: unknown[]) =>
+    parts.map((p) => (p instanceof Error ? p.message : typeof p === 'string' ? p : JSON.stringify(p))).join(' ');
   return {
     debug: (...m: unknown[]) => log.debug(text(m)),
     info: (...m: unknown[]) => log.debug(text(m)),

@@ -25,16 +25,26 @@ export type BoltApp =
  */
 export function createBoltApp(slack: NonNullable<Settings['slack']>, log: Logger, opts: BoltOptions = {}): BoltApp {
   const logger = toBoltLogger(log);
-  const clientOptions = () => ({ ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}), retryConfig: { retries: opts.retries ?? 3, factor: 2, minTimeout: 500, maxTimeout: 5000 } });
+  const clientOptions = () => ({
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    retryConfig: { retries: opts.retries ?? 3, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+  });
   if (slack.appToken) {
     const receiver = new SocketModeReceiver({
-      appToken: slack.appToken, logger, clientPingTimeout: opts.clientPingTimeoutMs ?? 10_000,
+      appToken: slack.appToken,
+      logger,
+      clientPingTimeout: opts.clientPingTimeoutMs ?? 10_000,
       installerOptions: { clientOptions: clientOptions() },
     });
     return { transport: 'socket', receiver, app: new App({ token: slack.botToken, receiver, logger, clientOptions: clientOptions() }) };
   }
   if (!slack.signingSecret) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)');
   // The mount reads (and caps) the body before Bolt; Bolt's own limit is a second guard at the same size.
-  const receiver = new HTTPReceiver({ signingSecret: slack.signingSecret, endpoints: SLACK_EVENTS_PATH, logger, bodyLimit: SLACK_BODY_LIMIT });
+  const receiver = new HTTPReceiver({
+    signingSecret: slack.signingSecret,
+    endpoints: SLACK_EVENTS_PATH,
+    logger,
+    bodyLimit: SLACK_BODY_LIMIT,
+  });
   return { transport: 'http', receiver, app: new App({ token: slack.botToken, receiver, logger, clientOptions: clientOptions() }) };
 }

@@ -50,7 +50,10 @@ export function splitLines(text: string, max: number): string[] {
     const line = fitHead(raw, max);
     const joined = current === '' ? line : `${current}\n${line}`;
     if (joined.length <= max) current = joined;
-    else { chunks.push(current); current = line; }
+    else {
+      chunks.push(current);
+      current = line;
+    }
   }
   if (current !== '' || chunks.length === 0) chunks.push(current);
   return chunks;

@@ -20,13 +20,19 @@ export interface HandlerDeps {
 }
 
 /** An ephemeral answer, as an ack body or a response_url post. */
-export const ephemeral = (reply: Reply): RespondArguments => ({ response_type: 'ephemeral', replace_original: false, ...renderBlocks(reply) });
+export const ephemeral = (reply: Reply): RespondArguments => ({
+  response_type: 'ephemeral',
+  replace_original: false,
+  ...renderBlocks(reply),
+});
 
 const outcomeReply = (outcome: Outcome): Reply => outcome.reply;
 
 function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
@@ -47,7 +53,10 @@ export function registerHandlers(app: App, deps: HandlerDeps): void {
   };
   app.command(/^\/.+/, async ({ command, ack, respond }) => {
     const why = refused('command', { team: command.team_id }, command.user_id);
-    if (why) { await ack(ephemeral(notServedReply(why))); return; }
+    if (why) {
+      await ack(ephemeral(notServedReply(why)));
+      return;
+    }
     const work = deps.dispatcher.handle(commandToInvocation(command, new Date()));
     const outcome = await within(work, budget);
     if (outcome) {
@@ -62,8 +71,13 @@ export function registerHandlers(app: App, deps: HandlerDeps): void {
     await ack();
     if (action.type !== 'button' || body.type !== 'block_actions') return;
     const why = refused('click', { team: body.team?.id ?? body.user.team_id, userTeam: body.user.team_id }, body.user.id);
-    if (why) { await respond(ephemeral(notServedReply(why))); return; }
-    const reply = await deps.dispatcher.interact(toInteraction(body, { action_id: action.action_id, value: action.value, action_ts: action.action_ts }));
+    if (why) {
+      await respond(ephemeral(notServedReply(why)));
+      return;
+    }
+    const reply = await deps.dispatcher.interact(
+      toInteraction(body, { action_id: action.action_id, value: action.value, action_ts: action.action_ts }),
+    );
     await respond(ephemeral(reply));
   });
 

@@ -28,8 +28,18 @@ const STOP_WAIT_MS = 5000;
 export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter & { bolt: BoltApp } {
   const log = deps.log.child({ part: 'slack' });
   const bolt = createBoltApp(deps.slack, log, deps.bolt);
-  registerHandlers(bolt.app, { dispatcher: deps.dispatcher, log, scope: slackScope(deps.slack.teamIds), ...(deps.ackBudgetMs ? { ackBudgetMs: deps.ackBudgetMs } : {}) });
-  const surface = createSlackSurface({ botToken: deps.slack.botToken, apiUrl: deps.slack.apiUrl, log, ...(deps.limits ? { limits: deps.limits } : {}) });
+  registerHandlers(bolt.app, {
+    dispatcher: deps.dispatcher,
+    log,
+    scope: slackScope(deps.slack.teamIds),
+    ...(deps.ackBudgetMs ? { ackBudgetMs: deps.ackBudgetMs } : {}),
+  });
+  const surface = createSlackSurface({
+    botToken: deps.slack.botToken,
+    apiUrl: deps.slack.apiUrl,
+    log,
+    ...(deps.limits ? { limits: deps.limits } : {}),
+  });
   let started = false;
   return {
     bolt,
@@ -40,8 +50,15 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter & { bolt
       const auth = await bolt.app.client.auth.test();
       log.info('slack connected', { team: auth.team_id, bot: auth.user_id, transport: bolt.transport });
       const teams = deps.slack.teamIds;
-      if (!teams) log.warn('voxoz serves every Slack workspace that reaches it (SLACK_TEAM_IDS is unset); set SLACK_TEAM_IDS to the workspaces it should serve');
-      else if (auth.team_id && !teams.includes(auth.team_id)) log.warn('the bot token\'s own workspace is not in SLACK_TEAM_IDS: voxoz refuses everything from it', { team: auth.team_id, teamIds: teams });
+      if (!teams)
+        log.warn(
+          'voxoz serves every Slack workspace that reaches it (SLACK_TEAM_IDS is unset); set SLACK_TEAM_IDS to the workspaces it should serve',
+        );
+      else if (auth.team_id && !teams.includes(auth.team_id))
+        log.warn("the bot token's own workspace is not in SLACK_TEAM_IDS: voxoz refuses everything from it", {
+          team: auth.team_id,
+          teamIds: teams,
+        });
       if (bolt.transport === 'socket') await bolt.app.start();
       started = true;
     },
@@ -54,7 +71,10 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter & { bolt
       if (!client.websocket?.isActive()) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, STOP_WAIT_MS);
-          client.once('connected', () => { clearTimeout(timer); resolve(); });
+          client.once('connected', () => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
       }
       await bolt.app.stop().catch((err: unknown) => log.warn('slack socket mode stop failed', { err }));

@@ -41,7 +41,13 @@ export function slackHttpMount(receiver: HTTPReceiver, now: () => number = Date.
       // `connection: close`: the rest of the body is not read; the socket closes once the answer is out.
       const tooLarge = () => {
         const text = JSON.stringify({ error: `the body is larger than ${SLACK_BODY_LIMIT} bytes` });
-        res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' }).end(text);
+        res
+          .writeHead(413, {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(text),
+            connection: 'close',
+          })
+          .end(text);
       };
       if (Number(req.headers['content-length'] ?? 0) > SLACK_BODY_LIMIT) {
         tooLarge();

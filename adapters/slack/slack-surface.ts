@@ -26,7 +26,9 @@ type Answer = { ok?: boolean; error?: string; ts?: string };
 export function createSlackSurface(opts: SlackSurfaceOptions): ChatSurface & { client: webApi.WebClient } {
   const client = new webApi.WebClient(opts.botToken, {
     ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}),
-    rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logger: toBoltLogger(opts.log),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    logger: toBoltLogger(opts.log),
   });
   const call = async <T extends Answer>(what: string, run: () => Promise<T>): Promise<T> => {
     let answer: T;
@@ -54,12 +56,22 @@ export function createSlackSurface(opts: SlackSurfaceOptions): ChatSurface & { c
     },
     async postLog(thread, lines) {
       const text = `\`\`\`\n${fitTailLines(lines.replace(/```/g, "'''"), SLACK_LIMITS.messageText - 8)}\n\`\`\``;
-      await call('chat.postMessage', () => client.chat.postMessage({ channel: thread.conversation, thread_ts: thread.parent, text, unfurl_links: false, unfurl_media: false }));
+      await call('chat.postMessage', () =>
+        client.chat.postMessage({ channel: thread.conversation, thread_ts: thread.parent, text, unfurl_links: false, unfurl_media: false }),
+      );
     },
     async uploadLog(thread, file) {
-      await call('files.uploadV2', () => client.filesUploadV2({
-        channel_id: thread.conversation, thread_ts: thread.parent, filename: file.name, title: file.name, file: file.open(),
-      }) as Promise<Answer>);
+      await call(
+        'files.uploadV2',
+        () =>
+          client.filesUploadV2({
+            channel_id: thread.conversation,
+            thread_ts: thread.parent,
+            filename: file.name,
+            title: file.name,
+            file: file.open(),
+          }) as Promise<Answer>,
+      );
     },
   };
 }

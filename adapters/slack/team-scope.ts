@@ -22,13 +22,16 @@ export function slackScope(teamIds: readonly string[] | undefined): SlackScope {
   return ({ team, userTeam }) => {
     if (!team) return 'the request names no workspace';
     if (allowed && !allowed.has(team)) return `workspace ${team} is not one this voxoz serves`;
-    if (userTeam && userTeam !== team && !allowed?.has(userTeam)) return `members of other organisations (team ${userTeam}) cannot use this voxoz, even in a shared channel`;
+    if (userTeam && userTeam !== team && !allowed?.has(userTeam))
+      return `members of other organisations (team ${userTeam}) cannot use this voxoz, even in a shared channel`;
     return undefined;
   };
 }
 
 /** The ephemeral answer to a refused request. */
 export const notServedReply = (why: string): Reply => ({
-  title: 'not served here', status: 'error', ephemeral: true,
+  title: 'not served here',
+  status: 'error',
+  ephemeral: true,
   text: `voxoz does not take commands from here: ${why}. Ask the people who run voxoz to add your workspace to SLACK_TEAM_IDS.`,
 });

@@ -55,7 +55,10 @@ export function mentionToInvocation(event: MentionFields, team: string, eventId:
     user: slackUser(team, event.user),
     conversation: event.channel,
     ...(event.thread_ts ? { thread: event.thread_ts } : {}),
-    text: event.text.replace(/<@[A-Z0-9]+(\|[^>]*)?>/g, ' ').replace(/\s+/g, ' ').trim(),
+    text: event.text
+      .replace(/<@[A-Z0-9]+(\|[^>]*)?>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
     receivedAt,
     deliveryId: eventId,
   };

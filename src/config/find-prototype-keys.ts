@@ -6,5 +6,7 @@
 export function findPrototypeKeys(value: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
   if (!value || typeof value !== 'object') return [];
   if (Array.isArray(value)) return value.flatMap((v, i) => findPrototypeKeys(v, [...path, i]));
-  return Object.keys(value).flatMap((key) => (key === '__proto__' ? [[...path, key]] : findPrototypeKeys((value as Record<string, unknown>)[key], [...path, key])));
+  return Object.keys(value).flatMap((key) =>
+    key === '__proto__' ? [[...path, key]] : findPrototypeKeys((value as Record<string, unknown>)[key], [...path, key]),
+  );
 }

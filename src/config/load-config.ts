@@ -28,7 +28,9 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = formatPath(issue.path) || '(top level)';
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${where === '(top level)' ? key : `${where}.${key}`}: unknown key; remove it or check its spelling`).join('\n');
+    return issue.keys
+      .map((key) => `${where === '(top level)' ? key : `${where}.${key}`}: unknown key; remove it or check its spelling`)
+      .join('\n');
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: is required`;
   if (issue.code === 'invalid_key') return `${where}: ${issue.issues.map((i) => i.message).join('; ')}`;
@@ -42,9 +44,12 @@ export function validateConfig(raw: unknown, file: string): LoadedConfig {
     ...findPrototypeKeys(raw).map((p) => `${formatPath(p)}: "__proto__" cannot be a name here; rename it`),
     ...crossCheck(raw).map((p) => `${formatPath(p.path)}: ${p.message}`),
   ];
-  if (!result.success || cross.length > 0) throw new ConfigError(file, [...(result.success ? [] : result.error.issues.flatMap((i) => describeIssue(i).split('\n'))), ...cross]);
+  if (!result.success || cross.length > 0)
+    throw new ConfigError(file, [...(result.success ? [] : result.error.issues.flatMap((i) => describeIssue(i).split('\n'))), ...cross]);
   const base = dirname(file);
-  const apps = result.data.apps.map((app): AppSpec => ('path' in app.source ? { ...app, source: { path: resolve(base, app.source.path) } } : app));
+  const apps = result.data.apps.map(
+    (app): AppSpec => ('path' in app.source ? { ...app, source: { path: resolve(base, app.source.path) } } : app),
+  );
   return deepFreeze({ ...result.data, apps, file });
 }
 
@@ -56,11 +61,16 @@ export function loadConfig(file: string): LoadedConfig {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(path, [code === 'ENOENT' ? `file not found; copy voxoz.example.yml to ${path} or set VOXOZ_CONFIG` : `cannot read it (${code})`]);
+    throw new ConfigError(path, [
+      code === 'ENOENT' ? `file not found; copy voxoz.example.yml to ${path} or set VOXOZ_CONFIG` : `cannot read it (${code})`,
+    ]);
   }
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(path, doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(
+      path,
+      doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
   }
   return validateConfig(doc.toJS({ maxAliasCount: 50 }), path);
 }

@@ -20,7 +20,10 @@ export interface Settings {
   /** VOXOZ_LOG_LEVEL: debug | info | warn | error. @defaultValue "info" */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   slack?: {
-    botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string;
+    botToken: string;
+    signingSecret?: string;
+    appToken?: string;
+    apiUrl?: string;
     /**
      * SLACK_TEAM_IDS (comma-separated, e.g. `T0123ABCD,T0456EFGH`): the workspaces voxoz serves;
      * commands, clicks and mentions from any other are refused. @defaultValue unset: every
@@ -30,7 +33,10 @@ export interface Settings {
     teamIds?: string[];
   };
   discord?: {
-    token: string; applicationId: string; apiUrl?: string; publicKey?: string;
+    token: string;
+    applicationId: string;
+    apiUrl?: string;
+    publicKey?: string;
     /** DISCORD_GUILD_ID: register /voxoz in that guild only (instant), instead of globally. @defaultValue unset: global */
     guildId?: string;
     /**
@@ -59,7 +65,8 @@ function idList(name: string, raw: string | undefined, format: RegExp, what: str
   if (raw === undefined || raw.trim() === '') return undefined;
   const ids = raw.split(',').map((id) => id.trim());
   const bad = ids.filter((id) => !format.test(id));
-  if (bad.length > 0) problems.push(`${name} must be a comma-separated list of ${what}; these are not: ${bad.map((b) => `"${b}"`).join(', ')}`);
+  if (bad.length > 0)
+    problems.push(`${name} must be a comma-separated list of ${what}; these are not: ${bad.map((b) => `"${b}"`).join(', ')}`);
   return [...new Set(ids)];
 }
 
@@ -69,27 +76,49 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be 0..65535, got "${env.PORT}"`);
   const logLevel = (env.VOXOZ_LOG_LEVEL ?? 'info') as Settings['logLevel'];
   if (!LEVELS.includes(logLevel)) problems.push(`VOXOZ_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${env.VOXOZ_LOG_LEVEL}"`);
-  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) problems.push(`REDIS_URL must start with redis:// or rediss://, got "${env.REDIS_URL}"`);
+  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL))
+    problems.push(`REDIS_URL must start with redis:// or rediss://, got "${env.REDIS_URL}"`);
   const queueName = env.VOXOZ_QUEUE ?? 'voxoz';
-  if (!/^[a-z][a-z0-9-]{0,39}$/.test(queueName)) problems.push(`VOXOZ_QUEUE must be lowercase letters, digits and dashes, got "${queueName}"`);
+  if (!/^[a-z][a-z0-9-]{0,39}$/.test(queueName))
+    problems.push(`VOXOZ_QUEUE must be lowercase letters, digits and dashes, got "${queueName}"`);
 
   let slack: Settings['slack'];
   if (env.SLACK_BOT_TOKEN || env.SLACK_APP_TOKEN || env.SLACK_SIGNING_SECRET) {
-    if (!env.SLACK_BOT_TOKEN?.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN must be set to the bot token (it starts with "xoxb-") when any SLACK_* variable is set');
-    if (env.SLACK_APP_TOKEN && !env.SLACK_APP_TOKEN.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must be an app-level token starting with "xapp-" (Socket Mode)');
-    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) problems.push('set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)');
+    if (!env.SLACK_BOT_TOKEN?.startsWith('xoxb-'))
+      problems.push('SLACK_BOT_TOKEN must be set to the bot token (it starts with "xoxb-") when any SLACK_* variable is set');
+    if (env.SLACK_APP_TOKEN && !env.SLACK_APP_TOKEN.startsWith('xapp-'))
+      problems.push('SLACK_APP_TOKEN must be an app-level token starting with "xapp-" (Socket Mode)');
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
+      problems.push('set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)');
     const teamIds = idList('SLACK_TEAM_IDS', env.SLACK_TEAM_IDS, SLACK_TEAM, 'Slack team ids (e.g. T0123ABCD)', problems);
-    slack = { botToken: env.SLACK_BOT_TOKEN ?? '', signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL, ...(teamIds ? { teamIds } : {}) };
+    slack = {
+      botToken: env.SLACK_BOT_TOKEN ?? '',
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      appToken: env.SLACK_APP_TOKEN,
+      apiUrl: env.SLACK_API_URL,
+      ...(teamIds ? { teamIds } : {}),
+    };
   }
   let discord: Settings['discord'];
   if (env.DISCORD_TOKEN || env.DISCORD_APPLICATION_ID) {
     if (!env.DISCORD_TOKEN) problems.push('DISCORD_TOKEN must be set when DISCORD_APPLICATION_ID is');
-    if (!SNOWFLAKE.test(env.DISCORD_APPLICATION_ID ?? '')) problems.push('DISCORD_APPLICATION_ID must be the numeric application id (a snowflake)');
-    if (env.DISCORD_PUBLIC_KEY && !/^[0-9a-f]{64}$/i.test(env.DISCORD_PUBLIC_KEY)) problems.push('DISCORD_PUBLIC_KEY must be 64 hex characters');
-    if (env.DISCORD_GUILD_ID && !SNOWFLAKE.test(env.DISCORD_GUILD_ID)) problems.push('DISCORD_GUILD_ID must be the numeric guild id (a snowflake)');
+    if (!SNOWFLAKE.test(env.DISCORD_APPLICATION_ID ?? ''))
+      problems.push('DISCORD_APPLICATION_ID must be the numeric application id (a snowflake)');
+    if (env.DISCORD_PUBLIC_KEY && !/^[0-9a-f]{64}$/i.test(env.DISCORD_PUBLIC_KEY))
+      problems.push('DISCORD_PUBLIC_KEY must be 64 hex characters');
+    if (env.DISCORD_GUILD_ID && !SNOWFLAKE.test(env.DISCORD_GUILD_ID))
+      problems.push('DISCORD_GUILD_ID must be the numeric guild id (a snowflake)');
     const guildIds = idList('DISCORD_GUILD_IDS', env.DISCORD_GUILD_IDS, SNOWFLAKE, 'numeric guild ids (snowflakes)', problems);
-    if (guildIds && env.DISCORD_GUILD_ID && !guildIds.includes(env.DISCORD_GUILD_ID)) problems.push(`DISCORD_GUILD_IDS must include DISCORD_GUILD_ID (${env.DISCORD_GUILD_ID}), where /voxoz is registered`);
-    discord = { token: env.DISCORD_TOKEN ?? '', applicationId: env.DISCORD_APPLICATION_ID ?? '', apiUrl: env.DISCORD_API_URL, publicKey: env.DISCORD_PUBLIC_KEY, guildId: env.DISCORD_GUILD_ID || undefined, ...(guildIds ? { guildIds } : {}) };
+    if (guildIds && env.DISCORD_GUILD_ID && !guildIds.includes(env.DISCORD_GUILD_ID))
+      problems.push(`DISCORD_GUILD_IDS must include DISCORD_GUILD_ID (${env.DISCORD_GUILD_ID}), where /voxoz is registered`);
+    discord = {
+      token: env.DISCORD_TOKEN ?? '',
+      applicationId: env.DISCORD_APPLICATION_ID ?? '',
+      apiUrl: env.DISCORD_API_URL,
+      publicKey: env.DISCORD_PUBLIC_KEY,
+      guildId: env.DISCORD_GUILD_ID || undefined,
+      ...(guildIds ? { guildIds } : {}),
+    };
   }
   if (problems.length > 0) throw new SettingsError(problems);
   return {

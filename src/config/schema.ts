@@ -10,7 +10,8 @@ export function showValue(value: unknown): string {
 }
 
 const intIn = (min: number, max: number) =>
-  z.number({ error: (iss) => `must be a whole number ${min}..${max}, got ${showValue(iss.input)}` })
+  z
+    .number({ error: (iss) => `must be a whole number ${min}..${max}, got ${showValue(iss.input)}` })
     .int({ error: (iss) => `must be a whole number ${min}..${max}, got ${showValue(iss.input)}` })
     .min(min, { error: (iss) => `must be ${min}..${max}, got ${showValue(iss.input)}` })
     .max(max, { error: (iss) => `must be ${min}..${max}, got ${showValue(iss.input)}` });
@@ -21,24 +22,32 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Deploy environments (`--env`): lowercase, like app names. */
 export const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
-const appName = z.string({ error: 'must be a string' })
-  .regex(APP_NAME, { error: (iss) => `must be lowercase letters, digits and dashes, starting with a letter, at most 40 chars (e.g. "hello"), got ${showValue(iss.input)}` });
+const appName = z.string({ error: 'must be a string' }).regex(APP_NAME, {
+  error: (iss) =>
+    `must be lowercase letters, digits and dashes, starting with a letter, at most 40 chars (e.g. "hello"), got ${showValue(iss.input)}`,
+});
 
 /** A git remote: https/ssh/git/file URL, scp-style `user@host:path`, or an absolute local path. Never an option. */
 const GIT_URL = /^(?:(?:https?|ssh|git|file):\/\/[^\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+|\/[^\s]*)$/;
 
-const source = z.union([
-  z.strictObject({
-    /** Directory holding the Dockerfile, relative to the config file. */
-    path: z.string().min(1, { error: 'must name a directory, e.g. ./examples/hello' }),
-  }),
-  z.strictObject({
-    /** Repository to clone: https://, ssh://, git://, file://, user@host:path or an absolute path. */
-    git: z.string().regex(GIT_URL, { error: (iss) => `must be a git URL (https://…, ssh://…, file:///…, user@host:path) or an absolute path, got ${showValue(iss.input)}` }),
-    /** Branch, tag or commit deployed when the command names none. @defaultValue "main" */
-    ref: z.string().default('main'),
-  }),
-], { error: 'must be either { path: ./dir } or { git: <url>, ref: <branch|tag|sha> }' });
+const source = z.union(
+  [
+    z.strictObject({
+      /** Directory holding the Dockerfile, relative to the config file. */
+      path: z.string().min(1, { error: 'must name a directory, e.g. ./examples/hello' }),
+    }),
+    z.strictObject({
+      /** Repository to clone: https://, ssh://, git://, file://, user@host:path or an absolute path. */
+      git: z.string().regex(GIT_URL, {
+        error: (iss) =>
+          `must be a git URL (https://…, ssh://…, file:///…, user@host:path) or an absolute path, got ${showValue(iss.input)}`,
+      }),
+      /** Branch, tag or commit deployed when the command names none. @defaultValue "main" */
+      ref: z.string().default('main'),
+    }),
+  ],
+  { error: 'must be either { path: ./dir } or { git: <url>, ref: <branch|tag|sha> }' },
+);
 
 /**
  * An origin-form request target: URL path characters (percent-escapes allowed) and an optional
@@ -49,9 +58,13 @@ const URL_PATH = /^\/(?!\/)(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(?
 
 const health = z.strictObject({
   /** HTTP path probed on every replica. @defaultValue "/" */
-  path: z.string()
+  path: z
+    .string()
     .startsWith('/', { error: 'must start with "/", e.g. /healthz' })
-    .refine((p) => !p.startsWith('/') || URL_PATH.test(p), { error: (iss) => `must be a URL path like /healthz: no spaces or control characters (percent-encode them, e.g. %20) and no leading "//", got ${showValue(iss.input)}` })
+    .refine((p) => !p.startsWith('/') || URL_PATH.test(p), {
+      error: (iss) =>
+        `must be a URL path like /healthz: no spaces or control characters (percent-encode them, e.g. %20) and no leading "//", got ${showValue(iss.input)}`,
+    })
     .default('/'),
   /** How long new replicas get to answer 2xx before the deploy fails. @defaultValue 30 */
   timeoutSeconds: intIn(1, 600).default(30),
@@ -64,9 +77,12 @@ const sizeBytes = (size: string) => Number(size.slice(0, -1)) * 1024 ** ('kmg'.i
 
 const resources = z.strictObject({
   /** Memory limit, e.g. "64m", "1g"; at least "6m" (Docker's minimum). @defaultValue none */
-  memory: z.string()
+  memory: z
+    .string()
     .regex(SIZE, { error: (iss) => `must be a size like "64m" or "1g", got ${showValue(iss.input)}` })
-    .refine((m) => !SIZE.test(m) || sizeBytes(m) >= MIN_MEMORY_BYTES, { error: (iss) => `must be at least "6m" (Docker refuses less), got ${showValue(iss.input)}` })
+    .refine((m) => !SIZE.test(m) || sizeBytes(m) >= MIN_MEMORY_BYTES, {
+      error: (iss) => `must be at least "6m" (Docker refuses less), got ${showValue(iss.input)}`,
+    })
     .optional(),
   /** CPU limit in cores, e.g. 0.5. @defaultValue none */
   cpus: z.number().min(0.01, { error: 'must be at least 0.01' }).max(64, { error: 'must be at most 64' }).optional(),
@@ -85,13 +101,21 @@ export const appSchema = z.strictObject({
   runtime: z.enum(['docker', 'ling'], { error: (iss) => `must be "docker" or "ling", got ${showValue(iss.input)}` }).default('docker'),
   source,
   /** Dockerfile path inside the source. @defaultValue "Dockerfile" */
-  dockerfile: z.string().refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), { error: 'must be a relative path inside the source, without ".."' }).default('Dockerfile'),
+  dockerfile: z
+    .string()
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), { error: 'must be a relative path inside the source, without ".."' })
+    .default('Dockerfile'),
   /** First replica's port on 127.0.0.1 (host networking); replica i listens on port + i. */
   port: intIn(1024, 65_000),
   /** Instances to run. @defaultValue 1 */
   replicas: intIn(1, 100).default(1),
   /** Plain environment for every replica. PORT and VOXOZ_* are set by voxoz. @defaultValue {} */
-  env: z.record(z.string().regex(ENV_NAME, { error: 'environment names are letters, digits and _' }), z.string({ error: 'environment values must be strings (quote numbers)' })).default({}),
+  env: z
+    .record(
+      z.string().regex(ENV_NAME, { error: 'environment names are letters, digits and _' }),
+      z.string({ error: 'environment values must be strings (quote numbers)' }),
+    )
+    .default({}),
   /** Names of variables taken from voxoz's own environment at deploy time; their values are masked in every log. @defaultValue [] */
   secrets: z.array(z.string().regex(ENV_NAME, { error: 'secret names are letters, digits and _' })).default([]),
   health: health.default({ path: '/', timeoutSeconds: 30 }),
@@ -103,10 +127,12 @@ export const appSchema = z.strictObject({
    * (replicas share the host's network, so environments must not share ports).
    * @defaultValue { production: {} } (production on `port`)
    */
-  environments: z.record(
-    z.string().regex(ENVIRONMENT_NAME, { error: 'environment names are lowercase letters, digits and dashes, e.g. staging' }),
-    z.strictObject({ port: intIn(1024, 65_000).optional() }),
-  ).default({ production: {} }),
+  environments: z
+    .record(
+      z.string().regex(ENVIRONMENT_NAME, { error: 'environment names are lowercase letters, digits and dashes, e.g. staging' }),
+      z.strictObject({ port: intIn(1024, 65_000).optional() }),
+    )
+    .default({ production: {} }),
 });
 
 /** @defaultValue 16 MiB, 200,000 lines, the last 500 lines kept */
@@ -127,21 +153,28 @@ const logLimit = z.strictObject({
 
 export const configSchema = z.strictObject({
   apps: z.array(appSchema, { error: 'must be a list of apps' }).default([]),
-  worker: z.strictObject({
-    /** Jobs one worker process runs at once. @defaultValue 2 */
-    concurrency: intIn(1, 64).default(2),
-    /** Tries per job when the engine or Redis fails transiently. @defaultValue 3 */
-    attempts: intIn(1, 10).default(3),
-    /** Run a worker pool inside the bot process; false when all workers run elsewhere (`voxoz worker`). @defaultValue true */
-    inProcess: z.boolean({ error: 'must be true or false' }).default(true),
-    logLimit: logLimit.default(LOG_LIMIT_DEFAULTS),
-    /** Unfinished jobs (queued, waiting or running) one user may have; the next command is refused until one ends. @defaultValue 20 */
-    maxQueuedPerUser: intIn(1, 1000).default(20),
-  }).default({ concurrency: 2, attempts: 3, inProcess: true, logLimit: LOG_LIMIT_DEFAULTS, maxQueuedPerUser: 20 }),
-  chat: z.strictObject({
-    /** Name the local adapter answers to in its help text. @defaultValue "voxoz" */
-    botName: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).default('voxoz'),
-  }).default({ botName: 'voxoz' }),
+  worker: z
+    .strictObject({
+      /** Jobs one worker process runs at once. @defaultValue 2 */
+      concurrency: intIn(1, 64).default(2),
+      /** Tries per job when the engine or Redis fails transiently. @defaultValue 3 */
+      attempts: intIn(1, 10).default(3),
+      /** Run a worker pool inside the bot process; false when all workers run elsewhere (`voxoz worker`). @defaultValue true */
+      inProcess: z.boolean({ error: 'must be true or false' }).default(true),
+      logLimit: logLimit.default(LOG_LIMIT_DEFAULTS),
+      /** Unfinished jobs (queued, waiting or running) one user may have; the next command is refused until one ends. @defaultValue 20 */
+      maxQueuedPerUser: intIn(1, 1000).default(20),
+    })
+    .default({ concurrency: 2, attempts: 3, inProcess: true, logLimit: LOG_LIMIT_DEFAULTS, maxQueuedPerUser: 20 }),
+  chat: z
+    .strictObject({
+      /** Name the local adapter answers to in its help text. @defaultValue "voxoz" */
+      botName: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,31}$/)
+        .default('voxoz'),
+    })
+    .default({ botName: 'voxoz' }),
 });
 
 /** Problems that span entries (run on the raw input, so they are reported alongside field errors). */
@@ -152,17 +185,27 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
   const problems: Array<{ path: Array<string | number>; message: string }> = [];
   const taken: Array<{ from: number; to: number; owner: string }> = [];
   apps.forEach((app: unknown, i) => {
-    const { name, port, replicas = 1, environments = { production: {} } } = (app ?? {}) as { name?: unknown; port?: unknown; replicas?: unknown; environments?: unknown };
+    const {
+      name,
+      port,
+      replicas = 1,
+      environments = { production: {} },
+    } = (app ?? {}) as { name?: unknown; port?: unknown; replicas?: unknown; environments?: unknown };
     if (typeof name !== 'string') return;
     const first = seen.get(name);
-    if (first !== undefined) problems.push({ path: ['apps', i, 'name'], message: `"${name}" is already used by apps[${first}]; app names must be unique` });
+    if (first !== undefined)
+      problems.push({ path: ['apps', i, 'name'], message: `"${name}" is already used by apps[${first}]; app names must be unique` });
     else seen.set(name, i);
     if (typeof port !== 'number' || typeof replicas !== 'number' || !environments || typeof environments !== 'object') return;
     for (const [env, settings] of Object.entries(environments as Record<string, { port?: unknown }>)) {
       const from = typeof settings?.port === 'number' ? settings.port : port;
       const clash = taken.find((t) => from < t.to && t.from < from + replicas);
       const owner = `${name} (${env})`;
-      if (clash) problems.push({ path: ['apps', i, 'environments', env], message: `ports ${from}..${from + replicas - 1} of ${owner} overlap ${clash.owner} on ${clash.from}..${clash.to - 1}; give it its own "port" (replicas share the host's network)` });
+      if (clash)
+        problems.push({
+          path: ['apps', i, 'environments', env],
+          message: `ports ${from}..${from + replicas - 1} of ${owner} overlap ${clash.owner} on ${clash.from}..${clash.to - 1}; give it its own "port" (replicas share the host's network)`,
+        });
       else taken.push({ from, to: from + replicas, owner });
     }
   });

@@ -14,7 +14,8 @@ export function createRegistry(commands: ReadonlyArray<CommandSpec>): CommandReg
   const problems: string[] = [];
   for (const command of commands) {
     for (const verb of [command.name, ...(command.aliases ?? [])]) {
-      if (!/^[a-z][a-z0-9-]{0,31}$/.test(verb)) problems.push(`command verb "${verb}" (in ${command.name}) must be lowercase letters, digits and dashes`);
+      if (!/^[a-z][a-z0-9-]{0,31}$/.test(verb))
+        problems.push(`command verb "${verb}" (in ${command.name}) must be lowercase letters, digits and dashes`);
       const taken = byVerb.get(verb);
       if (taken) problems.push(`"${verb}" is claimed by both ${taken.name} and ${command.name}`);
       else byVerb.set(verb, command);
@@ -23,7 +24,8 @@ export function createRegistry(commands: ReadonlyArray<CommandSpec>): CommandReg
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) problems.push(`${command.name} declares "${dup}" twice`);
     const firstOptional = command.args.findIndex((a) => !a.required);
-    if (firstOptional >= 0 && command.args.slice(firstOptional).some((a) => a.required)) problems.push(`${command.name}: required arguments must come before optional ones`);
+    if (firstOptional >= 0 && command.args.slice(firstOptional).some((a) => a.required))
+      problems.push(`${command.name}: required arguments must come before optional ones`);
   }
   if (problems.length > 0) throw new Error(`command registry is inconsistent:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return {

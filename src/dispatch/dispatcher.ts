@@ -11,9 +11,7 @@ import { parseCommand } from './parse-command.ts';
 import type { Policy } from './policy.ts';
 
 /** What the adapter does next: show an answer, or tell the user the job is queued (its thread follows). */
-export type Outcome =
-  | { type: 'answer'; reply: Reply }
-  | { type: 'queued'; jobId: string; duplicate: boolean; reply: Reply };
+export type Outcome = { type: 'answer'; reply: Reply } | { type: 'queued'; jobId: string; duplicate: boolean; reply: Reply };
 
 export interface Dispatcher {
   /** verify (adapter) → parse → authorise → enqueue; never throws: every failure becomes an answer. */
@@ -54,7 +52,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const parsed = parseCommand(inv.text, deps.registry, { appNames: config.apps.map((a) => a.name) });
       if (!parsed.ok) {
         const usage = parsed.usage ? `\nUsage: ${config.chat.botName} ${parsed.usage}` : '';
-        return { type: 'answer', reply: errorReply(parsed.command ? `${parsed.command.name}: invalid arguments` : 'unknown command', `${parsed.problems.map((p) => `• ${p}`).join('\n')}${usage}`) };
+        return {
+          type: 'answer',
+          reply: errorReply(
+            parsed.command ? `${parsed.command.name}: invalid arguments` : 'unknown command',
+            `${parsed.problems.map((p) => `• ${p}`).join('\n')}${usage}`,
+          ),
+        };
       }
       const { command, args } = parsed;
       const envProblem = unknownEnvironment(config, args);
@@ -62,7 +66,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const refusal = deps.policy.authorize(inv.user, command, args);
       if (refusal) return { type: 'answer', reply: errorReply(`${command.name}: not allowed`, refusal) };
       if (command.run.kind === 'answer') {
-        return { type: 'answer', reply: command.run.answer(args, { commands: deps.registry.commands, apps: config.apps, botName: config.chat.botName }) };
+        return {
+          type: 'answer',
+          reply: command.run.answer(args, { commands: deps.registry.commands, apps: config.apps, botName: config.chat.botName }),
+        };
       }
       const thread: ThreadRef = { platform: inv.platform, conversation: inv.conversation, ...(inv.meta ? { meta: inv.meta } : {}) };
       const data: JobData = {
@@ -78,7 +85,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       };
       try {
         const queued = await deps.queue.enqueue(data);
-        return { type: 'queued', jobId: data.id, duplicate: queued === 'duplicate', reply: { title: `${data.command}: queued`, status: 'queued', text: `Job ${data.id} is queued; progress follows in the thread.`, ephemeral: true } };
+        return {
+          type: 'queued',
+          jobId: data.id,
+          duplicate: queued === 'duplicate',
+          reply: {
+            title: `${data.command}: queued`,
+            status: 'queued',
+            text: `Job ${data.id} is queued; progress follows in the thread.`,
+            ephemeral: true,
+          },
+        };
       } catch (err) {
         return { type: 'answer', reply: failure(err, data.command, 'nothing was queued.') };
       }
@@ -93,18 +110,36 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       } catch (err) {
         return failure(err, interaction.action, 'nothing was changed.');
       }
-      if (claim.state === 'done') return { title: 'already handled', status: 'info', text: 'That click was already received; it is handled once.', ephemeral: true };
-      if (claim.state === 'in-flight') return { title: 'in progress', status: 'info', text: 'That click is being handled right now; it is handled once.', ephemeral: true };
+      if (claim.state === 'done')
+        return { title: 'already handled', status: 'info', text: 'That click was already received; it is handled once.', ephemeral: true };
+      if (claim.state === 'in-flight')
+        return {
+          title: 'in progress',
+          status: 'info',
+          text: 'That click is being handled right now; it is handled once.',
+          ephemeral: true,
+        };
       const { settle } = claim;
       const act = async (): Promise<Reply> => {
-        if (interaction.action !== 'cancel') return errorReply('unknown button', `voxoz has no button "${interaction.action}"; it may be from an older version`);
+        if (interaction.action !== 'cancel')
+          return errorReply('unknown button', `voxoz has no button "${interaction.action}"; it may be from an older version`);
         const job = await deps.queue.get(interaction.value);
         if (!job) return errorReply('cancel: unknown job', `there is no job ${interaction.value}; it may have expired`);
         const refusal = deps.policy.mayCancel(interaction.user, job);
         if (refusal) return errorReply('cancel: not allowed', refusal);
         const result = await deps.queue.cancel(job.id, interaction.user);
-        const text = { removed: 'removed from the queue', signalled: 'stopping; what it started is being removed', finished: 'already finished; nothing to cancel', unknown: 'no longer in the queue' }[result];
-        return { title: `${job.command}: ${result === 'finished' ? 'not cancelled' : 'cancelling'}`, status: 'info', text: `Job ${job.id} ${text}.`, ephemeral: true };
+        const text = {
+          removed: 'removed from the queue',
+          signalled: 'stopping; what it started is being removed',
+          finished: 'already finished; nothing to cancel',
+          unknown: 'no longer in the queue',
+        }[result];
+        return {
+          title: `${job.command}: ${result === 'finished' ? 'not cancelled' : 'cancelling'}`,
+          status: 'info',
+          text: `Job ${job.id} ${text}.`,
+          ephemeral: true,
+        };
       };
       let reply: Reply;
       try {

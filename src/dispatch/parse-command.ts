@@ -31,7 +31,8 @@ export function parseCommand(text: string, registry: CommandRegistry, ctx: Resol
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i]!;
     if (!token.startsWith('--') || token === '--') {
-      if (token.startsWith('-') && token !== '-') problems.push(`${JSON.stringify(token.slice(0, 40))} looks like an option; ${describeOptions(command.name, options)}`);
+      if (token.startsWith('-') && token !== '-')
+        problems.push(`${JSON.stringify(token.slice(0, 40))} looks like an option; ${describeOptions(command.name, options)}`);
       else positional.push(token);
       continue;
     }
@@ -67,7 +68,10 @@ export function parseCommand(text: string, registry: CommandRegistry, ctx: Resol
     else problems.push(`<${spec.name}>: ${resolved.problem}`);
   });
   if (positional.length > command.args.length) {
-    const extra = positional.slice(command.args.length).map((t) => JSON.stringify(t.slice(0, 40))).join(' ');
+    const extra = positional
+      .slice(command.args.length)
+      .map((t) => JSON.stringify(t.slice(0, 40)))
+      .join(' ');
     problems.push(`${command.name} takes at most ${command.args.length} argument${command.args.length === 1 ? '' : 's'}; remove ${extra}`);
   }
   if (problems.length > 0) return { ok: false, command, problems, usage: formatUsage(command) };

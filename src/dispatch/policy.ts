@@ -13,5 +13,6 @@ export interface Policy {
 
 export const requesterPolicy: Policy = {
   authorize: () => undefined,
-  mayCancel: (user, job) => (user.id === job.requestedBy.id ? undefined : `only ${job.requestedBy.name}, who started "${job.command}", may cancel it`),
+  mayCancel: (user, job) =>
+    user.id === job.requestedBy.id ? undefined : `only ${job.requestedBy.name}, who started "${job.command}", may cancel it`,
 };

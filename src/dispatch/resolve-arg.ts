@@ -29,7 +29,8 @@ export function checkGitRef(raw: string): string | undefined {
 export function resolveArg(type: ArgType, raw: string, ctx: ResolveContext, bounds: { min?: number; max?: number } = {}): Resolved {
   switch (type) {
     case 'app': {
-      if (!APP_NAME.test(raw)) return { ok: false, problem: `${show(raw)} is not an app name (lowercase letters, digits and dashes)${suggestApp(raw, ctx)}` };
+      if (!APP_NAME.test(raw))
+        return { ok: false, problem: `${show(raw)} is not an app name (lowercase letters, digits and dashes)${suggestApp(raw, ctx)}` };
       if (!ctx.appNames.includes(raw)) {
         const known = ctx.appNames.length > 0 ? `; known apps: ${ctx.appNames.join(', ')}` : '; no apps are configured in voxoz.yml';
         return { ok: false, problem: `there is no app named ${show(raw)}${suggestApp(raw, ctx) || known}` };
@@ -48,9 +49,13 @@ export function resolveArg(type: ArgType, raw: string, ctx: ResolveContext, boun
       return { ok: true, value };
     }
     case 'env':
-      return /^[a-z][a-z0-9-]{0,31}$/.test(raw) ? { ok: true, value: raw } : { ok: false, problem: `${show(raw)} is not an environment name (lowercase letters, digits, dashes), e.g. production` };
+      return /^[a-z][a-z0-9-]{0,31}$/.test(raw)
+        ? { ok: true, value: raw }
+        : { ok: false, problem: `${show(raw)} is not an environment name (lowercase letters, digits, dashes), e.g. production` };
     case 'word':
-      return /^[\p{L}\p{N}._-]{1,64}$/u.test(raw) ? { ok: true, value: raw } : { ok: false, problem: `${show(raw)} must be 1..64 letters, digits, ".", "_" or "-"` };
+      return /^[\p{L}\p{N}._-]{1,64}$/u.test(raw)
+        ? { ok: true, value: raw }
+        : { ok: false, problem: `${show(raw)} must be 1..64 letters, digits, ".", "_" or "-"` };
   }
 }
 

@@ -15,7 +15,11 @@ export function tokenize(text: string): TokenizeResult {
   }
   // eslint-disable-next-line no-control-regex
   const control = /[\u0000-\u0008\u000b-\u001f\u007f]/.exec(text);
-  if (control) return { ok: false, problem: `the command contains a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}); type plain text` };
+  if (control)
+    return {
+      ok: false,
+      problem: `the command contains a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}); type plain text`,
+    };
   const tokens: string[] = [];
   let current = '';
   let inToken = false;

@@ -8,7 +8,10 @@ export function probeHttp(host: string, port: number, path: string, timeoutMs = 
       res.resume();
       resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
     });
-    req.once('timeout', () => { req.destroy(); resolve(false); });
+    req.once('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
     req.once('error', () => resolve(false));
     req.end();
   });
@@ -18,7 +21,10 @@ export function probeHttp(host: string, port: number, path: string, timeoutMs = 
 export function isPortOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
-    const done = (open: boolean) => { socket.destroy(); resolve(open); };
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));

@@ -14,7 +14,9 @@ export function whichProgram(name: string, path = process.env.PATH ?? ''): strin
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
-    } catch { /* keep looking */ }
+    } catch {
+      /* keep looking */
+    }
   }
   return name;
 }
@@ -38,13 +40,18 @@ const MAX_KEPT_STDOUT = 1024 * 1024;
 export function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
   const decoder = new TextDecoder('utf-8');
   let pending = '';
-  const out = (line: string) => { if (line.trim()) emit(line); };
+  const out = (line: string) => {
+    if (line.trim()) emit(line);
+  };
   return {
     push(chunk) {
       const lines = (pending + decoder.decode(chunk, { stream: true })).split(/\r?\n|\r(?!$)/);
       pending = lines.pop() ?? '';
       for (const line of lines) out(line);
-      if (pending.length > MAX_PENDING_LINE) { out(pending); pending = ''; }
+      if (pending.length > MAX_PENDING_LINE) {
+        out(pending);
+        pending = '';
+      }
     },
     end() {
       out(pending + decoder.decode());
@@ -63,7 +70,11 @@ const KILL_GRACE_MS = 2000;
  * program runs in a process group of its own and the whole group is killed, since helpers it
  * starts (git's `git-remote-http`) would otherwise keep running and hold its output open.
  */
-export function runLogged(program: string, args: string[], opts: { cwd: string; io: DriverIO; env?: NodeJS.ProcessEnv; quietStdout?: boolean }): Promise<LoggedRun> {
+export function runLogged(
+  program: string,
+  args: string[],
+  opts: { cwd: string; io: DriverIO; env?: NodeJS.ProcessEnv; quietStdout?: boolean },
+): Promise<LoggedRun> {
   const { io } = opts;
   io.log(`>>> ${stamp(io.now())} ${[program, ...args].map(redactUrls).join(' ')}`);
   return new Promise((resolve, reject) => {
@@ -72,7 +83,9 @@ export function runLogged(program: string, args: string[], opts: { cwd: string; 
     const killGroup = (signal: NodeJS.Signals) => {
       try {
         if (child.pid) process.kill(-child.pid, signal);
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
     };
     const onAbort = () => {
       killGroup('SIGTERM');

@@ -5,7 +5,12 @@ import type { DriverIO } from './driver.ts';
  * the way a cancel stops it (and undoes the same things). When the limit, and not the job's
  * own cancel, stopped it, the error is `limitError()` (a UserError that names the limit).
  */
-export async function withTimeLimit<T>(io: DriverIO, seconds: number, limitError: () => Error, run: (io: DriverIO) => Promise<T>): Promise<T> {
+export async function withTimeLimit<T>(
+  io: DriverIO,
+  seconds: number,
+  limitError: () => Error,
+  run: (io: DriverIO) => Promise<T>,
+): Promise<T> {
   const limit = new AbortController();
   const timer = setTimeout(() => limit.abort(new Error(`time limit of ${seconds} s reached`)), seconds * 1000);
   try {

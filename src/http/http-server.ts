@@ -41,9 +41,11 @@ export async function startHttpServer(opts: { host: string; port: number; mounts
       failed(err);
       return;
     }
-    Promise.resolve(handling).then((handled) => {
-      if (!handled && !res.headersSent) sendJson(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
-    }).catch(failed);
+    Promise.resolve(handling)
+      .then((handled) => {
+        if (!handled && !res.headersSent) sendJson(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
+      })
+      .catch(failed);
   });
   // A malformed request line or header never reaches the callback: answer 400 and close.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -62,7 +64,11 @@ export async function startHttpServer(opts: { host: string; port: number; mounts
   return {
     server,
     port: typeof address === 'object' && address ? address.port : opts.port,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -17,10 +17,7 @@ export const DONE_TTL_S = 24 * 3600;
  * - `in-flight`: another delivery of the same click is acting right now;
  * - `done`: this click was already acted on.
  */
-export type DeliveryClaim =
-  | { state: 'claimed'; settle(succeeded: boolean): Promise<void> }
-  | { state: 'in-flight' }
-  | { state: 'done' };
+export type DeliveryClaim = { state: 'claimed'; settle(succeeded: boolean): Promise<void> } | { state: 'in-flight' } | { state: 'done' };
 
 // One round trip, atomic: two concurrent deliveries cannot both see the key free.
 const CLAIM = `
@@ -38,7 +35,11 @@ return 0`;
  * Claims `key` for one delivery: a short in-flight claim first, the permanent marker only once
  * the action succeeded. Marking success overwrites unconditionally: the action did happen.
  */
-export async function claimDelivery(redis: Redis, key: string, opts: { inFlightMs?: number; doneTtlS?: number } = {}): Promise<DeliveryClaim> {
+export async function claimDelivery(
+  redis: Redis,
+  key: string,
+  opts: { inFlightMs?: number; doneTtlS?: number } = {},
+): Promise<DeliveryClaim> {
   const token = randomUUID();
   const state = (await redis.eval(CLAIM, 1, key, token, String(opts.inFlightMs ?? IN_FLIGHT_MS))) as 'claimed' | 'in-flight' | 'done';
   if (state !== 'claimed') return { state };

@@ -19,7 +19,8 @@ export interface EnqueueDeps {
   settle: (what: string, write: () => Promise<unknown>) => void;
 }
 
-export const unavailable = (why: string) => new UserError('queue_unavailable', `the job queue is unavailable (${why}); nothing was queued, try again in a minute`);
+export const unavailable = (why: string) =>
+  new UserError('queue_unavailable', `the job queue is unavailable (${why}); nothing was queued, try again in a minute`);
 
 /**
  * reserve → queue.add → answer → confirm. The answer is decided once, in this process: either
@@ -49,13 +50,25 @@ export function enqueueJob(deps: EnqueueDeps, data: JobData): Promise<'queued' |
       if (decided) return;
       reserveSent = true;
       const reservation = await reserveJob(redis, keys, data, deps.maxQueuedPerUser);
-      if (reservation.result === 'duplicate') { decide(() => resolve('duplicate')); return; }
+      if (reservation.result === 'duplicate') {
+        decide(() => resolve('duplicate'));
+        return;
+      }
       if (reservation.result === 'capped') {
-        decide(() => reject(new UserError('too_many_queued', `you have ${reservation.count} jobs queued; wait for some to finish or cancel one`)));
+        decide(() =>
+          reject(new UserError('too_many_queued', `you have ${reservation.count} jobs queued; wait for some to finish or cancel one`)),
+        );
         return;
       }
       if (reservation.result === 'abandoned') {
-        decide(() => reject(new UserError('queue_unavailable', 'this command was received before, while the job queue was unavailable, and was not queued; send it again')));
+        decide(() =>
+          reject(
+            new UserError(
+              'queue_unavailable',
+              'this command was received before, while the job queue was unavailable, and was not queued; send it again',
+            ),
+          ),
+        );
         return;
       }
       if (decided) return; // timed out while reserving: the abandon sent then cleans up

@@ -35,8 +35,26 @@ export interface JobQueue {
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new UserError('queue_unavailable', 'the job queue is unavailable (Redis does not answer); nothing was queued, try again in a minute')), ms);
-    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
+    const timer = setTimeout(
+      () =>
+        reject(
+          new UserError(
+            'queue_unavailable',
+            'the job queue is unavailable (Redis does not answer); nothing was queued, try again in a minute',
+          ),
+        ),
+      ms,
+    );
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
   });
 }
 
@@ -67,16 +85,31 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
   let connecting: Promise<void> | undefined;
   const ready = async () => {
     if (redis.status === 'ready') return;
-    connecting ??= new Promise<void>((resolve) => redis.once('ready', () => { connecting = undefined; resolve(); }));
+    connecting ??= new Promise<void>((resolve) =>
+      redis.once('ready', () => {
+        connecting = undefined;
+        resolve();
+      }),
+    );
     await connecting;
   };
   const timeoutMs = opts.timeoutMs ?? ENQUEUE_TIMEOUT_MS;
   const settler = createSettler(undefined, opts.log);
   return {
-    enqueue: (data) => enqueueJob({
-      redis, queue, keys, attempts: opts.attempts, timeoutMs, maxQueuedPerUser: opts.maxQueuedPerUser ?? MAX_QUEUED_PER_USER,
-      ready: () => withTimeout(ready(), timeoutMs), settle: settler.settle,
-    }, data),
+    enqueue: (data) =>
+      enqueueJob(
+        {
+          redis,
+          queue,
+          keys,
+          attempts: opts.attempts,
+          timeoutMs,
+          maxQueuedPerUser: opts.maxQueuedPerUser ?? MAX_QUEUED_PER_USER,
+          ready: () => withTimeout(ready(), timeoutMs),
+          settle: settler.settle,
+        },
+        data,
+      ),
     async get(jobId) {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
       const raw = await redis.hget(keys.job(jobId), 'data');
@@ -88,10 +121,23 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
       const state = await job.getState();
       if (state === 'completed' || state === 'failed') return 'finished';
       if (state !== 'active') {
-        const removed = await job.remove().then(() => true, () => false);
+        const removed = await job.remove().then(
+          () => true,
+          () => false,
+        );
         if (removed) {
           await finishJob(redis, keys, job.data);
-          await redis.xadd(keys.events(jobId), '*', 'e', JSON.stringify({ type: 'done', at: new Date().toISOString(), outcome: 'cancelled', result: { title: `${job.data.command}: cancelled by ${by.name}`, text: 'It was still queued; nothing had started.' } }));
+          await redis.xadd(
+            keys.events(jobId),
+            '*',
+            'e',
+            JSON.stringify({
+              type: 'done',
+              at: new Date().toISOString(),
+              outcome: 'cancelled',
+              result: { title: `${job.data.command}: cancelled by ${by.name}`, text: 'It was still queued; nothing had started.' },
+            }),
+          );
           return 'removed';
         }
       }

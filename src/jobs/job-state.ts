@@ -98,14 +98,34 @@ const ids = (keys: RedisKeys, data: JobData) => [keys.job(data.id), keys.userJob
 
 /** Writes the pending record and counts it against the user's cap, unless either forbids it. */
 export async function reserveJob(redis: Redis, keys: RedisKeys, data: JobData, maxQueued: number): Promise<Reservation> {
-  const [result, count] = (await redis.eval(RESERVE, 2, ...ids(keys, data), data.id, JSON.stringify(data), ABANDONED_TTL_S, maxQueued, USER_JOB_MAX_AGE_MS, keys.jobPrefix, CONFIRM_WAIT_MS, data.requestedBy.id)) as [string, number];
+  const [result, count] = (await redis.eval(
+    RESERVE,
+    2,
+    ...ids(keys, data),
+    data.id,
+    JSON.stringify(data),
+    ABANDONED_TTL_S,
+    maxQueued,
+    USER_JOB_MAX_AGE_MS,
+    keys.jobPrefix,
+    CONFIRM_WAIT_MS,
+    data.requestedBy.id,
+  )) as [string, number];
   return result === 'capped' ? { result, count } : { result: result as 'reserved' | 'duplicate' | 'abandoned' };
 }
 
 /** Makes a pending job runnable and visible to the relay; send it only once the user was told "queued". */
 export async function confirmJob(redis: Redis, keys: RedisKeys, data: JobData): Promise<string> {
   const queued = JSON.stringify({ type: 'queued', at: data.requestedAt });
-  const dropped = JSON.stringify({ type: 'done', at: new Date().toISOString(), outcome: 'failed', result: { title: `${data.command}: not run`, text: 'Redis was too slow while this job was being queued, so no worker took it; nothing ran. Send the command again.' } });
+  const dropped = JSON.stringify({
+    type: 'done',
+    at: new Date().toISOString(),
+    outcome: 'failed',
+    result: {
+      title: `${data.command}: not run`,
+      text: 'Redis was too slow while this job was being queued, so no worker took it; nothing ran. Send the command again.',
+    },
+  });
   return (await redis.eval(CONFIRM, 3, keys.job(data.id), keys.events(data.id), keys.relayActive, data.id, queued, dropped)) as string;
 }
 

@@ -26,7 +26,13 @@ export interface JobStreamWriter {
  * `flush`). Every XADD also trims the stream to about lines + tailLines + 1000 entries, so
  * even several attempts cannot grow it without bound.
  */
-export function createJobStreamWriter(redis: Redis, keys: RedisKeys, jobId: string, mask: (s: string) => string = (s) => s, limit: LogLimit = LOG_LIMIT_DEFAULTS): JobStreamWriter {
+export function createJobStreamWriter(
+  redis: Redis,
+  keys: RedisKeys,
+  jobId: string,
+  mask: (s: string) => string = (s) => s,
+  limit: LogLimit = LOG_LIMIT_DEFAULTS,
+): JobStreamWriter {
   const key = keys.events(jobId);
   const maxEntries = String(limit.lines + limit.tailLines + OTHER_ENTRIES);
   const cap = createLogCap(limit);
@@ -60,7 +66,10 @@ export function createJobStreamWriter(redis: Redis, keys: RedisKeys, jobId: stri
       if (pending.length >= BATCH) void send();
       else if (!scheduled) {
         scheduled = true;
-        setImmediate(() => { scheduled = false; void send(); });
+        setImmediate(() => {
+          scheduled = false;
+          void send();
+        });
       }
     },
     async flush() {
@@ -71,7 +80,10 @@ export function createJobStreamWriter(redis: Redis, keys: RedisKeys, jobId: stri
   };
 }
 
-function maskResult(result: Extract<JobEvent, { type: 'done' }>['result'], mask: (s: string) => string): Extract<JobEvent, { type: 'done' }>['result'] {
+function maskResult(
+  result: Extract<JobEvent, { type: 'done' }>['result'],
+  mask: (s: string) => string,
+): Extract<JobEvent, { type: 'done' }>['result'] {
   return {
     ...result,
     title: mask(result.title),
@@ -86,8 +98,17 @@ function parseEntries(raw: Array<[string, string[]]>): StreamEntry[] {
 }
 
 /** Reads entries after `afterId` (exclusive), waiting up to `blockMs` for new ones. */
-export async function readJobStream(redis: Redis, keys: RedisKeys, jobId: string, afterId: string, blockMs: number, count = 1000): Promise<StreamEntry[]> {
-  const result = (await redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', keys.events(jobId), afterId)) as Array<[string, Array<[string, string[]]>]> | null;
+export async function readJobStream(
+  redis: Redis,
+  keys: RedisKeys,
+  jobId: string,
+  afterId: string,
+  blockMs: number,
+  count = 1000,
+): Promise<StreamEntry[]> {
+  const result = (await redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', keys.events(jobId), afterId)) as Array<
+    [string, Array<[string, string[]]>]
+  > | null;
   return result?.[0] ? parseEntries(result[0][1]) : [];
 }
 

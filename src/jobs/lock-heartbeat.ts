@@ -32,11 +32,16 @@ export function startLockHeartbeat(opts: LockHeartbeatOptions): { stop(): void }
     if (inflight) return;
     inflight = true;
     const sentAt = Date.now();
-    opts.renew().then((ours) => {
-      inflight = false;
-      if (ours) lastOk = sentAt;
-      else lost('taken');
-    }, () => { inflight = false; });
+    opts.renew().then(
+      (ours) => {
+        inflight = false;
+        if (ours) lastOk = sentAt;
+        else lost('taken');
+      },
+      () => {
+        inflight = false;
+      },
+    );
   }, intervalMs);
   const stop = () => {
     stopped = true;

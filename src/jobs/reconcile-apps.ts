@@ -10,7 +10,13 @@ import type { RedisKeys } from '../store/keys.ts';
  * lock (only tokens older than the serving one are removed, and no holder has one); a
  * failure is logged and does not stop the worker.
  */
-export async function reconcileApps(deps: { redis: Redis; keys: RedisKeys; config: LoadedConfig; drivers: DriverMap; log: Logger }): Promise<void> {
+export async function reconcileApps(deps: {
+  redis: Redis;
+  keys: RedisKeys;
+  config: LoadedConfig;
+  drivers: DriverMap;
+  log: Logger;
+}): Promise<void> {
   for (const app of deps.config.apps) {
     const driver = deps.drivers[app.runtime];
     if (!driver?.reconcile) continue;

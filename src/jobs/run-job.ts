@@ -31,7 +31,14 @@ export type RunVerdict = { outcome: JobOutcome; retry: false } | { outcome: 'fai
  * is shown as it is and never retried; a cancel says who cancelled; anything else gets a correlation id in the log and the chat, and is retried
  * while attempts remain. Knows nothing of BullMQ.
  */
-export async function runJob(deps: RunJobDeps, data: JobData, writer: JobStreamWriter, signal: AbortSignal, attempt: { number: number; last: boolean }, fence?: Fence): Promise<RunVerdict> {
+export async function runJob(
+  deps: RunJobDeps,
+  data: JobData,
+  writer: JobStreamWriter,
+  signal: AbortSignal,
+  attempt: { number: number; last: boolean },
+  fence?: Fence,
+): Promise<RunVerdict> {
   const at = () => deps.now().toISOString();
   const io: DriverIO = {
     log: (line) => writer.write({ type: 'log', at: at(), line }),
@@ -44,7 +51,11 @@ export async function runJob(deps: RunJobDeps, data: JobData, writer: JobStreamW
   const jobKey = deps.keys.job(data.id);
   try {
     const result = await deps.processors[data.kind].run({
-      data, io, config: deps.config(), drivers: deps.drivers, releases: deps.releases,
+      data,
+      io,
+      config: deps.config(),
+      drivers: deps.drivers,
+      releases: deps.releases,
       async reserve(name, make) {
         const existing = await deps.redis.hget(jobKey, `reserved:${name}`);
         if (existing !== null) return Number(existing);
@@ -61,7 +72,10 @@ export async function runJob(deps: RunJobDeps, data: JobData, writer: JobStreamW
     const failure: unknown = abortedWithError ? signal.reason : err;
     if (signal.aborted && !abortedWithError) {
       const by = typeof signal.reason === 'string' ? signal.reason : 'someone';
-      done('cancelled', { title: `${data.command}: cancelled by ${by}`, text: 'Everything this job had started was removed; what ran before keeps running.' });
+      done('cancelled', {
+        title: `${data.command}: cancelled by ${by}`,
+        text: 'Everything this job had started was removed; what ran before keeps running.',
+      });
       return { outcome: 'cancelled', retry: false };
     }
     if (isUserError(failure)) {
@@ -75,7 +89,10 @@ export async function runJob(deps: RunJobDeps, data: JobData, writer: JobStreamW
       io.log(`attempt ${attempt.number} failed (ref ${ref}); retrying`);
       return { outcome: 'failed', retry: true, error: err as Error };
     }
-    done('failed', { title: `${data.command}: failed`, text: `${describeFault(err, attempt.number)} (ref ${ref}); an operator can find the details in voxoz's log under that ref.` });
+    done('failed', {
+      title: `${data.command}: failed`,
+      text: `${describeFault(err, attempt.number)} (ref ${ref}); an operator can find the details in voxoz's log under that ref.`,
+    });
     return { outcome: 'failed', retry: false };
   } finally {
     await writer.flush();

@@ -27,7 +27,10 @@ export function createSettler(retryMs = SETTLE_RETRY_MS, log?: Logger): Settler 
             await write();
             return;
           } catch (err) {
-            if (closing || Date.now() > deadline) { log?.error('could not write to Redis after answering', { what, err }); return; }
+            if (closing || Date.now() > deadline) {
+              log?.error('could not write to Redis after answering', { what, err });
+              return;
+            }
           }
           await new Promise((r) => setTimeout(r, delay));
         }

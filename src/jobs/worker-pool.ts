@@ -56,11 +56,18 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       return 'dropped';
     }
     const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()), opts.config().worker.logLimit);
-    const lock = data.app && opts.processors[data.kind]?.mutates ? await holdAppLock(redis, keys, data.id, data.app, data.env, opts.lockTtlMs) : undefined;
+    const lock =
+      data.app && opts.processors[data.kind]?.mutates
+        ? await holdAppLock(redis, keys, data.id, data.app, data.env, opts.lockTtlMs)
+        : undefined;
     if (lock && !lock.held) {
       if (!(await redis.hget(keys.job(data.id), 'waited'))) {
         await redis.hset(keys.job(data.id), 'waited', lock.holder);
-        writer.write({ type: 'log', at: opts.now().toISOString(), line: `waiting: job ${lock.holder} is changing ${data.app} (${data.env}); this one runs after it` });
+        writer.write({
+          type: 'log',
+          at: opts.now().toISOString(),
+          line: `waiting: job ${lock.holder} is changing ${data.app} (${data.env}); this one runs after it`,
+        });
         await writer.flush();
       }
       await job.moveToDelayed(Date.now() + lockRetryMs, token);
@@ -72,7 +79,14 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     try {
       writer.write({ type: 'started', at: opts.now().toISOString(), attempt: job.attemptsMade + 1, worker: id });
       const attempts = job.opts.attempts ?? 1;
-      const verdict = await runJob(opts, data, writer, abort, { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts }, lock?.held ? lock.fence : undefined);
+      const verdict = await runJob(
+        opts,
+        data,
+        writer,
+        abort,
+        { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts },
+        lock?.held ? lock.fence : undefined,
+      );
       if (verdict.retry) throw verdict.error;
       over = true;
       if (verdict.outcome !== 'succeeded') throw new UnrecoverableError(verdict.outcome);

@@ -12,7 +12,8 @@ function describeChanges(before: LoadedConfig, after: LoadedConfig): string[] {
   const byName = (c: LoadedConfig) => new Map(c.apps.map((a) => [a.name, JSON.stringify(a)]));
   const [was, now] = [byName(before), byName(after)];
   const out: string[] = [];
-  for (const [name, spec] of now) out.push(...(!was.has(name) ? [`app ${name} added`] : was.get(name) !== spec ? [`app ${name} changed`] : []));
+  for (const [name, spec] of now)
+    out.push(...(!was.has(name) ? [`app ${name} added`] : was.get(name) !== spec ? [`app ${name} changed`] : []));
   for (const name of was.keys()) if (!now.has(name)) out.push(`app ${name} removed`);
   if (JSON.stringify(before.chat) !== JSON.stringify(after.chat)) out.push('chat changed');
   return out;
@@ -32,14 +33,17 @@ export function reloadConfig(current: LoadedConfig): { config: LoadedConfig; res
     if (err instanceof ConfigError) return { config: current, result: { ok: false, file: current.file, problems: err.problems } };
     throw err;
   }
-  const needsRestart = RESTART_KEYS.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k])).map((k) => `${k} (running with ${JSON.stringify(current[k])})`);
+  const needsRestart = RESTART_KEYS.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k])).map(
+    (k) => `${k} (running with ${JSON.stringify(current[k])})`,
+  );
   const config = Object.freeze({ ...next, worker: current.worker });
   return { config, result: { ok: true, file: current.file, changed: describeChanges(current, next), needsRestart } };
 }
 
 /** One line for a log or a terminal. */
 export function describeReload(result: ReloadResult): string {
-  if (!result.ok) return `${result.file} was not reloaded; the running config stays. Fix:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`;
+  if (!result.ok)
+    return `${result.file} was not reloaded; the running config stays. Fix:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`;
   const changed = result.changed.length > 0 ? result.changed.join(', ') : 'no app or chat changes';
   const restart = result.needsRestart.length > 0 ? `; restart voxoz to apply ${result.needsRestart.join(', ')}` : '';
   return `reloaded ${result.file}: ${changed}${restart}`;

@@ -13,12 +13,19 @@ export interface Shutdown {
 export function createShutdown(log: Logger): Shutdown {
   const steps: Array<{ name: string; step: () => Promise<void>; timeoutMs: number }> = [];
   return {
-    add: (name, step, timeoutMs = SHUTDOWN_STEP_MS) => { steps.push({ name, step, timeoutMs }); },
+    add: (name, step, timeoutMs = SHUTDOWN_STEP_MS) => {
+      steps.push({ name, step, timeoutMs });
+    },
     async run() {
       for (const { name, step, timeoutMs } of steps.splice(0).reverse()) {
         const started = Date.now();
         let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<void>((resolve) => { timer = setTimeout(() => { log.warn('shutdown step timed out', { step: name, ms: timeoutMs }); resolve(); }, timeoutMs); });
+        const timeout = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            log.warn('shutdown step timed out', { step: name, ms: timeoutMs });
+            resolve();
+          }, timeoutMs);
+        });
         await Promise.race([step().catch((err: unknown) => log.warn('shutdown step failed', { step: name, err })), timeout]);
         clearTimeout(timer);
         log.debug('shutdown step done', { step: name, ms: Date.now() - started });

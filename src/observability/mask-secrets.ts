@@ -26,7 +26,13 @@ export function createMasker(secrets: Iterable<string>): (text: string) => strin
   }
   const values = [...anywhere].sort((a, b) => b.length - a.length);
   const pattern = values.length > 0 ? new RegExp(values.map(escapeRegExp).join('|'), 'g') : undefined;
-  const maskLines = (text: string) => (wholeLine.size === 0 ? text : text.split('\n').map((line) => (wholeLine.has(line.trim()) ? MASK : line)).join('\n'));
+  const maskLines = (text: string) =>
+    wholeLine.size === 0
+      ? text
+      : text
+          .split('\n')
+          .map((line) => (wholeLine.has(line.trim()) ? MASK : line))
+          .join('\n');
   return (text) => {
     const plain = redactUrls(stripAnsi(text));
     return maskLines(pattern ? plain.replace(pattern, MASK) : plain);

@@ -22,10 +22,12 @@ export function maskedSecrets({ settings, env, config }: MaskedSecretsOptions): 
   const current = config();
   const problems = [
     ...own.flatMap((s) => shortSecretProblem(s.name, s.value) ?? []).map((p) => `${p}; use a longer one`),
-    ...current.apps.flatMap((app, i) => app.secrets.flatMap((name, j) => {
-      const problem = env[name] ? shortSecretProblem(`secret ${name}`, env[name]) : undefined;
-      return problem ? [`apps[${i}].secrets[${j}]: ${problem}; give ${name} a longer value`] : [];
-    })),
+    ...current.apps.flatMap((app, i) =>
+      app.secrets.flatMap((name, j) => {
+        const problem = env[name] ? shortSecretProblem(`secret ${name}`, env[name]) : undefined;
+        return problem ? [`apps[${i}].secrets[${j}]: ${problem}; give ${name} a longer value`] : [];
+      }),
+    ),
   ];
   if (problems.length > 0) throw new ConfigError(current.file, problems);
   return () => [...own.map((s) => s.value), ...config().apps.flatMap((app) => app.secrets.flatMap((name) => env[name] ?? []))];

@@ -13,7 +13,9 @@ export interface NamedSecret {
  */
 export function platformSecrets(settings: Settings): NamedSecret[] {
   const out: NamedSecret[] = [];
-  const add = (name: string, value: string | undefined) => { if (value) out.push({ name, value }); };
+  const add = (name: string, value: string | undefined) => {
+    if (value) out.push({ name, value });
+  };
   add('SLACK_BOT_TOKEN', settings.slack?.botToken);
   add('SLACK_APP_TOKEN', settings.slack?.appToken);
   add('SLACK_SIGNING_SECRET', settings.slack?.signingSecret);

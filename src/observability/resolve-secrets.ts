@@ -12,13 +12,16 @@ export function resolveSecrets(names: ReadonlyArray<string>, env: NodeJS.Process
   for (const name of names) {
     const value = env[name];
     if (value === undefined || value === '') {
-      problems.push(`secret ${name} is not set in voxoz's environment; set it where voxoz (and its workers) run, or remove it from the app's secrets in voxoz.yml`);
+      problems.push(
+        `secret ${name} is not set in voxoz's environment; set it where voxoz (and its workers) run, or remove it from the app's secrets in voxoz.yml`,
+      );
       continue;
     }
     const short = shortSecretProblem(`secret ${name}`, value);
     if (short) problems.push(short);
     else values[name] = value;
   }
-  if (problems.length > 0) throw new UserError(problems.some((p) => p.includes('not set')) ? 'secret_unset' : 'secret_too_short', problems.join('; '));
+  if (problems.length > 0)
+    throw new UserError(problems.some((p) => p.includes('not set')) ? 'secret_unset' : 'secret_too_short', problems.join('; '));
   return values;
 }

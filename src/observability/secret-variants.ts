@@ -17,9 +17,14 @@ export interface SecretVariants {
 export function secretVariants(secret: string): SecretVariants {
   const anywhere = new Set<string>();
   const wholeLine = new Set<string>();
-  const add = (text: string) => { if (text.length >= MIN_SECRET_LENGTH) anywhere.add(text); };
+  const add = (text: string) => {
+    if (text.length >= MIN_SECRET_LENGTH) anywhere.add(text);
+  };
   if (/[\r\n]/.test(secret)) {
-    for (const line of secret.split(/\r?\n|\r/).map((l) => l.trim()).filter(Boolean)) {
+    for (const line of secret
+      .split(/\r?\n|\r/)
+      .map((l) => l.trim())
+      .filter(Boolean)) {
       if (line.length >= MIN_SECRET_LENGTH) anywhere.add(line);
       else wholeLine.add(line);
     }
@@ -46,7 +51,9 @@ export function secretVariants(secret: string): SecretVariants {
  */
 function base64Alignments(bytes: Buffer): string[] {
   return [0, 1, 2].map((offset) => {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     const stableEnd = Math.floor(((offset + bytes.length) * 8) / 6);
     return encoded.slice(Math.ceil((offset * 8) / 6), stableEnd);
   });

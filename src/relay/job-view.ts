@@ -24,11 +24,19 @@ export function applyEvent(view: JobView, event: JobEvent): JobView {
     case 'queued':
       return view;
     case 'started':
-      return { ...view, phase: 'running', startedAt: view.startedAt ?? event.at, notes: event.attempt > 1 ? [...view.notes, `attempt ${event.attempt}`] : view.notes };
+      return {
+        ...view,
+        phase: 'running',
+        startedAt: view.startedAt ?? event.at,
+        notes: event.attempt > 1 ? [...view.notes, `attempt ${event.attempt}`] : view.notes,
+      };
     case 'log':
       return { ...view, lines: view.lines + 1 };
     case 'step': {
-      const ms = event.state !== 'running' && view.stepStarted[event.step] ? Date.parse(event.at) - Date.parse(view.stepStarted[event.step]!) : undefined;
+      const ms =
+        event.state !== 'running' && view.stepStarted[event.step]
+          ? Date.parse(event.at) - Date.parse(view.stepStarted[event.step]!)
+          : undefined;
       const steps = view.steps.some((s) => s.name === event.step)
         ? view.steps.map((s) => (s.name === event.step ? { name: s.name, state: event.state, ...(ms !== undefined ? { ms } : {}) } : s))
         : [...view.steps, { name: event.step, state: event.state }];
@@ -36,7 +44,9 @@ export function applyEvent(view: JobView, event: JobEvent): JobView {
       return { ...view, phase: view.phase === 'queued' ? 'running' : view.phase, steps, stepStarted };
     }
     case 'done': {
-      const steps = view.steps.map((s) => (s.state === 'running' ? { ...s, state: event.outcome === 'succeeded' ? 'done' as const : 'failed' as const } : s));
+      const steps = view.steps.map((s) =>
+        s.state === 'running' ? { ...s, state: event.outcome === 'succeeded' ? ('done' as const) : ('failed' as const) } : s,
+      );
       return { ...view, phase: event.outcome, steps, result: event.result };
     }
   }

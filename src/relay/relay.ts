@@ -77,25 +77,50 @@ export function startRelay(opts: RelayOptions): Relay {
 
   async function adopt(id: string): Promise<void> {
     const [raw, relayed] = await redis.hmget(keys.job(id), 'data', 'relayed');
-    if (!raw || relayed === '1') { await redis.srem(keys.relayActive, id); return; }
+    if (!raw || relayed === '1') {
+      await redis.srem(keys.relayActive, id);
+      return;
+    }
     const job = JSON.parse(raw) as JobData;
     const surface = surfaces.get(job.thread.platform);
-    if (!surface) { foreign.add(id); return; }
+    if (!surface) {
+      foreign.add(id);
+      return;
+    }
     if (!(await claimLease(redis, keys.relayLease(id), owner, leaseMs))) return;
     const [parent, relayedTo, uploaded] = await redis.hmget(keys.job(id), 'parent', 'relayedTo', 'uploaded');
     let view = initialView(job);
     const readId = relayedTo ?? '0';
     if (relayedTo) {
-      for await (const page of jobStreamPages(redis, keys, id)) for (const entry of page) if (compareIds(entry.id, relayedTo) <= 0) view = applyEvent(view, entry.event);
+      for await (const page of jobStreamPages(redis, keys, id))
+        for (const entry of page) if (compareIds(entry.id, relayedTo) <= 0) view = applyEvent(view, entry.event);
     }
-    tails.set(id, { job, surface, view, parent: parent ?? job.thread.parent, readId, pending: [], dirty: true, nextCallAt: 0, failures: 0, uploaded: uploaded === '1', lastWasLog: false });
+    tails.set(id, {
+      job,
+      surface,
+      view,
+      parent: parent ?? job.thread.parent,
+      readId,
+      pending: [],
+      dirty: true,
+      nextCallAt: 0,
+      failures: 0,
+      uploaded: uploaded === '1',
+      lastWasLog: false,
+    });
     log.debug('relaying job', { id, resumedFrom: relayedTo });
   }
 
   async function readStreams(): Promise<void> {
     const list = [...tails.values()];
     if (list.length === 0) return;
-    const res = (await redis.xread('COUNT', 2000, 'STREAMS', ...list.map((t) => keys.events(t.job.id)), ...list.map((t) => t.readId))) as Array<[string, Array<[string, string[]]>]> | null;
+    const res = (await redis.xread(
+      'COUNT',
+      2000,
+      'STREAMS',
+      ...list.map((t) => keys.events(t.job.id)),
+      ...list.map((t) => t.readId),
+    )) as Array<[string, Array<[string, string[]]>]> | null;
     for (const [key, entries] of res ?? []) {
       const tail = list.find((t) => keys.events(t.job.id) === key);
       if (!tail) continue;
@@ -118,7 +143,13 @@ export function startRelay(opts: RelayOptions): Relay {
     const postLog = () => {
       const batch = tail.pending.slice();
       return async () => {
-        await tail.surface.postLog(thread(), formatLogBatch(batch.map((b) => b.line), tail.surface.limits.maxBatchChars));
+        await tail.surface.postLog(
+          thread(),
+          formatLogBatch(
+            batch.map((b) => b.line),
+            tail.surface.limits.maxBatchChars,
+          ),
+        );
         tail.pending = tail.pending.slice(batch.length);
         tail.lastWasLog = true;
         await checkpoint(tail.job.id, { relayedTo: batch[batch.length - 1]!.id });
@@ -149,9 +180,16 @@ export function startRelay(opts: RelayOptions): Relay {
         await checkpoint(tail.job.id, { uploaded: '1' });
       };
     } else if (finished) {
-      await tail.surface.finish?.(thread(), tail.view.phase).catch((err: unknown) => log.warn('relay finish failed', { jobId: tail.job.id, err }));
+      await tail.surface
+        .finish?.(thread(), tail.view.phase)
+        .catch((err: unknown) => log.warn('relay finish failed', { jobId: tail.job.id, err }));
       await checkpoint(tail.job.id, { relayedTo: tail.readId, relayed: '1' });
-      await redis.multi().srem(keys.relayActive, tail.job.id).del(keys.relayLease(tail.job.id)).expire(keys.job(tail.job.id), STREAM_TTL_SECONDS).exec();
+      await redis
+        .multi()
+        .srem(keys.relayActive, tail.job.id)
+        .del(keys.relayLease(tail.job.id))
+        .expire(keys.job(tail.job.id), STREAM_TTL_SECONDS)
+        .exec();
       return true;
     } else {
       if (tail.readId !== '0') await checkpoint(tail.job.id, { relayedTo: tail.readId });
@@ -184,11 +222,24 @@ export function startRelay(opts: RelayOptions): Relay {
     if (!opts.lost) return;
     const afterMs = opts.lost.afterMs ?? 30_000;
     for (const tail of tails.values()) {
-      if (tail.view.phase !== 'queued' || now - Date.parse(tail.job.requestedAt) < afterMs || now - (lostChecked.get(tail.job.id) ?? 0) < afterMs) continue;
+      if (
+        tail.view.phase !== 'queued' ||
+        now - Date.parse(tail.job.requestedAt) < afterMs ||
+        now - (lostChecked.get(tail.job.id) ?? 0) < afterMs
+      )
+        continue;
       lostChecked.set(tail.job.id, now);
       if (await opts.lost.isQueued(tail.job.id)) continue;
       log.warn('job never reached the queue; closing it', { jobId: tail.job.id });
-      const event: JobEvent = { type: 'done', at: new Date(now).toISOString(), outcome: 'failed', result: { title: `${tail.job.command}: failed`, text: 'The job queue lost this job while it was being queued (Redis failed); nothing ran. Send the command again.' } };
+      const event: JobEvent = {
+        type: 'done',
+        at: new Date(now).toISOString(),
+        outcome: 'failed',
+        result: {
+          title: `${tail.job.command}: failed`,
+          text: 'The job queue lost this job while it was being queued (Redis failed); nothing ran. Send the command again.',
+        },
+      };
       await redis.xadd(keys.events(tail.job.id), '*', 'e', JSON.stringify(event));
     }
   }

@@ -4,7 +4,10 @@ import { readPidFile, processProgram } from './process-info.ts';
 
 /** Thrown when another live voxoz already owns the services of a data dir. */
 export class DataDirBusyError extends Error {
-  constructor(readonly dir: string, readonly pid: number) {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
     super(`another voxoz (pid ${pid}) owns the services in ${dir}; stop it first, or give this one its own VOXOZ_DATA_DIR`);
     this.name = 'DataDirBusyError';
   }
@@ -27,13 +30,19 @@ export function acquireDataDirLock(dir: string, pid = process.pid): () => void {
       return () => {
         try {
           if (readFileSync(file, 'utf8').trim() === String(pid)) unlinkSync(file);
-        } catch { /* already gone */ }
+        } catch {
+          /* already gone */
+        }
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = readPidFile(file);
       if (holder !== undefined && holder !== pid && processProgram(holder) !== undefined) throw new DataDirBusyError(root, holder);
-      try { unlinkSync(file); } catch { /* raced with another starter: try again */ }
+      try {
+        unlinkSync(file);
+      } catch {
+        /* raced with another starter: try again */
+      }
     }
   }
   throw new Error(`could not take ${file}; remove it if no voxoz is running`);

@@ -22,10 +22,15 @@ function engineGet(socketPath: string, path: string, timeoutMs: number): Promise
     const req = request({ socketPath, path, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolveGet(res.statusCode === 200 ? body : undefined));
     });
-    req.once('timeout', () => { req.destroy(); resolveGet(undefined); });
+    req.once('timeout', () => {
+      req.destroy();
+      resolveGet(undefined);
+    });
     req.once('error', () => resolveGet(undefined));
     req.end();
   });
@@ -36,7 +41,8 @@ export async function pingDocker(socketPath: string, timeoutMs = 2000): Promise<
   return (await engineGet(socketPath, '/_ping', timeoutMs)) !== undefined;
 }
 
-const writeDaemonConfig = (file: string, liveRestore: boolean) => writeFileSync(file, `${JSON.stringify({ 'live-restore': liveRestore }, null, 2)}\n`, { mode: 0o600 });
+const writeDaemonConfig = (file: string, liveRestore: boolean) =>
+  writeFileSync(file, `${JSON.stringify({ 'live-restore': liveRestore }, null, 2)}\n`, { mode: 0o600 });
 
 /**
  * The private Docker engine of a data directory, with its own socket, data root and exec root
@@ -61,13 +67,32 @@ export async function ensureDockerd(dir: string): Promise<RunningDockerd> {
   // An engine that was killed can leave its mounts behind; a new one must not start on top of them.
   unmountUnder(root);
   writeDaemonConfig(configFile, true);
-  const service = spawnDetached('dockerd', [
-    '--config-file', configFile, '--bridge=none', '--iptables=false', '--ip-masq=false', '--ip6tables=false',
-    '-H', host, '--data-root', join(root, 'data'), '--exec-root', join(root, 'exec'), '--pidfile', pidFile,
-  ], join(root, 'dockerd.log'), 'install it: apt-get install docker.io');
+  const service = spawnDetached(
+    'dockerd',
+    [
+      '--config-file',
+      configFile,
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--ip6tables=false',
+      '-H',
+      host,
+      '--data-root',
+      join(root, 'data'),
+      '--exec-root',
+      join(root, 'exec'),
+      '--pidfile',
+      pidFile,
+    ],
+    join(root, 'dockerd.log'),
+    'install it: apt-get install docker.io',
+  );
   await Promise.race([
     waitUntil(`dockerd at ${socket}`, () => pingDocker(socket), 60_000, 200),
-    service.failed.then((err) => { throw err; }),
+    service.failed.then((err) => {
+      throw err;
+    }),
   ]);
   return { host, pid: service.pid, adopted: false, stop: () => stopDockerd(service.pid, socket, configFile, root) };
 }

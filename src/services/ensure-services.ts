@@ -20,14 +20,26 @@ export interface Services {
  * are root. Private services are single per data dir: this process takes the dir's lock, and a
  * service left running by a voxoz that died is adopted rather than started twice.
  */
-export async function ensureServices(opts: { redisUrl?: string; dockerHost?: string; dataDir: string; log: Logger; startDocker?: boolean }): Promise<Services> {
+export async function ensureServices(opts: {
+  redisUrl?: string;
+  dockerHost?: string;
+  dataDir: string;
+  log: Logger;
+  startDocker?: boolean;
+}): Promise<Services> {
   const dataDir = resolve(opts.dataDir);
   const stops: Array<() => Promise<void>> = [];
   let unlock: (() => void) | undefined;
-  const lock = () => { unlock ??= acquireDataDirLock(dataDir); };
-  const release = () => { unlock?.(); unlock = undefined; };
+  const lock = () => {
+    unlock ??= acquireDataDirLock(dataDir);
+  };
+  const release = () => {
+    unlock?.();
+    unlock = undefined;
+  };
   const stop = async () => {
-    for (const s of stops.splice(0).reverse()) await s().catch((err: Error) => opts.log.warn('a service did not stop cleanly', { reason: err.message }));
+    for (const s of stops.splice(0).reverse())
+      await s().catch((err: Error) => opts.log.warn('a service did not stop cleanly', { reason: err.message }));
     release();
   };
   try {
@@ -37,7 +49,10 @@ export async function ensureServices(opts: { redisUrl?: string; dockerHost?: str
       const redis = await ensureRedisServer(join(dataDir, 'redis'));
       stops.push(redis.stop);
       redisUrl = redis.url;
-      opts.log.info(redis.adopted ? 'adopted the redis-server an earlier voxoz left running' : 'started a private redis-server (no REDIS_URL set)', { socket: redisUrl, pid: redis.pid });
+      opts.log.info(
+        redis.adopted ? 'adopted the redis-server an earlier voxoz left running' : 'started a private redis-server (no REDIS_URL set)',
+        { socket: redisUrl, pid: redis.pid },
+      );
     }
     let dockerHost = opts.dockerHost;
     if (!dockerHost) {
@@ -47,12 +62,27 @@ export async function ensureServices(opts: { redisUrl?: string; dockerHost?: str
         const dockerd = await ensureDockerd(join(dataDir, 'docker'));
         stops.push(dockerd.stop);
         dockerHost = dockerd.host;
-        opts.log.info(dockerd.adopted ? 'adopted the private dockerd an earlier voxoz left running' : 'started a private dockerd (no DOCKER_HOST set and /var/run/docker.sock does not answer)', { host: dockerHost, pid: dockerd.pid });
+        opts.log.info(
+          dockerd.adopted
+            ? 'adopted the private dockerd an earlier voxoz left running'
+            : 'started a private dockerd (no DOCKER_HOST set and /var/run/docker.sock does not answer)',
+          { host: dockerHost, pid: dockerd.pid },
+        );
       } else {
-        throw new Error('no Docker engine answers at /var/run/docker.sock; start Docker, set DOCKER_HOST, or run voxoz as root with docker.io installed so it can start a private dockerd');
+        throw new Error(
+          'no Docker engine answers at /var/run/docker.sock; start Docker, set DOCKER_HOST, or run voxoz as root with docker.io installed so it can start a private dockerd',
+        );
       }
     }
-    return { redisUrl, dockerHost, stop, abandon: () => { stops.length = 0; release(); } };
+    return {
+      redisUrl,
+      dockerHost,
+      stop,
+      abandon: () => {
+        stops.length = 0;
+        release();
+      },
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -21,10 +21,14 @@ export const MAX_SOCKET_PATH = 107;
 
 /** Answers true when something at the address speaks RESP and says PONG. */
 export function pingRedis(address: NetConnectOpts | string, port?: number, timeoutMs = 1000): Promise<boolean> {
-  const target: NetConnectOpts = typeof address === 'string' ? (address.startsWith('/') ? { path: address } : { host: address, port: port! }) : address;
+  const target: NetConnectOpts =
+    typeof address === 'string' ? (address.startsWith('/') ? { path: address } : { host: address, port: port! }) : address;
   return new Promise((resolvePing) => {
     const socket = connect(target);
-    const done = (ok: boolean) => { socket.destroy(); resolvePing(ok); };
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolvePing(ok);
+    };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('error', () => done(false));
     socket.once('connect', () => socket.write('PING\r\n'));
@@ -45,7 +49,9 @@ export async function ensureRedisServer(dir: string, opts: { tcpPort?: number } 
   const socket = join(dataDir, 'redis.sock');
   const pidFile = join(dataDir, 'redis.pid');
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
-    throw new Error(`the path of redis-server's socket, ${socket}, is longer than ${MAX_SOCKET_PATH} bytes; set VOXOZ_DATA_DIR to a shorter path`);
+    throw new Error(
+      `the path of redis-server's socket, ${socket}, is longer than ${MAX_SOCKET_PATH} bytes; set VOXOZ_DATA_DIR to a shorter path`,
+    );
   }
   const url = opts.tcpPort ? `redis://127.0.0.1:${opts.tcpPort}` : socket;
   const stopper = (pid: number) => () => stopProcess(pid, 'redis-server', 10_000);
@@ -56,13 +62,38 @@ export async function ensureRedisServer(dir: string, opts: { tcpPort?: number } 
     return { url, pid: running, adopted: true, stop: stopper(running) };
   }
   if (existsSync(socket)) rmSync(socket, { force: true });
-  const service = spawnDetached('redis-server', [
-    '--port', String(opts.tcpPort ?? 0), '--bind', '127.0.0.1', '--unixsocket', socket, '--unixsocketperm', '700',
-    '--dir', dataDir, '--pidfile', pidFile, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes',
-  ], join(dataDir, 'redis.log'), 'install it: apt-get install redis-server');
+  const service = spawnDetached(
+    'redis-server',
+    [
+      '--port',
+      String(opts.tcpPort ?? 0),
+      '--bind',
+      '127.0.0.1',
+      '--unixsocket',
+      socket,
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      dataDir,
+      '--pidfile',
+      pidFile,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+    ],
+    join(dataDir, 'redis.log'),
+    'install it: apt-get install redis-server',
+  );
   await Promise.race([
     waitUntil(`redis-server at ${socket}`, () => pingRedis(socket), 15_000),
-    service.failed.then((err) => { throw err; }),
+    service.failed.then((err) => {
+      throw err;
+    }),
   ]);
   return { url, pid: service.pid, adopted: false, stop: stopper(service.pid) };
 }

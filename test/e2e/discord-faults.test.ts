@@ -1,7 +1,16 @@
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TOKEN_SAFE_MS } from '../../adapters/discord/discord-surface.ts';
-import { logEvents, logLine, started, step, startRelayHarness, succeeded, threadLines, type RelayHarness } from '../fixtures/discord/relay-harness.ts';
+import {
+  logEvents,
+  logLine,
+  started,
+  step,
+  startRelayHarness,
+  succeeded,
+  threadLines,
+  type RelayHarness,
+} from '../fixtures/discord/relay-harness.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { answerText, buttonIds, jobIds, shown, startDiscordVoxoz, waitFor } from '../fixtures/discord/e2e-helpers.ts';
 import { startSlowDispatchHarness, type SlowDispatchHarness } from '../fixtures/discord/slow-dispatch-harness.ts';
@@ -17,15 +26,21 @@ const lines = (from: number, to: number) => Array.from({ length: to - from }, (_
 /** The relay's hard paths on Discord: an aging interaction token, and another process taking a job over. */
 describe('Discord relay: token age and takeover', () => {
   let h: RelayHarness;
-  beforeAll(async () => { h = await startRelayHarness(inject('redisUrl'), process.env.DUMP_LOGS ? createLogger('debug') : undefined); });
-  afterEach(async () => { await h?.stopRelays(); });
+  beforeAll(async () => {
+    h = await startRelayHarness(inject('redisUrl'), process.env.DUMP_LOGS ? createLogger('debug') : undefined);
+  });
+  afterEach(async () => {
+    await h?.stopRelays();
+  });
   afterAll(async () => {
     expect(h.sim.breaches()).toBe(0);
     await h?.close();
   });
 
-  const webhookEdits = (token: string) => h.sim.calls.filter((c) => c.method === 'PATCH' && c.route.startsWith('/webhooks/') && c.path.includes(token));
-  const continuationsOf = (parent: string) => h.sim.messages(h.sim.channelId).filter((m) => !m.interaction_metadata && m.content.includes(`<#${parent}>`));
+  const webhookEdits = (token: string) =>
+    h.sim.calls.filter((c) => c.method === 'PATCH' && c.route.startsWith('/webhooks/') && c.path.includes(token));
+  const continuationsOf = (parent: string) =>
+    h.sim.messages(h.sim.channelId).filter((m) => !m.interaction_metadata && m.content.includes(`<#${parent}>`));
 
   it('hands the parent over to a bot message once the interaction is older than TOKEN_SAFE_MS, before the token dies: no 50027', async () => {
     const interaction = await h.answeredDeploy();
@@ -76,7 +91,11 @@ describe('Discord relay: token age and takeover', () => {
     h.sim.advanceClock(TOKEN_SAFE_MS + 30_000);
     await job.write(...step('build', 'done'), ...step('deploy', 'running'), ...logEvents(10, 20));
     const continuation = await waitFor('a continuation message', () => continuationsOf(parent)[0], 20_000);
-    await waitFor('the continuation to show the deploy step', () => /deploy big: deploying/.test(shown(h.sim.message(continuation.id)?.current)), 20_000);
+    await waitFor(
+      'the continuation to show the deploy step',
+      () => /deploy big: deploying/.test(shown(h.sim.message(continuation.id)?.current)),
+      20_000,
+    );
     await waitFor('the first relay to post line 19', () => threadLines(h.sim, parent).includes(logLine(19)), 20_000);
 
     await first.close(); // dies without releasing its lease
@@ -126,14 +145,26 @@ describe('Discord: a dispatcher slower than the answer budget', () => {
     expect(first.type).toBe(5);
     expect(first.latencyMs).toBeLessThan(1500);
     expect((first.data as { flags: number }).flags & EPHEMERAL).toBe(EPHEMERAL);
-    await waitFor('the deferred answer edited in', () => /deploy hello: queued/.test(shown(sim.message(first.messageId!)?.current)), 10_000);
+    await waitFor(
+      'the deferred answer edited in',
+      () => /deploy hello: queued/.test(shown(sim.message(first.messageId!)?.current)),
+      10_000,
+    );
     expect(sim.message(first.messageId!)!.ephemeral).toBe(true);
 
     // The answer is ephemeral, so the relay posts the job's parent as an ordinary bot message.
     const jobId = `discord-${sent.id}`;
-    const parent = await waitFor('the parent posted by the relay', () =>
-      sim.messages(sim.channelId).find((m) => !m.interaction_metadata && /deploy hello: queued/.test(shown(m))), 10_000);
-    await slow.write(jobId, ...started(), ...logEvents(0, 3), { type: 'done', at: new Date().toISOString(), outcome: 'succeeded', result: { title: 'hello v1 live (1/1 healthy)' } });
+    const parent = await waitFor(
+      'the parent posted by the relay',
+      () => sim.messages(sim.channelId).find((m) => !m.interaction_metadata && /deploy hello: queued/.test(shown(m))),
+      10_000,
+    );
+    await slow.write(jobId, ...started(), ...logEvents(0, 3), {
+      type: 'done',
+      at: new Date().toISOString(),
+      outcome: 'succeeded',
+      result: { title: 'hello v1 live (1/1 healthy)' },
+    });
     await waitFor('the parent to show the result', () => /hello v1 live/.test(shown(sim.message(parent.id)?.current)), 15_000);
     await waitFor('the log file in its thread', () => sim.messages(parent.id).find((m) => m.attachments.length > 0), 15_000);
     expect(threadLines(sim, parent.id)).toEqual(lines(0, 3));
@@ -165,7 +196,8 @@ describe('Discord gateway: a non-resumable Invalid Session mid-job', () => {
     expect(await stop?.()).toBe(0);
   });
 
-  const command = (subcommand: string, options: Record<string, string> = {}) => sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand, options });
+  const command = (subcommand: string, options: Record<string, string> = {}) =>
+    sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand, options });
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('re-IDENTIFYs; commands before and after run once each; the running job is cancelled and finishes in its thread', async () => {

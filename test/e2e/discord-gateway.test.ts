@@ -25,7 +25,9 @@ describe('Discord over the gateway, end to end', () => {
   it('registers /voxoz with a typed subcommand per command spec, idempotently', async () => {
     const [voxozCommand] = sim.commands();
     expect(voxozCommand?.name).toBe('voxoz');
-    const deploy = voxozCommand?.options?.find((o) => o.name === 'deploy') as { options?: Array<{ name: string; type: number; required?: boolean; autocomplete?: boolean }> };
+    const deploy = voxozCommand?.options?.find((o) => o.name === 'deploy') as {
+      options?: Array<{ name: string; type: number; required?: boolean; autocomplete?: boolean }>;
+    };
     expect(deploy.options).toEqual([
       expect.objectContaining({ name: 'app', type: 3, required: true, autocomplete: true }),
       expect.objectContaining({ name: 'ref', type: 3, required: false }),
@@ -34,7 +36,9 @@ describe('Discord over the gateway, end to end', () => {
     expect(voxozCommand?.options?.map((o) => o.name)).toEqual(['deploy', 'status', 'help']);
     // Guilds only: Discord would not even offer it in a DM with the bot.
     expect(voxozCommand).toMatchObject({ contexts: [0], integration_types: [0], default_member_permissions: null });
-    expect(() => sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand: 'help', dm: true })).toThrow(/does not offer \/voxoz in DMs/);
+    expect(() => sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand: 'help', dm: true })).toThrow(
+      /does not offer \/voxoz in DMs/,
+    );
     expect(sim.calls.filter((c) => c.method === 'PUT' && c.route.includes('/commands'))).toHaveLength(1);
   });
 
@@ -73,10 +77,14 @@ describe('Discord over the gateway, end to end', () => {
     expect(answer.type).toBe(4);
     expect(((answer.data as { flags?: number }).flags ?? 0) & EPHEMERAL).toBe(0);
     const parent = answer.messageId!;
-    const final = await waitFor('the parent to say live', () => {
-      const m = current(parent);
-      return /live/.test(shown(m)) ? m : undefined;
-    }, 90_000);
+    const final = await waitFor(
+      'the parent to say live',
+      () => {
+        const m = current(parent);
+        return /live/.test(shown(m)) ? m : undefined;
+      },
+      90_000,
+    );
     expect(shown(final)).toMatch(/hello v1 live \(1\/1 healthy\)/);
     expect(shown(final)).toMatch(/✓ build .*✓ deploy/);
     expect(buttonIds(final)).toEqual([]);
@@ -128,10 +136,14 @@ describe('Discord over the gateway, end to end', () => {
     const answer = await sim.waitForResponse(mine.id);
     expect((answer.data as { flags: number }).flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(answerText(answer.data)).toMatch(/stopping/);
-    const done = await waitFor('cancelled', () => {
-      const m = current(parent);
-      return /cancelled by alice/.test(shown(m)) ? m : undefined;
-    }, 60_000);
+    const done = await waitFor(
+      'cancelled',
+      () => {
+        const m = current(parent);
+        return /cancelled by alice/.test(shown(m)) ? m : undefined;
+      },
+      60_000,
+    );
     expect(buttonIds(done)).toEqual([]);
   }, 120_000);
 
@@ -144,9 +156,16 @@ describe('Discord over the gateway, end to end', () => {
     sim.advanceClock(15 * 60_000 + 1_000);
     const cancel = sim.sendInteraction({ kind: 'button', customId: cancelId, messageId: parent });
     expect(answerText((await sim.waitForResponse(cancel.id)).data)).toMatch(/stopping/);
-    const continuation = await waitFor('a bot message carrying the job on', () =>
-      sim.messages(sim.channelId).find((m) => !m.interaction_metadata && m.content.includes(`<#${parent}>`)), 60_000);
-    const final = await waitFor('the continuation to show the result', () => /cancelled by alice/.test(shown(current(continuation.id))) && current(continuation.id), 60_000);
+    const continuation = await waitFor(
+      'a bot message carrying the job on',
+      () => sim.messages(sim.channelId).find((m) => !m.interaction_metadata && m.content.includes(`<#${parent}>`)),
+      60_000,
+    );
+    const final = await waitFor(
+      'the continuation to show the result',
+      () => /cancelled by alice/.test(shown(current(continuation.id))) && current(continuation.id),
+      60_000,
+    );
     expect(buttonIds(final)).toEqual([]);
     // The interaction's own message stopped where the token died; nothing was lost in between.
     expect(shown(current(parent))).toBe(before);
@@ -170,7 +189,8 @@ describe('Discord over the gateway, end to end', () => {
     for (const id of sentDuring) expect((await sim.waitForResponse(id, 10_000)).type).toBe(4);
     const ids = await jobIds(inject('redisUrl'), voxoz.queueName);
     for (const id of [deploy.id, ...sentDuring]) expect(ids.filter((j) => j === `discord-${id}`)).toHaveLength(1);
-    for (const id of sentDuring) expect(sim.calls.filter((c) => c.route === '/interactions/:id/:token/callback' && c.path.includes(id))).toHaveLength(1);
+    for (const id of sentDuring)
+      expect(sim.calls.filter((c) => c.route === '/interactions/:id/:token/callback' && c.path.includes(id))).toHaveLength(1);
     await waitFor('the deploy to finish', () => /live/.test(shown(current(parent))), 90_000);
     const file = await waitFor('the log file', () => sim.messages(parent).find((m) => m.attachments.length > 0), 30_000);
     expect(sim.attachments(file.id)[0]?.bytes.toString()).toMatch(/Successfully tagged \S+hello:production-v2[\s\S]*is healthy/);

@@ -19,11 +19,21 @@ describe('Discord HTTP interactions endpoint', () => {
     sim = await startDiscordSimulator({ heartbeatIntervalMs: 1000 });
     // What an earlier global registration left behind, beside a global command that is not voxoz's.
     const put = await fetch(`${sim.apiUrl}/v10/applications/${sim.applicationId}/commands`, {
-      method: 'PUT', headers: { authorization: `Bot ${sim.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify([{ name: 'voxoz', description: 'old global registration', type: 1 }, { name: 'other', description: 'not ours to remove', type: 1 }]),
+      method: 'PUT',
+      headers: { authorization: `Bot ${sim.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { name: 'voxoz', description: 'old global registration', type: 1 },
+        { name: 'other', description: 'not ours to remove', type: 1 },
+      ]),
     });
     expect(put.status).toBe(200);
-    voxoz = await startTestVoxoz({ env: discordEnv(sim, { DISCORD_PUBLIC_KEY: rawPublicKey(app.publicKey), DISCORD_GUILD_ID: sim.guildId, DISCORD_GUILD_IDS: sim.guildId }) });
+    voxoz = await startTestVoxoz({
+      env: discordEnv(sim, {
+        DISCORD_PUBLIC_KEY: rawPublicKey(app.publicKey),
+        DISCORD_GUILD_ID: sim.guildId,
+        DISCORD_GUILD_IDS: sim.guildId,
+      }),
+    });
     url = `${voxoz.url}/discord/interactions`;
   });
   afterAll(async () => {
@@ -33,7 +43,10 @@ describe('Discord HTTP interactions endpoint', () => {
 
   const post = (body: string, opts: { key?: KeyObject; timestamp?: number; signature?: string | null; signedBody?: string } = {}) => {
     const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
-    const signature = opts.signature === undefined ? sign(null, Buffer.from(timestamp + (opts.signedBody ?? body)), opts.key ?? app.privateKey).toString('hex') : opts.signature;
+    const signature =
+      opts.signature === undefined
+        ? sign(null, Buffer.from(timestamp + (opts.signedBody ?? body)), opts.key ?? app.privateKey).toString('hex')
+        : opts.signature;
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-signature-timestamp': timestamp };
     if (signature !== null) headers['x-signature-ed25519'] = signature;
     return fetch(url, { method: 'POST', headers, body });
@@ -72,10 +85,19 @@ describe('Discord HTTP interactions endpoint', () => {
 
   const alice = { id: '100000000000000001', username: 'alice', global_name: null };
   /** A signed-able `/voxoz <sub>` interaction typed in a guild, as Discord sends it over HTTP. */
-  const guildCommand = (id: string, sub: string, options: unknown[], guildId: string, type = 2) => JSON.stringify({
-    id, application_id: sim.applicationId, type, token: `tok-${id}`, version: 1, channel_id: sim.channelId, guild_id: guildId, context: 0,
-    member: { user: alice }, data: { id: '9', name: 'voxoz', type: 1, options: [{ type: 1, name: sub, options }] },
-  });
+  const guildCommand = (id: string, sub: string, options: unknown[], guildId: string, type = 2) =>
+    JSON.stringify({
+      id,
+      application_id: sim.applicationId,
+      type,
+      token: `tok-${id}`,
+      version: 1,
+      channel_id: sim.channelId,
+      guild_id: guildId,
+      context: 0,
+      member: { user: alice },
+      data: { id: '9', name: 'voxoz', type: 1, options: [{ type: 1, name: sub, options }] },
+    });
 
   it('refuses commands from a guild it does not serve and from DMs, ephemerally, and queues nothing', async () => {
     const before = await jobIds(inject('redisUrl'), voxoz.queueName);
@@ -88,14 +110,23 @@ describe('Discord HTTP interactions endpoint', () => {
     expect(answerText(foreignBody.data)).toMatch(/this server \(300000000000000009\) is not one this voxoz serves/);
 
     const dm = JSON.stringify({
-      id: '1576000000000000102', application_id: sim.applicationId, type: 2, token: 'tok-dm', version: 1, channel_id: '400000000000000001', context: 1,
-      user: alice, data: { id: '9', name: 'voxoz', type: 1, options: [{ type: 1, name: 'status', options: status }] },
+      id: '1576000000000000102',
+      application_id: sim.applicationId,
+      type: 2,
+      token: 'tok-dm',
+      version: 1,
+      channel_id: '400000000000000001',
+      context: 1,
+      user: alice,
+      data: { id: '9', name: 'voxoz', type: 1, options: [{ type: 1, name: 'status', options: status }] },
     });
     const dmBody = (await (await post(dm)).json()) as { type: number; data: unknown };
     expect(dmBody.type).toBe(4);
     expect(answerText(dmBody.data)).toMatch(/servers only, not in direct messages/);
     // Autocomplete from elsewhere offers nothing (not even the app names).
-    const complete = await post(guildCommand('1576000000000000103', 'status', [{ type: 3, name: 'app', value: 'he', focused: true }], '300000000000000009', 4));
+    const complete = await post(
+      guildCommand('1576000000000000103', 'status', [{ type: 3, name: 'app', value: 'he', focused: true }], '300000000000000009', 4),
+    );
     expect(await complete.json()).toEqual({ type: 8, data: { choices: [] } });
     await new Promise((r) => setTimeout(r, 300));
     expect(await jobIds(inject('redisUrl'), voxoz.queueName)).toEqual(before);
@@ -103,7 +134,14 @@ describe('Discord HTTP interactions endpoint', () => {
 
   it('answers a 2 MiB POST with 413 before verifying or parsing it, and queues nothing', async () => {
     const before = await jobIds(inject('redisUrl'), voxoz.queueName);
-    const big = JSON.stringify({ id: '1576000000000000009', application_id: sim.applicationId, type: 2, token: 't', version: 1, padding: 'a'.repeat(2 * 1024 * 1024) });
+    const big = JSON.stringify({
+      id: '1576000000000000009',
+      application_id: sim.applicationId,
+      type: 2,
+      token: 't',
+      version: 1,
+      padding: 'a'.repeat(2 * 1024 * 1024),
+    });
     const res = await post(big);
     expect(res.status).toBe(413);
     expect(await jobIds(inject('redisUrl'), voxoz.queueName)).toEqual(before);

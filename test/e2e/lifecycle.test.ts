@@ -22,30 +22,50 @@ const running: SpawnedVoxoz[] = [];
 const pids = () => ({ redis: readPidFile(join(data, 'redis', 'redis.pid')), dockerd: readPidFile(join(data, 'docker', 'docker.pid')) });
 /** Every process whose session is one of the services' (containerd and shims included). */
 function sessionMembers(sessions: number[]): string[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return fields[0] !== 'Z' && sessions.includes(Number(fields[3])) ? [`${p} ${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)}`] : [];
-    } catch {
-      return [];
-    }
-  });
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .flatMap((p) => {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return fields[0] !== 'Z' && sessions.includes(Number(fields[3]))
+          ? [`${p} ${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)}`]
+          : [];
+      } catch {
+        return [];
+      }
+    });
 }
 /** redis-server processes serving this data dir. */
-const redisServers = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-  try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('redis-server') && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(data); } catch { return false; }
-});
+const redisServers = () =>
+  readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return (
+          readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('redis-server') && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(data)
+        );
+      } catch {
+        return false;
+      }
+    });
 const start = async () => {
   const voxoz = await spawnVoxoz('start', env, 'voxoz is running: http://127.0.0.1:', { detached: true });
   running.push(voxoz);
   return voxoz;
 };
-const appAnswers = () => fetch(`http://127.0.0.1:${appPort}/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), () => '');
+const appAnswers = () =>
+  fetch(`http://127.0.0.1:${appPort}/`, { signal: AbortSignal.timeout(2000) }).then(
+    (r) => r.text(),
+    () => '',
+  );
 
 beforeAll(async () => {
   [port, appPort] = [await findFreePort(), await findFreePort()];
-  writeFileSync(join(dir, 'voxoz.yml'), `apps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n`);
+  writeFileSync(
+    join(dir, 'voxoz.yml'),
+    `apps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n`,
+  );
   env = { ...process.env, PORT: String(port), VOXOZ_CONFIG: join(dir, 'voxoz.yml'), VOXOZ_DATA_DIR: data, VOXOZ_QUEUE: 'lifecycle' };
   delete env.REDIS_URL;
   delete env.DOCKER_HOST;
@@ -100,7 +120,13 @@ describe('what voxoz starts, how it stops, and what survives a crash', () => {
     let failures = 0;
     let probes = 0;
     let probing = true;
-    const prober = (async () => { while (probing) { probes += 1; if (!(await appAnswers()).includes('hello from release')) failures += 1; await new Promise((r) => setTimeout(r, 100)); } })();
+    const prober = (async () => {
+      while (probing) {
+        probes += 1;
+        if (!(await appAnswers()).includes('hello from release')) failures += 1;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
     voxoz = await start();
     probing = false;
     await prober;
@@ -116,7 +142,9 @@ describe('what voxoz starts, how it stops, and what survives a crash', () => {
 
   it('a second voxoz on the same data dir is refused and starts nothing', async () => {
     const second = spawnVoxoz('start', { ...env, PORT: String(await findFreePort()) }, 'voxoz is running');
-    await expect(second).rejects.toThrow(/another voxoz \(pid \d+\) owns the services in .*; stop it first, or give this one its own VOXOZ_DATA_DIR/);
+    await expect(second).rejects.toThrow(
+      /another voxoz \(pid \d+\) owns the services in .*; stop it first, or give this one its own VOXOZ_DATA_DIR/,
+    );
     expect(redisServers()).toHaveLength(1);
   });
 

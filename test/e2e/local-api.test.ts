@@ -5,20 +5,36 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
 
 let voxoz: TestVoxoz;
-beforeAll(async () => { voxoz = await startTestVoxoz(); });
-afterAll(async () => { await voxoz?.close(); });
+beforeAll(async () => {
+  voxoz = await startTestVoxoz();
+});
+afterAll(async () => {
+  await voxoz?.close();
+});
 
 const auth = () => ({ authorization: `Bearer ${voxoz.localToken}` });
-const post = (path: string, body: string, type = 'application/json') => fetch(`${voxoz.url}${path}`, { method: 'POST', headers: { 'content-type': type, ...auth() }, body });
+const post = (path: string, body: string, type = 'application/json') =>
+  fetch(`${voxoz.url}${path}`, { method: 'POST', headers: { 'content-type': type, ...auth() }, body });
 
 /** A raw request, so the test can send the Host, Origin and proxy headers a browser or proxy would. */
-function send(opts: { method?: string; path: string; headers?: Record<string, string>; body?: string; port?: number }): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+function send(opts: {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  port?: number;
+}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: opts.port ?? voxoz.port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: opts.port ?? voxoz.port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -30,7 +46,12 @@ describe('local chat API', () => {
   it.each([
     ['malformed JSON', 'not json', 400, 'the body is not valid JSON'],
     ['a JSON array', '[1,2]', 400, 'the body must be a JSON object'],
-    ['a user name with a space', JSON.stringify({ user: 'a b', text: 'help' }), 400, '"user" must be 1..32 letters, digits, ".", "_" or "-"'],
+    [
+      'a user name with a space',
+      JSON.stringify({ user: 'a b', text: 'help' }),
+      400,
+      '"user" must be 1..32 letters, digits, ".", "_" or "-"',
+    ],
     ['a missing text', JSON.stringify({ user: 'alice' }), 400, '"text" must be the command as a string, e.g. "deploy hello"'],
     ['a 20 KB body', JSON.stringify({ user: 'alice', text: 'x'.repeat(20_000) }), 413, 'the body is larger than 16384 bytes'],
   ])('refuses %s', async (_what, body, status, error) => {
@@ -43,12 +64,18 @@ describe('local chat API', () => {
     const res = await post('/local/commands', JSON.stringify({ user: 'alice', text: 'help deploy' }));
     expect(res.status).toBe(202);
     const { thread } = (await res.json()) as { thread: string };
-    const read = (await (await fetch(`${voxoz.url}/local/threads/${thread}`, { headers: auth() })).json()) as { state: string; outcome: string; messages: Array<{ kind: string; text: string }> };
+    const read = (await (await fetch(`${voxoz.url}/local/threads/${thread}`, { headers: auth() })).json()) as {
+      state: string;
+      outcome: string;
+      messages: Array<{ kind: string; text: string }>;
+    };
     expect(read).toMatchObject({ state: 'done', outcome: 'answered' });
     expect(read.messages.map((m) => m.kind)).toEqual(['command', 'answer']);
     expect(read.messages[1]!.text).toContain('Usage: voxoz deploy <app> [ref] [--env <env>]');
     const events = await (await fetch(`${voxoz.url}/local/threads/${thread}/events`, { headers: auth() })).text();
-    expect(events).toMatch(/^event: message\ndata: .*"kind":"command"[\s\S]*event: message\ndata: .*"kind":"answer"[\s\S]*event: end\ndata: .*"outcome":"answered"/);
+    expect(events).toMatch(
+      /^event: message\ndata: .*"kind":"command"[\s\S]*event: message\ndata: .*"kind":"answer"[\s\S]*event: end\ndata: .*"outcome":"answered"/,
+    );
   });
 
   it('says when a thread does not exist, and what routes there are', async () => {
@@ -72,7 +99,11 @@ describe('local chat API', () => {
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('<title>voxoz</title>');
     // The page's own requests carry the cookie, EventSource included.
-    const res = await fetch(`${voxoz.url}/local/commands`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookie.split(';')[0]!, origin: voxoz.url }, body: JSON.stringify({ user: 'alice', text: 'help' }) });
+    const res = await fetch(`${voxoz.url}/local/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: cookie.split(';')[0]!, origin: voxoz.url },
+      body: JSON.stringify({ user: 'alice', text: 'help' }),
+    });
     expect(res.status).toBe(202);
   });
 
@@ -96,7 +127,12 @@ describe('the local API answers only its user', () => {
     ['a wrong token', () => ({ host: host(), ...json, authorization: 'Bearer wrong-wrong-wrong-wrong' }), 401, /needs its token/],
     ['a DNS-rebinding Host', () => ({ host: `evil.example:${voxoz.port}`, ...json, ...auth() }), 403, /addressed to 127\.0\.0\.1:/],
     ['a loopback Host with another port', () => ({ host: '127.0.0.1:1', ...json, ...auth() }), 403, /addressed to 127\.0\.0\.1:/],
-    ['a page of another site (Origin)', () => ({ host: host(), ...json, ...auth(), origin: 'https://evil.example' }), 403, /other web pages/],
+    [
+      'a page of another site (Origin)',
+      () => ({ host: host(), ...json, ...auth(), origin: 'https://evil.example' }),
+      403,
+      /other web pages/,
+    ],
     ['an opaque Origin', () => ({ host: host(), ...json, ...auth(), origin: 'null' }), 403, /other web pages/],
     ['a no-cors text/plain body', () => ({ host: host(), 'content-type': 'text/plain', ...auth() }), 415, /must be JSON/],
     ['X-Forwarded-For', () => ({ host: host(), ...json, ...auth(), 'x-forwarded-for': '203.0.113.9' }), 403, /through a proxy or tunnel/],
@@ -114,14 +150,20 @@ describe('the local API answers only its user', () => {
 
   it('a reverse proxy on this host gets nothing, even one that hides that it is a proxy', async () => {
     // What a tunnel or `proxy_pass` in front of the port does: the Internet arrives from 127.0.0.1.
-    const proxy = (rewrite: boolean): Promise<Server> => new Promise((resolve) => {
-      const server = createServer((req, res) => {
-        const headers = rewrite ? { ...req.headers, host: host() } : { ...req.headers, 'x-forwarded-for': '203.0.113.9', 'x-forwarded-host': 'bot.example' };
-        const upstream = request({ host: '127.0.0.1', port: voxoz.port, method: req.method, path: req.url, headers }, (up) => { res.writeHead(up.statusCode ?? 502, up.headers); up.pipe(res); });
-        req.pipe(upstream);
+    const proxy = (rewrite: boolean): Promise<Server> =>
+      new Promise((resolve) => {
+        const server = createServer((req, res) => {
+          const headers = rewrite
+            ? { ...req.headers, host: host() }
+            : { ...req.headers, 'x-forwarded-for': '203.0.113.9', 'x-forwarded-host': 'bot.example' };
+          const upstream = request({ host: '127.0.0.1', port: voxoz.port, method: req.method, path: req.url, headers }, (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          });
+          req.pipe(upstream);
+        });
+        server.listen(0, '127.0.0.1', () => resolve(server));
       });
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    });
     for (const rewrite of [false, true]) {
       const server = await proxy(rewrite);
       const port = (server.address() as { port: number }).port;

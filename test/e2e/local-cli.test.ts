@@ -20,13 +20,27 @@ const say = (...words: string[]) => sayTo(port, join(dir, 'data'), 'alice', word
 beforeAll(async () => {
   const repo = join(dir, 'hello.git');
   cpSync(HELLO_APP_DIR, repo, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: repo,
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+    });
   git('init', '-q', '-b', 'main');
   git('add', '.');
   git('commit', '-q', '-m', 'hello');
   [port, appPort] = [await findFreePort(), await findFreePort()];
-  writeFileSync(join(dir, 'voxoz.yml'), `apps:\n  - name: hello\n    source:\n      git: file://${repo}\n      ref: main\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n`);
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), VOXOZ_CONFIG: join(dir, 'voxoz.yml'), VOXOZ_DATA_DIR: join(dir, 'data'), VOXOZ_QUEUE: queue, DOCKER_HOST: inject('dockerHost') };
+  writeFileSync(
+    join(dir, 'voxoz.yml'),
+    `apps:\n  - name: hello\n    source:\n      git: file://${repo}\n      ref: main\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n`,
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    VOXOZ_CONFIG: join(dir, 'voxoz.yml'),
+    VOXOZ_DATA_DIR: join(dir, 'data'),
+    VOXOZ_QUEUE: queue,
+    DOCKER_HOST: inject('dockerHost'),
+  };
   delete env.REDIS_URL; // voxoz starts its own redis-server, as on a fresh machine
   voxoz = await spawnVoxoz('start', env, 'voxoz is running: http://127.0.0.1:');
 });
@@ -34,7 +48,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (voxoz && voxoz.child.exitCode === null) voxoz.child.kill('SIGKILL');
   const docker = createDockerClient(inject('dockerHost'));
-  for (const c of await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${queue}`] } })) await docker.getContainer(c.Id).remove({ force: true });
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${queue}`] } }))
+    await docker.getContainer(c.Id).remove({ force: true });
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -42,13 +57,19 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
   it('deploys hello from git: queued → building → deploying → live, with the git and build log in the thread', async () => {
     const { code, out } = await say('deploy', 'hello');
     expect(code, out).toBe(0);
-    const titles = out.split('\n').filter((l) => /^(~ )?[…▶✓✗] /.test(l)).map((l) => l.replace(/^~ /, '').slice(2));
+    const titles = out
+      .split('\n')
+      .filter((l) => /^(~ )?[…▶✓✗] /.test(l))
+      .map((l) => l.replace(/^~ /, '').slice(2));
     expect(titles[0]).toBe('deploy hello: queued');
     // The relay may coalesce intermediate states under load (one edit per interval), so the
     // states seen must only come in order; the final parent's steps say every step ran.
     const order = ['deploy hello: queued', 'deploy hello: building', 'deploy hello: deploying', 'hello v1 live (1/1 healthy)'];
     const seen = titles.map((t) => order.indexOf(t));
-    expect(seen.every((rank) => rank >= 0), titles.join('\n')).toBe(true);
+    expect(
+      seen.every((rank) => rank >= 0),
+      titles.join('\n'),
+    ).toBe(true);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(titles.at(-1)).toBe('hello v1 live (1/1 healthy)');
     expect(out).toMatch(/steps: ✓ build \d+\.\ds {2}✓ deploy \d+\.\ds/);

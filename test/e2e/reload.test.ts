@@ -13,17 +13,32 @@ const file = join(dir, 'voxoz.yml');
 let voxoz: SpawnedVoxoz;
 let port = 0;
 const app = (name: string, appPort: number) => `  - name: ${name}\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n`;
-const reload = (): Promise<{ code: number; out: string }> => new Promise((resolve) => {
-  execFile('node', [BIN, 'reload'], { cwd: ROOT, env: { ...process.env, PORT: String(port), VOXOZ_DATA_DIR: join(dir, 'data') } }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }));
-});
+const reload = (): Promise<{ code: number; out: string }> =>
+  new Promise((resolve) => {
+    execFile(
+      'node',
+      [BIN, 'reload'],
+      { cwd: ROOT, env: { ...process.env, PORT: String(port), VOXOZ_DATA_DIR: join(dir, 'data') } },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }),
+    );
+  });
 
 beforeAll(async () => {
   port = await findFreePort();
   writeFileSync(file, `apps:\n${app('hello', await findFreePort())}`);
-  voxoz = await spawnVoxoz('start', {
-    ...process.env, REDIS_URL: inject('redisUrl'), DOCKER_HOST: inject('dockerHost'), PORT: String(port),
-    VOXOZ_CONFIG: file, VOXOZ_DATA_DIR: join(dir, 'data'), VOXOZ_QUEUE: `reload-${randomUUID().slice(0, 8)}`,
-  }, 'voxoz is running');
+  voxoz = await spawnVoxoz(
+    'start',
+    {
+      ...process.env,
+      REDIS_URL: inject('redisUrl'),
+      DOCKER_HOST: inject('dockerHost'),
+      PORT: String(port),
+      VOXOZ_CONFIG: file,
+      VOXOZ_DATA_DIR: join(dir, 'data'),
+      VOXOZ_QUEUE: `reload-${randomUUID().slice(0, 8)}`,
+    },
+    'voxoz is running',
+  );
 });
 afterAll(async () => {
   await voxoz?.stop();
@@ -36,7 +51,9 @@ describe('config reload without a restart', () => {
     writeFileSync(file, `worker:\n  concurrency: 5\napps:\n${app('hello', await findFreePort())}${app('shop', await findFreePort())}`);
     const { code, out } = await reload();
     expect(code, out).toBe(0);
-    expect(out).toMatch(/^reloaded \S+voxoz\.yml: app hello changed, app shop added; restart voxoz to apply worker \(running with \{"concurrency":2,/);
+    expect(out).toMatch(
+      /^reloaded \S+voxoz\.yml: app hello changed, app shop added; restart voxoz to apply worker \(running with \{"concurrency":2,/,
+    );
     const deploy = await sayTo(port, join(dir, 'data'), 'alice', ['deploy', 'nosuch']);
     expect(deploy.out).toContain('known apps: hello, shop');
   });

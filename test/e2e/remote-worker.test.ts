@@ -17,10 +17,18 @@ let appPort = 0;
 
 beforeAll(async () => {
   [port, appPort] = [await findFreePort(), await findFreePort()];
-  writeFileSync(join(dir, 'voxoz.yml'), `worker:\n  inProcess: false\napps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n`);
+  writeFileSync(
+    join(dir, 'voxoz.yml'),
+    `worker:\n  inProcess: false\napps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n`,
+  );
   const env: NodeJS.ProcessEnv = {
-    ...process.env, REDIS_URL: inject('redisUrl'), DOCKER_HOST: inject('dockerHost'), PORT: String(port),
-    VOXOZ_CONFIG: join(dir, 'voxoz.yml'), VOXOZ_DATA_DIR: join(dir, 'data'), VOXOZ_QUEUE: queue,
+    ...process.env,
+    REDIS_URL: inject('redisUrl'),
+    DOCKER_HOST: inject('dockerHost'),
+    PORT: String(port),
+    VOXOZ_CONFIG: join(dir, 'voxoz.yml'),
+    VOXOZ_DATA_DIR: join(dir, 'data'),
+    VOXOZ_QUEUE: queue,
   };
   bot = await spawnVoxoz('start', env, 'voxoz is running');
   worker = await spawnVoxoz('worker', { ...env, PORT: '0' }, '"msg":"worker pool ready"');
@@ -30,7 +38,8 @@ afterAll(async () => {
   await bot?.stop();
   await worker?.stop();
   const docker = createDockerClient(inject('dockerHost'));
-  for (const c of await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${queue}`] } })) await docker.getContainer(c.Id).remove({ force: true });
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${queue}`] } }))
+    await docker.getContainer(c.Id).remove({ force: true });
   rmSync(dir, { recursive: true, force: true });
 });
 

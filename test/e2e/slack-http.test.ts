@@ -56,17 +56,27 @@ describe('Slack over HTTP, end to end', () => {
     const jobId = 'slack-trig-deploy-1';
 
     const parent = await waitFor('the parent message', () => parentOf(sim, jobId));
-    const final = await waitFor('the parent to say live', () => {
-      const m = sim.message(C, parent.ts);
-      return /live/.test(shown(m)) ? m : undefined;
-    }, 90_000);
+    const final = await waitFor(
+      'the parent to say live',
+      () => {
+        const m = sim.message(C, parent.ts);
+        return /live/.test(shown(m)) ? m : undefined;
+      },
+      90_000,
+    );
     expect(shown(final)).toMatch(/hello v1 live \(1\/1 healthy\)/);
     expect(shown(final)).toMatch(/✓ build .*✓ deploy/);
     expect(JSON.stringify(final.blocks)).not.toContain('"actions"');
     // Edited in place: queued first, then progress, then the result; never a second parent.
     expect(shown({ ...final, text: final.edits[0]!.text, blocks: final.edits[0]!.blocks })).toMatch(/queued/);
     expect(final.edits.length).toBeGreaterThanOrEqual(1);
-    expect(sim.messages(C).filter((m) => JSON.stringify(m.blocks ?? []).includes(jobId) || m.edits.some((e) => JSON.stringify(e.blocks ?? []).includes(jobId)))).toHaveLength(1);
+    expect(
+      sim
+        .messages(C)
+        .filter(
+          (m) => JSON.stringify(m.blocks ?? []).includes(jobId) || m.edits.some((e) => JSON.stringify(e.blocks ?? []).includes(jobId)),
+        ),
+    ).toHaveLength(1);
 
     const file = await waitFor('the log file in the thread', () => sim.files(C, parent.ts)[0]);
     const log = file.content!.toString('utf8');
@@ -84,10 +94,14 @@ describe('Slack over HTTP, end to end', () => {
 
   it('Cancel: a stranger is refused; the requester cancels a queued and a running job', async () => {
     await sim.sendSlashCommand(url, { text: 'deploy slow', trigger_id: 'trig-slow' });
-    const slowParent = await waitFor('slow running', () => {
-      const m = parentOf(sim, 'slack-trig-slow');
-      return m && /deploying|building/.test(shown(m)) ? m : undefined;
-    }, 60_000);
+    const slowParent = await waitFor(
+      'slow running',
+      () => {
+        const m = parentOf(sim, 'slack-trig-slow');
+        return m && /deploying|building/.test(shown(m)) ? m : undefined;
+      },
+      60_000,
+    );
     await sim.sendSlashCommand(url, { text: 'deploy hello', trigger_id: 'trig-queued' });
     const queuedParent = await waitFor('queued parent', () => parentOf(sim, 'slack-trig-queued'));
     expect(shown(queuedParent)).toMatch(/queued/);
@@ -105,21 +119,37 @@ describe('Slack over HTTP, end to end', () => {
     await waitFor('queued job cancelled', () => /cancelled by alice/.test(shown(sim.message(C, queuedParent.ts))));
 
     // A redelivery of that click is the same decision; a second click is a click of its own and finds nothing to cancel.
-    const redelivered = await sim.sendBlockAction(url, { message_ts: queuedParent.ts, action_id: 'cancel', user: 'U0ALICE', allowUnknown: true, action_ts: mine.actionTs });
-    expect(bodyText((await waitFor('redelivery answer', () => sim.responses(redelivered.responseUrlId!)[0])).body)).toMatch(/already handled/);
+    const redelivered = await sim.sendBlockAction(url, {
+      message_ts: queuedParent.ts,
+      action_id: 'cancel',
+      user: 'U0ALICE',
+      allowUnknown: true,
+      action_ts: mine.actionTs,
+    });
+    expect(bodyText((await waitFor('redelivery answer', () => sim.responses(redelivered.responseUrlId!)[0])).body)).toMatch(
+      /already handled/,
+    );
     const again = await sim.sendBlockAction(url, { message_ts: queuedParent.ts, action_id: 'cancel', user: 'U0ALICE', allowUnknown: true });
     expect(again.actionTs).not.toBe(mine.actionTs);
-    expect(bodyText((await waitFor('second click answer', () => sim.responses(again.responseUrlId!)[0])).body)).toMatch(/no longer in the queue|already finished|there is no job/);
+    expect(bodyText((await waitFor('second click answer', () => sim.responses(again.responseUrlId!)[0])).body)).toMatch(
+      /no longer in the queue|already finished|there is no job/,
+    );
 
     const stop = await sim.sendBlockAction(url, { message_ts: slowParent.ts, action_id: 'cancel', user: 'U0ALICE' });
     expect(bodyText((await waitFor('the stop answer', () => sim.responses(stop.responseUrlId!)[0])).body)).toMatch(/stopping/);
-    const done = await waitFor('running job cancelled', () => {
-      const m = sim.message(C, slowParent.ts);
-      return /cancelled by alice/.test(shown(m)) ? m : undefined;
-    }, 60_000);
+    const done = await waitFor(
+      'running job cancelled',
+      () => {
+        const m = sim.message(C, slowParent.ts);
+        return /cancelled by alice/.test(shown(m)) ? m : undefined;
+      },
+      60_000,
+    );
     expect(JSON.stringify(done.blocks)).not.toContain('"actions"');
     // Edited in place through its phases, one message all along.
-    const phases = [...done.edits.map((e) => shown({ ...done, text: e.text, blocks: e.blocks })), shown(done)].map((t) => /queued|building|deploying|cancelled/.exec(t)?.[0]);
+    const phases = [...done.edits.map((e) => shown({ ...done, text: e.text, blocks: e.blocks })), shown(done)].map(
+      (t) => /queued|building|deploying|cancelled/.exec(t)?.[0],
+    );
     expect(phases[0]).toBe('queued');
     expect(phases).toContain('deploying');
     expect(phases.at(-1)).toBe('cancelled');
@@ -140,7 +170,9 @@ describe('Slack over HTTP, end to end', () => {
     expect((await sim.sendSigned(url, tampered, FORM, { timestamp: signed.timestamp, signature: signed.signature })).status).toBe(401);
     expect((await sim.sendSigned(url, body, FORM, { headers: { 'x-slack-signature': null } })).status).toBe(401);
     expect((await sim.sendSigned(url, body, FORM, { headers: { 'x-slack-request-timestamp': null } })).status).toBe(401);
-    expect((await sim.sendSigned(url, body, FORM, { headers: { 'x-slack-signature': null, 'x-slack-request-timestamp': null } })).status).toBe(401);
+    expect(
+      (await sim.sendSigned(url, body, FORM, { headers: { 'x-slack-signature': null, 'x-slack-request-timestamp': null } })).status,
+    ).toBe(401);
     expect((await sim.sendSigned(url, body, FORM, { timestamp: nowS() - 400 })).status).toBe(401);
     expect((await sim.sendSigned(url, body, FORM, { timestamp: nowS() + 400 })).status).toBe(401);
     // ssl_check: bare → the empty 200 Slack expects; carrying a command → never a job.
@@ -150,7 +182,9 @@ describe('Slack over HTTP, end to end', () => {
     const signedSmuggle = await sim.sendSigned(url, smuggled, FORM);
     expect([200, 401]).toContain(signedSmuggle.status);
     expect(signedSmuggle.body).toBe('');
-    const unsignedSmuggle = await sim.sendSigned(url, smuggled, FORM, { headers: { 'x-slack-signature': null, 'x-slack-request-timestamp': null } });
+    const unsignedSmuggle = await sim.sendSigned(url, smuggled, FORM, {
+      headers: { 'x-slack-signature': null, 'x-slack-request-timestamp': null },
+    });
     expect([200, 401]).toContain(unsignedSmuggle.status);
     expect(unsignedSmuggle.body).toBe('');
     expect((await fetch(url)).status).toBe(405);
@@ -160,7 +194,11 @@ describe('Slack over HTTP, end to end', () => {
 
   it('turns a retried delivery into one job (slash command and app_mention event)', async () => {
     const first = await sim.sendSlashCommand(url, { text: 'status hello', trigger_id: 'trig-retry' });
-    const retry = await sim.sendSlashCommand(url, { text: 'status hello', trigger_id: 'trig-retry' }, { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    const retry = await sim.sendSlashCommand(
+      url,
+      { text: 'status hello', trigger_id: 'trig-retry' },
+      { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } },
+    );
     expect([first.status, retry.status]).toEqual([200, 200]);
     const event = { type: 'app_mention', user: 'U0ALICE', text: `<@${sim.botUserId}> status hello`, channel: C, ts: '1700000000.000200' };
     const e1 = await sim.sendEvent(url, event);

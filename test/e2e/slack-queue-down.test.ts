@@ -32,9 +32,24 @@ describe('Slack when Redis is down', () => {
     writeFileSync(join(dir, 'voxoz.yml'), 'apps:\n  - name: hello\n    source: { path: /tmp }\n    port: 18080\n');
     const config = loadConfig(join(dir, 'voxoz.yml'));
     sim = await startSlackSimulator();
-    queue = createJobQueue({ redisUrl: `redis://127.0.0.1:${await findFreePort()}`, keys: redisKeys('test-down'), queueName: 'jobs', attempts: 1 });
-    const dispatcher = createDispatcher({ registry: createRegistry(commands), config: () => config, queue, policy: requesterPolicy, log: silentLogger });
-    const adapter = createSlackAdapter({ slack: { botToken: sim.botToken, signingSecret: sim.signingSecret, apiUrl: sim.apiUrl }, dispatcher, log: silentLogger });
+    queue = createJobQueue({
+      redisUrl: `redis://127.0.0.1:${await findFreePort()}`,
+      keys: redisKeys('test-down'),
+      queueName: 'jobs',
+      attempts: 1,
+    });
+    const dispatcher = createDispatcher({
+      registry: createRegistry(commands),
+      config: () => config,
+      queue,
+      policy: requesterPolicy,
+      log: silentLogger,
+    });
+    const adapter = createSlackAdapter({
+      slack: { botToken: sim.botToken, signingSecret: sim.signingSecret, apiUrl: sim.apiUrl },
+      dispatcher,
+      log: silentLogger,
+    });
     await adapter.start();
     http = await startHttpServer({ host: '127.0.0.1', port: 0, mounts: adapter.mounts, log: silentLogger });
   });

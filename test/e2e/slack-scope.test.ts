@@ -19,11 +19,20 @@ describe('Slack workspace scoping', () => {
 
   beforeAll(async () => {
     sim = await startSlackSimulator({
-      users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0BOB', name: 'bob' }, { id: 'U0EXT', name: 'mallory' }],
+      users: [
+        { id: 'U0ALICE', name: 'alice' },
+        { id: 'U0BOB', name: 'bob' },
+        { id: 'U0EXT', name: 'mallory' },
+      ],
       channels: [{ id: C, name: 'deploys', sharedWith: [EXTERNAL_TEAM] }],
     });
     voxoz = await startTestVoxoz({
-      env: { SLACK_BOT_TOKEN: sim.botToken, SLACK_SIGNING_SECRET: sim.signingSecret, SLACK_API_URL: sim.apiUrl, SLACK_TEAM_IDS: `${sim.teamId},T0SECOND1` },
+      env: {
+        SLACK_BOT_TOKEN: sim.botToken,
+        SLACK_SIGNING_SECRET: sim.signingSecret,
+        SLACK_API_URL: sim.apiUrl,
+        SLACK_TEAM_IDS: `${sim.teamId},T0SECOND1`,
+      },
       log: createLogger('info', {}, (line) => lines.push(line)),
     });
     url = `${voxoz.url}/slack/events`;
@@ -54,7 +63,14 @@ describe('Slack workspace scoping', () => {
   });
 
   it('a Slack Connect member of another organisation: their mention queues nothing, their Cancel click changes nothing', async () => {
-    const mention = await sim.sendEvent(url, { type: 'app_mention', user: 'U0EXT', user_team: EXTERNAL_TEAM, text: `<@${sim.botUserId}> status hello`, channel: C, ts: '1700000000.000300' });
+    const mention = await sim.sendEvent(url, {
+      type: 'app_mention',
+      user: 'U0EXT',
+      user_team: EXTERNAL_TEAM,
+      text: `<@${sim.botUserId}> status hello`,
+      channel: C,
+      ts: '1700000000.000300',
+    });
     expect(mention.status).toBe(200);
     const answer = await waitFor('the refusal to the mention', () => sim.ephemerals().find((e) => e.user === 'U0EXT'));
     expect(answer.text).toMatch(/not served here/);
@@ -64,7 +80,14 @@ describe('Slack workspace scoping', () => {
     // alice queues a job; the outsider clicks its Cancel (as the shared channel lets them).
     const ack = await sim.sendSlashCommand(url, { text: 'status hello', trigger_id: 'trig-own' });
     expect(bodyText(ack.body)).toMatch(/queued/);
-    const click = await sim.sendBlockAction(url, { message_ts: '1700000000.000400', action_id: 'cancel', value: 'slack-trig-own', user: 'U0EXT', user_team: EXTERNAL_TEAM, allowUnknown: true });
+    const click = await sim.sendBlockAction(url, {
+      message_ts: '1700000000.000400',
+      action_id: 'cancel',
+      value: 'slack-trig-own',
+      user: 'U0EXT',
+      user_team: EXTERNAL_TEAM,
+      allowUnknown: true,
+    });
     expect(click.status).toBe(200);
     const reply = await waitFor('the refusal to the click', () => sim.responses(click.responseUrlId!)[0]);
     expect(bodyText(reply.body)).toMatch(/members of other organisations \(team T0EXTERN1\) cannot use this voxoz/);
@@ -72,8 +95,14 @@ describe('Slack workspace scoping', () => {
   });
 
   it('the simulator refuses what Slack would never send: an outsider acting in a channel not shared with them', () => {
-    expect(() => sim.blockActionPayload({ message_ts: '1.1', action_id: 'cancel', user: 'U0EXT', user_team: 'T0NOTSHARE', allowUnknown: true })).toThrow(/not shared with that team/);
-    expect(() => sim.eventPayload({ type: 'app_mention', user: 'U0EXT', user_team: 'T0NOTSHARE', text: 'x', channel: C, ts: '1.2' })).toThrow(/not shared with that team/);
-    expect(sim.eventPayload({ type: 'app_mention', user: 'U0ALICE', text: 'x', channel: C, ts: '1.3' })).toMatchObject({ is_ext_shared_channel: true });
+    expect(() =>
+      sim.blockActionPayload({ message_ts: '1.1', action_id: 'cancel', user: 'U0EXT', user_team: 'T0NOTSHARE', allowUnknown: true }),
+    ).toThrow(/not shared with that team/);
+    expect(() =>
+      sim.eventPayload({ type: 'app_mention', user: 'U0EXT', user_team: 'T0NOTSHARE', text: 'x', channel: C, ts: '1.2' }),
+    ).toThrow(/not shared with that team/);
+    expect(sim.eventPayload({ type: 'app_mention', user: 'U0ALICE', text: 'x', channel: C, ts: '1.3' })).toMatchObject({
+      is_ext_shared_channel: true,
+    });
   });
 });

@@ -40,15 +40,22 @@ describe('Slack over Socket Mode, end to end', () => {
 
   it('deploys hello: ack, parent edited in place, threaded log, log file, live app', async () => {
     const started = Date.now();
-    const ack = await sim.sendEnvelope('slash_commands', sim.slashCommandPayload({ text: 'deploy hello', trigger_id: 'sock-deploy' }).fields);
+    const ack = await sim.sendEnvelope(
+      'slash_commands',
+      sim.slashCommandPayload({ text: 'deploy hello', trigger_id: 'sock-deploy' }).fields,
+    );
     expect(Date.now() - started).toBeLessThan(1000);
     expect(ack.payload).toMatchObject({ response_type: 'ephemeral' });
     expect(bodyText(ack.payload)).toContain('queued');
     const parent = await waitFor('parent', () => parentOf(sim, 'slack-sock-deploy'));
-    const final = await waitFor('live', () => {
-      const m = sim.message(C, parent.ts);
-      return /live/.test(shown(m)) ? m : undefined;
-    }, 90_000);
+    const final = await waitFor(
+      'live',
+      () => {
+        const m = sim.message(C, parent.ts);
+        return /live/.test(shown(m)) ? m : undefined;
+      },
+      90_000,
+    );
     expect(shown(final)).toMatch(/hello v1 live/);
     expect(final.edits.length).toBeGreaterThanOrEqual(1);
     const file = await waitFor('log file', () => sim.files(C, parent.ts)[0]);
@@ -61,10 +68,14 @@ describe('Slack over Socket Mode, end to end', () => {
 
   it('Cancel over the socket: a stranger is refused, the requester cancels', async () => {
     await sim.sendEnvelope('slash_commands', sim.slashCommandPayload({ text: 'deploy slow', trigger_id: 'sock-slow' }).fields);
-    const parent = await waitFor('slow running', () => {
-      const m = parentOf(sim, 'slack-sock-slow');
-      return m && /building|deploying/.test(shown(m)) ? m : undefined;
-    }, 60_000);
+    const parent = await waitFor(
+      'slow running',
+      () => {
+        const m = parentOf(sim, 'slack-sock-slow');
+        return m && /building|deploying/.test(shown(m)) ? m : undefined;
+      },
+      60_000,
+    );
     const stranger = sim.blockActionPayload({ message_ts: parent.ts, action_id: 'cancel', user: 'U0BOB' });
     await sim.sendEnvelope('interactive', stranger.payload);
     const refusal = await waitFor('refusal', () => sim.responses(stranger.responseUrlId!)[0]);

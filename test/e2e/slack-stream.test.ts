@@ -14,7 +14,9 @@ import { C, shown } from '../fixtures/slack/e2e-helpers.ts';
  */
 describe('Slack relay under a 10,000-line build', () => {
   let sim: SlackSimulator;
-  beforeAll(async () => { sim = await startSlackSimulator(); });
+  beforeAll(async () => {
+    sim = await startSlackSimulator();
+  });
   afterAll(async () => {
     expect(sim.errors).toEqual([]);
     await sim.close();
@@ -23,8 +25,14 @@ describe('Slack relay under a 10,000-line build', () => {
   it('streams within Slack limits with 0 breaches and ⌈T/U⌉+6 calls at most', async () => {
     const surface = createSlackSurface({ botToken: sim.botToken, apiUrl: sim.apiUrl, log: silentLogger });
     const { buildMs } = await streamBuild({
-      redisUrl: inject('redisUrl'), keys: redisKeys(`test-${randomUUID().slice(0, 8)}`), surface, channel: C,
-      lines: 10_000, buildMs: 12_000, log: silentLogger, jobId: 'big-1',
+      redisUrl: inject('redisUrl'),
+      keys: redisKeys(`test-${randomUUID().slice(0, 8)}`),
+      surface,
+      channel: C,
+      lines: 10_000,
+      buildMs: 12_000,
+      log: silentLogger,
+      jobId: 'big-1',
     });
     const U = slackRelayLimits.intervalMs(1);
     const bound = Math.ceil(buildMs / U) + 6;
@@ -45,6 +53,8 @@ describe('Slack relay under a 10,000-line build', () => {
     const content = file!.content!.toString('utf8').trimEnd().split('\n');
     expect(content).toHaveLength(10_000);
     expect(content[9_999]).toMatch(/#10000 \[build .*<ok> & cached$/);
-    console.info(`10k-line build: T=${buildMs} ms, U=${U} ms, ${sim.calls.length} Slack calls (bound ${bound}), ${sim.breaches()} breaches, ${batches.length} thread batches`);
+    console.info(
+      `10k-line build: T=${buildMs} ms, U=${U} ms, ${sim.calls.length} Slack calls (bound ${bound}), ${sim.breaches()} breaches, ${batches.length} thread batches`,
+    );
   }, 90_000);
 });

@@ -6,7 +6,10 @@ import { scriptedDriver, untilAborted } from '../support/scripted-driver.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
 
 let spine: Spine | undefined;
-afterEach(async () => { await spine?.close(); spine = undefined; });
+afterEach(async () => {
+  await spine?.close();
+  spine = undefined;
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const lockKeys = (s: Spine) => ({ lock: s.keys.appLock('hello', 'production'), fence: s.keys.appFence('hello', 'production') });
@@ -14,11 +17,18 @@ const lockKeys = (s: Spine) => ({ lock: s.keys.appLock('hello', 'production'), f
 describe('the app+env deploy lock: renewed while its job lives, fenced by a token per holder', () => {
   it('is renewed past its TTL while the job runs, so a second deploy keeps waiting; the job gets the fencing token', async () => {
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     const order: string[] = [];
     const tokens: Array<number | undefined> = [];
     const driver = scriptedDriver({
-      build: async (io, call) => { order.push(`start ${call}`); tokens.push(io.fence?.token); if (call === 1) await gate; order.push(`end ${call}`); },
+      build: async (io, call) => {
+        order.push(`start ${call}`);
+        tokens.push(io.fence?.token);
+        if (call === 1) await gate;
+        order.push(`end ${call}`);
+      },
     });
     spine = await startSpine({ docker: driver });
     await spine.startWorkers(2, { lockTtlMs: 1000 });
@@ -26,7 +36,11 @@ describe('the app+env deploy lock: renewed while its job lives, fenced by a toke
     const first = await spine.say('alice', 'deploy hello');
     await waitUntil('first build', async () => order.length > 0, 10_000);
     const second = await spine.say('bob', 'deploy hello');
-    await waitUntil('second to wait for the lock', async () => (await spine!.redis.hget(spine!.keys.job(second.job!), 'waited')) === first.job, 10_000);
+    await waitUntil(
+      'second to wait for the lock',
+      async () => (await spine!.redis.hget(spine!.keys.job(second.job!), 'waited')) === first.job,
+      10_000,
+    );
     // Three TTLs: the lock never lapses (checked every 100 ms) and the second never starts.
     const until = Date.now() + 3000;
     while (Date.now() < until) {
@@ -50,7 +64,12 @@ describe('the app+env deploy lock: renewed while its job lives, fenced by a toke
     await spine.startWorkers(2, { lockTtlMs: 600 });
     spine.startRelay();
     const { thread, job } = await spine.say('alice', 'deploy hello');
-    await waitUntil('deploy step', async () => (await readWholeJobStream(spine!.redis, spine!.keys, job!)).some((e) => e.event.type === 'step' && e.event.step === 'deploy'), 10_000);
+    await waitUntil(
+      'deploy step',
+      async () =>
+        (await readWholeJobStream(spine!.redis, spine!.keys, job!)).some((e) => e.event.type === 'step' && e.event.step === 'deploy'),
+      10_000,
+    );
     // What a pause longer than the TTL allows: the lock runs out and another job takes it.
     await spine.redis.del(lockKeys(spine).lock);
     const usurper = await acquireAppLock(spine.redis, lockKeys(spine), 'usurper', 60_000);

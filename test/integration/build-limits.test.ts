@@ -20,12 +20,24 @@ const instance = `t${randomUUID().slice(0, 8)}`;
 const scratch = mkdtempSync(join(tmpdir(), 'vxbl-'));
 const workDir = join(scratch, 'builds');
 const driver = createDockerDriver({ docker, instance, workDir, secretValues: () => ({}) });
-const io = (lines: string[]): DriverIO => ({ log: (l) => lines.push(l), step: () => undefined, signal: new AbortController().signal, now: () => new Date() });
+const io = (lines: string[]): DriverIO => ({
+  log: (l) => lines.push(l),
+  step: () => undefined,
+  signal: new AbortController().signal,
+  now: () => new Date(),
+});
 let spine: Spine | undefined;
 
-afterEach(async () => { await spine?.close(); spine = undefined; });
+afterEach(async () => {
+  await spine?.close();
+  spine = undefined;
+});
 afterAll(async () => {
-  for (const i of await docker.listImages({ filters: { label: [`voxoz.instance=${instance}`] } })) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+  for (const i of await docker.listImages({ filters: { label: [`voxoz.instance=${instance}`] } }))
+    await docker
+      .getImage(i.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -45,8 +57,16 @@ describe('a build that prints far more than the log limit', () => {
   it('ends with one truncation line and the tail; the stream, Redis memory and the upload stay bounded', async () => {
     const dir = join(scratch, 'noisy');
     // 20,000 lines of ~75 bytes (about 1.5 MB), against a limit of 64 KiB / 1,000 lines.
-    writeTree(dir, { Dockerfile: `FROM busybox\nRUN i=0; while [ $i -lt 20000 ]; do echo "noisy line $i, padded so the whole log is well past the cap ......"; i=$((i+1)); done; echo last-line-${instance}; exit 3\n` });
-    spine = await startSpine({ docker: driver }, { apps: [{ name: 'noisy', source: { path: dir }, port: 18_600 }], worker: { attempts: 1, logLimit: { bytes: 65_536, lines: 1000, tailLines: 50 } } });
+    writeTree(dir, {
+      Dockerfile: `FROM busybox\nRUN i=0; while [ $i -lt 20000 ]; do echo "noisy line $i, padded so the whole log is well past the cap ......"; i=$((i+1)); done; echo last-line-${instance}; exit 3\n`,
+    });
+    spine = await startSpine(
+      { docker: driver },
+      {
+        apps: [{ name: 'noisy', source: { path: dir }, port: 18_600 }],
+        worker: { attempts: 1, logLimit: { bytes: 65_536, lines: 1000, tailLines: 50 } },
+      },
+    );
     await spine.startWorkers();
     spine.startRelay();
     const { thread, job } = await spine.say('alice', 'deploy noisy');
@@ -56,14 +76,21 @@ describe('a build that prints far more than the log limit', () => {
     const lines = file.content.trimEnd().split('\n');
     const marks = lines.filter((l) => l.includes('log truncated after'));
     expect(marks).toHaveLength(1);
-    expect(marks[0]).toMatch(/Z … log truncated after 0\.\d\d MB \/ \d+ lines \(worker\.logLimit: 65536 bytes, 1000 lines\); \d+ lines dropped, the last 50 follow …$/);
+    expect(marks[0]).toMatch(
+      /Z … log truncated after 0\.\d\d MB \/ \d+ lines \(worker\.logLimit: 65536 bytes, 1000 lines\); \d+ lines dropped, the last 50 follow …$/,
+    );
     const tail = lines.slice(lines.indexOf(marks[0]!) + 1);
     expect(tail).toHaveLength(50);
     expect(tail.some((l) => l.endsWith(`Z last-line-${instance}`))).toBe(true);
     expect(tail.some((l) => l.endsWith('noisy line 19999, padded so the whole log is well past the cap ......'))).toBe(true);
     expect(lines.length).toBeLessThanOrEqual(1000 + 1 + 50);
     expect(file.bytes).toBeLessThan(65_536 + 1000 * 25 + 50 * 300);
-    expect(ended.messages.filter((m) => m.kind === 'log').map((m) => m.text).join('\n')).toContain('log truncated after');
+    expect(
+      ended.messages
+        .filter((m) => m.kind === 'log')
+        .map((m) => m.text)
+        .join('\n'),
+    ).toContain('log truncated after');
     const key = spine.keys.events(job!);
     expect(await spine.redis.xlen(key)).toBeLessThanOrEqual(1000 + 1 + 50 + 20);
     expect(Number(await spine.redis.call('MEMORY', 'USAGE', key))).toBeLessThan(512 * 1024);
@@ -79,16 +106,28 @@ describe('build and clone time limits', () => {
     const lines: string[] = [];
     const started = Date.now();
     const err = await userError(driver.build({ app, env: 'production', release: 1, port: 18_600 }, undefined, io(lines)));
-    expect(err).toEqual({ code: 'build_timeout', message: 'the image build of slow ran longer than its limit of 8 s (apps[].build.timeoutSeconds) and was stopped; nothing it made was kept. Make the build faster or raise the limit in voxoz.yml' });
+    expect(err).toEqual({
+      code: 'build_timeout',
+      message:
+        'the image build of slow ran longer than its limit of 8 s (apps[].build.timeoutSeconds) and was stopped; nothing it made was kept. Make the build faster or raise the limit in voxoz.yml',
+    });
     expect(Date.now() - started).toBeLessThan(25_000);
     // The image step 2 committed (` ---> <id>` after "Step 2/…") is removed; the base image is not.
     const step2 = lines.findIndex((l) => l.startsWith('Step 2/'));
-    const committed = lines.slice(step2).map((l) => /^ ---> ([0-9a-f]{12})$/.exec(l)?.[1]).find(Boolean);
+    const committed = lines
+      .slice(step2)
+      .map((l) => /^ ---> ([0-9a-f]{12})$/.exec(l)?.[1])
+      .find(Boolean);
     expect(committed, lines.join('\n')).toBeDefined();
     await expect(docker.getImage(committed!).inspect()).rejects.toMatchObject({ statusCode: 404 });
     await expect(docker.getImage(`${instance}-slow:production-v1`).inspect()).rejects.toMatchObject({ statusCode: 404 });
     await docker.getImage('busybox:latest').inspect();
-    await waitUntil('the build container to be gone', async () => (await docker.listContainers({ all: true })).every((c) => !c.Command.includes(instance)), 15_000, 250);
+    await waitUntil(
+      'the build container to be gone',
+      async () => (await docker.listContainers({ all: true })).every((c) => !c.Command.includes(instance)),
+      15_000,
+      250,
+    );
   });
 
   it('stops a clone past build.cloneTimeoutSeconds, names the limit, shows no credentials and leaves no checkout or connection', async () => {
@@ -96,16 +135,26 @@ describe('build and clone time limits', () => {
     // A git host that accepts connections and never answers.
     const server = createServer((socket) => {
       sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket)).on('error', () => undefined).resume();
+      socket
+        .on('close', () => sockets.delete(socket))
+        .on('error', () => undefined)
+        .resume();
     }).listen(0, '127.0.0.1');
     await once(server, 'listening');
     const port = (server.address() as AddressInfo).port;
     try {
-      const app = appOf({ name: 'hang', source: { git: `http://deploy:tok3n-in-url-99@127.0.0.1:${port}/acme/app.git` }, build: { cloneTimeoutSeconds: 1 } });
+      const app = appOf({
+        name: 'hang',
+        source: { git: `http://deploy:tok3n-in-url-99@127.0.0.1:${port}/acme/app.git` },
+        build: { cloneTimeoutSeconds: 1 },
+      });
       const lines: string[] = [];
       const started = Date.now();
       const err = await userError(driver.build({ app, env: 'production', release: 1, port: 18_600 }, undefined, io(lines)));
-      expect(err).toEqual({ code: 'clone_timeout', message: `git did not finish cloning http://127.0.0.1:${port}/acme/app.git within 1 s (apps[].build.cloneTimeoutSeconds); check that the server answers, or raise the limit in voxoz.yml` });
+      expect(err).toEqual({
+        code: 'clone_timeout',
+        message: `git did not finish cloning http://127.0.0.1:${port}/acme/app.git within 1 s (apps[].build.cloneTimeoutSeconds); check that the server answers, or raise the limit in voxoz.yml`,
+      });
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(lines.join('\n')).not.toContain('tok3n-in-url-99');
       expect(readdirSync(workDir).filter((d) => d.startsWith('hang-'))).toEqual([]);

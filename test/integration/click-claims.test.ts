@@ -29,14 +29,33 @@ describe('click claims', () => {
     closers.push(() => real.close());
     const queue: JobQueue = { ...real, cancel: (id, by) => cancel(real.cancel, id, by) };
     const config = validateConfig({ apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] }, '/test/voxoz.yml');
-    const dispatcher = createDispatcher({ registry: createRegistry(commands), config: () => config, queue, policy: requesterPolicy, log: silentLogger });
+    const dispatcher = createDispatcher({
+      registry: createRegistry(commands),
+      config: () => config,
+      queue,
+      policy: requesterPolicy,
+      log: silentLogger,
+    });
     const alice = { id: 'local:alice', name: 'alice' };
     const queued = async () => {
-      const outcome = await dispatcher.handle({ platform: 'local', user: alice, conversation: 'local', text: 'deploy hello', receivedAt: new Date() });
+      const outcome = await dispatcher.handle({
+        platform: 'local',
+        user: alice,
+        conversation: 'local',
+        text: 'deploy hello',
+        receivedAt: new Date(),
+      });
       if (outcome.type !== 'queued') throw new Error(`not queued: ${outcome.reply.title}`);
       return outcome.jobId;
     };
-    const click = (job: string, deliveryId: string): Interaction => ({ platform: 'slack', user: alice, conversation: 'C1', action: 'cancel', value: job, deliveryId });
+    const click = (job: string, deliveryId: string): Interaction => ({
+      platform: 'slack',
+      user: alice,
+      conversation: 'C1',
+      action: 'cancel',
+      value: job,
+      deliveryId,
+    });
     return { keys, dispatcher, queued, click };
   }
 

@@ -31,7 +31,10 @@ function within<T>(p: Promise<T>, ms = 5000): Promise<T> {
 
 /** Rejection of `p` as a DiscordAPIError (fails the test if it resolves). */
 async function apiError(p: Promise<unknown>): Promise<DiscordAPIError> {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(DiscordAPIError);
   return e as DiscordAPIError;
 }
@@ -40,7 +43,12 @@ const DEPLOY = {
   name: 'voxoz',
   description: 'voxoz chat-ops',
   options: [
-    { type: 1, name: 'deploy', description: 'Deploy an app', options: [{ type: 3, name: 'app', description: 'App name', required: true, autocomplete: true }] },
+    {
+      type: 1,
+      name: 'deploy',
+      description: 'Deploy an app',
+      options: [{ type: 3, name: 'app', description: 'App name', required: true, autocomplete: true }],
+    },
     { type: 1, name: 'status', description: 'Show status' },
   ],
 };
@@ -66,7 +74,13 @@ describe('discord simulator with real discord.js', () => {
 
   /** Dispatches `/voxoz deploy app:<app>` and runs `fn` on discord.js's interaction. */
   function invoke(fn: (i: ChatInputCommandInteraction) => Promise<void>, app = 'web') {
-    const sent = sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand: 'deploy', options: { app }, user: { id: '42', username: 'bob' } });
+    const sent = sim.sendInteraction({
+      kind: 'command',
+      name: 'voxoz',
+      subcommand: 'deploy',
+      options: { app },
+      user: { id: '42', username: 'bob' },
+    });
     const done = new Promise<ChatInputCommandInteraction>((resolve, reject) =>
       handlers.set(sent.id, (i) => fn(i).then(() => resolve(i), reject)),
     );
@@ -105,7 +119,14 @@ describe('discord simulator with real discord.js', () => {
     expect(JSON.stringify(bad.rawError)).toContain('APPLICATION_COMMAND_INVALID_NAME');
     const order = await apiError(
       client.application!.commands.set([
-        { name: 'x', description: 'x', options: [{ type: 3, name: 'a', description: 'a' }, { type: 3, name: 'b', description: 'b', required: true }] },
+        {
+          name: 'x',
+          description: 'x',
+          options: [
+            { type: 3, name: 'a', description: 'a' },
+            { type: 3, name: 'b', description: 'b', required: true },
+          ],
+        },
       ]),
     );
     expect(order.code).toBe(50035);
@@ -203,7 +224,10 @@ describe('discord simulator with real discord.js', () => {
 
   it('dispatches button clicks for existing buttons', async () => {
     const channel = client.channels.cache.get(sim.channelId) as TextChannel;
-    const msg = await channel.send({ content: 'Roll back web?', components: [{ type: 1, components: [{ type: 2, style: 4, label: 'Approve', custom_id: 'approve:1' }] }] });
+    const msg = await channel.send({
+      content: 'Roll back web?',
+      components: [{ type: 1, components: [{ type: 2, style: 4, label: 'Approve', custom_id: 'approve:1' }] }],
+    });
     expect(() => sim.sendInteraction({ kind: 'button', customId: 'nope', messageId: msg.id })).toThrow(/no component/);
     const clicked = once(client, Events.InteractionCreate);
     const sent = sim.sendInteraction({ kind: 'button', customId: 'approve:1', messageId: msg.id });

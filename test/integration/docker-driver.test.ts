@@ -28,13 +28,28 @@ describe('Docker driver on a real engine', () => {
     const app = hello.spec();
     const lines: string[] = [];
     const artifact = await driver.build(hello.target(1), undefined, ioFor(lines));
-    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^Step 1\/\d+ : FROM busybox$/), `Successfully tagged ${instance}-${hello.name}:production-v1`]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Step 1\/\d+ : FROM busybox$/),
+        `Successfully tagged ${instance}-${hello.name}:production-v1`,
+      ]),
+    );
     expect(artifact).toMatchObject({ id: expect.stringMatching(/^sha256:/), name: `${instance}-${hello.name}:production-v1` });
     const outcome = await driver.deploy(hello.target(1), artifact, ioFor(lines));
     expect(outcome.healthy).toBe(1);
-    expect(await page(hello.port)).toBe(`200 <!doctype html>\n<html><head><title>hello</title></head>\n<body><h1>hello from release v1</h1></body></html>\n`);
+    expect(await page(hello.port)).toBe(
+      `200 <!doctype html>\n<html><head><title>hello</title></head>\n<body><h1>hello from release v1</h1></body></html>\n`,
+    );
     const status = await driver.status(app, 'production');
-    expect(status).toMatchObject([{ name: `${instance}-${hello.name}-production-v1-0`, release: 1, state: 'running', healthy: true, address: `127.0.0.1:${hello.port}` }]);
+    expect(status).toMatchObject([
+      {
+        name: `${instance}-${hello.name}-production-v1-0`,
+        release: 1,
+        state: 'running',
+        healthy: true,
+        address: `127.0.0.1:${hello.port}`,
+      },
+    ]);
     expect(Date.parse(status[0]!.startedAt!)).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -55,7 +70,9 @@ describe('Docker driver on a real engine', () => {
     const artifact = await driver.build(hello.target(3, { source: { path: broken } }), undefined, ioFor(lines));
     const err = await failure(driver.deploy(hello.target(3, { source: { path: broken } }), artifact, ioFor(lines)));
     expect(err.code).toBe('instance_exited');
-    expect(err.message).toMatch(/^v3 exited( with code 3)?( \(restarted \d+ times?\))? before answering its health check on 127\.0\.0\.1:\d+\/$/);
+    expect(err.message).toMatch(
+      /^v3 exited( with code 3)?( \(restarted \d+ times?\))? before answering its health check on 127\.0\.0\.1:\d+\/$/,
+    );
     expect(lines).toContain('  | cannot start: missing config');
     expect(await page(hello.port)).toContain('from release v2');
     expect((await driver.status(hello.spec(), 'production')).map((i) => [i.release, i.state])).toEqual([[2, 'running']]);
@@ -89,7 +106,18 @@ describe('Docker driver on a real engine', () => {
     expect(serving!.release).toBe(2);
     // The interrupted attempt of v7 had stopped v2 and created its own replica before dying.
     await docker.getContainer(serving!.id).stop();
-    const leftover = await docker.createContainer({ name: `${instance}-${hello.name}-production-v7-0`, Image: 'busybox:latest', Cmd: ['sleep', '300'], Labels: { 'voxoz.instance': instance, 'voxoz.app': hello.name, 'voxoz.env': 'production', 'voxoz.release': '7', 'voxoz.port': String(hello.port) } });
+    const leftover = await docker.createContainer({
+      name: `${instance}-${hello.name}-production-v7-0`,
+      Image: 'busybox:latest',
+      Cmd: ['sleep', '300'],
+      Labels: {
+        'voxoz.instance': instance,
+        'voxoz.app': hello.name,
+        'voxoz.env': 'production',
+        'voxoz.release': '7',
+        'voxoz.port': String(hello.port),
+      },
+    });
     const broken = brokenApp();
     const lines: string[] = [];
     const artifact = await driver.build(hello.target(7, { source: { path: broken } }), undefined, ioFor(lines));
@@ -112,11 +140,16 @@ describe('Docker driver on a real engine', () => {
       const lines: string[] = [];
       const artifact = await driver.build(hello.target(8), undefined, ioFor(lines));
       const err = await failure(driver.deploy({ ...hello.target(8), port: taken }, artifact, ioFor(lines)));
-      expect(err).toEqual({ code: 'port_in_use', message: `127.0.0.1:${taken} is already in use by something other than ${hello.name} (production); free it or give the app another port in voxoz.yml` });
+      expect(err).toEqual({
+        code: 'port_in_use',
+        message: `127.0.0.1:${taken} is already in use by something other than ${hello.name} (production); free it or give the app another port in voxoz.yml`,
+      });
       expect(await page(hello.port)).toContain('from release v2');
       // Another environment of voxoz's own is named, so the user knows what to move.
       const clash = await failure(driver.deploy(hello.target(1, {}, 'staging'), artifact, ioFor(lines)));
-      expect(clash.message).toBe(`127.0.0.1:${hello.port} is already in use by ${instance}-${hello.name}-production-v2-0 (${hello.name} production v2); free it or give the app another port in voxoz.yml`);
+      expect(clash.message).toBe(
+        `127.0.0.1:${hello.port} is already in use by ${instance}-${hello.name}-production-v2-0 (${hello.name} production v2); free it or give the app another port in voxoz.yml`,
+      );
       expect(await driver.status(app, 'staging')).toEqual([]);
     } finally {
       squatter.close();
@@ -135,7 +168,7 @@ describe('Docker driver on a real engine', () => {
     const leftovers = async () => (await docker.listContainers({ all: true })).filter((c) => c.Command.includes(instance));
     let deadline = Date.now() + 15_000;
     while ((await leftovers()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await leftovers(), 'the RUN step\'s container should exist while it builds').toHaveLength(1);
+    expect(await leftovers(), "the RUN step's container should exist while it builds").toHaveLength(1);
     const started = Date.now();
     controller.abort('alice');
     await expect(building).rejects.toBe('alice');
@@ -145,7 +178,7 @@ describe('Docker driver on a real engine', () => {
     expect(await leftovers()).toEqual([]);
   });
 
-  it('reports a Dockerfile error as the user\'s to fix', async () => {
+  it("reports a Dockerfile error as the user's to fix", async () => {
     const bad = join(scratch, 'bad');
     mkdirSync(bad);
     writeFileSync(join(bad, 'Dockerfile'), 'FROM busybox\nCOPY does-not-exist /x\n');
@@ -154,7 +187,9 @@ describe('Docker driver on a real engine', () => {
     const err = await failure(driver.build(hello.target(5, { source: { path: bad } }), undefined, ioFor(lines)));
     expect(err.code).toBe('build_failed');
     expect(err.message).toMatch(/does-not-exist/);
-    const missing = await failure(driver.build(hello.target(6, { source: { path: scratch }, dockerfile: 'Nope.dockerfile' }), undefined, ioFor(lines)));
+    const missing = await failure(
+      driver.build(hello.target(6, { source: { path: scratch }, dockerfile: 'Nope.dockerfile' }), undefined, ioFor(lines)),
+    );
     expect(missing).toMatchObject({ code: 'dockerfile_missing' });
   });
 
@@ -163,7 +198,13 @@ describe('Docker driver on a real engine', () => {
     let sha = '';
     beforeAll(() => {
       cpSync(HELLO_APP_DIR, repo, { recursive: true });
-      const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).toString().trim();
+      const git = (...args: string[]) =>
+        execFileSync('git', args, {
+          cwd: repo,
+          env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+        })
+          .toString()
+          .trim();
       git('init', '-q', '-b', 'main');
       git('add', '.');
       git('commit', '-q', '-m', 'hello');
@@ -176,9 +217,13 @@ describe('Docker driver on a real engine', () => {
       const lines: string[] = [];
       const artifact = await driver.build(hello.target(1, {}, 'staging'), 'v1.0', ioFor(lines));
       expect(artifact.commit).toBe(sha);
-      const clone = lines.findIndex((l) => /^>>> \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \/\S*git .*clone --no-checkout -- file:\/\/\S+ \.$/.test(l));
+      const clone = lines.findIndex((l) =>
+        /^>>> \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \/\S*git .*clone --no-checkout -- file:\/\/\S+ \.$/.test(l),
+      );
       expect(clone, lines.join('\n')).toBeGreaterThanOrEqual(0);
-      expect(lines.slice(clone)).toEqual(expect.arrayContaining([expect.stringMatching(/^>>> \S+ exit status: 0$/), `checked out v1.0 at ${sha.slice(0, 12)}`]));
+      expect(lines.slice(clone)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^>>> \S+ exit status: 0$/), `checked out v1.0 at ${sha.slice(0, 12)}`]),
+      );
       expect(lines.some((l) => /--end-of-options refs\/remotes\/origin\/v1\.0\^\{commit\}/.test(l))).toBe(true);
     });
 

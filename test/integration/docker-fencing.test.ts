@@ -30,10 +30,12 @@ async function holder(app: string, jobId: string): Promise<Fence & { release(): 
   return Object.assign(fence, { release: () => releaseAppLock(redis, lockKeys, lock.value) });
 }
 
-const names = async (app: string) => (await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${instance}`, `voxoz.app=${app}`] } }))
-  .map((c) => `${c.Names[0]!.slice(1)} fence=${c.Labels['voxoz.fence'] ?? '-'} ${c.State}`).sort();
+const names = async (app: string) =>
+  (await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${instance}`, `voxoz.app=${app}`] } }))
+    .map((c) => `${c.Names[0]!.slice(1)} fence=${c.Labels['voxoz.fence'] ?? '-'} ${c.State}`)
+    .sort();
 
-describe('fencing: only the newest lock holder\'s containers are switched to and kept', () => {
+describe("fencing: only the newest lock holder's containers are switched to and kept", () => {
   it('puts the token on what a deploy creates and records it as serving at the switch', async () => {
     const hello = await bed.freshApp();
     const a = await holder(hello.name, 'job-a');
@@ -50,7 +52,10 @@ describe('fencing: only the newest lock holder\'s containers are switched to and
     const lines: string[] = [];
     const artifact = await driver.build(hello.target(2), undefined, ioFor(lines));
     const err = await failure(driver.deploy(hello.target(2), artifact, ioFor(lines, undefined, old)));
-    expect(err).toEqual({ code: 'superseded', message: `a newer deploy of ${hello.name} (production) took the lock while this one was paused; v2 was not switched to, and what it started was removed` });
+    expect(err).toEqual({
+      code: 'superseded',
+      message: `a newer deploy of ${hello.name} (production) took the lock while this one was paused; v2 was not switched to, and what it started was removed`,
+    });
     expect(await page(hello.port)).toContain('hello from release v1');
     expect(await names(hello.name)).toEqual([`${instance}-${hello.name}-production-v1-0 fence=${newer.token} running`]);
   });
@@ -63,7 +68,14 @@ describe('fencing: only the newest lock holder\'s containers are switched to and
     const paused = await holder(hello.name, 'job-2');
     // job-2 passes its first check, starts v2, and pauses past its lock right before the switch;
     // job-3 takes the lock meanwhile.
-    const pausing: Fence = { ...paused, token: paused.token, claimLive: async () => { await holder(hello.name, 'job-3'); return paused.claimLive(); } };
+    const pausing: Fence = {
+      ...paused,
+      token: paused.token,
+      claimLive: async () => {
+        await holder(hello.name, 'job-3');
+        return paused.claimLive();
+      },
+    };
     const lines: string[] = [];
     const artifact = await driver.build(hello.target(2), undefined, ioFor(lines));
     const err = await failure(driver.deploy(hello.target(2), artifact, ioFor(lines, undefined, pausing)));
@@ -75,16 +87,26 @@ describe('fencing: only the newest lock holder\'s containers are switched to and
     expect(await paused.live()).toBe(serving.token);
   });
 
-  it('the reconciler removes a stale holder\'s leftovers, at worker start and before each deploy; the newest release keeps serving', async () => {
+  it("the reconciler removes a stale holder's leftovers, at worker start and before each deploy; the newest release keeps serving", async () => {
     const hello = await bed.freshApp();
     const stale = await holder(hello.name, 'job-stale');
     const newest = await holder(hello.name, 'job-newest');
     await hello.deploy(3, {}, ioFor([], undefined, newest));
     // What job-stale made after job-newest went live (it had passed its checks, then paused).
-    const leftover = (release: number) => docker.createContainer({
-      name: `${instance}-${hello.name}-production-v${release}-0`, Image: 'busybox:latest', Cmd: ['sleep', '300'],
-      Labels: { 'voxoz.instance': instance, 'voxoz.app': hello.name, 'voxoz.env': 'production', 'voxoz.release': String(release), 'voxoz.port': String(hello.port), 'voxoz.fence': String(stale.token) },
-    });
+    const leftover = (release: number) =>
+      docker.createContainer({
+        name: `${instance}-${hello.name}-production-v${release}-0`,
+        Image: 'busybox:latest',
+        Cmd: ['sleep', '300'],
+        Labels: {
+          'voxoz.instance': instance,
+          'voxoz.app': hello.name,
+          'voxoz.env': 'production',
+          'voxoz.release': String(release),
+          'voxoz.port': String(hello.port),
+          'voxoz.fence': String(stale.token),
+        },
+      });
     await (await leftover(2)).start();
     // At worker start: no lock needed, only tokens older than the serving one go.
     await reconcileApps({ redis, keys, config: hello.config(), drivers: { docker: driver }, log: silentLogger });

@@ -44,12 +44,16 @@ function bullOf(s: Spine, url: string): Queue<JobData> {
 
 /** Waits until nothing about the job can change any more: its record is final and BullMQ is done with it. */
 async function settled(s: Spine, bull: Queue<JobData>, id: string): Promise<string> {
-  await waitUntil(`job ${id} to be settled`, async () => {
-    const state = await s.redis.hget(s.keys.job(id), 'state');
-    const job = await bull.getJob(id);
-    const where = job ? await job.getState() : 'none';
-    return (state === 'abandoned' || state === 'finished') && ['none', 'completed', 'failed'].includes(where);
-  }, 20_000);
+  await waitUntil(
+    `job ${id} to be settled`,
+    async () => {
+      const state = await s.redis.hget(s.keys.job(id), 'state');
+      const job = await bull.getJob(id);
+      const where = job ? await job.getState() : 'none';
+      return (state === 'abandoned' || state === 'finished') && ['none', 'completed', 'failed'].includes(where);
+    },
+    20_000,
+  );
   return (await s.redis.hget(s.keys.job(id), 'state'))!;
 }
 
@@ -129,7 +133,17 @@ describe('a command reported as not queued never runs, however slow Redis is', (
     spine.startRelay();
     // What an enqueuer leaves when its time ran out right after queue.add and its abandon was lost.
     const thread = spine.chat.openThread('alice', 'deploy hello');
-    const data: JobData = { id: 'unconfirmed-1', kind: 'deploy', command: 'deploy hello', app: 'hello', env: 'production', args: { app: 'hello' }, requestedBy: { id: 'local:alice', name: 'alice' }, thread: { platform: 'local', conversation: 'local', meta: { thread: thread.id } }, requestedAt: new Date().toISOString() };
+    const data: JobData = {
+      id: 'unconfirmed-1',
+      kind: 'deploy',
+      command: 'deploy hello',
+      app: 'hello',
+      env: 'production',
+      args: { app: 'hello' },
+      requestedBy: { id: 'local:alice', name: 'alice' },
+      thread: { platform: 'local', conversation: 'local', meta: { thread: thread.id } },
+      requestedAt: new Date().toISOString(),
+    };
     expect(await reserveJob(spine.redis, spine.keys, data, 20)).toEqual({ result: 'reserved' });
     const bull = bullOf(spine, inject('redisUrl'));
     await bull.add('deploy', data, { jobId: data.id });
@@ -141,7 +155,11 @@ describe('a command reported as not queued never runs, however slow Redis is', (
     // Had the user been told "queued" (the confirm was merely slow), the thread says what happened.
     expect(await confirmJob(spine.redis, spine.keys, data)).toBe('too-late');
     const ended = await spine.waitForEnd(thread.id);
-    expect(ended.messages[1]!.reply).toMatchObject({ title: 'deploy hello: not run', status: 'failed', text: expect.stringContaining('nothing ran') });
+    expect(ended.messages[1]!.reply).toMatchObject({
+      title: 'deploy hello: not run',
+      status: 'failed',
+      text: expect.stringContaining('nothing ran'),
+    });
     expect(driver.builds).toBe(0);
   });
 });

@@ -6,23 +6,48 @@ import { silentLogger } from '../../src/observability/logger.ts';
 let http: RunningHttpServer;
 beforeAll(async () => {
   http = await startHttpServer({
-    host: '127.0.0.1', port: 0, log: silentLogger,
+    host: '127.0.0.1',
+    port: 0,
+    log: silentLogger,
     mounts: [
-      { prefix: '/ok', handle: (_req, res) => { sendJson(res, 200, { ok: true }); return true; } },
-      { prefix: '/throws', handle: () => { throw new Error('a handler bug'); } },
-      { prefix: '/rejects', handle: async () => { throw new Error('an async handler bug'); } },
+      {
+        prefix: '/ok',
+        handle: (_req, res) => {
+          sendJson(res, 200, { ok: true });
+          return true;
+        },
+      },
+      {
+        prefix: '/throws',
+        handle: () => {
+          throw new Error('a handler bug');
+        },
+      },
+      {
+        prefix: '/rejects',
+        handle: async () => {
+          throw new Error('an async handler bug');
+        },
+      },
     ],
   });
 });
-afterAll(async () => { await http?.close(); });
+afterAll(async () => {
+  await http?.close();
+});
 
 /** Sends raw bytes and returns the status line of the answer ('' when the server just closed). */
 function raw(bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(http.port, '127.0.0.1');
     let got = '';
-    socket.setTimeout(5000, () => { socket.destroy(); reject(new Error(`no answer to ${JSON.stringify(bytes)}`)); });
-    socket.on('data', (c) => { got += c.toString('latin1'); });
+    socket.setTimeout(5000, () => {
+      socket.destroy();
+      reject(new Error(`no answer to ${JSON.stringify(bytes)}`));
+    });
+    socket.on('data', (c) => {
+      got += c.toString('latin1');
+    });
     socket.on('error', () => undefined);
     socket.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
     socket.write(bytes);
@@ -44,7 +69,9 @@ describe('the HTTP server survives whatever a client sends', () => {
   });
 
   it('an oversized header block gets a 431', async () => {
-    expect(await raw(`GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(await raw(`GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).toBe(
+      'HTTP/1.1 431 Request Header Fields Too Large',
+    );
   });
 
   it('a handler that throws, at once or later, costs that request a 500 and nothing more', async () => {

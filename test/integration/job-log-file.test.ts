@@ -8,7 +8,9 @@ import { redisKeys } from '../../src/store/keys.ts';
 
 const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
 const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
-afterAll(async () => { await redis.quit(); });
+afterAll(async () => {
+  await redis.quit();
+});
 
 describe('the full-log upload is streamed from Redis', () => {
   it('knows its size up front and reads the stream page by page, in order', async () => {

@@ -26,14 +26,24 @@ let spine: Spine | undefined;
 
 beforeAll(async () => {
   // A git host that knows no repository: the clone fails after git has sent the URL.
-  gitServer = createServer((_req, res) => { res.statusCode = 404; res.end('not found'); }).listen(0, '127.0.0.1');
+  gitServer = createServer((_req, res) => {
+    res.statusCode = 404;
+    res.end('not found');
+  }).listen(0, '127.0.0.1');
   await once(gitServer, 'listening');
   gitPort = (gitServer.address() as AddressInfo).port;
 });
-afterEach(async () => { await spine?.close(); spine = undefined; });
+afterEach(async () => {
+  await spine?.close();
+  spine = undefined;
+});
 afterAll(async () => {
   gitServer.close();
-  for (const i of await docker.listImages({ filters: { label: [`voxoz.instance=${instance}`] } })) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+  for (const i of await docker.listImages({ filters: { label: [`voxoz.instance=${instance}`] } }))
+    await docker
+      .getImage(i.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -44,7 +54,12 @@ async function everything(thread: LocalThread, job: string): Promise<string> {
 }
 
 async function deploy(apps: unknown[], secretEnv: NodeJS.ProcessEnv = {}): Promise<{ ended: LocalThread; all: string }> {
-  const driver = createDockerDriver({ docker, instance, workDir: join(scratch, 'builds'), secretValues: (names) => resolveSecrets(names, secretEnv) });
+  const driver = createDockerDriver({
+    docker,
+    instance,
+    workDir: join(scratch, 'builds'),
+    secretValues: (names) => resolveSecrets(names, secretEnv),
+  });
   spine = await startSpine({ docker: driver }, { apps, worker: { attempts: 1 } });
   await spine.startWorkers();
   spine.startRelay();
@@ -55,9 +70,13 @@ async function deploy(apps: unknown[], secretEnv: NodeJS.ProcessEnv = {}): Promi
 
 describe('no credential reaches the thread, the log file or Redis', () => {
   it('a git URL with a token: the logged command line and the error show the URL without it', async () => {
-    const { ended, all } = await deploy([{ name: 'private', source: { git: `http://x-access-token:${TOKEN}@127.0.0.1:${gitPort}/acme/app.git` }, port: 18_500 }]);
+    const { ended, all } = await deploy([
+      { name: 'private', source: { git: `http://x-access-token:${TOKEN}@127.0.0.1:${gitPort}/acme/app.git` }, port: 18_500 },
+    ]);
     expect(ended.outcome).toBe('failed');
-    expect(ended.messages[1]!.reply!.text).toBe(`git could not clone http://127.0.0.1:${gitPort}/acme/app.git (exit status 128); check the URL and that voxoz can read it`);
+    expect(ended.messages[1]!.reply!.text).toBe(
+      `git could not clone http://127.0.0.1:${gitPort}/acme/app.git (exit status 128); check the URL and that voxoz can read it`,
+    );
     expect(all).toMatch(new RegExp(`clone --no-checkout -- http://127\\.0\\.0\\.1:${gitPort}/acme/app\\.git \\.`));
     expect(ended.messages.some((m) => m.kind === 'file')).toBe(true);
     expect(all).not.toContain(TOKEN);
@@ -67,10 +86,13 @@ describe('no credential reaches the thread, the log file or Redis', () => {
     const dir = join(scratch, 'leaky');
     const b64 = Buffer.from(`x${SECRET}`).toString('base64');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'Dockerfile'), [
-      'FROM busybox',
-      `RUN echo "b64: ${b64}" && printf 'ansi: hun\\033[31mter22\\033[0m\\n' && printf 'split: hunt' && sleep 1 && printf 'er22\\n' && echo '{"json":"${SECRET}"}' && echo plain ${SECRET} && exit 3`,
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      [
+        'FROM busybox',
+        `RUN echo "b64: ${b64}" && printf 'ansi: hun\\033[31mter22\\033[0m\\n' && printf 'split: hunt' && sleep 1 && printf 'er22\\n' && echo '{"json":"${SECRET}"}' && echo plain ${SECRET} && exit 3`,
+      ].join('\n'),
+    );
     const { ended, all } = await deploy([{ name: 'leaky', source: { path: dir }, port: 18_510 }]);
     expect(ended.outcome).toBe('failed');
     const file = ended.messages.find((m) => m.kind === 'file')!.file!.content;
@@ -85,9 +107,13 @@ describe('no credential reaches the thread, the log file or Redis', () => {
   });
 
   it('an unset secret fails the deploy before anything is built, naming the variable', async () => {
-    const { ended, all } = await deploy([{ name: 'needs', source: { path: join(scratch, 'leaky') }, port: 18_520, secrets: ['NEEDS_API_TOKEN'] }]);
+    const { ended, all } = await deploy([
+      { name: 'needs', source: { path: join(scratch, 'leaky') }, port: 18_520, secrets: ['NEEDS_API_TOKEN'] },
+    ]);
     expect(ended.outcome).toBe('failed');
-    expect(ended.messages[1]!.reply!.text).toBe("secret NEEDS_API_TOKEN is not set in voxoz's environment; set it where voxoz (and its workers) run, or remove it from the app's secrets in voxoz.yml");
+    expect(ended.messages[1]!.reply!.text).toBe(
+      "secret NEEDS_API_TOKEN is not set in voxoz's environment; set it where voxoz (and its workers) run, or remove it from the app's secrets in voxoz.yml",
+    );
     expect(all).not.toContain('Step 1/');
   });
 });
@@ -97,6 +123,10 @@ describe('voxoz start', () => {
     const yaml = `apps:\n  - name: web\n    source: { path: ${scratch} }\n    port: APP_PORT\n    secrets: [WEB_PIN]\n`;
     const started = startTestVoxoz({ yaml, env: { WEB_PIN: '12345' } });
     await expect(started).rejects.toBeInstanceOf(ConfigError);
-    await expect(started).rejects.toMatchObject({ problems: ['apps[0].secrets[0]: secret WEB_PIN is 5 characters; secrets shorter than 8 cannot be masked safely; give WEB_PIN a longer value'] });
+    await expect(started).rejects.toMatchObject({
+      problems: [
+        'apps[0].secrets[0]: secret WEB_PIN is 5 characters; secrets shorter than 8 cannot be masked safely; give WEB_PIN a longer value',
+      ],
+    });
   });
 });

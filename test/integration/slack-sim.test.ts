@@ -13,7 +13,10 @@ const C = 'C0DEPLOY';
 
 /** Runs a Web API call expected to fail; returns the Slack error code. */
 async function slackError(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(() => undefined, (e: unknown) => e as { code?: string; data?: { error?: string } });
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e as { code?: string; data?: { error?: string } },
+  );
   expect(err?.code).toBe(ErrorCode.PlatformError);
   return err?.data?.error ?? 'no error';
 }
@@ -21,7 +24,9 @@ async function slackError(p: Promise<unknown>): Promise<string> {
 /** Fails fast instead of hanging until the test timeout. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  const guard = new Promise<never>((_, reject) => { t = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms); });
+  const guard = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
+  });
   return Promise.race([p, guard]).finally(() => clearTimeout(t));
 }
 
@@ -32,7 +37,8 @@ async function waitFor(cond: () => boolean): Promise<void> {
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 const button = (text: string, action_id = 'a', value = 'v') => ({
-  type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text }, action_id, value }],
+  type: 'actions',
+  elements: [{ type: 'button', text: { type: 'plain_text', text }, action_id, value }],
 });
 
 describe('slack-sim Web API with the real WebClient', () => {
@@ -58,7 +64,9 @@ describe('slack-sim Web API with the real WebClient', () => {
     expect(await slackError(web.apiCall('chat.nonsense'))).toBe('unknown_method');
     expect(await slackError(web.apps.connections.open())).toBe('not_allowed_token_type');
     const raw = await fetch(`${sim.apiUrl}chat.postMessage`, {
-      method: 'POST', headers: { authorization: `Bearer ${sim.botToken}`, 'content-type': 'application/json' }, body: '{nope',
+      method: 'POST',
+      headers: { authorization: `Bearer ${sim.botToken}`, 'content-type': 'application/json' },
+      body: '{nope',
     });
     expect(raw.status).toBe(200);
     expect(await raw.json()).toMatchObject({ ok: false, error: 'invalid_json' });
@@ -93,9 +101,20 @@ describe('slack-sim Web API with the real WebClient', () => {
       [() => web.chat.postMessage({ channel: 'C0NOPE', text: 'x' }), 'channel_not_found'],
       [() => web.chat.postMessage({ channel: C, text: '' }), 'no_text'],
       [() => web.chat.postMessage({ channel: C, text: 'x'.repeat(40_001) }), 'msg_too_long'],
-      [() => web.chat.postMessage({ channel: C, text: 'x', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) }), 'invalid_blocks'],
+      [
+        () => web.chat.postMessage({ channel: C, text: 'x', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) }),
+        'invalid_blocks',
+      ],
       [() => web.chat.postMessage({ channel: C, text: 'x', blocks: [section('s'.repeat(3_001))] }), 'invalid_blocks'],
-      [() => web.chat.postMessage({ channel: C, text: 'x', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }] }), 'invalid_blocks'],
+      [
+        () =>
+          web.chat.postMessage({
+            channel: C,
+            text: 'x',
+            blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }],
+          }),
+        'invalid_blocks',
+      ],
       [() => web.chat.postMessage({ channel: C, text: 'x', blocks: [button('b'.repeat(76))] }), 'invalid_blocks'],
       [() => web.chat.postMessage({ channel: C, text: 'x', blocks: [button('ok', 'i'.repeat(256))] }), 'invalid_blocks'],
       [() => web.chat.postMessage({ channel: C, text: 'x', blocks: [button('ok', 'a', 'v'.repeat(2_001))] }), 'invalid_blocks'],
@@ -108,7 +127,9 @@ describe('slack-sim Web API with the real WebClient', () => {
     const ok = await web.chat.postMessage({ channel: C, text: 'x'.repeat(40_000), blocks: [section('s'.repeat(3_000))] });
     await web.chat.update({ channel: C, ts: ok.ts!, text: 'u'.repeat(4_000) });
     expect(await slackError(web.chat.update({ channel: C, ts: ok.ts!, text: 'u'.repeat(4_001) }))).toBe('msg_too_long');
-    const err = await web.chat.postMessage({ channel: C, text: 'x', blocks: [section('s'.repeat(3_001))] }).catch((e: { data: unknown }) => e.data);
+    const err = await web.chat
+      .postMessage({ channel: C, text: 'x', blocks: [section('s'.repeat(3_001))] })
+      .catch((e: { data: unknown }) => e.data);
     expect(JSON.stringify(err)).toContain('/blocks/0/text/text');
   });
 
@@ -126,15 +147,26 @@ describe('slack-sim Web API with the real WebClient', () => {
     const early = await web.files.getUploadURLExternal({ filename: 'x.txt', length: 3 });
     expect(await slackError(web.files.completeUploadExternal({ files: [{ id: early.file_id! }], channel_id: C }))).toBe('file_not_found');
     await fetch(early.upload_url!, { method: 'POST', body: 'abcd' });
-    expect(await slackError(web.files.completeUploadExternal({ files: [{ id: early.file_id! }], channel_id: C }))).toBe('invalid_arguments');
+    expect(await slackError(web.files.completeUploadExternal({ files: [{ id: early.file_id! }], channel_id: C }))).toBe(
+      'invalid_arguments',
+    );
   });
 
   it('answers 429 with Retry-After and counts breaches', async () => {
     const limited = await startSlackSimulator({
-      rateLimits: { postMessagePerChannel: { burst: 2, perMinute: 60 }, update: { burst: 2, perMinute: 50 }, methods: { 'conversations.info': 'always429' } },
+      rateLimits: {
+        postMessagePerChannel: { burst: 2, perMinute: 60 },
+        update: { burst: 2, perMinute: 50 },
+        methods: { 'conversations.info': 'always429' },
+      },
     });
     try {
-      const log = new WebClient(limited.botToken, { slackApiUrl: limited.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, ...quiet });
+      const log = new WebClient(limited.botToken, {
+        slackApiUrl: limited.apiUrl,
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+        ...quiet,
+      });
       const a = await log.chat.postMessage({ channel: C, text: '1' });
       await log.chat.postMessage({ channel: C, text: '2' });
       const err = await log.chat.postMessage({ channel: C, text: '3' }).catch((e: { code: string; retryAfter: number }) => e);
@@ -164,7 +196,9 @@ describe('slack-sim with a real Bolt App over HTTP', () => {
   beforeAll(async () => {
     sim = await startSlackSimulator();
     app = new App({
-      token: sim.botToken, signingSecret: sim.signingSecret, ...quiet,
+      token: sim.botToken,
+      signingSecret: sim.signingSecret,
+      ...quiet,
       clientOptions: { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 } },
     });
     app.command('/voxoz', async ({ command, ack, respond }) => {
@@ -230,12 +264,18 @@ describe('slack-sim Socket Mode with a real Bolt App', () => {
   it('delivers envelopes, gets acks and survives a disconnect', async () => {
     const sim = await startSlackSimulator();
     const receiver = new SocketModeReceiver({
-      appToken: sim.appToken, ...quiet,
+      appToken: sim.appToken,
+      ...quiet,
       // Reconnect delay is clientPingTimeout × failures; keep it short for the test.
       clientPingTimeout: 300,
       installerOptions: { clientOptions: { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 } } },
     });
-    const app = new App({ token: sim.botToken, receiver, ...quiet, clientOptions: { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 } } });
+    const app = new App({
+      token: sim.botToken,
+      receiver,
+      ...quiet,
+      clientOptions: { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 } },
+    });
     app.command('/voxoz', async ({ command, ack }) => {
       await ack({ response_type: 'ephemeral', text: `ok: ${command.text}` });
     });

@@ -14,11 +14,20 @@ import { scriptedDriver, untilAborted } from '../support/scripted-driver.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
 
 let spine: Spine | undefined;
-afterEach(async () => { await spine?.close(); spine = undefined; });
+afterEach(async () => {
+  await spine?.close();
+  spine = undefined;
+});
 
 describe('command → queue → worker → stream → relay → thread, on real Redis', () => {
   it('deploys: parent queued then edited in place, log batches in the thread, full log file, release recorded', async () => {
-    spine = await startSpine({ docker: scriptedDriver({ build: async (io) => { for (let i = 0; i < 50; i++) io.log(`build line ${i} token=hunter22`); } }) });
+    spine = await startSpine({
+      docker: scriptedDriver({
+        build: async (io) => {
+          for (let i = 0; i < 50; i++) io.log(`build line ${i} token=hunter22`);
+        },
+      }),
+    });
     await spine.startWorkers();
     spine.startRelay();
     const { thread, job } = await spine.say('alice', 'deploy hello');
@@ -28,7 +37,10 @@ describe('command → queue → worker → stream → relay → thread, on real 
     expect(parent!.kind).toBe('parent');
     expect(parent!.reply).toMatchObject({ title: 'hello v1 live (1/1 healthy)', status: 'succeeded' });
     expect(parent!.edits).toBeGreaterThanOrEqual(1);
-    const logs = rest.filter((m) => m.kind === 'log').map((m) => m.text).join('\n');
+    const logs = rest
+      .filter((m) => m.kind === 'log')
+      .map((m) => m.text)
+      .join('\n');
     expect(logs).toContain('build line 49 token=••••');
     expect(logs).not.toContain('hunter22');
     const file = rest.find((m) => m.kind === 'file');
@@ -44,28 +56,48 @@ describe('command → queue → worker → stream → relay → thread, on real 
   });
 
   it('shows a UserError as it is (secrets masked) and does not retry it', async () => {
-    const driver = scriptedDriver({ build: async () => { throw new UserError('build_failed', 'the image build failed: COPY failed: file not found (token hunter22)'); } });
+    const driver = scriptedDriver({
+      build: async () => {
+        throw new UserError('build_failed', 'the image build failed: COPY failed: file not found (token hunter22)');
+      },
+    });
     spine = await startSpine({ docker: driver });
     await spine.startWorkers();
     spine.startRelay();
     const { thread } = await spine.say('alice', 'deploy hello');
     const ended = await spine.waitForEnd(thread);
     expect(ended.outcome).toBe('failed');
-    expect(ended.messages[1]!.reply).toMatchObject({ title: 'deploy hello: failed', text: 'the image build failed: COPY failed: file not found (token ••••)', status: 'failed' });
+    expect(ended.messages[1]!.reply).toMatchObject({
+      title: 'deploy hello: failed',
+      text: 'the image build failed: COPY failed: file not found (token ••••)',
+      status: 'failed',
+    });
     expect(driver.builds).toBe(1);
     expect(await spine.releases.list('hello', 'production')).toMatchObject([{ number: 1, outcome: 'failed' }]);
   });
 
   it('retries a transient fault, keeping the release number', async () => {
-    const driver = scriptedDriver({ build: async (_io, call) => { if (call === 1) throw new Error('connect ECONNRESET /var/run/docker.sock'); } });
-    spine = await startSpine({ docker: driver }, { apps: [{ name: 'hello', source: { path: '/x' }, port: 18080 }], worker: { attempts: 2 } });
+    const driver = scriptedDriver({
+      build: async (_io, call) => {
+        if (call === 1) throw new Error('connect ECONNRESET /var/run/docker.sock');
+      },
+    });
+    spine = await startSpine(
+      { docker: driver },
+      { apps: [{ name: 'hello', source: { path: '/x' }, port: 18080 }], worker: { attempts: 2 } },
+    );
     await spine.startWorkers();
     spine.startRelay();
     const { thread } = await spine.say('alice', 'deploy hello');
     const ended = await spine.waitForEnd(thread, 30_000);
     expect(ended.outcome).toBe('succeeded');
     expect(driver.builds).toBe(2);
-    expect(ended.messages.filter((m) => m.kind === 'log').map((m) => m.text).join('\n')).toMatch(/attempt 1 failed \(ref [0-9a-f]{8}\); retrying/);
+    expect(
+      ended.messages
+        .filter((m) => m.kind === 'log')
+        .map((m) => m.text)
+        .join('\n'),
+    ).toMatch(/attempt 1 failed \(ref [0-9a-f]{8}\); retrying/);
     expect((await spine.releases.list('hello', 'production')).map((r) => r.number)).toEqual([1]);
   });
 
@@ -74,32 +106,75 @@ describe('command → queue → worker → stream → relay → thread, on real 
     spine = await startSpine({ docker: driver });
     const { thread, job } = await spine.say('alice', 'deploy hello --env staging');
     expect(job).toBeUndefined();
-    expect(spine.chat.thread(thread)!.messages[1]!.reply).toMatchObject({ status: 'error', text: 'hello has no environment "staging" (it has: production); add it under apps[].environments in voxoz.yml' });
+    expect(spine.chat.thread(thread)!.messages[1]!.reply).toMatchObject({
+      status: 'error',
+      text: 'hello has no environment "staging" (it has: production); add it under apps[].environments in voxoz.yml',
+    });
     expect(await spine.redis.scard(spine.keys.relayActive)).toBe(0);
   });
 
   it('status of every app tabulates instances and says which runtimes have no driver yet', async () => {
-    const driver = { ...scriptedDriver(), status: async () => [{ id: 'c1', name: 'voxoz-hello-production-v3-0', release: 3, state: 'running', healthy: true, startedAt: new Date(Date.now() - 125_000).toISOString(), address: '127.0.0.1:18080' }] };
-    spine = await startSpine({ docker: driver }, { apps: [{ name: 'hello', source: { path: '/x' }, port: 18080 }, { name: 'erl', runtime: 'ling', source: { path: '/y' }, port: 18090 }] });
+    const driver = {
+      ...scriptedDriver(),
+      status: async () => [
+        {
+          id: 'c1',
+          name: 'voxoz-hello-production-v3-0',
+          release: 3,
+          state: 'running',
+          healthy: true,
+          startedAt: new Date(Date.now() - 125_000).toISOString(),
+          address: '127.0.0.1:18080',
+        },
+      ],
+    };
+    spine = await startSpine(
+      { docker: driver },
+      {
+        apps: [
+          { name: 'hello', source: { path: '/x' }, port: 18080 },
+          { name: 'erl', runtime: 'ling', source: { path: '/y' }, port: 18090 },
+        ],
+      },
+    );
     await spine.startWorkers();
     spine.startRelay();
     const { thread } = await spine.say('alice', 'status');
     const reply = (await spine.waitForEnd(thread)).messages[1]!.reply!;
     expect(reply.title).toBe('2 apps: 1/1 instances healthy (production)');
-    expect(reply.code![0]).toMatch(/^instance\s+release\s+state\s+health\s+uptime\s+address\nvoxoz-hello-production-v3-0\s+v3\s+running\s+healthy\s+2m\d+s\s+127\.0\.0\.1:18080$/);
+    expect(reply.code![0]).toMatch(
+      /^instance\s+release\s+state\s+health\s+uptime\s+address\nvoxoz-hello-production-v3-0\s+v3\s+running\s+healthy\s+2m\d+s\s+127\.0\.0\.1:18080$/,
+    );
     expect(reply.code![1]).toBe('erl: the ling runtime has no driver here yet');
     const one = await spine.say('alice', 'status erl');
-    expect((await spine.waitForEnd(one.thread)).messages[1]!.reply!.text).toMatch(/^erl uses the ling runtime, which this voxoz has no driver for yet \(available: docker\)$/);
+    expect((await spine.waitForEnd(one.thread)).messages[1]!.reply!.text).toMatch(
+      /^erl uses the ling runtime, which this voxoz has no driver for yet \(available: docker\)$/,
+    );
   });
 
   it('names a connection fault once the attempts are spent, without internals', async () => {
-    const fault = Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED', syscall: 'connect', address: '/var/run/docker.sock' });
-    spine = await startSpine({ docker: scriptedDriver({ build: async () => { throw fault; } }) }, { apps: [{ name: 'hello', source: { path: '/x' }, port: 18080 }], worker: { attempts: 1 } });
+    const fault = Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), {
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+      address: '/var/run/docker.sock',
+    });
+    spine = await startSpine(
+      {
+        docker: scriptedDriver({
+          build: async () => {
+            throw fault;
+          },
+        }),
+      },
+      { apps: [{ name: 'hello', source: { path: '/x' }, port: 18080 }], worker: { attempts: 1 } },
+    );
     await spine.startWorkers();
     spine.startRelay();
     const { thread } = await spine.say('alice', 'deploy hello');
     const reply = (await spine.waitForEnd(thread)).messages[1]!.reply!;
-    expect(reply.text).toMatch(/^voxoz could not reach a service it needs \(connect ECONNREFUSED \/var\/run\/docker\.sock\); it tried once \(ref [0-9a-f]{8}\); an operator can find/);
+    expect(reply.text).toMatch(
+      /^voxoz could not reach a service it needs \(connect ECONNREFUSED \/var\/run\/docker\.sock\); it tried once \(ref [0-9a-f]{8}\); an operator can find/,
+    );
     expect(reply.text).not.toContain('    at ');
   });
 
@@ -108,11 +183,29 @@ describe('command → queue → worker → stream → relay → thread, on real 
     spine.startRelay({ lostAfterMs: 300 });
     // What a Redis failure between the job record and queue.add leaves behind.
     const thread = spine.chat.openThread('alice', 'deploy hello');
-    const job = { id: 'lost-1', kind: 'deploy', command: 'deploy hello', app: 'hello', env: 'production', args: { app: 'hello' }, requestedBy: { id: 'local:alice', name: 'alice' }, thread: { platform: 'local', conversation: 'local', meta: { thread: thread.id } }, requestedAt: new Date().toISOString() };
-    await spine.redis.multi().hset(spine.keys.job(job.id), 'data', JSON.stringify(job)).xadd(spine.keys.events(job.id), '*', 'e', JSON.stringify({ type: 'queued', at: job.requestedAt })).sadd(spine.keys.relayActive, job.id).exec();
+    const job = {
+      id: 'lost-1',
+      kind: 'deploy',
+      command: 'deploy hello',
+      app: 'hello',
+      env: 'production',
+      args: { app: 'hello' },
+      requestedBy: { id: 'local:alice', name: 'alice' },
+      thread: { platform: 'local', conversation: 'local', meta: { thread: thread.id } },
+      requestedAt: new Date().toISOString(),
+    };
+    await spine.redis
+      .multi()
+      .hset(spine.keys.job(job.id), 'data', JSON.stringify(job))
+      .xadd(spine.keys.events(job.id), '*', 'e', JSON.stringify({ type: 'queued', at: job.requestedAt }))
+      .sadd(spine.keys.relayActive, job.id)
+      .exec();
     const ended = await spine.waitForEnd(thread.id);
     expect(ended.outcome).toBe('failed');
-    expect(ended.messages[1]!.reply).toMatchObject({ title: 'deploy hello: failed', text: 'The job queue lost this job while it was being queued (Redis failed); nothing ran. Send the command again.' });
+    expect(ended.messages[1]!.reply).toMatchObject({
+      title: 'deploy hello: failed',
+      text: 'The job queue lost this job while it was being queued (Redis failed); nothing ran. Send the command again.',
+    });
   });
 
   it('does not close a job that is only waiting in the queue', async () => {
@@ -140,11 +233,32 @@ describe('command → queue → worker → stream → relay → thread, on real 
     spine = await startSpine({ docker: scriptedDriver() });
     spine.startRelay();
     const { thread, job } = await spine.say('alice', 'deploy hello');
-    const stranger = await spine.dispatcher.interact({ platform: 'local', user: { id: 'local:mallory', name: 'mallory' }, conversation: 'local', action: 'cancel', value: job!, deliveryId: 'c1' });
+    const stranger = await spine.dispatcher.interact({
+      platform: 'local',
+      user: { id: 'local:mallory', name: 'mallory' },
+      conversation: 'local',
+      action: 'cancel',
+      value: job!,
+      deliveryId: 'c1',
+    });
     expect(stranger).toMatchObject({ status: 'error', text: 'only alice, who started "deploy hello", may cancel it' });
-    const owner = await spine.dispatcher.interact({ platform: 'local', user: { id: 'local:alice', name: 'alice' }, conversation: 'local', action: 'cancel', value: job!, deliveryId: 'c2' });
+    const owner = await spine.dispatcher.interact({
+      platform: 'local',
+      user: { id: 'local:alice', name: 'alice' },
+      conversation: 'local',
+      action: 'cancel',
+      value: job!,
+      deliveryId: 'c2',
+    });
     expect(owner.text).toContain('removed from the queue');
-    const again = await spine.dispatcher.interact({ platform: 'local', user: { id: 'local:alice', name: 'alice' }, conversation: 'local', action: 'cancel', value: job!, deliveryId: 'c2' });
+    const again = await spine.dispatcher.interact({
+      platform: 'local',
+      user: { id: 'local:alice', name: 'alice' },
+      conversation: 'local',
+      action: 'cancel',
+      value: job!,
+      deliveryId: 'c2',
+    });
     expect(again.title).toBe('already handled');
     const ended = await spine.waitForEnd(thread);
     expect(ended.outcome).toBe('cancelled');
@@ -162,8 +276,20 @@ describe('command → queue → worker → stream → relay → thread, on real 
     await spine.startWorkers();
     spine.startRelay();
     const { thread, job } = await spine.say('alice', 'deploy hello');
-    await waitUntil('deploy step', async () => (await readWholeJobStream(spine!.redis, spine!.keys, job!)).some((e) => e.event.type === 'step' && e.event.step === 'deploy'), 10_000);
-    const reply = await spine.dispatcher.interact({ platform: 'local', user: { id: 'local:alice', name: 'alice' }, conversation: 'local', action: 'cancel', value: job!, deliveryId: 'x1' });
+    await waitUntil(
+      'deploy step',
+      async () =>
+        (await readWholeJobStream(spine!.redis, spine!.keys, job!)).some((e) => e.event.type === 'step' && e.event.step === 'deploy'),
+      10_000,
+    );
+    const reply = await spine.dispatcher.interact({
+      platform: 'local',
+      user: { id: 'local:alice', name: 'alice' },
+      conversation: 'local',
+      action: 'cancel',
+      value: job!,
+      deliveryId: 'x1',
+    });
     expect(reply.text).toContain('stopping');
     const ended = await spine.waitForEnd(thread);
     expect(ended.outcome).toBe('cancelled');
@@ -173,9 +299,17 @@ describe('command → queue → worker → stream → relay → thread, on real 
 
   it('serialises deploys of one app: the second waits for the first', async () => {
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     const order: string[] = [];
-    const driver = scriptedDriver({ build: async (_io, call) => { order.push(`start ${call}`); if (call === 1) await gate; order.push(`end ${call}`); } });
+    const driver = scriptedDriver({
+      build: async (_io, call) => {
+        order.push(`start ${call}`);
+        if (call === 1) await gate;
+        order.push(`end ${call}`);
+      },
+    });
     spine = await startSpine({ docker: driver });
     await spine.startWorkers(2);
     spine.startRelay();
@@ -183,7 +317,11 @@ describe('command → queue → worker → stream → relay → thread, on real 
     await waitUntil('first build', async () => order.length > 0, 10_000);
     const second = await spine.say('bob', 'deploy hello');
     // A condition, not a fixed sleep: the second job has been handed to a worker and found the lock held.
-    await waitUntil('second job to wait for the lock', async () => (await spine!.redis.hget(spine!.keys.job(second.job!), 'waited')) === first.job, 10_000);
+    await waitUntil(
+      'second job to wait for the lock',
+      async () => (await spine!.redis.hget(spine!.keys.job(second.job!), 'waited')) === first.job,
+      10_000,
+    );
     expect(order).toEqual(['start 1']);
     release();
     await spine.waitForEnd(first.thread);
@@ -195,20 +333,40 @@ describe('command → queue → worker → stream → relay → thread, on real 
 
   it('a second relay takes over from the checkpoint: nothing posted twice, nothing lost', async () => {
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    const driver = scriptedDriver({ build: async (io) => { for (let i = 0; i < 30; i++) io.log(`early ${i}`); await gate; for (let i = 0; i < 30; i++) io.log(`late ${i}`); } });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const driver = scriptedDriver({
+      build: async (io) => {
+        for (let i = 0; i < 30; i++) io.log(`early ${i}`);
+        await gate;
+        for (let i = 0; i < 30; i++) io.log(`late ${i}`);
+      },
+    });
     spine = await startSpine({ docker: driver });
     await spine.startWorkers();
     const first = spine.startRelay({ leaseMs: 600 });
     const { thread, job } = await spine.say('alice', 'deploy hello');
-    await waitUntil('early lines relayed', async () => spine!.chat.thread(thread)!.messages.some((m) => m.kind === 'log' && m.text.includes('early 29')), 10_000);
+    await waitUntil(
+      'early lines relayed',
+      async () => spine!.chat.thread(thread)!.messages.some((m) => m.kind === 'log' && m.text.includes('early 29')),
+      10_000,
+    );
     await first.close(); // dies holding the lease; it expires after 600 ms
     release();
     const second = spine.startRelay({ leaseMs: 600 });
     await spine.waitForEnd(thread, 20_000);
     expect(second.owned()).toEqual([]);
-    const lines = spine.chat.thread(thread)!.messages.filter((m) => m.kind === 'log').flatMap((m) => m.text.split('\n'));
-    const expected = ['Step 1/1 : FROM busybox', ...Array.from({ length: 30 }, (_, i) => `early ${i}`), ...Array.from({ length: 30 }, (_, i) => `late ${i}`), 'started replica'];
+    const lines = spine.chat
+      .thread(thread)!
+      .messages.filter((m) => m.kind === 'log')
+      .flatMap((m) => m.text.split('\n'));
+    const expected = [
+      'Step 1/1 : FROM busybox',
+      ...Array.from({ length: 30 }, (_, i) => `early ${i}`),
+      ...Array.from({ length: 30 }, (_, i) => `late ${i}`),
+      'started replica',
+    ];
     expect(lines).toEqual(expected);
     expect(spine.chat.thread(thread)!.messages.filter((m) => m.kind === 'parent')).toHaveLength(1);
     expect(await spine.redis.hget(spine.keys.job(job!), 'relayed')).toBe('1');
@@ -218,9 +376,22 @@ describe('command → queue → worker → stream → relay → thread, on real 
     const deadUrl = `redis://127.0.0.1:${await findFreePort()}`;
     const keys = redisKeys('test-dead');
     const queue = createJobQueue({ redisUrl: deadUrl, keys, queueName: 'jobs', attempts: 1 });
-    const dispatcher = createDispatcher({ registry: createRegistry(commands), config: () => ({ file: 'x', apps: [{ name: 'hello' }], worker: { concurrency: 1, attempts: 1 }, chat: { botName: 'voxoz' } }) as never, queue, policy: requesterPolicy, log: silentLogger });
+    const dispatcher = createDispatcher({
+      registry: createRegistry(commands),
+      config: () =>
+        ({ file: 'x', apps: [{ name: 'hello' }], worker: { concurrency: 1, attempts: 1 }, chat: { botName: 'voxoz' } }) as never,
+      queue,
+      policy: requesterPolicy,
+      log: silentLogger,
+    });
     const started = Date.now();
-    const outcome = await dispatcher.handle({ platform: 'local', user: { id: 'local:a', name: 'a' }, conversation: 'local', text: 'deploy hello', receivedAt: new Date() });
+    const outcome = await dispatcher.handle({
+      platform: 'local',
+      user: { id: 'local:a', name: 'a' },
+      conversation: 'local',
+      text: 'deploy hello',
+      receivedAt: new Date(),
+    });
     const ms = Date.now() - started;
     await queue.close();
     expect(outcome.type).toBe('answer');

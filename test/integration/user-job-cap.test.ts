@@ -4,7 +4,10 @@ import { scriptedDriver } from '../support/scripted-driver.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
 
 let spine: Spine | undefined;
-afterEach(async () => { await spine?.close(); spine = undefined; });
+afterEach(async () => {
+  await spine?.close();
+  spine = undefined;
+});
 
 const CAP_TEXT = 'you have 20 jobs queued; wait for some to finish or cancel one';
 
@@ -24,7 +27,14 @@ describe('a user may have at most worker.maxQueuedPerUser (default 20) unfinishe
     expect(await spine.redis.zcard(spine.keys.userJobs('local:alice'))).toBe(20);
     expect((await spine.say('bob', 'status')).job).toBeDefined();
     // Cancelling one makes room for exactly one more.
-    await spine.dispatcher.interact({ platform: 'local', user: { id: 'local:alice', name: 'alice' }, conversation: 'local', action: 'cancel', value: queued[0]!.job!, deliveryId: 'cap-c1' });
+    await spine.dispatcher.interact({
+      platform: 'local',
+      user: { id: 'local:alice', name: 'alice' },
+      conversation: 'local',
+      action: 'cancel',
+      value: queued[0]!.job!,
+      deliveryId: 'cap-c1',
+    });
     expect((await spine.say('alice', 'status')).job).toBeDefined();
     expect((await spine.say('alice', 'status')).reply?.text).toBe(CAP_TEXT);
   });
@@ -37,14 +47,24 @@ describe('a user may have at most worker.maxQueuedPerUser (default 20) unfinishe
     expect((await spine.say('alice', 'status')).reply?.text).toBe(CAP_TEXT);
     await spine.startWorkers(4);
     for (const s of first) expect((await spine.waitForEnd(s.thread, 30_000)).outcome).toBe('succeeded');
-    await waitUntil('alice to have no unfinished jobs', async () => (await spine!.redis.zcard(spine!.keys.userJobs('local:alice'))) === 0, 10_000);
+    await waitUntil(
+      'alice to have no unfinished jobs',
+      async () => (await spine!.redis.zcard(spine!.keys.userJobs('local:alice'))) === 0,
+      10_000,
+    );
     expect((await spine.say('alice', 'status')).job).toBeDefined();
   });
 
   it('is read from voxoz.yml', async () => {
-    spine = await startSpine({ docker: scriptedDriver() }, { apps: [{ name: 'hello', source: { path: '/x' }, port: 18080 }], worker: { maxQueuedPerUser: 2 } });
+    spine = await startSpine(
+      { docker: scriptedDriver() },
+      { apps: [{ name: 'hello', source: { path: '/x' }, port: 18080 }], worker: { maxQueuedPerUser: 2 } },
+    );
     expect((await spine.say('alice', 'status')).job).toBeDefined();
     expect((await spine.say('alice', 'deploy hello')).job).toBeDefined();
-    expect((await spine.say('alice', 'status')).reply).toMatchObject({ status: 'error', text: 'you have 2 jobs queued; wait for some to finish or cancel one' });
+    expect((await spine.say('alice', 'status')).reply).toMatchObject({
+      status: 'error',
+      text: 'you have 2 jobs queued; wait for some to finish or cancel one',
+    });
   });
 });

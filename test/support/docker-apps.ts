@@ -20,19 +20,40 @@ export function dockerTestbed() {
   const docker = createDockerClient(inject('dockerHost'));
   const instance = `t${randomUUID().slice(0, 8)}`;
   const scratch = mkdtempSync(join(tmpdir(), 'vxd-'));
-  const driver: Driver = createDockerDriver({ docker, instance, workDir: join(scratch, 'builds'), secretValues: () => ({ HELLO_TOKEN: 'sekrit' }) });
+  const driver: Driver = createDockerDriver({
+    docker,
+    instance,
+    workDir: join(scratch, 'builds'),
+    secretValues: () => ({ HELLO_TOKEN: 'sekrit' }),
+  });
   let seq = 0;
   return {
-    docker, instance, scratch, driver,
+    docker,
+    instance,
+    scratch,
+    driver,
     /** A new app (`hello1`, `hello2`, …) on a free port; `spec` and `config` build it from voxoz.yml-shaped overrides. */
     async freshApp(overrides: Record<string, unknown> = {}) {
       seq += 1;
       const name = `hello${seq}`;
       const port = await findFreePort();
-      const raw = (more: Record<string, unknown> = {}) => ({ name, source: { path: HELLO_APP_DIR }, port, health: { timeoutSeconds: 10 }, ...overrides, ...more });
-      const config = (more: Record<string, unknown> = {}): LoadedConfig => validateConfig({ apps: [raw(more)] }, join(scratch, 'voxoz.yml'));
+      const raw = (more: Record<string, unknown> = {}) => ({
+        name,
+        source: { path: HELLO_APP_DIR },
+        port,
+        health: { timeoutSeconds: 10 },
+        ...overrides,
+        ...more,
+      });
+      const config = (more: Record<string, unknown> = {}): LoadedConfig =>
+        validateConfig({ apps: [raw(more)] }, join(scratch, 'voxoz.yml'));
       const spec = (more: Record<string, unknown> = {}): AppSpec => config(more).apps[0]!;
-      const target = (release: number, more: Record<string, unknown> = {}, env = 'production'): DeployTarget => ({ app: spec(more), env, release, port });
+      const target = (release: number, more: Record<string, unknown> = {}, env = 'production'): DeployTarget => ({
+        app: spec(more),
+        env,
+        release,
+        port,
+      });
       /** Builds and deploys release `release` of the hello app (its own baseline). */
       const deploy = async (release: number, more: Record<string, unknown> = {}, io: DriverIO = ioFor([])) => {
         const artifact = await driver.build(target(release, more), undefined, io);
@@ -44,14 +65,24 @@ export function dockerTestbed() {
       const containers = await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${instance}`] } });
       for (const c of containers) await docker.getContainer(c.Id).remove({ force: true });
       const images = await docker.listImages({ filters: { label: [`voxoz.instance=${instance}`] } });
-      for (const i of images) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+      for (const i of images)
+        await docker
+          .getImage(i.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
       rmSync(scratch, { recursive: true, force: true });
     },
   };
 }
 
 export function ioFor(lines: string[], controller = new AbortController(), fence?: Fence): DriverIO {
-  return { log: (l) => lines.push(l), step: () => undefined, signal: controller.signal, now: () => new Date(), ...(fence ? { fence } : {}) };
+  return {
+    log: (l) => lines.push(l),
+    step: () => undefined,
+    signal: controller.signal,
+    now: () => new Date(),
+    ...(fence ? { fence } : {}),
+  };
 }
 
 /** Status and body of the page at 127.0.0.1:port. */

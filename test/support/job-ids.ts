@@ -5,7 +5,10 @@ export async function jobIds(redisUrl: string, queueName: string): Promise<strin
   const redis = new Redis(redisUrl);
   try {
     const keys = await redis.keys(`${queueName}:job:*`);
-    return keys.filter((k) => !k.endsWith(':events')).map((k) => k.slice(`${queueName}:job:`.length)).sort();
+    return keys
+      .filter((k) => !k.endsWith(':events'))
+      .map((k) => k.slice(`${queueName}:job:`.length))
+      .sort();
   } finally {
     redis.disconnect();
   }

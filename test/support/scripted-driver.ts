@@ -1,7 +1,9 @@
 import type { Driver, DriverIO } from '../../src/drivers/driver.ts';
 
 /** A double of our Driver port whose behaviour each test scripts. */
-export function scriptedDriver(script: { build?: (io: DriverIO, call: number) => Promise<void>; deploy?: (io: DriverIO) => Promise<void> } = {}): Driver & { builds: number; deploys: number } {
+export function scriptedDriver(
+  script: { build?: (io: DriverIO, call: number) => Promise<void>; deploy?: (io: DriverIO) => Promise<void> } = {},
+): Driver & { builds: number; deploys: number } {
   const driver = {
     runtime: 'docker',
     builds: 0,
@@ -16,7 +18,19 @@ export function scriptedDriver(script: { build?: (io: DriverIO, call: number) =>
       driver.deploys += 1;
       io.log('started replica');
       await script.deploy?.(io);
-      return { instances: [{ id: 'c1', name: `hello-v${target.release}-0`, release: target.release, state: 'running', healthy: true, address: '127.0.0.1:18080' }], healthy: 1 };
+      return {
+        instances: [
+          {
+            id: 'c1',
+            name: `hello-v${target.release}-0`,
+            release: target.release,
+            state: 'running',
+            healthy: true,
+            address: '127.0.0.1:18080',
+          },
+        ],
+        healthy: 1,
+      };
     },
     status: async () => [],
   };
@@ -24,4 +38,5 @@ export function scriptedDriver(script: { build?: (io: DriverIO, call: number) =>
 }
 
 /** Resolves never; rejects with the signal's reason once the job is aborted. */
-export const untilAborted = (io: DriverIO) => new Promise<void>((_, reject) => io.signal.addEventListener('abort', () => reject(io.signal.reason), { once: true }));
+export const untilAborted = (io: DriverIO) =>
+  new Promise<void>((_, reject) => io.signal.addEventListener('abort', () => reject(io.signal.reason), { once: true }));

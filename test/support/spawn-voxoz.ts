@@ -18,11 +18,18 @@ export interface SpawnedVoxoz {
  * Starts `node bin/voxoz.js <verb>` as a user would, and resolves once `ready` appears in its
  * output (stdout or stderr). Rejects with its output if it exits first or takes over a minute.
  */
-export function spawnVoxoz(verb: 'start' | 'worker', env: NodeJS.ProcessEnv, ready: string, opts: { detached?: boolean } = {}): Promise<SpawnedVoxoz> {
+export function spawnVoxoz(
+  verb: 'start' | 'worker',
+  env: NodeJS.ProcessEnv,
+  ready: string,
+  opts: { detached?: boolean } = {},
+): Promise<SpawnedVoxoz> {
   // detached: its own process group, as a terminal's job or a service manager's unit has, so a
   // test can signal the whole group the way Ctrl-C or systemd does.
   const child = spawn('node', [BIN, verb], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
-  const exited = new Promise<number | null>((done) => { child.once('exit', (code) => done(code)); });
+  const exited = new Promise<number | null>((done) => {
+    child.once('exit', (code) => done(code));
+  });
   let out = '';
   let err = '';
   const handle: SpawnedVoxoz = {
@@ -38,19 +45,41 @@ export function spawnVoxoz(verb: 'start' | 'worker', env: NodeJS.ProcessEnv, rea
     },
   };
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`voxoz ${verb} did not become ready:\n${out}\n${err}`)); }, 60_000);
-    const check = () => { if ((out + err).includes(ready)) { clearTimeout(timer); resolvePromise(handle); } };
-    child.stdout!.on('data', (c: Buffer) => { out += c.toString(); check(); });
-    child.stderr!.on('data', (c: Buffer) => { err += c.toString(); check(); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`voxoz ${verb} exited with ${code}:\n${out}\n${err}`)); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`voxoz ${verb} did not become ready:\n${out}\n${err}`));
+    }, 60_000);
+    const check = () => {
+      if ((out + err).includes(ready)) {
+        clearTimeout(timer);
+        resolvePromise(handle);
+      }
+    };
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      check();
+    });
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      check();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`voxoz ${verb} exited with ${code}:\n${out}\n${err}`));
+    });
   });
 }
 
 /** Runs `voxoz say …` against the voxoz on `port` whose data dir is `dataDir` (the CLI reads the local API token there); resolves with its exit code and output. */
 export function sayTo(port: number, dataDir: string, user: string, words: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolvePromise) => {
-    execFile('node', [BIN, 'say', '--user', user, ...words], { cwd: ROOT, env: { ...process.env, PORT: String(port), VOXOZ_DATA_DIR: dataDir }, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolvePromise({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
-    });
+    execFile(
+      'node',
+      [BIN, 'say', '--user', user, ...words],
+      { cwd: ROOT, env: { ...process.env, PORT: String(port), VOXOZ_DATA_DIR: dataDir }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolvePromise({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+      },
+    );
   });
 }

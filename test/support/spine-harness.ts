@@ -40,34 +40,84 @@ export interface Spine {
  * The spine without Docker or HTTP: real Redis, real BullMQ queue and workers, the real relay
  * and the local chat, with a driver map the test provides (a double of our own Driver port).
  */
-export async function startSpine(drivers: DriverMap, rawConfig: unknown = { apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] }, opts: { redisUrl?: string } = {}): Promise<Spine> {
+export async function startSpine(
+  drivers: DriverMap,
+  rawConfig: unknown = { apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] },
+  opts: { redisUrl?: string } = {},
+): Promise<Spine> {
   const redisUrl = opts.redisUrl ?? inject('redisUrl');
   const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const config = validateConfig(rawConfig, '/test/voxoz.yml');
   const releases = createReleaseStore(redis, keys);
   const chat = new LocalChat();
-  const queue = createJobQueue({ redisUrl, keys, queueName: 'jobs', attempts: config.worker.attempts, maxQueuedPerUser: config.worker.maxQueuedPerUser });
-  const dispatcher = createDispatcher({ registry: createRegistry(commands), config: () => config, queue, policy: requesterPolicy, log: process.env.VOXOZ_TEST_LOG ? createLogger('debug') : silentLogger });
+  const queue = createJobQueue({
+    redisUrl,
+    keys,
+    queueName: 'jobs',
+    attempts: config.worker.attempts,
+    maxQueuedPerUser: config.worker.maxQueuedPerUser,
+  });
+  const dispatcher = createDispatcher({
+    registry: createRegistry(commands),
+    config: () => config,
+    queue,
+    policy: requesterPolicy,
+    log: process.env.VOXOZ_TEST_LOG ? createLogger('debug') : silentLogger,
+  });
   const closers: Array<() => Promise<void>> = [];
   return {
-    redis, keys, chat, queue, dispatcher, releases, config,
+    redis,
+    keys,
+    chat,
+    queue,
+    dispatcher,
+    releases,
+    config,
     async startWorkers(concurrency = 2, extra = {}) {
       const pool = await startWorkerPool({
-        redis, keys, config: () => config, drivers, releases, processors: { deploy: deployProcessor, status: statusProcessor },
-        log: silentLogger, now: () => new Date(), redisUrl, queueName: 'jobs', concurrency, secrets: () => ['hunter22'], lockRetryMs: 200, ...extra,
+        redis,
+        keys,
+        config: () => config,
+        drivers,
+        releases,
+        processors: { deploy: deployProcessor, status: statusProcessor },
+        log: silentLogger,
+        now: () => new Date(),
+        redisUrl,
+        queueName: 'jobs',
+        concurrency,
+        secrets: () => ['hunter22'],
+        lockRetryMs: 200,
+        ...extra,
       });
       closers.push(() => pool.close());
       return pool;
     },
     startRelay(opts = {}) {
-      const relay = startRelay({ redisUrl, keys, surfaces: [chat], log: silentLogger, tickMs: 50, leaseMs: opts.leaseMs ?? 15_000, lost: { isQueued: (id) => queue.isQueued(id), afterMs: opts.lostAfterMs ?? 30_000 } });
+      const relay = startRelay({
+        redisUrl,
+        keys,
+        surfaces: [chat],
+        log: silentLogger,
+        tickMs: 50,
+        leaseMs: opts.leaseMs ?? 15_000,
+        lost: { isQueued: (id) => queue.isQueued(id), afterMs: opts.lostAfterMs ?? 30_000 },
+      });
       closers.push(() => relay.close());
       return relay;
     },
     async say(user, text, deliveryId) {
       const thread = chat.openThread(user, text);
-      const outcome = await dispatcher.handle({ platform: 'local', user: { id: `local:${user}`, name: user }, conversation: 'local', text, receivedAt: new Date(), meta: { thread: thread.id }, ...(deliveryId ? { deliveryId } : {}) });
+      const outcome = await dispatcher.handle({
+        platform: 'local',
+        user: { id: `local:${user}`, name: user },
+        conversation: 'local',
+        text,
+        receivedAt: new Date(),
+        meta: { thread: thread.id },
+        ...(deliveryId ? { deliveryId } : {}),
+      });
       if (outcome.type === 'answer') chat.answer(thread.id, outcome.reply);
       return { thread: thread.id, job: outcome.type === 'queued' ? outcome.jobId : undefined, reply: outcome.reply };
     },

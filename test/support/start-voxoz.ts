@@ -29,21 +29,33 @@ export async function startTestVoxoz(opts: { env?: NodeJS.ProcessEnv; yaml?: str
   const dir = mkdtempSync(join(tmpdir(), 'vxv-'));
   const appPort = await findFreePort();
   const queueName = `test-${randomUUID().slice(0, 8)}`;
-  const yaml = (opts.yaml ?? `apps:
+  const yaml = (
+    opts.yaml ??
+    `apps:
   - name: hello
     source: { path: ${HELLO_APP_DIR} }
     port: APP_PORT
     health: { path: /, timeoutSeconds: 20 }
-`).replaceAll('APP_PORT', String(appPort));
+`
+  ).replaceAll('APP_PORT', String(appPort));
   writeFileSync(join(dir, 'voxoz.yml'), yaml);
   const env: NodeJS.ProcessEnv = {
-    REDIS_URL: inject('redisUrl'), DOCKER_HOST: inject('dockerHost'), VOXOZ_CONFIG: join(dir, 'voxoz.yml'),
-    VOXOZ_DATA_DIR: join(dir, 'data'), VOXOZ_QUEUE: queueName, PORT: '0', ...opts.env,
+    REDIS_URL: inject('redisUrl'),
+    DOCKER_HOST: inject('dockerHost'),
+    VOXOZ_CONFIG: join(dir, 'voxoz.yml'),
+    VOXOZ_DATA_DIR: join(dir, 'data'),
+    VOXOZ_QUEUE: queueName,
+    PORT: '0',
+    ...opts.env,
   };
   const log = opts.log ?? (process.env.VOXOZ_TEST_LOG ? createLogger('debug') : silentLogger);
   const voxoz = await startVoxoz(readSettings(env), env, log);
   return {
-    ...voxoz, url: `http://127.0.0.1:${voxoz.port}`, appPort, queueName, dir,
+    ...voxoz,
+    url: `http://127.0.0.1:${voxoz.port}`,
+    appPort,
+    queueName,
+    dir,
     async close() {
       await voxoz.close();
       rmSync(dir, { recursive: true, force: true });

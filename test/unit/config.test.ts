@@ -19,10 +19,22 @@ describe('loadConfig', () => {
   it('loads a good file with every default filled in and frozen', () => {
     const config = loadConfig(fixture('good.yml'));
     const [hello, web] = config.apps;
-    expect(hello).toMatchObject({ name: 'hello', runtime: 'docker', replicas: 1, dockerfile: 'Dockerfile', health: { path: '/', timeoutSeconds: 30 } });
+    expect(hello).toMatchObject({
+      name: 'hello',
+      runtime: 'docker',
+      replicas: 1,
+      dockerfile: 'Dockerfile',
+      health: { path: '/', timeoutSeconds: 30 },
+    });
     expect(hello!.source).toEqual({ path: resolve(import.meta.dirname, '../../examples/hello') });
     expect(web!.source).toEqual({ git: 'https://git.example.org/acme/web.git', ref: 'main' });
-    expect(config.worker).toEqual({ concurrency: 2, attempts: 3, inProcess: true, logLimit: { bytes: 16 * 1024 * 1024, lines: 200_000, tailLines: 500 }, maxQueuedPerUser: 20 });
+    expect(config.worker).toEqual({
+      concurrency: 2,
+      attempts: 3,
+      inProcess: true,
+      logLimit: { bytes: 16 * 1024 * 1024, lines: 200_000, tailLines: 500 },
+      maxQueuedPerUser: 20,
+    });
     expect(hello!.build).toEqual({ timeoutSeconds: 1800, cloneTimeoutSeconds: 300 });
     expect(Object.isFrozen(config.apps[0])).toBe(true);
   });
@@ -60,26 +72,36 @@ describe('loadConfig', () => {
       /^worker\.concurrency: must be 1\.\.64, got 0$/,
       /^unknownTop: unknown key/,
     ];
-    for (const pattern of expected) expect(problems, `expected a problem matching ${pattern}\n${problems.join('\n')}`).toEqual(expect.arrayContaining([expect.stringMatching(pattern)]));
+    for (const pattern of expected)
+      expect(problems, `expected a problem matching ${pattern}\n${problems.join('\n')}`).toEqual(
+        expect.arrayContaining([expect.stringMatching(pattern)]),
+      );
   });
 
   it('gives every app an environment, and refuses environments that would share ports', () => {
     expect(loadConfig(fixture('good.yml')).apps[0]!.environments).toEqual({ production: {} });
     const problems = (() => {
       try {
-        validateConfig({ apps: [
-          { name: 'a', source: { path: '.' }, port: 8000, replicas: 3, environments: { production: {}, staging: { port: 8002 } } },
-          { name: 'b', source: { path: '.' }, port: 8010, environments: { Prod: {} } },
-        ] }, '/x/voxoz.yml');
+        validateConfig(
+          {
+            apps: [
+              { name: 'a', source: { path: '.' }, port: 8000, replicas: 3, environments: { production: {}, staging: { port: 8002 } } },
+              { name: 'b', source: { path: '.' }, port: 8010, environments: { Prod: {} } },
+            ],
+          },
+          '/x/voxoz.yml',
+        );
       } catch (err) {
         return (err as ConfigError).problems;
       }
       return [];
     })();
-    expect(problems).toEqual(expect.arrayContaining([
-      'apps[0].environments.staging: ports 8002..8004 of a (staging) overlap a (production) on 8000..8002; give it its own "port" (replicas share the host\'s network)',
-      expect.stringMatching(/^apps\[1\]\.environments\.Prod: environment names are lowercase/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'apps[0].environments.staging: ports 8002..8004 of a (staging) overlap a (production) on 8000..8002; give it its own "port" (replicas share the host\'s network)',
+        expect.stringMatching(/^apps\[1\]\.environments\.Prod: environment names are lowercase/),
+      ]),
+    );
   });
 
   it('never treats an option-like git URL as valid', () => {
@@ -101,20 +123,28 @@ function problemsOfRaw(raw: unknown): string[] {
 const app = (overrides: Record<string, unknown>) => ({ name: 'hello', source: { path: '.' }, port: 8000, ...overrides });
 
 describe('config errors that used to surface only at deploy time', () => {
-  it.each([
-    ['/a b'], ['/a\u0001b'], ['//evil.example/x'], ['/a#frag'], ['/\u00e9t\u00e9'],
-  ])('refuses health.path %j with its path and a fix', (path) => {
-    expect(problemsOfRaw({ apps: [app({ health: { path } })] })).toEqual([
-      expect.stringMatching(/^apps\[0\]\.health\.path: must be a URL path like \/healthz: no spaces or control characters \(percent-encode them, e\.g\. %20\) and no leading "\/\/", got /),
-    ]);
-  });
+  it.each([['/a b'], ['/a\u0001b'], ['//evil.example/x'], ['/a#frag'], ['/\u00e9t\u00e9']])(
+    'refuses health.path %j with its path and a fix',
+    (path) => {
+      expect(problemsOfRaw({ apps: [app({ health: { path } })] })).toEqual([
+        expect.stringMatching(
+          /^apps\[0\]\.health\.path: must be a URL path like \/healthz: no spaces or control characters \(percent-encode them, e\.g\. %20\) and no leading "\/\/", got /,
+        ),
+      ]);
+    },
+  );
 
-  it.each([['/'], ['/healthz'], ['/a%20b'], ['/status?full=1&x=%2F'], ["/v1/~user/a-b_c.d!$&'()*+,;=:@"]])('accepts health.path %j', (path) => {
-    expect(problemsOfRaw({ apps: [app({ health: { path } })] })).toEqual([]);
-  });
+  it.each([['/'], ['/healthz'], ['/a%20b'], ['/status?full=1&x=%2F'], ["/v1/~user/a-b_c.d!$&'()*+,;=:@"]])(
+    'accepts health.path %j',
+    (path) => {
+      expect(problemsOfRaw({ apps: [app({ health: { path } })] })).toEqual([]);
+    },
+  );
 
   it.each([['1k'], ['0m'], ['5m'], ['6143k'], ['0g']])('refuses resources.memory %j (Docker needs at least 6 MiB)', (memory) => {
-    expect(problemsOfRaw({ apps: [app({ resources: { memory } })] })).toEqual([`apps[0].resources.memory: must be at least "6m" (Docker refuses less), got "${memory}"`]);
+    expect(problemsOfRaw({ apps: [app({ resources: { memory } })] })).toEqual([
+      `apps[0].resources.memory: must be at least "6m" (Docker refuses less), got "${memory}"`,
+    ]);
   });
 
   it.each([['6m'], ['6144k'], ['64M'], ['1g']])('accepts resources.memory %j', (memory) => {
@@ -122,37 +152,61 @@ describe('config errors that used to surface only at deploy time', () => {
   });
 
   it('refuses two app/environment pairs whose containers would share names, listed with the other problems', () => {
-    const problems = problemsOfRaw({ apps: [
-      app({ name: 'shop', port: 8000, environments: { 'eu-prod': {} } }),
-      app({ name: 'shop-eu', port: 8100, environments: { prod: {} }, replicas: 0 }),
-    ] });
-    expect(problems).toEqual(expect.arrayContaining([
-      'apps[1].replicas: must be 1..100, got 0',
-      'apps[1].environments.prod: containers of shop-eu (prod) would get the same names as those of shop (eu-prod) in apps[0] ("…-shop-eu-prod-v1-0"); rename one of the apps or environments',
-    ]));
+    const problems = problemsOfRaw({
+      apps: [
+        app({ name: 'shop', port: 8000, environments: { 'eu-prod': {} } }),
+        app({ name: 'shop-eu', port: 8100, environments: { prod: {} }, replicas: 0 }),
+      ],
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'apps[1].replicas: must be 1..100, got 0',
+        'apps[1].environments.prod: containers of shop-eu (prod) would get the same names as those of shop (eu-prod) in apps[0] ("…-shop-eu-prod-v1-0"); rename one of the apps or environments',
+      ]),
+    );
     expect(problems).toHaveLength(2);
-    expect(problemsOfRaw({ apps: [app({ name: 'shop', environments: { 'eu-prod': {} } }), app({ name: 'shop-eu', port: 8100, environments: { staging: {} } })] })).toEqual([]);
+    expect(
+      problemsOfRaw({
+        apps: [app({ name: 'shop', environments: { 'eu-prod': {} } }), app({ name: 'shop-eu', port: 8100, environments: { staging: {} } })],
+      }),
+    ).toEqual([]);
   });
 
   it('shows a rejected git URL without its credentials', () => {
     const problems = problemsOfRaw({ apps: [app({ source: { git: 'https://ghp_tok3n@git.example.org/a b.git' } })] });
-    expect(problems).toEqual([expect.stringMatching(/^apps\[0\]\.source\.git: must be a git URL .*got "https:\/\/git\.example\.org\/a b\.git"$/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^apps\[0\]\.source\.git: must be a git URL .*got "https:\/\/git\.example\.org\/a b\.git"$/),
+    ]);
   });
 
   it('bounds the log and build limits', () => {
-    expect(problemsOfRaw({ worker: { logLimit: { bytes: 10, lines: 5, tailLines: -1 } }, apps: [app({ build: { timeoutSeconds: 0, cloneTimeoutSeconds: 7200 } })] })).toEqual(expect.arrayContaining([
-      'worker.logLimit.bytes: must be 4096..1073741824, got 10',
-      'worker.logLimit.lines: must be 100..10000000, got 5',
-      'worker.logLimit.tailLines: must be 0..10000, got -1',
-      'apps[0].build.timeoutSeconds: must be 1..86400, got 0',
-      'apps[0].build.cloneTimeoutSeconds: must be 1..3600, got 7200',
-    ]));
+    expect(
+      problemsOfRaw({
+        worker: { logLimit: { bytes: 10, lines: 5, tailLines: -1 } },
+        apps: [app({ build: { timeoutSeconds: 0, cloneTimeoutSeconds: 7200 } })],
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        'worker.logLimit.bytes: must be 4096..1073741824, got 10',
+        'worker.logLimit.lines: must be 100..10000000, got 5',
+        'worker.logLimit.tailLines: must be 0..10000, got -1',
+        'apps[0].build.timeoutSeconds: must be 1..86400, got 0',
+        'apps[0].build.cloneTimeoutSeconds: must be 1..3600, got 7200',
+      ]),
+    );
   });
 });
 
 describe('readSettings', () => {
   it('uses documented defaults', () => {
-    expect(readSettings({})).toMatchObject({ configFile: './voxoz.yml', port: 3000, host: '127.0.0.1', dataDir: '.voxoz', queueName: 'voxoz', logLevel: 'info' });
+    expect(readSettings({})).toMatchObject({
+      configFile: './voxoz.yml',
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: '.voxoz',
+      queueName: 'voxoz',
+      logLevel: 'info',
+    });
   });
   it('checks token prefixes and lists every problem', () => {
     try {

@@ -12,20 +12,34 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function contextWith(name: string, dockerignore: string | undefined): string {
   const dir = join(root, name);
   writeTree(dir, {
-    Dockerfile: 'FROM busybox\n', 'app.txt': 'a', '.env': 'X=1', 'debug.log': 'l', 'src/main.txt': 'm', 'src/debug.log': 'l',
-    'build/out.bin': 'o', 'src/build/kept.txt': 'k', 'docs/a.md': 'a', 'docs/keep.md': 'k', 'secret/inner/x.pem': 'p', '.git/config': 'g',
+    Dockerfile: 'FROM busybox\n',
+    'app.txt': 'a',
+    '.env': 'X=1',
+    'debug.log': 'l',
+    'src/main.txt': 'm',
+    'src/debug.log': 'l',
+    'build/out.bin': 'o',
+    'src/build/kept.txt': 'k',
+    'docs/a.md': 'a',
+    'docs/keep.md': 'k',
+    'secret/inner/x.pem': 'p',
+    '.git/config': 'g',
     ...(dockerignore !== undefined ? { '.dockerignore': dockerignore } : {}),
   });
   return dir;
 }
 
-describe('contextIgnore (Docker\'s .dockerignore semantics)', () => {
+describe("contextIgnore (Docker's .dockerignore semantics)", () => {
   it('applies comments, **, leading /, folder rules and ! exceptions', () => {
     const dir = contextWith('rules', '# secrets stay out\n.env\n**/*.log\n/build\n  docs/*  \n!docs/keep.md\nsecret\n\n');
     const ignored = contextIgnore(dir, 'Dockerfile');
     const sent = (p: string) => !ignored(join(dir, p));
-    expect(['app.txt', 'src/main.txt', 'src/build/kept.txt', 'docs/keep.md', 'Dockerfile', '.dockerignore'].filter((p) => !sent(p))).toEqual([]);
-    expect(['.env', 'debug.log', 'src/debug.log', 'build/out.bin', 'docs/a.md', 'secret/inner/x.pem', '.git', '.git/config'].filter(sent)).toEqual([]);
+    expect(
+      ['app.txt', 'src/main.txt', 'src/build/kept.txt', 'docs/keep.md', 'Dockerfile', '.dockerignore'].filter((p) => !sent(p)),
+    ).toEqual([]);
+    expect(
+      ['.env', 'debug.log', 'src/debug.log', 'build/out.bin', 'docs/a.md', 'secret/inner/x.pem', '.git', '.git/config'].filter(sent),
+    ).toEqual([]);
     // docs/ itself is walked (an exception may take files inside it back); build/ has no exception under it but is walked too.
     expect(sent('docs')).toBe(true);
   });

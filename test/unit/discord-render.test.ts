@@ -12,21 +12,45 @@ const acceptable = (body: unknown) => expect(() => validateMessageBody(JSON.pars
 const total = (m: ReturnType<typeof renderMessage>) => m.embeds.reduce((n, e) => n + embedSize(e), 0);
 
 const running: Reply = {
-  title: 'deploy hello: deploying', status: 'running',
-  fields: [{ label: 'requested by', value: 'alice' }, { label: 'job', value: 'discord-1576129356403707911' }],
-  steps: [{ name: 'build', state: 'done', ms: 4200 }, { name: 'deploy', state: 'running' }],
+  title: 'deploy hello: deploying',
+  status: 'running',
+  fields: [
+    { label: 'requested by', value: 'alice' },
+    { label: 'job', value: 'discord-1576129356403707911' },
+  ],
+  steps: [
+    { name: 'build', state: 'done', ms: 4200 },
+    { name: 'deploy', state: 'running' },
+  ],
   buttons: [{ id: 'cancel', label: 'Cancel', style: 'danger', value: 'discord-1576129356403707911' }],
 };
 const succeeded: Reply = {
-  title: 'hello v1 live (1/1 healthy)', status: 'succeeded', text: 'Release v1 replaced v0.',
-  fields: [{ label: 'release', value: 'v1' }, { label: 'requested by', value: 'alice' }],
-  steps: [{ name: 'build', state: 'done', ms: 4200 }, { name: 'deploy', state: 'done', ms: 1800 }],
+  title: 'hello v1 live (1/1 healthy)',
+  status: 'succeeded',
+  text: 'Release v1 replaced v0.',
+  fields: [
+    { label: 'release', value: 'v1' },
+    { label: 'requested by', value: 'alice' },
+  ],
+  steps: [
+    { name: 'build', state: 'done', ms: 4200 },
+    { name: 'deploy', state: 'done', ms: 1800 },
+  ],
   code: ['started hello-production-v1-0 on 127.0.0.1:8080\n127.0.0.1:8080/ is healthy'],
 };
-const refusal: Reply = { title: 'cancel: not allowed', status: 'error', text: 'only alice, who started "deploy hello", may cancel it', ephemeral: true };
+const refusal: Reply = {
+  title: 'cancel: not allowed',
+  status: 'error',
+  text: 'only alice, who started "deploy hello", may cancel it',
+  ephemeral: true,
+};
 
 describe('renderMessage (golden)', () => {
-  it.each([['running-parent', running], ['succeeded-parent', succeeded], ['ephemeral-refusal', refusal]])('%s', async (name, reply) => {
+  it.each([
+    ['running-parent', running],
+    ['succeeded-parent', succeeded],
+    ['ephemeral-refusal', refusal],
+  ])('%s', async (name, reply) => {
     const body = renderMessage(reply);
     acceptable(body);
     await expect(JSON.stringify(body, null, 2)).toMatchFileSnapshot(golden(name));
@@ -34,7 +58,11 @@ describe('renderMessage (golden)', () => {
 
   it('always sends components, empty when there are no buttons (an edit must drop Cancel)', () => {
     expect(renderMessage(succeeded).components).toEqual([]);
-    expect(renderMessage(running).components[0]?.components[0]).toMatchObject({ custom_id: 'vx:cancel:discord-1576129356403707911', style: 4, label: 'Cancel' });
+    expect(renderMessage(running).components[0]?.components[0]).toMatchObject({
+      custom_id: 'vx:cancel:discord-1576129356403707911',
+      style: 4,
+      label: 'Cancel',
+    });
     expect(renderMessage(running).allowed_mentions).toEqual({ parse: [] });
     expect(renderMessage(refusal).flags).toBe(64);
     expect(renderMessage(running).flags).toBeUndefined();
@@ -44,7 +72,9 @@ describe('renderMessage (golden)', () => {
 describe('renderMessage size edges', () => {
   const emoji = '🚀'; // two UTF-16 units
   const huge: Reply = {
-    title: `${emoji}`.repeat(300), status: 'failed', text: `${'ü'.repeat(3000)}${emoji.repeat(2000)}`,
+    title: `${emoji}`.repeat(300),
+    status: 'failed',
+    text: `${'ü'.repeat(3000)}${emoji.repeat(2000)}`,
     fields: Array.from({ length: 40 }, (_, i) => ({ label: `field ${i} ${emoji.repeat(80)}`, value: `${'値'.repeat(1500)}` })),
     steps: Array.from({ length: 60 }, (_, i) => ({ name: `step-${i}`, state: 'done' as const, ms: i * 100 })),
     code: Array.from({ length: 14 }, (_, i) => `block ${i}\n${'```'}\n${emoji.repeat(3000)}\nlast line of ${i}`),
@@ -84,15 +114,25 @@ describe('renderMessage size edges', () => {
   });
 
   it('leaves out a button whose custom_id would pass 100 characters instead of cutting the job id', () => {
-    expect(renderMessage({ title: 'a', status: 'running', buttons: [{ id: 'cancel', label: 'Cancel', value: 'j'.repeat(120) }] }).components).toEqual([]);
+    expect(
+      renderMessage({ title: 'a', status: 'running', buttons: [{ id: 'cancel', label: 'Cancel', value: 'j'.repeat(120) }] }).components,
+    ).toEqual([]);
   });
 });
 
 describe('text fitting and button ids', () => {
   it.each([
-    ['abc', 3, 'abc'], ['abcd', 3, 'ab…'], ['🚀🚀', 4, '🚀🚀'], ['🚀🚀🚀', 4, '🚀…'], ['🚀🚀🚀', 2, '…'],
+    ['abc', 3, 'abc'],
+    ['abcd', 3, 'ab…'],
+    ['🚀🚀', 4, '🚀🚀'],
+    ['🚀🚀🚀', 4, '🚀…'],
+    ['🚀🚀🚀', 2, '…'],
   ])('fitHead(%j, %d) = %j', (text, max, want) => expect(fitHead(text, max)).toBe(want));
-  it.each([['abcd', 3, '…cd'], ['🚀🚀🚀', 4, '…🚀'], ['a🚀', 2, '…']])('fitTail(%j, %d) = %j', (text, max, want) => expect(fitTail(text, max)).toBe(want));
+  it.each([
+    ['abcd', 3, '…cd'],
+    ['🚀🚀🚀', 4, '…🚀'],
+    ['a🚀', 2, '…'],
+  ])('fitTail(%j, %d) = %j', (text, max, want) => expect(fitTail(text, max)).toBe(want));
   it('round-trips button ids, refuses foreign ones', () => {
     expect(decodeButtonId(encodeButtonId('cancel', 'discord-1:x')!)).toEqual({ action: 'cancel', value: 'discord-1:x' });
     expect(decodeButtonId('approve:1')).toBeUndefined();

@@ -19,7 +19,7 @@ describe('guildRefusal', () => {
 });
 
 describe('the /voxoz registration', () => {
-  it('is for guild installs in guilds only, with no default member permissions, and Discord\'s rules accept it', () => {
+  it("is for guild installs in guilds only, with no default member permissions, and Discord's rules accept it", () => {
     const [def] = commandDefinitions(commands);
     expect(def).toMatchObject({ contexts: [0], integration_types: [0] });
     expect(def).not.toHaveProperty('default_member_permissions');

@@ -8,7 +8,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function run(renew: () => Promise<boolean>, ttlMs: number) {
   const losses: LockLoss[] = [];
   let renewals = 0;
-  const beat = startLockHeartbeat({ ttlMs, renew: () => { renewals += 1; return renew(); }, onLost: (why) => losses.push(why) });
+  const beat = startLockHeartbeat({
+    ttlMs,
+    renew: () => {
+      renewals += 1;
+      return renew();
+    },
+    onLost: (why) => losses.push(why),
+  });
   return { beat, losses, renewals: () => renewals };
 }
 
@@ -40,7 +47,11 @@ describe('lock heartbeat', () => {
 
   it('keeps going through failed renewals shorter than the TTL', async () => {
     let calls = 0;
-    const h = run(async () => { calls += 1; if (calls % 2 === 0) throw new Error('ECONNRESET'); return true; }, 1500);
+    const h = run(async () => {
+      calls += 1;
+      if (calls % 2 === 0) throw new Error('ECONNRESET');
+      return true;
+    }, 1500);
     await waitUntil('six renewals', async () => h.renewals() >= 6, 20_000, 20);
     h.beat.stop();
     expect(h.losses).toEqual([]);

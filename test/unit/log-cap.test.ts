@@ -10,7 +10,12 @@ describe('createLogCap', () => {
     expect(kept).toHaveLength(100);
     expect(kept.at(-1)!.line).toBe('line 99');
     const drained = cap.drain('end').map((e) => e.line);
-    expect(drained).toEqual(['… log truncated after 0.00 MB / 100 lines (worker.logLimit: 1000000 bytes, 100 lines); 897 lines dropped, the last 3 follow …', 'line 997', 'line 998', 'line 999']);
+    expect(drained).toEqual([
+      '… log truncated after 0.00 MB / 100 lines (worker.logLimit: 1000000 bytes, 100 lines); 897 lines dropped, the last 3 follow …',
+      'line 997',
+      'line 998',
+      'line 999',
+    ]);
     expect(cap.drain('end')).toEqual([]);
   });
 
@@ -20,7 +25,12 @@ describe('createLogCap', () => {
     let kept = 0;
     for (let i = 0; i < 50; i++) if (cap.admit(log(`${line}${i % 10}`))) kept += 1;
     expect(kept).toBe(Math.floor(4096 / 202));
-    expect(cap.drain('end').slice(1).map((e) => e.line.slice(-1))).toEqual(['8', '9']);
+    expect(
+      cap
+        .drain('end')
+        .slice(1)
+        .map((e) => e.line.slice(-1)),
+    ).toEqual(['8', '9']);
   });
 
   it('cuts overlong lines and can keep no tail at all', () => {

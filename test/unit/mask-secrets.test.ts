@@ -30,10 +30,12 @@ describe('displayUrl / redactUrls', () => {
   });
 });
 
-describe('voxoz\'s own log', () => {
+describe("voxoz's own log", () => {
   it('never carries the userinfo of a URL, in the message or in an error field', () => {
     const lines: string[] = [];
-    createLogger('info', {}, (l) => lines.push(l)).error('job failed', { err: new Error('git could not clone https://x:ghp_leak123@h/a.git') });
+    createLogger('info', {}, (l) => lines.push(l)).error('job failed', {
+      err: new Error('git could not clone https://x:ghp_leak123@h/a.git'),
+    });
     expect(JSON.parse(lines[0]!).err.message).toBe('git could not clone https://h/a.git');
     expect(lines[0]).not.toContain('ghp_leak123');
   });
@@ -41,7 +43,9 @@ describe('voxoz\'s own log', () => {
 
 describe('createMasker', () => {
   it('masks every occurrence of every secret, longest first, as text not patterns', () => {
-    expect(createMasker(['s3cr3t-token', 's3cr3t-t', 'a.b*c+d?e'])('token=s3cr3t-token and s3cr3t-t; a.b*c+d?e axbbbcdxe')).toBe('token=•••• and ••••; •••• axbbbcdxe');
+    expect(createMasker(['s3cr3t-token', 's3cr3t-t', 'a.b*c+d?e'])('token=s3cr3t-token and s3cr3t-t; a.b*c+d?e axbbbcdxe')).toBe(
+      'token=•••• and ••••; •••• axbbbcdxe',
+    );
     expect(createMasker([])('anything')).toBe('anything');
   });
 
@@ -56,8 +60,13 @@ describe('createMasker', () => {
         for (const text of [encoded, encoded.replaceAll('+', '-').replaceAll('/', '_')]) {
           const masked = mask(`Authorization: Basic ${text}`);
           expect(masked, text).toContain('••••');
-          const rest = masked.split('••••').map((part) => Buffer.from(part.replace('Authorization: Basic ', ''), 'base64').toString('latin1'));
-          expect(rest.some((r) => r.includes(SECRET.slice(2, -2))), text).toBe(false);
+          const rest = masked
+            .split('••••')
+            .map((part) => Buffer.from(part.replace('Authorization: Basic ', ''), 'base64').toString('latin1'));
+          expect(
+            rest.some((r) => r.includes(SECRET.slice(2, -2))),
+            text,
+          ).toBe(false);
         }
       }
     }
@@ -67,7 +76,8 @@ describe('createMasker', () => {
     const spaced = 'pass word/with&odd=chars';
     const m = createMasker([spaced, SECRET]);
     const url = encodeURIComponent(spaced);
-    for (const text of [url, url.replace(/%[0-9A-F]{2}/g, (x) => x.toLowerCase()), url.replaceAll('%20', '+')]) expect(m(`GET /?t=${text} HTTP/1.1`)).toBe('GET /?t=•••• HTTP/1.1');
+    for (const text of [url, url.replace(/%[0-9A-F]{2}/g, (x) => x.toLowerCase()), url.replaceAll('%20', '+')])
+      expect(m(`GET /?t=${text} HTTP/1.1`)).toBe('GET /?t=•••• HTTP/1.1');
     expect(m(JSON.stringify({ token: SECRET }))).toBe('{"token":"••••"}');
     expect(m(JSON.stringify({ token: SECRET }).replaceAll('/', '\\/'))).toBe('{"token":"••••"}');
     expect(m(`x=${encodeURIComponent(SECRET)}`)).toBe('x=••••');
@@ -81,37 +91,73 @@ describe('createMasker', () => {
     const pem = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const m = createMasker([pem]);
     const body = pem.trim().split('\n').slice(1, -1);
-    const logged = pem.trim().split('\n').map((line) => m(`  ${line}`));
-    expect(logged.every((line) => line.trim() === '••••'), logged.join('\n')).toBe(true);
+    const logged = pem
+      .trim()
+      .split('\n')
+      .map((line) => m(`  ${line}`));
+    expect(
+      logged.every((line) => line.trim() === '••••'),
+      logged.join('\n'),
+    ).toBe(true);
     for (const line of body) expect(logged.join('\n')).not.toContain(line);
     expect(m(JSON.stringify({ key: pem }))).toBe('{"key":"••••"}');
   });
 
   it('drops credentials in URLs even when undeclared', () => {
-    expect(createMasker([])('>>> git clone -- https://deploy:ghp_abc123@git.example.org/a.git .')).toBe('>>> git clone -- https://git.example.org/a.git .');
+    expect(createMasker([])('>>> git clone -- https://deploy:ghp_abc123@git.example.org/a.git .')).toBe(
+      '>>> git clone -- https://git.example.org/a.git .',
+    );
     expect(leaks(mask(`fatal: 'https://${SECRET}@h/a'`))).toBe(false);
   });
 });
 
 describe('which secrets are masked, and which are refused', () => {
-  const env = { SLACK_BOT_TOKEN: 'xoxb-1-2-abcdefgh', SLACK_SIGNING_SECRET: 'signing-secret-1234', SLACK_APP_TOKEN: 'xapp-1-A-abcdef', DISCORD_TOKEN: 'discord.token.value', DISCORD_APPLICATION_ID: '123456789012345678', DISCORD_PUBLIC_KEY: 'ab'.repeat(32), REDIS_URL: 'redis://:redis%2Fpassw0rd@127.0.0.1:6379', DOCKER_HOST: 'tcp://ops:engine-pass-9@127.0.0.1:2376' };
+  const env = {
+    SLACK_BOT_TOKEN: 'xoxb-1-2-abcdefgh',
+    SLACK_SIGNING_SECRET: 'signing-secret-1234',
+    SLACK_APP_TOKEN: 'xapp-1-A-abcdef',
+    DISCORD_TOKEN: 'discord.token.value',
+    DISCORD_APPLICATION_ID: '123456789012345678',
+    DISCORD_PUBLIC_KEY: 'ab'.repeat(32),
+    REDIS_URL: 'redis://:redis%2Fpassw0rd@127.0.0.1:6379',
+    DOCKER_HOST: 'tcp://ops:engine-pass-9@127.0.0.1:2376',
+  };
 
-  it('lists voxoz\'s own tokens and the passwords in its URLs, not the public key', () => {
+  it("lists voxoz's own tokens and the passwords in its URLs, not the public key", () => {
     expect(platformSecrets(readSettings(env))).toEqual([
-      { name: 'SLACK_BOT_TOKEN', value: 'xoxb-1-2-abcdefgh' }, { name: 'SLACK_APP_TOKEN', value: 'xapp-1-A-abcdef' },
-      { name: 'SLACK_SIGNING_SECRET', value: 'signing-secret-1234' }, { name: 'DISCORD_TOKEN', value: 'discord.token.value' },
-      { name: 'the password in DOCKER_HOST', value: 'engine-pass-9' }, { name: 'the password in REDIS_URL', value: 'redis/passw0rd' },
+      { name: 'SLACK_BOT_TOKEN', value: 'xoxb-1-2-abcdefgh' },
+      { name: 'SLACK_APP_TOKEN', value: 'xapp-1-A-abcdef' },
+      { name: 'SLACK_SIGNING_SECRET', value: 'signing-secret-1234' },
+      { name: 'DISCORD_TOKEN', value: 'discord.token.value' },
+      { name: 'the password in DOCKER_HOST', value: 'engine-pass-9' },
+      { name: 'the password in REDIS_URL', value: 'redis/passw0rd' },
     ]);
   });
 
-  it('masks those and the apps\' secrets that are set; refuses short ones at start, naming each', () => {
-    const config = validateConfig({ apps: [{ name: 'web', source: { path: '.' }, port: 9000, secrets: ['API_KEY', 'UNSET_ONE'] }] }, '/x/voxoz.yml');
+  it("masks those and the apps' secrets that are set; refuses short ones at start, naming each", () => {
+    const config = validateConfig(
+      { apps: [{ name: 'web', source: { path: '.' }, port: 9000, secrets: ['API_KEY', 'UNSET_ONE'] }] },
+      '/x/voxoz.yml',
+    );
     const secrets = maskedSecrets({ settings: readSettings(env), env: { ...env, API_KEY: 'api-key-123456' }, config: () => config });
-    expect(secrets()).toEqual(expect.arrayContaining(['xoxb-1-2-abcdefgh', 'signing-secret-1234', 'discord.token.value', 'engine-pass-9', 'redis/passw0rd', 'api-key-123456']));
+    expect(secrets()).toEqual(
+      expect.arrayContaining([
+        'xoxb-1-2-abcdefgh',
+        'signing-secret-1234',
+        'discord.token.value',
+        'engine-pass-9',
+        'redis/passw0rd',
+        'api-key-123456',
+      ]),
+    );
     expect(secrets()).not.toContain('ab'.repeat(32));
     let problems: string[] = [];
     try {
-      maskedSecrets({ settings: readSettings({ ...env, REDIS_URL: 'redis://:pw@127.0.0.1:6379' }), env: { API_KEY: 'FOO12' }, config: () => config });
+      maskedSecrets({
+        settings: readSettings({ ...env, REDIS_URL: 'redis://:pw@127.0.0.1:6379' }),
+        env: { API_KEY: 'FOO12' },
+        config: () => config,
+      });
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       problems = (err as ConfigError).problems;
@@ -124,8 +170,16 @@ describe('which secrets are masked, and which are refused', () => {
 
   it('fails a deploy whose secret is unset or short with a UserError naming the variable', () => {
     expect(resolveSecrets(['A_TOKEN'], { A_TOKEN: 'long-enough' })).toEqual({ A_TOKEN: 'long-enough' });
-    const failure = (() => { try { resolveSecrets(['A_TOKEN', 'MISSING', 'FOO'], { A_TOKEN: 'long-enough', FOO: 'abcde' }); } catch (err) { return err; } })();
+    const failure = (() => {
+      try {
+        resolveSecrets(['A_TOKEN', 'MISSING', 'FOO'], { A_TOKEN: 'long-enough', FOO: 'abcde' });
+      } catch (err) {
+        return err;
+      }
+    })();
     expect(isUserError(failure) && failure.code).toBe('secret_unset');
-    expect((failure as Error).message).toBe("secret MISSING is not set in voxoz's environment; set it where voxoz (and its workers) run, or remove it from the app's secrets in voxoz.yml; secret FOO is 5 characters; secrets shorter than 8 cannot be masked safely");
+    expect((failure as Error).message).toBe(
+      "secret MISSING is not set in voxoz's environment; set it where voxoz (and its workers) run, or remove it from the app's secrets in voxoz.yml; secret FOO is 5 characters; secrets shorter than 8 cannot be masked safely",
+    );
   });
 });

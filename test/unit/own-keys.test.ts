@@ -10,7 +10,10 @@ import type { JobQueue } from '../../src/jobs/job-queue.ts';
 import { checkEnvironment } from '../../src/jobs/processors/processor.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 
-const config = validateConfig({ apps: [{ name: 'hello', source: { path: '.' }, port: 8080, environments: { production: {}, staging: { port: 8090 } } }] }, '/tmp/voxoz.yml');
+const config = validateConfig(
+  { apps: [{ name: 'hello', source: { path: '.' }, port: 8080, environments: { production: {}, staging: { port: 8090 } } }] },
+  '/tmp/voxoz.yml',
+);
 const app = config.apps[0]!;
 const PROTOTYPE_KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
 
@@ -21,7 +24,7 @@ describe('user-supplied keys are own-key lookups in config maps', () => {
     expect(environmentPort(app, key)).toBe(8080);
   });
 
-  it('the app\'s own environments are found, with their ports', () => {
+  it("the app's own environments are found, with their ports", () => {
     expect(hasEnvironment(app, 'staging')).toBe(true);
     expect(environmentPort(app, 'staging')).toBe(8090);
     expect(() => checkEnvironment(app, 'production')).not.toThrow();
@@ -29,16 +32,40 @@ describe('user-supplied keys are own-key lookups in config maps', () => {
 
   it.each(PROTOTYPE_KEYS)('"deploy hello --env %s" is refused in chat and nothing is queued', async (key) => {
     const queued: JobData[] = [];
-    const queue = { enqueue: async (data: JobData) => { queued.push(data); return 'queued' as const; } } as unknown as JobQueue;
-    const dispatcher = createDispatcher({ registry: createRegistry(commands), config: () => config, queue, policy: requesterPolicy, log: silentLogger });
-    const outcome = await dispatcher.handle({ platform: 'local', user: { id: 'local:alice', name: 'alice' }, conversation: 'local', text: `deploy hello --env ${key}`, receivedAt: new Date() });
+    const queue = {
+      enqueue: async (data: JobData) => {
+        queued.push(data);
+        return 'queued' as const;
+      },
+    } as unknown as JobQueue;
+    const dispatcher = createDispatcher({
+      registry: createRegistry(commands),
+      config: () => config,
+      queue,
+      policy: requesterPolicy,
+      log: silentLogger,
+    });
+    const outcome = await dispatcher.handle({
+      platform: 'local',
+      user: { id: 'local:alice', name: 'alice' },
+      conversation: 'local',
+      text: `deploy hello --env ${key}`,
+      receivedAt: new Date(),
+    });
     expect(outcome.type).toBe('answer');
     expect(outcome.reply.status).toBe('error');
-    expect(outcome.reply.text).toMatch(key === 'constructor' ? /hello has no environment "constructor" \(it has: production, staging\)/ : /is not an environment name/);
+    expect(outcome.reply.text).toMatch(
+      key === 'constructor' ? /hello has no environment "constructor" \(it has: production, staging\)/ : /is not an environment name/,
+    );
     expect(queued).toEqual([]);
   });
 
   it('a config may not smuggle prototype keys into the environment map', () => {
-    expect(() => validateConfig(JSON.parse('{"apps":[{"name":"a","source":{"path":"."},"port":8080,"environments":{"__proto__":{"port":9000}}}]}'), '/tmp/v.yml')).toThrow(/apps\[0\]\.environments\.__proto__: "__proto__" cannot be a name here/);
+    expect(() =>
+      validateConfig(
+        JSON.parse('{"apps":[{"name":"a","source":{"path":"."},"port":8080,"environments":{"__proto__":{"port":9000}}}]}'),
+        '/tmp/v.yml',
+      ),
+    ).toThrow(/apps\[0\]\.environments\.__proto__: "__proto__" cannot be a name here/);
   });
 });

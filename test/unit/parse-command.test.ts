@@ -66,7 +66,10 @@ describe('parseCommand: bad and evil input', () => {
     ['deploy', [/<app> is missing \(the app to deploy/]],
     ['deploy hellp', [/there is no app named "hellp"; did you mean "hello"\?/]],
     ['deploy nothing', [/there is no app named "nothing"; known apps: hello, web/]],
-    ['deploy hello;rm -rf /', [/<app>: "hello;rm" is not an app name/, /"-rf" looks like an option; deploy takes --env/, /<ref>: "\/" is not a valid git ref/]],
+    [
+      'deploy hello;rm -rf /',
+      [/<app>: "hello;rm" is not an app name/, /"-rf" looks like an option; deploy takes --env/, /<ref>: "\/" is not a valid git ref/],
+    ],
     ['deploy hello $(reboot)', [/<ref>: "\$\(reboot\)" may contain only letters/]],
     ['deploy hello `id`', [/<ref>: "`id`" may contain only letters/]],
     ['deploy --upload-pack=x', [/unknown option "--upload-pack"; deploy takes --env/, /<app> is missing/]],
@@ -101,25 +104,67 @@ describe('parseCommand: bad and evil input', () => {
 });
 
 describe('checkGitRef', () => {
-  it.each(['main', 'v1.2.0', 'feature/login', 'release-2026.11', 'a1b2c3d4e5f6', 'HEAD'])('accepts %s', (ref) => expect(checkGitRef(ref)).toBeUndefined());
-  it.each(['-x', '--upload-pack=x', 'a..b', 'a//b', '/abs', 'trail/', 'x.lock', 'x.', '.hidden', 'a/.b', 'a b', 'a~1', 'a^', 'a:b', 'a\\b', '', 'x'.repeat(201)])('refuses %j', (ref) => expect(checkGitRef(ref)).toBeDefined());
+  it.each(['main', 'v1.2.0', 'feature/login', 'release-2026.11', 'a1b2c3d4e5f6', 'HEAD'])('accepts %s', (ref) =>
+    expect(checkGitRef(ref)).toBeUndefined(),
+  );
+  it.each([
+    '-x',
+    '--upload-pack=x',
+    'a..b',
+    'a//b',
+    '/abs',
+    'trail/',
+    'x.lock',
+    'x.',
+    '.hidden',
+    'a/.b',
+    'a b',
+    'a~1',
+    'a^',
+    'a:b',
+    'a\\b',
+    '',
+    'x'.repeat(201),
+  ])('refuses %j', (ref) => expect(checkGitRef(ref)).toBeDefined());
 });
 
 describe('registry', () => {
-  const spec = (name: string, aliases: string[] = []): CommandSpec => ({ name, aliases, summary: 's', args: [], examples: [], sideEffects: 'none', run: { kind: 'job', job: 'status' } });
+  const spec = (name: string, aliases: string[] = []): CommandSpec => ({
+    name,
+    aliases,
+    summary: 's',
+    args: [],
+    examples: [],
+    sideEffects: 'none',
+    run: { kind: 'job', job: 'status' },
+  });
   it('fails at start-up when a name or alias is claimed twice', () => {
     expect(() => createRegistry([spec('deploy', ['ship']), spec('ship')])).toThrow(/"ship" is claimed by both deploy and ship/);
     expect(() => createRegistry([spec('a', ['x']), spec('b', ['x'])])).toThrow(/"x" is claimed by both a and b/);
   });
   it('refuses required arguments after optional ones', () => {
-    const bad = { ...spec('bad'), args: [{ name: 'a', type: 'word' as const, summary: '' }, { name: 'b', type: 'word' as const, summary: '', required: true }] };
+    const bad = {
+      ...spec('bad'),
+      args: [
+        { name: 'a', type: 'word' as const, summary: '' },
+        { name: 'b', type: 'word' as const, summary: '', required: true },
+      ],
+    };
     expect(() => createRegistry([bad])).toThrow(/required arguments must come before optional ones/);
   });
-  it('accepts the real command list', () => expect(registry.verbs()).toEqual(expect.arrayContaining(['deploy', 'ship', 'status', 'st', 'help', 'h'])));
+  it('accepts the real command list', () =>
+    expect(registry.verbs()).toEqual(expect.arrayContaining(['deploy', 'ship', 'status', 'st', 'help', 'h'])));
 });
 
 describe('closestWord', () => {
-  it.each([['deplyo', 'deploy'], ['stauts', 'status'], ['hlep', 'help'], ['dep', 'deploy'], ['xyzzy', undefined], ['d', undefined]])('%s → %s', (word, near) => {
+  it.each([
+    ['deplyo', 'deploy'],
+    ['stauts', 'status'],
+    ['hlep', 'help'],
+    ['dep', 'deploy'],
+    ['xyzzy', undefined],
+    ['d', undefined],
+  ])('%s → %s', (word, near) => {
     expect(closestWord(word, ['deploy', 'status', 'help'])).toBe(near);
   });
 });

@@ -5,8 +5,15 @@ import { applyEvent, initialView, renderParent } from '../../src/relay/job-view.
 import { formatLogBatch } from '../../src/relay/log-batch.ts';
 
 const job: JobData = {
-  id: 'j1', kind: 'deploy', command: 'deploy hello', app: 'hello', env: 'production', args: { app: 'hello' },
-  requestedBy: { id: 'local:alice', name: 'alice' }, thread: { platform: 'local', conversation: 'local' }, requestedAt: '2026-11-28T10:00:00.000Z',
+  id: 'j1',
+  kind: 'deploy',
+  command: 'deploy hello',
+  app: 'hello',
+  env: 'production',
+  args: { app: 'hello' },
+  requestedBy: { id: 'local:alice', name: 'alice' },
+  thread: { platform: 'local', conversation: 'local' },
+  requestedAt: '2026-11-28T10:00:00.000Z',
 };
 const at = (s: number) => new Date(Date.UTC(2026, 10, 28, 10, 0, s)).toISOString();
 
@@ -29,10 +36,19 @@ describe('job view', () => {
       view = applyEvent(view, e);
       titles.push(renderParent(view).title);
     }
-    expect([...new Set(titles)]).toEqual(['deploy hello: queued', 'deploy hello: running', 'deploy hello: building', 'deploy hello: deploying', 'hello v1 live (1/1 healthy)']);
+    expect([...new Set(titles)]).toEqual([
+      'deploy hello: queued',
+      'deploy hello: running',
+      'deploy hello: building',
+      'deploy hello: deploying',
+      'hello v1 live (1/1 healthy)',
+    ]);
     const final = renderParent(view);
     expect(final.status).toBe('succeeded');
-    expect(final.steps).toEqual([{ name: 'build', state: 'done', ms: 3000 }, { name: 'deploy', state: 'done', ms: 1000 }]);
+    expect(final.steps).toEqual([
+      { name: 'build', state: 'done', ms: 3000 },
+      { name: 'deploy', state: 'done', ms: 1000 },
+    ]);
     expect(final.buttons).toBeUndefined();
     expect(view.lines).toBe(1);
   });
@@ -40,7 +56,12 @@ describe('job view', () => {
   it('offers Cancel only while the job can still be cancelled', () => {
     const queued = renderParent(initialView(job));
     expect(queued.buttons).toEqual([{ id: 'cancel', label: 'Cancel', style: 'danger', value: 'j1' }]);
-    const failed = applyEvent(initialView(job), { type: 'done', at: at(1), outcome: 'failed', result: { title: 'deploy hello: failed', text: 'boom' } });
+    const failed = applyEvent(initialView(job), {
+      type: 'done',
+      at: at(1),
+      outcome: 'failed',
+      result: { title: 'deploy hello: failed', text: 'boom' },
+    });
     expect(renderParent(failed)).toMatchObject({ status: 'failed', text: 'boom' });
     expect(renderParent(failed).buttons).toBeUndefined();
   });

@@ -3,13 +3,21 @@ import type { DriverIO } from '../../src/drivers/driver.ts';
 import { lineSplitter, runLogged } from '../../src/drivers/run-logged.ts';
 import { createMasker } from '../../src/observability/mask-secrets.ts';
 
-const io = (lines: string[]): DriverIO => ({ log: (l) => lines.push(l), step: () => undefined, signal: new AbortController().signal, now: () => new Date() });
+const io = (lines: string[]): DriverIO => ({
+  log: (l) => lines.push(l),
+  step: () => undefined,
+  signal: new AbortController().signal,
+  now: () => new Date(),
+});
 
 describe('runLogged', () => {
   it('logs a line written in several chunks once, whole, so the masker sees the secret in one piece', async () => {
     const lines: string[] = [];
     // Two writes 300 ms apart reach the pipe as two chunks.
-    await runLogged('/bin/sh', ['-c', 'printf "token=hunt"; sleep 0.3; printf "er22-and-more\\nnext"; sleep 0.3; printf " line\\n"'], { cwd: '/', io: io(lines) });
+    await runLogged('/bin/sh', ['-c', 'printf "token=hunt"; sleep 0.3; printf "er22-and-more\\nnext"; sleep 0.3; printf " line\\n"'], {
+      cwd: '/',
+      io: io(lines),
+    });
     const output = lines.slice(1, -1);
     expect(output).toEqual(['token=hunter22-and-more', 'next line']);
     expect(output.map(createMasker(['hunter22-and-more']))).toEqual(['token=••••', 'next line']);
@@ -17,7 +25,11 @@ describe('runLogged', () => {
 
   it('logs its command line with URLs stripped of their userinfo', async () => {
     const lines: string[] = [];
-    await runLogged('/bin/echo', ['https://x-access-token:ghp_s3cret@git.example.org/a.git'], { cwd: '/', io: io(lines), quietStdout: true });
+    await runLogged('/bin/echo', ['https://x-access-token:ghp_s3cret@git.example.org/a.git'], {
+      cwd: '/',
+      io: io(lines),
+      quietStdout: true,
+    });
     expect(lines[0]).toMatch(/^>>> \S+ \/bin\/echo https:\/\/git\.example\.org\/a\.git$/);
     expect(lines.join('\n')).not.toContain('ghp_s3cret');
   });

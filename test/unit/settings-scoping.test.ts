@@ -4,7 +4,12 @@ import { readSettings, type SettingsError } from '../../src/config/read-settings
 const slack = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
 const discord = { DISCORD_TOKEN: 't', DISCORD_APPLICATION_ID: '100000000000000001' };
 const problems = (env: NodeJS.ProcessEnv): string[] => {
-  try { readSettings(env); return []; } catch (err) { return (err as SettingsError).problems; }
+  try {
+    readSettings(env);
+    return [];
+  } catch (err) {
+    return (err as SettingsError).problems;
+  }
 };
 
 describe('SLACK_TEAM_IDS and DISCORD_GUILD_IDS', () => {
@@ -14,7 +19,13 @@ describe('SLACK_TEAM_IDS and DISCORD_GUILD_IDS', () => {
   });
 
   it('reads comma-separated lists, trimmed and without repeats', () => {
-    const s = readSettings({ ...slack, ...discord, SLACK_TEAM_IDS: 'T0123ABCD, T0456EFGH,T0123ABCD', DISCORD_GUILD_IDS: '200000000000000001,200000000000000002', DISCORD_GUILD_ID: '200000000000000002' });
+    const s = readSettings({
+      ...slack,
+      ...discord,
+      SLACK_TEAM_IDS: 'T0123ABCD, T0456EFGH,T0123ABCD',
+      DISCORD_GUILD_IDS: '200000000000000001,200000000000000002',
+      DISCORD_GUILD_ID: '200000000000000002',
+    });
     expect(s.slack?.teamIds).toEqual(['T0123ABCD', 'T0456EFGH']);
     expect(s.discord?.guildIds).toEqual(['200000000000000001', '200000000000000002']);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { slackScope } from '../../adapters/slack/team-scope.ts';
 
 describe('slackScope', () => {
-  it('with SLACK_TEAM_IDS unset serves every workspace, but never another organisation\'s member (Slack Connect)', () => {
+  it("with SLACK_TEAM_IDS unset serves every workspace, but never another organisation's member (Slack Connect)", () => {
     const any = slackScope(undefined);
     expect(any({ team: 'T1' })).toBeUndefined();
     expect(any({ team: 'T9', userTeam: 'T9' })).toBeUndefined();

@@ -28,16 +28,35 @@ const STEP_CONTAINER = /^ ---> Running in ([0-9a-f]{12,64})$/;
  * (`forcerm`). A build that does not finish leaves no half image either: the step images it
  * committed, and only those that did not exist before it, are removed.
  */
-export async function buildImage(docker: Docker, contextDir: string, dockerfile: string, tag: string, labels: Record<string, string>, io: DriverIO): Promise<string> {
+export async function buildImage(
+  docker: Docker,
+  contextDir: string,
+  dockerfile: string,
+  tag: string,
+  labels: Record<string, string>,
+  io: DriverIO,
+): Promise<string> {
   if (!existsSync(join(contextDir, dockerfile))) {
     throw new UserError('dockerfile_missing', `there is no ${dockerfile} in the app's source; add one or set "dockerfile" in voxoz.yml`);
   }
   const before = new Set((await docker.listImages({ all: true })).map((i) => i.Id.replace(/^sha256:/, '')));
   const committed: string[] = [];
   const containers: string[] = [];
-  const removeCommitted = () => removeLeftovers(docker, containers, committed.filter((id) => ![...before].some((b) => b.startsWith(id))));
+  const removeCommitted = () =>
+    removeLeftovers(
+      docker,
+      containers,
+      committed.filter((id) => ![...before].some((b) => b.startsWith(id))),
+    );
   const context = pack(contextDir, { ignore: contextIgnore(contextDir, dockerfile) });
-  const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, { t: tag, dockerfile, labels, rm: true, forcerm: true, pull: false });
+  const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
+    t: tag,
+    dockerfile,
+    labels,
+    rm: true,
+    forcerm: true,
+    pull: false,
+  });
   const onAbort = () => (stream as unknown as { destroy(): void }).destroy();
   io.signal.addEventListener('abort', onAbort, { once: true });
   if (io.signal.aborted) onAbort();
@@ -47,24 +66,28 @@ export async function buildImage(docker: Docker, contextDir: string, dockerfile:
   try {
     await new Promise<void>((resolve, reject) => {
       stream.once('close', () => (io.signal.aborted ? reject(io.signal.reason ?? new Error('aborted')) : undefined));
-      docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), (msg: BuildMessage) => {
-        if (msg.error) buildError = msg.errorDetail?.message ?? msg.error;
-        if (msg.aux?.ID) imageId = msg.aux.ID;
-        const text = msg.stream ?? (msg.status ? `${msg.status}\n` : '');
-        const lines = (partial + text).split('\n');
-        partial = lines.pop() ?? '';
-        if (partial.length > MAX_PENDING_LINE) {
-          lines.push(partial);
-          partial = '';
-        }
-        for (const line of lines) {
-          const step = STEP_IMAGE.exec(line.trimEnd());
-          if (step) committed.push(step[1]!);
-          const running = STEP_CONTAINER.exec(line.trimEnd());
-          if (running) containers.push(running[1]!);
-          if (line.trim()) io.log(line.trimEnd());
-        }
-      });
+      docker.modem.followProgress(
+        stream,
+        (err) => (err ? reject(err) : resolve()),
+        (msg: BuildMessage) => {
+          if (msg.error) buildError = msg.errorDetail?.message ?? msg.error;
+          if (msg.aux?.ID) imageId = msg.aux.ID;
+          const text = msg.stream ?? (msg.status ? `${msg.status}\n` : '');
+          const lines = (partial + text).split('\n');
+          partial = lines.pop() ?? '';
+          if (partial.length > MAX_PENDING_LINE) {
+            lines.push(partial);
+            partial = '';
+          }
+          for (const line of lines) {
+            const step = STEP_IMAGE.exec(line.trimEnd());
+            if (step) committed.push(step[1]!);
+            const running = STEP_CONTAINER.exec(line.trimEnd());
+            if (running) containers.push(running[1]!);
+            if (line.trim()) io.log(line.trimEnd());
+          }
+        },
+      );
     });
   } catch (err) {
     await removeCommitted();
@@ -91,11 +114,21 @@ const REMOVE_TRIES = 20;
  * step image that is also another image's parent (another build's cache) stays, as it should.
  */
 async function removeLeftovers(docker: Docker, containers: string[], images: string[]): Promise<void> {
-  for (const id of containers) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  for (const id of containers)
+    await docker
+      .getContainer(id)
+      .remove({ force: true })
+      .catch(() => undefined);
   for (const id of [...images].reverse()) {
     for (let i = 0; i < REMOVE_TRIES; i++) {
       // Only "in use by a container" is worth waiting out; "has dependent child images" is final.
-      const held = await docker.getImage(id).remove({ noprune: false }).then(() => false, (err: { statusCode?: number; message?: string }) => err.statusCode === 409 && /container/i.test(err.message ?? ''));
+      const held = await docker
+        .getImage(id)
+        .remove({ noprune: false })
+        .then(
+          () => false,
+          (err: { statusCode?: number; message?: string }) => err.statusCode === 409 && /container/i.test(err.message ?? ''),
+        );
       if (!held || i === REMOVE_TRIES - 1) break;
       await new Promise((r) => setTimeout(r, 250));
     }

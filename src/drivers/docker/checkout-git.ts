@@ -17,7 +17,11 @@ const SAFE = ['-c', 'protocol.ext.allow=never', '-c', 'core.hooksPath=/dev/null'
  * limit (the caller removes `dir`). Returns the commit sha.
  */
 export function checkoutGit(url: string, ref: string, dir: string, io: DriverIO, timeoutSeconds = 300): Promise<string> {
-  const limitError = () => new UserError('clone_timeout', `git did not finish cloning ${displayUrl(url)} within ${timeoutSeconds} s (apps[].build.cloneTimeoutSeconds); check that the server answers, or raise the limit in voxoz.yml`);
+  const limitError = () =>
+    new UserError(
+      'clone_timeout',
+      `git did not finish cloning ${displayUrl(url)} within ${timeoutSeconds} s (apps[].build.cloneTimeoutSeconds); check that the server answers, or raise the limit in voxoz.yml`,
+    );
   return withTimeLimit(io, timeoutSeconds, limitError, (gitIo) => cloneAndCheckout(url, ref, dir, gitIo));
 }
 
@@ -25,7 +29,11 @@ async function cloneAndCheckout(url: string, ref: string, dir: string, io: Drive
   const git = whichProgram('git');
   const run = (args: string[], quietStdout = false) => runLogged(git, [...SAFE, ...args], { cwd: dir, io, env: GIT_ENV, quietStdout });
   const clone = await run(['clone', '--no-checkout', '--', url, '.']);
-  if (clone.code !== 0) throw new UserError('git_clone_failed', `git could not clone ${displayUrl(url)} (exit status ${clone.code}); check the URL and that voxoz can read it`);
+  if (clone.code !== 0)
+    throw new UserError(
+      'git_clone_failed',
+      `git could not clone ${displayUrl(url)} (exit status ${clone.code}); check the URL and that voxoz can read it`,
+    );
   let sha: string | undefined;
   for (const candidate of [`refs/remotes/origin/${ref}`, `refs/tags/${ref}`, ref]) {
     const parsed = await run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`], true);

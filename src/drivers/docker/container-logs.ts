@@ -15,5 +15,7 @@ export function demuxLogs(buffer: Buffer): string {
 /** The last `tail` lines a container wrote, for failure reports. */
 export async function tailContainerLogs(docker: Docker, id: string, tail = 20): Promise<string[]> {
   const raw = (await docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail })) as unknown as Buffer;
-  return demuxLogs(Buffer.from(raw)).split('\n').filter((l) => l.trim());
+  return demuxLogs(Buffer.from(raw))
+    .split('\n')
+    .filter((l) => l.trim());
 }

@@ -28,11 +28,20 @@ function memoryBytes(size: string | undefined): number | undefined {
  * still the newest, and the switch (keeping the new, removing the old) happens only if the token
  * is still the newest when it is recorded as the serving one; otherwise the new containers go.
  */
-export async function deployContainers(docker: Docker, instance: string, target: DeployTarget, artifact: Artifact, extraEnv: Record<string, string>, io: DriverIO): Promise<DeployOutcome> {
+export async function deployContainers(
+  docker: Docker,
+  instance: string,
+  target: DeployTarget,
+  artifact: Artifact,
+  extraEnv: Record<string, string>,
+  io: DriverIO,
+): Promise<DeployOutcome> {
   const { app, env, release } = target;
   const { fence } = io;
   const live = fence ? await fence.live() : undefined;
-  if (live !== undefined) for (const name of await reconcileContainers(docker, instance, app.name, env, live)) io.log(`removed ${name}, left by a deploy that had lost its lock`);
+  if (live !== undefined)
+    for (const name of await reconcileContainers(docker, instance, app.name, env, live))
+      io.log(`removed ${name}, left by a deploy that had lost its lock`);
   const all = await listAppContainers(docker, instance, app.name, env);
   const releaseOf = (c: Docker.ContainerInfo) => Number(c.Labels[LABEL.release]);
   // Containers of this very release are leftovers of an attempt that died mid-way (the job is being retried).
@@ -49,31 +58,59 @@ export async function deployContainers(docker: Docker, instance: string, target:
   const created: string[] = [];
   const restore = async (why: string) => {
     io.log(`${why}: removing v${release} and restoring what ran before`);
-    for (const id of created) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
-    for (const c of wasRunning) await docker.getContainer(c.Id).start().catch((err: Error) => io.log(`could not restart ${c.Names[0]}: ${err.message}`));
+    for (const id of created)
+      await docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    for (const c of wasRunning)
+      await docker
+        .getContainer(c.Id)
+        .start()
+        .catch((err: Error) => io.log(`could not restart ${c.Names[0]}: ${err.message}`));
     for (const c of wasRunning) {
       const port = Number(c.Labels[LABEL.port]);
       const deadline = Date.now() + app.health.timeoutSeconds * 1000;
-      while (!(await probeHttp('127.0.0.1', port, app.health.path, 1000)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
-      io.log(`${c.Names[0]?.slice(1)} (v${c.Labels[LABEL.release]}) ${Date.now() < deadline ? 'is serving again' : 'did not answer its health check after the restore'}`);
+      while (!(await probeHttp('127.0.0.1', port, app.health.path, 1000)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
+      io.log(
+        `${c.Names[0]?.slice(1)} (v${c.Labels[LABEL.release]}) ${Date.now() < deadline ? 'is serving again' : 'did not answer its health check after the restore'}`,
+      );
     }
   };
-  const superseded = () => new UserError('superseded', `a newer deploy of ${app.name} (${env}) took the lock while this one was paused; v${release} was not switched to, and what it started was removed`);
+  const superseded = () =>
+    new UserError(
+      'superseded',
+      `a newer deploy of ${app.name} (${env}) took the lock while this one was paused; v${release} was not switched to, and what it started was removed`,
+    );
   // Before anything is stopped: a holder that is no longer the newest leaves everything alone.
   if (fence && !(await fence.isNewest())) throw superseded();
   try {
     // Every earlier container is stopped, whatever its listed state: one the engine is just
     // bringing back (restart policy, engine restart) would otherwise take the port a moment later.
     for (const c of previous) {
-      if (c.State === 'running' || c.State === 'restarting') io.log(`stopping ${c.Names[0]?.slice(1)} (release v${c.Labels[LABEL.release]}, kept until v${release} is healthy)`);
-      await docker.getContainer(c.Id).stop({ t: 5 }).catch((err: { statusCode?: number }) => { if (err.statusCode !== 304) throw err; });
+      if (c.State === 'running' || c.State === 'restarting')
+        io.log(`stopping ${c.Names[0]?.slice(1)} (release v${c.Labels[LABEL.release]}, kept until v${release} is healthy)`);
+      await docker
+        .getContainer(c.Id)
+        .stop({ t: 5 })
+        .catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 304) throw err;
+        });
     }
     for (let i = 0; i < app.replicas; i++) {
       // Host networking: a port something else already serves would make the health check lie.
       if (await isPortOpen('127.0.0.1', target.port + i)) {
-        const holders = await docker.listContainers({ filters: { label: [`${LABEL.port}=${target.port + i}`], status: ['running', 'restarting'] } });
-        const named = holders.map((c) => `${c.Names[0]?.slice(1)} (${c.Labels[LABEL.app]} ${c.Labels[LABEL.env]} v${c.Labels[LABEL.release]})`).join(', ');
-        throw new UserError('port_in_use', `127.0.0.1:${target.port + i} is already in use by ${named || `something other than ${app.name} (${env})`}; free it or give the app another port in voxoz.yml`);
+        const holders = await docker.listContainers({
+          filters: { label: [`${LABEL.port}=${target.port + i}`], status: ['running', 'restarting'] },
+        });
+        const named = holders
+          .map((c) => `${c.Names[0]?.slice(1)} (${c.Labels[LABEL.app]} ${c.Labels[LABEL.env]} v${c.Labels[LABEL.release]})`)
+          .join(', ');
+        throw new UserError(
+          'port_in_use',
+          `127.0.0.1:${target.port + i} is already in use by ${named || `something other than ${app.name} (${env})`}; free it or give the app another port in voxoz.yml`,
+        );
       }
     }
     for (let i = 0; i < app.replicas; i++) {
@@ -83,8 +120,23 @@ export async function deployContainers(docker: Docker, instance: string, target:
       const container = await docker.createContainer({
         name,
         Image: artifact.id,
-        Env: Object.entries({ ...app.env, ...extraEnv, PORT: String(port), VOXOZ_APP: app.name, VOXOZ_ENV: env, VOXOZ_RELEASE: String(release), VOXOZ_REPLICA: String(i) }).map(([k, v]) => `${k}=${v}`),
-        Labels: { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release), [LABEL.port]: String(port), ...(fence ? { [LABEL.fence]: String(fence.token) } : {}) },
+        Env: Object.entries({
+          ...app.env,
+          ...extraEnv,
+          PORT: String(port),
+          VOXOZ_APP: app.name,
+          VOXOZ_ENV: env,
+          VOXOZ_RELEASE: String(release),
+          VOXOZ_REPLICA: String(i),
+        }).map(([k, v]) => `${k}=${v}`),
+        Labels: {
+          [LABEL.instance]: instance,
+          [LABEL.app]: app.name,
+          [LABEL.env]: env,
+          [LABEL.release]: String(release),
+          [LABEL.port]: String(port),
+          ...(fence ? { [LABEL.fence]: String(fence.token) } : {}),
+        },
         HostConfig: {
           NetworkMode: 'host',
           // An init process as PID 1 forwards SIGTERM, so replicas stop promptly on a switch.
@@ -102,12 +154,22 @@ export async function deployContainers(docker: Docker, instance: string, target:
     // The switch: only the newest token's containers are kept.
     if (fence && !(await fence.claimLive())) throw superseded();
   } catch (err) {
-    const why = isUserError(err) && err.code === 'superseded' ? 'superseded' : io.signal.aborted ? (isUserError(io.signal.reason) ? 'stopped' : 'cancelled') : 'deploy failed';
+    const why =
+      isUserError(err) && err.code === 'superseded'
+        ? 'superseded'
+        : io.signal.aborted
+          ? isUserError(io.signal.reason)
+            ? 'stopped'
+            : 'cancelled'
+          : 'deploy failed';
     await restore(why);
     throw err;
   }
   for (const c of previous) {
-    await docker.getContainer(c.Id).remove({ force: true }).catch((err: Error) => io.log(`could not remove ${c.Names[0]}: ${err.message}`));
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch((err: Error) => io.log(`could not remove ${c.Names[0]}: ${err.message}`));
   }
   if (previous.length > 0) io.log(`removed ${previous.length} container(s) of earlier releases`);
   const instances = (await listInstances(docker, instance, app.name, env, app.health.path)).filter((i) => i.release === release);
@@ -133,8 +195,12 @@ async function waitHealthy(docker: Docker, { app, release, port: first }: Deploy
         for (const line of await tailContainerLogs(docker, id)) io.log(`  | ${line}`);
         // A running or restarting container reports no useful exit code; say what is known.
         const how = state.ExitCode ? ` with code ${state.ExitCode}` : '';
-        const restarts = inspect.RestartCount > 0 ? ` (restarted ${inspect.RestartCount} time${inspect.RestartCount === 1 ? '' : 's'})` : '';
-        throw new UserError('instance_exited', `v${release} exited${how}${restarts} before answering its health check on 127.0.0.1:${port}${app.health.path}`);
+        const restarts =
+          inspect.RestartCount > 0 ? ` (restarted ${inspect.RestartCount} time${inspect.RestartCount === 1 ? '' : 's'})` : '';
+        throw new UserError(
+          'instance_exited',
+          `v${release} exited${how}${restarts} before answering its health check on 127.0.0.1:${port}${app.health.path}`,
+        );
       }
     }
     if (pending.size === 0) break;

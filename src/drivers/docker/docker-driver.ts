@@ -34,9 +34,17 @@ export function createDockerDriver({ docker, instance, workDir, secretValues }: 
       const tag = imageTag(instance, app.name, env, release);
       const labels = { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release) };
       const { timeoutSeconds, cloneTimeoutSeconds } = app.build;
-      const buildWithin = (contextDir: string, imageLabels: Record<string, string>) => withTimeLimit(io, timeoutSeconds,
-        () => new UserError('build_timeout', `the image build of ${app.name} ran longer than its limit of ${timeoutSeconds} s (apps[].build.timeoutSeconds) and was stopped; nothing it made was kept. Make the build faster or raise the limit in voxoz.yml`),
-        (limited) => buildImage(docker, contextDir, app.dockerfile, tag, imageLabels, limited));
+      const buildWithin = (contextDir: string, imageLabels: Record<string, string>) =>
+        withTimeLimit(
+          io,
+          timeoutSeconds,
+          () =>
+            new UserError(
+              'build_timeout',
+              `the image build of ${app.name} ran longer than its limit of ${timeoutSeconds} s (apps[].build.timeoutSeconds) and was stopped; nothing it made was kept. Make the build faster or raise the limit in voxoz.yml`,
+            ),
+          (limited) => buildImage(docker, contextDir, app.dockerfile, tag, imageLabels, limited),
+        );
       if ('path' in app.source) {
         io.log(`building ${tag} from ${app.source.path}`);
         const id = await buildWithin(app.source.path, labels);

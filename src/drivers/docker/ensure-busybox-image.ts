@@ -5,7 +5,31 @@ import { pack } from 'tar-fs';
 import type Docker from 'dockerode';
 
 /** Applets linked in the image, enough for `FROM busybox` Dockerfiles that RUN shell steps and serve HTTP. */
-const APPLETS = ['sh', 'httpd', 'ls', 'cat', 'echo', 'mkdir', 'sleep', 'env', 'printf', 'wget', 'rm', 'cp', 'mv', 'sed', 'grep', 'test', 'true', 'false', 'id', 'date', 'chmod', 'ln', 'touch'];
+const APPLETS = [
+  'sh',
+  'httpd',
+  'ls',
+  'cat',
+  'echo',
+  'mkdir',
+  'sleep',
+  'env',
+  'printf',
+  'wget',
+  'rm',
+  'cp',
+  'mv',
+  'sed',
+  'grep',
+  'test',
+  'true',
+  'false',
+  'id',
+  'date',
+  'chmod',
+  'ln',
+  'touch',
+];
 
 /**
  * Makes `busybox:latest` from Debian's busybox-static when the engine lacks it. There is no
@@ -13,7 +37,13 @@ const APPLETS = ['sh', 'httpd', 'ls', 'cat', 'echo', 'mkdir', 'sleep', 'env', 'p
  * applet links.
  */
 export async function ensureBusyboxImage(docker: Docker, busyboxPath = '/bin/busybox'): Promise<void> {
-  const present = await docker.getImage('busybox:latest').inspect().then(() => true, () => false);
+  const present = await docker
+    .getImage('busybox:latest')
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
   if (present) return;
   const source = [busyboxPath, '/usr/bin/busybox'].find((p) => existsSync(p));
   if (!source) throw new Error('busybox:latest is missing and no static busybox was found: apt-get install busybox-static');

@@ -11,7 +11,8 @@ export const LABEL = {
 } as const;
 
 /** `voxoz-hello-production-v3-0` for the installation named `voxoz` */
-export const containerName = (instance: string, app: string, env: string, release: number, replica: number) => `${instance}-${app}-${env}-v${release}-${replica}`;
+export const containerName = (instance: string, app: string, env: string, release: number, replica: number) =>
+  `${instance}-${app}-${env}-v${release}-${replica}`;
 
 /** `voxoz-hello:production-v3` (release numbers count per environment) */
 export const imageTag = (instance: string, app: string, env: string, release: number) => `${instance}-${app}:${env}-v${release}`;

@@ -12,13 +12,24 @@ export const fenceOf = (c: Docker.ContainerInfo): number => Number(c.Labels[LABE
  * deploy went live leaves exactly those. When no container carries `liveToken`, what serves
  * cannot be told, so nothing is removed. Returns the names removed.
  */
-export async function reconcileContainers(docker: Docker, instance: string, app: string, env: string, liveToken: number): Promise<string[]> {
+export async function reconcileContainers(
+  docker: Docker,
+  instance: string,
+  app: string,
+  env: string,
+  liveToken: number,
+): Promise<string[]> {
   const all = await listAppContainers(docker, instance, app, env);
   const serving = new Set(all.filter((c) => fenceOf(c) === liveToken).map((c) => c.Labels[LABEL.release]));
   if (serving.size === 0) return [];
   const removed: string[] = [];
   for (const c of all.filter((x) => fenceOf(x) < liveToken && !serving.has(x.Labels[LABEL.release]))) {
-    await docker.getContainer(c.Id).remove({ force: true }).catch((err: { statusCode?: number }) => { if (err.statusCode !== 404) throw err; });
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw err;
+      });
     removed.push((c.Names[0] ?? c.Id).replace(/^\//, ''));
   }
   return removed;

@@ -11,11 +11,26 @@ export const deployProcessor: JobProcessor = {
     checkEnvironment(app, data.env);
     const driver = driverFor(drivers, app);
     const ref = typeof data.args.ref === 'string' ? data.args.ref : undefined;
-    if (ref && 'path' in app.source) throw new UserError('ref_needs_git', `${app.name} builds from the folder ${app.source.path}, so it has no git refs; run "deploy ${app.name}" without "${ref}"`);
+    if (ref && 'path' in app.source)
+      throw new UserError(
+        'ref_needs_git',
+        `${app.name} builds from the folder ${app.source.path}, so it has no git refs; run "deploy ${app.name}" without "${ref}"`,
+      );
     const release = await reserve('release', () => releases.next(app.name, data.env));
     const target = { app, env: data.env, release, port: environmentPort(app, data.env) };
     const record = (outcome: 'live' | 'failed' | 'cancelled', artifact?: { id: string; name: string; commit?: string }) =>
-      releases.record({ app: app.name, env: data.env, number: release, artifact: artifact?.id ?? '', image: artifact?.name, commit: artifact?.commit, deployedBy: data.requestedBy.id, at: io.now().toISOString(), outcome, jobId: data.id });
+      releases.record({
+        app: app.name,
+        env: data.env,
+        number: release,
+        artifact: artifact?.id ?? '',
+        image: artifact?.name,
+        commit: artifact?.commit,
+        deployedBy: data.requestedBy.id,
+        at: io.now().toISOString(),
+        outcome,
+        jobId: data.id,
+      });
     let artifact: Awaited<ReturnType<typeof driver.build>> | undefined;
     try {
       io.step('build', 'running');
@@ -36,7 +51,8 @@ export const deployProcessor: JobProcessor = {
         ],
       };
     } catch (err) {
-      if (err instanceof UserError || io.signal.aborted) await record(io.signal.aborted ? 'cancelled' : 'failed', artifact).catch(() => undefined);
+      if (err instanceof UserError || io.signal.aborted)
+        await record(io.signal.aborted ? 'cancelled' : 'failed', artifact).catch(() => undefined);
       throw err;
     }
   },

@@ -35,12 +35,19 @@ export function findApp(config: LoadedConfig, name: string | undefined): AppSpec
 /** The environment named by the command, as configured for the app. */
 export function checkEnvironment(app: AppSpec, env: string): void {
   if (!hasEnvironment(app, env)) {
-    throw new UserError('environment_not_found', `${app.name} has no environment "${env}" in voxoz.yml (it has: ${Object.keys(app.environments).join(', ')}); add it under apps[].environments with its own port`);
+    throw new UserError(
+      'environment_not_found',
+      `${app.name} has no environment "${env}" in voxoz.yml (it has: ${Object.keys(app.environments).join(', ')}); add it under apps[].environments with its own port`,
+    );
   }
 }
 
 export function driverFor(drivers: DriverMap, app: AppSpec): Driver {
   const driver = drivers[app.runtime];
-  if (!driver) throw new UserError('runtime_unavailable', `${app.name} uses the ${app.runtime} runtime, which this voxoz has no driver for yet (available: ${Object.keys(drivers).join(', ')})`);
+  if (!driver)
+    throw new UserError(
+      'runtime_unavailable',
+      `${app.name} uses the ${app.runtime} runtime, which this voxoz has no driver for yet (available: ${Object.keys(drivers).join(', ')})`,
+    );
   return driver;
 }

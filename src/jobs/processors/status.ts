@@ -12,10 +12,24 @@ function uptime(startedAt: string | undefined, now: Date): string {
 /** A fixed-width table of instances, one line each. */
 export function formatInstances(app: string, instances: Instance[], now: Date): string {
   if (instances.length === 0) return `${app}: no instances`;
-  const rows = instances.map((i) => [i.name, `v${i.release}`, i.state, i.healthy === undefined ? '-' : i.healthy ? 'healthy' : 'unhealthy', uptime(i.startedAt, now), i.address ?? '-']);
+  const rows = instances.map((i) => [
+    i.name,
+    `v${i.release}`,
+    i.state,
+    i.healthy === undefined ? '-' : i.healthy ? 'healthy' : 'unhealthy',
+    uptime(i.startedAt, now),
+    i.address ?? '-',
+  ]);
   const header = ['instance', 'release', 'state', 'health', 'uptime', 'address'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** status [app]: instances of one app or of all apps, read from the drivers. */
@@ -39,6 +53,9 @@ export const statusProcessor: JobProcessor = {
       tables.push(formatInstances(app.name, instances, io.now()));
     }
     const scope = data.app ?? `${apps.length} app${apps.length === 1 ? '' : 's'}`;
-    return { title: `${scope}: ${healthy}/${total} instances healthy (${data.env})`, code: tables.length > 0 ? tables : ['no apps are configured'] };
+    return {
+      title: `${scope}: ${healthy}/${total} instances healthy (${data.env})`,
+      code: tables.length > 0 ? tables : ['no apps are configured'],
+    };
   },
 };

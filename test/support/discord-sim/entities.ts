@@ -44,7 +44,15 @@ export function botUser(w: World): APIUser {
 
 /** A human user for interactions; tests pick `id`/`username`. */
 export function humanUser(id: string, username: string): APIUser {
-  return { id, username, discriminator: '0', global_name: username, avatar: null, bot: false, public_flags: 0 as UserFlags } satisfies APIUser;
+  return {
+    id,
+    username,
+    discriminator: '0',
+    global_name: username,
+    avatar: null,
+    bot: false,
+    public_flags: 0 as UserFlags,
+  } satisfies APIUser;
 }
 
 /** The guild's @everyone role (id = guild id) carrying the bot's permissions. */

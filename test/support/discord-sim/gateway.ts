@@ -139,7 +139,8 @@ export class SimGateway {
     if (typeof intents !== 'number' || !Number.isInteger(intents) || intents < 0) return void conn.ws.close(4013, 'Invalid intent(s).');
     if ((intents & PRIVILEGED & ~this.opts.privilegedIntents) !== 0) return void conn.ws.close(4014, 'Disallowed intent(s).');
     const shard = d.shard;
-    if (shard !== undefined && (!Array.isArray(shard) || shard[0] !== 0 || shard[1] !== 1)) return void conn.ws.close(4010, 'Invalid shard.');
+    if (shard !== undefined && (!Array.isArray(shard) || shard[0] !== 0 || shard[1] !== 1))
+      return void conn.ws.close(4010, 'Invalid shard.');
     const session: Session = { id: randomBytes(16).toString('hex'), seq: 0, intents, history: [], conn };
     conn.session = session;
     this.sessions.set(session.id, session);

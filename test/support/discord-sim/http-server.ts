@@ -73,7 +73,12 @@ export function createRestHandler(ctx: SimContext, routes: RouteDef[]) {
       const retryAfter = Math.max(0.001, decision.limited.retryAfterMs / 1000);
       record(route.pattern, 429);
       const msg = 'You are being rate limited.';
-      return sendJson(res, 429, { message: msg, retry_after: Number(retryAfter.toFixed(3)), global: decision.limited.global }, decision.headers);
+      return sendJson(
+        res,
+        429,
+        { message: msg, retry_after: Number(retryAfter.toFixed(3)), global: decision.limited.global },
+        decision.headers,
+      );
     }
     try {
       if (early) throw early;

@@ -41,7 +41,14 @@ export { RESPONSE_WINDOW_MS, TOKEN_LIFETIME_MS } from './routes-interactions.ts'
 const P = PermissionFlagsBits;
 /** Default bot permissions: view, send, send in threads, create public threads, embed, attach, history. */
 export const DEFAULT_BOT_PERMISSIONS =
-  P.ViewChannel | P.SendMessages | P.SendMessagesInThreads | P.CreatePublicThreads | P.EmbedLinks | P.AttachFiles | P.ReadMessageHistory | P.UseApplicationCommands;
+  P.ViewChannel |
+  P.SendMessages |
+  P.SendMessagesInThreads |
+  P.CreatePublicThreads |
+  P.EmbedLinks |
+  P.AttachFiles |
+  P.ReadMessageHistory |
+  P.UseApplicationCommands;
 
 /**
  * Starts a Discord simulator on 127.0.0.1 (random port): REST v10 under `/api/v10`, the
@@ -58,7 +65,9 @@ export async function startDiscordSimulator(opts: DiscordSimulatorOptions = {}):
     botPermissions: opts.botPermissions ?? DEFAULT_BOT_PERMISSIONS,
     createdAt: clock.now(),
   };
-  const token = opts.token ?? `${Buffer.from(world.botUserId).toString('base64url')}.${randomBytes(4).toString('base64url')}.${randomBytes(27).toString('base64url')}`;
+  const token =
+    opts.token ??
+    `${Buffer.from(world.botUserId).toString('base64url')}.${randomBytes(4).toString('base64url')}.${randomBytes(27).toString('base64url')}`;
   const store = new SimStore();
   store.addChannel(textChannel(world));
   const events = new EventEmitter();
@@ -67,7 +76,14 @@ export async function startDiscordSimulator(opts: DiscordSimulatorOptions = {}):
   const gatewayUrl = () => `ws://127.0.0.1:${port}/gateway`;
   const hooks = { dispatch: (t: string, d: unknown, intent?: number) => void gateway.dispatch(t, d, intent) };
   const ctx: SimContext = {
-    world, clock, snowflake, store, limiter, token, events, gateway: hooks,
+    world,
+    clock,
+    snowflake,
+    store,
+    limiter,
+    token,
+    events,
+    gateway: hooks,
     maxUploadBytes: opts.maxUploadBytes ?? 10 * 1024 * 1024,
     origin: () => `http://127.0.0.1:${port}`,
   };

@@ -41,7 +41,13 @@ export function buildOptions(cmd: APIApplicationCommand, req: OptionRequest): AP
     const def = level.find((o) => o.name === name);
     if (!def) throw new Error(`${where}: unknown option "${name}"`);
     const ok =
-      def.type === 5 ? typeof value === 'boolean' : def.type === 4 ? Number.isInteger(value) : def.type === 10 ? typeof value === 'number' : typeof value === 'string';
+      def.type === 5
+        ? typeof value === 'boolean'
+        : def.type === 4
+          ? Number.isInteger(value)
+          : def.type === 10
+            ? typeof value === 'number'
+            : typeof value === 'string';
     if (!ok) throw new Error(`${where}: option "${name}" has the wrong value type for option type ${def.type}`);
     const focused = req.focused === name;
     if (focused && !('autocomplete' in def && def.autocomplete)) throw new Error(`${where}: option "${name}" has no autocomplete`);
@@ -49,9 +55,11 @@ export function buildOptions(cmd: APIApplicationCommand, req: OptionRequest): AP
   }
   if (req.focused !== undefined && !(req.focused in given)) throw new Error(`${where}: focused option "${req.focused}" has no value`);
   if (req.focused === undefined) {
-    for (const o of level) if ('required' in o && o.required && !(o.name in given)) throw new Error(`${where}: required option "${o.name}" missing`);
+    for (const o of level)
+      if ('required' in o && o.required && !(o.name in given)) throw new Error(`${where}: required option "${o.name}" missing`);
   }
   let result = out;
-  for (let i = wrap.length - 1; i >= 0; i -= 1) result = [(wrap[i] as (x: typeof out) => APIApplicationCommandInteractionDataOption)(result)];
+  for (let i = wrap.length - 1; i >= 0; i -= 1)
+    result = [(wrap[i] as (x: typeof out) => APIApplicationCommandInteractionDataOption)(result)];
   return result;
 }

@@ -24,15 +24,32 @@ export interface SimUserSpec {
 /** What `sendInteraction` dispatches. Commands must be registered; buttons must exist on the message. */
 export type InteractionSpec =
   | {
-    kind: 'command'; name: string; group?: string; subcommand?: string; options?: OptionValues; user?: SimUserSpec; channelId?: string; locale?: Locale;
-    /**
-     * Typed in a DM with the bot. Discord offers only global commands there, and only those whose
-     * `contexts` include 1 (BOT_DM; unset means every context): otherwise this throws, as the
-     * user could not have sent it. DM interactions themselves are not simulated further.
-     */
-    dm?: boolean;
-  }
-  | { kind: 'autocomplete'; name: string; group?: string; subcommand?: string; options?: OptionValues; focused: string; user?: SimUserSpec; channelId?: string; locale?: Locale }
+      kind: 'command';
+      name: string;
+      group?: string;
+      subcommand?: string;
+      options?: OptionValues;
+      user?: SimUserSpec;
+      channelId?: string;
+      locale?: Locale;
+      /**
+       * Typed in a DM with the bot. Discord offers only global commands there, and only those whose
+       * `contexts` include 1 (BOT_DM; unset means every context): otherwise this throws, as the
+       * user could not have sent it. DM interactions themselves are not simulated further.
+       */
+      dm?: boolean;
+    }
+  | {
+      kind: 'autocomplete';
+      name: string;
+      group?: string;
+      subcommand?: string;
+      options?: OptionValues;
+      focused: string;
+      user?: SimUserSpec;
+      channelId?: string;
+      locale?: Locale;
+    }
   | { kind: 'button'; customId: string; messageId: string; user?: SimUserSpec; locale?: Locale };
 
 /** Handle on a dispatched interaction. */
@@ -50,7 +67,8 @@ export function buildInteraction(ctx: SimContext, spec: InteractionSpec): Intera
   const u = spec.user ?? DEFAULT_USER;
   const user = humanUser(u.id, u.username);
   const m: APIInteractionGuildMember = { ...member(w, user), user, permissions: '2248473465835073' };
-  const channelId = spec.kind === 'button' ? (ctx.store.messages.get(spec.messageId)?.current.channel_id ?? '') : (spec.channelId ?? w.channelId);
+  const channelId =
+    spec.kind === 'button' ? (ctx.store.messages.get(spec.messageId)?.current.channel_id ?? '') : (spec.channelId ?? w.channelId);
   const ch = ctx.store.channels.get(channelId);
   if (!ch) throw new Error(`sendInteraction: unknown channel ${channelId}`);
   const id = ctx.snowflake();
@@ -77,7 +95,8 @@ export function buildInteraction(ctx: SimContext, spec: InteractionSpec): Intera
   if (spec.kind === 'button') {
     const msg = ctx.store.messages.get(spec.messageId);
     if (!msg || msg.deleted) throw new Error(`sendInteraction: unknown message ${spec.messageId}`);
-    if (!customIds(msg.current.components).includes(spec.customId)) throw new Error(`sendInteraction: message has no component "${spec.customId}"`);
+    if (!customIds(msg.current.components).includes(spec.customId))
+      throw new Error(`sendInteraction: message has no component "${spec.customId}"`);
     const payload = {
       ...base,
       type: InteractionType.MessageComponent,
@@ -90,16 +109,30 @@ export function buildInteraction(ctx: SimContext, spec: InteractionSpec): Intera
     (c) => c.name === spec.name && c.type === ApplicationCommandType.ChatInput,
   );
   if (!cmd) throw new Error(`sendInteraction: /${spec.name} is not registered`);
-  const offeredIn = (context: number) => !cmd.guild_id ? ((cmd.contexts ?? [0, 1, 2]) as number[]).includes(context) : context === 0;
+  const offeredIn = (context: number) => (!cmd.guild_id ? ((cmd.contexts ?? [0, 1, 2]) as number[]).includes(context) : context === 0);
   if (spec.kind === 'command' && spec.dm) {
-    if (!offeredIn(1)) throw new Error(`sendInteraction: Discord does not offer /${spec.name} in DMs (${cmd.guild_id ? 'a guild command' : `contexts ${JSON.stringify(cmd.contexts)}`})`);
+    if (!offeredIn(1))
+      throw new Error(
+        `sendInteraction: Discord does not offer /${spec.name} in DMs (${cmd.guild_id ? 'a guild command' : `contexts ${JSON.stringify(cmd.contexts)}`})`,
+      );
     throw new Error('sendInteraction: DM interactions are not simulated beyond this check');
   }
-  if (!offeredIn(0)) throw new Error(`sendInteraction: Discord does not offer /${spec.name} in guilds (contexts ${JSON.stringify(cmd.contexts)})`);
+  if (!offeredIn(0))
+    throw new Error(`sendInteraction: Discord does not offer /${spec.name} in guilds (contexts ${JSON.stringify(cmd.contexts)})`);
   const options = buildOptions(cmd, { ...spec, ...(spec.kind === 'autocomplete' ? { focused: spec.focused } : {}) });
-  const data = { id: cmd.id, name: cmd.name, type: ApplicationCommandType.ChatInput as const, options, ...(cmd.guild_id ? { guild_id: cmd.guild_id } : {}) };
+  const data = {
+    id: cmd.id,
+    name: cmd.name,
+    type: ApplicationCommandType.ChatInput as const,
+    options,
+    ...(cmd.guild_id ? { guild_id: cmd.guild_id } : {}),
+  };
   if (spec.kind === 'autocomplete') {
-    const payload = { ...base, type: InteractionType.ApplicationCommandAutocomplete, data } satisfies APIApplicationCommandAutocompleteGuildInteraction;
+    const payload = {
+      ...base,
+      type: InteractionType.ApplicationCommandAutocomplete,
+      data,
+    } satisfies APIApplicationCommandAutocompleteGuildInteraction;
     return { ...state, type: 4, payload, commandName: cmd.name };
   }
   const payload = { ...base, type: InteractionType.ApplicationCommand, data } satisfies APIChatInputApplicationCommandGuildInteraction;

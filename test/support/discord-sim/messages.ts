@@ -72,7 +72,13 @@ function storeFiles(ctx: SimContext, messageId: string, channelId: string, input
  * Creates a message after validation (`input` from `validateMessageBody`): checks channel
  * permissions, emptiness and upload size, stores files, dispatches MESSAGE_CREATE.
  */
-export function createMessage(ctx: SimContext, channelId: string, input: MessageInput, files: UploadedFile[], extras: MessageExtras = {}): StoredMessage {
+export function createMessage(
+  ctx: SimContext,
+  channelId: string,
+  input: MessageInput,
+  files: UploadedFile[],
+  extras: MessageExtras = {},
+): StoredMessage {
   const ch = channelOr404(ctx, channelId);
   const isThread = ch.type === ChannelType.PublicThread || ch.type === ChannelType.PrivateThread;
   if (!extras.interactionId) {
@@ -105,7 +111,13 @@ export function createMessage(ctx: SimContext, channelId: string, input: Message
     ...(extras.interaction_metadata ? { interaction_metadata: extras.interaction_metadata } : {}),
   } satisfies APIMessage;
   const ephemeral = (flags & EPHEMERAL) !== 0;
-  const stored: StoredMessage = { current: msg, history: [], deleted: false, ephemeral, ...(extras.interactionId ? { interactionId: extras.interactionId } : {}) };
+  const stored: StoredMessage = {
+    current: msg,
+    history: [],
+    deleted: false,
+    ephemeral,
+    ...(extras.interactionId ? { interactionId: extras.interactionId } : {}),
+  };
   ctx.store.messages.set(id, stored);
   ctx.store.channelMessages.get(channelId)?.push(id);
   if (isThread && 'message_count' in ch) {
@@ -118,7 +130,13 @@ export function createMessage(ctx: SimContext, channelId: string, input: Message
 }
 
 /** Applies an edit (PATCH semantics: absent fields unchanged), keeping the old state in history. */
-export function editMessage(ctx: SimContext, stored: StoredMessage, input: MessageInput, files: UploadedFile[], clearFlags = 0): APIMessage {
+export function editMessage(
+  ctx: SimContext,
+  stored: StoredMessage,
+  input: MessageInput,
+  files: UploadedFile[],
+  clearFlags = 0,
+): APIMessage {
   const prev = stored.current;
   checkUploadSize(ctx, files);
   const kept = input.attachments ? prev.attachments.filter((a) => input.attachments?.some((k) => k.id === a.id)) : prev.attachments;
@@ -146,5 +164,6 @@ export function deleteMessage(ctx: SimContext, stored: StoredMessage): void {
   const list = ctx.store.channelMessages.get(m.channel_id);
   const at = list ? list.indexOf(m.id) : -1;
   if (list && at !== -1) list.splice(at, 1);
-  if (!stored.ephemeral) ctx.gateway.dispatch('MESSAGE_DELETE', { id: m.id, channel_id: m.channel_id, guild_id: ctx.world.guildId }, GUILD_MESSAGES_INTENT);
+  if (!stored.ephemeral)
+    ctx.gateway.dispatch('MESSAGE_DELETE', { id: m.id, channel_id: m.channel_id, guild_id: ctx.world.guildId }, GUILD_MESSAGES_INTENT);
 }

@@ -30,7 +30,12 @@ function appOr403(r: RouteRequest): void {
   if (g !== undefined && g !== r.ctx.world.guildId) throw apiError(403, ErrorCode.MissingAccess, 'Missing Access');
 }
 
-function toCommand(ctx: SimContext, raw: Record<string, unknown>, existing: APIApplicationCommand[], guildId?: string): APIApplicationCommand {
+function toCommand(
+  ctx: SimContext,
+  raw: Record<string, unknown>,
+  existing: APIApplicationCommand[],
+  guildId?: string,
+): APIApplicationCommand {
   const type = (raw.type ?? 1) as APIApplicationCommand['type'];
   const prev = existing.find((c) => c.name === raw.name && c.type === type);
   return {
@@ -79,7 +84,8 @@ const postCommand = (r: RouteRequest) => {
   appOr403(r);
   const errs = new ErrorCollector();
   const raw = r.body.json;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) errs.add([], 'DICT_TYPE_CONVERT', 'Only dictionaries may be used in a DictType');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    errs.add([], 'DICT_TYPE_CONVERT', 'Only dictionaries may be used in a DictType');
   else validateCommand(raw as Record<string, unknown>, errs, []);
   errs.throwIfAny();
   const list = listFor(r);
@@ -93,7 +99,10 @@ const deleteCommand = (r: RouteRequest) => {
   appOr403(r);
   const list = listFor(r);
   if (!list.some((c) => c.id === r.params.cmd)) throw apiError(404, ErrorCode.UnknownApplicationCommand, 'Unknown application command');
-  save(r, list.filter((c) => c.id !== r.params.cmd));
+  save(
+    r,
+    list.filter((c) => c.id !== r.params.cmd),
+  );
   return { status: 204 };
 };
 

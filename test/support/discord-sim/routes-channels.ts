@@ -69,7 +69,14 @@ const startThread = (r: RouteRequest): RouteResult => {
   if (ctx.store.channels.has(stored.current.id)) {
     throw apiError(400, ErrorCode.ThreadAlreadyExists, 'A thread has already been created for this message');
   }
-  const thread = threadChannel(ctx.world, parent.id, stored.current.id, String(body.name), archive as ThreadAutoArchiveDuration, ctx.clock.now());
+  const thread = threadChannel(
+    ctx.world,
+    parent.id,
+    stored.current.id,
+    String(body.name),
+    archive as ThreadAutoArchiveDuration,
+    ctx.clock.now(),
+  );
   ctx.store.addChannel(thread);
   stored.current = { ...stored.current, thread, flags: (stored.current.flags ?? 0) | 32 }; // HAS_THREAD
   ctx.gateway.dispatch('THREAD_CREATE', { ...thread, newly_created: true }, 1); // Guilds intent

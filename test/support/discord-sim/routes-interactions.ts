@@ -25,7 +25,9 @@ function extrasFor(it: InteractionState, flags: number): MessageExtras {
     interactionId: it.id,
     webhook_id: it.payload.application_id,
     application_id: it.payload.application_id,
-    interaction_metadata: it.componentMessageId ? { ...meta, type: InteractionType.MessageComponent, interacted_message_id: it.componentMessageId } : meta,
+    interaction_metadata: it.componentMessageId
+      ? { ...meta, type: InteractionType.MessageComponent, interacted_message_id: it.componentMessageId }
+      : meta,
     type: it.type === 2 ? MessageType.ChatInputCommand : MessageType.Default,
     flags,
   };
@@ -35,14 +37,20 @@ function checkSimple(data: Record<string, unknown>, type: number): void {
   const errs = new ErrorCollector();
   if (type === 8) {
     const choices = data.choices;
-    if (!Array.isArray(choices) || choices.length > 25) errs.add(['data', 'choices'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
-    else choices.forEach((c: { name?: unknown }, i) => {
-      if (typeof c?.name !== 'string' || c.name.length < 1 || c.name.length > 100) errs.add(['data', 'choices', i, 'name'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
-    });
+    if (!Array.isArray(choices) || choices.length > 25)
+      errs.add(['data', 'choices'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+    else
+      choices.forEach((c: { name?: unknown }, i) => {
+        if (typeof c?.name !== 'string' || c.name.length < 1 || c.name.length > 100)
+          errs.add(['data', 'choices', i, 'name'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+      });
   } else {
-    if (typeof data.custom_id !== 'string' || data.custom_id.length < 1 || data.custom_id.length > 100) errs.add(['data', 'custom_id'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
-    if (typeof data.title !== 'string' || data.title.length < 1 || data.title.length > 45) errs.add(['data', 'title'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 45 in length.');
-    if (!Array.isArray(data.components) || data.components.length < 1 || data.components.length > 5) errs.add(['data', 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 5 in length.');
+    if (typeof data.custom_id !== 'string' || data.custom_id.length < 1 || data.custom_id.length > 100)
+      errs.add(['data', 'custom_id'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+    if (typeof data.title !== 'string' || data.title.length < 1 || data.title.length > 45)
+      errs.add(['data', 'title'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 45 in length.');
+    if (!Array.isArray(data.components) || data.components.length < 1 || data.components.length > 5)
+      errs.add(['data', 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 5 in length.');
   }
   errs.throwIfAny();
 }
@@ -59,7 +67,11 @@ const callback = (r: RouteRequest): RouteResult => {
   const type = typeof body.type === 'number' ? body.type : -1;
   if (!(ALLOWED[it.type] ?? []).includes(type)) {
     const errs = new ErrorCollector();
-    errs.add(['type'], 'INTERACTION_RESPONSE_TYPE_INVALID', `Interaction response type ${String(body.type)} is not valid for this interaction`);
+    errs.add(
+      ['type'],
+      'INTERACTION_RESPONSE_TYPE_INVALID',
+      `Interaction response type ${String(body.type)} is not valid for this interaction`,
+    );
     errs.throwIfAny();
   }
   const data = (typeof body.data === 'object' && body.data !== null ? body.data : {}) as Record<string, unknown>;
@@ -90,7 +102,9 @@ const callback = (r: RouteRequest): RouteResult => {
       interaction: {
         id: it.id,
         type: it.type,
-        ...(m ? { response_message_id: m.id, response_message_loading: type === 5, response_message_ephemeral: (flags & EPHEMERAL) !== 0 } : {}),
+        ...(m
+          ? { response_message_id: m.id, response_message_loading: type === 5, response_message_ephemeral: (flags & EPHEMERAL) !== 0 }
+          : {}),
       },
       resource: { type, ...(m && type !== 5 && type !== 6 ? { message: m } : {}) },
     },
@@ -101,7 +115,8 @@ const callback = (r: RouteRequest): RouteResult => {
 function hookOf(r: RouteRequest): InteractionState {
   if (r.params.app !== r.ctx.world.applicationId) throw apiError(404, ErrorCode.UnknownWebhook, 'Unknown Webhook');
   const it = r.ctx.store.interactionByToken(r.params.token ?? '');
-  if (!it || r.ctx.clock.now() - it.createdAt > TOKEN_LIFETIME_MS) throw apiError(401, ErrorCode.InvalidWebhookToken, 'Invalid Webhook Token');
+  if (!it || r.ctx.clock.now() - it.createdAt > TOKEN_LIFETIME_MS)
+    throw apiError(401, ErrorCode.InvalidWebhookToken, 'Invalid Webhook Token');
   return it;
 }
 

@@ -42,7 +42,8 @@ function checkEnumList(v: unknown, allowed: number[], errs: ErrorCollector, p: P
   if (v === undefined || v === null) return;
   if (!Array.isArray(v)) return errs.add(p, 'BASE_TYPE_LIST', 'Must be a list.');
   v.forEach((x: unknown, i) => {
-    if (typeof x !== 'number' || !allowed.includes(x)) errs.add([...p, i], 'BASE_TYPE_CHOICES', `Value must be one of {${allowed.join(', ')}}.`);
+    if (typeof x !== 'number' || !allowed.includes(x))
+      errs.add([...p, i], 'BASE_TYPE_CHOICES', `Value must be one of {${allowed.join(', ')}}.`);
   });
   if (new Set(v).size !== v.length) errs.add(p, 'BASE_TYPE_UNIQUE', 'Values must be unique.');
 }
@@ -75,8 +76,10 @@ export function validateCommand(cmd: Record<string, unknown>, errs: ErrorCollect
     if (typeof cmd.name !== 'string' || cmd.name.length < 1 || cmd.name.length > 32) {
       errs.add([...p, 'name'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 32 in length.');
     }
-    if (cmd.description) errs.add([...p, 'description'], 'APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION', 'Context menu commands cannot have description');
-    if (cmd.options !== undefined && type !== 4) errs.add([...p, 'options'], 'APPLICATION_COMMAND_OPTIONS_NOT_ALLOWED', 'Context menu commands cannot have options');
+    if (cmd.description)
+      errs.add([...p, 'description'], 'APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION', 'Context menu commands cannot have description');
+    if (cmd.options !== undefined && type !== 4)
+      errs.add([...p, 'options'], 'APPLICATION_COMMAND_OPTIONS_NOT_ALLOWED', 'Context menu commands cannot have options');
     return;
   }
   checkNameDesc(cmd, errs, p);
@@ -114,8 +117,10 @@ function checkOptions(options: unknown, errs: ErrorCollector, p: Path, depth: nu
     }
     if (t === SUB || t === GROUP) {
       subs += 1;
-      if (t === GROUP && depth > 0) errs.add([...op, 'type'], 'APPLICATION_COMMAND_OPTION_TYPE_INVALID', 'Subcommand groups cannot be nested');
-      if (t === SUB && depth > 1) errs.add([...op, 'type'], 'APPLICATION_COMMAND_OPTION_TYPE_INVALID', 'Subcommands cannot be nested this deep');
+      if (t === GROUP && depth > 0)
+        errs.add([...op, 'type'], 'APPLICATION_COMMAND_OPTION_TYPE_INVALID', 'Subcommand groups cannot be nested');
+      if (t === SUB && depth > 1)
+        errs.add([...op, 'type'], 'APPLICATION_COMMAND_OPTION_TYPE_INVALID', 'Subcommands cannot be nested this deep');
       if (o.required) errs.add([...op, 'required'], 'APPLICATION_COMMAND_OPTION_REQUIRED_INVALID', 'Subcommands cannot be required');
       if (o.options !== undefined) {
         if (t === GROUP && Array.isArray(o.options) && o.options.some((c) => !isObj(c) || c.type !== SUB)) {
@@ -126,18 +131,33 @@ function checkOptions(options: unknown, errs: ErrorCollector, p: Path, depth: nu
       return;
     }
     if (o.required === true && sawOptional) {
-      errs.add([...op, 'required'], 'APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID', 'Required options must be placed before non-required options');
+      errs.add(
+        [...op, 'required'],
+        'APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID',
+        'Required options must be placed before non-required options',
+      );
     }
     if (o.required !== true) sawOptional = true;
     if (o.choices !== undefined && o.choices !== null) {
-      if (!CHOICE_TYPES.has(t)) errs.add([...op, 'choices'], 'APPLICATION_COMMAND_OPTION_CHOICES_INVALID', 'Choices are only valid for string, integer and number options');
-      else if (!Array.isArray(o.choices) || o.choices.length > 25) errs.add([...op, 'choices'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
-      else if (o.autocomplete) errs.add([...op, 'autocomplete'], 'APPLICATION_COMMAND_AUTOCOMPLETE_INVALID', 'Autocomplete cannot be used with choices');
+      if (!CHOICE_TYPES.has(t))
+        errs.add(
+          [...op, 'choices'],
+          'APPLICATION_COMMAND_OPTION_CHOICES_INVALID',
+          'Choices are only valid for string, integer and number options',
+        );
+      else if (!Array.isArray(o.choices) || o.choices.length > 25)
+        errs.add([...op, 'choices'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+      else if (o.autocomplete)
+        errs.add([...op, 'autocomplete'], 'APPLICATION_COMMAND_AUTOCOMPLETE_INVALID', 'Autocomplete cannot be used with choices');
       else o.choices.forEach((c: unknown, j) => checkChoice(c, t, errs, [...op, 'choices', j]));
     }
   });
   if (subs > 0 && subs !== options.length) {
-    errs.add(p, 'APPLICATION_COMMAND_OPTIONS_TYPE_INVALID', 'Sub-command and sub-command group option types are mutually exclusive to all other types');
+    errs.add(
+      p,
+      'APPLICATION_COMMAND_OPTIONS_TYPE_INVALID',
+      'Sub-command and sub-command group option types are mutually exclusive to all other types',
+    );
   }
 }
 
@@ -145,6 +165,7 @@ function checkChoice(c: unknown, t: number, errs: ErrorCollector, p: Path): void
   if (!isObj(c) || typeof c.name !== 'string' || c.name.length < 1 || c.name.length > 100) {
     return errs.add([...p, 'name'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
   }
-  const ok = t === 3 ? typeof c.value === 'string' && c.value.length <= 100 : typeof c.value === 'number' && (t !== 4 || Number.isInteger(c.value));
+  const ok =
+    t === 3 ? typeof c.value === 'string' && c.value.length <= 100 : typeof c.value === 'number' && (t !== 4 || Number.isInteger(c.value));
   if (!ok) errs.add([...p, 'value'], 'BASE_TYPE_CHOICES', 'Choice value does not match the option type');
 }

@@ -36,7 +36,8 @@ export function validateComponents(components: unknown, errs: ErrorCollector, pa
       else if (typeof c.type === 'number' && SELECT_TYPES.has(c.type)) {
         if (kids.length > 1) errs.add(cp, 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'The specified component exceeds the maximum width');
         checkCustomId(c.custom_id, errs, cp, seen);
-        if (typeof c.placeholder === 'string' && c.placeholder.length > 150) errs.add([...cp, 'placeholder'], 'BASE_TYPE_MAX_LENGTH', 'Must be 150 or fewer in length.');
+        if (typeof c.placeholder === 'string' && c.placeholder.length > 150)
+          errs.add([...cp, 'placeholder'], 'BASE_TYPE_MAX_LENGTH', 'Must be 150 or fewer in length.');
         if (c.type === 3 && (!Array.isArray(c.options) || c.options.length < 1 || c.options.length > 25)) {
           errs.add([...cp, 'options'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 25 in length.');
         }
@@ -59,7 +60,8 @@ function validateButton(c: Record<string, unknown>, errs: ErrorCollector, cp: Pa
     if (typeof c.url !== 'string' || !/^(https?|discord):\/\/\S+$/.test(c.url) || c.url.length > 512) {
       errs.add([...cp, 'url'], 'BASE_TYPE_REQUIRED', 'This field is required');
     }
-    if (c.custom_id !== undefined) errs.add([...cp, 'custom_id'], 'BUTTON_COMPONENT_LINK_HAS_CUSTOM_ID', 'A link button cannot have a custom id');
+    if (c.custom_id !== undefined)
+      errs.add([...cp, 'custom_id'], 'BUTTON_COMPONENT_LINK_HAS_CUSTOM_ID', 'A link button cannot have a custom id');
     return;
   }
   if (c.url !== undefined) errs.add([...cp, 'url'], 'BUTTON_COMPONENT_NOT_LINK_HAS_URL', 'A non-link button cannot have a url');

@@ -87,9 +87,13 @@ function checkEmbed(e: unknown, errs: ErrorCollector, i: number): number {
       if (e.fields.length > 25) errs.add(['embeds', i, 'fields'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
       e.fields.forEach((f: unknown, j) => {
         const fo = isObj(f) ? f : {};
-        for (const [key, max] of [['name', 256], ['value', 1024]] as const) {
+        for (const [key, max] of [
+          ['name', 256],
+          ['value', 1024],
+        ] as const) {
           const v = fo[key];
-          if (typeof v !== 'string' || v.length === 0) errs.add(['embeds', i, 'fields', j, key], 'BASE_TYPE_REQUIRED', 'This field is required');
+          if (typeof v !== 'string' || v.length === 0)
+            errs.add(['embeds', i, 'fields', j, key], 'BASE_TYPE_REQUIRED', 'This field is required');
           else str(v, max, ['fields', j, key]);
         }
       });

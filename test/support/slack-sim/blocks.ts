@@ -5,13 +5,41 @@
  */
 
 const BLOCK_TYPES = new Set([
-  'section', 'header', 'actions', 'context', 'divider', 'image', 'markdown', 'rich_text', 'input', 'file', 'video',
+  'section',
+  'header',
+  'actions',
+  'context',
+  'divider',
+  'image',
+  'markdown',
+  'rich_text',
+  'input',
+  'file',
+  'video',
 ]);
 const ELEMENT_TYPES = new Set([
-  'button', 'static_select', 'external_select', 'users_select', 'conversations_select', 'channels_select',
-  'multi_static_select', 'multi_users_select', 'multi_conversations_select', 'multi_channels_select',
-  'overflow', 'datepicker', 'timepicker', 'datetimepicker', 'checkboxes', 'radio_buttons', 'image',
-  'plain_text_input', 'email_text_input', 'url_text_input', 'number_input', 'workflow_button',
+  'button',
+  'static_select',
+  'external_select',
+  'users_select',
+  'conversations_select',
+  'channels_select',
+  'multi_static_select',
+  'multi_users_select',
+  'multi_conversations_select',
+  'multi_channels_select',
+  'overflow',
+  'datepicker',
+  'timepicker',
+  'datetimepicker',
+  'checkboxes',
+  'radio_buttons',
+  'image',
+  'plain_text_input',
+  'email_text_input',
+  'url_text_input',
+  'number_input',
+  'workflow_button',
 ]);
 
 type Obj = Record<string, unknown>;

@@ -5,8 +5,12 @@
  */
 import type { SimContext } from './context.ts';
 import {
-  blockActionPayload, eventPayload, slashCommandPayload, VERIFICATION_TOKEN,
-  type BlockActionInput, type SlashCommandInput,
+  blockActionPayload,
+  eventPayload,
+  slashCommandPayload,
+  VERIFICATION_TOKEN,
+  type BlockActionInput,
+  type SlashCommandInput,
 } from './payloads.ts';
 import { sendSigned } from './signing.ts';
 import type { InboundResult, SignOptions } from './types.ts';
@@ -25,14 +29,24 @@ export interface EventOptions extends SignOptions {
 }
 
 /** POSTs a signed slash command. */
-export async function sendSlashCommand(ctx: SimContext, url: string, input: SlashCommandInput = {}, sign: SignOptions = {}): Promise<InboundWithResponse> {
+export async function sendSlashCommand(
+  ctx: SimContext,
+  url: string,
+  input: SlashCommandInput = {},
+  sign: SignOptions = {},
+): Promise<InboundWithResponse> {
   const { fields, responseUrlId } = slashCommandPayload(ctx, input);
   const r = await sendSigned(ctx.config.signingSecret, url, new URLSearchParams(fields).toString(), FORM, sign);
   return { ...r, responseUrlId };
 }
 
 /** POSTs a signed block_actions payload for a button on a stored message; returns the click's action_ts too (to redeliver it). */
-export async function sendBlockAction(ctx: SimContext, url: string, input: BlockActionInput, sign: SignOptions = {}): Promise<InboundWithResponse & { actionTs: string }> {
+export async function sendBlockAction(
+  ctx: SimContext,
+  url: string,
+  input: BlockActionInput,
+  sign: SignOptions = {},
+): Promise<InboundWithResponse & { actionTs: string }> {
   const { payload, responseUrlId } = blockActionPayload(ctx, input);
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const r = await sendSigned(ctx.config.signingSecret, url, body, FORM, sign);
@@ -40,7 +54,12 @@ export async function sendBlockAction(ctx: SimContext, url: string, input: Block
 }
 
 /** POSTs a signed JSON event_callback; returns the event_id used. */
-export async function sendEvent(ctx: SimContext, url: string, event: Record<string, unknown>, opts: EventOptions = {}): Promise<InboundResult & { eventId: string }> {
+export async function sendEvent(
+  ctx: SimContext,
+  url: string,
+  event: Record<string, unknown>,
+  opts: EventOptions = {},
+): Promise<InboundResult & { eventId: string }> {
   const body = eventPayload(ctx, event, opts.eventId);
   const headers: Record<string, string | null> = { ...opts.headers };
   if (opts.retryNum !== undefined) {

@@ -19,8 +19,17 @@ import { SocketHub, type EnvelopeOptions } from './socket-mode.ts';
 import { Store } from './store.ts';
 import type { SimConfig, SimContext } from './context.ts';
 import type {
-  EnvelopeType, InboundResult, RateLimitOptions, RecordedCall, ResponseUrlPost, SignOptions,
-  SlackSimOptions, SocketAck, StoredEphemeral, StoredFile, StoredMessage,
+  EnvelopeType,
+  InboundResult,
+  RateLimitOptions,
+  RecordedCall,
+  ResponseUrlPost,
+  SignOptions,
+  SlackSimOptions,
+  SocketAck,
+  StoredEphemeral,
+  StoredFile,
+  StoredMessage,
 } from './types.ts';
 
 export type * from './types.ts';
@@ -120,38 +129,65 @@ export interface SlackSimulator {
 }
 
 const DEFAULT_CHANNELS = [
-  { id: 'C0DEPLOY', name: 'deploys' }, { id: 'C0OPS', name: 'ops' }, { id: 'C0GENERAL', name: 'general' },
+  { id: 'C0DEPLOY', name: 'deploys' },
+  { id: 'C0OPS', name: 'ops' },
+  { id: 'C0GENERAL', name: 'general' },
 ];
-const DEFAULT_USERS = [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0BOB', name: 'bob' }];
+const DEFAULT_USERS = [
+  { id: 'U0ALICE', name: 'alice' },
+  { id: 'U0BOB', name: 'bob' },
+];
 
 /** Starts a simulator on 127.0.0.1 with a free port. */
 export async function startSlackSimulator(opts: SlackSimOptions = {}): Promise<SlackSimulator> {
   const config: SimConfig = {
-    teamId: opts.teamId ?? 'T0SIM0001', teamDomain: opts.teamDomain ?? 'voxoz-sim',
-    botUserId: opts.botUserId ?? 'U0VOXOZBOT', botId: opts.botId ?? 'B0VOXOZ01', apiAppId: opts.apiAppId ?? 'A0VOXOZ01',
+    teamId: opts.teamId ?? 'T0SIM0001',
+    teamDomain: opts.teamDomain ?? 'voxoz-sim',
+    botUserId: opts.botUserId ?? 'U0VOXOZBOT',
+    botId: opts.botId ?? 'B0VOXOZ01',
+    apiAppId: opts.apiAppId ?? 'A0VOXOZ01',
     botToken: opts.botToken ?? 'xoxb-1000-2000-simbottoken0000000000',
     appToken: opts.appToken ?? 'xapp-1-A0VOXOZ01-3000-simapptoken00000000',
     signingSecret: opts.signingSecret ?? 'simsigningsecret0123456789abcdef',
-    ackTimeoutMs: opts.ackTimeoutMs ?? 3_000, serverPingMs: opts.serverPingMs ?? 10_000,
+    ackTimeoutMs: opts.ackTimeoutMs ?? 3_000,
+    serverPingMs: opts.serverPingMs ?? 10_000,
   };
   const channels = opts.channels ?? DEFAULT_CHANNELS;
   const users = opts.users ?? DEFAULT_USERS;
   const ctx: SimContext = {
-    config, store: new Store(channels, users, config.botUserId), limiter: new RateLimiter(opts.rateLimits),
-    calls: [], baseUrl: '', tickets: new Set(), faults: new Map(),
+    config,
+    store: new Store(channels, users, config.botUserId),
+    limiter: new RateLimiter(opts.rateLimits),
+    calls: [],
+    baseUrl: '',
+    tickets: new Set(),
+    faults: new Map(),
   };
   const hub = new SocketHub(ctx);
-  const srv = await startServer(() => ctx, () => hub);
+  const srv = await startServer(
+    () => ctx,
+    () => hub,
+  );
   ctx.baseUrl = srv.baseUrl;
   const { store } = ctx;
   let closed = false;
 
   return {
-    apiUrl: `${srv.baseUrl}/api/`, baseUrl: srv.baseUrl,
-    botToken: config.botToken, appToken: config.appToken, signingSecret: config.signingSecret,
-    teamId: config.teamId, teamDomain: config.teamDomain, botUserId: config.botUserId, botId: config.botId,
-    apiAppId: config.apiAppId, channels: channels.map((c) => c.id), users: users.map((u) => u.id),
-    calls: ctx.calls, errors: srv.errors, socket: hub,
+    apiUrl: `${srv.baseUrl}/api/`,
+    baseUrl: srv.baseUrl,
+    botToken: config.botToken,
+    appToken: config.appToken,
+    signingSecret: config.signingSecret,
+    teamId: config.teamId,
+    teamDomain: config.teamDomain,
+    botUserId: config.botUserId,
+    botId: config.botId,
+    apiAppId: config.apiAppId,
+    channels: channels.map((c) => c.id),
+    users: users.map((u) => u.id),
+    calls: ctx.calls,
+    errors: srv.errors,
+    socket: hub,
     callsTo: (method) => ctx.calls.filter((c) => c.method === method),
     messages: (channel) => store.messages(channel),
     allMessages: (channel) => store.allMessages(channel),
@@ -169,7 +205,10 @@ export async function startSlackSimulator(opts: SlackSimOptions = {}): Promise<S
       for (let i = 0; i < times; i++) q.push(error);
       ctx.faults.set(method, q);
     },
-    sign: (rawBody, timestamp = Math.floor(Date.now() / 1000)) => ({ timestamp, signature: slackSignature(config.signingSecret, timestamp, rawBody) }),
+    sign: (rawBody, timestamp = Math.floor(Date.now() / 1000)) => ({
+      timestamp,
+      signature: slackSignature(config.signingSecret, timestamp, rawBody),
+    }),
     sendSigned: (url, body, contentType, o) => sendSigned(config.signingSecret, url, body, contentType, o),
     sendSlashCommand: (url, input, sign) => inbound.sendSlashCommand(ctx, url, input, sign),
     sendBlockAction: (url, input, sign) => inbound.sendBlockAction(ctx, url, input, sign),

@@ -3,10 +3,7 @@
  * (channel, no_text, msg_too_long, invalid_blocks, thread parents, message ownership).
  */
 import { checkBlocks } from './blocks.ts';
-import {
-  fail, invalidArguments, invalidBlocks, isTs, resolveChannel,
-  type ApiResult, type MethodDef, type SimContext,
-} from './context.ts';
+import { fail, invalidArguments, invalidBlocks, isTs, resolveChannel, type ApiResult, type MethodDef, type SimContext } from './context.ts';
 import { bool, str } from './http-util.ts';
 import type { StoredMessage } from './types.ts';
 
@@ -27,8 +24,10 @@ function parseAttachments(v: unknown): unknown[] | undefined | 'bad' {
 }
 
 /** Checks the content arguments shared by post/update/ephemeral. */
-function checkContent(args: Record<string, unknown>, maxText: number):
-  { text: string; blocks: unknown[] | undefined; attachments: unknown[] | undefined } | ApiResult {
+function checkContent(
+  args: Record<string, unknown>,
+  maxText: number,
+): { text: string; blocks: unknown[] | undefined; attachments: unknown[] | undefined } | ApiResult {
   const text = typeof args.text === 'string' ? args.text : args.text === undefined ? '' : String(args.text);
   const b = checkBlocks(args.blocks);
   if (!b.ok) return invalidBlocks(b.errors);
@@ -51,8 +50,14 @@ function checkThread(ctx: SimContext, channel: string, v: unknown): string | und
 /** The `message` object Slack returns for a stored message. */
 export function messageJson(ctx: SimContext, m: StoredMessage): Record<string, unknown> {
   return {
-    type: 'message', subtype: 'bot_message', text: m.text, user: m.user, bot_id: m.botId,
-    app_id: ctx.config.apiAppId, team: ctx.config.teamId, ts: m.ts,
+    type: 'message',
+    subtype: 'bot_message',
+    text: m.text,
+    user: m.user,
+    bot_id: m.botId,
+    app_id: ctx.config.apiAppId,
+    team: ctx.config.teamId,
+    ts: m.ts,
     ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
     ...(m.blocks ? { blocks: m.blocks } : {}),
     ...(m.attachments ? { attachments: m.attachments } : {}),
@@ -72,7 +77,11 @@ const postMessage: MethodDef = {
     const threadTs = checkThread(ctx, channel, args.thread_ts);
     if (isResult(threadTs)) return threadTs;
     const m = ctx.store.addMessage({
-      channel, threadTs, ...content, user: ctx.config.botUserId, botId: ctx.config.botId,
+      channel,
+      threadTs,
+      ...content,
+      user: ctx.config.botUserId,
+      botId: ctx.config.botId,
       replyBroadcast: threadTs !== undefined && bool(args.reply_broadcast),
     });
     return { ok: true, channel, ts: m.ts, message: messageJson(ctx, m) };
@@ -113,7 +122,13 @@ const postEphemeral: MethodDef = {
     if (isResult(threadTs)) return threadTs;
     const messageTs = ctx.store.nextTs();
     ctx.store.ephemerals.push({
-      channel, user, threadTs, text: content.text, blocks: content.blocks, messageTs, at: Date.now(),
+      channel,
+      user,
+      threadTs,
+      text: content.text,
+      blocks: content.blocks,
+      messageTs,
+      at: Date.now(),
     });
     return { ok: true, message_ts: messageTs };
   },

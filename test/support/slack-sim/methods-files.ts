@@ -5,9 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBlocks } from './blocks.ts';
-import {
-  fail, invalidArguments, invalidBlocks, isTs, resolveChannel, type MethodDef, type SimContext,
-} from './context.ts';
+import { fail, invalidArguments, invalidBlocks, isTs, resolveChannel, type MethodDef, type SimContext } from './context.ts';
 import { parseBody, readBody, str } from './http-util.ts';
 import type { StoredFile } from './types.ts';
 
@@ -26,8 +24,16 @@ const getUploadURLExternal: MethodDef = {
     const id = ctx.store.nextId('F');
     const filename = String(args.filename);
     ctx.store.files.set(id, {
-      id, filename, title: filename, length, content: undefined, uploadedAt: undefined,
-      channel: undefined, threadTs: undefined, initialComment: undefined, messageTs: undefined,
+      id,
+      filename,
+      title: filename,
+      length,
+      content: undefined,
+      uploadedAt: undefined,
+      channel: undefined,
+      threadTs: undefined,
+      initialComment: undefined,
+      messageTs: undefined,
     });
     return { ok: true, upload_url: `${ctx.baseUrl}/upload/${id}`, file_id: id };
   },
@@ -52,7 +58,11 @@ function parseFilesArg(v: unknown): Array<{ id: string; title?: string }> | unde
 
 function fileJson(f: StoredFile): Record<string, unknown> {
   return {
-    id: f.id, name: f.filename, title: f.title, size: f.length, mimetype: 'text/plain',
+    id: f.id,
+    name: f.filename,
+    title: f.title,
+    size: f.length,
+    mimetype: 'text/plain',
     ...(f.channel ? { channels: [f.channel] } : {}),
   };
 }
@@ -92,8 +102,15 @@ const completeUploadExternal: MethodDef = {
     for (const [i, s] of stored.entries()) s.title = files[i]?.title ?? s.filename;
     if (channel) {
       const m = ctx.store.addMessage({
-        channel, threadTs, text: comment ?? '', blocks: comment ? undefined : blocks.blocks, attachments: undefined,
-        user: ctx.config.botUserId, botId: ctx.config.botId, replyBroadcast: false, fileIds: stored.map((s) => s.id),
+        channel,
+        threadTs,
+        text: comment ?? '',
+        blocks: comment ? undefined : blocks.blocks,
+        attachments: undefined,
+        user: ctx.config.botUserId,
+        botId: ctx.config.botId,
+        replyBroadcast: false,
+        fileIds: stored.map((s) => s.id),
       });
       for (const s of stored) Object.assign(s, { channel, threadTs, initialComment: comment, messageTs: m.ts });
     }

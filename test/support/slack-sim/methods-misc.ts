@@ -10,8 +10,14 @@ const authTest: MethodDef = {
   handle(ctx) {
     const c = ctx.config;
     return {
-      ok: true, url: `https://${c.teamDomain}.slack.com/`, team: c.teamDomain, user: 'voxoz',
-      team_id: c.teamId, user_id: c.botUserId, bot_id: c.botId, is_enterprise_install: false,
+      ok: true,
+      url: `https://${c.teamDomain}.slack.com/`,
+      team: c.teamDomain,
+      user: 'voxoz',
+      team_id: c.teamId,
+      user_id: c.botUserId,
+      bot_id: c.botId,
+      is_enterprise_install: false,
     };
   },
 };
@@ -25,9 +31,16 @@ const conversationsInfo: MethodDef = {
     return {
       ok: true,
       channel: {
-        id: c.id, name: c.name, is_channel: !c.isPrivate, is_group: false, is_im: false,
-        is_private: c.isPrivate ?? false, is_archived: false, is_member: true,
-        num_members: c.members?.length ?? 0, context_team_id: ctx.config.teamId,
+        id: c.id,
+        name: c.name,
+        is_channel: !c.isPrivate,
+        is_group: false,
+        is_im: false,
+        is_private: c.isPrivate ?? false,
+        is_archived: false,
+        is_member: true,
+        num_members: c.members?.length ?? 0,
+        context_team_id: ctx.config.teamId,
       },
     };
   },

@@ -69,7 +69,10 @@ export function openResponseUrl(ctx: SimContext): { id: string; url: string } {
 }
 
 /** Slash command form fields (also the Socket Mode `slash_commands` payload). */
-export function slashCommandPayload(ctx: SimContext, input: SlashCommandInput): { fields: Record<string, string>; responseUrlId: string | undefined } {
+export function slashCommandPayload(
+  ctx: SimContext,
+  input: SlashCommandInput,
+): { fields: Record<string, string>; responseUrlId: string | undefined } {
   const c = ctx.config;
   const channelId = input.channel_id ?? 'C0DEPLOY';
   const userId = input.user_id ?? 'U0ALICE';
@@ -121,15 +124,27 @@ export function blockActionPayload(ctx: SimContext, input: BlockActionInput): { 
   const ru = input.response_url === undefined ? openResponseUrl(ctx) : undefined;
   const el = button?.el ?? { type: 'button', action_id: input.action_id, text: { type: 'plain_text', text: input.action_id } };
   const action = {
-    ...el, block_id: input.block_id ?? button?.blockId ?? 'b0', action_ts: input.action_ts ?? actionTs(),
+    ...el,
+    block_id: input.block_id ?? button?.blockId ?? 'b0',
+    action_ts: input.action_ts ?? actionTs(),
     ...(input.value !== undefined ? { value: input.value } : {}),
   };
   const payload: Obj = {
     type: 'block_actions',
     user: { id: user, username: ctx.store.users.get(user) ?? 'someone', name: ctx.store.users.get(user) ?? 'someone', team_id: userTeam },
-    api_app_id: c.apiAppId, token: VERIFICATION_TOKEN,
-    container: { type: 'message', message_ts: input.message_ts, channel_id: channel, is_ephemeral: false, ...(msg?.threadTs ? { thread_ts: msg.threadTs } : {}) },
-    trigger_id: triggerId(), team: { id: c.teamId, domain: c.teamDomain }, enterprise: null, is_enterprise_install: false,
+    api_app_id: c.apiAppId,
+    token: VERIFICATION_TOKEN,
+    container: {
+      type: 'message',
+      message_ts: input.message_ts,
+      channel_id: channel,
+      is_ephemeral: false,
+      ...(msg?.threadTs ? { thread_ts: msg.threadTs } : {}),
+    },
+    trigger_id: triggerId(),
+    team: { id: c.teamId, domain: c.teamDomain },
+    enterprise: null,
+    is_enterprise_install: false,
     channel: { id: channel, name: ctx.store.channels.get(channel)?.name ?? 'unknown' },
     message: msg ? messageJson(ctx, msg) : { type: 'message', ts: input.message_ts, text: '' },
     state: { values: {} },
@@ -159,10 +174,15 @@ export function eventPayload(ctx: SimContext, event: Obj, eventId?: string): Obj
   if (typeof event.user_team === 'string' && channel) checkSharedWith(ctx, channel, event.user_team);
   const extShared = !!channel && (ctx.store.channels.get(channel)?.sharedWith ?? []).length > 0;
   return {
-    token: VERIFICATION_TOKEN, team_id: c.teamId, api_app_id: c.apiAppId,
+    token: VERIFICATION_TOKEN,
+    team_id: c.teamId,
+    api_app_id: c.apiAppId,
     event: { event_ts: now.toFixed(6), ...event },
-    type: 'event_callback', event_id: eventId ?? ctx.store.nextId('Ev'), event_time: Math.floor(now),
+    type: 'event_callback',
+    event_id: eventId ?? ctx.store.nextId('Ev'),
+    event_time: Math.floor(now),
     authorizations: [{ enterprise_id: null, team_id: c.teamId, user_id: c.botUserId, is_bot: true, is_enterprise_install: false }],
-    is_ext_shared_channel: extShared, event_context: `4-${randomBytes(8).toString('hex')}`,
+    is_ext_shared_channel: extShared,
+    event_context: `4-${randomBytes(8).toString('hex')}`,
   };
 }

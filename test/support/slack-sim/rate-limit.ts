@@ -22,7 +22,10 @@ export class RateLimiter {
   private readonly breachCounts = new Map<string, number>();
   private opts: RateLimitOptions;
 
-  constructor(opts: RateLimitOptions = {}, private readonly now: () => number = Date.now) {
+  constructor(
+    opts: RateLimitOptions = {},
+    private readonly now: () => number = Date.now,
+  ) {
     this.opts = opts;
   }
 

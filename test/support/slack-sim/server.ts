@@ -51,9 +51,10 @@ export async function startServer(getCtx: () => SimContext, hub: () => SocketHub
     server,
     baseUrl: `http://127.0.0.1:${actual}`,
     errors,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -20,7 +20,13 @@ export function postRaw(url: string, body: string, headers: Record<string, strin
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: u.port, path: `${u.pathname}${u.search}`, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -28,7 +34,12 @@ export function postRaw(url: string, body: string, headers: Record<string, strin
         res.on('end', () => {
           const h: Record<string, string> = {};
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: h, ms: performance.now() - started });
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            headers: h,
+            ms: performance.now() - started,
+          });
         });
       },
     );

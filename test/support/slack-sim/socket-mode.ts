@@ -62,20 +62,24 @@ export class SocketHub {
   private onConnection(ws: WebSocket): void {
     this.open.add(ws);
     this.total += 1;
-    const ping = this.ctx.config.serverPingMs > 0
-      ? setInterval(() => ws.readyState === ws.OPEN && ws.ping(), this.ctx.config.serverPingMs).unref()
-      : undefined;
+    const ping =
+      this.ctx.config.serverPingMs > 0
+        ? setInterval(() => ws.readyState === ws.OPEN && ws.ping(), this.ctx.config.serverPingMs).unref()
+        : undefined;
     ws.on('message', (data, isBinary) => this.onMessage(data.toString(), isBinary));
     ws.on('error', () => undefined);
     ws.on('close', () => {
       clearInterval(ping);
       this.open.delete(ws);
     });
-    ws.send(JSON.stringify({
-      type: 'hello', num_connections: this.open.size,
-      debug_info: { host: 'applink-sim-1', build_number: 1, approximate_connection_time: 18060 },
-      connection_info: { app_id: this.ctx.config.apiAppId },
-    }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.open.size,
+        debug_info: { host: 'applink-sim-1', build_number: 1, approximate_connection_time: 18060 },
+        connection_info: { app_id: this.ctx.config.apiAppId },
+      }),
+    );
   }
 
   private onMessage(text: string, isBinary: boolean): void {
@@ -129,7 +133,9 @@ export class SocketHub {
     if (!ws) return Promise.reject(new Error('slack-sim: no open Socket Mode connection'));
     const envelopeId = randomUUID();
     const envelope = {
-      envelope_id: envelopeId, type, payload,
+      envelope_id: envelopeId,
+      type,
+      payload,
       accepts_response_payload: opts.acceptsResponsePayload ?? type === 'slash_commands',
       ...(opts.retryAttempt !== undefined ? { retry_attempt: opts.retryAttempt, retry_reason: opts.retryReason ?? 'timeout' } : {}),
     };

@@ -2,9 +2,7 @@
  * The simulated workspace's state: channels, users, messages (with threads and edit history),
  * uploaded files, ephemeral messages and response_url posts.
  */
-import type {
-  ResponseUrlPost, SimChannel, StoredEphemeral, StoredFile, StoredMessage,
-} from './types.ts';
+import type { ResponseUrlPost, SimChannel, StoredEphemeral, StoredFile, StoredMessage } from './types.ts';
 
 /** Workspace state shared by the Web API handlers and the query helpers. */
 export class Store {
@@ -18,7 +16,11 @@ export class Store {
   private lastMicros = 0;
   private seq = 0;
 
-  constructor(channels: SimChannel[], users: Array<{ id: string; name: string }>, readonly botUserId: string) {
+  constructor(
+    channels: SimChannel[],
+    users: Array<{ id: string; name: string }>,
+    readonly botUserId: string,
+  ) {
     for (const u of users) this.users.set(u.id, u.name);
     for (const c of channels) {
       this.channels.set(c.id, { ...c, members: [...(c.members ?? [...this.users.keys()]), botUserId] });
@@ -75,9 +77,7 @@ export class Store {
 
   /** Completed files shared in a channel, optionally only those in one thread. */
   filesIn(channel: string, threadTs?: string): StoredFile[] {
-    return [...this.files.values()].filter(
-      (f) => f.channel === channel && (threadTs === undefined || f.threadTs === threadTs),
-    );
+    return [...this.files.values()].filter((f) => f.channel === channel && (threadTs === undefined || f.threadTs === threadTs));
   }
 
   /** Records a body the app posted to a response_url. */

@@ -34,8 +34,13 @@ function recordArgs(fields: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Runs auth, limits and the method; returns status, body and headers. */
-function dispatch(ctx: SimContext, method: string, args: Record<string, unknown>, token: string | undefined, malformed?: string):
-  { status: 200 | 429; body: ApiResult; headers: Record<string, string> } {
+function dispatch(
+  ctx: SimContext,
+  method: string,
+  args: Record<string, unknown>,
+  token: string | undefined,
+  malformed?: string,
+): { status: 200 | 429; body: ApiResult; headers: Record<string, string> } {
   const ok = (body: ApiResult) => ({ status: 200 as const, body, headers: {} });
   const def = METHODS[method];
   if (!def) return ok(fail('unknown_method', { req_method: method }));
@@ -69,8 +74,14 @@ export async function handleApi(ctx: SimContext, method: string, req: IncomingMe
   const token = bearerToken(req) ?? (isJson ? undefined : str(fields.token));
   const { status, body, headers } = dispatch(ctx, method, fields, token, parsed.malformed);
   ctx.calls.push({
-    method, args: recordArgs(fields), token, at: Date.now(), status, ok: body.ok,
-    ...(typeof body.error === 'string' ? { error: body.error } : {}), response: body,
+    method,
+    args: recordArgs(fields),
+    token,
+    at: Date.now(),
+    status,
+    ok: body.ok,
+    ...(typeof body.error === 'string' ? { error: body.error } : {}),
+    response: body,
   });
   sendJson(res, status, body, headers);
 }
