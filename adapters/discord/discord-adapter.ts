@@ -3,7 +3,7 @@ import { Events, type Client } from 'discord.js';
 import { Routes, type APIInteraction, type GatewayDispatchPayload } from 'discord-api-types/v10';
 import type { ChatAdapter } from '../../src/core/chat-adapter.ts';
 import type { RelayLimits } from '../../src/relay/chat-surface.ts';
-import type { AdapterDeps } from '../index.ts';
+import type { AdapterDeps } from '../adapter-deps.ts';
 import { answerInteraction, type InteractionResponder } from './answer-interaction.ts';
 import { commandDefinitions } from './command-definitions.ts';
 import { createDiscordClient } from './discord-client.ts';

@@ -1,5 +1,5 @@
 import type { ChatAdapter } from '../../src/core/chat-adapter.ts';
-import type { AdapterDeps } from '../index.ts';
+import type { AdapterDeps } from '../adapter-deps.ts';
 import { LocalChat } from './local-chat.ts';
 import { localRoutes } from './local-routes.ts';
 
