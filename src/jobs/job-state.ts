@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { JobData } from '../core/types.ts';
+import { jobDone } from '../store/job-done.ts';
+import { ABANDONED_TTL_S, JOB_FIELD, STREAM_TTL_SECONDS } from '../store/job-fields.ts';
 import type { RedisKeys } from '../store/keys.ts';
+
+export { ABANDONED_TTL_S };
 
 /**
  * The life of a job record (field `state` of `keys.job(id)`), each step one Lua script so it
@@ -20,25 +24,26 @@ import type { RedisKeys } from '../store/keys.ts';
 export const CONFIRM_WAIT_MS = 10_000;
 /** A user's unfinished-job entry older than this no longer counts against their cap (a leak guard). @defaultValue 24 h */
 export const USER_JOB_MAX_AGE_MS = 24 * 3600 * 1000;
-/** How long an abandoned record is kept (a redelivery of it is refused meanwhile), in seconds. @defaultValue 1 day */
-export const ABANDONED_TTL_S = 24 * 3600;
+
+// The job store's field names, quoted for the scripts below (they are constants, never input).
+const F = Object.fromEntries(Object.entries(JOB_FIELD).map(([k, v]) => [k, `'${v}'`])) as Record<keyof typeof JOB_FIELD, string>;
 
 // Redis' own clock, in ms: every deadline is measured on one clock, whoever checks it.
 const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-const ABANDON = `redis.call('HSET', KEYS[1], 'state', 'abandoned') redis.call('EXPIRE', KEYS[1], ARGV[3]) redis.call('ZREM', KEYS[2], ARGV[1])`;
+const ABANDON = `redis.call('HSET', KEYS[1], ${F.state}, 'abandoned') redis.call('EXPIRE', KEYS[1], ARGV[3]) redis.call('ZREM', KEYS[2], ARGV[1])`;
 
 // KEYS: job, userJobs. ARGV: id, data, abandonedTtl, max, maxAge, jobPrefix, waitMs, user.
 // The cap counts the user's unfinished jobs; when it is reached, entries whose record says they
 // are over (or were never confirmed in time) are dropped first, so a leak cannot lock a user out.
 const RESERVE = `${NOW}
-local state = redis.call('HGET', KEYS[1], 'state')
+local state = redis.call('HGET', KEYS[1], ${F.state})
 if state == 'abandoned' then return {'abandoned', 0} end
-if state or redis.call('HEXISTS', KEYS[1], 'data') == 1 then return {'duplicate', 0} end
+if state or redis.call('HEXISTS', KEYS[1], ${F.data}) == 1 then return {'duplicate', 0} end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[5]))
 local max = tonumber(ARGV[4])
 if redis.call('ZCARD', KEYS[2]) >= max then
   for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    local s = redis.call('HMGET', ARGV[6] .. id, 'state', 'pendingSince', 'data')
+    local s = redis.call('HMGET', ARGV[6] .. id, ${F.state}, ${F.pendingSince}, ${F.data})
     local over = (not s[1] and not s[3]) or s[1] == 'abandoned' or s[1] == 'finished'
     if s[1] == 'pending' and now > tonumber(s[2]) + tonumber(ARGV[7]) then over = true end
     if over then redis.call('ZREM', KEYS[2], id) end
@@ -46,16 +51,17 @@ if redis.call('ZCARD', KEYS[2]) >= max then
   local n = redis.call('ZCARD', KEYS[2])
   if n >= max then return {'capped', n} end
 end
-redis.call('HSET', KEYS[1], 'data', ARGV[2], 'state', 'pending', 'pendingSince', now, 'user', ARGV[8])
+redis.call('HSET', KEYS[1], ${F.data}, ARGV[2], ${F.state}, 'pending', ${F.pendingSince}, now, ${F.user}, ARGV[8])
 redis.call('ZADD', KEYS[2], now, ARGV[1])
 return {'reserved', now}`;
 
-// KEYS: job, events, relayActive. ARGV: id, queued event, dropped event.
+// KEYS: job, events, relayActive. ARGV: id, queued event, dropped event, stream TTL.
 const CONFIRM = `
-local state = redis.call('HGET', KEYS[1], 'state')
+local state = redis.call('HGET', KEYS[1], ${F.state})
 if state == 'pending' then
-  redis.call('HSET', KEYS[1], 'state', 'confirmed')
+  redis.call('HSET', KEYS[1], ${F.state}, 'confirmed')
   redis.call('XADD', KEYS[2], '*', 'e', ARGV[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
   redis.call('SADD', KEYS[3], ARGV[1])
   return 'confirmed'
 end
@@ -63,6 +69,7 @@ if state == 'abandoned' and redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 0 then
   -- The user was told "queued" but no worker saw the confirm in time: the thread says so.
   redis.call('XADD', KEYS[2], '*', 'e', ARGV[2])
   redis.call('XADD', KEYS[2], '*', 'e', ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
   redis.call('SADD', KEYS[3], ARGV[1])
   return 'too-late'
 end
@@ -70,16 +77,16 @@ return state or 'missing'`;
 
 // KEYS: job, userJobs. ARGV: id, unused, abandonedTtl. Only a pending job can be abandoned.
 const ABANDON_PENDING = `
-if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then return 0 end
+if redis.call('HGET', KEYS[1], ${F.state}) ~= 'pending' then return 0 end
 ${ABANDON}
 return 1`;
 
 // KEYS: job, userJobs. ARGV: id, waitMs, abandonedTtl.
 const CLAIM = `${NOW}
-local s = redis.call('HMGET', KEYS[1], 'state', 'pendingSince', 'data')
+local s = redis.call('HMGET', KEYS[1], ${F.state}, ${F.pendingSince}, ${F.data})
 local state = s[1]
 if not state then if s[3] then state = 'confirmed' else return {'drop', 'missing'} end end
-if state == 'confirmed' or state == 'started' then redis.call('HSET', KEYS[1], 'state', 'started') return {'run', ''} end
+if state == 'confirmed' or state == 'started' then redis.call('HSET', KEYS[1], ${F.state}, 'started') return {'run', ''} end
 if state == 'pending' then
   local due = tonumber(s[2]) + tonumber(ARGV[2])
   if now <= due then return {'wait', tostring(due - now + 1)} end
@@ -89,7 +96,7 @@ end
 return {'drop', state}`;
 
 // KEYS: job, userJobs. ARGV: id.
-const FINISH = `redis.call('HSET', KEYS[1], 'state', 'finished') redis.call('ZREM', KEYS[2], ARGV[1]) return 1`;
+const FINISH = `redis.call('HSET', KEYS[1], ${F.state}, 'finished') redis.call('ZREM', KEYS[2], ARGV[1]) return 1`;
 
 export type Reservation = { result: 'reserved' | 'duplicate' | 'abandoned' } | { result: 'capped'; count: number };
 export type Claim = { verdict: 'run' } | { verdict: 'wait'; ms: number } | { verdict: 'drop'; why: string };
@@ -117,16 +124,18 @@ export async function reserveJob(redis: Redis, keys: RedisKeys, data: JobData, m
 /** Makes a pending job runnable and visible to the relay; send it only once the user was told "queued". */
 export async function confirmJob(redis: Redis, keys: RedisKeys, data: JobData): Promise<string> {
   const queued = JSON.stringify({ type: 'queued', at: data.requestedAt });
-  const dropped = JSON.stringify({
-    type: 'done',
-    at: new Date().toISOString(),
-    outcome: 'failed',
-    result: {
-      title: `${data.command}: not run`,
-      text: 'Redis was too slow while this job was being queued, so no worker took it; nothing ran. Send the command again.',
-    },
-  });
-  return (await redis.eval(CONFIRM, 3, keys.job(data.id), keys.events(data.id), keys.relayActive, data.id, queued, dropped)) as string;
+  const dropped = JSON.stringify(jobDone.tooLate(new Date().toISOString(), data.command));
+  return (await redis.eval(
+    CONFIRM,
+    3,
+    keys.job(data.id),
+    keys.events(data.id),
+    keys.relayActive,
+    data.id,
+    queued,
+    dropped,
+    STREAM_TTL_SECONDS,
+  )) as string;
 }
 
 /** Marks a job that was never confirmed as abandoned (the user was told nothing was queued). True if it was pending. */

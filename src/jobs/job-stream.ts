@@ -1,15 +1,13 @@
 import type { Redis } from 'ioredis';
 import { LOG_LIMIT_DEFAULTS } from '../config/schema.ts';
+import { OTHER_ENTRIES } from '../store/job-fields.ts';
+import { addEvents } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import type { JobEvent, StreamEntry } from './job-event.ts';
 import { createLogCap, type LogLimit } from './log-cap.ts';
 
-/** How long a finished job's stream is kept, in seconds. @defaultValue 7 days */
-export const STREAM_TTL_SECONDS = 7 * 24 * 3600;
 /** Lines written per pipeline round trip. */
 const BATCH = 200;
-/** Entries beyond the log's own (queued, started, steps, done, retries' notes) that a stream may hold. */
-const OTHER_ENTRIES = 1000;
 
 export interface JobStreamWriter {
   write(event: JobEvent): void;
@@ -23,8 +21,9 @@ export interface JobStreamWriter {
  * `mask` runs on every whole log line before it leaves the process (callers join output
  * chunks into lines first). `limit` bounds the log of this attempt (see createLogCap): past
  * it, lines are dropped and the truncation line and the tail are written before `done` (or at
- * `flush`). Every XADD also trims the stream to about lines + tailLines + 1000 entries, so
- * even several attempts cannot grow it without bound.
+ * `flush`). Every XADD also trims the stream to about lines + tailLines + OTHER_ENTRIES, so
+ * even several attempts cannot grow it without bound (the writes themselves are the job
+ * store's: addEvents).
  */
 export function createJobStreamWriter(
   redis: Redis,
@@ -33,8 +32,7 @@ export function createJobStreamWriter(
   mask: (s: string) => string = (s) => s,
   limit: LogLimit = LOG_LIMIT_DEFAULTS,
 ): JobStreamWriter {
-  const key = keys.events(jobId);
-  const maxEntries = String(limit.lines + limit.tailLines + OTHER_ENTRIES);
+  const maxEntries = limit.lines + limit.tailLines + OTHER_ENTRIES;
   const cap = createLogCap(limit);
   const pending: JobEvent[] = [];
   let inflight: Promise<void> = Promise.resolve();
@@ -44,8 +42,7 @@ export function createJobStreamWriter(
     inflight = inflight.then(async () => {
       for (let i = 0; i < batch.length; i += BATCH) {
         const pipeline = redis.pipeline();
-        for (const event of batch.slice(i, i + BATCH)) pipeline.xadd(key, 'MAXLEN', '~', maxEntries, '*', 'e', JSON.stringify(event));
-        pipeline.expire(key, STREAM_TTL_SECONDS);
+        addEvents(pipeline, keys, jobId, batch.slice(i, i + BATCH), maxEntries);
         await pipeline.exec();
       }
     });

@@ -6,6 +6,7 @@ import { createMasker } from '../observability/mask-secrets.ts';
 import { holdAppLock } from './hold-app-lock.ts';
 import { claimJob, finishJob } from './job-state.ts';
 import { createJobStreamWriter } from './job-stream.ts';
+import { createJobStore } from '../store/job-store.ts';
 import { reconcileApps } from './reconcile-apps.ts';
 import { runJob, type RunJobDeps } from './run-job.ts';
 
@@ -61,8 +62,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
         ? await holdAppLock(redis, keys, data.id, data.app, data.env, opts.lockTtlMs)
         : undefined;
     if (lock && !lock.held) {
-      if (!(await redis.hget(keys.job(data.id), 'waited'))) {
-        await redis.hset(keys.job(data.id), 'waited', lock.holder);
+      if (await createJobStore(redis, keys).firstWait(data.id, lock.holder)) {
         writer.write({
           type: 'log',
           at: opts.now().toISOString(),

@@ -2,8 +2,10 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { JobData, ThreadRef } from '../core/types.ts';
 import type { JobEvent } from '../jobs/job-event.ts';
-import { jobStreamPages, STREAM_TTL_SECONDS } from '../jobs/job-stream.ts';
+import { jobStreamPages } from '../jobs/job-stream.ts';
 import type { Logger } from '../observability/logger.ts';
+import { jobDone } from '../store/job-done.ts';
+import { createJobStore, type RelayCheckpoint } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { RateLimitedError, type ChatSurface } from './chat-surface.ts';
 import { jobLogFile } from './job-log-file.ts';
@@ -73,22 +75,24 @@ export function startRelay(opts: RelayOptions): Relay {
   let lastRenew = Date.now();
   let stopped = false;
 
-  const checkpoint = (id: string, fields: Record<string, string>) => redis.hset(keys.job(id), fields);
+  const store = createJobStore(redis, keys);
+  const checkpoint = (id: string, fields: RelayCheckpoint) => store.checkpoint(id, fields);
 
   async function adopt(id: string): Promise<void> {
-    const [raw, relayed] = await redis.hmget(keys.job(id), 'data', 'relayed');
-    if (!raw || relayed === '1') {
-      await redis.srem(keys.relayActive, id);
+    const first = await store.relayRecord(id);
+    if (!first.data || first.relayed) {
+      await store.dropRelay(id);
       return;
     }
-    const job = JSON.parse(raw) as JobData;
+    const job = first.data;
     const surface = surfaces.get(job.thread.platform);
     if (!surface) {
       foreign.add(id);
       return;
     }
     if (!(await claimLease(redis, keys.relayLease(id), owner, leaseMs))) return;
-    const [parent, relayedTo, uploaded] = await redis.hmget(keys.job(id), 'parent', 'relayedTo', 'uploaded');
+    // Read again under the lease: the previous holder may have moved the checkpoint meanwhile.
+    const { parent, relayedTo, uploaded } = await store.relayRecord(id);
     let view = initialView(job);
     const readId = relayedTo ?? '0';
     if (relayedTo) {
@@ -105,7 +109,7 @@ export function startRelay(opts: RelayOptions): Relay {
       dirty: true,
       nextCallAt: 0,
       failures: 0,
-      uploaded: uploaded === '1',
+      uploaded,
       lastWasLog: false,
     });
     log.debug('relaying job', { id, resumedFrom: relayedTo });
@@ -177,19 +181,13 @@ export function startRelay(opts: RelayOptions): Relay {
         const file = await jobLogFile(redis, keys, tail.job.id, `${tail.job.kind}-${tail.job.app ?? 'all'}-${tail.job.id}.log`);
         await tail.surface.uploadLog(thread(), file);
         tail.uploaded = true;
-        await checkpoint(tail.job.id, { uploaded: '1' });
+        await checkpoint(tail.job.id, { uploaded: true });
       };
     } else if (finished) {
       await tail.surface
         .finish?.(thread(), tail.view.phase)
         .catch((err: unknown) => log.warn('relay finish failed', { jobId: tail.job.id, err }));
-      await checkpoint(tail.job.id, { relayedTo: tail.readId, relayed: '1' });
-      await redis
-        .multi()
-        .srem(keys.relayActive, tail.job.id)
-        .del(keys.relayLease(tail.job.id))
-        .expire(keys.job(tail.job.id), STREAM_TTL_SECONDS)
-        .exec();
+      await store.relayDone(tail.job.id, tail.readId);
       return true;
     } else {
       if (tail.readId !== '0') await checkpoint(tail.job.id, { relayedTo: tail.readId });
@@ -209,7 +207,7 @@ export function startRelay(opts: RelayOptions): Relay {
       log.warn('relay call failed', { jobId: tail.job.id, failures: tail.failures, err });
       if (tail.failures >= 8) {
         log.error('giving up relaying job', { jobId: tail.job.id });
-        await redis.srem(keys.relayActive, tail.job.id);
+        await store.dropRelay(tail.job.id);
         return true;
       }
       tail.nextCallAt = now + Math.min(30_000, 500 * 2 ** tail.failures);
@@ -231,16 +229,7 @@ export function startRelay(opts: RelayOptions): Relay {
       lostChecked.set(tail.job.id, now);
       if (await opts.lost.isQueued(tail.job.id)) continue;
       log.warn('job never reached the queue; closing it', { jobId: tail.job.id });
-      const event: JobEvent = {
-        type: 'done',
-        at: new Date(now).toISOString(),
-        outcome: 'failed',
-        result: {
-          title: `${tail.job.command}: failed`,
-          text: 'The job queue lost this job while it was being queued (Redis failed); nothing ran. Send the command again.',
-        },
-      };
-      await redis.xadd(keys.events(tail.job.id), '*', 'e', JSON.stringify(event));
+      await store.append(tail.job.id, jobDone.lost(new Date(now).toISOString(), tail.job.command));
     }
   }
 
@@ -249,7 +238,7 @@ export function startRelay(opts: RelayOptions): Relay {
     await closeLost(now);
     if (now - lastDiscover >= 500) {
       lastDiscover = now;
-      const active = await redis.smembers(keys.relayActive);
+      const active = await store.relayActive();
       for (const id of active) if (!tails.has(id) && !foreign.has(id)) await adopt(id);
       if (foreign.size > 1000) for (const id of foreign) if (!active.includes(id)) foreign.delete(id);
     }
