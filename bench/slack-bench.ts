@@ -25,6 +25,7 @@ import { redisKeys } from '../src/store/keys.ts';
 import { benchRedis } from './own-redis.ts';
 import { startSlackSimulator } from '../test/support/slack-sim/index.ts';
 import { streamSlackBuild as streamBuild } from './slack-stream-build.ts';
+import { dispatchStores } from '../test/support/dispatch-stores.ts';
 
 /** Commands sent, and their rate. */
 const COMMANDS = 200;
@@ -53,6 +54,7 @@ try {
     registry: createRegistry(commands),
     config: () => config,
     queue,
+    ...dispatchStores(redisUrl, redisKeys(prefix)),
     policy: requesterPolicy,
     log: silentLogger,
   });

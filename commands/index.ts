@@ -1,7 +1,12 @@
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+import { cancel } from './cancel.ts';
 import { deploy } from './deploy.ts';
 import { help } from './help.ts';
+import { jobs } from './jobs.ts';
+import { lockCommand } from './lock.ts';
+import { releases } from './releases.ts';
 import { status } from './status.ts';
+import { unlock } from './unlock.ts';
 
 /** Every chat command, in the order help lists them. A verb or alias collision fails at start-up (createRegistry). */
-export const commands: ReadonlyArray<CommandSpec> = [deploy, status, help];
+export const commands: ReadonlyArray<CommandSpec> = [deploy, status, releases, jobs, cancel, lockCommand, unlock, help];

@@ -18,9 +18,7 @@ import { ensureBusyboxImage } from './drivers/docker/ensure-busybox-image.ts';
 import type { DriverMap } from './drivers/driver.ts';
 import { startHttpServer } from './http/http-server.ts';
 import { createJobQueue } from './jobs/job-queue.ts';
-import { deployProcessor } from './jobs/processors/deploy.ts';
-import type { ProcessorMap } from './jobs/processors/processor.ts';
-import { statusProcessor } from './jobs/processors/status.ts';
+import { processors } from './jobs/processors/index.ts';
 import { startWorkerPool, type WorkerPool } from './jobs/worker-pool.ts';
 import { displayUrl } from './observability/display-url.ts';
 import type { Logger } from './observability/logger.ts';
@@ -29,6 +27,7 @@ import { resolveSecrets } from './observability/resolve-secrets.ts';
 import { startRelay } from './relay/relay.ts';
 import { ensureServices } from './services/ensure-services.ts';
 import { redisKeys } from './store/keys.ts';
+import { createLockStore } from './store/lock-store.ts';
 import { createReleaseStore } from './store/release-store.ts';
 
 export interface Voxoz {
@@ -57,8 +56,6 @@ export const DRAIN_MS = 30_000;
 const RELAY_SETTLE_MS = 5000;
 /** Why jobs cancelled by a stop say they were cancelled. */
 const STOP_REASON = 'voxoz stopping';
-
-const processors: ProcessorMap = { deploy: deployProcessor, status: statusProcessor };
 
 /**
  * The composition root: the only place that builds clients and wires them together.
@@ -111,6 +108,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       }),
     };
     const releases = createReleaseStore(redis, keys);
+    const locks = createLockStore(redis, keys);
     const getConfig = (): LoadedConfig => config;
     const allSecrets = maskedSecrets({ settings, env, config: getConfig });
     const startWorkers = async () => {
@@ -120,6 +118,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         config: getConfig,
         drivers,
         releases,
+        locks,
         processors,
         log: log.child({ part: 'worker' }),
         now: () => new Date(),
@@ -160,6 +159,8 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       registry,
       config: getConfig,
       queue,
+      releases,
+      locks,
       policy: requesterPolicy,
       log: log.child({ part: 'dispatch' }),
     });

@@ -7,6 +7,7 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord-api-types/v10';
 import type { ArgSpec, CommandSpec, OptionSpec } from '../../src/dispatch/command-spec.ts';
+import { MAX_TEXT_CHARS } from '../../src/dispatch/resolve-arg.ts';
 import { DISCORD_LIMITS } from './discord-limits.ts';
 import { fitHead } from './fit-text.ts';
 
@@ -37,6 +38,10 @@ function fromArg(arg: ArgSpec): APIApplicationCommandBasicOption {
       return { ...base, type: ApplicationCommandOptionType.String, max_length: 32 };
     case 'word':
       return { ...base, type: ApplicationCommandOptionType.String, max_length: 64 };
+    case 'job':
+      return { ...base, type: ApplicationCommandOptionType.String, max_length: 120 };
+    case 'text':
+      return { ...base, type: ApplicationCommandOptionType.String, max_length: MAX_TEXT_CHARS };
   }
 }
 

@@ -80,12 +80,15 @@ export interface Reply {
   ephemeral?: boolean;
 }
 
-export type JobKind = 'deploy' | 'status';
-
 /** What goes on the queue. Everything a worker anywhere needs, and nothing platform-specific but the ThreadRef. */
 export interface JobData {
   id: string;
-  kind: JobKind;
+  /**
+   * Which processor runs it: a `JobKind`, a key of `processors` in src/jobs/processors/index.ts
+   * (typed there, not here, so that core types import nothing). A worker refuses a kind it does
+   * not know, e.g. one queued by a newer voxoz.
+   */
+  kind: string;
   /** The command line as typed, for the parent message. */
   command: string;
   app?: string;

@@ -8,6 +8,20 @@ export interface CommandRegistry {
   verbs(): string[];
 }
 
+/** What is wrong with one spec's arguments: a name used twice, a required one after an optional one, a misplaced rest. */
+function checkArgs(command: CommandSpec): string[] {
+  const problems: string[] = [];
+  const names = [...command.args.map((a) => a.name), ...(command.options ?? []).map((o) => o.name)];
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) problems.push(`${command.name} declares "${dup}" twice`);
+  const firstOptional = command.args.findIndex((a) => !a.required);
+  if (firstOptional >= 0 && command.args.slice(firstOptional).some((a) => a.required))
+    problems.push(`${command.name}: required arguments must come before optional ones`);
+  if (command.args.slice(0, -1).some((a) => a.rest))
+    problems.push(`${command.name}: only the last argument may take the rest of the words`);
+  return problems;
+}
+
 /** Builds the verb table; a name or alias used twice fails here, at start-up, naming both commands. */
 export function createRegistry(commands: ReadonlyArray<CommandSpec>): CommandRegistry {
   const byVerb = new Map<string, CommandSpec>();
@@ -20,12 +34,10 @@ export function createRegistry(commands: ReadonlyArray<CommandSpec>): CommandReg
       if (taken) problems.push(`"${verb}" is claimed by both ${taken.name} and ${command.name}`);
       else byVerb.set(verb, command);
     }
-    const names = [...command.args.map((a) => a.name), ...(command.options ?? []).map((o) => o.name)];
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) problems.push(`${command.name} declares "${dup}" twice`);
-    const firstOptional = command.args.findIndex((a) => !a.required);
-    if (firstOptional >= 0 && command.args.slice(firstOptional).some((a) => a.required))
-      problems.push(`${command.name}: required arguments must come before optional ones`);
+    for (const spec of [command, ...(command.subcommands ?? [])]) problems.push(...checkArgs(spec));
+    for (const sub of command.subcommands ?? [])
+      if (!new RegExp(`^${command.name} [a-z][a-z0-9-]{0,31}$`).test(sub.name))
+        problems.push(`subcommand "${sub.name}" of ${command.name} must be named "${command.name} <word>"`);
   }
   if (problems.length > 0) throw new Error(`command registry is inconsistent:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return {

@@ -1,13 +1,23 @@
-import type { JobKind, Reply } from '../core/types.ts';
+import type { ChatUser, Reply } from '../core/types.ts';
+import type { JobKind } from '../jobs/processors/index.ts';
+import type { LockStore } from '../store/lock-store.ts';
+import type { ReleaseReader } from '../store/release-store.ts';
+import type { ActionName } from './actions.ts';
+import type { JobReader } from './job-reader.ts';
 
-/** Types an argument can have; each has a pure resolver in resolve-arg.ts. */
-export type ArgType = 'app' | 'gitref' | 'int' | 'env' | 'word';
+/**
+ * Types an argument can have; each has a pure resolver in resolve-arg.ts. `job` is a job id;
+ * `text` is free words (a reason), usually with `rest`.
+ */
+export type ArgType = 'app' | 'gitref' | 'int' | 'env' | 'word' | 'job' | 'text';
 
 export interface ArgSpec {
   name: string;
   type: ArgType;
   summary: string;
   required?: boolean;
+  /** The last argument only: it takes every remaining word, joined by single spaces (`lock hello deploy freeze`). */
+  rest?: boolean;
   /** Bounds for `int`. */
   min?: number;
   max?: number;
@@ -24,16 +34,44 @@ export interface OptionSpec {
 
 export type ParsedArgs = Record<string, string | number | boolean | undefined>;
 
+/**
+ * The stores an answer may use, in the bot process. Releases and jobs are read-only; user locks
+ * are the one thing an answer changes (`lock`, `unlock`), because they are bot-side state that
+ * no worker has to act on.
+ */
+export interface AnswerStores {
+  releases: ReleaseReader;
+  jobs: JobReader;
+  locks: LockStore;
+}
+
 /** What the dispatcher knows when a command answers at once. */
 export interface AnswerContext {
   commands: ReadonlyArray<CommandSpec>;
   apps: ReadonlyArray<{ name: string; runtime: string }>;
   botName: string;
+  /** Who asked (for "locked by", "unlocked …'s lock"). */
+  user: ChatUser;
+  /** The environment a command means when it names none. */
+  defaultEnv: string;
+  now: Date;
+  stores: AnswerStores;
 }
 
 /**
- * One chat command, declared as data. Help text, usage lines, argument errors and (later)
- * Discord's slash-command options are all generated from this; nothing is written twice.
+ * How a command runs: as a queued job (a worker runs the named processor), as an answer
+ * computed at once in the bot process (async: it may read the stores; a UserError it throws is
+ * shown as it is), or as an entry of the action table that buttons use too, given the value of
+ * the named argument (`cancel <job>` = the Cancel button).
+ */
+export type CommandRun =
+  | { kind: 'job'; job: JobKind }
+  | { kind: 'answer'; answer: (args: ParsedArgs, ctx: AnswerContext) => Promise<Reply> | Reply }
+  | { kind: 'action'; action: ActionName; value: string };
+
+/**
+ * One chat command, declared as data. Help text, usage lines, argument errors and Discord's
+ * slash-command options are all generated from this; nothing is written twice.
  */
 export interface CommandSpec {
   name: string;
@@ -41,9 +79,14 @@ export interface CommandSpec {
   summary: string;
   args: ArgSpec[];
   options?: OptionSpec[];
+  /**
+   * Commands spelled `<name> <word> …` (`lock status`): when the first word after the verb is
+   * one of these names, and no app has that name, the rest is parsed against it. Their `name`
+   * is the whole phrase; help lists them with their parent.
+   */
+  subcommands?: ReadonlyArray<CommandSpec>;
   examples: string[];
   /** What running it changes, said in help: "none", "reads engine state", "replaces running containers". */
   sideEffects: string;
-  /** Either a queued job (run by a worker) or an answer computed at once in the bot process. */
-  run: { kind: 'job'; job: JobKind } | { kind: 'answer'; answer: (args: ParsedArgs, ctx: AnswerContext) => Reply };
+  run: CommandRun;
 }

@@ -1,33 +1,49 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { hasEnvironment } from '../config/schema.ts';
-import type { Interaction, Invocation, JobData, Reply, ThreadRef } from '../core/types.ts';
-import { isUserError } from '../core/user-error.ts';
+import type { Interaction, Invocation, Reply } from '../core/types.ts';
+import { isUserError, UserError } from '../core/user-error.ts';
 import type { DeliveryClaim } from '../jobs/claim-delivery.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
+import { processors } from '../jobs/processors/index.ts';
+import { lockedError } from '../jobs/processors/refuse-if-locked.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { LockStore } from '../store/lock-store.ts';
+import type { ReleaseReader } from '../store/release-store.ts';
+import { type ActionContext, actions, decisionRefusal, isActionName } from './actions.ts';
 import type { CommandRegistry } from './command-registry.ts';
+import type { CommandSpec, ParsedArgs } from './command-spec.ts';
+import { commandLine, jobData } from './job-data.ts';
 import { parseCommand } from './parse-command.ts';
 import type { Policy } from './policy.ts';
+import { STORE_TIMEOUT_MS, storeUnavailable, withDeadline } from './with-deadline.ts';
 
 /** What the adapter does next: show an answer, or tell the user the job is queued (its thread follows). */
 export type Outcome = { type: 'answer'; reply: Reply } | { type: 'queued'; jobId: string; duplicate: boolean; reply: Reply };
 
 export interface Dispatcher {
-  /** verify (adapter) → parse → authorise → enqueue; never throws: every failure becomes an answer. */
+  /** verify (adapter) → parse → authorise → answer, act or enqueue; never throws: every failure becomes an answer. */
   handle(invocation: Invocation): Promise<Outcome>;
-  /** A button press: authorise and act (Cancel now; Approve/Reject later). */
+  /** A button press: an entry of the action table (Cancel now; Approve/Reject later), once per click. */
   interact(interaction: Interaction): Promise<Reply>;
 }
 
 export interface DispatcherDeps {
   registry: CommandRegistry;
   config: () => LoadedConfig;
+  /** The queue; also the read-only job view answers get (`jobs`). */
   queue: JobQueue;
+  releases: ReleaseReader;
+  /** Locks people hold (`lock`): checked before a mutating job is queued. */
+  locks: LockStore;
   policy: Policy;
   log: Logger;
   /** Environment used when a command names none. @defaultValue "production" */
   defaultEnv?: string;
+  /** Longest wait for a store before the user is answered anyway. @defaultValue STORE_TIMEOUT_MS (1000) */
+  storeTimeoutMs?: number;
+  /** @defaultValue () => new Date() */
+  now?: () => Date;
 }
 
 /** The problem with `--env` for the named app, if it is not one of the app's own environments. */
@@ -38,66 +54,93 @@ function unknownEnvironment(config: LoadedConfig, args: Record<string, unknown>)
 }
 
 const errorReply = (title: string, text: string): Reply => ({ title, status: 'error', text, ephemeral: true });
+const answer = (reply: Reply): Outcome => ({ type: 'answer', reply });
+const queueUnavailable = () =>
+  new UserError('queue_unavailable', 'the job queue is unavailable (Redis does not answer); nothing was queued, try again in a minute');
+/** What a user is told when an answer that changes something timed out: the write may still land. */
+const LATE_CHANGE = 'the change may still go through once Redis answers; "lock status" shows where things stand';
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const now = deps.now ?? (() => new Date());
+  const defaultEnv = deps.defaultEnv ?? 'production';
+  const storeTimeoutMs = deps.storeTimeoutMs ?? STORE_TIMEOUT_MS;
   const failure = (err: unknown, what: string, consequence: string): Reply => {
     if (isUserError(err)) return errorReply(`${what}: ${err.code.replace(/_/g, ' ')}`, err.message);
     const ref = randomUUID().slice(0, 8);
     deps.log.error('dispatch failed', { ref, err });
     return errorReply(`${what}: internal error`, `voxoz hit an internal error (ref ${ref}); ${consequence}`);
   };
+  const actionContext = (user: Invocation['user'], action: keyof typeof actions): ActionContext => ({
+    user,
+    queue: deps.queue,
+    decide: (job) => deps.policy.authorizeAction(user, action, job),
+  });
+
+  /** Everything after the policy allowed the command. Throws; `handle` turns that into an answer. */
+  const run = async (inv: Invocation, command: CommandSpec, args: ParsedArgs, config: LoadedConfig): Promise<Outcome> => {
+    const env = typeof args.env === 'string' ? args.env : defaultEnv;
+    const how = command.run;
+    if (how.kind === 'answer') {
+      const stores = { releases: deps.releases, jobs: deps.queue, locks: deps.locks };
+      const ctx = {
+        commands: deps.registry.commands,
+        apps: config.apps,
+        botName: config.chat.botName,
+        user: inv.user,
+        defaultEnv,
+        now: now(),
+        stores,
+      };
+      const late = command.sideEffects === 'none' || command.sideEffects.startsWith('none ') ? 'try again in a minute' : LATE_CHANGE;
+      return answer(
+        await withDeadline(Promise.resolve(how.answer(args, ctx)), storeTimeoutMs, () => storeUnavailable(storeTimeoutMs, late)),
+      );
+    }
+    if (how.kind === 'action') return answer(await actions[how.action](String(args[how.value]), actionContext(inv.user, how.action)));
+    if (processors[how.job].mutates && typeof args.app === 'string') {
+      // Redis away or slow: the same answer the enqueue would give, so the user hears one story.
+      const check = deps.locks.get(args.app, env).catch((err: unknown) => {
+        deps.log.warn('lock check failed; nothing was queued', { err });
+        throw queueUnavailable();
+      });
+      const lock = await withDeadline(check, storeTimeoutMs, queueUnavailable);
+      if (lock) return answer(errorReply(`${command.name} ${args.app}: locked`, lockedError(lock).message));
+    }
+    const data = jobData(inv, command, how.job, args, env);
+    const queued = await deps.queue.enqueue(data);
+    return {
+      type: 'queued',
+      jobId: data.id,
+      duplicate: queued === 'duplicate',
+      reply: {
+        title: `${data.command}: queued`,
+        status: 'queued',
+        text: `Job ${data.id} is queued; progress follows in the thread.`,
+        ephemeral: true,
+      },
+    };
+  };
+
   return {
     async handle(inv) {
       const config = deps.config();
       const parsed = parseCommand(inv.text, deps.registry, { appNames: config.apps.map((a) => a.name) });
       if (!parsed.ok) {
         const usage = parsed.usage ? `\nUsage: ${config.chat.botName} ${parsed.usage}` : '';
-        return {
-          type: 'answer',
-          reply: errorReply(
-            parsed.command ? `${parsed.command.name}: invalid arguments` : 'unknown command',
-            `${parsed.problems.map((p) => `• ${p}`).join('\n')}${usage}`,
-          ),
-        };
+        const title = parsed.command ? `${parsed.command.name}: invalid arguments` : 'unknown command';
+        return answer(errorReply(title, `${parsed.problems.map((p) => `• ${p}`).join('\n')}${usage}`));
       }
       const { command, args } = parsed;
       const envProblem = unknownEnvironment(config, args);
-      if (envProblem) return { type: 'answer', reply: errorReply(`${command.name}: unknown environment`, envProblem) };
-      const refusal = deps.policy.authorize(inv.user, command, args);
-      if (refusal) return { type: 'answer', reply: errorReply(`${command.name}: not allowed`, refusal) };
-      if (command.run.kind === 'answer') {
-        return {
-          type: 'answer',
-          reply: command.run.answer(args, { commands: deps.registry.commands, apps: config.apps, botName: config.chat.botName }),
-        };
-      }
-      const thread: ThreadRef = { platform: inv.platform, conversation: inv.conversation, ...(inv.meta ? { meta: inv.meta } : {}) };
-      const data: JobData = {
-        id: inv.deliveryId ? `${inv.platform}-${inv.deliveryId}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 120) : randomUUID(),
-        kind: command.run.job,
-        command: `${command.name}${typeof args.app === 'string' ? ` ${args.app}` : ''}${typeof args.ref === 'string' ? ` ${args.ref}` : ''}`,
-        app: typeof args.app === 'string' ? args.app : undefined,
-        env: typeof args.env === 'string' ? args.env : (deps.defaultEnv ?? 'production'),
-        args,
-        requestedBy: inv.user,
-        thread,
-        requestedAt: inv.receivedAt.toISOString(),
-      };
+      if (envProblem) return answer(errorReply(`${command.name}: unknown environment`, envProblem));
+      const what = commandLine(command, args);
+      const consequence = command.run.kind === 'job' ? 'nothing was queued.' : 'nothing was changed.';
       try {
-        const queued = await deps.queue.enqueue(data);
-        return {
-          type: 'queued',
-          jobId: data.id,
-          duplicate: queued === 'duplicate',
-          reply: {
-            title: `${data.command}: queued`,
-            status: 'queued',
-            text: `Job ${data.id} is queued; progress follows in the thread.`,
-            ephemeral: true,
-          },
-        };
+        const refused = decisionRefusal(command.name, await deps.policy.authorize(inv.user, command, args));
+        if (refused) return answer(refused);
+        return await run(inv, command, args, config);
       } catch (err) {
-        return { type: 'answer', reply: failure(err, data.command, 'nothing was queued.') };
+        return answer(failure(err, what, consequence));
       }
     },
     async interact(interaction) {
@@ -120,30 +163,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           ephemeral: true,
         };
       const { settle } = claim;
-      const act = async (): Promise<Reply> => {
-        if (interaction.action !== 'cancel')
-          return errorReply('unknown button', `voxoz has no button "${interaction.action}"; it may be from an older version`);
-        const job = await deps.queue.get(interaction.value);
-        if (!job) return errorReply('cancel: unknown job', `there is no job ${interaction.value}; it may have expired`);
-        const refusal = deps.policy.mayCancel(interaction.user, job);
-        if (refusal) return errorReply('cancel: not allowed', refusal);
-        const result = await deps.queue.cancel(job.id, interaction.user);
-        const text = {
-          removed: 'removed from the queue',
-          signalled: 'stopping; what it started is being removed',
-          finished: 'already finished; nothing to cancel',
-          unknown: 'no longer in the queue',
-        }[result];
-        return {
-          title: `${job.command}: ${result === 'finished' ? 'not cancelled' : 'cancelling'}`,
-          status: 'info',
-          text: `Job ${job.id} ${text}.`,
-          ephemeral: true,
-        };
-      };
       let reply: Reply;
       try {
-        reply = await act();
+        const { action, value, user } = interaction;
+        reply = isActionName(action)
+          ? await actions[action](value, actionContext(user, action))
+          : errorReply('unknown button', `voxoz has no button "${action}"; it may be from an older version`);
       } catch (err) {
         await settle(false).catch((e: unknown) => deps.log.warn('click claim not released; it frees itself shortly', { err: e }));
         return failure(err, interaction.action, 'nothing was changed.');

@@ -18,12 +18,25 @@ export function parseCommand(text: string, registry: CommandRegistry, ctx: Resol
   if (!tokenized.ok) return { ok: false, problems: [tokenized.problem] };
   const [verb, ...rest] = tokenized.tokens;
   if (verb === undefined) return parseCommand('help', registry, ctx);
-  const command = registry.find(verb);
-  if (!command) {
+  const found = registry.find(verb);
+  if (!found) {
     const near = closestWord(verb, registry.verbs());
     const shown = JSON.stringify(verb.length > 40 ? `${verb.slice(0, 37)}...` : verb);
     return { ok: false, problems: [`unknown command ${shown}${near ? `; did you mean "${near}"?` : ''} Type "help" for the list.`] };
   }
+  return parseArgs(found, rest, ctx);
+}
+
+/** The subcommand the first word names (`lock status`), unless an app has that name: then the word is the app. */
+function subcommandOf(command: CommandSpec, first: string | undefined, ctx: ResolveContext): CommandSpec | undefined {
+  if (first === undefined || ctx.appNames.includes(first)) return undefined;
+  return command.subcommands?.find((s) => s.name.slice(command.name.length + 1) === first.toLowerCase());
+}
+
+function parseArgs(parent: CommandSpec, words: string[], ctx: ResolveContext): ParseResult {
+  const sub = subcommandOf(parent, words[0], ctx);
+  const command = sub ?? parent;
+  const rest = sub ? words.slice(1) : words;
   const problems: string[] = [];
   const args: ParsedArgs = {};
   const positional: string[] = [];
@@ -57,6 +70,9 @@ export function parseCommand(text: string, registry: CommandRegistry, ctx: Resol
     if (resolved.ok) args[option.name] = resolved.value;
     else problems.push(`--${option.name}: ${resolved.problem}`);
   }
+  const last = command.args.at(-1);
+  if (last?.rest && positional.length > command.args.length)
+    positional.splice(command.args.length - 1, positional.length, positional.slice(command.args.length - 1).join(' '));
   command.args.forEach((spec, index) => {
     const raw = positional[index];
     if (raw === undefined) {

@@ -2,6 +2,9 @@ import { APP_NAME } from '../config/schema.ts';
 import { closestWord } from './closest-word.ts';
 import type { ArgType } from './command-spec.ts';
 
+/** Longest free text (a lock's reason) an argument takes. @defaultValue 200 */
+export const MAX_TEXT_CHARS = 200;
+
 export type Resolved = { ok: true; value: string | number } | { ok: false; problem: string };
 
 export interface ResolveContext {
@@ -52,6 +55,14 @@ export function resolveArg(type: ArgType, raw: string, ctx: ResolveContext, boun
       return /^[a-z][a-z0-9-]{0,31}$/.test(raw)
         ? { ok: true, value: raw }
         : { ok: false, problem: `${show(raw)} is not an environment name (lowercase letters, digits, dashes), e.g. production` };
+    case 'job':
+      return /^[A-Za-z0-9_.-]{1,120}$/.test(raw)
+        ? { ok: true, value: raw }
+        : { ok: false, problem: `${show(raw)} is not a job id (letters, digits, ".", "_", "-"); "jobs" lists them` };
+    case 'text':
+      return raw.length >= 1 && raw.length <= MAX_TEXT_CHARS
+        ? { ok: true, value: raw }
+        : { ok: false, problem: `must be 1..${MAX_TEXT_CHARS} characters, got ${raw.length}` };
     case 'word':
       return /^[\p{L}\p{N}._-]{1,64}$/u.test(raw)
         ? { ok: true, value: raw }

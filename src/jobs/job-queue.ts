@@ -3,13 +3,13 @@ import { Redis } from 'ioredis';
 import type { ChatUser, JobData } from '../core/types.ts';
 import { UserError } from '../core/user-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import { jobDone } from '../store/job-done.ts';
-import { createJobStore } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { enqueueJob } from './enqueue-job.ts';
 import { finishJob } from './job-state.ts';
 import { createSettler } from './settle-writes.ts';
 import { claimDelivery as claimDeliveryKey, type DeliveryClaim } from './claim-delivery.ts';
+import type { JobReader } from '../dispatch/job-reader.ts';
+import { listJobs } from './list-jobs.ts';
 
 /** Longest wait for Redis when enqueueing before the user is told the queue is unavailable. @defaultValue 1000 */
 export const ENQUEUE_TIMEOUT_MS = 1000;
@@ -18,7 +18,7 @@ export const MAX_QUEUED_PER_USER = 20;
 
 export type CancelResult = 'removed' | 'signalled' | 'finished' | 'unknown';
 
-export interface JobQueue {
+export interface JobQueue extends JobReader {
   /** Queues a job; the same id twice (a retried delivery) queues it once. */
   enqueue(data: JobData): Promise<'queued' | 'duplicate'>;
   /** The job as it was queued. */
@@ -96,7 +96,6 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
     await connecting;
   };
   const timeoutMs = opts.timeoutMs ?? ENQUEUE_TIMEOUT_MS;
-  const store = createJobStore(redis, keys);
   const settler = createSettler(undefined, opts.log);
   return {
     enqueue: (data) =>
@@ -115,7 +114,8 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
       ),
     async get(jobId) {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
-      return store.data(jobId);
+      const raw = await redis.hget(keys.job(jobId), 'data');
+      return raw ? (JSON.parse(raw) as JobData) : undefined;
     },
     async cancel(jobId, by) {
       const job = await queue.getJob(jobId);
@@ -129,12 +129,26 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
         );
         if (removed) {
           await finishJob(redis, keys, job.data);
-          await store.append(jobId, jobDone.cancelledQueued(new Date().toISOString(), job.data.command, by.name));
+          await redis.xadd(
+            keys.events(jobId),
+            '*',
+            'e',
+            JSON.stringify({
+              type: 'done',
+              at: new Date().toISOString(),
+              outcome: 'cancelled',
+              result: { title: `${job.data.command}: cancelled by ${by.name}`, text: 'It was still queued; nothing had started.' },
+            }),
+          );
           return 'removed';
         }
       }
       await redis.publish(keys.cancelChannel, `${jobId}|${by.name}`);
       return 'signalled';
+    },
+    async list(filter) {
+      await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
+      return listJobs(queue, redis, keys, filter);
     },
     async isQueued(jobId) {
       return (await queue.getJob(jobId)) !== undefined;

@@ -25,6 +25,9 @@ export interface ReleaseStore {
   get(app: string, env: string, number: number): Promise<Release | undefined>;
 }
 
+/** The read side, for answers in the bot process (`releases`): no numbers reserved, nothing written. */
+export type ReleaseReader = Pick<ReleaseStore, 'list' | 'get'>;
+
 export function createReleaseStore(redis: Redis, keys: RedisKeys): ReleaseStore {
   return {
     next: (app, env) => redis.incr(keys.releaseSeq(app, env)),

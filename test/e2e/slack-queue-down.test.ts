@@ -15,6 +15,7 @@ import { findFreePort } from '../../src/services/free-port.ts';
 import { redisKeys } from '../../src/store/keys.ts';
 import { startSlackSimulator, type SlackSimulator } from '../support/slack-sim/index.ts';
 import { bodyText, C } from '../fixtures/slack/e2e-helpers.ts';
+import { dispatchStores } from '../support/dispatch-stores.ts';
 
 /**
  * The real Slack adapter and dispatcher with a queue whose Redis is not there (a free port
@@ -32,8 +33,9 @@ describe('Slack when Redis is down', () => {
     writeFileSync(join(dir, 'voxoz.yml'), 'apps:\n  - name: hello\n    source: { path: /tmp }\n    port: 18080\n');
     const config = loadConfig(join(dir, 'voxoz.yml'));
     sim = await startSlackSimulator();
+    const redisUrl = `redis://127.0.0.1:${await findFreePort()}`;
     queue = createJobQueue({
-      redisUrl: `redis://127.0.0.1:${await findFreePort()}`,
+      redisUrl,
       keys: redisKeys('test-down'),
       queueName: 'jobs',
       attempts: 1,
@@ -42,6 +44,7 @@ describe('Slack when Redis is down', () => {
       registry: createRegistry(commands),
       config: () => config,
       queue,
+      ...dispatchStores(redisUrl, redisKeys('test-down')),
       policy: requesterPolicy,
       log: silentLogger,
     });

@@ -11,6 +11,7 @@ import { claimDelivery } from '../../src/jobs/claim-delivery.ts';
 import { createJobQueue, type JobQueue } from '../../src/jobs/job-queue.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { redisKeys } from '../../src/store/keys.ts';
+import { dispatchStores } from '../support/dispatch-stores.ts';
 
 /**
  * Button clicks are deduplicated on the click's own id, and only once acting succeeded
@@ -29,10 +30,13 @@ describe('click claims', () => {
     closers.push(() => real.close());
     const queue: JobQueue = { ...real, cancel: (id, by) => cancel(real.cancel, id, by) };
     const config = validateConfig({ apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] }, '/test/voxoz.yml');
+    const stores = dispatchStores(inject('redisUrl'), keys);
+    closers.push(async () => stores.closeStores());
     const dispatcher = createDispatcher({
       registry: createRegistry(commands),
       config: () => config,
       queue,
+      ...stores,
       policy: requesterPolicy,
       log: silentLogger,
     });

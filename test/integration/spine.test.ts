@@ -12,6 +12,7 @@ import { findFreePort } from '../../src/services/free-port.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
 import { scriptedDriver, untilAborted } from '../support/scripted-driver.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
+import { dispatchStores } from '../support/dispatch-stores.ts';
 
 let spine: Spine | undefined;
 afterEach(async () => {
@@ -377,6 +378,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
     const keys = redisKeys('test-dead');
     const queue = createJobQueue({ redisUrl: deadUrl, keys, queueName: 'jobs', attempts: 1 });
     const dispatcher = createDispatcher({
+      ...dispatchStores(deadUrl, keys),
       registry: createRegistry(commands),
       config: () =>
         ({ file: 'x', apps: [{ name: 'hello' }], worker: { concurrency: 1, attempts: 1 }, chat: { botName: 'voxoz' } }) as never,

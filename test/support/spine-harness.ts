@@ -6,16 +6,16 @@ import { commands } from '../../commands/index.ts';
 import { validateConfig, type LoadedConfig } from '../../src/config/load-config.ts';
 import { createRegistry } from '../../src/dispatch/command-registry.ts';
 import { createDispatcher, type Dispatcher } from '../../src/dispatch/dispatcher.ts';
-import { requesterPolicy } from '../../src/dispatch/policy.ts';
+import { type Policy, requesterPolicy } from '../../src/dispatch/policy.ts';
 import type { Reply } from '../../src/core/types.ts';
 import type { DriverMap } from '../../src/drivers/driver.ts';
 import { createJobQueue, type JobQueue } from '../../src/jobs/job-queue.ts';
-import { deployProcessor } from '../../src/jobs/processors/deploy.ts';
-import { statusProcessor } from '../../src/jobs/processors/status.ts';
+import { processors } from '../../src/jobs/processors/index.ts';
 import { startWorkerPool, type WorkerPool } from '../../src/jobs/worker-pool.ts';
 import { createLogger, silentLogger } from '../../src/observability/logger.ts';
 import { startRelay, type Relay } from '../../src/relay/relay.ts';
 import { redisKeys, type RedisKeys } from '../../src/store/keys.ts';
+import { createLockStore, type LockStore } from '../../src/store/lock-store.ts';
 import { createReleaseStore, type ReleaseStore } from '../../src/store/release-store.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
 
@@ -26,6 +26,7 @@ export interface Spine {
   queue: JobQueue;
   dispatcher: Dispatcher;
   releases: ReleaseStore;
+  locks: LockStore;
   config: LoadedConfig;
   startWorkers(concurrency?: number, opts?: { lockTtlMs?: number; confirmWaitMs?: number }): Promise<WorkerPool>;
   startRelay(opts?: { leaseMs?: number; lostAfterMs?: number }): Relay;
@@ -43,13 +44,14 @@ export interface Spine {
 export async function startSpine(
   drivers: DriverMap,
   rawConfig: unknown = { apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] },
-  opts: { redisUrl?: string } = {},
+  opts: { redisUrl?: string; policy?: Policy } = {},
 ): Promise<Spine> {
   const redisUrl = opts.redisUrl ?? inject('redisUrl');
   const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const config = validateConfig(rawConfig, '/test/voxoz.yml');
   const releases = createReleaseStore(redis, keys);
+  const locks = createLockStore(redis, keys);
   const chat = new LocalChat();
   const queue = createJobQueue({
     redisUrl,
@@ -62,7 +64,9 @@ export async function startSpine(
     registry: createRegistry(commands),
     config: () => config,
     queue,
-    policy: requesterPolicy,
+    releases,
+    locks,
+    policy: opts.policy ?? requesterPolicy,
     log: process.env.VOXOZ_TEST_LOG ? createLogger('debug') : silentLogger,
   });
   const closers: Array<() => Promise<void>> = [];
@@ -73,6 +77,7 @@ export async function startSpine(
     queue,
     dispatcher,
     releases,
+    locks,
     config,
     async startWorkers(concurrency = 2, extra = {}) {
       const pool = await startWorkerPool({
@@ -81,7 +86,8 @@ export async function startSpine(
         config: () => config,
         drivers,
         releases,
-        processors: { deploy: deployProcessor, status: statusProcessor },
+        locks,
+        processors,
         log: silentLogger,
         now: () => new Date(),
         redisUrl,

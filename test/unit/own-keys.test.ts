@@ -42,6 +42,9 @@ describe('user-supplied keys are own-key lookups in config maps', () => {
       registry: createRegistry(commands),
       config: () => config,
       queue,
+      // Never reached: the environment is refused before any store is read (a call would throw).
+      releases: {} as never,
+      locks: {} as never,
       policy: requesterPolicy,
       log: silentLogger,
     });

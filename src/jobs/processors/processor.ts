@@ -1,8 +1,9 @@
 import type { LoadedConfig } from '../../config/load-config.ts';
 import { hasEnvironment, type AppSpec } from '../../config/schema.ts';
-import type { JobData, JobKind, Reply } from '../../core/types.ts';
+import type { JobData, Reply } from '../../core/types.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { DriverIO, DriverMap, Driver } from '../../drivers/driver.ts';
+import type { LockReader } from '../../store/lock-store.ts';
 import type { ReleaseStore } from '../../store/release-store.ts';
 
 export interface ProcessorContext {
@@ -11,6 +12,8 @@ export interface ProcessorContext {
   config: LoadedConfig;
   drivers: DriverMap;
   releases: ReleaseStore;
+  /** Locks people hold with `lock`: a processor that `mutates` calls refuseIfLocked before it changes anything. */
+  locks: LockReader;
   /** A number kept for the job across retries (e.g. its release number), reserved once. */
   reserve(name: string, make: () => Promise<number>): Promise<number>;
 }
@@ -18,12 +21,19 @@ export interface ProcessorContext {
 export type JobResult = Omit<Reply, 'status' | 'buttons' | 'steps'>;
 
 export interface JobProcessor {
-  /** True when the job changes an app: such jobs take the app+env lock. */
+  /**
+   * True when the job changes an app: such jobs take the app+env job lock, and are refused
+   * while a person holds the app+env lock (`lock`), at dispatch and when they start.
+   */
   mutates: boolean;
   run(ctx: ProcessorContext): Promise<JobResult>;
 }
 
-export type ProcessorMap = Readonly<Record<JobKind, JobProcessor>>;
+/**
+ * Processors by job kind, as workers look them up: by the kind a queued job names, which may be
+ * one this voxoz does not know. The literal is `processors` in ./index.ts.
+ */
+export type ProcessorMap = Readonly<Record<string, JobProcessor | undefined>>;
 
 /** The app as configured now (it may have been removed since the command was queued). */
 export function findApp(config: LoadedConfig, name: string | undefined): AppSpec {

@@ -1,0 +1,42 @@
+import type { Reply } from '../src/core/types.ts';
+import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+import { formatTable } from '../src/dispatch/format-table.ts';
+import type { JobSummary } from '../src/dispatch/job-reader.ts';
+import { utcMinute } from '../src/dispatch/utc-minute.ts';
+
+function where(job: JobSummary): string {
+  if (job.state === 'running') return 'running';
+  if (job.waitingFor) return `#${job.position} waiting behind ${job.waitingFor}`;
+  return `#${job.position} ${job.state}`;
+}
+
+/** Running jobs, then queued ones with their position, each with who asked and when. */
+export function jobsReply(list: ReadonlyArray<JobSummary>, app?: string): Reply {
+  const scope = app ?? 'all apps';
+  if (list.length === 0) return { title: `jobs (${scope}): none`, status: 'info', text: 'No job is running or queued.', ephemeral: true };
+  const running = list.filter((j) => j.state === 'running').length;
+  const rows = list.map((j) => [j.id, where(j), j.command, j.env, j.requestedBy.name, utcMinute(j.requestedAt)]);
+  return {
+    title: `jobs (${scope}): ${running} running, ${list.length - running} queued`,
+    status: 'info',
+    text: 'Position #1 starts next. "cancel <job>" cancels one of yours.',
+    code: [formatTable(['job', 'state', 'command', 'env', 'asked by', 'since'], rows)],
+    ephemeral: true,
+  };
+}
+
+export const jobs: CommandSpec = {
+  name: 'jobs',
+  aliases: ['queue'],
+  summary: 'List running and queued jobs with their position and who asked',
+  args: [{ name: 'app', type: 'app', summary: 'only the jobs of this app (default: all)' }],
+  examples: ['jobs', 'jobs hello'],
+  sideEffects: 'none (reads the queue)',
+  run: {
+    kind: 'answer',
+    answer: async (args, ctx) => {
+      const app = typeof args.app === 'string' ? args.app : undefined;
+      return jobsReply(await ctx.stores.jobs.list(app ? { app } : {}), app);
+    },
+  },
+};

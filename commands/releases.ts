@@ -1,0 +1,66 @@
+import type { Reply } from '../src/core/types.ts';
+import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+import { formatTable } from '../src/dispatch/format-table.ts';
+import { utcMinute } from '../src/dispatch/utc-minute.ts';
+import type { Release } from '../src/store/release-store.ts';
+
+/** Releases one answer shows, newest first. @defaultValue 20 */
+export const RELEASES_SHOWN = 20;
+
+/** The release that serves now: the newest that went live (a failed or cancelled deploy left the one before it serving). */
+export function liveRelease(all: ReadonlyArray<Release>): Release | undefined {
+  return [...all].sort((a, b) => b.number - a.number).find((r) => r.outcome === 'live');
+}
+
+function image(r: Release): string {
+  const id = r.artifact.replace(/^sha256:/, '').slice(0, 12);
+  if (!id) return '-';
+  return r.image ? `${r.image} (${id})` : id;
+}
+
+/** The ledger of app+env as a table, newest first, with the live one marked. */
+export function releasesReply(app: string, env: string, all: ReadonlyArray<Release>): Reply {
+  if (all.length === 0)
+    return {
+      title: `${app} (${env}): no releases`,
+      status: 'info',
+      text: `Nothing was deployed yet; "deploy ${app}" makes v1.`,
+      ephemeral: true,
+    };
+  const live = liveRelease(all);
+  const shown = [...all].sort((a, b) => b.number - a.number).slice(0, RELEASES_SHOWN);
+  const rows = shown.map((r) => [
+    `${r === live ? '* ' : '  '}v${r.number}`,
+    r.outcome,
+    image(r),
+    r.commit ? r.commit.slice(0, 12) : '-',
+    r.deployedBy,
+    utcMinute(r.at),
+  ]);
+  const more = all.length > shown.length ? ` (the newest ${shown.length} of ${all.length})` : '';
+  return {
+    title: `${app} (${env}): ${all.length} release${all.length === 1 ? '' : 's'}${more}`,
+    status: 'info',
+    text: live ? `* marks the live release: v${live.number}.` : 'No release went live yet.',
+    code: [formatTable(['  release', 'outcome', 'image', 'commit', 'by', 'when'], rows)],
+    ephemeral: true,
+  };
+}
+
+export const releases: CommandSpec = {
+  name: 'releases',
+  aliases: ['history'],
+  summary: 'List the releases of an app: number, image, commit, who, when, outcome, and which one is live',
+  args: [{ name: 'app', type: 'app', required: true, summary: 'the app whose releases to list' }],
+  options: [{ name: 'env', type: 'env', summary: 'environment (default: production)' }],
+  examples: ['releases hello', 'releases web --env staging'],
+  sideEffects: 'none (reads the release ledger)',
+  run: {
+    kind: 'answer',
+    answer: async (args, ctx) => {
+      const app = String(args.app);
+      const env = typeof args.env === 'string' ? args.env : ctx.defaultEnv;
+      return releasesReply(app, env, await ctx.stores.releases.list(app, env));
+    },
+  },
+};

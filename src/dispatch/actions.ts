@@ -1,0 +1,63 @@
+import type { ChatUser, JobData, Reply } from '../core/types.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import type { Decision } from './decision.ts';
+
+/** What an action needs: who acts, the queue, and the policy's decision for this action on this job. */
+export interface ActionContext {
+  user: ChatUser;
+  queue: Pick<JobQueue, 'get' | 'cancel'>;
+  decide(job: JobData): Promise<Decision>;
+}
+
+/** One thing a button press or a command can do to a job, named by its value (a job id). */
+export type Action = (value: string, ctx: ActionContext) => Promise<Reply>;
+
+const refusal = (title: string, text: string): Reply => ({ title, status: 'error', text, ephemeral: true });
+
+/** What a decision other than allow answers; undefined when allowed. */
+export function decisionRefusal(what: string, decision: Decision): Reply | undefined {
+  if (decision.type === 'allow') return undefined;
+  if (decision.type === 'deny') return refusal(`${what}: not allowed`, decision.reason);
+  return {
+    title: `${what}: needs approval`,
+    status: 'waiting-approval',
+    text: `The "${decision.policy}" policy needs someone to approve this, and this voxoz cannot take approvals yet; nothing was done.`,
+    ephemeral: true,
+  };
+}
+
+const CANCEL_TEXT = {
+  removed: 'removed from the queue',
+  signalled: 'stopping; what it started is being removed',
+  finished: 'already finished; nothing to cancel',
+  unknown: 'no longer in the queue',
+} as const;
+
+/** Cancel: a queued job is removed, a running one is told to stop (it undoes what it started). */
+const cancel: Action = async (jobId, ctx) => {
+  const job = await ctx.queue.get(jobId);
+  if (!job)
+    return refusal('cancel: unknown job', `there is no job ${jobId}; it may have finished and expired ("jobs" lists the current ones)`);
+  const refused = decisionRefusal('cancel', await ctx.decide(job));
+  if (refused) return refused;
+  const result = await ctx.queue.cancel(job.id, ctx.user);
+  return {
+    title: `${job.command}: ${result === 'finished' ? 'not cancelled' : 'cancelling'}`,
+    status: 'info',
+    text: `Job ${job.id} ${CANCEL_TEXT[result]}.`,
+    ephemeral: true,
+  };
+};
+
+/**
+ * The one action table: a button's id and a command's `run: { kind: 'action' }` name an entry
+ * here, so the Cancel button and `cancel <job>` follow the same rule. Approve and reject join it
+ * with approvals.
+ */
+export const actions = { cancel } as const satisfies Record<string, Action>;
+
+export type ActionName = keyof typeof actions;
+
+export function isActionName(name: string): name is ActionName {
+  return Object.hasOwn(actions, name);
+}

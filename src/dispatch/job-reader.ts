@@ -1,0 +1,25 @@
+import type { ChatUser } from '../core/types.ts';
+
+/** One unfinished job as `jobs` shows it. */
+export interface JobSummary {
+  id: string;
+  /** The command as typed, e.g. `deploy hello main`. */
+  command: string;
+  kind: string;
+  app?: string;
+  env: string;
+  /** `running` on a worker; `queued` for a worker; `waiting` for another job to finish with its app (or for its enqueue to be confirmed). */
+  state: 'running' | 'queued' | 'waiting';
+  /** 1 = next to start, counting every job not yet running, oldest first. Absent while running. */
+  position?: number;
+  /** The job it waits behind, when it waits for its app+env lock. */
+  waitingFor?: string;
+  requestedBy: ChatUser;
+  requestedAt: string;
+}
+
+/** Read-only view of the queue for answers in the bot process; no queue library types cross it. */
+export interface JobReader {
+  /** Running jobs first, then the rest in queue order; at most `limit` (the newest are cut). */
+  list(filter: { app?: string; limit?: number }): Promise<JobSummary[]>;
+}
