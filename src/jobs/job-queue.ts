@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import type { ChatUser, JobData } from '../core/types.ts';
 import { UserError } from '../core/user-error.ts';
 import type { Logger } from '../observability/logger.ts';
+import { jobDone } from '../store/job-done.ts';
+import { createJobStore } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { enqueueJob } from './enqueue-job.ts';
 import { finishJob } from './job-state.ts';
@@ -96,6 +98,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
     await connecting;
   };
   const timeoutMs = opts.timeoutMs ?? ENQUEUE_TIMEOUT_MS;
+  const store = createJobStore(redis, keys);
   const settler = createSettler(undefined, opts.log);
   return {
     enqueue: (data) =>
@@ -114,8 +117,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
       ),
     async get(jobId) {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
-      const raw = await redis.hget(keys.job(jobId), 'data');
-      return raw ? (JSON.parse(raw) as JobData) : undefined;
+      return store.data(jobId);
     },
     async cancel(jobId, by) {
       const job = await queue.getJob(jobId);
@@ -129,17 +131,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
         );
         if (removed) {
           await finishJob(redis, keys, job.data);
-          await redis.xadd(
-            keys.events(jobId),
-            '*',
-            'e',
-            JSON.stringify({
-              type: 'done',
-              at: new Date().toISOString(),
-              outcome: 'cancelled',
-              result: { title: `${job.data.command}: cancelled by ${by.name}`, text: 'It was still queued; nothing had started.' },
-            }),
-          );
+          await store.append(jobId, jobDone.cancelledQueued(new Date().toISOString(), job.data.command, by.name));
           return 'removed';
         }
       }

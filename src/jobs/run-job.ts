@@ -5,12 +5,14 @@ import type { JobData } from '../core/types.ts';
 import { isUserError, UserError } from '../core/user-error.ts';
 import type { DriverIO, DriverMap, Fence } from '../drivers/driver.ts';
 import type { Logger } from '../observability/logger.ts';
+import { doneEvent, jobDone } from '../store/job-done.ts';
+import { createJobStore } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import type { LockReader } from '../store/lock-store.ts';
 import type { ReleaseStore } from '../store/release-store.ts';
-import type { JobOutcome } from './job-event.ts';
+import type { JobEvent, JobOutcome } from './job-event.ts';
 import type { JobStreamWriter } from './job-stream.ts';
-import type { JobResult, ProcessorMap } from './processors/processor.ts';
+import type { ProcessorMap } from './processors/processor.ts';
 
 export interface RunJobDeps {
   redis: Redis;
@@ -50,8 +52,8 @@ export async function runJob(
     now: deps.now,
     ...(fence ? { fence } : {}),
   };
-  const done = (outcome: JobOutcome, result: JobResult) => writer.write({ type: 'done', at: at(), outcome, result });
-  const jobKey = deps.keys.job(data.id);
+  const done = (event: Extract<JobEvent, { type: 'done' }>) => writer.write(event);
+  const store = createJobStore(deps.redis, deps.keys);
   try {
     const processor = deps.processors[data.kind];
     if (!processor)
@@ -63,15 +65,9 @@ export async function runJob(
       drivers: deps.drivers,
       releases: deps.releases,
       locks: deps.locks,
-      async reserve(name, make) {
-        const existing = await deps.redis.hget(jobKey, `reserved:${name}`);
-        if (existing !== null) return Number(existing);
-        const value = await make();
-        await deps.redis.hsetnx(jobKey, `reserved:${name}`, String(value));
-        return Number(await deps.redis.hget(jobKey, `reserved:${name}`));
-      },
+      reserve: (name, make) => store.reserve(data.id, name, make),
     });
-    done('succeeded', result);
+    done(doneEvent(at(), 'succeeded', result));
     return { outcome: 'succeeded', retry: false };
   } catch (err) {
     // An abort with a UserError (a lost lock) is a failure that says why, not a cancel.
@@ -79,15 +75,12 @@ export async function runJob(
     const failure: unknown = abortedWithError ? signal.reason : err;
     if (signal.aborted && !abortedWithError) {
       const by = typeof signal.reason === 'string' ? signal.reason : 'someone';
-      done('cancelled', {
-        title: `${data.command}: cancelled by ${by}`,
-        text: 'Everything this job had started was removed; what ran before keeps running.',
-      });
+      done(jobDone.cancelled(at(), data.command, by));
       return { outcome: 'cancelled', retry: false };
     }
     if (isUserError(failure)) {
       io.log(`error: ${failure.message}`);
-      done('failed', { title: `${data.command}: failed`, text: failure.message });
+      done(jobDone.failed(at(), data.command, failure.message));
       return { outcome: 'failed', retry: false };
     }
     const ref = randomUUID().slice(0, 8);
@@ -96,10 +89,13 @@ export async function runJob(
       io.log(`attempt ${attempt.number} failed (ref ${ref}); retrying`);
       return { outcome: 'failed', retry: true, error: err as Error };
     }
-    done('failed', {
-      title: `${data.command}: failed`,
-      text: `${describeFault(err, attempt.number)} (ref ${ref}); an operator can find the details in voxoz's log under that ref.`,
-    });
+    done(
+      jobDone.failed(
+        at(),
+        data.command,
+        `${describeFault(err, attempt.number)} (ref ${ref}); an operator can find the details in voxoz's log under that ref.`,
+      ),
+    );
     return { outcome: 'failed', retry: false };
   } finally {
     await writer.flush();
