@@ -65,7 +65,7 @@ export const lockCommand: CommandSpec = {
   ],
   options: [envOption],
   subcommands: [lockStatus],
-  examples: ['lock hello release freeze until Monday', 'lock web --env staging QA in progress', 'lock status'],
+  examples: ['lock hello release freeze until Monday', 'lock web --env staging QA in progress', 'lock'],
   sideEffects: 'deploys of the app+env are refused until it is unlocked, also ones already queued',
   run: { kind: 'answer', answer: lock },
 };

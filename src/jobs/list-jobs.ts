@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData } from '../core/types.ts';
 import type { JobSummary } from '../dispatch/job-reader.ts';
+import { JOB_FIELD } from '../store/job-fields.ts';
 import type { RedisKeys } from '../store/keys.ts';
 
 /** Most BullMQ jobs of each kind (running, not yet running) looked at per `jobs` answer. @defaultValue 1000 */
@@ -64,7 +65,7 @@ export async function listJobs(
 
 async function readRecords(redis: Redis, keys: RedisKeys, ids: string[]): Promise<Array<[string | null, string | null]>> {
   const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.hmget(keys.job(id), 'state', 'waited');
+  for (const id of ids) pipeline.hmget(keys.job(id), JOB_FIELD.state, JOB_FIELD.waited);
   const results = (await pipeline.exec()) ?? [];
   return results.map(([err, value]) => (err ? [null, null] : (value as [string | null, string | null])));
 }

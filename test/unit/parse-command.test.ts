@@ -51,6 +51,21 @@ describe('parseCommand: good input', () => {
     ['help', 'help', {}],
     ['help deploy', 'help', { command: 'deploy' }],
     ['', 'help', {}],
+    ['releases hello', 'releases', { app: 'hello' }],
+    ['history web --env staging', 'releases', { app: 'web', env: 'staging' }],
+    ['jobs', 'jobs', {}],
+    ['queue hello', 'jobs', { app: 'hello' }],
+    ['cancel local-1f2e3d4c', 'cancel', { job: 'local-1f2e3d4c' }],
+    ['cancel 0b6f7d1e-9c1a-4d2b-8f3e-5a6b7c8d9e0f', 'cancel', { job: '0b6f7d1e-9c1a-4d2b-8f3e-5a6b7c8d9e0f' }],
+    ['lock hello', 'lock', { app: 'hello' }],
+    ['lock hello release freeze until Monday', 'lock', { app: 'hello', reason: 'release freeze until Monday' }],
+    ['lock web --env staging "QA   in progress"', 'lock', { app: 'web', env: 'staging', reason: 'QA   in progress' }],
+    ['lock web QA --env=staging again', 'lock', { app: 'web', env: 'staging', reason: 'QA again' }],
+    ['lock', 'lock', {}],
+    ['lock status', 'lock status', {}],
+    ['lock STATUS hello --env staging', 'lock status', { app: 'hello', env: 'staging' }],
+    ['unlock hello', 'unlock', { app: 'hello' }],
+    ['unlock web --env staging', 'unlock', { app: 'web', env: 'staging' }],
   ])('%j → %s %j', (text, name, args) => {
     const result = parse(text);
     expect(result.ok).toBe(true);
@@ -87,6 +102,19 @@ describe('parseCommand: bad and evil input', () => {
     ['deploy 🚀', [/"🚀" is not an app name/]],
     [`deploy hello ${'a'.repeat(300)}`, [/<ref>: "a{37}\.\.\." must be 1\.\.200 characters/]],
     [`deploy ${'x'.repeat(10 * 1024)}`, [/the limit is 1000/]],
+    ['releases', [/<app> is missing \(the app whose releases to list\)/]],
+    ['releases hellp', [/there is no app named "hellp"; did you mean "hello"\?/]],
+    ['jobs hello extra', [/jobs takes at most 1 argument; remove "extra"/]],
+    ['cancel', [/<job> is missing/]],
+    ['cancel job;rm', [/<job>: "job;rm" is not a job id/]],
+    [`cancel ${'j'.repeat(121)}`, [/is not a job id/]],
+    ['lock hellp freeze', [/there is no app named "hellp"; did you mean "hello"\?/]],
+    [`lock hello "${'r'.repeat(201)}"`, [/<reason>: must be 1\.\.200 characters, got 201/]],
+    ['lock status nothing', [/there is no app named "nothing"/]],
+    ['lock status hello why', [/lock status takes at most 1 argument; remove "why"/]],
+    ['unlock', [/<app> is missing \(the app to unlock\)/]],
+    ['unlock hello now', [/unlock takes at most 1 argument; remove "now"/]],
+    ['canel x', [/unknown command "canel"; did you mean "cancel"\?/]],
   ])('%j', (text, expected) => {
     const found = problems(text);
     for (const pattern of expected) expect(found, found.join('\n')).toEqual(expect.arrayContaining([expect.stringMatching(pattern)]));
@@ -94,6 +122,20 @@ describe('parseCommand: bad and evil input', () => {
 
   it('collects every problem, not just the first', () => {
     expect(problems('deploy HELLO --nope -x a b c')).toHaveLength(4);
+  });
+
+  it('reads "lock status" as the app when an app is named status', () => {
+    const result = parseCommand('lock status', registry, { appNames: ['status'] });
+    expect(result.ok && [result.command.name, result.args]).toEqual(['lock', { app: 'status' }]);
+  });
+
+  it.each([
+    ['lock hellp', 'lock [app] [reason…] [--env <env>]'],
+    ['lock status x', 'lock status [app] [--env <env>]'],
+    ['cancel', 'cancel <job>'],
+  ])('gives the usage line of the command or subcommand that was meant: %j', (text, usage) => {
+    const result = parse(text);
+    expect(!result.ok && result.usage).toBe(usage);
   });
 
   it('gives the usage line with argument errors', () => {
@@ -151,6 +193,19 @@ describe('registry', () => {
       ],
     };
     expect(() => createRegistry([bad])).toThrow(/required arguments must come before optional ones/);
+  });
+  it('refuses a rest argument that is not the last, and a subcommand not named after its parent', () => {
+    const rest = {
+      ...spec('rest'),
+      args: [
+        { name: 'a', type: 'text' as const, summary: '', rest: true },
+        { name: 'b', type: 'word' as const, summary: '' },
+      ],
+    };
+    expect(() => createRegistry([rest])).toThrow(/rest: only the last argument may take the rest of the words/);
+    expect(() => createRegistry([{ ...spec('lock'), subcommands: [spec('unlock status')] }])).toThrow(
+      /subcommand "unlock status" of lock must be named "lock <word>"/,
+    );
   });
   it('accepts the real command list', () =>
     expect(registry.verbs()).toEqual(expect.arrayContaining(['deploy', 'ship', 'status', 'st', 'help', 'h'])));
