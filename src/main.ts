@@ -16,6 +16,7 @@ import { createDockerClient } from './drivers/docker/docker-client.ts';
 import { createDockerDriver } from './drivers/docker/docker-driver.ts';
 import { ensureBusyboxImage } from './drivers/docker/ensure-busybox-image.ts';
 import type { DriverMap } from './drivers/driver.ts';
+import { createCaddyFrontDoor } from './frontdoor/caddy-front-door.ts';
 import { startHttpServer } from './http/http-server.ts';
 import { createJobQueue } from './jobs/job-queue.ts';
 import { processors } from './jobs/processors/index.ts';
@@ -65,7 +66,14 @@ const STOP_REASON = 'voxoz stopping';
  */
 export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log: Logger, mode: 'all' | 'worker' = 'all'): Promise<Voxoz> {
   let config = loadConfig(settings.configFile);
-  const services = await ensureServices({ redisUrl: settings.redisUrl, dockerHost: settings.dockerHost, dataDir: settings.dataDir, log });
+  const services = await ensureServices({
+    redisUrl: settings.redisUrl,
+    dockerHost: settings.dockerHost,
+    dataDir: settings.dataDir,
+    log,
+    // The front door runs where deploys run: beside the workers.
+    frontDoor: mode === 'worker' || config.worker.inProcess,
+  });
   const shutdown = createShutdown(log);
   shutdown.add('stop services', services.stop, 40_000);
   let workers: WorkerPool | undefined;
@@ -105,6 +113,8 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         instance: settings.queueName,
         workDir: join(resolve(settings.dataDir), 'builds'),
         secretValues,
+        frontDoor: services.frontDoorSocket ? createCaddyFrontDoor(services.frontDoorSocket) : undefined,
+        replicaPorts: () => config.frontDoor.replicaPorts,
       }),
     };
     const releases = createReleaseStore(redis, keys);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { redactUrls } from '../observability/display-url.ts';
 import { checkContainerNames } from './check-container-names.ts';
+import { checkReplicaPorts } from './check-replica-ports.ts';
+import { DEFAULT_REPLICA_PORTS, PORT_RANGE, parsePortRange } from './port-range.ts';
 
 /** Shows a value in an error message, short and unambiguous (a URL without its userinfo). */
 export function showValue(value: unknown): string {
@@ -66,9 +68,30 @@ const health = z.strictObject({
         `must be a URL path like /healthz: no spaces or control characters (percent-encode them, e.g. %20) and no leading "//", got ${showValue(iss.input)}`,
     })
     .default('/'),
-  /** How long new replicas get to answer 2xx before the deploy fails. @defaultValue 30 */
+  /** How long new replicas get to pass before the deploy fails (nothing is switched then). @defaultValue 30 */
   timeoutSeconds: intIn(1, 600).default(30),
+  /** The HTTP status a healthy replica answers. @defaultValue any 2xx */
+  status: intIn(100, 599).optional(),
+  /**
+   * Wrong answers (another status, or no answer within a second) in a row, after the grace,
+   * that fail the deploy at once instead of at the timeout. A refused connection is "not
+   * listening yet" and only the timeout ends it. @defaultValue 3
+   */
+  retries: intIn(1, 100).default(3),
+  /** Seconds after a replica starts in which wrong answers do not count toward `retries` (warming up). @defaultValue 5 */
+  graceSeconds: intIn(0, 600).default(5),
 });
+
+/** @defaultValue path "/", timeout 30 s, any 2xx, 3 retries, 5 s grace */
+export const HEALTH_DEFAULTS = { path: '/', timeoutSeconds: 30, retries: 3, graceSeconds: 5 };
+
+const portRange = z.string({ error: 'must be a port range like "20000-20099"' }).refine(
+  (r) => {
+    const { from, to } = parsePortRange(r);
+    return PORT_RANGE.test(r) && from >= 1024 && to <= 65_535 && from <= to;
+  },
+  { error: (iss) => `must be a port range like "20000-20099" within 1024..65535, low end first, got ${showValue(iss.input)}` },
+);
 
 const SIZE = /^\d+[kmg]$/i;
 /** Docker refuses a memory limit below 6 MiB. */
@@ -105,7 +128,11 @@ export const appSchema = z.strictObject({
     .string()
     .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), { error: 'must be a relative path inside the source, without ".."' })
     .default('Dockerfile'),
-  /** First replica's port on 127.0.0.1 (host networking); replica i listens on port + i. */
+  /**
+   * The app's stable address, 127.0.0.1:port, served by the front door (voxoz's Caddy) in the
+   * first environment that names no port of its own. Replicas listen on ports voxoz picks from
+   * the environment's `replicaPorts` (or `frontDoor.replicaPorts`).
+   */
   port: intIn(1024, 65_000),
   /** Instances to run. @defaultValue 1 */
   replicas: intIn(1, 100).default(1),
@@ -118,7 +145,9 @@ export const appSchema = z.strictObject({
     .default({}),
   /** Names of variables taken from voxoz's own environment at deploy time; their values are masked in every log. @defaultValue [] */
   secrets: z.array(z.string().regex(ENV_NAME, { error: 'secret names are letters, digits and _' })).default([]),
-  health: health.default({ path: '/', timeoutSeconds: 30 }),
+  health: health.default(HEALTH_DEFAULTS),
+  /** Seconds the old replicas keep running after the switch, so requests they were answering finish. @defaultValue 5 */
+  drainSeconds: intIn(0, 3600).default(5),
   /** Limits of a build. @defaultValue { timeoutSeconds: 1800, cloneTimeoutSeconds: 300 } */
   build: build.default({ timeoutSeconds: 1800, cloneTimeoutSeconds: 300 }),
   resources: resources.default({}),
@@ -130,7 +159,12 @@ export const appSchema = z.strictObject({
   environments: z
     .record(
       z.string().regex(ENVIRONMENT_NAME, { error: 'environment names are lowercase letters, digits and dashes, e.g. staging' }),
-      z.strictObject({ port: intIn(1024, 65_000).optional() }),
+      z.strictObject({
+        /** The environment's front-door port. @defaultValue the app's `port` */
+        port: intIn(1024, 65_000).optional(),
+        /** Ports only this environment's replicas use ("21000-21019"): at least twice `replicas` (old and new run side by side). @defaultValue the shared `frontDoor.replicaPorts` */
+        replicaPorts: portRange.optional(),
+      }),
     )
     .default({ production: {} }),
 });
@@ -166,6 +200,12 @@ export const configSchema = z.strictObject({
       maxQueuedPerUser: intIn(1, 1000).default(20),
     })
     .default({ concurrency: 2, attempts: 3, inProcess: true, logLimit: LOG_LIMIT_DEFAULTS, maxQueuedPerUser: 20 }),
+  frontDoor: z
+    .strictObject({
+      /** Ports voxoz picks replica ports from for every environment without `replicaPorts` of its own; kept below Linux's ephemeral range (32768-60999). @defaultValue "20000-29999" */
+      replicaPorts: portRange.default(DEFAULT_REPLICA_PORTS),
+    })
+    .default({ replicaPorts: DEFAULT_REPLICA_PORTS }),
   chat: z
     .strictObject({
       /** Name the local adapter answers to in its help text. @defaultValue "voxoz" */
@@ -209,7 +249,7 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
       else taken.push({ from, to: from + replicas, owner });
     }
   });
-  return [...problems, ...checkContainerNames(apps)];
+  return [...problems, ...checkContainerNames(apps), ...checkReplicaPorts(raw)];
 }
 
 /**

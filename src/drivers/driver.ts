@@ -43,20 +43,22 @@ export interface Instance {
   state: string;
   healthy: boolean | undefined;
   startedAt?: string;
-  /** Where it answers, e.g. 127.0.0.1:8080. */
+  /** Where this replica answers, e.g. 127.0.0.1:20417 (clients use the front door's address instead). */
   address?: string;
 }
 
 export interface DeployOutcome {
   instances: Instance[];
   healthy: number;
+  /** The environment's stable address (the front door), e.g. 127.0.0.1:8080; the instances' own addresses are their replicas'. */
+  address?: string;
 }
 
 export interface DeployTarget {
   app: AppSpec;
   env: string;
   release: number;
-  /** First replica's port in this environment; replica i uses port + i. */
+  /** The environment's front-door port: clients use 127.0.0.1:port, whichever replicas serve. */
   port: number;
 }
 
@@ -68,13 +70,14 @@ export interface DeployTarget {
 export interface Driver {
   readonly runtime: string;
   build(target: DeployTarget, ref: string | undefined, io: DriverIO): Promise<Artifact>;
-  /** Copy-update-switch: start the new release, check it, retire the old; restore the old on any failure. */
+  /** Copy-update-switch: start the new release beside the old, check it, switch the front door, drain and retire the old; on any failure before the switch the old keep serving. */
   deploy(target: DeployTarget, artifact: Artifact, io: DriverIO): Promise<DeployOutcome>;
   status(app: AppSpec, env: string): Promise<Instance[]>;
   /**
    * Removes what stale lock holders left: instances whose fence token is older than `liveToken`
-   * (the serving release's). Safe without the lock: no current holder has an older token.
-   * Returns the names removed.
+   * (the serving release's), and makes the front door route to the serving release's
+   * replicas. Safe without the lock: no current holder has an older token, and the front door
+   * refuses a route older than its own. Returns the names removed.
    */
   reconcile?(app: AppSpec, env: string, liveToken: number): Promise<string[]>;
 }

@@ -30,3 +30,26 @@ export function isPortOpen(host: string, port: number, timeoutMs = 500): Promise
     socket.once('error', () => done(false));
   });
 }
+
+/** What one health probe saw: the HTTP status, or why there was none. */
+export type ProbeAnswer = number | 'refused' | 'timeout';
+
+/**
+ * One GET http://host:port/path on a connection of its own: the status, 'refused' when
+ * nothing listens (yet), 'timeout' when no answer came within `timeoutMs` (or the connection
+ * broke, as a replica that accepts but cannot answer does).
+ */
+export function probeStatus(host: string, port: number, path: string, timeoutMs = 1000): Promise<ProbeAnswer> {
+  return new Promise((resolve) => {
+    const req = request({ host, port, path, method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('timeout', () => {
+      req.destroy();
+      resolve('timeout');
+    });
+    req.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED' ? 'refused' : 'timeout'));
+    req.end();
+  });
+}

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
+import { ensureCaddy } from './caddy.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 import { ensureDockerd, pingDocker } from './dockerd.ts';
 import { ensureRedisServer } from './redis-server.ts';
@@ -7,6 +8,8 @@ import { ensureRedisServer } from './redis-server.ts';
 export interface Services {
   redisUrl: string;
   dockerHost: string;
+  /** The admin socket of voxoz's own caddy (the front door), when asked for with `frontDoor`. */
+  frontDoorSocket?: string;
   /** Stops what this voxoz owns (started or adopted), in order, then gives up the data dir. */
   stop(): Promise<void>;
   /** Lets go of the data dir and leaves the services running, for the next voxoz to adopt. */
@@ -26,6 +29,8 @@ export async function ensureServices(opts: {
   dataDir: string;
   log: Logger;
   startDocker?: boolean;
+  /** Start (or adopt) the data dir's caddy, for processes that deploy (they run workers). @defaultValue false */
+  frontDoor?: boolean;
 }): Promise<Services> {
   const dataDir = resolve(opts.dataDir);
   const stops: Array<() => Promise<void>> = [];
@@ -74,9 +79,22 @@ export async function ensureServices(opts: {
         );
       }
     }
+    // Started last, so stopped first: the front door closes before the engine stops the replicas behind it.
+    let frontDoorSocket: string | undefined;
+    if (opts.frontDoor) {
+      lock();
+      const caddy = await ensureCaddy(join(dataDir, 'caddy'));
+      stops.push(caddy.stop);
+      frontDoorSocket = caddy.socket;
+      opts.log.info(caddy.adopted ? 'adopted the front door (caddy) an earlier voxoz left running' : 'started the front door (caddy)', {
+        socket: caddy.socket,
+        pid: caddy.pid,
+      });
+    }
     return {
       redisUrl,
       dockerHost,
+      frontDoorSocket,
       stop,
       abandon: () => {
         stops.length = 0;

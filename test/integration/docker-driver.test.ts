@@ -36,7 +36,7 @@ describe('Docker driver on a real engine', () => {
     );
     expect(artifact).toMatchObject({ id: expect.stringMatching(/^sha256:/), name: `${instance}-${hello.name}:production-v1` });
     const outcome = await driver.deploy(hello.target(1), artifact, ioFor(lines));
-    expect(outcome.healthy).toBe(1);
+    expect(outcome).toMatchObject({ healthy: 1, address: `127.0.0.1:${hello.port}` });
     expect(await page(hello.port)).toBe(
       `200 <!doctype html>\n<html><head><title>hello</title></head>\n<body><h1>hello from release v1</h1></body></html>\n`,
     );
@@ -47,9 +47,14 @@ describe('Docker driver on a real engine', () => {
         release: 1,
         state: 'running',
         healthy: true,
-        address: `127.0.0.1:${hello.port}`,
+        // The replica's own port, from the shared range; clients use the front door on hello.port.
+        address: expect.stringMatching(/^127\.0\.0\.1:2\d{4}$/),
       },
     ]);
+    expect(await bed.frontDoor.route({ instance, app: hello.name, env: 'production', listen: `127.0.0.1:${hello.port}` })).toEqual({
+      upstreams: [status[0]!.address],
+      fence: 0,
+    });
     expect(Date.parse(status[0]!.startedAt!)).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -148,7 +153,7 @@ describe('Docker driver on a real engine', () => {
       // Another environment of voxoz's own is named, so the user knows what to move.
       const clash = await failure(driver.deploy(hello.target(1, {}, 'staging'), artifact, ioFor(lines)));
       expect(clash.message).toBe(
-        `127.0.0.1:${hello.port} is already in use by ${instance}-${hello.name}-production-v2-0 (${hello.name} production v2); free it or give the app another port in voxoz.yml`,
+        `127.0.0.1:${hello.port} is already in use by the front door of ${hello.name} (production); free it or give the app another port in voxoz.yml`,
       );
       expect(await driver.status(app, 'staging')).toEqual([]);
     } finally {

@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { beforeAll, inject } from 'vitest';
 import { validateConfig, type LoadedConfig } from '../../src/config/load-config.ts';
 import type { AppSpec } from '../../src/config/schema.ts';
 import { isUserError } from '../../src/core/user-error.ts';
 import { createDockerClient } from '../../src/drivers/docker/docker-client.ts';
 import { createDockerDriver } from '../../src/drivers/docker/docker-driver.ts';
 import type { DeployTarget, Driver, DriverIO, Fence } from '../../src/drivers/driver.ts';
+import { createCaddyFrontDoor } from '../../src/frontdoor/caddy-front-door.ts';
+import { ensureCaddy, type RunningCaddy } from '../../src/services/caddy.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
+import { httpOnce } from './http-once.ts';
 import { HELLO_APP_DIR } from './start-voxoz.ts';
 
 /**
@@ -20,11 +23,18 @@ export function dockerTestbed() {
   const docker = createDockerClient(inject('dockerHost'));
   const instance = `t${randomUUID().slice(0, 8)}`;
   const scratch = mkdtempSync(join(tmpdir(), 'vxd-'));
+  // A caddy of its own, started as voxoz starts its front door, for this file's deploys.
+  let caddy: RunningCaddy | undefined;
+  beforeAll(async () => {
+    caddy = await ensureCaddy(join(scratch, 'caddy'));
+  });
+  const frontDoor = createCaddyFrontDoor(join(scratch, 'caddy', 'admin.sock'));
   const driver: Driver = createDockerDriver({
     docker,
     instance,
     workDir: join(scratch, 'builds'),
     secretValues: () => ({ HELLO_TOKEN: 'sekrit' }),
+    frontDoor,
   });
   let seq = 0;
   return {
@@ -32,6 +42,7 @@ export function dockerTestbed() {
     instance,
     scratch,
     driver,
+    frontDoor,
     /** A new app (`hello1`, `hello2`, …) on a free port; `spec` and `config` build it from voxoz.yml-shaped overrides. */
     async freshApp(overrides: Record<string, unknown> = {}) {
       seq += 1;
@@ -42,6 +53,7 @@ export function dockerTestbed() {
         source: { path: HELLO_APP_DIR },
         port,
         health: { timeoutSeconds: 10 },
+        drainSeconds: 1,
         ...overrides,
         ...more,
       });
@@ -70,6 +82,7 @@ export function dockerTestbed() {
           .getImage(i.Id)
           .remove({ force: true })
           .catch(() => undefined);
+      await caddy?.stop();
       rmSync(scratch, { recursive: true, force: true });
     },
   };
@@ -85,10 +98,9 @@ export function ioFor(lines: string[], controller = new AbortController(), fence
   };
 }
 
-/** Status and body of the page at 127.0.0.1:port. */
-export async function page(port: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/`);
-  return `${res.status} ${await res.text()}`;
+/** Status and body of the page at 127.0.0.1:port (the front door), on a connection of its own. */
+export function page(port: number): Promise<string> {
+  return httpOnce(`127.0.0.1:${port}`);
 }
 
 export async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {

@@ -1,43 +1,53 @@
 import type Docker from 'dockerode';
+import type { PortRange } from '../../config/port-range.ts';
 import { UserError, isUserError } from '../../core/user-error.ts';
+import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import type { Artifact, DeployOutcome, DeployTarget, DriverIO } from '../driver.ts';
 import { isPortOpen, probeHttp } from '../probe-http.ts';
-import { tailContainerLogs } from './container-logs.ts';
+import { allocatePorts } from './allocate-ports.ts';
+import { createReplica } from './create-replica.ts';
 import { LABEL, containerName } from './labels.ts';
 import { listAppContainers, listInstances } from './list-instances.ts';
+import { pointFrontDoor, replicaAddress, siteOf } from './point-front-door.ts';
 import { fenceOf, reconcileContainers } from './reconcile.ts';
+import { waitHealthy } from './wait-healthy.ts';
 
-/** How often replicas are probed while waiting for them to turn healthy. */
-const PROBE_INTERVAL_MS = 250;
-
-function memoryBytes(size: string | undefined): number | undefined {
-  if (!size) return undefined;
-  const n = Number(size.slice(0, -1));
-  return n * { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[size.slice(-1).toLowerCase() as 'k' | 'm' | 'g'];
+export interface DeployDeps {
+  docker: Docker;
+  instance: string;
+  frontDoor: FrontDoor;
 }
 
+/** How long a retired replica gets to exit on SIGTERM before it is killed. @defaultValue 10 s */
+const RETIRE_STOP_SECONDS = 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
- * First-cut copy-update-switch on one engine with host networking: the old release's
- * containers are stopped (kept, not removed), the new ones started on the same ports and
- * health-checked, and only then are the old ones removed. On a failed check or a cancel the
- * new containers are removed and the old ones started again, so a deploy never leaves a
- * half-state behind. (Zero-downtime switching behind a proxy arrives with the full Docker runtime.)
+ * Copy-update-switch behind the front door. **Copy**: the new release's replicas start beside
+ * the serving ones, on ports picked from `ports`. **Update**: they must pass the health gate.
+ * **Switch**: the front door routes the environment's address to them, in one admin call.
+ * **Drain**: the old replicas keep running `app.drainSeconds`, so requests they were answering
+ * finish. **Retire**: then they are stopped and removed. Until the switch nothing that serves
+ * is touched: a failed check, a cancel or a lost lock removes the new replicas and the old
+ * ones keep serving. After the switch the deploy is done: a cancel no longer undoes it.
  *
- * With a fence (the job holds the app+env lock): what stale holders left is removed first,
- * the new containers carry the token (`voxoz.fence`), nothing is stopped unless the token is
- * still the newest, and the switch (keeping the new, removing the old) happens only if the token
- * is still the newest when it is recorded as the serving one; otherwise the new containers go.
+ * With a fence (the job holds the app+env lock): what stale holders left is removed first, the
+ * new replicas carry the token (`voxoz.fence`), and the switch happens only while the token is
+ * the newest: it is claimed as the serving one in Redis, and the front door refuses a route
+ * older than the one it has. A holder that finds a newer serving token after its own switch
+ * points the front door back at that token's replicas before it removes its own.
  */
 export async function deployContainers(
-  docker: Docker,
-  instance: string,
+  { docker, instance, frontDoor }: DeployDeps,
   target: DeployTarget,
   artifact: Artifact,
   extraEnv: Record<string, string>,
+  ports: PortRange,
   io: DriverIO,
 ): Promise<DeployOutcome> {
   const { app, env, release } = target;
   const { fence } = io;
+  const site = siteOf(instance, app.name, env, target.port);
   const live = fence ? await fence.live() : undefined;
   if (live !== undefined)
     for (const name of await reconcileContainers(docker, instance, app.name, env, live))
@@ -50,109 +60,63 @@ export async function deployContainers(
     await docker.getContainer(c.Id).remove({ force: true });
   }
   const previous = all.filter((c) => releaseOf(c) !== release);
-  // What serves now: the release of the serving token when known, else the newest earlier release
-  // (stopped, if an interrupted attempt stopped it).
+  // What serves now: what the front door routes to; else the serving token's release; else the newest earlier one.
+  const route = await frontDoor.route(site);
+  const routed = previous.filter((c) => route?.upstreams.includes(replicaAddress(c)));
   const liveOnes = previous.filter((c) => live !== undefined && fenceOf(c) === live);
-  const serving = liveOnes.length > 0 ? releaseOf(liveOnes[0]!) : Math.max(0, ...previous.map(releaseOf));
-  const wasRunning = previous.filter((c) => releaseOf(c) === serving);
-  const created: string[] = [];
-  const restore = async (why: string) => {
-    io.log(`${why}: removing v${release} and restoring what ran before`);
-    for (const id of created)
-      await docker
-        .getContainer(id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    for (const c of wasRunning)
-      await docker
-        .getContainer(c.Id)
-        .start()
-        .catch((err: Error) => io.log(`could not restart ${c.Names[0]}: ${err.message}`));
-    for (const c of wasRunning) {
-      const port = Number(c.Labels[LABEL.port]);
-      const deadline = Date.now() + app.health.timeoutSeconds * 1000;
-      while (!(await probeHttp('127.0.0.1', port, app.health.path, 1000)) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
-      io.log(
-        `${c.Names[0]?.slice(1)} (v${c.Labels[LABEL.release]}) ${Date.now() < deadline ? 'is serving again' : 'did not answer its health check after the restore'}`,
-      );
-    }
-  };
+  const servingRelease = (routed[0] ?? liveOnes[0]) ? releaseOf((routed[0] ?? liveOnes[0])!) : Math.max(0, ...previous.map(releaseOf));
+  const serving = previous.filter((c) => releaseOf(c) === servingRelease);
   const superseded = () =>
     new UserError(
       'superseded',
       `a newer deploy of ${app.name} (${env}) took the lock while this one was paused; v${release} was not switched to, and what it started was removed`,
     );
-  // Before anything is stopped: a holder that is no longer the newest leaves everything alone.
+  // Before anything is made: a holder that is no longer the newest leaves everything alone.
   if (fence && !(await fence.isNewest())) throw superseded();
-  try {
-    // Every earlier container is stopped, whatever its listed state: one the engine is just
-    // bringing back (restart policy, engine restart) would otherwise take the port a moment later.
-    for (const c of previous) {
-      if (c.State === 'running' || c.State === 'restarting')
-        io.log(`stopping ${c.Names[0]?.slice(1)} (release v${c.Labels[LABEL.release]}, kept until v${release} is healthy)`);
+  // The front door must be able to listen on the environment's address (its own site there is fine).
+  const holder = await frontDoor.siteAt(site.listen);
+  if (holder !== `${app.name} (${env})` && (holder !== undefined || (await isPortOpen('127.0.0.1', target.port)))) {
+    throw new UserError(
+      'port_in_use',
+      `${site.listen} is already in use by ${holder ? `the front door of ${holder}` : `something other than ${app.name} (${env})`}; free it or give the app another port in voxoz.yml`,
+    );
+  }
+  const created: Array<{ id: string; host: string; port: number }> = [];
+  const restore = async (why: string) => {
+    io.log(`${why}: removing v${release} and restoring what ran before`);
+    for (const { id } of created)
       await docker
-        .getContainer(c.Id)
-        .stop({ t: 5 })
-        .catch((err: { statusCode?: number }) => {
-          if (err.statusCode !== 304) throw err;
-        });
-    }
-    for (let i = 0; i < app.replicas; i++) {
-      // Host networking: a port something else already serves would make the health check lie.
-      if (await isPortOpen('127.0.0.1', target.port + i)) {
-        const holders = await docker.listContainers({
-          filters: { label: [`${LABEL.port}=${target.port + i}`], status: ['running', 'restarting'] },
-        });
-        const named = holders
-          .map((c) => `${c.Names[0]?.slice(1)} (${c.Labels[LABEL.app]} ${c.Labels[LABEL.env]} v${c.Labels[LABEL.release]})`)
-          .join(', ');
-        throw new UserError(
-          'port_in_use',
-          `127.0.0.1:${target.port + i} is already in use by ${named || `something other than ${app.name} (${env})`}; free it or give the app another port in voxoz.yml`,
-        );
-      }
-    }
-    for (let i = 0; i < app.replicas; i++) {
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    await restoreServing(docker, frontDoor, { instance, app: target.app, env, site, serving, live }, io);
+  };
+  const upstreams: string[] = [];
+  try {
+    for (const [i, port] of (await allocatePorts(docker, ports, app.replicas, `${app.name} (${env})`)).entries()) {
       if (io.signal.aborted) throw io.signal.reason;
-      const port = target.port + i;
-      const name = containerName(instance, app.name, env, release, i);
-      const container = await docker.createContainer({
-        name,
-        Image: artifact.id,
-        Env: Object.entries({
-          ...app.env,
-          ...extraEnv,
-          PORT: String(port),
-          VOXOZ_APP: app.name,
-          VOXOZ_ENV: env,
-          VOXOZ_RELEASE: String(release),
-          VOXOZ_REPLICA: String(i),
-        }).map(([k, v]) => `${k}=${v}`),
-        Labels: {
-          [LABEL.instance]: instance,
-          [LABEL.app]: app.name,
-          [LABEL.env]: env,
-          [LABEL.release]: String(release),
-          [LABEL.port]: String(port),
-          ...(fence ? { [LABEL.fence]: String(fence.token) } : {}),
-        },
-        HostConfig: {
-          NetworkMode: 'host',
-          // An init process as PID 1 forwards SIGTERM, so replicas stop promptly on a switch.
-          Init: true,
-          RestartPolicy: { Name: 'unless-stopped' },
-          Memory: memoryBytes(app.resources.memory),
-          NanoCpus: app.resources.cpus ? Math.round(app.resources.cpus * 1e9) : undefined,
-        },
-      });
-      created.push(container.id);
+      const container = await createReplica(
+        docker,
+        { instance, app, env, release, replica: i, port, fence: fence?.token },
+        artifact,
+        extraEnv,
+      );
+      created.push({ id: container.id, host: '127.0.0.1', port });
       await container.start();
-      io.log(`started ${name} on 127.0.0.1:${port}`);
+      upstreams.push(`127.0.0.1:${port}`);
+      io.log(`started ${containerName(instance, app.name, env, release, i)} on 127.0.0.1:${port}`);
     }
-    await waitHealthy(docker, target, created, io);
-    // The switch: only the newest token's containers are kept.
+    await waitHealthy(docker, app, release, created, io);
+    if (io.signal.aborted) throw io.signal.reason;
+    // The switch: only the newest token moves traffic, and the front door takes no older route than it has.
     if (fence && !(await fence.claimLive())) throw superseded();
+    if (!(await frontDoor.switch(site, upstreams, fence?.token))) throw superseded();
+    if (fence && (await fence.live()) !== fence.token) {
+      const newer = await fence.live();
+      const theirs = (await listAppContainers(docker, instance, app.name, env)).filter((c) => fenceOf(c) === newer);
+      await pointFrontDoor(frontDoor, site, theirs, newer);
+      throw superseded();
+    }
   } catch (err) {
     const why =
       isUserError(err) && err.code === 'superseded'
@@ -165,50 +129,58 @@ export async function deployContainers(
     await restore(why);
     throw err;
   }
-  for (const c of previous) {
-    await docker
-      .getContainer(c.Id)
-      .remove({ force: true })
-      .catch((err: Error) => io.log(`could not remove ${c.Names[0]}: ${err.message}`));
-  }
-  if (previous.length > 0) io.log(`removed ${previous.length} container(s) of earlier releases`);
+  io.log(`switched ${site.listen} to v${release} (${upstreams.join(', ')})`);
+  await retire(docker, previous, app.drainSeconds, io);
   const instances = (await listInstances(docker, instance, app.name, env, app.health.path)).filter((i) => i.release === release);
-  return { instances, healthy: instances.filter((i) => i.healthy).length };
+  return { instances, healthy: instances.filter((i) => i.healthy).length, address: site.listen };
 }
 
-async function waitHealthy(docker: Docker, { app, release, port: first }: DeployTarget, ids: string[], io: DriverIO): Promise<void> {
-  const deadline = io.now().getTime() + app.health.timeoutSeconds * 1000;
-  const pending = new Map(ids.map((id, i) => [id, first + i]));
-  io.log(`waiting up to ${app.health.timeoutSeconds}s for ${pending.size} replica(s) to answer GET ${app.health.path}`);
-  while (pending.size > 0) {
-    if (io.signal.aborted) throw io.signal.reason;
-    for (const [id, port] of [...pending]) {
-      if (await probeHttp('127.0.0.1', port, app.health.path, 1000)) {
-        io.log(`127.0.0.1:${port}${app.health.path} is healthy`);
-        pending.delete(id);
-        continue;
-      }
-      const inspect = await docker.getContainer(id).inspect();
-      const state = inspect.State;
-      // With a restart policy a crashing replica shows as restarting, or running again with a restart count.
-      if (!state.Running || state.Restarting || inspect.RestartCount > 0) {
-        for (const line of await tailContainerLogs(docker, id)) io.log(`  | ${line}`);
-        // A running or restarting container reports no useful exit code; say what is known.
-        const how = state.ExitCode ? ` with code ${state.ExitCode}` : '';
-        const restarts =
-          inspect.RestartCount > 0 ? ` (restarted ${inspect.RestartCount} time${inspect.RestartCount === 1 ? '' : 's'})` : '';
-        throw new UserError(
-          'instance_exited',
-          `v${release} exited${how}${restarts} before answering its health check on 127.0.0.1:${port}${app.health.path}`,
-        );
-      }
-    }
-    if (pending.size === 0) break;
-    if (io.now().getTime() > deadline) {
-      for (const id of pending.keys()) for (const line of await tailContainerLogs(docker, id)) io.log(`  | ${line}`);
-      const where = [...pending.values()].map((p) => `127.0.0.1:${p}${app.health.path}`).join(', ');
-      throw new UserError('health_check_failed', `v${release} did not answer 2xx on ${where} within ${app.health.timeoutSeconds}s`);
-    }
-    await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
+/** Drain, then retire: earlier replicas that still run get `drainSeconds` to finish their requests, then all earlier containers go. */
+async function retire(docker: Docker, previous: Docker.ContainerInfo[], drainSeconds: number, io: DriverIO): Promise<void> {
+  if (previous.length === 0) return;
+  if (drainSeconds > 0 && previous.some((c) => c.State === 'running')) {
+    io.log(`draining the earlier replicas for ${drainSeconds}s`);
+    await sleep(drainSeconds * 1000);
   }
+  for (const c of previous) {
+    const container = docker.getContainer(c.Id);
+    await container.stop({ t: RETIRE_STOP_SECONDS }).catch(() => undefined);
+    await container.remove({ force: true }).catch((err: Error) => io.log(`could not remove ${c.Names[0]}: ${err.message}`));
+  }
+  io.log(`retired ${previous.length} container(s) of earlier releases`);
+}
+
+/**
+ * After a failed, cancelled or superseded deploy: the serving release runs (an interrupted
+ * attempt of an older voxoz may have stopped it) and the front door routes to it.
+ */
+async function restoreServing(
+  docker: Docker,
+  frontDoor: FrontDoor,
+  s: {
+    instance: string;
+    app: DeployTarget['app'];
+    env: string;
+    site: ReturnType<typeof siteOf>;
+    serving: Docker.ContainerInfo[];
+    live?: number;
+  },
+  io: DriverIO,
+): Promise<void> {
+  if (s.serving.length === 0) return;
+  for (const c of s.serving.filter((x) => x.State !== 'running')) {
+    await docker
+      .getContainer(c.Id)
+      .start()
+      .catch((err: Error) => io.log(`could not restart ${c.Names[0]}: ${err.message}`));
+    const port = Number(c.Labels[LABEL.port]);
+    const deadline = Date.now() + s.app.health.timeoutSeconds * 1000;
+    while (!(await probeHttp('127.0.0.1', port, s.app.health.path, 1000)) && Date.now() < deadline) await sleep(250);
+    io.log(
+      `${c.Names[0]?.slice(1)} (v${c.Labels[LABEL.release]}) ${Date.now() < deadline ? 'is serving again' : 'did not answer its health check after the restore'}`,
+    );
+  }
+  const ids = new Set(s.serving.map((c) => c.Id));
+  const now = (await listAppContainers(docker, s.instance, s.app.name, s.env)).filter((c) => ids.has(c.Id));
+  await pointFrontDoor(frontDoor, s.site, now, s.live).catch((err: Error) => io.log(`could not point the front door back: ${err.message}`));
 }

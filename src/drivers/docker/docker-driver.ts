@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { DEFAULT_REPLICA_PORTS, parsePortRange } from '../../config/port-range.ts';
+import { type AppSpec, environmentPort, hasEnvironment } from '../../config/schema.ts';
+import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { Driver } from '../driver.ts';
 import { withTimeLimit } from '../with-time-limit.ts';
@@ -8,8 +11,9 @@ import { buildImage } from './build-image.ts';
 import { checkoutGit } from './checkout-git.ts';
 import { deployContainers } from './deploy-containers.ts';
 import { LABEL, imageTag } from './labels.ts';
-import { listInstances } from './list-instances.ts';
-import { reconcileContainers } from './reconcile.ts';
+import { listAppContainers, listInstances } from './list-instances.ts';
+import { pointFrontDoor, siteOf } from './point-front-door.ts';
+import { fenceOf, reconcileContainers } from './reconcile.ts';
 
 export interface DockerDriverDeps {
   docker: Docker;
@@ -23,10 +27,31 @@ export interface DockerDriverDeps {
    * fails before anything is built.
    */
   secretValues: (names: ReadonlyArray<string>) => Record<string, string>;
+  /**
+   * Every app environment's stable address; deploys switch it, the reconciler points it at the
+   * live release. Needed to deploy and reconcile: a driver without one only builds and reports
+   * status (as the build tests use it).
+   */
+  frontDoor?: FrontDoor;
+  /** The shared replica port range (`frontDoor.replicaPorts`, read at each deploy so a reload applies) for environments without their own. @defaultValue "20000-29999" */
+  replicaPorts?: () => string;
 }
 
-/** The Docker Engine driver (one engine, host networking). Swarm mode joins with the full Docker runtime. */
-export function createDockerDriver({ docker, instance, workDir, secretValues }: DockerDriverDeps): Driver {
+/** The Docker Engine driver (one engine, host networking, replicas behind the front door). Swarm mode joins with the full Docker runtime. */
+export function createDockerDriver({
+  docker,
+  instance,
+  workDir,
+  secretValues,
+  frontDoor: door,
+  replicaPorts = () => DEFAULT_REPLICA_PORTS,
+}: DockerDriverDeps): Driver {
+  const frontDoor = (): FrontDoor => {
+    if (!door) throw new Error('this Docker driver was made without a front door; it can build and report status, not deploy');
+    return door;
+  };
+  const portsOf = (app: AppSpec, env: string) =>
+    parsePortRange((hasEnvironment(app, env) ? app.environments[env]?.replicaPorts : undefined) ?? replicaPorts());
   return {
     runtime: 'docker',
     async build({ app, env, release }, ref, io) {
@@ -60,8 +85,21 @@ export function createDockerDriver({ docker, instance, workDir, secretValues }: 
         rmSync(dir, { recursive: true, force: true });
       }
     },
-    deploy: (target, artifact, io) => deployContainers(docker, instance, target, artifact, secretValues(target.app.secrets), io),
+    deploy: (target, artifact, io) =>
+      deployContainers(
+        { docker, instance, frontDoor: frontDoor() },
+        target,
+        artifact,
+        secretValues(target.app.secrets),
+        portsOf(target.app, target.env),
+        io,
+      ),
     status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path),
-    reconcile: (app, env, liveToken) => reconcileContainers(docker, instance, app.name, env, liveToken),
+    async reconcile(app, env, liveToken) {
+      const removed = await reconcileContainers(docker, instance, app.name, env, liveToken);
+      const serving = (await listAppContainers(docker, instance, app.name, env)).filter((c) => fenceOf(c) === liveToken);
+      await pointFrontDoor(frontDoor(), siteOf(instance, app.name, env, environmentPort(app, env)), serving, liveToken);
+      return removed;
+    },
   };
 }

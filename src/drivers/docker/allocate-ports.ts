@@ -1,0 +1,33 @@
+import { randomInt } from 'node:crypto';
+import type Docker from 'dockerode';
+import type { PortRange } from '../../config/port-range.ts';
+import { UserError } from '../../core/user-error.ts';
+import { isPortOpen } from '../probe-http.ts';
+import { LABEL } from './labels.ts';
+
+/**
+ * Picks `count` ports of `range` for new replicas, so a release starts beside the one that
+ * serves: none that a container on the engine (of any installation, running or not) is
+ * labelled with, none that something on 127.0.0.1 listens on. The scan starts at a random
+ * port of the range, so deploys of environments that share a range rarely reach for the same
+ * port at the same moment; if they do, the loser's replica cannot bind, exits, and its deploy
+ * fails its health check with nothing switched.
+ */
+export async function allocatePorts(docker: Docker, range: PortRange, count: number, appLabel: string): Promise<number[]> {
+  const labelled = await docker.listContainers({ all: true, filters: { label: [LABEL.port] } });
+  const used = new Set(labelled.map((c) => Number(c.Labels[LABEL.port])));
+  const size = range.to - range.from + 1;
+  const start = randomInt(size);
+  const picked: number[] = [];
+  for (let k = 0; k < size && picked.length < count; k++) {
+    const port = range.from + ((start + k) % size);
+    if (used.has(port) || (await isPortOpen('127.0.0.1', port, 200))) continue;
+    picked.push(port);
+  }
+  if (picked.length < count)
+    throw new UserError(
+      'no_replica_ports',
+      `only ${picked.length} of the ${count} port(s) ${appLabel} needs are free in ${range.from}-${range.to}; give the environment a wider "replicaPorts" range in voxoz.yml, or remove what holds them`,
+    );
+  return picked;
+}

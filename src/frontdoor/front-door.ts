@@ -1,0 +1,36 @@
+/** One app environment's stable address. */
+export interface Site {
+  /** The installation that owns it (several voxoz may share one caddy); part of every id. */
+  instance: string;
+  app: string;
+  env: string;
+  /** Where clients connect: 127.0.0.1:<the app's port for this environment>. */
+  listen: string;
+}
+
+/** What a site routes to now, and the fencing token of the deploy that set it (0 when unfenced). */
+export interface Route {
+  upstreams: string[];
+  fence: number;
+}
+
+/**
+ * The front door of every app environment: a maintained proxy (Caddy) that voxoz configures
+ * through its admin API. A deploy starts new replicas beside the old and moves traffic with
+ * `switch`; requests in flight to the old replicas finish there.
+ */
+export interface FrontDoor {
+  /**
+   * Points `site` at `upstreams` (host:port) in one admin call, creating the site on first use.
+   * `fence` is recorded with the route; a route already set by a newer token is not replaced
+   * and `switch` answers false (a fenced deploy that lost its lock must not move traffic).
+   * Without a fence the route is replaced unconditionally.
+   */
+  switch(site: Site, upstreams: string[], fence?: number): Promise<boolean>;
+  /** What `site` routes to now; undefined when the front door has no such site. */
+  route(site: Site): Promise<Route | undefined>;
+  /** Which site of this front door listens on `listen`, as "app (env)" (to say who holds a port), if any. */
+  siteAt(listen: string): Promise<string | undefined>;
+  /** Stops serving `site` (its address stops answering). */
+  remove(site: Site): Promise<void>;
+}

@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaddyFrontDoor } from '../../src/frontdoor/caddy-front-door.ts';
+import type { Site } from '../../src/frontdoor/front-door.ts';
+import { ensureCaddy, type RunningCaddy } from '../../src/services/caddy.ts';
+import { findFreePort } from '../../src/services/free-port.ts';
+import { isRunning } from '../../src/services/process-info.ts';
+import { httpOnce } from '../support/http-once.ts';
+
+// A real caddy (Debian's 2.6) started the way voxoz starts its own, and plain HTTP servers as
+// the replicas behind it.
+const dir = mkdtempSync(join(tmpdir(), 'vxf-'));
+let caddy: RunningCaddy;
+const backends: Server[] = [];
+
+async function backend(name: string): Promise<string> {
+  const server = createServer((_req, res) => res.end(name)).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  backends.push(server);
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+const get = httpOnce;
+
+beforeAll(async () => {
+  caddy = await ensureCaddy(join(dir, 'caddy'));
+});
+afterAll(async () => {
+  await caddy?.stop();
+  for (const s of backends) s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the Caddy front door', () => {
+  it('serves a site on its own address, switches it in one call, and reads back what it routes to', async () => {
+    const door = createCaddyFrontDoor(caddy.socket);
+    const site: Site = { instance: 'tf', app: 'hello', env: 'production', listen: `127.0.0.1:${await findFreePort()}` };
+    const [v1, v2] = [await backend('v1'), await backend('v2')];
+    expect(await door.route(site)).toBeUndefined();
+    expect(await door.switch(site, [v1], 3)).toBe(true);
+    expect(await get(site.listen)).toBe('200 v1');
+    expect(await door.route(site)).toEqual({ upstreams: [v1], fence: 3 });
+    expect(await door.siteAt(site.listen)).toBe('hello (production)');
+    expect(await door.switch(site, [v2], 4)).toBe(true);
+    expect(await get(site.listen)).toBe('200 v2');
+    expect(await door.route(site)).toEqual({ upstreams: [v2], fence: 4 });
+  });
+
+  it('refuses a switch by an older fencing token and keeps routing where the newer one pointed', async () => {
+    const door = createCaddyFrontDoor(caddy.socket);
+    const site: Site = { instance: 'tf', app: 'fenced', env: 'production', listen: `127.0.0.1:${await findFreePort()}` };
+    const [newer, stale] = [await backend('newer'), await backend('stale')];
+    await door.switch(site, [newer], 7);
+    expect(await door.switch(site, [stale], 6)).toBe(false);
+    expect(await get(site.listen)).toBe('200 newer');
+    expect(await door.route(site)).toEqual({ upstreams: [newer], fence: 7 });
+  });
+
+  it('a port that something else holds is an error quoting caddy, and the other sites keep serving', async () => {
+    const door = createCaddyFrontDoor(caddy.socket);
+    const up = await backend('up');
+    const serving: Site = { instance: 'tf', app: 'serving', env: 'production', listen: `127.0.0.1:${await findFreePort()}` };
+    await door.switch(serving, [up]);
+    const squatter = createServer().listen(0, '127.0.0.1');
+    await once(squatter, 'listening');
+    try {
+      const taken: Site = { ...serving, app: 'taken', listen: `127.0.0.1:${(squatter.address() as AddressInfo).port}` };
+      await expect(door.switch(taken, [up])).rejects.toThrow(/^caddy refused POST .* \(500\): .*address already in use/);
+      expect(await door.route(taken)).toBeUndefined();
+      expect(await get(serving.listen)).toBe('200 up');
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('a second start adopts the running caddy with its routes; remove stops serving a site', async () => {
+    const door = createCaddyFrontDoor(caddy.socket);
+    const site: Site = { instance: 'tf', app: 'adopted', env: 'staging', listen: `127.0.0.1:${await findFreePort()}` };
+    await door.switch(site, [await backend('kept')]);
+    const again = await ensureCaddy(join(dir, 'caddy'));
+    expect(again).toMatchObject({ adopted: true, pid: caddy.pid, socket: caddy.socket });
+    expect(await get(site.listen)).toBe('200 kept');
+    await door.remove(site);
+    expect(await door.route(site)).toBeUndefined();
+    await expect(httpOnce(site.listen)).rejects.toThrow(/ECONNREFUSED/);
+    expect(isRunning(caddy.pid, 'caddy')).toBe(true);
+  });
+});
