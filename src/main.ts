@@ -6,7 +6,6 @@ import { loadConfig, type LoadedConfig } from './config/load-config.ts';
 import { ensureLocalToken } from '../adapters/local/local-token.ts';
 import { createShutdown } from './lifecycle/shutdown.ts';
 import { describeReload, reloadConfig, type ReloadResult } from './lifecycle/reload-config.ts';
-import { waitUntil } from './services/wait-until.ts';
 import type { Settings } from './config/read-settings.ts';
 import type { ChatAdapter } from './core/chat-adapter.ts';
 import { createRegistry } from './dispatch/command-registry.ts';
@@ -198,9 +197,8 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     });
     shutdown.add('close relay', async () => {
       // Jobs that ended while the workers drained still have messages to post.
-      await waitUntil('the relay to post the last messages', async () => relay.finishing().length === 0, RELAY_SETTLE_MS, 50).catch(() =>
-        log.warn('the relay could not post everything before stopping; the next start posts the rest'),
-      );
+      if (!(await relay.settle(RELAY_SETTLE_MS)))
+        log.warn('the relay could not post everything before stopping; the next start posts the rest');
       await relay.close();
     });
     if (config.worker.inProcess) await startWorkers();

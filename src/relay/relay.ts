@@ -50,6 +50,12 @@ export interface Relay {
   owned(): string[];
   /** Ids of owned jobs that have finished but whose last messages are not all posted yet. */
   finishing(): string[];
+  /**
+   * Resolves once the relay has read every stream at least once since the call and has no
+   * finished job left to post, or after `timeoutMs` (false then): a stop waits on it so the
+   * last messages of jobs that ended while draining reach chat.
+   */
+  settle(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -74,6 +80,7 @@ export function startRelay(opts: RelayOptions): Relay {
   let lastDiscover = 0;
   let lastRenew = Date.now();
   let stopped = false;
+  let ticks = 0;
 
   const store = createJobStore(redis, keys);
   const checkpoint = (id: string, fields: RelayCheckpoint) => store.checkpoint(id, fields);
@@ -253,6 +260,7 @@ export function startRelay(opts: RelayOptions): Relay {
   const loop = (async () => {
     while (!stopped) {
       await tick().catch((err: unknown) => log.warn('relay tick failed', { err }));
+      ticks += 1;
       await new Promise((r) => setTimeout(r, tickMs));
     }
   })();
@@ -261,6 +269,12 @@ export function startRelay(opts: RelayOptions): Relay {
     owner,
     owned: () => [...tails.keys()],
     finishing: () => [...tails.values()].filter((t) => isFinished(t.view)).map((t) => t.job.id),
+    async settle(timeoutMs) {
+      const [from, deadline] = [ticks, Date.now() + timeoutMs];
+      const busy = () => ticks < from + 2 || [...tails.values()].some((t) => isFinished(t.view));
+      while (busy() && Date.now() < deadline && !stopped) await new Promise((r) => setTimeout(r, tickMs / 2));
+      return !busy();
+    },
     async close() {
       stopped = true;
       await loop;

@@ -1,26 +1,69 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRunning, readPidFile, stopProcess } from '../../src/services/process-info.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/services/free-port.ts';
+import { isRunning, readPidFile, stopProcess } from '../../src/services/process-info.ts';
 import { mountsUnder, unmountUnder } from '../../src/services/unmount-under.ts';
-import { sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
+import { BIN, ROOT, sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+import { SLOW_APP_DIR } from '../support/two-apps-yaml.ts';
 
 // voxoz as `npm start` runs it on a fresh machine: no REDIS_URL, no DOCKER_HOST, so it starts
-// (or adopts) its own redis-server and private dockerd under its data dir. Real processes,
-// real signals to the whole process group, as a terminal's Ctrl-C and systemd send them.
-const dir = mkdtempSync(join(tmpdir(), 'vxl-'));
-const data = join(dir, 'data');
-let port = 0;
-let appPort = 0;
-let env: NodeJS.ProcessEnv = {};
-const running: SpawnedVoxoz[] = [];
+// (or adopts) its own redis-server and private dockerd under its data dir. Real processes, real
+// signals to the whole process group, as a terminal's Ctrl-C and systemd send them. Each test
+// has a data dir of its own and sets up what it needs.
 
-const pids = () => ({ redis: readPidFile(join(data, 'redis', 'redis.pid')), dockerd: readPidFile(join(data, 'docker', 'docker.pid')) });
-/** Every process whose session is one of the services' (containerd and shims included). */
+interface Install {
+  dir: string;
+  data: string;
+  port: number;
+  appPort: number;
+  env: NodeJS.ProcessEnv;
+  running: SpawnedVoxoz[];
+}
+const installs: Install[] = [];
+
+async function install(): Promise<Install> {
+  const dir = mkdtempSync(join(tmpdir(), 'vxl-'));
+  const [port, appPort, slowPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
+  writeFileSync(
+    join(dir, 'voxoz.yml'),
+    `apps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n` +
+      `  - name: slow\n    source: { path: ${SLOW_APP_DIR} }\n    port: ${slowPort}\n    health: { timeoutSeconds: 6 }\n`,
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    VOXOZ_CONFIG: join(dir, 'voxoz.yml'),
+    VOXOZ_DATA_DIR: join(dir, 'data'),
+    VOXOZ_QUEUE: 'lifecycle',
+  };
+  delete env.REDIS_URL;
+  delete env.DOCKER_HOST;
+  const made = { dir, data: join(dir, 'data'), port, appPort, env, running: [] };
+  installs.push(made);
+  return made;
+}
+
+const pids = (i: Install) => ({
+  redis: readPidFile(join(i.data, 'redis', 'redis.pid')),
+  dockerd: readPidFile(join(i.data, 'docker', 'docker.pid')),
+});
+const start = async (i: Install) => {
+  const voxoz = await spawnVoxoz('start', i.env, 'voxoz is running: http://127.0.0.1:', { detached: true });
+  i.running.push(voxoz);
+  return voxoz;
+};
+const say = (i: Install, ...words: string[]) => sayTo(i.port, i.data, 'alice', words);
+const appAnswers = (i: Install) =>
+  fetch(`http://127.0.0.1:${i.appPort}/`, { signal: AbortSignal.timeout(2000) }).then(
+    (r) => r.text(),
+    () => '',
+  );
+
+/** Every live process whose session is one of `sessions` (containerd and shims included). */
 function sessionMembers(sessions: number[]): string[] {
   return readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
@@ -37,53 +80,34 @@ function sessionMembers(sessions: number[]): string[] {
     });
 }
 /** redis-server processes serving this data dir. */
-const redisServers = () =>
+const redisServers = (i: Install) =>
   readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
     .filter((p) => {
       try {
-        return (
-          readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('redis-server') && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(data)
-        );
+        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        return cmd.startsWith('redis-server') && cmd.includes(i.data);
       } catch {
         return false;
       }
     });
-const start = async () => {
-  const voxoz = await spawnVoxoz('start', env, 'voxoz is running: http://127.0.0.1:', { detached: true });
-  running.push(voxoz);
-  return voxoz;
-};
-const appAnswers = () =>
-  fetch(`http://127.0.0.1:${appPort}/`, { signal: AbortSignal.timeout(2000) }).then(
-    (r) => r.text(),
-    () => '',
-  );
 
-beforeAll(async () => {
-  [port, appPort] = [await findFreePort(), await findFreePort()];
-  writeFileSync(
-    join(dir, 'voxoz.yml'),
-    `apps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n`,
-  );
-  env = { ...process.env, PORT: String(port), VOXOZ_CONFIG: join(dir, 'voxoz.yml'), VOXOZ_DATA_DIR: data, VOXOZ_QUEUE: 'lifecycle' };
-  delete env.REDIS_URL;
-  delete env.DOCKER_HOST;
-});
-
-afterAll(async () => {
-  for (const voxoz of running) if (voxoz.child.exitCode === null && voxoz.child.signalCode === null) await voxoz.stop('SIGKILL');
-  const { redis, dockerd } = pids();
-  if (redis) await stopProcess(redis, 'redis-server', 5000);
-  if (dockerd) await stopProcess(dockerd, 'dockerd', 20_000);
-  unmountUnder(dir);
-  rmSync(dir, { recursive: true, force: true });
+afterEach(async () => {
+  for (const i of installs.splice(0)) {
+    for (const voxoz of i.running) if (voxoz.child.exitCode === null && voxoz.child.signalCode === null) await voxoz.stop('SIGKILL');
+    const { redis, dockerd } = pids(i);
+    if (redis) await stopProcess(redis, 'redis-server', 5000);
+    if (dockerd) await stopProcess(dockerd, 'dockerd', 20_000);
+    unmountUnder(i.dir);
+    rmSync(i.dir, { recursive: true, force: true });
+  }
 });
 
 describe('what voxoz starts, how it stops, and what survives a crash', () => {
   it('a group SIGINT (Ctrl-C) with no job running: exits within 5 s, every service gone, nothing mounted', async () => {
-    const voxoz = await start();
-    const { redis, dockerd } = pids();
+    const i = await install();
+    const voxoz = await start(i);
+    const { redis, dockerd } = pids(i);
     expect(isRunning(redis, 'redis-server') && isRunning(dockerd, 'dockerd')).toBe(true);
     const sessions = [redis!, dockerd!];
     expect(sessionMembers(sessions).length).toBeGreaterThanOrEqual(2);
@@ -93,74 +117,121 @@ describe('what voxoz starts, how it stops, and what survives a crash', () => {
     expect(isRunning(redis, 'redis-server')).toBe(false);
     expect(isRunning(dockerd, 'dockerd')).toBe(false);
     expect(sessionMembers(sessions)).toEqual([]);
-    expect(mountsUnder(data)).toEqual([]);
+    expect(mountsUnder(i.data)).toEqual([]);
   });
 
   it('a group SIGTERM (systemd) while an app runs: exits within 5 s and unmounts; the app comes back with the next start', async () => {
-    let voxoz = await start();
-    const deployed = await sayTo(port, data, 'alice', ['deploy', 'hello']);
+    const i = await install();
+    let voxoz = await start(i);
+    const deployed = await say(i, 'deploy', 'hello');
     expect(deployed.code, deployed.out).toBe(0);
     const t0 = Date.now();
     expect(await voxoz.stop('SIGTERM')).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(mountsUnder(data)).toEqual([]);
-    expect(await appAnswers()).toBe('');
-    voxoz = await start();
-    await expect.poll(appAnswers, { timeout: 20_000, interval: 200 }).toContain('hello from release v1');
+    expect(mountsUnder(i.data)).toEqual([]);
+    expect(await appAnswers(i)).toBe('');
+    voxoz = await start(i);
+    await expect.poll(() => appAnswers(i), { timeout: 20_000, interval: 200 }).toContain('hello from release v1');
     expect(await voxoz.stop('SIGTERM')).toBe(0);
   });
 
   it('after SIGKILL the services keep running and the app keeps serving; the next start adopts them, one redis-server per data dir', async () => {
-    let voxoz = await start();
-    await expect.poll(appAnswers, { timeout: 20_000, interval: 200 }).toContain('hello from release v1');
-    const before = pids();
+    const i = await install();
+    let voxoz = await start(i);
+    expect((await say(i, 'deploy', 'hello')).code).toBe(0);
+    const before = pids(i);
     await voxoz.stop('SIGKILL');
     expect(isRunning(before.redis, 'redis-server') && isRunning(before.dockerd, 'dockerd')).toBe(true);
     // The data plane does not die with the control plane: probe the app all through the restart.
-    let failures = 0;
-    let probes = 0;
-    let probing = true;
+    let [failures, probes, probing] = [0, 0, true];
     const prober = (async () => {
       while (probing) {
         probes += 1;
-        if (!(await appAnswers()).includes('hello from release')) failures += 1;
+        if (!(await appAnswers(i)).includes('hello from release')) failures += 1;
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    voxoz = await start();
+    voxoz = await start(i);
     probing = false;
     await prober;
     expect(probes).toBeGreaterThan(3);
     expect(failures).toBe(0);
     expect(voxoz.stderr()).toContain('adopted the redis-server an earlier voxoz left running');
     expect(voxoz.stderr()).toContain('adopted the private dockerd an earlier voxoz left running');
-    expect(pids()).toEqual(before);
-    expect(redisServers()).toHaveLength(1);
-    const status = await sayTo(port, data, 'alice', ['status', 'hello']);
-    expect(status.out).toMatch(/lifecycle-hello-production-v1-0\s+v1\s+running\s+healthy/);
+    expect(pids(i)).toEqual(before);
+    expect(redisServers(i)).toHaveLength(1);
+    expect((await say(i, 'status', 'hello')).out).toMatch(/lifecycle-hello-production-v1-0\s+v1\s+running\s+healthy/);
   });
 
   it('a second voxoz on the same data dir is refused and starts nothing', async () => {
-    const second = spawnVoxoz('start', { ...env, PORT: String(await findFreePort()) }, 'voxoz is running');
+    const i = await install();
+    await start(i);
+    const second = spawnVoxoz('start', { ...i.env, PORT: String(await findFreePort()) }, 'voxoz is running');
     await expect(second).rejects.toThrow(
       /another voxoz \(pid \d+\) owns the services in .*; stop it first, or give this one its own VOXOZ_DATA_DIR/,
     );
-    expect(redisServers()).toHaveLength(1);
+    expect(redisServers(i)).toHaveLength(1);
   });
 
   it('an engine restart keeps the containers (live-restore); then a clean stop leaves a valid AOF and a removable folder', async () => {
-    const { dockerd } = pids();
+    const i = await install();
+    const first = await start(i);
+    expect((await say(i, 'deploy', 'hello')).code).toBe(0);
+    const { dockerd } = pids(i);
     // The engine goes away and comes back under a new voxoz: the app serves throughout.
-    await running.at(-1)!.stop('SIGKILL');
+    await first.stop('SIGKILL');
     await stopProcess(dockerd!, 'dockerd', 20_000);
-    expect(await appAnswers()).toContain('hello from release v1');
-    const voxoz = await start();
-    expect(pids().dockerd).not.toBe(dockerd);
-    expect(await appAnswers()).toContain('hello from release v1');
+    expect(await appAnswers(i)).toContain('hello from release v1');
+    const voxoz = await start(i);
+    expect(pids(i).dockerd).not.toBe(dockerd);
+    expect(await appAnswers(i)).toContain('hello from release v1');
     expect(await voxoz.stop('SIGINT')).toBe(0);
-    const manifest = join(data, 'redis', 'appendonlydir', 'appendonly.aof.manifest');
+    const manifest = join(i.data, 'redis', 'appendonlydir', 'appendonly.aof.manifest');
     expect(execFileSync('redis-check-aof', [manifest], { encoding: 'utf8' })).toMatch(/is valid/);
-    expect(mountsUnder(dir)).toEqual([]);
-    rmSync(data, { recursive: true });
+    expect(mountsUnder(i.dir)).toEqual([]);
+    rmSync(i.data, { recursive: true });
+  });
+
+  it('a stop during a deploy lets it end first (here: its health check fails and it rolls back), and the thread says so', async () => {
+    const i = await install();
+    const voxoz = await start(i);
+    const deploy = sayLive(i, 'deploy', 'slow');
+    await expect.poll(deploy.out, { timeout: 60_000, interval: 100 }).toMatch(/waiting up to 6s/);
+    const stopped = voxoz.stop('SIGTERM');
+    const { code, out } = await deploy.done;
+    expect(code).toBe(1);
+    expect(out).toMatch(/did not answer 2xx on .* within 6s/);
+    expect(await stopped).toBe(0);
+    expect(voxoz.stderr()).not.toContain('cancelling running jobs');
+  });
+
+  it('a second stop signal cancels the running deploy: it rolls back and says who cancelled it', async () => {
+    const i = await install();
+    const voxoz = await start(i);
+    const deploy = sayLive(i, 'deploy', 'slow');
+    await expect.poll(deploy.out, { timeout: 60_000, interval: 100 }).toMatch(/waiting up to 6s/);
+    process.kill(-voxoz.child.pid!, 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500)); // past the one-signal debounce
+    const stopped = voxoz.stop('SIGTERM');
+    const { code, out } = await deploy.done;
+    expect(code).toBe(1);
+    expect(out).toContain('deploy slow: cancelled by voxoz stopping');
+    expect(await stopped).toBe(0);
   });
 });
+
+/** `voxoz say` whose output can be read while it runs. */
+function sayLive(i: Install, ...words: string[]): { out: () => string; done: Promise<{ code: number | null; out: string }> } {
+  const child = spawn('node', [BIN, 'say', '--user', 'alice', ...words], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(i.port), VOXOZ_DATA_DIR: i.data },
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  return { out: () => out, done: new Promise((resolve) => child.once('close', (code) => resolve({ code, out }))) };
+}
