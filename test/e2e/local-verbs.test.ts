@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../src/services/wait-until.ts';
+import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
+
+/**
+ * releases, jobs, cancel, lock, lock status and unlock through the local HTTP API of a whole
+ * voxoz (the composition root's wiring, real Redis, the private dockerd deploying examples/hello).
+ */
+let voxoz: TestVoxoz;
+beforeAll(async () => {
+  voxoz = await startTestVoxoz();
+});
+afterAll(async () => {
+  await voxoz?.close();
+});
+
+interface Thread {
+  state: string;
+  outcome?: string;
+  messages: Array<{ kind: string; text: string }>;
+}
+const auth = () => ({ authorization: `Bearer ${voxoz.localToken}` });
+
+async function say(user: string, text: string): Promise<{ thread: string; job?: string }> {
+  const res = await fetch(`${voxoz.url}/local/commands`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth() },
+    body: JSON.stringify({ user, text }),
+  });
+  expect(res.status).toBe(202);
+  return (await res.json()) as { thread: string; job?: string };
+}
+const read = async (thread: string) => (await (await fetch(`${voxoz.url}/local/threads/${thread}`, { headers: auth() })).json()) as Thread;
+
+/** The text of an answered command (the thread is closed at once). */
+async function answer(user: string, text: string): Promise<string> {
+  const { thread, job } = await say(user, text);
+  expect(job, `"${text}" was queued`).toBeUndefined();
+  const t = await read(thread);
+  expect(t.state).toBe('done');
+  return t.messages.find((m) => m.kind === 'answer')!.text;
+}
+
+async function ended(thread: string, timeoutMs = 120_000): Promise<Thread> {
+  await waitUntil(`thread ${thread} to end`, async () => (await read(thread)).state === 'done', timeoutMs, 100);
+  return read(thread);
+}
+
+describe('the chat verbs through the local API', () => {
+  it('lock refuses a deploy, unlock lets it through; jobs shows it, cancel follows the button rule, releases shows it live', async () => {
+    expect(await answer('alice', 'releases hello')).toContain('Nothing was deployed yet; "deploy hello" makes v1.');
+    expect(await answer('alice', 'lock hello "demo at 3pm"')).toContain('Reason: demo at 3pm.');
+    expect(await answer('bob', 'lock status')).toMatch(
+      /hello \(production\): locked by alice since \d{4}-\d\d-\d\d \d\d:\d\d UTC: demo at 3pm/,
+    );
+    expect(await answer('bob', 'deploy hello')).toMatch(
+      /hello \(production\) is locked by alice since .*: demo at 3pm\. Nothing was changed/,
+    );
+    expect(await answer('bob', 'unlock hello')).toMatch(/bob removed alice's lock \(since .*: demo at 3pm\); this is recorded/);
+    expect(await answer('bob', 'lock status')).toContain('Nothing is locked.');
+
+    const deploy = await say('bob', 'deploy hello');
+    expect(deploy.job).toBeDefined();
+    const listed = await answer('carol', 'jobs');
+    expect(listed).toMatch(new RegExp(`${deploy.job} +(running|#1 queued) +deploy hello +production +bob`));
+    expect(await answer('carol', `cancel ${deploy.job}`)).toContain('only bob, who started "deploy hello", may cancel it');
+    const done = await ended(deploy.thread);
+    expect(done.outcome).toBe('succeeded');
+    expect(await answer('carol', 'jobs hello')).toContain('No job is running or queued.');
+    expect(await answer('bob', `cancel ${deploy.job}`)).toContain(`Job ${deploy.job} already finished; nothing to cancel.`);
+    const ledger = await answer('carol', 'releases hello');
+    expect(ledger).toContain('* marks the live release: v1.');
+    expect(ledger).toMatch(/\* v1 +live +\S+ \([0-9a-f]{12}\) +- +local:bob +\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(await answer('carol', 'help')).toMatch(
+      /releases <app>[\s\S]*jobs \[app\][\s\S]*cancel <job>[\s\S]*lock status \[app\][\s\S]*unlock <app>/,
+    );
+  });
+});
