@@ -98,6 +98,9 @@ afterEach(async () => {
     const { redis, dockerd } = pids(i);
     if (redis) await stopProcess(redis, 'redis-server', 5000);
     if (dockerd) await stopProcess(dockerd, 'dockerd', 20_000);
+    // The front door (caddy) outlives a SIGKILLed voxoz as the other services do.
+    const caddy = readPidFile(join(i.data, 'caddy', 'caddy.pid'));
+    if (caddy) await stopProcess(caddy, 'caddy', 5000);
     unmountUnder(i.dir);
     rmSync(i.dir, { recursive: true, force: true });
   }
