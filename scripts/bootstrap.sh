@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what voxoz needs from the system before `npm start` / `npm test`:
-# redis-server, dockerd (docker.io), git and a static busybox (the base of `FROM busybox`
-# images, since no registry can be reached), plus the npm dependencies.
+# redis-server, dockerd (docker.io), git, caddy (the front door every app environment is
+# served through; voxoz starts its own, Debian's package does not run it without systemd) and a
+# static busybox (the base of `FROM busybox` images, since no registry can be reached), plus
+# the npm dependencies.
 # On Debian as root it installs them with apt-get; elsewhere it says what to install.
 set -euo pipefail
 purpose="${1:-start}"
@@ -10,6 +12,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v redis-server >/dev/null 2>&1 || [ -n "${REDIS_URL:-}" ] || missing+=(redis-server)
 command -v git >/dev/null 2>&1 || missing+=(git)
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 if [ -z "${DOCKER_HOST:-}" ] && ! command -v dockerd >/dev/null 2>&1; then missing+=(docker.io); fi
 if ! { [ -f /etc/debian_version ] && dpkg -s busybox-static >/dev/null 2>&1; } && ! { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }; then
   missing+=(busybox-static)
@@ -24,7 +27,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   else
     echo "voxoz bootstrap: missing system packages: ${missing[*]}" >&2
     echo "  on Debian/Ubuntu, as root: apt-get install ${missing[*]}" >&2
-    echo "  elsewhere install: Redis >= 7 (redis-server), Docker Engine (dockerd), git, a statically linked busybox at /bin/busybox" >&2
+    echo "  elsewhere install: Redis >= 7 (redis-server), Docker Engine (dockerd), git, Caddy >= 2.6 (caddy), a statically linked busybox at /bin/busybox" >&2
     exit 1
   fi
 fi
