@@ -86,7 +86,8 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
     const { code, out } = await say('status', 'hello');
     expect(code, out).toBe(0);
     expect(out).toContain('hello: 1/1 instances healthy (production)');
-    expect(out).toMatch(new RegExp(`${queue}-hello-production-v1-0\\s+v1\\s+running\\s+healthy\\s+\\S+\\s+127\\.0\\.0\\.1:${appPort}`));
+    // The replica's own address (a port voxoz picked); clients reach it through the front door on appPort.
+    expect(out).toMatch(new RegExp(`${queue}-hello-production-v1-0\\s+v1\\s+running\\s+healthy\\s+\\S+\\s+127\\.0\\.0\\.1:2\\d{4}\\n`));
   });
 
   it('answers bad input with a specific error and a non-zero exit, touching nothing', async () => {

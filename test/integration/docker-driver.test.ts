@@ -161,6 +161,36 @@ describe('Docker driver on a real engine', () => {
     }
   });
 
+  it('moves an app deployed before the front door behind it: its old replica frees the port at the switch', async () => {
+    const hello = await bed.freshApp();
+    const artifact = await driver.build(hello.target(1), undefined, ioFor([]));
+    // What the first cut made: the replica itself listening on the app's port.
+    const old = await docker.createContainer({
+      name: `${instance}-${hello.name}-production-v1-0`,
+      Image: artifact.id,
+      Env: [`PORT=${hello.port}`, 'VOXOZ_RELEASE=1'],
+      Labels: {
+        'voxoz.instance': instance,
+        'voxoz.app': hello.name,
+        'voxoz.env': 'production',
+        'voxoz.release': '1',
+        'voxoz.port': String(hello.port),
+      },
+      HostConfig: { NetworkMode: 'host', Init: true },
+    });
+    await old.start();
+    for (let i = 0; i < 100 && !(await page(hello.port).catch(() => '')).includes('v1'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await page(hello.port)).toContain('hello from release v1');
+    const lines: string[] = [];
+    await hello.deploy(2, {}, ioFor(lines));
+    expect(lines).toContain(
+      `moving ${hello.name} (production) behind the front door: its old replicas free 127.0.0.1:${hello.port} first (a moment without answers, this once)`,
+    );
+    expect(await page(hello.port)).toContain('hello from release v2');
+    await expect(old.inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect((await driver.status(hello.spec(), 'production')).map((i) => i.release)).toEqual([2]);
+  });
+
   it('cancelling a build stops it and leaves no build container behind', async () => {
     const slow = join(scratch, 'slow-build');
     mkdirSync(slow);

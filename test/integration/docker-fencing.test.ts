@@ -125,6 +125,27 @@ describe("fencing: only the newest lock holder's containers are switched to and 
     expect(await page(hello.port)).toContain('hello from release v5');
   });
 
+  it('the reconciler points the front door at the live release when it lost its route (a restarted caddy) or points elsewhere', async () => {
+    const hello = await bed.freshApp();
+    const serving = await holder(hello.name, 'job-live');
+    await hello.deploy(1, {}, ioFor([], undefined, serving));
+    const site = { instance, app: hello.name, env: 'production', listen: `127.0.0.1:${hello.port}` };
+    const live = (await bed.frontDoor.route(site))!;
+    expect(live.fence).toBe(serving.token);
+    // A caddy that restarted knows no routes: the address stops answering until the reconciler runs.
+    await bed.frontDoor.remove(site);
+    await expect(page(hello.port)).rejects.toThrow(/ECONNREFUSED/);
+    await reconcileApps({ redis, keys, config: hello.config(), drivers: { docker: driver }, log: silentLogger });
+    expect(await bed.frontDoor.route(site)).toEqual(live);
+    expect(await page(hello.port)).toContain('hello from release v1');
+    // A route that points elsewhere under an older token (0: set before fencing) is replaced too.
+    expect(await bed.frontDoor.switch(site, ['127.0.0.1:1'])).toBe(true);
+    expect(await bed.frontDoor.route(site)).toEqual({ upstreams: ['127.0.0.1:1'], fence: 0 });
+    await reconcileApps({ redis, keys, config: hello.config(), drivers: { docker: driver }, log: silentLogger });
+    expect(await bed.frontDoor.route(site)).toEqual(live);
+    expect(await page(hello.port)).toContain('hello from release v1');
+  });
+
   it('removes nothing when no container carries the serving token (what serves cannot be told)', async () => {
     const hello = await bed.freshApp();
     await hello.deploy(1); // unfenced, as voxoz made them before tokens

@@ -74,8 +74,13 @@ export async function deployContainers(
   // Before anything is made: a holder that is no longer the newest leaves everything alone.
   if (fence && !(await fence.isNewest())) throw superseded();
   // The front door must be able to listen on the environment's address (its own site there is fine).
+  // Replicas of a voxoz from before the front door listen on it themselves: they give it up at the switch.
   const holder = await frontDoor.siteAt(site.listen);
-  if (holder !== `${app.name} (${env})` && (holder !== undefined || (await isPortOpen('127.0.0.1', target.port)))) {
+  const legacy = holder === undefined ? previous.filter((c) => Number(c.Labels[LABEL.port]) === target.port) : [];
+  if (
+    holder !== `${app.name} (${env})` &&
+    (holder !== undefined || (legacy.length === 0 && (await isPortOpen('127.0.0.1', target.port))))
+  ) {
     throw new UserError(
       'port_in_use',
       `${site.listen} is already in use by ${holder ? `the front door of ${holder}` : `something other than ${app.name} (${env})`}; free it or give the app another port in voxoz.yml`,
@@ -110,6 +115,16 @@ export async function deployContainers(
     if (io.signal.aborted) throw io.signal.reason;
     // The switch: only the newest token moves traffic, and the front door takes no older route than it has.
     if (fence && !(await fence.claimLive())) throw superseded();
+    if (legacy.length > 0) {
+      io.log(
+        `moving ${app.name} (${env}) behind the front door: its old replicas free ${site.listen} first (a moment without answers, this once)`,
+      );
+      for (const c of legacy)
+        await docker
+          .getContainer(c.Id)
+          .stop({ t: RETIRE_STOP_SECONDS })
+          .catch(() => undefined);
+    }
     if (!(await frontDoor.switch(site, upstreams, fence?.token))) throw superseded();
     if (fence && (await fence.live()) !== fence.token) {
       const newer = await fence.live();
@@ -168,7 +183,9 @@ async function restoreServing(
   io: DriverIO,
 ): Promise<void> {
   if (s.serving.length === 0) return;
-  for (const c of s.serving.filter((x) => x.State !== 'running')) {
+  const ids = new Set(s.serving.map((c) => c.Id));
+  const listed = async () => (await listAppContainers(docker, s.instance, s.app.name, s.env)).filter((c) => ids.has(c.Id));
+  for (const c of (await listed()).filter((x) => x.State !== 'running')) {
     await docker
       .getContainer(c.Id)
       .start()
@@ -180,7 +197,7 @@ async function restoreServing(
       `${c.Names[0]?.slice(1)} (v${c.Labels[LABEL.release]}) ${Date.now() < deadline ? 'is serving again' : 'did not answer its health check after the restore'}`,
     );
   }
-  const ids = new Set(s.serving.map((c) => c.Id));
-  const now = (await listAppContainers(docker, s.instance, s.app.name, s.env)).filter((c) => ids.has(c.Id));
-  await pointFrontDoor(frontDoor, s.site, now, s.live).catch((err: Error) => io.log(`could not point the front door back: ${err.message}`));
+  await pointFrontDoor(frontDoor, s.site, await listed(), s.live).catch((err: Error) =>
+    io.log(`could not point the front door back: ${err.message}`),
+  );
 }

@@ -19,9 +19,11 @@ export const siteOf = (instance: string, app: string, env: string, port: number)
  * before fencing); a route set by a newer token is left alone. True when traffic was moved.
  */
 export async function pointFrontDoor(frontDoor: FrontDoor, site: Site, serving: Docker.ContainerInfo[], fence?: number): Promise<boolean> {
+  // A replica of a voxoz from before the front door listens on the site's own address: never a route to itself.
   const want = serving
     .filter((c) => c.State === 'running')
     .map(replicaAddress)
+    .filter((a) => a !== site.listen)
     .sort();
   if (want.length === 0) return false;
   const route = await frontDoor.route(site);
