@@ -115,7 +115,9 @@ describe('local chat API', () => {
 
   it('button presses go through the dispatcher: an unknown job is said to be unknown', async () => {
     const res = await post('/local/interactions', JSON.stringify({ user: 'alice', action: 'cancel', value: 'no-such-job' }));
-    expect(((await res.json()) as { reply: { text: string } }).reply.text).toBe('there is no job no-such-job; it may have expired');
+    expect(((await res.json()) as { reply: { text: string } }).reply.text).toBe(
+      'there is no job no-such-job; it may have finished and expired ("jobs" lists the current ones)',
+    );
   });
 });
 
