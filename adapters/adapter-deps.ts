@@ -3,6 +3,7 @@ import type { Settings } from '../src/config/read-settings.ts';
 import type { CommandRegistry } from '../src/dispatch/command-registry.ts';
 import type { Dispatcher } from '../src/dispatch/dispatcher.ts';
 import type { Logger } from '../src/observability/logger.ts';
+import type { LocalChatDeps } from './local/local-chat.ts';
 import type { LocalControl } from './local/local-routes.ts';
 
 /** What every adapter is built from, by the composition root (its own file, so adapters need not import the list of adapters). */
@@ -13,5 +14,5 @@ export interface AdapterDeps {
   config: () => LoadedConfig;
   log: Logger;
   /** The local API's per-install token, and what it may control. */
-  local?: { token: string; control?: LocalControl };
+  local?: { token: string; control?: LocalControl; threads: LocalChatDeps };
 }

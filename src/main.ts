@@ -174,13 +174,19 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       log: log.child({ part: 'dispatch' }),
     });
     const localToken = ensureLocalToken(settings.dataDir);
+    // The local chat's threads live in Redis; its events arrive on a pub/sub connection of their own.
+    const localEvents = new Redis(services.redisUrl, { maxRetriesPerRequest: null });
+    localEvents.on('error', (err) => log.debug('local chat events redis error', { err }));
+    shutdown.add('close local chat events', async () => {
+      await localEvents.quit().catch(() => undefined);
+    });
     const adapters = createAdapters({
       settings,
       dispatcher,
       registry,
       config: getConfig,
       log,
-      local: { token: localToken, control: { reload } },
+      local: { token: localToken, control: { reload }, threads: { redis, subscriber: localEvents, keys } },
     });
     const http = await startHttpServer({ host: settings.host, port: settings.port, mounts: adapters.flatMap((a) => a.mounts), log });
     shutdown.add('close http', () => http.close());

@@ -8,12 +8,12 @@ export function createLocalAdapter({
   dispatcher,
   local,
 }: AdapterDeps & { local: NonNullable<AdapterDeps['local']> }): ChatAdapter & { chat: LocalChat } {
-  const chat = new LocalChat();
+  const chat = new LocalChat(local.threads);
   return {
     chat,
     surface: chat,
     mounts: localRoutes(chat, dispatcher, local.token, local.control),
-    start: async () => undefined,
-    stop: async () => undefined,
+    start: () => chat.start(),
+    stop: () => chat.stop(),
   };
 }

@@ -1,120 +1,214 @@
-import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
 import type { Reply, ThreadRef } from '../../src/core/types.ts';
 import type { ChatSurface, LogFile } from '../../src/relay/chat-surface.ts';
 import { readLogTail } from '../../src/relay/read-log-tail.ts';
+import type { RedisKeys } from '../../src/store/keys.ts';
 import { renderText } from './render-text.ts';
+import { ADD, EDIT, END, OPEN } from './local-thread-scripts.ts';
+import {
+  LOCAL_LIMITS,
+  parseThread,
+  type LocalChatEvent,
+  type LocalMessage,
+  type LocalThread,
+  type LocalThreadSummary,
+} from './local-thread-types.ts';
 
-export interface LocalMessage {
-  id: string;
-  kind: 'command' | 'answer' | 'parent' | 'log' | 'file';
-  author: string;
-  text: string;
-  reply?: Reply;
-  file?: { name: string; bytes: number; content: string };
-  edits: number;
-  at: string;
+export type { LocalChatEvent, LocalMessage, LocalThread } from './local-thread-types.ts';
+
+export interface LocalChatDeps {
+  /** Commands (never put into subscriber mode). */
+  redis: Redis;
+  /** A connection of its own for the events channel (pub/sub takes the whole connection). */
+  subscriber: Redis;
+  /** The queue's keys: threads live under its prefix, so voxoz processes on one queue share them. */
+  keys: RedisKeys;
 }
 
-export interface LocalThread {
-  id: string;
-  messages: LocalMessage[];
-  /** `open` until the job (or the answer) is complete. */
-  state: 'open' | 'done';
-  outcome?: string;
-}
+/** A fresh thread id. */
+export const newThreadId = () => `t-${randomUUID().slice(0, 12)}`;
 
-export type LocalChatEvent =
-  | { type: 'message'; thread: string; message: LocalMessage }
-  | { type: 'edit'; thread: string; message: LocalMessage }
-  | { type: 'end'; thread: string; outcome: string };
-
-/** Threads kept in memory before the oldest are forgotten. @defaultValue 500 */
-const MAX_THREADS = 500;
+/** The channel typed commands open their threads in. */
+export const COMMAND_CHANNEL = 'local';
 
 /**
- * The embedded chat platform: threads of messages in memory, a parent message edited in
- * place, replies in the thread, files attached. It behaves like Slack or Discord as far as the
- * relay can tell, so the same relay code serves all three.
+ * The embedded chat platform: threads of messages, a parent message edited in place, replies in
+ * the thread, files attached. Threads live in Redis (bounded by LOCAL_LIMITS, with a TTL), so a
+ * restart, a second bot process or a second browser tab sees the same ones; every write is
+ * published, and each process re-emits the events as `event` for its live views (SSE). It behaves
+ * like Slack or Discord as far as the relay can tell, so the same relay code serves all three.
+ * A job with no thread of its own (a system job in a configured channel) gets a new thread, and
+ * its parent id is `<thread>/<message>`.
  */
 export class LocalChat extends EventEmitter implements ChatSurface {
   readonly platform = 'local';
   readonly limits = { intervalMs: () => 100, maxBatchChars: 8000 };
-  private readonly threads = new Map<string, LocalThread>();
+  private readonly onMessage = (_channel: string, raw: string) => {
+    try {
+      this.emit('event', JSON.parse(raw) as LocalChatEvent);
+    } catch {
+      // not one of ours
+    }
+  };
 
-  openThread(author: string, text: string): LocalThread {
-    const thread: LocalThread = { id: `t-${randomUUID().slice(0, 12)}`, messages: [], state: 'open' };
-    this.threads.set(thread.id, thread);
-    if (this.threads.size > MAX_THREADS) this.threads.delete(this.threads.keys().next().value!);
-    this.add(thread.id, { kind: 'command', author, text });
-    return thread;
+  constructor(private readonly deps: LocalChatDeps) {
+    super();
+    this.setMaxListeners(1000);
   }
 
-  thread(id: string): LocalThread | undefined {
-    return this.threads.get(id);
+  /** Starts hearing every process's thread events. */
+  async start(): Promise<void> {
+    this.deps.subscriber.on('message', this.onMessage);
+    await this.deps.subscriber.subscribe(this.deps.keys.localEvents);
+  }
+
+  async stop(): Promise<void> {
+    this.deps.subscriber.off('message', this.onMessage);
+    await this.deps.subscriber.unsubscribe(this.deps.keys.localEvents).catch(() => undefined);
+  }
+
+  /**
+   * Opens a thread in `conversation`; with `author`, its first message is their command. The id
+   * may be chosen first (newThreadId), so a command can be dispatched while its thread is written.
+   */
+  async openThread(author: string | undefined, text: string, conversation = COMMAND_CHANNEL, id = newThreadId()): Promise<LocalThread> {
+    const { redis, keys } = this.deps;
+    // Both writes are sent before either is awaited, so they reach Redis in this order ahead of any
+    // later write to the thread (an answer sent while the command is still being dispatched).
+    const open = redis.eval(
+      OPEN,
+      2,
+      keys.localThread(id),
+      keys.localChannel(conversation),
+      id,
+      conversation,
+      Date.now(),
+      LOCAL_LIMITS.ttlSeconds,
+      LOCAL_LIMITS.threadsPerChannel,
+      keys.localThreadPrefix,
+    );
+    const first = author !== undefined ? this.add(id, { kind: 'command', author, text }) : undefined;
+    await open;
+    await first;
+    return (await this.thread(id))!;
+  }
+
+  async thread(id: string): Promise<LocalThread | undefined> {
+    return parseThread(id, await this.deps.redis.hgetall(this.deps.keys.localThread(id)));
+  }
+
+  /** A channel's threads, newest first. */
+  async threadsIn(conversation: string, limit = 50): Promise<LocalThreadSummary[]> {
+    const ids = await this.deps.redis.zrevrange(this.deps.keys.localChannel(conversation), 0, limit - 1);
+    const out: LocalThreadSummary[] = [];
+    for (const id of ids) {
+      const thread = await this.thread(id);
+      if (!thread) continue;
+      const head = thread.messages.find((m) => m.kind === 'parent') ?? thread.messages[0];
+      out.push({ id, state: thread.state, ...(thread.outcome ? { outcome: thread.outcome } : {}), title: head?.text.split('\n')[0] ?? '' });
+    }
+    return out;
   }
 
   /** An immediate answer (help, a parse error): the thread is complete at once. */
-  answer(threadId: string, reply: Reply): void {
-    this.add(threadId, { kind: 'answer', author: 'voxoz', text: renderText(reply), reply });
-    this.end(threadId, reply.status === 'error' ? 'error' : 'answered');
+  async answer(threadId: string, reply: Reply): Promise<void> {
+    await this.add(threadId, { kind: 'answer', author: 'voxoz', text: renderText(reply), reply });
+    await this.end(threadId, reply.status === 'error' ? 'error' : 'answered');
   }
 
-  end(threadId: string, outcome: string): void {
-    const thread = this.mustGet(threadId);
-    thread.state = 'done';
-    thread.outcome = outcome;
-    this.emit('event', { type: 'end', thread: threadId, outcome } satisfies LocalChatEvent);
+  async end(threadId: string, outcome: string): Promise<void> {
+    const { redis, keys } = this.deps;
+    await redis.eval(
+      END,
+      1,
+      keys.localThread(threadId),
+      outcome,
+      JSON.stringify(outcome),
+      LOCAL_LIMITS.ttlSeconds,
+      JSON.stringify(threadId),
+      keys.localEvents,
+    );
   }
 
   async postParent(ref: ThreadRef, reply: Reply): Promise<string> {
-    return this.add(this.threadId(ref), { kind: 'parent', author: 'voxoz', text: renderText(reply), reply }).id;
+    const message = { kind: 'parent' as const, author: 'voxoz', text: renderText(reply), reply };
+    const given = ref.meta?.thread;
+    if (given) return (await this.add(given, message, { reopen: true })).id;
+    const opened = await this.openThread(undefined, '', ref.conversation);
+    return `${opened.id}/${(await this.add(opened.id, message)).id}`;
   }
 
   async updateParent(ref: ThreadRef & { parent: string }, reply: Reply): Promise<void> {
-    const thread = this.mustGet(this.threadId(ref));
-    const message = thread.messages.find((m) => m.id === ref.parent);
-    if (!message) throw new Error(`message ${ref.parent} not found in ${thread.id}`);
-    Object.assign(message, { text: renderText(reply), reply, edits: message.edits + 1 });
-    this.emit('event', { type: 'edit', thread: thread.id, message } satisfies LocalChatEvent);
+    const { redis, keys } = this.deps;
+    const { thread, message } = this.locate(ref);
+    const current = (await this.thread(thread))?.messages.find((m) => m.id === message);
+    if (!current) throw new Error(`message ${message} not found in ${thread}`);
+    const { edits: _edits, ...rest } = { ...current, text: renderText(reply), reply };
+    const n = message.slice(2);
+    const tail = JSON.stringify(rest).slice(1);
+    const seq = await redis.eval(
+      EDIT,
+      1,
+      keys.localThread(thread),
+      n,
+      tail,
+      LOCAL_LIMITS.ttlSeconds,
+      JSON.stringify(thread),
+      keys.localEvents,
+    );
+    if (seq === 0) throw new Error(`message ${message} not found in ${thread}`);
   }
 
   async postLog(ref: ThreadRef & { parent: string }, lines: string): Promise<void> {
-    this.add(this.threadId(ref), { kind: 'log', author: 'voxoz', text: lines });
+    await this.add(this.locate(ref).thread, { kind: 'log', author: 'voxoz', text: lines });
   }
 
   async uploadLog(ref: ThreadRef & { parent: string }, file: LogFile): Promise<void> {
-    const content = (await readLogTail(file)).toString('utf8');
-    const bytes = Buffer.byteLength(content);
-    this.add(this.threadId(ref), {
+    const content = (await readLogTail(file, LOCAL_LIMITS.fileBytes)).toString('utf8');
+    await this.add(this.locate(ref).thread, {
       kind: 'file',
       author: 'voxoz',
-      text: `${file.name} (${bytes} bytes)`,
-      file: { name: file.name, content, bytes },
+      text: `${file.name} (${file.bytes} bytes)`,
+      file: { name: file.name, content, bytes: file.bytes },
     });
   }
 
   async finish(ref: ThreadRef & { parent: string }, outcome: string): Promise<void> {
-    this.end(this.threadId(ref), outcome);
+    await this.end(this.locate(ref).thread, outcome);
   }
 
-  private threadId(ref: ThreadRef): string {
-    const id = ref.meta?.thread;
-    if (!id) throw new Error('local thread ref has no thread id');
-    return id;
+  /** The thread and message a relay's ref points at: `meta.thread` + `m-N`, or a `<thread>/<message>` parent. */
+  private locate(ref: ThreadRef & { parent: string }): { thread: string; message: string } {
+    const slash = ref.parent.indexOf('/');
+    if (slash > 0) return { thread: ref.parent.slice(0, slash), message: ref.parent.slice(slash + 1) };
+    const thread = ref.meta?.thread;
+    if (!thread) throw new Error('local thread ref has no thread id');
+    return { thread, message: ref.parent };
   }
 
-  private mustGet(id: string): LocalThread {
-    const thread = this.threads.get(id);
-    if (!thread) throw new Error(`thread ${id} is gone`);
-    return thread;
-  }
-
-  private add(threadId: string, message: Omit<LocalMessage, 'id' | 'edits' | 'at'>): LocalMessage {
-    const thread = this.mustGet(threadId);
-    const full: LocalMessage = { ...message, id: `m-${thread.messages.length + 1}`, edits: 0, at: new Date().toISOString() };
-    thread.messages.push(full);
-    this.emit('event', { type: 'message', thread: threadId, message: full } satisfies LocalChatEvent);
-    return full;
+  private async add(
+    threadId: string,
+    message: Omit<LocalMessage, 'id' | 'edits' | 'at'>,
+    opts: { reopen?: boolean } = {},
+  ): Promise<LocalMessage> {
+    const { redis, keys } = this.deps;
+    const at = new Date().toISOString();
+    const tail = JSON.stringify({ ...message, at }).slice(1);
+    const [n] = (await redis.eval(
+      ADD,
+      1,
+      keys.localThread(threadId),
+      tail,
+      LOCAL_LIMITS.ttlSeconds,
+      JSON.stringify(threadId),
+      LOCAL_LIMITS.messages,
+      message.kind === 'log' ? '1' : '0',
+      keys.localEvents,
+      opts.reopen ? '1' : '0',
+    )) as [number, number];
+    if (n === -1) throw new Error(`thread ${threadId} is gone`);
+    return { ...message, id: n === 0 ? 'dropped' : `m-${n}`, edits: 0, at };
   }
 }

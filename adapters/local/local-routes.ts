@@ -1,13 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from '../../src/dispatch/dispatcher.ts';
 import { readBody, sendJson, type HttpMount } from '../../src/http/http-server.ts';
-import type { LocalChat, LocalChatEvent } from './local-chat.ts';
+import { followThread } from './follow-thread.ts';
+import { COMMAND_CHANNEL, newThreadId, type LocalChat } from './local-chat.ts';
 import { localPage } from './local-page.ts';
 import { checkLocalAccess, cookieToken, TOKEN_COOKIE } from './local-access.ts';
 import { sameToken } from './local-token.ts';
 import type { ReloadResult } from '../../src/lifecycle/reload-config.ts';
 
 const USER = /^[A-Za-z0-9._-]{1,32}$/;
+/** Longest a command's answer waits for its thread to be written before it is sent in the response instead. @defaultValue 2000 */
+const THREAD_WRITE_MS = 2000;
+
+/** True when `p` resolves within `ms`. */
+const landsWithin = (p: Promise<unknown>, ms: number) =>
+  new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    p.then(
+      () => resolve(true),
+      () => resolve(false),
+    ).finally(() => clearTimeout(timer));
+  });
+
 /** Largest request body accepted. @defaultValue 16 KiB */
 const BODY_LIMIT = 16 * 1024;
 
@@ -67,7 +81,10 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
           sendJson(res, 400, { error: '"text" must be the command as a string, e.g. "deploy hello"' });
           return true;
         }
-        const thread = chat.openThread(body.user, body.text);
+        // The thread is written while the command is dispatched (the dispatcher answers within its own deadline).
+        const thread = { id: newThreadId() };
+        const opened = chat.openThread(body.user, body.text, COMMAND_CHANNEL, thread.id);
+        opened.catch(() => undefined);
         const outcome = await dispatcher.handle({
           platform: 'local',
           user: { id: `local:${body.user}`, name: body.user },
@@ -76,7 +93,12 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
           receivedAt: new Date(),
           meta: { thread: thread.id },
         });
-        if (outcome.type === 'answer') chat.answer(thread.id, outcome.reply);
+        const written = opened.then(() => (outcome.type === 'answer' ? chat.answer(thread.id, outcome.reply) : undefined));
+        if (outcome.type === 'answer' && !(await landsWithin(written, THREAD_WRITE_MS))) {
+          // Redis does not answer: there is no thread to follow, so the answer comes back here.
+          sendJson(res, 503, { error: 'the local chat cannot store threads: Redis does not answer', answer: outcome.reply });
+          return true;
+        }
         sendJson(res, 202, { thread: thread.id, ...(outcome.type === 'queued' ? { job: outcome.jobId } : {}) });
         return true;
       }
@@ -98,32 +120,20 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
         sendJson(res, 200, { reply });
         return true;
       }
+      // GET /local/channels/:name/threads → a channel's threads, newest first (system jobs open theirs there).
+      const channel = /^\/local\/channels\/([a-z0-9][a-z0-9._-]{0,39})\/threads$/.exec(url.pathname);
+      if (req.method === 'GET' && channel) {
+        sendJson(res, 200, { threads: await chat.threadsIn(channel[1]!) });
+        return true;
+      }
       const match = /^\/local\/threads\/([A-Za-z0-9-]{1,40})(\/events)?$/.exec(url.pathname);
       if (req.method !== 'GET' || !match) return false;
-      const thread = chat.thread(match[1]!);
-      if (!thread) {
+      const thread = match[2] ? undefined : await chat.thread(match[1]!);
+      if (match[2] ? !(await followThread(chat, match[1]!, res)) : !thread) {
         sendJson(res, 404, { error: `there is no thread ${match[1]}` });
         return true;
       }
-      if (!match[2]) {
-        sendJson(res, 200, thread);
-        return true;
-      }
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      const send = (event: LocalChatEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-      for (const message of thread.messages) send({ type: 'message', thread: thread.id, message });
-      if (thread.state === 'done') {
-        send({ type: 'end', thread: thread.id, outcome: thread.outcome ?? 'done' });
-        res.end();
-        return true;
-      }
-      const listener = (event: LocalChatEvent) => {
-        if (event.thread !== thread.id) return;
-        send(event);
-        if (event.type === 'end') res.end();
-      };
-      chat.on('event', listener);
-      res.once('close', () => chat.off('event', listener));
+      if (thread) sendJson(res, 200, thread);
       return true;
     },
   };

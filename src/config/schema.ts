@@ -185,6 +185,34 @@ const logLimit = z.strictObject({
   tailLines: intIn(0, 10_000).default(LOG_LIMIT_DEFAULTS.tailLines),
 });
 
+/** @defaultValue { local: "system" } */
+export const SYSTEM_CHANNEL_DEFAULT = { local: 'system' };
+
+/**
+ * Where a job that no chat command started (a burst's scale-back, a scheduled summary) is
+ * posted when it has no originating thread: one channel per platform. Such a job goes to the
+ * first platform listed (e.g. `{ slack: C0123ABCD, local: ops }` posts to Slack).
+ */
+const systemChannel = z
+  .strictObject({
+    /** A Slack channel id, e.g. C0123ABCD. */
+    slack: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{2,20}$/, { error: (iss) => `must be a Slack channel id like C0123ABCD, got ${showValue(iss.input)}` })
+      .optional(),
+    /** A Discord channel id (a snowflake). */
+    discord: z
+      .string()
+      .regex(/^\d{1,20}$/, { error: (iss) => `must be a Discord channel id (digits, quoted), got ${showValue(iss.input)}` })
+      .optional(),
+    /** A local chat channel: its threads are listed at GET /local/channels/<name>/threads. */
+    local: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,39}$/, { error: (iss) => `must be a channel name like ops, got ${showValue(iss.input)}` })
+      .optional(),
+  })
+  .refine((c) => Object.keys(c).length > 0, { error: 'must name at least one platform, e.g. { local: ops }' });
+
 export const configSchema = z.strictObject({
   apps: z.array(appSchema, { error: 'must be a list of apps' }).default([]),
   worker: z
@@ -213,8 +241,9 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^[a-z][a-z0-9-]{0,31}$/)
         .default('voxoz'),
+      systemChannel: systemChannel.default(SYSTEM_CHANNEL_DEFAULT),
     })
-    .default({ botName: 'voxoz' }),
+    .default({ botName: 'voxoz', systemChannel: SYSTEM_CHANNEL_DEFAULT }),
 });
 
 /** Problems that span entries (run on the raw input, so they are reported alongside field errors). */

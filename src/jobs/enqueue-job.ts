@@ -28,8 +28,10 @@ export const unavailable = (why: string) =>
  * the job runnable), or the time ran out and the user hears "nothing was queued" (then no
  * confirm is ever sent, an abandon is, and a worker handed the BullMQ job drops it unrun).
  * Writes still on their way when the time runs out cannot undo that answer.
+ * `delayMs` holds the job in the queue that long before a worker may take it (a burst's
+ * scale-back); the relay posts it as queued at once.
  */
-export function enqueueJob(deps: EnqueueDeps, data: JobData): Promise<'queued' | 'duplicate'> {
+export function enqueueJob(deps: EnqueueDeps, data: JobData, opts: { delayMs?: number } = {}): Promise<'queued' | 'duplicate'> {
   const { redis, keys } = deps;
   return new Promise((resolve, reject) => {
     let decided = false;
@@ -75,6 +77,7 @@ export function enqueueJob(deps: EnqueueDeps, data: JobData): Promise<'queued' |
       await deps.queue.add(data.kind, data, {
         jobId: data.id,
         attempts: deps.attempts,
+        ...(opts.delayMs ? { delay: opts.delayMs } : {}),
         backoff: { type: 'exponential', delay: 2000 },
         removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
         removeOnFail: { age: 7 * 24 * 3600, count: 5000 },

@@ -34,6 +34,14 @@ export function redisKeys(prefix: string) {
     userLocks: `${prefix}:user-locks`,
     /** List (newest first, capped): every lock and unlock of a user lock, as JSON, for the record. */
     userLockLog: `${prefix}:user-lock-log`,
+    /** Hash: a local chat thread (`state`, `outcome`, `conversation`, `seq`, `count`, `m:<n>` message JSON, `e:<n>` edits). */
+    localThread: (id: string) => `${prefix}:local:thread:${id}`,
+    /** What every local thread key starts with (the script that trims a channel deletes old threads). */
+    localThreadPrefix: `${prefix}:local:thread:`,
+    /** Sorted set: ids of a local channel's threads, scored by when they were opened (ms). */
+    localChannel: (conversation: string) => `${prefix}:local:channel:${conversation}`,
+    /** Pub/sub channel: every local thread event (message, edit, end) as JSON, for every bot process's live views. */
+    localEvents: `${prefix}:local:events`,
     /** Dedup marker for a delivery (command or click) id. */
     delivery: (platform: string, id: string) => `${prefix}:delivery:${platform}:${id}`,
   };

@@ -107,7 +107,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
     spine = await startSpine({ docker: driver });
     const { thread, job } = await spine.say('alice', 'deploy hello --env staging');
     expect(job).toBeUndefined();
-    expect(spine.chat.thread(thread)!.messages[1]!.reply).toMatchObject({
+    expect((await spine.chat.thread(thread))!.messages[1]!.reply).toMatchObject({
       status: 'error',
       text: 'hello has no environment "staging" (it has: production); add it under apps[].environments in voxoz.yml',
     });
@@ -183,7 +183,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
     spine = await startSpine({ docker: scriptedDriver() });
     spine.startRelay({ lostAfterMs: 300 });
     // What a Redis failure between the job record and queue.add leaves behind.
-    const thread = spine.chat.openThread('alice', 'deploy hello');
+    const thread = await spine.chat.openThread('alice', 'deploy hello');
     const job = {
       id: 'lost-1',
       kind: 'deploy',
@@ -214,7 +214,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
     spine.startRelay({ lostAfterMs: 200 });
     const { thread, job } = await spine.say('alice', 'deploy hello');
     await new Promise((r) => setTimeout(r, 1000));
-    expect(spine.chat.thread(thread)!.state).toBe('open');
+    expect((await spine.chat.thread(thread))!.state).toBe('open');
     expect(await spine.queue.isQueued(job!)).toBe(true);
     await spine.startWorkers();
     expect((await spine.waitForEnd(thread)).outcome).toBe('succeeded');
@@ -224,7 +224,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
     spine = await startSpine({ docker: scriptedDriver() });
     const { thread, job } = await spine.say('alice', 'deploy hello;rm -rf /');
     expect(job).toBeUndefined();
-    const answer = spine.chat.thread(thread)!.messages[1]!;
+    const answer = (await spine.chat.thread(thread))!.messages[1]!;
     expect(answer.reply?.status).toBe('error');
     expect(answer.text).toContain('"hello;rm" is not an app name');
     expect(await spine.redis.scard(spine.keys.relayActive)).toBe(0);
@@ -350,7 +350,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
     const { thread, job } = await spine.say('alice', 'deploy hello');
     await waitUntil(
       'early lines relayed',
-      async () => spine!.chat.thread(thread)!.messages.some((m) => m.kind === 'log' && m.text.includes('early 29')),
+      async () => (await spine!.chat.thread(thread))!.messages.some((m) => m.kind === 'log' && m.text.includes('early 29')),
       10_000,
     );
     await first.close(); // dies holding the lease; it expires after 600 ms
@@ -358,10 +358,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
     const second = spine.startRelay({ leaseMs: 600 });
     await spine.waitForEnd(thread, 20_000);
     expect(second.owned()).toEqual([]);
-    const lines = spine.chat
-      .thread(thread)!
-      .messages.filter((m) => m.kind === 'log')
-      .flatMap((m) => m.text.split('\n'));
+    const lines = (await spine.chat.thread(thread))!.messages.filter((m) => m.kind === 'log').flatMap((m) => m.text.split('\n'));
     const expected = [
       'Step 1/1 : FROM busybox',
       ...Array.from({ length: 30 }, (_, i) => `early ${i}`),
@@ -369,7 +366,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
       'started replica',
     ];
     expect(lines).toEqual(expected);
-    expect(spine.chat.thread(thread)!.messages.filter((m) => m.kind === 'parent')).toHaveLength(1);
+    expect((await spine.chat.thread(thread))!.messages.filter((m) => m.kind === 'parent')).toHaveLength(1);
     expect(await spine.redis.hget(spine.keys.job(job!), 'relayed')).toBe('1');
   });
 

@@ -21,7 +21,7 @@ describe('a user may have at most worker.maxQueuedPerUser (default 20) unfinishe
     expect(queued).toHaveLength(20);
     for (const refused of said.filter((s) => !s.job)) {
       expect(refused.reply).toMatchObject({ title: 'status: too many queued', status: 'error', text: CAP_TEXT });
-      expect(spine.chat.thread(refused.thread)!.messages.map((m) => m.kind)).toEqual(['command', 'answer']);
+      expect((await spine.chat.thread(refused.thread))!.messages.map((m) => m.kind)).toEqual(['command', 'answer']);
     }
     expect(await spine.redis.scard(spine.keys.relayActive)).toBe(20);
     expect(await spine.redis.zcard(spine.keys.userJobs('local:alice'))).toBe(20);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
-import { LocalChat, type LocalThread } from '../../adapters/local/local-chat.ts';
+import { LocalChat, newThreadId, type LocalThread } from '../../adapters/local/local-chat.ts';
 import { commands } from '../../commands/index.ts';
 import { validateConfig, type LoadedConfig } from '../../src/config/load-config.ts';
 import { createRegistry } from '../../src/dispatch/command-registry.ts';
@@ -52,7 +52,10 @@ export async function startSpine(
   const config = validateConfig(rawConfig, '/test/voxoz.yml');
   const releases = createReleaseStore(redis, keys);
   const locks = createLockStore(redis, keys);
-  const chat = new LocalChat();
+  // The local chat keeps its threads in Redis under the spine's prefix, like the bot's.
+  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const chat = new LocalChat({ redis, subscriber, keys });
+  await chat.start();
   const queue = createJobQueue({
     redisUrl,
     keys,
@@ -114,7 +117,10 @@ export async function startSpine(
       return relay;
     },
     async say(user, text, deliveryId) {
-      const thread = chat.openThread(user, text);
+      // The thread's writes are sent now and not awaited: a test may have stopped Redis, and the
+      // dispatcher must still answer. Later reads go over the same connection, so they see them.
+      const thread = { id: newThreadId() };
+      chat.openThread(user, text, 'local', thread.id).catch(() => undefined);
       const outcome = await dispatcher.handle({
         platform: 'local',
         user: { id: `local:${user}`, name: user },
@@ -124,16 +130,18 @@ export async function startSpine(
         meta: { thread: thread.id },
         ...(deliveryId ? { deliveryId } : {}),
       });
-      if (outcome.type === 'answer') chat.answer(thread.id, outcome.reply);
+      if (outcome.type === 'answer') chat.answer(thread.id, outcome.reply).catch(() => undefined);
       return { thread: thread.id, job: outcome.type === 'queued' ? outcome.jobId : undefined, reply: outcome.reply };
     },
     async waitForEnd(thread, timeoutMs = 20_000) {
-      await waitUntil(`thread ${thread} to end`, async () => chat.thread(thread)?.state === 'done', timeoutMs, 25);
-      return chat.thread(thread)!;
+      await waitUntil(`thread ${thread} to end`, async () => (await chat.thread(thread))?.state === 'done', timeoutMs, 25);
+      return (await chat.thread(thread))!;
     },
     async close() {
       for (const c of closers.reverse()) await c().catch(() => undefined);
       await queue.close();
+      await chat.stop();
+      await subscriber.quit();
       await redis.quit();
     },
   };

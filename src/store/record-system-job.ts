@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { LoadedConfig } from '../config/load-config.ts';
+import type { JobData, ThreadRef } from '../core/types.ts';
+import { UserError } from '../core/user-error.ts';
+import { enqueueJob } from '../jobs/enqueue-job.ts';
+import { createSettler } from '../jobs/settle-writes.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { RedisKeys } from './keys.ts';
+
+/** A job voxoz itself starts: no chat command is behind it. */
+export interface SystemJobRequest {
+  kind: string;
+  /** Why it runs; the requester is `system:<why>` (e.g. `burst-expiry`, `schedule`). Letters, digits, dashes. */
+  why: string;
+  /** What the parent message names, e.g. `scale hello 2`. */
+  command: string;
+  app?: string;
+  /** @defaultValue "production" */
+  env?: string;
+  args?: JobData['args'];
+  /** The originating thread (a burst's own): the job is posted there, under a parent of its own. */
+  thread?: ThreadRef;
+  /** Without a thread: which `chat.systemChannel` platform to post to. @defaultValue the first one listed */
+  platform?: string;
+  /** A stable id makes recording idempotent (a retried burst records its scale-back once). @defaultValue a random UUID */
+  id?: string;
+  /** Hold the job this long before a worker may take it. @defaultValue 0 */
+  delayMs?: number;
+}
+
+export interface SystemJobDeps {
+  redis: Redis;
+  queue: Queue<JobData>;
+  keys: RedisKeys;
+  config: () => LoadedConfig;
+  log?: Logger;
+  /** Longest the recording waits for Redis before it fails (nothing was queued then). @defaultValue 5000 */
+  timeoutMs?: number;
+}
+
+/** System jobs are not capped like a person's (their callers bound them). */
+const SYSTEM_CAP = 100_000;
+const WHY = /^[a-z][a-z0-9-]{0,39}$/;
+
+/**
+ * Where a system job is posted: the originating thread (without its parent, so the job posts a
+ * parent of its own; without delivery-bound credentials such as an interaction token, which
+ * belong to the command that started that thread), else the configured channel.
+ */
+export function systemThread(config: LoadedConfig, req: Pick<SystemJobRequest, 'thread' | 'platform'>): ThreadRef {
+  if (req.thread) {
+    const { interaction: _interaction, token: _token, ...meta } = req.thread.meta ?? {};
+    return { platform: req.thread.platform, conversation: req.thread.conversation, ...(Object.keys(meta).length ? { meta } : {}) };
+  }
+  const channels = Object.entries(config.chat.systemChannel).filter((e): e is [string, string] => typeof e[1] === 'string');
+  const chosen = req.platform ? channels.find(([p]) => p === req.platform) : channels[0];
+  if (!chosen)
+    throw new UserError(
+      'no_system_channel',
+      `chat.systemChannel names no ${req.platform ?? ''} channel for jobs voxoz starts itself; add one`,
+    );
+  return { platform: chosen[0], conversation: chosen[1] };
+}
+
+/**
+ * Records and queues a job on behalf of the system through the same path as a command
+ * (reserve → queue → confirm), so the relay posts it like any other job. Resolves with the job
+ * as queued; rejects (a UserError) when it was not queued.
+ */
+export function createSystemJobs(deps: SystemJobDeps) {
+  const settler = createSettler(undefined, deps.log);
+  return {
+    async record(req: SystemJobRequest): Promise<JobData> {
+      if (!WHY.test(req.why)) throw new Error(`system job reason "${req.why}" must be lowercase letters, digits and dashes`);
+      const config = deps.config();
+      const data: JobData = {
+        id: req.id ?? randomUUID(),
+        kind: req.kind,
+        command: req.command,
+        ...(req.app ? { app: req.app } : {}),
+        env: req.env ?? 'production',
+        args: req.args ?? {},
+        requestedBy: { id: `system:${req.why}`, name: `voxoz (${req.why})` },
+        thread: systemThread(config, req),
+        requestedAt: new Date().toISOString(),
+      };
+      await enqueueJob(
+        {
+          redis: deps.redis,
+          queue: deps.queue,
+          keys: deps.keys,
+          attempts: config.worker.attempts,
+          timeoutMs: deps.timeoutMs ?? 5000,
+          maxQueuedPerUser: SYSTEM_CAP,
+          ready: async () => undefined,
+          settle: settler.settle,
+        },
+        data,
+        { delayMs: req.delayMs },
+      );
+      return data;
+    },
+    close: () => settler.close(1000),
+  };
+}
+
+export type SystemJobs = ReturnType<typeof createSystemJobs>;
