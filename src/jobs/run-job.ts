@@ -13,6 +13,7 @@ import type { ReleaseStore } from '../store/release-store.ts';
 import type { JobEvent, JobOutcome } from './job-event.ts';
 import type { JobStreamWriter } from './job-stream.ts';
 import type { ProcessorMap } from './processors/processor.ts';
+import { refuseIfLocked } from './processors/refuse-if-locked.ts';
 
 export interface RunJobDeps {
   redis: Redis;
@@ -58,6 +59,8 @@ export async function runJob(
     const processor = deps.processors[data.kind];
     if (!processor)
       throw new UserError('unknown_job_kind', `this worker cannot run "${data.kind}" jobs (a newer voxoz queued it?); nothing was changed`);
+    // A job that changes an app is refused while a person holds its lock, also one queued before the lock was taken.
+    if (processor.mutates && data.app) await refuseIfLocked(deps.locks, data.app, data.env);
     const result = await processor.run({
       data,
       io,

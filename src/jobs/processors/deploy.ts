@@ -2,15 +2,13 @@ import { UserError } from '../../core/user-error.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 import { environmentPort } from '../../config/schema.ts';
-import { refuseIfLocked } from './refuse-if-locked.ts';
 
 /** deploy <app> [ref]: build, then copy-update-switch; record the release either way. */
 export const deployProcessor: JobProcessor = {
   mutates: true,
-  async run({ data, io, config, drivers, releases, locks, reserve }) {
+  async run({ data, io, config, drivers, releases, reserve }) {
     const app = findApp(config, data.app);
     checkEnvironment(app, data.env);
-    await refuseIfLocked(locks, app.name, data.env);
     const driver = driverFor(drivers, app);
     const ref = typeof data.args.ref === 'string' ? data.args.ref : undefined;
     if (ref && 'path' in app.source)

@@ -12,7 +12,7 @@ export interface ProcessorContext {
   config: LoadedConfig;
   drivers: DriverMap;
   releases: ReleaseStore;
-  /** Locks people hold with `lock`: a processor that `mutates` calls refuseIfLocked before it changes anything. */
+  /** Locks people hold with `lock` (runJob already refused a `mutates` job whose app+env is locked). */
   locks: LockReader;
   /** A number kept for the job across retries (e.g. its release number), reserved once. */
   reserve(name: string, make: () => Promise<number>): Promise<number>;

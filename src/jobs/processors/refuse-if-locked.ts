@@ -13,8 +13,8 @@ export function lockedError(lock: UserLock): UserError {
 
 /**
  * Throws `app_locked` while a person holds app+env's lock. Dispatch checks it before queueing;
- * a mutating processor checks it again when it starts, so a job queued before the lock was
- * taken is refused too (nothing has changed by then: it runs before the first step).
+ * runJob checks it again before a `mutates` processor starts, so a job queued before the lock
+ * was taken is refused too (nothing has changed by then: it runs before the first step).
  */
 export async function refuseIfLocked(locks: LockReader, app: string, env: string): Promise<void> {
   const lock = await locks.get(app, env);
