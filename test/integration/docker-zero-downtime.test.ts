@@ -58,7 +58,7 @@ describe('zero downtime behind the front door', () => {
     expect(releases.at(-1)).toBe('2');
     // One switch: every v1 answer was asked for before (or, racing the switch, within a moment of) the first v2 one.
     const firstV2 = answers.find((a) => releaseIn(a) === '2')!.at;
-    const lastV1 = answers.findLast((a) => releaseIn(a) === '1')!.at;
+    const lastV1 = Math.max(...answers.filter((a) => releaseIn(a) === '1').map((a) => a.at));
     expect(lastV1 - firstV2).toBeLessThan(250);
     expect(await page(hello.port)).toContain('hello from release v2');
   });

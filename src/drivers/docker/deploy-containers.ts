@@ -112,6 +112,12 @@ export async function deployContainers(
       io.log(`started ${containerName(instance, app.name, env, release, i)} on 127.0.0.1:${port}`);
     }
     await waitHealthy(docker, app, release, created, io);
+    // A healthy answer on a port another deploy took a moment earlier could be that one's: ours must still run, never restarted.
+    for (const { id, port } of created) {
+      const { State, RestartCount } = await docker.getContainer(id).inspect();
+      if (!State.Running || State.Restarting || RestartCount > 0)
+        throw new UserError('instance_exited', `v${release} stopped after answering on 127.0.0.1:${port}; it was not switched to`);
+    }
     if (io.signal.aborted) throw io.signal.reason;
     // The switch: only the newest token moves traffic, and the front door takes no older route than it has.
     if (fence && !(await fence.claimLive())) throw superseded();
