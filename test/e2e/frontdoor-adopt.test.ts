@@ -54,6 +54,8 @@ describe('the front door outlives voxoz', () => {
     expect(first.stderr()).toContain('started the front door (caddy)');
     const deployed = await sayTo(port, data, 'alice', ['deploy', 'hello']);
     expect(deployed.out).toContain('hello v1 live (1/1 healthy)');
+    // The thread names the stable address, not a replica's.
+    expect(deployed.out).toContain(`address: 127.0.0.1:${appPort}`);
     const pid = caddyPid();
     const probe = startProbe(`127.0.0.1:${appPort}`, { perSecond: 50, maxMs: 60_000 });
     await first.stop('SIGKILL');

@@ -45,6 +45,8 @@ export const deployProcessor: JobProcessor = {
         fields: [
           { label: 'release', value: `v${release}` },
           { label: 'environment', value: data.env },
+          // The stable address (the front door), whichever replicas serve behind it.
+          ...(outcome.address ? [{ label: 'address', value: outcome.address }] : []),
           { label: 'image', value: `${artifact.name} (${artifact.id.replace(/^sha256:/, '').slice(0, 12)})` },
           ...(artifact.commit ? [{ label: 'commit', value: artifact.commit.slice(0, 12) }] : []),
           { label: 'instances', value: outcome.instances.map((i) => `${i.name} at ${i.address}`).join('\n') },
