@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { commands } from '../commands/index.ts';
 import { createAdapters } from '../adapters/index.ts';
@@ -8,6 +9,7 @@ import { createShutdown } from './lifecycle/shutdown.ts';
 import { describeReload, reloadConfig, type ReloadResult } from './lifecycle/reload-config.ts';
 import type { Settings } from './config/read-settings.ts';
 import type { ChatAdapter } from './core/chat-adapter.ts';
+import type { JobData } from './core/types.ts';
 import { createRegistry } from './dispatch/command-registry.ts';
 import { createDispatcher } from './dispatch/dispatcher.ts';
 import { requesterPolicy } from './dispatch/policy.ts';
@@ -28,6 +30,7 @@ import { startRelay } from './relay/relay.ts';
 import { ensureServices } from './services/ensure-services.ts';
 import { redisKeys } from './store/keys.ts';
 import { createLockStore } from './store/lock-store.ts';
+import { createSystemJobs } from './store/record-system-job.ts';
 import { createReleaseStore } from './store/release-store.ts';
 
 export interface Voxoz {
@@ -120,6 +123,17 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const locks = createLockStore(redis, keys);
     const getConfig = (): LoadedConfig => config;
     const allSecrets = maskedSecrets({ settings, env, config: getConfig });
+    // Jobs voxoz starts itself (a burst's scale-back) are queued from the workers through their own queue handle.
+    const systemQueueConnection = new Redis(services.redisUrl, { maxRetriesPerRequest: 3 });
+    systemQueueConnection.on('error', (err) => log.debug('system queue redis error', { err }));
+    const systemQueue = new Queue<JobData>('jobs', { connection: systemQueueConnection, prefix: keys.bull });
+    systemQueue.on('error', () => undefined);
+    const systemJobs = createSystemJobs({ redis, queue: systemQueue, keys, config: getConfig, log: log.child({ part: 'system-jobs' }) });
+    shutdown.add('close system jobs', async () => {
+      await systemJobs.close();
+      await systemQueue.close();
+      await systemQueueConnection.quit().catch(() => undefined);
+    });
     const startWorkers = async () => {
       const pool = await startWorkerPool({
         redis,
@@ -135,6 +149,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         queueName: 'jobs',
         concurrency: config.worker.concurrency,
         secrets: allSecrets,
+        systemJobs,
       });
       workers = pool;
       shutdown.add(

@@ -34,7 +34,11 @@ local n = redis.call('HINCRBY', KEYS[1], 'count', 1)
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local msg = '{"id":"m-' .. n .. '","edits":0,' .. ARGV[1]
 redis.call('HSET', KEYS[1], 'm:' .. n, msg)
-if ARGV[7] == '1' then redis.call('HSET', KEYS[1], 'state', 'open') redis.call('HDEL', KEYS[1], 'outcome') end
+if ARGV[7] == '1' then
+  redis.call('HINCRBY', KEYS[1], 'jobs', 1)
+  redis.call('HSET', KEYS[1], 'state', 'open')
+  redis.call('HDEL', KEYS[1], 'outcome')
+end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('PUBLISH', ARGV[6], '{"type":"message","thread":' .. ARGV[3] .. ',"seq":' .. seq .. ',"message":' .. msg .. '}')
 return {n, seq}`;
@@ -52,9 +56,12 @@ redis.call('PUBLISH', ARGV[5], '{"type":"edit","thread":' .. ARGV[4] .. ',"seq":
 return seq`;
 
 // KEYS: thread. ARGV: outcome, outcome as JSON, ttl s, thread id as JSON, pub/sub channel.
-// Ends an open thread once (1); 0 when it is gone or already ended.
+// A job's (or an answer's) end. The thread ends (1) when no job posted in it is still running:
+// \`jobs\` counts parents posted (ADD with reopen) minus ends. 0 when it is gone, already ended, or still busy.
 export const END = `
 if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
+if redis.call('HINCRBY', KEYS[1], 'jobs', -1) > 0 then return 0 end
+redis.call('HSET', KEYS[1], 'jobs', 0)
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HSET', KEYS[1], 'state', 'done', 'outcome', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[3])

@@ -17,7 +17,7 @@ export interface LocalThread {
   /** The local channel the thread is in: `local` for typed commands, or a configured one (chat.systemChannel.local). */
   conversation: string;
   messages: LocalMessage[];
-  /** `open` until the job (or the answer) is complete; a new job posted into it opens it again. */
+  /** `open` until every job posted in it (or the answer) is complete; a new job posted into it opens it again. */
   state: 'open' | 'done';
   outcome?: string;
   /** Log batches dropped past LOCAL_LIMITS.messages. */

@@ -9,6 +9,7 @@ import { doneEvent, jobDone } from '../store/job-done.ts';
 import { createJobStore } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import type { LockReader } from '../store/lock-store.ts';
+import type { SystemJobRecorder } from '../store/record-system-job.ts';
 import type { ReleaseStore } from '../store/release-store.ts';
 import type { JobEvent, JobOutcome } from './job-event.ts';
 import type { JobStreamWriter } from './job-stream.ts';
@@ -26,6 +27,8 @@ export interface RunJobDeps {
   processors: ProcessorMap;
   log: Logger;
   now: () => Date;
+  /** Records jobs on behalf of the system, for processors that start other jobs. */
+  systemJobs?: SystemJobRecorder;
 }
 
 /** How a run ended, and whether the queue should try again. */
@@ -69,6 +72,7 @@ export async function runJob(
       releases: deps.releases,
       locks: deps.locks,
       reserve: (name, make) => store.reserve(data.id, name, make),
+      ...(deps.systemJobs ? { systemJobs: deps.systemJobs } : {}),
     });
     done(doneEvent(at(), 'succeeded', result));
     return { outcome: 'succeeded', retry: false };

@@ -107,3 +107,5 @@ export function createSystemJobs(deps: SystemJobDeps) {
 }
 
 export type SystemJobs = ReturnType<typeof createSystemJobs>;
+/** What a processor may use: recording only. */
+export type SystemJobRecorder = Pick<SystemJobs, 'record'>;

@@ -11,7 +11,7 @@ import type { Reply } from '../../src/core/types.ts';
 import type { DriverMap } from '../../src/drivers/driver.ts';
 import { createJobQueue, type JobQueue } from '../../src/jobs/job-queue.ts';
 import { processors } from '../../src/jobs/processors/index.ts';
-import { startWorkerPool, type WorkerPool } from '../../src/jobs/worker-pool.ts';
+import { startWorkerPool, type WorkerPool, type WorkerPoolOptions } from '../../src/jobs/worker-pool.ts';
 import { createLogger, silentLogger } from '../../src/observability/logger.ts';
 import { startRelay, type Relay } from '../../src/relay/relay.ts';
 import { redisKeys, type RedisKeys } from '../../src/store/keys.ts';
@@ -28,7 +28,10 @@ export interface Spine {
   releases: ReleaseStore;
   locks: LockStore;
   config: LoadedConfig;
-  startWorkers(concurrency?: number, opts?: { lockTtlMs?: number; confirmWaitMs?: number }): Promise<WorkerPool>;
+  startWorkers(
+    concurrency?: number,
+    opts?: Partial<Pick<WorkerPoolOptions, 'lockTtlMs' | 'confirmWaitMs' | 'processors' | 'systemJobs'>>,
+  ): Promise<WorkerPool>;
   startRelay(opts?: { leaseMs?: number; lostAfterMs?: number }): Relay;
   /** Sends a command as a local user and returns its thread id. */
   say(user: string, text: string, deliveryId?: string): Promise<{ thread: string; job?: string; reply?: Reply }>;

@@ -4,6 +4,7 @@ import type { JobData, Reply } from '../../core/types.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { DriverIO, DriverMap, Driver } from '../../drivers/driver.ts';
 import type { LockReader } from '../../store/lock-store.ts';
+import type { SystemJobRecorder } from '../../store/record-system-job.ts';
 import type { ReleaseStore } from '../../store/release-store.ts';
 
 export interface ProcessorContext {
@@ -16,6 +17,11 @@ export interface ProcessorContext {
   locks: LockReader;
   /** A number kept for the job across retries (e.g. its release number), reserved once. */
   reserve(name: string, make: () => Promise<number>): Promise<number>;
+  /**
+   * Records and queues a job no chat command starts (a burst's scale-back: pass `thread:
+   * data.thread`, an `id` derived from this job's and a `delayMs`); undefined where no queue is wired.
+   */
+  systemJobs?: SystemJobRecorder;
 }
 
 export type JobResult = Omit<Reply, 'status' | 'buttons' | 'steps'>;
