@@ -47,7 +47,11 @@ export function createSlackSurface(opts: SlackSurfaceOptions): ChatSurface & { c
     limits: opts.limits ?? slackRelayLimits,
     client,
     async postParent(thread: ThreadRef, reply: Reply) {
-      const res = await call('chat.postMessage', () => client.chat.postMessage({ channel: thread.conversation, ...renderBlocks(reply) }));
+      // `meta.replyTo`: a job posted into another job's thread (a system job) has its parent there, not in the channel.
+      const replyTo = thread.meta?.replyTo;
+      const res = await call('chat.postMessage', () =>
+        client.chat.postMessage({ channel: thread.conversation, ...(replyTo ? { thread_ts: replyTo } : {}), ...renderBlocks(reply) }),
+      );
       if (!res.ts) throw new Error('slack chat.postMessage answered without a ts');
       return res.ts;
     },
@@ -57,7 +61,13 @@ export function createSlackSurface(opts: SlackSurfaceOptions): ChatSurface & { c
     async postLog(thread, lines) {
       const text = `\`\`\`\n${fitTailLines(lines.replace(/```/g, "'''"), SLACK_LIMITS.messageText - 8)}\n\`\`\``;
       await call('chat.postMessage', () =>
-        client.chat.postMessage({ channel: thread.conversation, thread_ts: thread.parent, text, unfurl_links: false, unfurl_media: false }),
+        client.chat.postMessage({
+          channel: thread.conversation,
+          thread_ts: thread.meta?.replyTo ?? thread.parent,
+          text,
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
       );
     },
     async uploadLog(thread, file) {
@@ -66,7 +76,7 @@ export function createSlackSurface(opts: SlackSurfaceOptions): ChatSurface & { c
         () =>
           client.filesUploadV2({
             channel_id: thread.conversation,
-            thread_ts: thread.parent,
+            thread_ts: thread.meta?.replyTo ?? thread.parent,
             filename: file.name,
             title: file.name,
             file: file.open(),

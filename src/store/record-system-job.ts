@@ -47,11 +47,14 @@ const WHY = /^[a-z][a-z0-9-]{0,39}$/;
 /**
  * Where a system job is posted: the originating thread (without its parent, so the job posts a
  * parent of its own; without delivery-bound credentials such as an interaction token, which
- * belong to the command that started that thread), else the configured channel.
+ * belong to the command that started that thread), else the configured channel. The old parent
+ * becomes `meta.replyTo`: platforms whose threads hang off a message (Slack) post the new parent
+ * as a reply to it; the local chat finds the thread by `meta.thread`.
  */
 export function systemThread(config: LoadedConfig, req: Pick<SystemJobRequest, 'thread' | 'platform'>): ThreadRef {
   if (req.thread) {
-    const { interaction: _interaction, token: _token, ...meta } = req.thread.meta ?? {};
+    const { interaction: _interaction, token: _token, ...kept } = req.thread.meta ?? {};
+    const meta = { ...kept, ...(req.thread.parent ? { replyTo: kept.replyTo ?? req.thread.parent } : {}) };
     return { platform: req.thread.platform, conversation: req.thread.conversation, ...(Object.keys(meta).length ? { meta } : {}) };
   }
   const channels = Object.entries(config.chat.systemChannel).filter((e): e is [string, string] => typeof e[1] === 'string');

@@ -20,6 +20,8 @@ describe('system jobs', () => {
   let redis: Redis;
   let queue: Queue<JobData>;
   let jobs: SystemJobs;
+  /** The Slack parent the second test's job posted. */
+  let slackParent = '';
 
   beforeAll(async () => {
     sim = await startSlackSimulator();
@@ -85,7 +87,30 @@ chat:
     const replies = sim.thread(C, parent.ts);
     expect(replies.some((m) => m.fileIds.length === 0 && m.text.length > 0)).toBe(true);
     expect(sim.files(C, parent.ts)[0]!.content!.toString('utf8')).toMatch(/FROM busybox/i);
+    slackParent = parent.ts;
   }, 180_000);
+
+  it('with an originating Slack thread: its parent is a reply in that thread, edited there; the old parent stays as it was', async () => {
+    expect(slackParent).not.toBe('');
+    const before = shown(sim.message(C, slackParent));
+    const top = sim.messages(C).length;
+    await jobs.record({
+      kind: 'status',
+      why: 'schedule',
+      command: 'status hello',
+      app: 'hello',
+      args: { app: 'hello' },
+      thread: { platform: 'slack', conversation: C, parent: slackParent },
+    });
+    const reply = await waitFor(
+      'the new parent, final, in the thread',
+      () => sim.thread(C, slackParent).find((m) => /instances/.test(shown(m))),
+      30_000,
+    );
+    expect(reply.threadTs).toBe(slackParent);
+    expect(sim.messages(C)).toHaveLength(top);
+    expect(shown(sim.message(C, slackParent))).toBe(before);
+  }, 60_000);
 
   it('with the originating thread given: posted there, under a parent of its own', async () => {
     const res = await fetch(`${voxoz.url}/local/commands`, {

@@ -19,13 +19,19 @@ describe('chat.systemChannel and where a system job is posted', () => {
 
   it('posts into the originating thread under a new parent, without the command’s interaction token', () => {
     const thread = { platform: 'discord', conversation: '99', parent: '123', meta: { interaction: '5', token: 'secret-token' } };
-    expect(systemThread(config(), { thread })).toEqual({ platform: 'discord', conversation: '99' });
+    expect(systemThread(config(), { thread })).toEqual({ platform: 'discord', conversation: '99', meta: { replyTo: '123' } });
+    // A thread already posted into by a system job keeps pointing at its root.
+    expect(systemThread(config(), { thread: { platform: 'slack', conversation: 'C1', parent: '2.0', meta: { replyTo: '1.0' } } })).toEqual({
+      platform: 'slack',
+      conversation: 'C1',
+      meta: { replyTo: '1.0' },
+    });
     expect(
       systemThread(config(), { thread: { platform: 'local', conversation: 'local', parent: 'm-2', meta: { thread: 't-1' } } }),
     ).toEqual({
       platform: 'local',
       conversation: 'local',
-      meta: { thread: 't-1' },
+      meta: { thread: 't-1', replyTo: 'm-2' },
     });
   });
 
