@@ -22,7 +22,7 @@ export function parseCommand(text: string, registry: CommandRegistry, ctx: Resol
   if (!found) {
     const near = closestWord(verb, registry.verbs());
     const shown = JSON.stringify(verb.length > 40 ? `${verb.slice(0, 37)}...` : verb);
-    return { ok: false, problems: [`unknown command ${shown}${near ? `; did you mean "${near}"?` : ''} Type "help" for the list.`] };
+    return { ok: false, problems: [`unknown command ${shown}${near ? `; did you mean "${near}"?` : '.'} Type "help" for the list.`] };
   }
   return parseArgs(found, rest, ctx);
 }

@@ -97,7 +97,7 @@ describe('parseCommand: bad and evil input', () => {
     ['deploy hello --env a --env b', [/--env is given twice/]],
     ['deplyo hello', [/unknown command "deplyo"; did you mean "deploy"\?/]],
     ['statsu', [/unknown command "statsu"; did you mean "status"\?/]],
-    ['frobnicate', [/^unknown command "frobnicate" Type "help"/]],
+    ['frobnicate', [/^unknown command "frobnicate"\. Type "help" for the list\.$/]],
     ['deploy héllo', [/"héllo" is not an app name/]],
     ['deploy 🚀', [/"🚀" is not an app name/]],
     [`deploy hello ${'a'.repeat(300)}`, [/<ref>: "a{37}\.\.\." must be 1\.\.200 characters/]],
