@@ -32,6 +32,7 @@ import { redisKeys } from './store/keys.ts';
 import { createLockStore } from './store/lock-store.ts';
 import { createSystemJobs } from './store/record-system-job.ts';
 import { createReleaseStore } from './store/release-store.ts';
+import { createDesiredStore } from './store/desired-store.ts';
 
 export interface Voxoz {
   /** The HTTP port (local API, web page, platform endpoints); undefined for a worker-only process. */
@@ -120,6 +121,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       }),
     };
     const releases = createReleaseStore(redis, keys);
+    const desired = createDesiredStore(redis, keys);
     const locks = createLockStore(redis, keys);
     const getConfig = (): LoadedConfig => config;
     const allSecrets = maskedSecrets({ settings, env, config: getConfig });
@@ -150,6 +152,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         concurrency: config.worker.concurrency,
         secrets: allSecrets,
         systemJobs,
+        desired,
       });
       workers = pool;
       shutdown.add(

@@ -62,6 +62,11 @@ export interface DeployTarget {
   port: number;
 }
 
+/** A scale of the live release: `release` is the live one, `artifact` its image (from the ledger). */
+export interface ScaleTarget extends DeployTarget {
+  artifact: Artifact;
+}
+
 /**
  * One interface for every runtime; the Docker and LING drivers implement it, chosen by the
  * app's `runtime` from an explicit map. SDK types (dockerode, xl) never leave a driver.
@@ -73,6 +78,17 @@ export interface Driver {
   /** Copy-update-switch: start the new release beside the old, check it, switch the front door, drain and retire the old; on any failure before the switch the old keep serving. */
   deploy(target: DeployTarget, artifact: Artifact, io: DriverIO): Promise<DeployOutcome>;
   status(app: AppSpec, env: string): Promise<Instance[]>;
+  /**
+   * Sets the live release's running replicas to `n` through the front door: new ones start
+   * beside the serving ones and must pass the health gate before the one switch; fewer are
+   * switched away from first, then drained and retired. n = 0 leaves the site with no upstream.
+   */
+  scale?(target: ScaleTarget, n: number, io: DriverIO): Promise<DeployOutcome>;
+  /**
+   * Deletes this app environment's images (artifacts) whose ids are not in `keep`; an image a
+   * container still uses stays. Returns the ids deleted.
+   */
+  pruneImages?(app: AppSpec, env: string, keep: ReadonlySet<string>, io: DriverIO): Promise<string[]>;
   /**
    * Removes what stale lock holders left: instances whose fence token is older than `liveToken`
    * (the serving release's), and makes the front door route to the serving release's

@@ -7,6 +7,7 @@ import type { DriverIO, DriverMap, Fence } from '../drivers/driver.ts';
 import type { Logger } from '../observability/logger.ts';
 import { doneEvent, jobDone } from '../store/job-done.ts';
 import { createJobStore } from '../store/job-store.ts';
+import type { DesiredStore } from '../store/desired-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import type { LockReader } from '../store/lock-store.ts';
 import type { SystemJobRecorder } from '../store/record-system-job.ts';
@@ -29,6 +30,8 @@ export interface RunJobDeps {
   now: () => Date;
   /** Records jobs on behalf of the system, for processors that start other jobs. */
   systemJobs?: SystemJobRecorder;
+  /** Desired replica counts (`scale` sets them, deploys keep them); without it deploys start the configured `replicas` and `scale` is refused. */
+  desired?: DesiredStore;
 }
 
 /** How a run ended, and whether the queue should try again. */
@@ -73,6 +76,7 @@ export async function runJob(
       locks: deps.locks,
       reserve: (name, make) => store.reserve(data.id, name, make),
       ...(deps.systemJobs ? { systemJobs: deps.systemJobs } : {}),
+      ...(deps.desired ? { desired: deps.desired } : {}),
     });
     done(doneEvent(at(), 'succeeded', result));
     return { outcome: 'succeeded', retry: false };

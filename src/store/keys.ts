@@ -30,6 +30,8 @@ export function redisKeys(prefix: string) {
     releaseSeq: (app: string, env: string) => `${prefix}:release-seq:${app}:${env}`,
     /** Hash: release number → Release JSON. */
     releases: (app: string, env: string) => `${prefix}:releases:${app}:${env}`,
+    /** Hash `<app>:<env>` → desired replica count, set by `scale` (absent: the app's configured `replicas`). */
+    desired: `${prefix}:desired`,
     /** Hash `<app>:<env>` → UserLock JSON: locks people hold with `lock` (not the job lock above). */
     userLocks: `${prefix}:user-locks`,
     /** List (newest first, capped): every lock and unlock of a user lock, as JSON, for the record. */

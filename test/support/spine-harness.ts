@@ -17,6 +17,7 @@ import { startRelay, type Relay } from '../../src/relay/relay.ts';
 import { redisKeys, type RedisKeys } from '../../src/store/keys.ts';
 import { createLockStore, type LockStore } from '../../src/store/lock-store.ts';
 import { createReleaseStore, type ReleaseStore } from '../../src/store/release-store.ts';
+import { createDesiredStore } from '../../src/store/desired-store.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
 
 export interface Spine {
@@ -101,6 +102,7 @@ export async function startSpine(
         concurrency,
         secrets: () => ['hunter22'],
         lockRetryMs: 200,
+        desired: createDesiredStore(redis, keys),
         ...extra,
       });
       closers.push(() => pool.close());

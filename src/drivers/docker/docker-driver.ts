@@ -13,7 +13,9 @@ import { deployContainers } from './deploy-containers.ts';
 import { LABEL, imageTag } from './labels.ts';
 import { listAppContainers, listInstances } from './list-instances.ts';
 import { pointFrontDoor, siteOf } from './point-front-door.ts';
+import { pruneImages } from './prune-images.ts';
 import { fenceOf, reconcileContainers } from './reconcile.ts';
+import { scaleReplicas } from './scale-replicas.ts';
 
 export interface DockerDriverDeps {
   docker: Docker;
@@ -94,6 +96,16 @@ export function createDockerDriver({
         portsOf(target.app, target.env),
         io,
       ),
+    scale: (target, n, io) =>
+      scaleReplicas(
+        { docker, instance, frontDoor: frontDoor() },
+        target,
+        n,
+        secretValues(target.app.secrets),
+        portsOf(target.app, target.env),
+        io,
+      ),
+    pruneImages: (app, env, keep, io) => pruneImages(docker, instance, app.name, env, keep, io),
     status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path),
     async reconcile(app, env, liveToken) {
       const removed = await reconcileContainers(docker, instance, app.name, env, liveToken);

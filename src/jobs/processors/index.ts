@@ -1,5 +1,6 @@
 import { deployProcessor } from './deploy.ts';
 import type { JobProcessor } from './processor.ts';
+import { scaleProcessor } from './scale.ts';
 import { statusProcessor } from './status.ts';
 
 /**
@@ -12,6 +13,7 @@ import { statusProcessor } from './status.ts';
 export const processors = {
   deploy: deployProcessor,
   status: statusProcessor,
+  scale: scaleProcessor,
 } as const satisfies Record<string, JobProcessor>;
 
 /** The kinds of job there are: the keys of `processors`. */

@@ -3,6 +3,7 @@ import { hasEnvironment, type AppSpec } from '../../config/schema.ts';
 import type { JobData, Reply } from '../../core/types.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { DriverIO, DriverMap, Driver } from '../../drivers/driver.ts';
+import type { DesiredStore } from '../../store/desired-store.ts';
 import type { LockReader } from '../../store/lock-store.ts';
 import type { SystemJobRecorder } from '../../store/record-system-job.ts';
 import type { ReleaseStore } from '../../store/release-store.ts';
@@ -22,6 +23,8 @@ export interface ProcessorContext {
    * data.thread`, an `id` derived from this job's and a `delayMs`); undefined where no queue is wired.
    */
   systemJobs?: SystemJobRecorder;
+  /** Desired replica counts by app+env; undefined where none is wired (deploys then start the configured `replicas`). */
+  desired?: DesiredStore;
 }
 
 export type JobResult = Omit<Reply, 'status' | 'buttons' | 'steps'>;

@@ -35,10 +35,11 @@ export function formatInstances(app: string, instances: Instance[], now: Date): 
 /** status [app]: instances of one app or of all apps, read from the drivers. */
 export const statusProcessor: JobProcessor = {
   mutates: false,
-  async run({ data, io, config, drivers }) {
+  async run({ data, io, config, drivers, desired }) {
     const apps = data.app ? [findApp(config, data.app)] : config.apps.filter((a) => hasEnvironment(a, data.env));
     if (data.app) checkEnvironment(apps[0]!, data.env);
     const tables: string[] = [];
+    const counts: Array<{ label: string; value: string }> = [];
     let healthy = 0;
     let total = 0;
     for (const app of apps) {
@@ -50,12 +51,17 @@ export const statusProcessor: JobProcessor = {
       const instances = await (driver ?? driverFor(drivers, app)).status(app, data.env);
       total += instances.length;
       healthy += instances.filter((i) => i.healthy).length;
+      // Desired vs running: what `scale` (or config's `replicas`) asks for, and the replicas running now.
+      const want = desired ? await desired.get(app.name, data.env, app.replicas) : app.replicas;
+      const up = instances.filter((i) => i.state === 'running').length;
+      counts.push({ label: `${app.name} replicas`, value: `desired ${want}, running ${up}` });
       tables.push(formatInstances(app.name, instances, io.now()));
     }
     const scope = data.app ?? `${apps.length} app${apps.length === 1 ? '' : 's'}`;
     return {
       title: `${scope}: ${healthy}/${total} instances healthy (${data.env})`,
       code: tables.length > 0 ? tables : ['no apps are configured'],
+      ...(counts.length > 0 ? { fields: counts } : {}),
     };
   },
 };
