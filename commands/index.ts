@@ -5,9 +5,10 @@ import { help } from './help.ts';
 import { jobs } from './jobs.ts';
 import { lockCommand } from './lock.ts';
 import { releases } from './releases.ts';
+import { rollback } from './rollback.ts';
 import { scale } from './scale.ts';
 import { status } from './status.ts';
 import { unlock } from './unlock.ts';
 
 /** Every chat command, in the order help lists them. A verb or alias collision fails at start-up (createRegistry). */
-export const commands: ReadonlyArray<CommandSpec> = [deploy, scale, status, releases, jobs, cancel, lockCommand, unlock, help];
+export const commands: ReadonlyArray<CommandSpec> = [deploy, scale, status, releases, rollback, jobs, cancel, lockCommand, unlock, help];

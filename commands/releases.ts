@@ -12,14 +12,16 @@ export function liveRelease(all: ReadonlyArray<Release>): Release | undefined {
   return [...all].sort((a, b) => b.number - a.number).find((r) => r.outcome === 'live');
 }
 
-function image(r: Release): string {
+function image(r: Release, pruned: ReadonlySet<string>): string {
   const id = r.artifact.replace(/^sha256:/, '').slice(0, 12);
   if (!id) return '-';
-  return r.image ? `${r.image} (${id})` : id;
+  // Image retention deleted it: this release can no longer be rolled back to.
+  const gone = pruned.has(r.artifact) ? ' deleted' : '';
+  return `${r.image ? `${r.image} (${id})` : id}${gone}`;
 }
 
 /** The ledger of app+env as a table, newest first, with the live one marked. */
-export function releasesReply(app: string, env: string, all: ReadonlyArray<Release>): Reply {
+export function releasesReply(app: string, env: string, all: ReadonlyArray<Release>, pruned: ReadonlySet<string> = new Set()): Reply {
   if (all.length === 0)
     return {
       title: `${app} (${env}): no releases`,
@@ -31,8 +33,8 @@ export function releasesReply(app: string, env: string, all: ReadonlyArray<Relea
   const shown = [...all].sort((a, b) => b.number - a.number).slice(0, RELEASES_SHOWN);
   const rows = shown.map((r) => [
     `${r === live ? '* ' : '  '}v${r.number}`,
-    r.outcome,
-    image(r),
+    r.rollbackOf === undefined ? r.outcome : `${r.outcome}, rollback of v${r.rollbackOf}`,
+    image(r, pruned),
     r.commit ? r.commit.slice(0, 12) : '-',
     r.deployedBy,
     utcMinute(r.at),
@@ -41,7 +43,7 @@ export function releasesReply(app: string, env: string, all: ReadonlyArray<Relea
   return {
     title: `${app} (${env}): ${all.length} release${all.length === 1 ? '' : 's'}${more}`,
     status: 'info',
-    text: live ? `* marks the live release: v${live.number}.` : 'No release went live yet.',
+    text: `${live ? `* marks the live release: v${live.number}.` : 'No release went live yet.'}${pruned.size > 0 ? ' Images marked "deleted" were removed by image retention (apps[].keepImages); the others are kept.' : ''}`,
     code: [formatTable(['  release', 'outcome', 'image', 'commit', 'by', 'when'], rows)],
     ephemeral: true,
   };
@@ -60,7 +62,8 @@ export const releases: CommandSpec = {
     answer: async (args, ctx) => {
       const app = String(args.app);
       const env = typeof args.env === 'string' ? args.env : ctx.defaultEnv;
-      return releasesReply(app, env, await ctx.stores.releases.list(app, env));
+      const pruned = (await ctx.stores.releases.pruned?.(app, env)) ?? new Set<string>();
+      return releasesReply(app, env, await ctx.stores.releases.list(app, env), pruned);
     },
   },
 };

@@ -148,6 +148,12 @@ export const appSchema = z.strictObject({
   health: health.default(HEALTH_DEFAULTS),
   /** Seconds the old replicas keep running after the switch, so requests they were answering finish. @defaultValue 5 */
   drainSeconds: intIn(0, 3600).default(5),
+  /**
+   * Images kept per app environment: those of the newest `keepImages` releases that went live;
+   * older ones are deleted after each successful deploy or rollback. The live release's image and
+   * the one a default rollback would redeploy are always kept. @defaultValue 5
+   */
+  keepImages: intIn(1, 100).default(5),
   /** Limits of a build. @defaultValue { timeoutSeconds: 1800, cloneTimeoutSeconds: 300 } */
   build: build.default({ timeoutSeconds: 1800, cloneTimeoutSeconds: 300 }),
   resources: resources.default({}),

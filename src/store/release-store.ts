@@ -15,6 +15,8 @@ export interface Release {
   at: string;
   outcome: 'live' | 'failed' | 'cancelled';
   jobId: string;
+  /** Set on a rollback's release: the number of the release whose artifact it redeployed. */
+  rollbackOf?: number;
 }
 
 export interface ReleaseStore {
@@ -23,10 +25,14 @@ export interface ReleaseStore {
   record(release: Release): Promise<void>;
   list(app: string, env: string): Promise<Release[]>;
   get(app: string, env: string, number: number): Promise<Release | undefined>;
+  /** Notes artifacts (image ids) that retention deleted from the engine: releases using them can no longer be rolled back to. */
+  markPruned?(app: string, env: string, artifacts: ReadonlyArray<string>): Promise<void>;
+  /** The artifacts retention deleted (optional so read-only doubles need not have it: none then). */
+  pruned?(app: string, env: string): Promise<ReadonlySet<string>>;
 }
 
 /** The read side, for answers in the bot process (`releases`): no numbers reserved, nothing written. */
-export type ReleaseReader = Pick<ReleaseStore, 'list' | 'get'>;
+export type ReleaseReader = Pick<ReleaseStore, 'list' | 'get' | 'pruned'>;
 
 export function createReleaseStore(redis: Redis, keys: RedisKeys): ReleaseStore {
   return {
@@ -42,6 +48,12 @@ export function createReleaseStore(redis: Redis, keys: RedisKeys): ReleaseStore 
     async get(app, env, number) {
       const raw = await redis.hget(keys.releases(app, env), String(number));
       return raw ? (JSON.parse(raw) as Release) : undefined;
+    },
+    async markPruned(app, env, artifacts) {
+      if (artifacts.length > 0) await redis.sadd(`${keys.releases(app, env)}:pruned`, ...artifacts);
+    },
+    async pruned(app, env) {
+      return new Set(await redis.smembers(`${keys.releases(app, env)}:pruned`));
     },
   };
 }

@@ -2,6 +2,7 @@ import { UserError } from '../../core/user-error.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 import { environmentPort } from '../../config/schema.ts';
+import { pruneAfterRelease } from './prune-after-release.ts';
 
 /** deploy <app> [ref]: build, then copy-update-switch; record the release either way. */
 export const deployProcessor: JobProcessor = {
@@ -43,6 +44,7 @@ export const deployProcessor: JobProcessor = {
       const outcome = await driver.deploy(target, artifact, io);
       io.step('deploy', 'done');
       await record('live', artifact);
+      await pruneAfterRelease(driver, releases, app, data.env, io);
       return {
         title: `${app.name} v${release} live (${outcome.healthy}/${outcome.instances.length} healthy)`,
         fields: [

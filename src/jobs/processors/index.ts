@@ -1,5 +1,6 @@
 import { deployProcessor } from './deploy.ts';
 import type { JobProcessor } from './processor.ts';
+import { rollbackProcessor } from './rollback.ts';
 import { scaleProcessor } from './scale.ts';
 import { statusProcessor } from './status.ts';
 
@@ -13,6 +14,7 @@ import { statusProcessor } from './status.ts';
 export const processors = {
   deploy: deployProcessor,
   status: statusProcessor,
+  rollback: rollbackProcessor,
   scale: scaleProcessor,
 } as const satisfies Record<string, JobProcessor>;
 

@@ -1,0 +1,87 @@
+import { environmentPort } from '../../config/schema.ts';
+import { UserError } from '../../core/user-error.ts';
+import type { Release } from '../../store/release-store.ts';
+import type { JobProcessor } from './processor.ts';
+import { checkEnvironment, driverFor, findApp } from './processor.ts';
+import { pruneAfterRelease } from './prune-after-release.ts';
+import { parseReleaseNumber, rollbackTargets } from './rollback-targets.ts';
+
+const listOf = (targets: ReadonlyArray<Release>) =>
+  targets.length > 0
+    ? `releases you can roll back to: ${targets.map((r) => `v${r.number}`).join(', ')}`
+    : 'no release can be rolled back to';
+
+/**
+ * rollback <app> [to] <vN>: redeploys a stored release's artifact (no rebuild) through the
+ * driver's copy-update-switch deploy, recorded as a new release that says `rollback of vN`.
+ * Without a target: the newest earlier release that went live and whose image is kept.
+ */
+export const rollbackProcessor: JobProcessor = {
+  mutates: true,
+  async run({ data, io, config, drivers, releases, reserve, desired }) {
+    const configured = findApp(config, data.app);
+    // Like deploy: a rollback keeps the desired count (`scale`); one scaled to 0 starts the configured `replicas`.
+    const wanted = desired ? await desired.get(configured.name, data.env, configured.replicas) : configured.replicas;
+    const app = wanted > 0 && wanted !== configured.replicas ? { ...configured, replicas: wanted } : configured;
+    checkEnvironment(app, data.env);
+    const driver = driverFor(drivers, app);
+    const words = typeof data.args.target === 'string' ? data.args.target : '';
+    const wantedNumber = words ? parseReleaseNumber(words) : undefined;
+    if (words && wantedNumber === undefined)
+      throw new UserError('bad_release', `"${words}" is not a release; write it as v3 (rollback ${app.name} to v3)`);
+    const all = await releases.list(app.name, data.env);
+    const targets = rollbackTargets(all, (await releases.pruned?.(app.name, data.env)) ?? new Set());
+    const from = wantedNumber === undefined ? targets[0] : targets.find((r) => r.number === wantedNumber);
+    if (!from) {
+      const known = all.find((r) => r.number === wantedNumber);
+      const why =
+        wantedNumber === undefined
+          ? `${app.name} (${data.env}) has no earlier release that went live and whose image is kept`
+          : !known
+            ? `${app.name} (${data.env}) has no release v${wantedNumber}`
+            : known.outcome !== 'live'
+              ? `v${wantedNumber} of ${app.name} never went live (it ${known.outcome === 'failed' ? 'failed' : 'was cancelled'})`
+              : all.filter((r) => r.outcome === 'live').sort((a, b) => b.number - a.number)[0] === known
+                ? `v${wantedNumber} of ${app.name} is the live release already`
+                : `the image of v${wantedNumber} of ${app.name} was deleted by image retention (apps[].keepImages: ${app.keepImages})`;
+      throw new UserError('rollback_target_unavailable', `${why}; ${listOf(targets)}`);
+    }
+    const release = await reserve('release', () => releases.next(app.name, data.env));
+    const artifact = { id: from.artifact, name: from.image ?? from.artifact, ...(from.commit ? { commit: from.commit } : {}) };
+    const record = (outcome: 'live' | 'failed' | 'cancelled') =>
+      releases.record({
+        app: app.name,
+        env: data.env,
+        number: release,
+        artifact: artifact.id,
+        image: from.image,
+        commit: from.commit,
+        deployedBy: data.requestedBy.id,
+        at: io.now().toISOString(),
+        outcome,
+        jobId: data.id,
+        rollbackOf: from.number,
+      });
+    try {
+      io.step('deploy', 'running');
+      io.log(`rolling ${app.name} back to v${from.number}'s image ${artifact.name} as v${release}, no rebuild`);
+      const outcome = await driver.deploy({ app, env: data.env, release, port: environmentPort(app, data.env) }, artifact, io);
+      io.step('deploy', 'done');
+      await record('live');
+      await pruneAfterRelease(driver, releases, app, data.env, io);
+      return {
+        title: `${app.name} v${release} live: rollback of v${from.number} (${outcome.healthy}/${outcome.instances.length} healthy)`,
+        fields: [
+          { label: 'release', value: `v${release} (rollback of v${from.number})` },
+          { label: 'environment', value: data.env },
+          ...(outcome.address ? [{ label: 'address', value: outcome.address }] : []),
+          { label: 'image', value: `${artifact.name} (${artifact.id.replace(/^sha256:/, '').slice(0, 12)})` },
+          { label: 'instances', value: outcome.instances.map((i) => `${i.name} at ${i.address}`).join('\n') },
+        ],
+      };
+    } catch (err) {
+      if (err instanceof UserError || io.signal.aborted) await record(io.signal.aborted ? 'cancelled' : 'failed').catch(() => undefined);
+      throw err;
+    }
+  },
+};

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { releasesReply } from '../../commands/releases.ts';
+import type { DriverIO } from '../../src/drivers/driver.ts';
+import { deployProcessor } from '../../src/jobs/processors/deploy.ts';
+import type { JobProcessor } from '../../src/jobs/processors/processor.ts';
+import { rollbackProcessor } from '../../src/jobs/processors/rollback.ts';
+import { redisKeys } from '../../src/store/keys.ts';
+import { createLockStore } from '../../src/store/lock-store.ts';
+import { createReleaseStore } from '../../src/store/release-store.ts';
+import { dockerTestbed, failure, ioFor, page } from '../support/docker-apps.ts';
+import { startProbe } from '../support/probe.ts';
+import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+
+// rollback and image retention through the real processors, the real Docker driver on the test
+// engine, the real caddy front door and a real Redis ledger.
+const bed = dockerTestbed();
+const { docker, instance, scratch, driver } = bed;
+const redis = new Redis(inject('redisUrl'));
+const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
+const releases = createReleaseStore(redis, keys);
+const locks = createLockStore(redis, keys);
+afterAll(async () => {
+  await bed.cleanup();
+  await redis.quit();
+});
+
+/** A copy of the hello app whose page says `greeting`, so each build is a different image. */
+function source(greeting: string): { path: string } {
+  const dir = join(scratch, `src-${greeting}`);
+  cpSync(HELLO_APP_DIR, dir, { recursive: true });
+  const html = join(dir, 'index.html');
+  writeFileSync(html, readFileSync(html, 'utf8').replace('@GREETING@', greeting));
+  return { path: dir };
+}
+
+type App = Awaited<ReturnType<typeof bed.freshApp>>;
+let seq = 0;
+/** Runs a processor as a worker would, for app `app` configured with `more`. */
+function run(p: JobProcessor, app: App, more: Record<string, unknown>, args: Record<string, string> = {}, io: DriverIO = ioFor([])) {
+  seq += 1;
+  const data = {
+    id: `job-${seq}`,
+    kind: p === rollbackProcessor ? 'rollback' : 'deploy',
+    command: 'test',
+    app: app.name,
+    env: 'production',
+    args,
+    requestedBy: { id: 'U1', name: 'alice' },
+    thread: { platform: 'local', conversation: 'c1' },
+    requestedAt: new Date().toISOString(),
+  };
+  return p.run({ data, io, config: app.config(more), drivers: { docker: driver }, releases, locks, reserve: (_n, make) => make() });
+}
+
+const imagesOf = async (app: string) =>
+  (await docker.listImages({ filters: { label: [`voxoz.instance=${instance}`, `voxoz.app=${app}`] } })).map((i) => i.Id).sort();
+const servingImages = async (app: string) =>
+  (await docker.listContainers({ filters: { label: [`voxoz.instance=${instance}`, `voxoz.app=${app}`] } })).map((c) => c.ImageID);
+
+describe('rollback', () => {
+  it("redeploys v1's image as v3 with no rebuild and no failed request; unknown targets are refused with the list", async () => {
+    const hello = await bed.freshApp();
+    await run(deployProcessor, hello, { source: source('one') });
+    await run(deployProcessor, hello, { source: source('two') });
+    expect(await page(hello.port)).toContain('two from release v2');
+    const probe = startProbe(`127.0.0.1:${hello.port}`, { perSecond: 50, maxMs: 30_000 });
+    const lines: string[] = [];
+    // The configured source now is a third content: a rebuild would serve "three".
+    const result = await run(rollbackProcessor, hello, { source: source('three') }, {}, ioFor(lines));
+    const answers = await probe.stop();
+    expect(result.title).toMatch(/^hello\d+ v3 live: rollback of v1 \(1\/1 healthy\)$/);
+    expect(answers.length).toBeGreaterThan(20);
+    expect(answers.filter((a) => !a.ok)).toEqual([]);
+    expect(await page(hello.port)).toContain('one from release v3');
+    const [v1, v2, v3] = await releases.list(hello.name, 'production');
+    expect(v3).toMatchObject({ number: 3, outcome: 'live', artifact: v1!.artifact, image: v1!.image, rollbackOf: 1 });
+    expect(v1!.artifact).not.toBe(v2!.artifact);
+    expect(await servingImages(hello.name)).toEqual([v1!.artifact]);
+    expect(lines.some((l) => l.startsWith('building'))).toBe(false);
+    const ledger = releasesReply(hello.name, 'production', await releases.list(hello.name, 'production'));
+    expect(ledger.code?.[0]).toMatch(/\* v3 +live, rollback of v1 /);
+
+    const unknown = await failure(run(rollbackProcessor, hello, {}, { target: 'v9' }));
+    expect(unknown).toEqual({
+      code: 'rollback_target_unavailable',
+      message: `${hello.name} (production) has no release v9; releases you can roll back to: v2, v1`,
+    });
+    const bad = await failure(run(rollbackProcessor, hello, {}, { target: 'yesterday' }));
+    expect(bad.code).toBe('bad_release');
+    // "to v2" redeploys v2's image as v4.
+    await run(rollbackProcessor, hello, {}, { target: 'to v2' });
+    expect(await page(hello.port)).toContain('two from release v4');
+  });
+
+  it('keepImages: 2 over four deploys keeps the two newest images; a pruned target is refused with what remains', async () => {
+    const hello = await bed.freshApp();
+    for (const word of ['alpha', 'beta', 'gamma', 'delta']) await run(deployProcessor, hello, { source: source(word), keepImages: 2 });
+    const ledger = await releases.list(hello.name, 'production');
+    const ids = ledger.map((r) => r.artifact);
+    expect(new Set(ids).size).toBe(4);
+    expect(await imagesOf(hello.name)).toEqual([ids[2], ids[3]].sort());
+    expect(await releases.pruned!(hello.name, 'production')).toEqual(new Set([ids[0], ids[1]]));
+    const pruned = await failure(run(rollbackProcessor, hello, { keepImages: 2 }, { target: 'v1' }));
+    expect(pruned).toEqual({
+      code: 'rollback_target_unavailable',
+      message: `the image of v1 of ${hello.name} was deleted by image retention (apps[].keepImages: 2); releases you can roll back to: v3`,
+    });
+    const table = releasesReply(hello.name, 'production', ledger, await releases.pruned!(hello.name, 'production')).code?.[0] ?? '';
+    expect(
+      table
+        .split('\n')
+        .filter((l) => l.includes(' deleted'))
+        .map((l) => l.trim().split(/\s+/)[0]),
+    ).toEqual(['v2', 'v1']);
+    // The default rollback (to v3) keeps v3's and v4's images: v4's is the next default target.
+    await run(rollbackProcessor, hello, { keepImages: 2 });
+    expect(await page(hello.port)).toContain('gamma from release v5');
+    expect(await imagesOf(hello.name)).toEqual([ids[2], ids[3]].sort());
+  });
+});
