@@ -33,7 +33,18 @@ describe('Discord over the gateway, end to end', () => {
       expect.objectContaining({ name: 'ref', type: 3, required: false }),
       expect.objectContaining({ name: 'env', type: 3, required: false }),
     ]);
-    expect(voxozCommand?.options?.map((o) => o.name)).toEqual(['deploy', 'scale', 'status', 'releases', 'rollback', 'jobs', 'cancel', 'lock', 'unlock', 'help']);
+    expect(voxozCommand?.options?.map((o) => o.name)).toEqual([
+      'deploy',
+      'scale',
+      'status',
+      'releases',
+      'rollback',
+      'jobs',
+      'cancel',
+      'lock',
+      'unlock',
+      'help',
+    ]);
     // Guilds only: Discord would not even offer it in a DM with the bot.
     expect(voxozCommand).toMatchObject({ contexts: [0], integration_types: [0], default_member_permissions: null });
     expect(() => sim.sendInteraction({ kind: 'command', name: 'voxoz', subcommand: 'help', dm: true })).toThrow(
