@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+import { burst } from './burst.ts';
 import { cancel } from './cancel.ts';
 import { deploy } from './deploy.ts';
 import { help } from './help.ts';
@@ -11,4 +12,16 @@ import { status } from './status.ts';
 import { unlock } from './unlock.ts';
 
 /** Every chat command, in the order help lists them. A verb or alias collision fails at start-up (createRegistry). */
-export const commands: ReadonlyArray<CommandSpec> = [deploy, scale, status, releases, rollback, jobs, cancel, lockCommand, unlock, help];
+export const commands: ReadonlyArray<CommandSpec> = [
+  deploy,
+  scale,
+  burst,
+  status,
+  releases,
+  rollback,
+  jobs,
+  cancel,
+  lockCommand,
+  unlock,
+  help,
+];

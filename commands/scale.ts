@@ -1,7 +1,5 @@
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
-
-/** The most replicas `scale` accepts for one app environment. @defaultValue 100 */
-export const MAX_REPLICAS = 100;
+import { MAX_REPLICAS } from '../src/jobs/processors/scale.ts';
 
 export const scale: CommandSpec = {
   name: 'scale',

@@ -32,6 +32,8 @@ export function redisKeys(prefix: string) {
     releases: (app: string, env: string) => `${prefix}:releases:${app}:${env}`,
     /** Hash `<app>:<env>` → desired replica count, set by `scale` (absent: the app's configured `replicas`). */
     desired: `${prefix}:desired`,
+    /** Hash `<app>:<env>` → Burst JSON (replicas added until a time; its scale-back job clears it). */
+    bursts: `${prefix}:bursts`,
     /** Hash `<app>:<env>` → UserLock JSON: locks people hold with `lock` (not the job lock above). */
     userLocks: `${prefix}:user-locks`,
     /** List (newest first, capped): every lock and unlock of a user lock, as JSON, for the record. */

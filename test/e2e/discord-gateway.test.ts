@@ -36,6 +36,7 @@ describe('Discord over the gateway, end to end', () => {
     expect(voxozCommand?.options?.map((o) => o.name)).toEqual([
       'deploy',
       'scale',
+      'burst',
       'status',
       'releases',
       'rollback',

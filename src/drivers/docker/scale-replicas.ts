@@ -70,16 +70,25 @@ export async function scaleReplicas(
     const taken = new Set(running.map(indexOf));
     const created: Array<{ id: string; host: string; port: number }> = [];
     try {
-      for (const port of await allocatePorts(docker, ports, n - running.length, `${app.name} (${env})`)) {
-        if (io.signal.aborted) throw io.signal.reason;
+      // Created and started in parallel (a burst's replicas are wanted now); every one that was created is tracked for the undo.
+      const picked = await allocatePorts(docker, ports, n - running.length, `${app.name} (${env})`);
+      const slots = picked.map((port) => {
         let replica = 0;
         while (taken.has(replica)) replica += 1;
         taken.add(replica);
-        const container = await createReplica(docker, { instance, app, env, release, replica, port, fence: token }, artifact, extraEnv);
-        created.push({ id: container.id, host: '127.0.0.1', port });
-        await container.start();
-        io.log(`started ${containerName(instance, app.name, env, release, replica)} on 127.0.0.1:${port}`);
-      }
+        return { port, replica };
+      });
+      if (io.signal.aborted) throw io.signal.reason;
+      const results = await Promise.allSettled(
+        slots.map(async ({ port, replica }) => {
+          const container = await createReplica(docker, { instance, app, env, release, replica, port, fence: token }, artifact, extraEnv);
+          created.push({ id: container.id, host: '127.0.0.1', port });
+          await container.start();
+          io.log(`started ${containerName(instance, app.name, env, release, replica)} on 127.0.0.1:${port}`);
+        }),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       await waitHealthy(docker, app, release, created, io);
       if (io.signal.aborted) throw io.signal.reason;
       await stillNewest();

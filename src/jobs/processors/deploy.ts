@@ -2,16 +2,15 @@ import { UserError } from '../../core/user-error.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 import { environmentPort } from '../../config/schema.ts';
+import { withDesiredReplicas } from './with-desired-replicas.ts';
 import { pruneAfterRelease } from './prune-after-release.ts';
 
 /** deploy <app> [ref]: build, then copy-update-switch; record the release either way. */
 export const deployProcessor: JobProcessor = {
   mutates: true,
   async run({ data, io, config, drivers, releases, reserve, desired }) {
-    const configured = findApp(config, data.app);
-    // A deploy starts the desired count (`scale` stores it); one scaled to 0 starts the configured `replicas` again.
-    const wanted = desired ? await desired.get(configured.name, data.env, configured.replicas) : configured.replicas;
-    const app = wanted > 0 && wanted !== configured.replicas ? { ...configured, replicas: wanted } : configured;
+    // A deploy starts the desired count (`scale` stores it) and a burst's replicas.
+    const app = await withDesiredReplicas(findApp(config, data.app), data.env, desired);
     checkEnvironment(app, data.env);
     const driver = driverFor(drivers, app);
     const ref = typeof data.args.ref === 'string' ? data.args.ref : undefined;

@@ -1,3 +1,4 @@
+import { burstProcessor } from './burst.ts';
 import { deployProcessor } from './deploy.ts';
 import type { JobProcessor } from './processor.ts';
 import { rollbackProcessor } from './rollback.ts';
@@ -16,6 +17,7 @@ export const processors = {
   status: statusProcessor,
   rollback: rollbackProcessor,
   scale: scaleProcessor,
+  burst: burstProcessor,
 } as const satisfies Record<string, JobProcessor>;
 
 /** The kinds of job there are: the keys of `processors`. */

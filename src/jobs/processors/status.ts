@@ -54,7 +54,9 @@ export const statusProcessor: JobProcessor = {
       // Desired vs running: what `scale` (or config's `replicas`) asks for, and the replicas running now.
       const want = desired ? await desired.get(app.name, data.env, app.replicas) : app.replicas;
       const up = instances.filter((i) => i.state === 'running').length;
-      counts.push({ label: `${app.name} replicas`, value: `desired ${want}, running ${up}` });
+      const burst = desired ? await desired.burst(app.name, data.env) : undefined;
+      const bursting = burst ? `, bursting +${burst.add} until ${burst.until}` : '';
+      counts.push({ label: `${app.name} replicas`, value: `desired ${want}${bursting}, running ${up}` });
       tables.push(formatInstances(app.name, instances, io.now()));
     }
     const scope = data.app ?? `${apps.length} app${apps.length === 1 ? '' : 's'}`;

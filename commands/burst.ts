@@ -1,0 +1,17 @@
+import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+
+export const burst: CommandSpec = {
+  name: 'burst',
+  summary: 'Run more replicas of the live release for a while, then go back to the desired count',
+  args: [
+    { name: 'app', type: 'app', required: true, summary: 'the app to burst, as named in voxoz.yml' },
+    { name: 'add', type: 'text', required: true, summary: 'replicas to add, written +<n> (e.g. +3)' },
+    { name: 'for', type: 'word', required: true, summary: 'the word "for"' },
+    { name: 'duration', type: 'word', required: true, summary: 'how long: 90s, 10m, 2h (at most 24h)' },
+  ],
+  options: [{ name: 'env', type: 'env', summary: 'target environment (default: production)' }],
+  examples: ['burst hello +3 for 10m', 'burst web +10 for 1h --env staging'],
+  sideEffects:
+    'starts replicas of the live release behind the front door now; a delayed job posted in the same thread retires them when the time is up',
+  run: { kind: 'job', job: 'burst' },
+};

@@ -1,0 +1,75 @@
+import { UserError } from '../../core/user-error.ts';
+import { liveTarget } from './live-target.ts';
+import type { JobProcessor } from './processor.ts';
+import { checkEnvironment, driverFor, findApp } from './processor.ts';
+import { MAX_REPLICAS } from './scale.ts';
+
+/** The longest burst. @defaultValue 24 h */
+const MAX_BURST_MS = 24 * 3600_000;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3600_000 } as const;
+
+/** "+3" → 3; "10m" → 600000. Problems are UserErrors that say what was expected. */
+export function parseBurst(add: unknown, word: unknown, duration: unknown): { add: number; ms: number } {
+  const plus = /^\+(\d{1,3})$/.exec(String(add ?? ''));
+  const n = plus ? Number(plus[1]) : 0;
+  if (n < 1) throw new UserError('burst_bad_count', `write the replicas to add as +<n> (e.g. +3), got "${String(add ?? '')}"`);
+  if (word !== 'for') throw new UserError('burst_bad_syntax', `write "for <duration>" after +${n} (e.g. burst app +${n} for 10m)`);
+  const d = /^(\d{1,5})([smh])$/.exec(String(duration ?? ''));
+  const ms = d ? Number(d[1]) * UNIT_MS[d[2] as keyof typeof UNIT_MS] : 0;
+  if (ms < 1000 || ms > MAX_BURST_MS)
+    throw new UserError('burst_bad_duration', `a burst lasts 1s..24h, written like 90s, 10m or 2h; got "${String(duration ?? '')}"`);
+  return { add: n, ms };
+}
+
+/**
+ * burst <app> +<n> for <duration>: the live release runs n more replicas than its desired count
+ * now, and a delayed system job (`scale` with `burstOf`, posted in this thread, recorded before
+ * anything starts so a worker that dies here still ends the burst) returns it to the desired
+ * count when the time is up. The desired count itself is unchanged; status shows the burst.
+ */
+export const burstProcessor: JobProcessor = {
+  mutates: true,
+  async run({ data, io, config, drivers, releases, desired, systemJobs }) {
+    const app = findApp(config, data.app);
+    checkEnvironment(app, data.env);
+    const { add, ms } = parseBurst(data.args.add, data.args.for, data.args.duration);
+    const driver = driverFor(drivers, app);
+    if (!driver.scale || !desired || !systemJobs)
+      throw new UserError('burst_unavailable', `this voxoz cannot burst ${app.name} (${app.runtime}); nothing was changed`);
+    const current = await desired.burst(app.name, data.env);
+    if (current && current.job !== data.id)
+      throw new UserError(
+        'already_bursting',
+        `${app.name} (${data.env}) is already bursting (+${current.add} until ${current.until}); nothing was changed`,
+      );
+    const base = await desired.get(app.name, data.env, app.replicas);
+    if (base + add > MAX_REPLICAS)
+      throw new UserError('replicas_out_of_range', `${base} + ${add} replicas is more than ${MAX_REPLICAS}; nothing was changed`);
+    const target = await liveTarget(releases, app, data.env);
+    const until = new Date(io.now().getTime() + ms).toISOString();
+    await desired.setBurst(app.name, data.env, { add, until, job: data.id });
+    await systemJobs.record({
+      kind: 'scale',
+      why: 'burst-expiry',
+      command: `scale ${app.name} ${base}`,
+      app: app.name,
+      env: data.env,
+      args: { app: app.name, replicas: base, burstOf: data.id },
+      thread: data.thread,
+      id: `${data.id}-back`,
+      delayMs: ms,
+    });
+    io.step('burst', 'running');
+    const outcome = await driver.scale(target, base + add, io);
+    io.step('burst', 'done');
+    return {
+      title: `${app.name} bursting to ${base + add} until ${until} (${outcome.healthy}/${outcome.instances.length} healthy)`,
+      text: `back to ${base} replica(s) at ${until}, posted in this thread`,
+      fields: [
+        { label: 'release', value: `v${target.release}` },
+        { label: 'environment', value: data.env },
+        ...(outcome.address ? [{ label: 'address', value: outcome.address }] : []),
+      ],
+    };
+  },
+};

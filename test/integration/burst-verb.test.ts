@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { JobData } from '../../src/core/types.ts';
+import { findFreePort } from '../../src/services/free-port.ts';
+import { waitUntil } from '../../src/services/wait-until.ts';
+import { createSystemJobs } from '../../src/store/record-system-job.ts';
+import { dockerTestbed } from '../support/docker-apps.ts';
+import { startProbe } from '../support/probe.ts';
+import { startSpine, type Spine } from '../support/spine-harness.ts';
+import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+
+// `burst` from chat on the real engine and caddy: more replicas now, and a delayed system job,
+// posted in the same thread, that brings the app back to its desired count.
+const bed = dockerTestbed();
+let spine: Spine | undefined;
+const closers: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
+  await spine?.close();
+  spine = undefined;
+});
+afterAll(() => bed.cleanup());
+
+const BURST_SECONDS = 4;
+
+describe('burst <app> +<n> for <duration>', () => {
+  it('runs n more replicas, status shows the burst, and the scale-back in the same thread returns to the desired count', async () => {
+    const name = `bu${randomUUID().slice(0, 6)}`;
+    const port = await findFreePort();
+    const app = { name, source: { path: HELLO_APP_DIR }, port, health: { timeoutSeconds: 10 }, drainSeconds: 1 };
+    spine = await startSpine({ docker: bed.driver }, { apps: [app] });
+    const s = spine;
+    const connection = new Redis(s.redis.options);
+    const queue = new Queue<JobData>('jobs', { connection, prefix: s.keys.bull });
+    const systemJobs = createSystemJobs({ redis: s.redis, queue, keys: s.keys, config: () => s.config });
+    closers.push(
+      () => queue.close(),
+      () => connection.quit(),
+      () => systemJobs.close(),
+    );
+    await s.startWorkers(2, { systemJobs });
+    s.startRelay();
+    const running = async () =>
+      (await bed.docker.listContainers({ filters: { label: [`voxoz.instance=${bed.instance}`, `voxoz.app=${name}`] } })).length;
+    const end = async (text: string) => {
+      const { thread } = await s.say('alice', text);
+      return (await s.waitForEnd(thread, 90_000)).messages[1]!.reply!;
+    };
+    expect((await end(`burst ${name} 3 for 10m`)).text).toBe('write the replicas to add as +<n> (e.g. +3), got "3"');
+    expect((await end(`burst ${name} +3 for 2d`)).text).toBe('a burst lasts 1s..24h, written like 90s, 10m or 2h; got "2d"');
+    expect((await end(`deploy ${name}`)).title).toBe(`${name} v1 live (1/1 healthy)`);
+
+    const probe = startProbe(`127.0.0.1:${port}`, { perSecond: 50, maxMs: 60_000 });
+    const { thread } = await s.say('alice', `burst ${name} +2 for ${BURST_SECONDS}s`);
+    const askedAt = Date.now();
+    await waitUntil(
+      'the burst to be live',
+      async () => (await s.chat.thread(thread))?.messages.some((m) => /bursting to 3/.test(m.reply?.title ?? '')) ?? false,
+      60_000,
+      25,
+    );
+    expect(await running()).toBe(3);
+    const status = await end(`status ${name}`);
+    expect(status.fields?.find((f) => f.label === `${name} replicas`)?.value).toMatch(/^desired 1, bursting \+2 until \S+Z, running 3$/);
+
+    await waitUntil(
+      'the scale-back to end in the burst thread',
+      async () => {
+        const t = await s.chat.thread(thread);
+        return t?.state === 'done' && t.messages.filter((m) => m.kind === 'parent').length === 2;
+      },
+      60_000,
+      50,
+    );
+    const answers = await probe.stop();
+    expect(answers.length).toBeGreaterThan(100);
+    expect(answers.filter((x) => !x.ok)).toEqual([]);
+    expect(Date.now() - askedAt).toBeGreaterThanOrEqual(BURST_SECONDS * 1000 - 200);
+    const titles = (await s.chat.thread(thread))!.messages.map((m) => m.reply?.title ?? '');
+    expect(titles).toContainEqual(`${name} burst ended, back to 1 (1/1 healthy)`);
+    expect(await running()).toBe(1);
+    expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 1, running 1' });
+  });
+});
