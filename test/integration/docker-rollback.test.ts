@@ -121,4 +121,19 @@ describe('rollback', () => {
     expect(await page(hello.port)).toContain('gamma from release v5');
     expect(await imagesOf(hello.name)).toEqual([ids[2], ids[3]].sort());
   });
+
+  it('a rollback whose replicas fail the health gate switches nothing and is recorded as failed', async () => {
+    const hello = await bed.freshApp();
+    await run(deployProcessor, hello, { source: source('first') });
+    await run(deployProcessor, hello, { source: source('second') });
+    const broken = { health: { path: '/missing', timeoutSeconds: 10, graceSeconds: 0, retries: 2 } };
+    const err = await failure(run(rollbackProcessor, hello, broken));
+    expect(err.code).toBe('health_check_failed');
+    expect(await page(hello.port)).toContain('second from release v2');
+    const [v1, , v3] = await releases.list(hello.name, 'production');
+    expect(v3).toMatchObject({ number: 3, outcome: 'failed', artifact: v1!.artifact, rollbackOf: 1 });
+    // v2 still serves, so v1 is still the default target.
+    await run(rollbackProcessor, hello, {});
+    expect(await page(hello.port)).toContain('first from release v4');
+  });
 });
