@@ -9,6 +9,7 @@ import { deployProcessor } from '../../src/jobs/processors/deploy.ts';
 import type { JobProcessor } from '../../src/jobs/processors/processor.ts';
 import { rollbackProcessor } from '../../src/jobs/processors/rollback.ts';
 import { redisKeys } from '../../src/store/keys.ts';
+import { createDesiredStore } from '../../src/store/desired-store.ts';
 import { createLockStore } from '../../src/store/lock-store.ts';
 import { createReleaseStore } from '../../src/store/release-store.ts';
 import { dockerTestbed, failure, ioFor, page } from '../support/docker-apps.ts';
@@ -23,6 +24,7 @@ const redis = new Redis(inject('redisUrl'));
 const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
 const releases = createReleaseStore(redis, keys);
 const locks = createLockStore(redis, keys);
+const desired = createDesiredStore(redis, keys);
 afterAll(async () => {
   await bed.cleanup();
   await redis.quit();
@@ -53,7 +55,16 @@ function run(p: JobProcessor, app: App, more: Record<string, unknown>, args: Rec
     thread: { platform: 'local', conversation: 'c1' },
     requestedAt: new Date().toISOString(),
   };
-  return p.run({ data, io, config: app.config(more), drivers: { docker: driver }, releases, locks, reserve: (_n, make) => make() });
+  return p.run({
+    data,
+    io,
+    config: app.config(more),
+    drivers: { docker: driver },
+    releases,
+    locks,
+    desired,
+    reserve: (_n, make) => make(),
+  });
 }
 
 const imagesOf = async (app: string) =>
@@ -135,5 +146,16 @@ describe('rollback', () => {
     // v2 still serves, so v1 is still the default target.
     await run(rollbackProcessor, hello, {});
     expect(await page(hello.port)).toContain('first from release v4');
+  });
+
+  it('a rollback starts the desired replica count that scale stored, not the configured one', async () => {
+    const hello = await bed.freshApp();
+    await run(deployProcessor, hello, { source: source('uno') });
+    await run(deployProcessor, hello, { source: source('dos') });
+    await desired.set(hello.name, 'production', 2);
+    const result = await run(rollbackProcessor, hello, {});
+    expect(result.title).toMatch(/ v3 live: rollback of v1 \(2\/2 healthy\)$/);
+    expect(await servingImages(hello.name)).toEqual([expect.any(String), expect.any(String)]);
+    expect(new Set(await servingImages(hello.name))).toEqual(new Set([(await releases.get(hello.name, 'production', 1))!.artifact]));
   });
 });

@@ -5,6 +5,7 @@ import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 import { pruneAfterRelease } from './prune-after-release.ts';
 import { parseReleaseNumber, rollbackTargets } from './rollback-targets.ts';
+import { withDesiredReplicas } from './with-desired-replicas.ts';
 
 const listOf = (targets: ReadonlyArray<Release>) =>
   targets.length > 0
@@ -19,10 +20,8 @@ const listOf = (targets: ReadonlyArray<Release>) =>
 export const rollbackProcessor: JobProcessor = {
   mutates: true,
   async run({ data, io, config, drivers, releases, reserve, desired }) {
-    const configured = findApp(config, data.app);
-    // Like deploy: a rollback keeps the desired count (`scale`); one scaled to 0 starts the configured `replicas`.
-    const wanted = desired ? await desired.get(configured.name, data.env, configured.replicas) : configured.replicas;
-    const app = wanted > 0 && wanted !== configured.replicas ? { ...configured, replicas: wanted } : configured;
+    // Like deploy: a rollback starts the desired count (`scale`) plus a burst in progress.
+    const app = await withDesiredReplicas(findApp(config, data.app), data.env, desired);
     checkEnvironment(app, data.env);
     const driver = driverFor(drivers, app);
     const words = typeof data.args.target === 'string' ? data.args.target : '';
