@@ -12,8 +12,11 @@ export const rollback: CommandSpec = {
       summary: 'the release to redeploy, "v3" or "to v3" (default: the newest earlier release that went live and whose image is kept)',
     },
   ],
-  options: [{ name: 'env', type: 'env', summary: 'target environment (default: production)' }],
-  examples: ['rollback hello', 'rollback hello to v3', 'rollback web v2 --env staging'],
+  options: [
+    { name: 'env', type: 'env', summary: 'target environment (default: production)' },
+    { name: 'dry-run', type: 'boolean', summary: 'print what would be started, switched, retired and deleted, and change nothing' },
+  ],
+  examples: ['rollback hello', 'rollback hello to v3', 'rollback web v2 --env staging', 'rollback hello --dry-run'],
   sideEffects:
     "starts the chosen release's image beside the running replicas, switches the front door to it and retires the old ones; recorded as a new release",
   run: { kind: 'job', job: 'rollback' },

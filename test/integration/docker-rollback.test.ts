@@ -42,7 +42,13 @@ function source(greeting: string): { path: string } {
 type App = Awaited<ReturnType<typeof bed.freshApp>>;
 let seq = 0;
 /** Runs a processor as a worker would, for app `app` configured with `more`. */
-function run(p: JobProcessor, app: App, more: Record<string, unknown>, args: Record<string, string> = {}, io: DriverIO = ioFor([])) {
+function run(
+  p: JobProcessor,
+  app: App,
+  more: Record<string, unknown>,
+  args: Record<string, string | boolean> = {},
+  io: DriverIO = ioFor([]),
+) {
   seq += 1;
   const data = {
     id: `job-${seq}`,
@@ -78,6 +84,19 @@ describe('rollback', () => {
     await run(deployProcessor, hello, { source: source('one') });
     await run(deployProcessor, hello, { source: source('two') });
     expect(await page(hello.port)).toContain('two from release v2');
+    // --dry-run: the plan, and nothing changed.
+    const [r1, r2] = await releases.list(hello.name, 'production');
+    const plan = await run(rollbackProcessor, hello, {}, { 'dry-run': true });
+    expect(plan.title).toBe(`dry run: ${hello.name} (production) would roll back to v1 as v3; nothing was changed`);
+    expect(plan.fields).toEqual([
+      { label: 'image', value: `${r1!.image} (${r1!.artifact.slice(7, 19)}), no rebuild` },
+      { label: 'start', value: '1 replica beside the running ones, health-gated' },
+      { label: 'switch', value: `the front door 127.0.0.1:${hello.port} to them in one step` },
+      { label: 'retire', value: `${instance}-${hello.name}-production-v2-0` },
+      { label: 'delete images', value: 'none' },
+    ]);
+    expect(await releases.list(hello.name, 'production')).toEqual([r1, r2]);
+    expect(await servingImages(hello.name)).toEqual([r2!.artifact]);
     const probe = startProbe(`127.0.0.1:${hello.port}`, { perSecond: 50, maxMs: 30_000 });
     const lines: string[] = [];
     // The configured source now is a third content: a rebuild would serve "three".

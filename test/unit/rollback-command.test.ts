@@ -17,6 +17,7 @@ describe('rollback from chat', () => {
     ['rollback hello to v3', { app: 'hello', target: 'to v3' }, 3],
     ['ROLLBACK web to 12 --env staging', { app: 'web', target: 'to 12', env: 'staging' }, 12],
     ['rollback web --env=staging v2', { app: 'web', target: 'v2', env: 'staging' }, 2],
+    ['rollback hello to v2 --dry-run', { app: 'hello', target: 'to v2', 'dry-run': true }, 2],
   ])('%j → %j (release %s)', (text, args, number) => {
     const result = parse(text);
     expect(result.ok).toBe(true);

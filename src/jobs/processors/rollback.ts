@@ -4,6 +4,7 @@ import type { Release } from '../../store/release-store.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 import { pruneAfterRelease } from './prune-after-release.ts';
+import { rollbackPlan } from './rollback-plan.ts';
 import { parseReleaseNumber, rollbackTargets } from './rollback-targets.ts';
 import { withDesiredReplicas } from './with-desired-replicas.ts';
 
@@ -45,6 +46,7 @@ export const rollbackProcessor: JobProcessor = {
                 : `the image of v${wantedNumber} of ${app.name} was deleted by image retention (apps[].keepImages: ${app.keepImages})`;
       throw new UserError('rollback_target_unavailable', `${why}; ${listOf(targets)}`);
     }
+    if (data.args['dry-run'] === true) return rollbackPlan(driver, app, data.env, all, from);
     const release = await reserve('release', () => releases.next(app.name, data.env));
     const artifact = { id: from.artifact, name: from.image ?? from.artifact, ...(from.commit ? { commit: from.commit } : {}) };
     const record = (outcome: 'live' | 'failed' | 'cancelled') =>

@@ -1,0 +1,36 @@
+import { type AppSpec, environmentPort } from '../../config/schema.ts';
+import type { Driver } from '../../drivers/driver.ts';
+import { keptArtifacts } from '../../store/kept-artifacts.ts';
+import type { Release } from '../../store/release-store.ts';
+import type { JobResult } from './processor.ts';
+
+const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+
+/**
+ * What `rollback --dry-run` would do, read from the ledger and the engine; nothing is
+ * reserved, started, switched, retired or deleted. The would-be release counts as live when
+ * image retention is worked out, as it would after a real rollback.
+ */
+export async function rollbackPlan(
+  driver: Driver,
+  app: AppSpec,
+  env: string,
+  all: ReadonlyArray<Release>,
+  from: Release,
+): Promise<JobResult> {
+  const running = await driver.status(app, env);
+  const next = Math.max(0, ...all.map((r) => r.number)) + 1;
+  const after = [...all, { ...from, number: next, outcome: 'live' as const, rollbackOf: from.number }];
+  const keep = keptArtifacts(after, app.keepImages);
+  const deleted = [...new Set(all.map((r) => r.artifact).filter((a) => a && !keep.has(a)))];
+  return {
+    title: `dry run: ${app.name} (${env}) would roll back to v${from.number} as v${next}; nothing was changed`,
+    fields: [
+      { label: 'image', value: `${from.image ?? from.artifact} (${short(from.artifact)}), no rebuild` },
+      { label: 'start', value: `${app.replicas} replica${app.replicas === 1 ? '' : 's'} beside the running ones, health-gated` },
+      { label: 'switch', value: `the front door 127.0.0.1:${environmentPort(app, env)} to them in one step` },
+      { label: 'retire', value: running.length > 0 ? running.map((i) => i.name).join('\n') : 'nothing runs now' },
+      { label: 'delete images', value: deleted.length > 0 ? deleted.map(short).join(', ') : 'none' },
+    ],
+  };
+}
