@@ -146,6 +146,12 @@ describe('rollback', () => {
         .filter((l) => l.includes(' deleted'))
         .map((l) => l.trim().split(/\s+/)[0]),
     ).toEqual(['v2', 'v1']);
+    // A dry run to v3 lists no image to delete: v1's and v2's are gone already, v3's and v4's stay.
+    const plan = await run(rollbackProcessor, hello, { keepImages: 2 }, { 'dry-run': true });
+    expect(plan.fields).toContainEqual({ label: 'delete images', value: 'none' });
+    // With keepImages 1 the plan would still keep v3's (live then) and v4's (the default target then).
+    const tight = await run(rollbackProcessor, hello, { keepImages: 1 }, { 'dry-run': true });
+    expect(tight.fields).toContainEqual({ label: 'delete images', value: 'none' });
     // The default rollback (to v3) keeps v3's and v4's images: v4's is the next default target.
     await run(rollbackProcessor, hello, { keepImages: 2 });
     expect(await page(hello.port)).toContain('gamma from release v5');

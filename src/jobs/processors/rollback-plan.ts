@@ -17,12 +17,13 @@ export async function rollbackPlan(
   env: string,
   all: ReadonlyArray<Release>,
   from: Release,
+  pruned: ReadonlySet<string>,
 ): Promise<JobResult> {
   const running = await driver.status(app, env);
   const next = Math.max(0, ...all.map((r) => r.number)) + 1;
   const after = [...all, { ...from, number: next, outcome: 'live' as const, rollbackOf: from.number }];
   const keep = keptArtifacts(after, app.keepImages);
-  const deleted = [...new Set(all.map((r) => r.artifact).filter((a) => a && !keep.has(a)))];
+  const deleted = [...new Set(all.map((r) => r.artifact).filter((a) => a && !keep.has(a) && !pruned.has(a)))];
   return {
     title: `dry run: ${app.name} (${env}) would roll back to v${from.number} as v${next}; nothing was changed`,
     fields: [

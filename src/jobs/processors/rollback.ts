@@ -30,7 +30,8 @@ export const rollbackProcessor: JobProcessor = {
     if (words && wantedNumber === undefined)
       throw new UserError('bad_release', `"${words}" is not a release; write it as v3 (rollback ${app.name} to v3)`);
     const all = await releases.list(app.name, data.env);
-    const targets = rollbackTargets(all, (await releases.pruned?.(app.name, data.env)) ?? new Set());
+    const pruned = (await releases.pruned?.(app.name, data.env)) ?? new Set<string>();
+    const targets = rollbackTargets(all, pruned);
     const from = wantedNumber === undefined ? targets[0] : targets.find((r) => r.number === wantedNumber);
     if (!from) {
       const known = all.find((r) => r.number === wantedNumber);
@@ -46,7 +47,7 @@ export const rollbackProcessor: JobProcessor = {
                 : `the image of v${wantedNumber} of ${app.name} was deleted by image retention (apps[].keepImages: ${app.keepImages})`;
       throw new UserError('rollback_target_unavailable', `${why}; ${listOf(targets)}`);
     }
-    if (data.args['dry-run'] === true) return rollbackPlan(driver, app, data.env, all, from);
+    if (data.args['dry-run'] === true) return rollbackPlan(driver, app, data.env, all, from, pruned);
     const release = await reserve('release', () => releases.next(app.name, data.env));
     const artifact = { id: from.artifact, name: from.image ?? from.artifact, ...(from.commit ? { commit: from.commit } : {}) };
     const record = (outcome: 'live' | 'failed' | 'cancelled') =>
