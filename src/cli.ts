@@ -26,10 +26,6 @@ async function serve(mode: 'all' | 'worker'): Promise<void> {
     throw new SettingsError(['REDIS_URL must point at the Redis that the bot process uses when running "voxoz worker"']);
   const log = createLogger(settings.logLevel, { proc: mode });
   const voxoz = await startVoxoz(settings, process.env, log, mode);
-  if (voxoz.port !== undefined) {
-    const url = `http://${settings.host}:${voxoz.port}/`;
-    process.stdout.write(`voxoz is running: ${url}?token=${voxoz.localToken}  (try: npx voxoz say "help")\n`);
-  }
   // A stray rejection is a bug to log, not a reason to drop every running deploy.
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
   let signals = 0;
@@ -60,6 +56,12 @@ async function serve(mode: 'all' | 'worker'): Promise<void> {
   process.on('SIGHUP', () => {
     voxoz.reload();
   });
+  // Only now say it is running: whoever reads this line may signal at once, and a signal that
+  // came before the handlers would kill voxoz outright and leave its services to be adopted.
+  if (voxoz.port !== undefined) {
+    const url = `http://${settings.host}:${voxoz.port}/`;
+    process.stdout.write(`voxoz is running: ${url}?token=${voxoz.localToken}  (try: npx voxoz say "help")\n`);
+  }
 }
 
 /** `voxoz reload`: asks the running voxoz to re-read voxoz.yml and prints what it said. */
