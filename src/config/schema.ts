@@ -287,19 +287,5 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
   return [...problems, ...checkContainerNames(apps), ...checkReplicaPorts(raw)];
 }
 
-/**
- * True when `env` is one of the app's own environments. Names come from users (`--env
- * constructor`), so never a key found on Object.prototype: every lookup of a user-supplied key
- * in a config map is an own-key lookup.
- */
-export function hasEnvironment(app: AppSpec, env: string): boolean {
-  return Object.hasOwn(app.environments, env);
-}
-
-/** The first port of an app in an environment. */
-export function environmentPort(app: AppSpec, env: string): number {
-  return (hasEnvironment(app, env) ? app.environments[env]?.port : undefined) ?? app.port;
-}
-
 export type AppSpec = z.infer<typeof appSchema>;
 export type VoxozConfig = z.infer<typeof configSchema>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load-config.ts';
-import { hasEnvironment } from '../config/schema.ts';
+import { hasEnvironment } from '../config/app-environment.ts';
 import type { Interaction, Invocation, Reply } from '../core/types.ts';
 import { isUserError, UserError } from '../core/user-error.ts';
 import type { DeliveryClaim } from '../jobs/claim-delivery.ts';

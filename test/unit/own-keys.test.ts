@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
 import { validateConfig } from '../../src/config/load-config.ts';
-import { environmentPort, hasEnvironment } from '../../src/config/schema.ts';
+import { environmentPort, hasEnvironment } from '../../src/config/app-environment.ts';
 import type { JobData } from '../../src/core/types.ts';
 import { createRegistry } from '../../src/dispatch/command-registry.ts';
 import { createDispatcher } from '../../src/dispatch/dispatcher.ts';

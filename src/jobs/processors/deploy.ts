@@ -1,7 +1,7 @@
 import { UserError } from '../../core/user-error.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
-import { environmentPort } from '../../config/schema.ts';
+import { environmentPort } from '../../config/app-environment.ts';
 import { withDesiredReplicas } from './with-desired-replicas.ts';
 import { pruneAfterRelease } from './prune-after-release.ts';
 

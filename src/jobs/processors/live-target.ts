@@ -1,4 +1,5 @@
-import { type AppSpec, environmentPort } from '../../config/schema.ts';
+import type { AppSpec } from '../../config/schema.ts';
+import { environmentPort } from '../../config/app-environment.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { ScaleTarget } from '../../drivers/driver.ts';
 import type { ReleaseStore } from '../../store/release-store.ts';

@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../../config/load-config.ts';
-import { hasEnvironment, type AppSpec } from '../../config/schema.ts';
+import type { AppSpec } from '../../config/schema.ts';
+import { hasEnvironment } from '../../config/app-environment.ts';
 import type { JobData, Reply } from '../../core/types.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { DriverIO, DriverMap, Driver } from '../../drivers/driver.ts';

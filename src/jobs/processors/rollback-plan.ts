@@ -1,4 +1,5 @@
-import { type AppSpec, environmentPort } from '../../config/schema.ts';
+import type { AppSpec } from '../../config/schema.ts';
+import { environmentPort } from '../../config/app-environment.ts';
 import type { Driver } from '../../drivers/driver.ts';
 import { keptArtifacts } from '../../store/kept-artifacts.ts';
 import type { Release } from '../../store/release-store.ts';

@@ -1,4 +1,4 @@
-import { environmentPort } from '../../config/schema.ts';
+import { environmentPort } from '../../config/app-environment.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { Release } from '../../store/release-store.ts';
 import type { JobProcessor } from './processor.ts';

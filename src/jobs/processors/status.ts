@@ -1,5 +1,5 @@
 import type { Instance } from '../../drivers/driver.ts';
-import { hasEnvironment } from '../../config/schema.ts';
+import { hasEnvironment } from '../../config/app-environment.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 
