@@ -8,6 +8,7 @@ import { createJobStore } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { enqueueJob } from './enqueue-job.ts';
 import { finishJob } from './job-state.ts';
+import { advanceAppLine } from './app-line.ts';
 import { createSettler } from './settle-writes.ts';
 import { claimDelivery as claimDeliveryKey, type DeliveryClaim } from './claim-delivery.ts';
 import type { JobReader } from '../dispatch/job-reader.ts';
@@ -100,6 +101,10 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
   const timeoutMs = opts.timeoutMs ?? ENQUEUE_TIMEOUT_MS;
   const store = createJobStore(redis, keys);
   const settler = createSettler(undefined, opts.log);
+  const promote = async (jobId: string) => {
+    const parked = await queue.getJob(jobId);
+    if (parked && (await parked.isDelayed())) await parked.promote();
+  };
   return {
     enqueue: (data) =>
       enqueueJob(
@@ -132,6 +137,8 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
         if (removed) {
           await finishJob(redis, keys, job.data);
           await store.append(jobId, jobDone.cancelledQueued(new Date().toISOString(), job.data.command, by.name));
+          // A parked job leaves its app+env line; the jobs behind it move up.
+          if (job.data.app) await advanceAppLine(redis, keys, job.data, promote, () => new Date());
           return 'removed';
         }
       }

@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { JobData } from '../core/types.ts';
 import { createMasker } from '../observability/mask-secrets.ts';
+import { advanceAppLine, joinAppLine, LINE_RECHECK_MS, lineHead, waitingLine } from './app-line.ts';
 import { holdAppLock } from './hold-app-lock.ts';
 import { claimJob, finishJob } from './job-state.ts';
 import { createJobStreamWriter } from './job-stream.ts';
@@ -57,10 +58,12 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       return 'dropped';
     }
     const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()), opts.config().worker.logLimit);
-    const lock =
-      data.app && opts.processors[data.kind]?.mutates
-        ? await holdAppLock(redis, keys, data.id, data.app, data.env, opts.lockTtlMs)
-        : undefined;
+    const inLine = Boolean(data.app && opts.processors[data.kind]?.mutates);
+    if (inLine && !(await takeTurn(job, token))) {
+      await writer.flush();
+      throw new DelayedError();
+    }
+    const lock = inLine ? await holdAppLock(redis, keys, data.id, data.app!, data.env, opts.lockTtlMs) : undefined;
     if (lock && !lock.held) {
       if (await createJobStore(redis, keys).firstWait(data.id, lock.holder)) {
         writer.write({
@@ -94,7 +97,42 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     } finally {
       if (lock?.held) await lock.release();
       if (over) await finishJob(redis, keys, data);
+      if (over && inLine) await advanceAppLine(redis, keys, data, promote, opts.now);
     }
+  };
+  // The line's BullMQ side: promotes a parked job, and reads the state of the job ahead.
+  const lineQueue = new Queue<JobData>(opts.queueName, { connection: redis, prefix: keys.bull });
+  lineQueue.on('error', () => undefined);
+  const promote = async (jobId: string) => {
+    const parked = await Job.fromId(lineQueue, jobId);
+    if (parked && (await parked.isDelayed())) await parked.promote();
+  };
+  /**
+   * True when the job is at the head of its app+env line and may run; otherwise it is parked
+   * (delayed until promoted, or LINE_RECHECK_MS) and its thread says whom it waits behind.
+   */
+  const takeTurn = async (job: Job<JobData>, token: string | undefined): Promise<boolean> => {
+    const data = job.data;
+    let place = await joinAppLine(redis, keys, data);
+    if (!place.head) {
+      // The job ahead may be over in BullMQ without having left (its worker died and it failed
+      // on a stall): it no longer holds the line.
+      const ahead = await Job.fromId(lineQueue, place.ahead);
+      const state = ahead ? await ahead.getState() : 'unknown';
+      if (state === 'completed' || state === 'failed' || state === 'unknown') {
+        if (ahead) await finishJob(redis, keys, ahead.data);
+        await advanceAppLine(redis, keys, ahead?.data ?? { ...data, id: place.ahead }, promote, opts.now);
+        place = await joinAppLine(redis, keys, data);
+      }
+    }
+    if (place.head) return true;
+    const note = waitingLine(place.ahead, place.position);
+    if (await createJobStore(redis, keys).noteWait(data.id, place.ahead, note))
+      await createJobStore(redis, keys).append(data.id, { type: 'log', at: opts.now().toISOString(), line: note });
+    await job.moveToDelayed(Date.now() + LINE_RECHECK_MS, token);
+    // The head may have left between the join and the park: then nobody would promote this one.
+    if ((await lineHead(redis, keys, data)) === data.id) await promote(data.id).catch(() => undefined);
+    return false;
   };
   // In the background: an engine that is slow to answer must not hold up the workers (each deploy reconciles again first).
   void reconcileApps({ redis, keys, config: opts.config(), drivers: opts.drivers, log: opts.log });
@@ -107,7 +145,11 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   worker.on('error', (err) => opts.log.warn('worker error', { err }));
   // A job that failed outside runJob on its last attempt no longer counts against its user's cap.
   worker.on('failed', (job) => {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void finishJob(redis, keys, job.data).catch(() => undefined);
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    void (async () => {
+      await finishJob(redis, keys, job.data);
+      if (job.data.app && opts.processors[job.data.kind]?.mutates) await advanceAppLine(redis, keys, job.data, promote, opts.now);
+    })().catch(() => undefined);
   });
   const subscriber = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   await subscriber.subscribe(keys.cancelChannel);
@@ -122,6 +164,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     async close() {
       // The cancel channel stays open while running jobs drain: a Cancel pressed then still reaches them.
       await worker.close();
+      await lineQueue.close().catch(() => undefined);
       await subscriber.quit().catch(() => undefined);
       await connection.quit().catch(() => undefined);
     },

@@ -22,6 +22,8 @@ export const JOB_FIELD = {
   relayed: 'relayed',
   /** The holder a job waiting for its app lock was first seen waiting behind. */
   waited: 'waited',
+  /** The last "waiting behind …" line posted for the job (said again only when it changes). */
+  waitNote: 'waitNote',
 } as const;
 
 /** A value a processor reserved once for the job's every attempt (e.g. a release number). */

@@ -47,6 +47,8 @@ export interface JobStore {
   dropRelay(jobId: string): Promise<void>;
   /** Records who a job waiting for its app lock waits behind; true only the first time (say it once). */
   firstWait(jobId: string, holder: string): Promise<boolean>;
+  /** Records what the job waits behind (`waited`) and the line saying so; true when the line is new (post it). */
+  noteWait(jobId: string, holder: string, note: string): Promise<boolean>;
   /** A value made once for all of a job's attempts: the first `make()` to be stored wins. */
   reserve(jobId: string, name: string, make: () => Promise<number>): Promise<number>;
 }
@@ -102,6 +104,12 @@ export function createJobStore(redis: Redis, keys: RedisKeys): JobStore {
     },
     async firstWait(jobId, holder) {
       return (await redis.hsetnx(keys.job(jobId), F.waited, holder)) === 1;
+    },
+    async noteWait(jobId, holder, note) {
+      const [, previous] = (await redis.multi().hset(keys.job(jobId), F.waited, holder).hget(keys.job(jobId), F.waitNote).exec()) ?? [];
+      if (previous?.[1] === note) return false;
+      await redis.hset(keys.job(jobId), F.waitNote, note);
+      return true;
     },
     async reserve(jobId, name, make) {
       const key = keys.job(jobId);

@@ -24,6 +24,8 @@ export function redisKeys(prefix: string) {
     appLock: (app: string, env: string) => `${prefix}:lock:${app}:${env}`,
     /** Counter: the newest fencing token handed out with the app+env lock. */
     appFence: (app: string, env: string) => `${prefix}:fence:${app}:${env}`,
+    /** List: ids of the mutating jobs of app+env in the order they run, head first (see jobs/app-line.ts). */
+    appLine: (app: string, env: string) => `${prefix}:line:${app}:${env}`,
     /** String: the fencing token of the deploy whose release serves app+env now. */
     appLive: (app: string, env: string) => `${prefix}:live:${app}:${env}`,
     /** Counter of release numbers per app+env. */

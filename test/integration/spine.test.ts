@@ -328,7 +328,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
     await spine.waitForEnd(first.thread);
     const ended = await spine.waitForEnd(second.thread);
     expect(order).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
-    expect(ended.messages.find((m) => m.kind === 'log')?.text).toContain(`waiting: job ${first.job} is changing hello (production)`);
+    expect(ended.messages.find((m) => m.kind === 'log')?.text).toContain(`waiting behind job ${first.job} (position 2)`);
     expect((await spine.releases.list('hello', 'production')).map((r) => r.outcome)).toEqual(['live', 'live']);
   });
 
