@@ -31,6 +31,8 @@ import { ensureServices } from './services/ensure-services.ts';
 import { redisKeys } from './store/keys.ts';
 import { createLockStore } from './store/lock-store.ts';
 import { createSystemJobs } from './store/record-system-job.ts';
+import { redisConnector } from './store/redis-connector.ts';
+import { systemClock } from './core/clock.ts';
 import { createReleaseStore } from './store/release-store.ts';
 import { createDesiredStore } from './store/desired-store.ts';
 
@@ -97,8 +99,10 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
   });
   try {
     const keys = redisKeys(settings.queueName);
-    const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 3 });
-    redis.on('error', (err) => log.debug('redis error', { err }));
+    // Every Redis client and every timestamp come from here: one connector, one clock.
+    const connect = redisConnector(services.redisUrl, (name, err) => log.debug('redis error', { client: name, err }));
+    const now = systemClock;
+    const redis = connect('commands', 'voxoz');
     shutdown.add('close redis', async () => {
       await redis.quit();
     });
@@ -126,11 +130,17 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const getConfig = (): LoadedConfig => config;
     const allSecrets = maskedSecrets({ settings, env, config: getConfig });
     // Jobs voxoz starts itself (a burst's scale-back) are queued from the workers through their own queue handle.
-    const systemQueueConnection = new Redis(services.redisUrl, { maxRetriesPerRequest: 3 });
-    systemQueueConnection.on('error', (err) => log.debug('system queue redis error', { err }));
+    const systemQueueConnection = connect('commands', 'voxoz-system-queue');
     const systemQueue = new Queue<JobData>('jobs', { connection: systemQueueConnection, prefix: keys.bull });
     systemQueue.on('error', () => undefined);
-    const systemJobs = createSystemJobs({ redis, queue: systemQueue, keys, config: getConfig, log: log.child({ part: 'system-jobs' }) });
+    const systemJobs = createSystemJobs({
+      redis,
+      queue: systemQueue,
+      keys,
+      config: getConfig,
+      log: log.child({ part: 'system-jobs' }),
+      now,
+    });
     shutdown.add('close system jobs', async () => {
       await systemJobs.close();
       await systemQueue.close();
@@ -146,8 +156,8 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         locks,
         processors,
         log: log.child({ part: 'worker' }),
-        now: () => new Date(),
-        redisUrl: services.redisUrl,
+        now,
+        connect,
         queueName: 'jobs',
         concurrency: config.worker.concurrency,
         secrets: allSecrets,
@@ -173,7 +183,8 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       return handle(undefined, []);
     }
     const queue = createJobQueue({
-      redisUrl: services.redisUrl,
+      connect,
+      now,
       keys,
       queueName: 'jobs',
       attempts: config.worker.attempts,
@@ -190,11 +201,11 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       locks,
       policy: requesterPolicy,
       log: log.child({ part: 'dispatch' }),
+      now,
     });
     const localToken = ensureLocalToken(settings.dataDir);
     // The local chat's threads live in Redis; its events arrive on a pub/sub connection of their own.
-    const localEvents = new Redis(services.redisUrl, { maxRetriesPerRequest: null });
-    localEvents.on('error', (err) => log.debug('local chat events redis error', { err }));
+    const localEvents = connect('blocking', 'voxoz-local-events');
     shutdown.add('close local chat events', async () => {
       await localEvents.quit().catch(() => undefined);
     });
@@ -213,7 +224,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       shutdown.add(`stop ${adapter.surface.platform}`, () => adapter.stop());
     }
     const relay = startRelay({
-      redisUrl: services.redisUrl,
+      connect,
       keys,
       surfaces: adapters.map((a) => a.surface),
       log: log.child({ part: 'relay' }),

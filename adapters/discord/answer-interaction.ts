@@ -147,7 +147,7 @@ export async function answerInteraction(raw: APIInteraction, respond: Interactio
       );
     return;
   }
-  const built = commandToInvocation(raw as never, deps.registry, new Date());
+  const built = commandToInvocation(raw as never, deps.registry, deps.dispatcher.now());
   if (!built.ok) {
     deps.tracker.settle(raw.id, { ephemeral: true });
     await respond.callback(ephemeral({ title: 'invalid arguments', status: 'error', text: `• ${built.problem}` }));

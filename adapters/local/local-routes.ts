@@ -90,7 +90,7 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
           user: { id: `local:${body.user}`, name: body.user },
           conversation: 'local',
           text: body.text,
-          receivedAt: new Date(),
+          receivedAt: dispatcher.now(),
           meta: { thread: thread.id },
         });
         const written = opened.then(() => (outcome.type === 'answer' ? chat.answer(thread.id, outcome.reply) : undefined));

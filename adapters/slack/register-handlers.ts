@@ -57,7 +57,7 @@ export function registerHandlers(app: App, deps: HandlerDeps): void {
       await ack(ephemeral(notServedReply(why)));
       return;
     }
-    const work = deps.dispatcher.handle(commandToInvocation(command, new Date()));
+    const work = deps.dispatcher.handle(commandToInvocation(command, deps.dispatcher.now()));
     const outcome = await within(work, budget);
     if (outcome) {
       await ack(ephemeral(outcomeReply(outcome)));
@@ -87,7 +87,7 @@ export function registerHandlers(app: App, deps: HandlerDeps): void {
       if (event.user) await client.chat.postEphemeral({ channel: event.channel, user: event.user, ...renderBlocks(notServedReply(why)) });
       return;
     }
-    const invocation = mentionToInvocation(event, body.team_id, body.event_id, new Date());
+    const invocation = mentionToInvocation(event, body.team_id, body.event_id, deps.dispatcher.now());
     if (!invocation || !event.user) return;
     const outcome = await deps.dispatcher.handle(invocation);
     if (outcome.type === 'queued' && outcome.duplicate) return;

@@ -26,6 +26,8 @@ export interface Dispatcher {
   handle(invocation: Invocation): Promise<Outcome>;
   /** A button press: an entry of the action table (Cancel now; Approve/Reject later), once per click. */
   interact(interaction: Interaction): Promise<Reply>;
+  /** The clock every adapter stamps its invocations with (the composition root's). */
+  now(): Date;
 }
 
 export interface DispatcherDeps {
@@ -122,6 +124,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   };
 
   return {
+    now,
     async handle(inv) {
       const config = deps.config();
       const parsed = parseCommand(inv.text, deps.registry, { appNames: config.apps.map((a) => a.name) });

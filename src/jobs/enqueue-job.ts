@@ -4,6 +4,7 @@ import type { JobData } from '../core/types.ts';
 import { UserError } from '../core/user-error.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { abandonJob, confirmJob, reserveJob } from './job-state.ts';
+import type { Clock } from '../core/clock.ts';
 
 export interface EnqueueDeps {
   redis: Redis;
@@ -17,6 +18,8 @@ export interface EnqueueDeps {
   ready: () => Promise<void>;
   /** Runs a write that must land eventually (a confirm after "queued", an abandon after "not queued"). */
   settle: (what: string, write: () => Promise<unknown>) => void;
+  /** Stamps the "too late" note a confirm may write. @defaultValue systemClock */
+  now?: Clock;
 }
 
 export const unavailable = (why: string) =>
@@ -83,7 +86,7 @@ export function enqueueJob(deps: EnqueueDeps, data: JobData, opts: { delayMs?: n
         removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
       });
       // Synchronously with the answer: once "queued" is said, the confirm follows; never otherwise.
-      if (decide(() => resolve('queued'))) deps.settle(`confirm ${data.id}`, () => confirmJob(redis, keys, data));
+      if (decide(() => resolve('queued'))) deps.settle(`confirm ${data.id}`, () => confirmJob(redis, keys, data, deps.now));
     })().catch((err: unknown) => giveUp(err instanceof UserError ? err : unavailable((err as Error).message)));
   });
 }

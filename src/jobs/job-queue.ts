@@ -1,5 +1,4 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { ChatUser, JobData } from '../core/types.ts';
 import { UserError } from '../core/user-error.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -13,6 +12,8 @@ import { createSettler } from './settle-writes.ts';
 import { claimDelivery as claimDeliveryKey, type DeliveryClaim } from './claim-delivery.ts';
 import type { JobReader } from '../dispatch/job-reader.ts';
 import { listJobs } from './list-jobs.ts';
+import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
 
 /** Longest wait for Redis when enqueueing before the user is told the queue is unavailable. @defaultValue 1000 */
 export const ENQUEUE_TIMEOUT_MS = 1000;
@@ -64,8 +65,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export interface JobQueueOptions {
-  redisUrl: string;
+  /** Where the clients come from (the composition root's connector), or a server URL to connect to. */
+  connect?: RedisConnector;
+  redisUrl?: string;
   keys: RedisKeys;
+  /** @defaultValue systemClock */
+  now?: Clock;
   queueName: string;
   attempts: number;
   /** Refuse a user's next command while they have this many unfinished jobs (`worker.maxQueuedPerUser`). @defaultValue MAX_QUEUED_PER_USER (20) */
@@ -79,10 +84,10 @@ export interface JobQueueOptions {
 export function createJobQueue(opts: JobQueueOptions): JobQueue {
   const { keys } = opts;
   // Fail fast instead of buffering commands while Redis is away: a user waits on this.
-  const redis = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 });
-  redis.on('error', () => undefined);
-  const queueConnection = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 });
-  queueConnection.on('error', () => undefined);
+  const connect = connectorFrom(opts);
+  const now = opts.now ?? systemClock;
+  const redis = connect('fail-fast', 'voxoz-enqueue');
+  const queueConnection = connect('fail-fast', 'voxoz-queue');
   const queue = new Queue<JobData>(opts.queueName, { connection: queueConnection, prefix: keys.bull });
   queue.on('error', () => undefined);
   // With the offline queue off, commands sent before the connection is ready fail: wait for it (bounded by the callers' timeouts).
@@ -117,6 +122,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
           maxQueuedPerUser: opts.maxQueuedPerUser ?? MAX_QUEUED_PER_USER,
           ready: () => withTimeout(ready(), timeoutMs),
           settle: settler.settle,
+          now,
         },
         data,
       ),
@@ -136,9 +142,9 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
         );
         if (removed) {
           await finishJob(redis, keys, job.data);
-          await store.append(jobId, jobDone.cancelledQueued(new Date().toISOString(), job.data.command, by.name));
+          await store.append(jobId, jobDone.cancelledQueued(now().toISOString(), job.data.command, by.name));
           // A parked job leaves its app+env line; the jobs behind it move up.
-          if (job.data.app) await advanceAppLine(redis, keys, job.data, promote, () => new Date());
+          if (job.data.app) await advanceAppLine(redis, keys, job.data, promote, now);
           return 'removed';
         }
       }

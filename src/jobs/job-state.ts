@@ -3,6 +3,7 @@ import type { JobData } from '../core/types.ts';
 import { jobDone } from '../store/job-done.ts';
 import { ABANDONED_TTL_S, JOB_FIELD, STREAM_TTL_SECONDS } from '../store/job-fields.ts';
 import type { RedisKeys } from '../store/keys.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
 
 export { ABANDONED_TTL_S };
 
@@ -122,9 +123,9 @@ export async function reserveJob(redis: Redis, keys: RedisKeys, data: JobData, m
 }
 
 /** Makes a pending job runnable and visible to the relay; send it only once the user was told "queued". */
-export async function confirmJob(redis: Redis, keys: RedisKeys, data: JobData): Promise<string> {
+export async function confirmJob(redis: Redis, keys: RedisKeys, data: JobData, now: Clock = systemClock): Promise<string> {
   const queued = JSON.stringify({ type: 'queued', at: data.requestedAt });
-  const dropped = JSON.stringify(jobDone.tooLate(new Date().toISOString(), data.command));
+  const dropped = JSON.stringify(jobDone.tooLate(now().toISOString(), data.command));
   return (await redis.eval(
     CONFIRM,
     3,

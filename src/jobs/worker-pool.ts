@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
 import type { JobData } from '../core/types.ts';
 import { createMasker } from '../observability/mask-secrets.ts';
 import { advanceAppLine, joinAppLine, LINE_RECHECK_MS, lineHead, waitingLine } from './app-line.ts';
@@ -15,7 +15,9 @@ import { runJob, type RunJobDeps } from './run-job.ts';
 const CONFIRM_POLL_MS = 100;
 
 export interface WorkerPoolOptions extends RunJobDeps {
-  redisUrl: string;
+  /** Where the workers' own clients come from (the composition root's connector), or a server URL. */
+  connect?: RedisConnector;
+  redisUrl?: string;
   queueName: string;
   concurrency: number;
   /** Values masked in every log line the workers write. */
@@ -136,7 +138,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   };
   // In the background: an engine that is slow to answer must not hold up the workers (each deploy reconciles again first).
   void reconcileApps({ redis, keys, config: opts.config(), drivers: opts.drivers, log: opts.log });
-  const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const connect = connectorFrom(opts);
+  const connection = connect('blocking', 'voxoz-worker');
   const worker = new Worker<JobData>(opts.queueName, processor, {
     connection,
     prefix: keys.bull,
@@ -151,7 +154,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       if (job.data.app && opts.processors[job.data.kind]?.mutates) await advanceAppLine(redis, keys, job.data, promote, opts.now);
     })().catch(() => undefined);
   });
-  const subscriber = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = connect('blocking', 'voxoz-cancel');
   await subscriber.subscribe(keys.cancelChannel);
   subscriber.on('message', (_channel, message: string) => {
     const [jobId = '', by = 'someone'] = message.split('|');

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
 import type { JobData, ThreadRef } from '../core/types.ts';
 import type { JobEvent } from '../jobs/job-event.ts';
 import { jobStreamPages } from '../jobs/job-stream.ts';
@@ -14,7 +14,9 @@ import { formatLogBatch } from './log-batch.ts';
 import { claimLease, renewLease } from './relay-lease.ts';
 
 export interface RelayOptions {
-  redisUrl: string;
+  /** Where the relay's client comes from (the composition root's connector), or a server URL. */
+  connect?: RedisConnector;
+  redisUrl?: string;
   keys: RedisKeys;
   surfaces: ReadonlyArray<ChatSurface>;
   log: Logger;
@@ -71,7 +73,7 @@ export function startRelay(opts: RelayOptions): Relay {
   const tickMs = opts.tickMs ?? 100;
   const leaseMs = opts.leaseMs ?? 15_000;
   const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 });
+  const redis = connectorFrom(opts)('commands', 'voxoz-relay');
   redis.on('error', (err) => log.debug('relay redis error', { err }));
   const surfaces = new Map(opts.surfaces.map((s) => [s.platform, s]));
   const tails = new Map<string, Tail>();

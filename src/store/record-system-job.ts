@@ -7,6 +7,7 @@ import { UserError } from '../core/user-error.ts';
 import { enqueueJob } from '../jobs/enqueue-job.ts';
 import { createSettler } from '../jobs/settle-writes.ts';
 import type { Logger } from '../observability/logger.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
 import type { RedisKeys } from './keys.ts';
 
 /** A job voxoz itself starts: no chat command is behind it. */
@@ -38,6 +39,8 @@ export interface SystemJobDeps {
   log?: Logger;
   /** Longest the recording waits for Redis before it fails (nothing was queued then). @defaultValue 5000 */
   timeoutMs?: number;
+  /** Stamps `requestedAt`. @defaultValue systemClock */
+  now?: Clock;
 }
 
 /** System jobs are not capped like a person's (their callers bound them). */
@@ -87,7 +90,7 @@ export function createSystemJobs(deps: SystemJobDeps) {
         args: req.args ?? {},
         requestedBy: { id: `system:${req.why}`, name: `voxoz (${req.why})` },
         thread: systemThread(config, req),
-        requestedAt: new Date().toISOString(),
+        requestedAt: (deps.now ?? systemClock)().toISOString(),
       };
       await enqueueJob(
         {
@@ -98,6 +101,7 @@ export function createSystemJobs(deps: SystemJobDeps) {
           timeoutMs: deps.timeoutMs ?? 5000,
           maxQueuedPerUser: SYSTEM_CAP,
           ready: async () => undefined,
+          ...(deps.now ? { now: deps.now } : {}),
           settle: settler.settle,
         },
         data,
