@@ -32,6 +32,8 @@ import { redisKeys } from './store/keys.ts';
 import { createLockStore } from './store/lock-store.ts';
 import { createSystemJobs } from './store/record-system-job.ts';
 import { redisConnector } from './store/redis-connector.ts';
+import { syncHostnames } from './frontdoor/caddy-hostnames.ts';
+import { namedSites } from './frontdoor/named-sites.ts';
 import { systemClock } from './core/clock.ts';
 import { createReleaseStore } from './store/release-store.ts';
 import { createDesiredStore } from './store/desired-store.ts';
@@ -82,10 +84,13 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
   const shutdown = createShutdown(log);
   shutdown.add('stop services', services.stop, 40_000);
   let workers: WorkerPool | undefined;
+  /** Serves environments' hostnames over HTTPS as voxoz.yml says (set once the front door runs). */
+  let syncNames: (() => Promise<void>) | undefined;
   const reload = (): ReloadResult => {
     const next = reloadConfig(config);
     config = next.config;
     log[next.result.ok ? 'info' : 'warn'](describeReload(next.result));
+    void syncNames?.();
     return next.result;
   };
   const handle = (port: number | undefined, adapters: ChatAdapter[], localToken?: string): Voxoz => ({
@@ -124,6 +129,17 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         replicaPorts: () => config.frontDoor.replicaPorts,
       }),
     };
+    const frontDoorSocket = services.frontDoorSocket;
+    if (frontDoorSocket) {
+      syncNames = async () => {
+        const { httpsPort } = config.frontDoor;
+        const named = httpsPort === undefined ? [] : namedSites(config, settings.queueName);
+        await syncHostnames(frontDoorSocket, settings.queueName, `127.0.0.1:${httpsPort ?? 0}`, named).catch((err: Error) =>
+          log.warn('the front door refused the HTTPS hostnames', { reason: err.message }),
+        );
+      };
+      await syncNames();
+    }
     const releases = createReleaseStore(redis, keys);
     const desired = createDesiredStore(redis, keys);
     const locks = createLockStore(redis, keys);

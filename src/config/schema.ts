@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { redactUrls } from '../observability/display-url.ts';
 import { checkContainerNames } from './check-container-names.ts';
+import { checkHostnames } from './check-hostnames.ts';
 import { checkReplicaPorts } from './check-replica-ports.ts';
 import { DEFAULT_REPLICA_PORTS, PORT_RANGE, parsePortRange } from './port-range.ts';
 
@@ -21,6 +22,9 @@ const intIn = (min: number, max: number) =>
 /** App names become container names, image tags and Redis keys: keep them boring. */
 export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A DNS name: labels of letters, digits and dashes, at least two of them. */
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
 /** Deploy environments (`--env`): lowercase, like app names. */
 export const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -170,6 +174,11 @@ export const appSchema = z.strictObject({
         port: intIn(1024, 65_000).optional(),
         /** Ports only this environment's replicas use ("21000-21019"): at least twice `replicas` (old and new run side by side). @defaultValue the shared `frontDoor.replicaPorts` */
         replicaPorts: portRange.optional(),
+        /** Names served over HTTPS on `frontDoor.httpsPort` with certificates from the front door's own CA (e.g. hello.internal). */
+        hostnames: z
+          .array(z.string().regex(HOSTNAME, { error: 'must be a DNS name, e.g. hello.internal' }))
+          .max(20)
+          .optional(),
       }),
     )
     .default({ production: {} }),
@@ -238,6 +247,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Ports voxoz picks replica ports from for every environment without `replicaPorts` of its own; kept below Linux's ephemeral range (32768-60999). @defaultValue "20000-29999" */
       replicaPorts: portRange.default(DEFAULT_REPLICA_PORTS),
+      /** The loopback port environments' `hostnames` are served on over HTTPS (one for every app). */
+      httpsPort: intIn(1024, 65_000).optional(),
     })
     .default({ replicaPorts: DEFAULT_REPLICA_PORTS }),
   chat: z
@@ -284,7 +295,7 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
       else taken.push({ from, to: from + replicas, owner });
     }
   });
-  return [...problems, ...checkContainerNames(apps), ...checkReplicaPorts(raw)];
+  return [...problems, ...checkContainerNames(apps), ...checkReplicaPorts(raw), ...checkHostnames(raw)];
 }
 
 export type AppSpec = z.infer<typeof appSchema>;

@@ -15,12 +15,32 @@ const CALL_TIMEOUT_MS = 10_000;
  * errors reject (the caddy is not running); every HTTP answer resolves, so callers decide what
  * a 4xx/5xx means.
  */
-function call(socket: string, method: string, path: string, body?: unknown): Promise<AdminAnswer> {
+/** Connection errors a config load can cause (Caddy replaces its admin server): the call is tried again. */
+const TRANSIENT = /EPIPE|ECONNRESET|socket hang up|ECONNREFUSED/;
+/** Tries of one admin call when the connection drops before an answer. @defaultValue 4, 100 ms apart */
+const TRIES = 4;
+
+async function call(socket: string, method: string, path: string, body?: unknown): Promise<AdminAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await callOnce(socket, method, path, body);
+    } catch (err) {
+      // Every call voxoz makes is a whole replace (POST/PATCH of one object), a read or a delete: safe to send again.
+      if (attempt >= TRIES || !TRANSIENT.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function callOnce(socket: string, method: string, path: string, body?: unknown): Promise<AdminAnswer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
       {
         socketPath: socket,
+        // A connection per call: a config load can restart Caddy's admin server, and a kept-alive
+        // connection to the old one fails the next call with EPIPE.
+        agent: false,
         method,
         path,
         timeout: CALL_TIMEOUT_MS,

@@ -31,7 +31,8 @@ function baseConfig(dir: string, socket: string) {
     admin: { listen: `unix/${socket}`, origins: [caddyAdmin.HOST], config: { persist: false } },
     storage: { module: 'file_system', root: join(dir, 'storage') },
     logging: { logs: { default: { level: 'WARN' } } },
-    apps: { http: { servers: {} } },
+    // Caddy's own CA signs the certificates of environments' hostnames; its root is never put into the system's trust store.
+    apps: { http: { servers: {} }, pki: { certificate_authorities: { local: { install_trust: false } } } },
   };
 }
 
