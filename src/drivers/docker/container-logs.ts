@@ -19,7 +19,10 @@ export function demuxFrames(buffer: Buffer): LogFrame[] {
   let offset = 0;
   while (offset + 8 <= buffer.length && (buffer[offset] === 1 || buffer[offset] === 2) && buffer.readUInt16BE(offset + 1) === 0) {
     const size = buffer.readUInt32BE(offset + 4);
-    frames.push({ stream: buffer[offset] === 2 ? 'stderr' : 'stdout', text: buffer.subarray(offset + 8, offset + 8 + size).toString('utf8') });
+    frames.push({
+      stream: buffer[offset] === 2 ? 'stderr' : 'stdout',
+      text: buffer.subarray(offset + 8, offset + 8 + size).toString('utf8'),
+    });
     offset += 8 + size;
   }
   if (offset === 0 && buffer.length > 0) return [{ stream: 'stdout', text: buffer.toString('utf8') }];
@@ -69,7 +72,10 @@ export async function* appLogs(
     .filter((c) => c.State === 'running')
     .sort((a, b) => replicaOf(a) - replicaOf(b));
   if (running.length === 0)
-    throw new UserError('no_replicas', `no replica of ${app} (${env}) is running, so there are no logs to show; "status ${app}" shows its state`);
+    throw new UserError(
+      'no_replicas',
+      `no replica of ${app} (${env}) is running, so there are no logs to show; "status ${app}" shows its state`,
+    );
   const chosen = opts.replica === undefined ? running : running.filter((c) => replicaOf(c) === opts.replica);
   if (chosen.length === 0)
     throw new UserError(

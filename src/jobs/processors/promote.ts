@@ -51,7 +51,9 @@ export const promoteProcessor: JobProcessor = {
       });
     try {
       io.step('deploy', 'running');
-      io.log(`promoting ${app.name} ${from} v${source.number} (image ${artifact.name}, ${short(artifact.id)}) to ${to} as v${release}, no rebuild`);
+      io.log(
+        `promoting ${app.name} ${from} v${source.number} (image ${artifact.name}, ${short(artifact.id)}) to ${to} as v${release}, no rebuild`,
+      );
       const outcome = await driver.deploy({ app, env: to, release, port: environmentPort(app, to) }, artifact, io);
       io.step('deploy', 'done');
       await record('live');
