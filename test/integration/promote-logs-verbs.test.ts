@@ -65,7 +65,9 @@ describe('promote <app> <from-env> <to-env> from chat', () => {
     );
     const missing = await s.say('alice', `promote ${name} staging`);
     expect(missing.reply?.text).toContain('<to-env> is missing (the environment it is deployed to (e.g. production))');
-    expect((await end(`promote ${name} staging staging`)).text).toBe(
+    const same = await end(`promote ${name} staging staging`);
+    expect(same.title).toBe(`promote ${name} staging staging: failed`);
+    expect(same.text).toBe(
       `${name}: promote needs two different environments, got "staging" twice; e.g. "promote ${name} staging production"`,
     );
     expect((await end(`promote ${name} staging production`)).text).toBe(
