@@ -37,7 +37,7 @@ export function demuxLogs(buffer: Buffer): string {
 }
 
 /** Frames to lines, per stream: a line split over two frames of one stream is joined. */
-function framesToLines(frames: ReadonlyArray<LogFrame>): LogFrame[] {
+export function framesToLines(frames: ReadonlyArray<LogFrame>): LogFrame[] {
   const lines: LogFrame[] = [];
   const partial: Record<LogFrame['stream'], string> = { stdout: '', stderr: '' };
   for (const frame of frames) {
