@@ -96,6 +96,49 @@ describe('promote <app> <from-env> <to-env> from chat', () => {
   });
 });
 
+describe('image retention across environments', () => {
+  it("keeps the image production's ledger still needs after a promotion, though staging's retention would delete it", async () => {
+    const name = `rt${randomUUID().slice(0, 6)}`;
+    const [prodPort, stagingPort] = [await findFreePort(), await findFreePort()];
+    const source = scratchDir();
+    cpSync(HELLO_APP_DIR, source, { recursive: true });
+    const app = {
+      name,
+      source: { path: source },
+      port: prodPort,
+      environments: { production: {}, staging: { port: stagingPort } },
+      health: { timeoutSeconds: 10 },
+      drainSeconds: 1,
+      keepImages: 1,
+    };
+    spine = await startSpine({ docker: bed.driver }, { apps: [app] });
+    await spine.startWorkers();
+    spine.startRelay();
+    const s = spine;
+    const end = async (text: string) => {
+      const { thread } = await s.say('alice', text);
+      return (await s.waitForEnd(thread, 90_000)).messages[1]!.reply!;
+    };
+    // Each build differs (the tree changes), so each staging release has its own image.
+    for (const n of [1, 2]) {
+      writeFileSync(join(source, 'marker.txt'), `build ${n}\n`);
+      expect((await end(`deploy ${name} --env staging`)).title).toBe(`${name} v${n} live (1/1 healthy)`);
+      expect((await end(`promote ${name} staging production`)).title).toMatch(new RegExp(`^${name} v${n} live in production`));
+    }
+    const first = (await s.releases.list(name, 'staging'))[0]!.artifact;
+    writeFileSync(join(source, 'marker.txt'), 'build 3\n');
+    // Staging keeps v3 and v2 (its rollback target); v1's image runs nowhere, but it is production's rollback target.
+    const plan = await end(`deploy ${name} --env staging --dry-run`);
+    expect(plan.fields).toContainEqual({ label: 'delete images', value: 'none' });
+    expect((await end(`deploy ${name} --env staging`)).title).toBe(`${name} v3 live (1/1 healthy)`);
+    expect(
+      (await bed.docker.listImages({ filters: { label: [`voxoz.instance=${bed.instance}`, `voxoz.app=${name}`] } })).map((i) => i.Id),
+    ).toContain(first);
+    expect((await end(`rollback ${name} --env production`)).title).toBe(`${name} v3 live: rollback of v1 (1/1 healthy)`);
+    expect(await imagesOf(name, 'production')).toEqual([first]);
+  });
+});
+
 describe('logs <app> from chat', () => {
   it('shows stdout and stderr apart in the thread and the attached file, masks the secret, and refuses bad options with the valid forms', async () => {
     const name = `lg${randomUUID().slice(0, 6)}`;

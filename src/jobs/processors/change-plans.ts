@@ -23,6 +23,8 @@ export async function deployPlan(
   ref: string | undefined,
   all: ReadonlyArray<Release>,
   pruned: ReadonlySet<string>,
+  /** Artifacts the app's other environments keep (keptElsewhere): retention would not delete them. */
+  elsewhere: ReadonlySet<string>,
 ): Promise<JobResult> {
   const running = await driver.status(app, env);
   const next = Math.max(0, ...all.map((r) => r.number)) + 1;
@@ -30,7 +32,7 @@ export async function deployPlan(
   // The new image counts as live when retention is worked out, as it would after the deploy.
   const after = [...all, { app: app.name, env, number: next, artifact: '(new)', outcome: 'live' as const } as Release];
   const keep = keptArtifacts(after, app.keepImages);
-  const deleted = [...new Set(all.map((r) => r.artifact).filter((a) => a && !keep.has(a) && !pruned.has(a)))];
+  const deleted = [...new Set(all.map((r) => r.artifact).filter((a) => a && !keep.has(a) && !pruned.has(a) && !elsewhere.has(a)))];
   return {
     title: `dry run: ${app.name} (${env}) would build and deploy v${next}; nothing was changed`,
     fields: [

@@ -3,7 +3,7 @@ import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 import { environmentPort } from '../../config/app-environment.ts';
 import { withDesiredReplicas } from './with-desired-replicas.ts';
-import { pruneAfterRelease } from './prune-after-release.ts';
+import { keptElsewhere, pruneAfterRelease } from './prune-after-release.ts';
 import { deployPlan } from './change-plans.ts';
 
 /** deploy <app> [ref]: build, then copy-update-switch; record the release either way. */
@@ -22,7 +22,8 @@ export const deployProcessor: JobProcessor = {
       );
     if (data.args['dry-run'] === true) {
       const pruned = (await releases.pruned?.(app.name, data.env)) ?? new Set<string>();
-      return deployPlan(driver, app, data.env, ref, await releases.list(app.name, data.env), pruned);
+      const elsewhere = await keptElsewhere(releases, app, data.env);
+      return deployPlan(driver, app, data.env, ref, await releases.list(app.name, data.env), pruned, elsewhere);
     }
     const release = await reserve('release', () => releases.next(app.name, data.env));
     const target = { app, env: data.env, release, port: environmentPort(app, data.env) };
