@@ -88,7 +88,12 @@ describe('promote <app> <from-env> <to-env> from chat', () => {
     const shown = await s.say('bob', `releases ${name}`);
     expect(shown.reply?.code?.[0]).toMatch(/\* v1 +live, promoted from staging v1 /);
 
-    // A person's lock on the target env refuses it at once; one on the source env does not.
+    // A person's lock on the source env does not stop it; one on the target env refuses it at once.
+    await s.say('bob', `lock ${name} --env staging QA`);
+    expect((await end(`promote ${name} staging production`)).title).toMatch(
+      new RegExp(`^${name} v2 live in production: promoted from staging v1 `),
+    );
+    await s.say('bob', `unlock ${name} --env staging`);
     await s.say('bob', `lock ${name} freeze`);
     const locked = await s.say('alice', `promote ${name} staging production`);
     expect(locked.job).toBeUndefined();
