@@ -9,8 +9,11 @@ export const burst: CommandSpec = {
     { name: 'for', type: 'word', required: true, summary: 'the word "for"' },
     { name: 'duration', type: 'word', required: true, summary: 'how long: 90s, 10m, 2h (at most 24h)' },
   ],
-  options: [{ name: 'env', type: 'env', summary: 'target environment (default: production)' }],
-  examples: ['burst hello +3 for 10m', 'burst web +10 for 1h --env staging'],
+  options: [
+    { name: 'env', type: 'env', summary: 'target environment (default: production)' },
+    { name: 'dry-run', type: 'boolean', summary: 'print what would be started, switched and retired, and change nothing' },
+  ],
+  examples: ['burst hello +3 for 10m', 'burst web +10 for 1h --env staging', 'burst hello +2 for 1h --dry-run'],
   sideEffects:
     'starts replicas of the live release behind the front door now; a delayed job posted in the same thread retires them when the time is up',
   run: { kind: 'job', job: 'burst' },

@@ -8,8 +8,11 @@ export const deploy: CommandSpec = {
     { name: 'app', type: 'app', required: true, summary: 'the app to deploy, as named in voxoz.yml' },
     { name: 'ref', type: 'gitref', summary: 'git branch, tag or commit to build (git sources only; default: the configured ref)' },
   ],
-  options: [{ name: 'env', type: 'env', summary: 'target environment (default: production)' }],
-  examples: ['deploy hello', 'deploy web v1.4.2', 'deploy web main --env staging'],
+  options: [
+    { name: 'env', type: 'env', summary: 'target environment (default: production)' },
+    { name: 'dry-run', type: 'boolean', summary: 'print what would be built, started, switched and retired, and change nothing' },
+  ],
+  examples: ['deploy hello', 'deploy web v1.4.2', 'deploy web main --env staging', 'deploy hello --dry-run'],
   sideEffects:
     "builds an image and replaces the app's running containers; the previous release is restored if the new one fails its health check",
   run: { kind: 'job', job: 'deploy' },

@@ -4,7 +4,9 @@ import { cancel } from './cancel.ts';
 import { deploy } from './deploy.ts';
 import { help } from './help.ts';
 import { jobs } from './jobs.ts';
+import { logs } from './logs.ts';
 import { lockCommand } from './lock.ts';
+import { promote } from './promote.ts';
 import { releases } from './releases.ts';
 import { rollback } from './rollback.ts';
 import { scale } from './scale.ts';
@@ -19,6 +21,8 @@ export const commands: ReadonlyArray<CommandSpec> = [
   status,
   releases,
   rollback,
+  promote,
+  logs,
   jobs,
   cancel,
   lockCommand,

@@ -20,6 +20,13 @@ function image(r: Release, pruned: ReadonlySet<string>): string {
   return `${r.image ? `${r.image} (${id})` : id}${gone}`;
 }
 
+const outcomeOf = (r: Release) =>
+  r.rollbackOf !== undefined
+    ? `${r.outcome}, rollback of v${r.rollbackOf}`
+    : r.promotedFrom
+      ? `${r.outcome}, promoted from ${r.promotedFrom.env} v${r.promotedFrom.number}`
+      : r.outcome;
+
 /** The ledger of app+env as a table, newest first, with the live one marked. */
 export function releasesReply(app: string, env: string, all: ReadonlyArray<Release>, pruned: ReadonlySet<string> = new Set()): Reply {
   if (all.length === 0)
@@ -33,7 +40,7 @@ export function releasesReply(app: string, env: string, all: ReadonlyArray<Relea
   const shown = [...all].sort((a, b) => b.number - a.number).slice(0, RELEASES_SHOWN);
   const rows = shown.map((r) => [
     `${r === live ? '* ' : '  '}v${r.number}`,
-    r.rollbackOf === undefined ? r.outcome : `${r.outcome}, rollback of v${r.rollbackOf}`,
+    outcomeOf(r),
     image(r, pruned),
     r.commit ? r.commit.slice(0, 12) : '-',
     r.deployedBy,

@@ -17,6 +17,8 @@ export type CommandDefinition = RESTPostAPIChatInputApplicationCommandsJSONBody;
 export const ROOT_COMMAND = 'voxoz';
 /** Longest git ref the parser accepts (resolve-arg's checkGitRef); Discord refuses longer input in its client. */
 const GITREF_MAX = 200;
+/** Longest duration the parser accepts (`9999999d` is refused by its bounds, not its length). */
+const DURATION_MAX = 8;
 
 const describe = (text: string) => fitHead(text.trim() || '-', DISCORD_LIMITS.commandDescription);
 
@@ -42,6 +44,8 @@ function fromArg(arg: ArgSpec): APIApplicationCommandBasicOption {
       return { ...base, type: ApplicationCommandOptionType.String, max_length: 120 };
     case 'text':
       return { ...base, type: ApplicationCommandOptionType.String, max_length: MAX_TEXT_CHARS };
+    case 'duration':
+      return { ...base, type: ApplicationCommandOptionType.String, max_length: DURATION_MAX };
   }
 }
 
@@ -59,6 +63,8 @@ function fromOption(opt: OptionSpec): APIApplicationCommandBasicOption {
       };
     case 'env':
       return { ...base, type: ApplicationCommandOptionType.String, max_length: 32 };
+    case 'duration':
+      return { ...base, type: ApplicationCommandOptionType.String, max_length: DURATION_MAX };
   }
 }
 

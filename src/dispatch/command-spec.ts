@@ -7,9 +7,10 @@ import type { JobReader } from './job-reader.ts';
 
 /**
  * Types an argument can have; each has a pure resolver in resolve-arg.ts. `job` is a job id;
- * `text` is free words (a reason), usually with `rest`.
+ * `text` is free words (a reason), usually with `rest`; `duration` is written 90s, 10m, 2h or
+ * 1d and resolves to seconds.
  */
-export type ArgType = 'app' | 'gitref' | 'int' | 'env' | 'word' | 'job' | 'text';
+export type ArgType = 'app' | 'gitref' | 'int' | 'env' | 'word' | 'job' | 'text' | 'duration';
 
 export interface ArgSpec {
   name: string;
@@ -26,7 +27,7 @@ export interface ArgSpec {
 export interface OptionSpec {
   /** Written `--name value` or `--name=value`; booleans are written `--name`. */
   name: string;
-  type: 'boolean' | 'env' | 'int';
+  type: 'boolean' | 'env' | 'int' | 'duration';
   summary: string;
   min?: number;
   max?: number;
@@ -86,6 +87,11 @@ export interface CommandSpec {
    */
   subcommands?: ReadonlyArray<CommandSpec>;
   examples: string[];
+  /**
+   * The argument that names the environment the job acts on: its lock, its lock check and its
+   * ledger (`promote`'s `to-env`). @defaultValue "env" (the `--env` option; default production)
+   */
+  envArg?: string;
   /** What running it changes, said in help: "none", "reads engine state", "replaces running containers". */
   sideEffects: string;
   run: CommandRun;

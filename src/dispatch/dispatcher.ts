@@ -48,11 +48,25 @@ export interface DispatcherDeps {
   now?: () => Date;
 }
 
-/** The problem with `--env` for the named app, if it is not one of the app's own environments. */
-function unknownEnvironment(config: LoadedConfig, args: Record<string, unknown>): string | undefined {
+/** The problem with each environment the command names (`--env`, `promote`'s two), if it is not one of the app's own. */
+function unknownEnvironment(config: LoadedConfig, command: CommandSpec, args: Record<string, unknown>): string | undefined {
   const app = config.apps.find((a) => a.name === args.app);
-  if (!app || typeof args.env !== 'string' || hasEnvironment(app, args.env)) return undefined;
-  return `${app.name} has no environment "${args.env}" (it has: ${Object.keys(app.environments).join(', ')}); add it under apps[].environments in voxoz.yml`;
+  if (!app) return undefined;
+  const named = [...command.args, ...(command.options ?? [])].filter((a) => a.type === 'env').map((a) => args[a.name]);
+  const unknown = named.filter((env): env is string => typeof env === 'string' && !hasEnvironment(app, env));
+  if (unknown.length === 0) return undefined;
+  return unknown
+    .map(
+      (env) =>
+        `${app.name} has no environment "${env}" (it has: ${Object.keys(app.environments).join(', ')}); add it under apps[].environments in voxoz.yml`,
+    )
+    .join('\n');
+}
+
+/** The environment a command acts on: its `envArg` (default `--env`), else the default. */
+export function commandEnv(command: CommandSpec, args: ParsedArgs, defaultEnv: string): string {
+  const env = args[command.envArg ?? 'env'];
+  return typeof env === 'string' ? env : defaultEnv;
 }
 
 const errorReply = (title: string, text: string): Reply => ({ title, status: 'error', text, ephemeral: true });
@@ -80,7 +94,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   /** Everything after the policy allowed the command. Throws; `handle` turns that into an answer. */
   const run = async (inv: Invocation, command: CommandSpec, args: ParsedArgs, config: LoadedConfig): Promise<Outcome> => {
-    const env = typeof args.env === 'string' ? args.env : defaultEnv;
+    const env = commandEnv(command, args, defaultEnv);
     const how = command.run;
     if (how.kind === 'answer') {
       const stores = { releases: deps.releases, jobs: deps.queue, locks: deps.locks };
@@ -134,7 +148,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         return answer(errorReply(title, `${parsed.problems.map((p) => `• ${p}`).join('\n')}${usage}`));
       }
       const { command, args } = parsed;
-      const envProblem = unknownEnvironment(config, args);
+      const envProblem = unknownEnvironment(config, command, args);
       if (envProblem) return answer(errorReply(`${command.name}: unknown environment`, envProblem));
       const what = commandLine(command, args);
       const consequence = command.run.kind === 'job' ? 'nothing was queued.' : 'nothing was changed.';

@@ -7,7 +7,7 @@ export function formatUsage(command: CommandSpec): string {
     return a.required ? `<${name}>` : `[${name}]`;
   });
   const options = (command.options ?? []).map((o) =>
-    o.type === 'boolean' ? `[--${o.name}]` : `[--${o.name} <${o.type === 'int' ? 'n' : o.name}>]`,
+    o.type === 'boolean' ? `[--${o.name}]` : `[--${o.name} <${o.type === 'int' ? 'n' : o.type === 'duration' ? 'duration' : o.name}>]`,
   );
   return [command.name, ...args, ...options].join(' ');
 }

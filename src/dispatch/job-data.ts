@@ -3,9 +3,10 @@ import type { Invocation, JobData, ThreadRef } from '../core/types.ts';
 import type { JobKind } from '../jobs/processors/index.ts';
 import type { CommandSpec, ParsedArgs } from './command-spec.ts';
 
-/** The command as the parent message and errors name it: `deploy hello main`. */
+/** The command as the parent message and errors name it: `deploy hello main`, `promote hello staging production`. */
 export function commandLine(command: CommandSpec, args: ParsedArgs): string {
-  return `${command.name}${typeof args.app === 'string' ? ` ${args.app}` : ''}${typeof args.ref === 'string' ? ` ${args.ref}` : ''}`;
+  const envs = command.args.filter((a) => a.type === 'env' && typeof args[a.name] === 'string').map((a) => ` ${args[a.name]}`);
+  return `${command.name}${typeof args.app === 'string' ? ` ${args.app}` : ''}${typeof args.ref === 'string' ? ` ${args.ref}` : ''}${envs.join('')}`;
 }
 
 /**

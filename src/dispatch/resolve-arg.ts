@@ -11,6 +11,10 @@ export interface ResolveContext {
   appNames: ReadonlyArray<string>;
 }
 
+/** Longest `duration` argument (`logs --since`). @defaultValue 30 days */
+export const MAX_DURATION_SECONDS = 30 * 86_400;
+const DURATION_UNIT = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
 const show = (raw: string) => JSON.stringify(raw.length > 40 ? `${raw.slice(0, 37)}...` : raw);
 
 /**
@@ -63,6 +67,13 @@ export function resolveArg(type: ArgType, raw: string, ctx: ResolveContext, boun
       return raw.length >= 1 && raw.length <= MAX_TEXT_CHARS
         ? { ok: true, value: raw }
         : { ok: false, problem: `must be 1..${MAX_TEXT_CHARS} characters, got ${raw.length}` };
+    case 'duration': {
+      const m = /^(\d{1,7})([smhd])$/.exec(raw);
+      const seconds = m ? Number(m[1]) * DURATION_UNIT[m[2] as keyof typeof DURATION_UNIT] : 0;
+      return seconds >= 1 && seconds <= MAX_DURATION_SECONDS
+        ? { ok: true, value: seconds }
+        : { ok: false, problem: `${show(raw)} is not a duration of 1s..30d; write it like 90s, 10m, 2h or 1d` };
+    }
     case 'word':
       return /^[\p{L}\p{N}._-]{1,64}$/u.test(raw)
         ? { ok: true, value: raw }

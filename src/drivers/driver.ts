@@ -67,6 +67,24 @@ export interface ScaleTarget extends DeployTarget {
   artifact: Artifact;
 }
 
+/** What `logs` asks for: the last `tail` lines of each replica, only those newer than `sinceSeconds` ago, of one replica or all. */
+export interface LogOptions {
+  tail: number;
+  sinceSeconds?: number;
+  /** The replica's index (VOXOZ_REPLICA); all running replicas when unset. */
+  replica?: number;
+}
+
+/** One line an instance wrote, with the stream it came on. */
+export interface LogLine {
+  /** The instance's name, as `status` shows it. */
+  instance: string;
+  replica: number;
+  release: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
 /**
  * One interface for every runtime; the Docker and LING drivers implement it, chosen by the
  * app's `runtime` from an explicit map. SDK types (dockerode, xl) never leave a driver.
@@ -96,6 +114,12 @@ export interface Driver {
    * refuses a route older than its own. Returns the names removed.
    */
   reconcile?(app: AppSpec, env: string, liveToken: number): Promise<string[]>;
+  /**
+   * What the running replicas of app+env wrote, stdout and stderr told apart, replica by
+   * replica (oldest line first within each). Unmasked: the job stream masks every line. A
+   * replica index that does not run is a UserError naming the ones that do.
+   */
+  logs?(app: AppSpec, env: string, opts: LogOptions, io: DriverIO): AsyncIterable<LogLine>;
 }
 
 export type DriverMap = Readonly<Record<string, Driver>>;

@@ -17,6 +17,8 @@ export interface Release {
   jobId: string;
   /** Set on a rollback's release: the number of the release whose artifact it redeployed. */
   rollbackOf?: number;
+  /** Set on a promotion's release: the environment and release whose artifact it deployed (`promote`). */
+  promotedFrom?: { env: string; number: number };
 }
 
 export interface ReleaseStore {

@@ -32,6 +32,15 @@ describe('Discord over the gateway, end to end', () => {
       expect.objectContaining({ name: 'app', type: 3, required: true, autocomplete: true }),
       expect.objectContaining({ name: 'ref', type: 3, required: false }),
       expect.objectContaining({ name: 'env', type: 3, required: false }),
+      expect.objectContaining({ name: 'dry-run', type: 5, required: false }),
+    ]);
+    const logs = voxozCommand?.options?.find((o) => o.name === 'logs') as { options?: Array<{ name: string; type: number }> };
+    expect(logs.options?.map((o) => [o.name, o.type])).toEqual([
+      ['app', 3],
+      ['env', 3],
+      ['tail', 4],
+      ['since', 3],
+      ['replica', 4],
     ]);
     expect(voxozCommand?.options?.map((o) => o.name)).toEqual([
       'deploy',
@@ -40,6 +49,8 @@ describe('Discord over the gateway, end to end', () => {
       'status',
       'releases',
       'rollback',
+      'promote',
+      'logs',
       'jobs',
       'cancel',
       'lock',
@@ -120,6 +131,24 @@ describe('Discord over the gateway, end to end', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/hello/i);
   }, 120_000);
+
+  it("/voxoz logs shows the running replica's lines in the thread; a bad --since is refused ephemerally", async () => {
+    const bad = await sim.waitForResponse(command('logs', { app: 'hello', since: 'soon' }).id);
+    expect((bad.data as { flags: number }).flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(answerText(bad.data)).toMatch(/--since: "soon" is not a duration of 1s\.\.30d; write it like 90s, 10m, 2h or 1d/);
+    const parent = (await sim.waitForResponse(command('logs', { app: 'hello', tail: 5 }).id)).messageId!;
+    await waitFor(
+      'the logs parent to finish',
+      () => /logs hello \(production\): \d+ lines? from 1 replica/.test(shown(current(parent))),
+      60_000,
+    );
+    const lines = await waitFor(
+      'the log lines in the thread',
+      () => sim.messages(parent).find((m) => /v1-0 out \| hello v1 listening on 127\.0\.0\.1:\d+/.test(m.content)),
+      30_000,
+    );
+    expect(lines.content.startsWith('```')).toBe(true);
+  }, 90_000);
 
   it('turns a redelivered interaction into one job and one answer', async () => {
     const sent = command('status', { app: 'hello' });

@@ -71,8 +71,22 @@ describe('the chat verbs through the local API', () => {
     const ledger = await answer('carol', 'releases hello');
     expect(ledger).toContain('* marks the live release: v1.');
     expect(ledger).toMatch(/\* v1 +live +\S+ \([0-9a-f]{12}\) +- +local:bob +\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    // logs and deploy --dry-run are jobs like deploy: the thread has the lines, the parent the outcome.
+    const logs = await ended((await say('carol', 'logs hello --tail 5')).thread);
+    expect(logs.outcome).toBe('succeeded');
+    expect(
+      logs.messages
+        .filter((m) => m.kind === 'log')
+        .map((m) => m.text)
+        .join('\n'),
+    ).toMatch(/v1-0 out \| hello v1 listening on 127\.0\.0\.1:\d+/);
+    const dry = await ended((await say('carol', 'deploy hello --dry-run')).thread);
+    expect(dry.messages.find((m) => m.kind === 'parent')?.text).toContain(
+      'dry run: hello (production) would build and deploy v2; nothing was changed',
+    );
+    expect(await answer('carol', 'releases hello')).toContain('hello (production): 1 release');
     expect(await answer('carol', 'help')).toMatch(
-      /releases <app>[\s\S]*jobs \[app\][\s\S]*cancel <job>[\s\S]*lock status \[app\][\s\S]*unlock <app>/,
+      /releases <app>[\s\S]*promote <app> <from-env> <to-env>[\s\S]*logs <app>[\s\S]*jobs \[app\][\s\S]*cancel <job>[\s\S]*lock status \[app\][\s\S]*unlock <app>/,
     );
   });
 });

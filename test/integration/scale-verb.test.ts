@@ -58,7 +58,9 @@ describe('scale <app> <n> from chat', () => {
 
     const tooMany = await s.say('alice', `scale ${name} 101`);
     expect(tooMany.job).toBeUndefined();
-    expect(tooMany.reply?.text).toMatch(/^• <replicas>: must be 0\.\.100, got 101\nUsage: voxoz scale <app> <replicas> \[--env <env>\]$/);
+    expect(tooMany.reply?.text).toMatch(
+      /^• <replicas>: must be 0\.\.100, got 101\nUsage: voxoz scale <app> <replicas> \[--env <env>\] \[--dry-run\]$/,
+    );
     const unknown = await s.say('alice', 'scale nosuchapp 2');
     expect(unknown.job).toBeUndefined();
     expect(unknown.reply?.text).toContain(`<app>: there is no app named "nosuchapp"; known apps: ${name}`);

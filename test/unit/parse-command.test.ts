@@ -141,7 +141,7 @@ describe('parseCommand: bad and evil input', () => {
   it('gives the usage line with argument errors', () => {
     const result = parse('deploy');
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.usage).toBe('deploy <app> [ref] [--env <env>]');
+    if (!result.ok) expect(result.usage).toBe('deploy <app> [ref] [--env <env>] [--dry-run]');
   });
 });
 

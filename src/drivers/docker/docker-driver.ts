@@ -10,6 +10,7 @@ import type { Driver } from '../driver.ts';
 import { withTimeLimit } from '../with-time-limit.ts';
 import { buildImage } from './build-image.ts';
 import { checkoutGit } from './checkout-git.ts';
+import { appLogs } from './container-logs.ts';
 import { deployContainers } from './deploy-containers.ts';
 import { LABEL, imageTag } from './labels.ts';
 import { listAppContainers, listInstances } from './list-instances.ts';
@@ -107,6 +108,7 @@ export function createDockerDriver({
         io,
       ),
     pruneImages: (app, env, keep, io) => pruneImages(docker, instance, app.name, env, keep, io),
+    logs: (app, env, opts, io) => appLogs(docker, instance, app.name, env, opts, io.now()),
     status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path),
     async reconcile(app, env, liveToken) {
       const removed = await reconcileContainers(docker, instance, app.name, env, liveToken);

@@ -1,4 +1,5 @@
 import { UserError } from '../../core/user-error.ts';
+import { burstPlan } from './change-plans.ts';
 import { liveTarget } from './live-target.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
@@ -47,6 +48,7 @@ export const burstProcessor: JobProcessor = {
       throw new UserError('replicas_out_of_range', `${base} + ${add} replicas is more than ${MAX_REPLICAS}; nothing was changed`);
     const target = await liveTarget(releases, app, data.env);
     const until = new Date(io.now().getTime() + ms).toISOString();
+    if (data.args['dry-run'] === true) return burstPlan(driver, target, base, add, until);
     await desired.setBurst(app.name, data.env, { add, until, job: data.id });
     await systemJobs.record({
       kind: 'scale',

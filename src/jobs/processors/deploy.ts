@@ -3,7 +3,8 @@ import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 import { environmentPort } from '../../config/app-environment.ts';
 import { withDesiredReplicas } from './with-desired-replicas.ts';
-import { pruneAfterRelease } from './prune-after-release.ts';
+import { keptElsewhere, pruneAfterRelease } from './prune-after-release.ts';
+import { deployPlan } from './change-plans.ts';
 
 /** deploy <app> [ref]: build, then copy-update-switch; record the release either way. */
 export const deployProcessor: JobProcessor = {
@@ -19,6 +20,11 @@ export const deployProcessor: JobProcessor = {
         'ref_needs_git',
         `${app.name} builds from the folder ${app.source.path}, so it has no git refs; run "deploy ${app.name}" without "${ref}"`,
       );
+    if (data.args['dry-run'] === true) {
+      const pruned = (await releases.pruned?.(app.name, data.env)) ?? new Set<string>();
+      const elsewhere = await keptElsewhere(releases, app, data.env);
+      return deployPlan(driver, app, data.env, ref, await releases.list(app.name, data.env), pruned, elsewhere);
+    }
     const release = await reserve('release', () => releases.next(app.name, data.env));
     const target = { app, env: data.env, release, port: environmentPort(app, data.env) };
     const record = (outcome: 'live' | 'failed' | 'cancelled', artifact?: { id: string; name: string; commit?: string }) =>

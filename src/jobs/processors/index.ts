@@ -1,6 +1,8 @@
 import { burstProcessor } from './burst.ts';
 import { deployProcessor } from './deploy.ts';
+import { logsProcessor } from './logs.ts';
 import type { JobProcessor } from './processor.ts';
+import { promoteProcessor } from './promote.ts';
 import { rollbackProcessor } from './rollback.ts';
 import { scaleProcessor } from './scale.ts';
 import { statusProcessor } from './status.ts';
@@ -18,6 +20,8 @@ export const processors = {
   rollback: rollbackProcessor,
   scale: scaleProcessor,
   burst: burstProcessor,
+  promote: promoteProcessor,
+  logs: logsProcessor,
 } as const satisfies Record<string, JobProcessor>;
 
 /** The kinds of job there are: the keys of `processors`. */

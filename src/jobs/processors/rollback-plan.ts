@@ -19,12 +19,14 @@ export async function rollbackPlan(
   all: ReadonlyArray<Release>,
   from: Release,
   pruned: ReadonlySet<string>,
+  /** Artifacts the app's other environments keep (keptElsewhere): retention would not delete them. */
+  elsewhere: ReadonlySet<string> = new Set(),
 ): Promise<JobResult> {
   const running = await driver.status(app, env);
   const next = Math.max(0, ...all.map((r) => r.number)) + 1;
   const after = [...all, { ...from, number: next, outcome: 'live' as const, rollbackOf: from.number }];
   const keep = keptArtifacts(after, app.keepImages);
-  const deleted = [...new Set(all.map((r) => r.artifact).filter((a) => a && !keep.has(a) && !pruned.has(a)))];
+  const deleted = [...new Set(all.map((r) => r.artifact).filter((a) => a && !keep.has(a) && !pruned.has(a) && !elsewhere.has(a)))];
   return {
     title: `dry run: ${app.name} (${env}) would roll back to v${from.number} as v${next}; nothing was changed`,
     fields: [

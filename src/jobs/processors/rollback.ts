@@ -3,7 +3,7 @@ import { UserError } from '../../core/user-error.ts';
 import type { Release } from '../../store/release-store.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
-import { pruneAfterRelease } from './prune-after-release.ts';
+import { keptElsewhere, pruneAfterRelease } from './prune-after-release.ts';
 import { rollbackPlan } from './rollback-plan.ts';
 import { parseReleaseNumber, rollbackTargets } from './rollback-targets.ts';
 import { withDesiredReplicas } from './with-desired-replicas.ts';
@@ -47,7 +47,8 @@ export const rollbackProcessor: JobProcessor = {
                 : `the image of v${wantedNumber} of ${app.name} was deleted by image retention (apps[].keepImages: ${app.keepImages})`;
       throw new UserError('rollback_target_unavailable', `${why}; ${listOf(targets)}`);
     }
-    if (data.args['dry-run'] === true) return rollbackPlan(driver, app, data.env, all, from, pruned);
+    if (data.args['dry-run'] === true)
+      return rollbackPlan(driver, app, data.env, all, from, pruned, await keptElsewhere(releases, app, data.env));
     const release = await reserve('release', () => releases.next(app.name, data.env));
     const artifact = { id: from.artifact, name: from.image ?? from.artifact, ...(from.commit ? { commit: from.commit } : {}) };
     const record = (outcome: 'live' | 'failed' | 'cancelled') =>

@@ -1,4 +1,5 @@
 import { UserError } from '../../core/user-error.ts';
+import { scalePlan } from './change-plans.ts';
 import { liveTarget } from './live-target.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
@@ -36,6 +37,7 @@ export const scaleProcessor: JobProcessor = {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < MIN_REPLICAS || n > MAX_REPLICAS)
       throw new UserError('replicas_out_of_range', `replicas must be a whole number ${MIN_REPLICAS}..${MAX_REPLICAS}, got ${String(n)}`);
     const target = await liveTarget(releases, app, data.env);
+    if (data.args['dry-run'] === true) return scalePlan(driver, target, n, await desired.get(app.name, data.env, app.replicas));
     io.step('scale', 'running');
     const outcome = await driver.scale(target, n, io);
     if (!burstOf) await desired.set(app.name, data.env, n);

@@ -1,0 +1,16 @@
+import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+
+export const promote: CommandSpec = {
+  name: 'promote',
+  summary: 'Deploy the image live in one environment to another, with no rebuild',
+  args: [
+    { name: 'app', type: 'app', required: true, summary: 'the app to promote, as named in voxoz.yml' },
+    { name: 'from-env', type: 'env', required: true, summary: 'the environment whose live image is deployed (e.g. staging)' },
+    { name: 'to-env', type: 'env', required: true, summary: 'the environment it is deployed to (e.g. production)' },
+  ],
+  envArg: 'to-env',
+  examples: ['promote hello staging production'],
+  sideEffects:
+    "starts from-env's live image in to-env beside its running replicas, switches to-env's front door to it and retires the old ones; recorded as a new release of to-env",
+  run: { kind: 'job', job: 'promote' },
+};

@@ -1,0 +1,76 @@
+import { environmentPort } from '../../config/app-environment.ts';
+import { UserError } from '../../core/user-error.ts';
+import type { JobProcessor } from './processor.ts';
+import { checkEnvironment, driverFor, findApp } from './processor.ts';
+import { pruneAfterRelease } from './prune-after-release.ts';
+import { withDesiredReplicas } from './with-desired-replicas.ts';
+
+const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+
+/**
+ * promote <app> <from-env> <to-env>: deploys exactly the artifact that is live in from-env to
+ * to-env (no rebuild) through the driver's copy-update-switch, as a new release of to-env that
+ * says "promoted from <env> vN". The job runs as a to-env job (`envArg`): it holds to-env's
+ * lock and is refused while a person locks to-env.
+ */
+export const promoteProcessor: JobProcessor = {
+  mutates: true,
+  async run({ data, io, config, drivers, releases, reserve, desired }) {
+    const from = String(data.args['from-env'] ?? '');
+    const to = data.env;
+    const app = await withDesiredReplicas(findApp(config, data.app), to, desired);
+    checkEnvironment(app, from);
+    checkEnvironment(app, to);
+    if (from === to)
+      throw new UserError(
+        'promote_same_env',
+        `${app.name}: promote needs two different environments, got "${from}" twice; e.g. "promote ${app.name} staging production"`,
+      );
+    const driver = driverFor(drivers, app);
+    const source = (await releases.list(app.name, from)).filter((r) => r.outcome === 'live' && r.artifact).at(-1);
+    if (!source)
+      throw new UserError(
+        'nothing_live',
+        `${app.name} has nothing live in ${from} to promote; deploy it there first with "deploy ${app.name} --env ${from}"`,
+      );
+    const release = await reserve('release', () => releases.next(app.name, to));
+    const artifact = { id: source.artifact, name: source.image ?? source.artifact, ...(source.commit ? { commit: source.commit } : {}) };
+    const record = (outcome: 'live' | 'failed' | 'cancelled') =>
+      releases.record({
+        app: app.name,
+        env: to,
+        number: release,
+        artifact: artifact.id,
+        image: source.image,
+        commit: source.commit,
+        deployedBy: data.requestedBy.id,
+        at: io.now().toISOString(),
+        outcome,
+        jobId: data.id,
+        promotedFrom: { env: from, number: source.number },
+      });
+    try {
+      io.step('deploy', 'running');
+      io.log(
+        `promoting ${app.name} ${from} v${source.number} (image ${artifact.name}, ${short(artifact.id)}) to ${to} as v${release}, no rebuild`,
+      );
+      const outcome = await driver.deploy({ app, env: to, release, port: environmentPort(app, to) }, artifact, io);
+      io.step('deploy', 'done');
+      await record('live');
+      await pruneAfterRelease(driver, releases, app, to, io);
+      return {
+        title: `${app.name} v${release} live in ${to}: promoted from ${from} v${source.number} (${outcome.healthy}/${outcome.instances.length} healthy)`,
+        fields: [
+          { label: 'release', value: `v${release} (promoted from ${from} v${source.number})` },
+          { label: 'environment', value: to },
+          ...(outcome.address ? [{ label: 'address', value: outcome.address }] : []),
+          { label: 'image', value: `${artifact.name} (${short(artifact.id)}), no rebuild` },
+          { label: 'instances', value: outcome.instances.map((i) => `${i.name} at ${i.address}`).join('\n') },
+        ],
+      };
+    } catch (err) {
+      if (err instanceof UserError || io.signal.aborted) await record(io.signal.aborted ? 'cancelled' : 'failed').catch(() => undefined);
+      throw err;
+    }
+  },
+};
