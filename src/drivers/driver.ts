@@ -1,3 +1,4 @@
+import type { DeployStep } from './deploy-steps.ts';
 import type { AppSpec } from '../config/schema.ts';
 import type { ReplyStep } from '../core/types.ts';
 
@@ -10,6 +11,8 @@ export interface DriverIO {
   now(): Date;
   /** Set for jobs that hold the app+env lock (deploys): what they create carries its token. */
   fence?: Fence;
+  /** Called at each deploy step boundary (the kill -9 tests' crash hook, `VOXOZ_CRASH_AT`); unset: nothing. */
+  checkpoint?: (step: DeployStep) => void;
 }
 
 /**

@@ -109,10 +109,10 @@ export function createDockerDriver({
     pruneImages: (app, env, keep, io) => pruneImages(docker, instance, app.name, env, keep, io),
     status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path),
     async reconcile(app, env, liveToken) {
-      const removed = await reconcileContainers(docker, instance, app.name, env, liveToken);
+      // The front door first: a deploy that died between claiming the live token and the switch left it on the older replicas.
       const serving = (await listAppContainers(docker, instance, app.name, env)).filter((c) => fenceOf(c) === liveToken);
       await pointFrontDoor(frontDoor(), siteOf(instance, app.name, env, environmentPort(app, env)), serving, liveToken);
-      return removed;
+      return reconcileContainers(docker, instance, app.name, env, liveToken);
     },
   };
 }

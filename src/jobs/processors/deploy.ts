@@ -37,11 +37,13 @@ export const deployProcessor: JobProcessor = {
     let artifact: Awaited<ReturnType<typeof driver.build>> | undefined;
     try {
       io.step('build', 'running');
+      io.checkpoint?.('build');
       artifact = await driver.build(target, ref, io);
       io.step('build', 'done');
       io.step('deploy', 'running');
       const outcome = await driver.deploy(target, artifact, io);
       io.step('deploy', 'done');
+      io.checkpoint?.('ledger-write');
       await record('live', artifact);
       await pruneAfterRelease(driver, releases, app, data.env, io);
       return {
