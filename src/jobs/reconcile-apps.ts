@@ -9,7 +9,7 @@ import type { RedisKeys } from '../store/keys.ts';
  * known (a fenced deploy went live) and whose app lock nobody holds, lets its driver point the
  * front door at the serving release and remove what dead or stale deploys left behind. An
  * app+env whose lock is held is left to its holder (or, when that holder's worker died, to the
- * job's takeover, which goes on under the same lock; see docs/decisions/crash-recovery.md). A
+ * job's takeover, which goes on under the same lock; see docs/decisions/2026-12-02-crash-recovery.md). A
  * failure is logged and does not stop the worker.
  */
 export async function reconcileApps(deps: {
