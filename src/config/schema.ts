@@ -236,7 +236,7 @@ export const configSchema = z.strictObject({
        * How long a worker that stops answering (killed, crashed, cut off from Redis) keeps its
        * running jobs before another worker takes them over (BullMQ's job lock; the stalled check
        * runs every half of it); the app lock of such a job lives four times as long (2 min by default). A job is
-       * taken over once; a second takeover fails it. See docs/decisions/2026-12-02-crash-recovery.md. @defaultValue 30
+       * taken over at most twice; a deploy gives up at the second. See docs/decisions/2026-12-02-crash-recovery.md. @defaultValue 30
        */
       stalledSeconds: intIn(2, 600).default(30),
     })

@@ -88,6 +88,12 @@ export interface Driver {
    */
   scale?(target: ScaleTarget, n: number, io: DriverIO): Promise<DeployOutcome>;
   /**
+   * For a deploy whose workers died and that gives up: 'live' when the release's instances carry
+   * the serving token (it was switched to; the deploy must finish instead), else removes them
+   * and answers 'removed'.
+   */
+  abandon?(target: DeployTarget, liveToken: number | undefined, io: DriverIO): Promise<'live' | 'removed'>;
+  /**
    * Deletes this app environment's images (artifacts) whose ids are not in `keep`; an image a
    * container still uses stays. Returns the ids deleted.
    */

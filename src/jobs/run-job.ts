@@ -50,7 +50,7 @@ export async function runJob(
   data: JobData,
   writer: JobStreamWriter,
   signal: AbortSignal,
-  attempt: { number: number; last: boolean },
+  attempt: { number: number; last: boolean; takeovers?: number },
   fence?: Fence,
 ): Promise<RunVerdict> {
   const at = () => deps.now().toISOString();
@@ -80,6 +80,7 @@ export async function runJob(
       reserve: (name, make) => store.reserve(data.id, name, make),
       ...(deps.systemJobs ? { systemJobs: deps.systemJobs } : {}),
       ...(deps.desired ? { desired: deps.desired } : {}),
+      ...(attempt.takeovers ? { takeovers: attempt.takeovers } : {}),
     });
     done(doneEvent(at(), 'succeeded', result));
     return { outcome: 'succeeded', retry: false };

@@ -26,7 +26,7 @@ export interface WorkerPoolOptions extends RunJobDeps {
   /**
    * BullMQ's job lock (`lockDuration`): how long a worker that stopped answering keeps its jobs
    * before the stalled check (every half of it) hands them to another worker; a job is taken
-   * over at most once (`maxStalledCount` 1). @defaultValue 30000
+   * over at most twice (`maxStalledCount` 2; a deploy gives up at the second). @defaultValue 30000
    */
   stalledMs?: number;
   /** How often every configured app+env is reconciled besides at start. @defaultValue 60000 */
@@ -99,7 +99,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
         data,
         writer,
         abort,
-        { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts },
+        { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts, takeovers: job.stalledCounter },
         lock?.held ? lock.fence : undefined,
       );
       if (verdict.retry) throw verdict.error;
@@ -124,7 +124,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     concurrency: opts.concurrency,
     lockDuration: stalledMs,
     stalledInterval: Math.max(1000, Math.floor(stalledMs / 2)),
-    maxStalledCount: 1,
+    // Two takeovers: the second one lets a deploy say in its thread that it gives up (a third stall fails it in BullMQ, silently).
+    maxStalledCount: 2,
   });
   worker.on('error', (err) => opts.log.warn('worker error', { err }));
   // A job that failed outside runJob on its last attempt no longer counts against its user's cap.

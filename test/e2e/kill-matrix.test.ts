@@ -130,4 +130,35 @@ describe('kill -9 of the worker at each step of a deploy', () => {
       await stopIdle(rescuer);
     }, 60_000);
   }
+
+  it('a deploy whose worker dies twice (at "health-wait") gives up: the old release keeps serving, and the thread says so', async () => {
+    const old = serving;
+    const next = ++serving;
+    const probe = startProbe(`127.0.0.1:${appPort}`, { perSecond: 50, maxMs: 60_000 });
+    const first = await startWorker('health-wait');
+    const deploy = say('deploy', 'hello');
+    await first.exited;
+    const second = await startWorker('health-wait');
+    await second.exited;
+    expect([first.child.signalCode, second.child.signalCode], 'both workers were to be killed at health-wait').toEqual([
+      'SIGKILL',
+      'SIGKILL',
+    ]);
+    const rescuer = await startWorker();
+    const { code, out } = await deploy;
+    const answers = await probe.stop();
+    const failed = answers.filter((a) => !a.ok);
+    expect(failed.slice(0, 3), `${failed.length} of ${answers.length} requests failed`).toEqual([]);
+    expect(answers.map(releaseIn), 'the new release answered').not.toContain(String(next));
+    expect(code, out).not.toBe(0);
+    expect(out).toContain('stopped twice without finishing it');
+    expect(out).toContain(`v${next} was not switched to and what it started was removed; v${old} keeps serving`);
+    expect(await containers(), 'containers other than the live release exist').toEqual([
+      expect.objectContaining({ release: old, state: 'running' }),
+    ]);
+    const releases = (await say('releases', 'hello')).out;
+    expect(releases, 'releases does not keep the old one live').toMatch(new RegExp(`\\*\\s*v${old}\\b`));
+    expect(releases, 'releases does not show the new one failed').toMatch(new RegExp(`v${next}\\b.*failed`));
+    await stopIdle(rescuer);
+  }, 60_000);
 });
