@@ -21,6 +21,7 @@ import { createCaddyFrontDoor } from './frontdoor/caddy-front-door.ts';
 import { startHttpServer } from './http/http-server.ts';
 import { createJobQueue } from './jobs/job-queue.ts';
 import { processors } from './jobs/processors/index.ts';
+import { crashPoint } from './jobs/crash-point.ts';
 import { startWorkerPool, type WorkerPool } from './jobs/worker-pool.ts';
 import { displayUrl } from './observability/display-url.ts';
 import type { Logger } from './observability/logger.ts';
@@ -179,6 +180,9 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         secrets: allSecrets,
         systemJobs,
         desired,
+        stalledMs: config.worker.stalledSeconds * 1000,
+        lockTtlMs: config.worker.stalledSeconds * 4000,
+        ...(settings.crashAt ? { checkpoint: crashPoint(settings.crashAt) } : {}),
       });
       workers = pool;
       shutdown.add(

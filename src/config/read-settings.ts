@@ -1,3 +1,4 @@
+import { DEPLOY_STEPS, type DeployStep } from '../drivers/deploy-steps.ts';
 /**
  * The one place that reads the process environment. Everything else receives `Settings`.
  * Each default is stated where it is declared.
@@ -19,6 +20,11 @@ export interface Settings {
   queueName: string;
   /** VOXOZ_LOG_LEVEL: debug | info | warn | error. @defaultValue "info" */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * VOXOZ_CRASH_AT: a test hook. A worker started with it SIGKILLs itself when a deploy reaches
+   * that step (one of DEPLOY_STEPS), so the kill -9 tests can crash at an exact point. @defaultValue unset
+   */
+  crashAt?: DeployStep;
   slack?: {
     botToken: string;
     signingSecret?: string;
@@ -82,6 +88,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (!/^[a-z][a-z0-9-]{0,39}$/.test(queueName))
     problems.push(`VOXOZ_QUEUE must be lowercase letters, digits and dashes, got "${queueName}"`);
 
+  const crashAt = env.VOXOZ_CRASH_AT || undefined;
+  if (crashAt !== undefined && !(DEPLOY_STEPS as ReadonlyArray<string>).includes(crashAt))
+    problems.push(`VOXOZ_CRASH_AT must be one of ${DEPLOY_STEPS.join(', ')}, got "${crashAt}"`);
   let slack: Settings['slack'];
   if (env.SLACK_BOT_TOKEN || env.SLACK_APP_TOKEN || env.SLACK_SIGNING_SECRET) {
     if (!env.SLACK_BOT_TOKEN?.startsWith('xoxb-'))
@@ -130,6 +139,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dataDir: env.VOXOZ_DATA_DIR ?? '.voxoz',
     queueName,
     logLevel,
+    ...(crashAt ? { crashAt: crashAt as DeployStep } : {}),
     slack,
     discord,
   };

@@ -241,8 +241,15 @@ export const configSchema = z.strictObject({
       logLimit: logLimit.default(LOG_LIMIT_DEFAULTS),
       /** Unfinished jobs (queued, waiting or running) one user may have; the next command is refused until one ends. @defaultValue 20 */
       maxQueuedPerUser: intIn(1, 1000).default(20),
+      /**
+       * How long a worker that stops answering (killed, crashed, cut off from Redis) keeps its
+       * running jobs before another worker takes them over (BullMQ's job lock; the stalled check
+       * runs every half of it); the app lock of such a job lives four times as long (2 min by default). A job is
+       * taken over at most twice; a deploy gives up at the second. See docs/decisions/2026-12-02-crash-recovery.md. @defaultValue 30
+       */
+      stalledSeconds: intIn(2, 600).default(30),
     })
-    .default({ concurrency: 2, attempts: 3, inProcess: true, logLimit: LOG_LIMIT_DEFAULTS, maxQueuedPerUser: 20 }),
+    .default({ concurrency: 2, attempts: 3, inProcess: true, logLimit: LOG_LIMIT_DEFAULTS, maxQueuedPerUser: 20, stalledSeconds: 30 }),
   frontDoor: z
     .strictObject({
       /** Ports voxoz picks replica ports from for every environment without `replicaPorts` of its own; kept below Linux's ephemeral range (32768-60999). @defaultValue "20000-29999" */

@@ -1,3 +1,4 @@
+import type { DeployStep } from './deploy-steps.ts';
 import type { AppSpec } from '../config/schema.ts';
 import type { ReplyStep } from '../core/types.ts';
 
@@ -10,6 +11,8 @@ export interface DriverIO {
   now(): Date;
   /** Set for jobs that hold the app+env lock (deploys): what they create carries its token. */
   fence?: Fence;
+  /** Called at each deploy step boundary (the kill -9 tests' crash hook, `VOXOZ_CRASH_AT`); unset: nothing. */
+  checkpoint?: (step: DeployStep) => void;
 }
 
 /**
@@ -102,6 +105,12 @@ export interface Driver {
    * switched away from first, then drained and retired. n = 0 leaves the site with no upstream.
    */
   scale?(target: ScaleTarget, n: number, io: DriverIO): Promise<DeployOutcome>;
+  /**
+   * For a deploy whose workers died and that gives up: 'live' when the release's instances carry
+   * the serving token (it was switched to; the deploy must finish instead), else removes them
+   * and answers 'removed'.
+   */
+  abandon?(target: DeployTarget, liveToken: number | undefined, io: DriverIO): Promise<'live' | 'removed'>;
   /**
    * Deletes this app environment's images (artifacts) whose ids are not in `keep`; an image a
    * container still uses stays. Returns the ids deleted.

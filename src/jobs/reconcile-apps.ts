@@ -5,9 +5,11 @@ import type { Logger } from '../observability/logger.ts';
 import type { RedisKeys } from '../store/keys.ts';
 
 /**
- * At worker start: for every configured app+env whose serving release is known (a fenced
- * deploy went live), lets its driver remove what stale lock holders left behind. Needs no
- * lock (only tokens older than the serving one are removed, and no holder has one); a
+ * At worker start and every minute: for every configured app+env whose serving release is
+ * known (a fenced deploy went live) and whose app lock nobody holds, lets its driver point the
+ * front door at the serving release and remove what dead or stale deploys left behind. An
+ * app+env whose lock is held is left to its holder (or, when that holder's worker died, to the
+ * job's takeover, which goes on under the same lock; see docs/decisions/2026-12-02-crash-recovery.md). A
  * failure is logged and does not stop the worker.
  */
 export async function reconcileApps(deps: {
@@ -23,7 +25,7 @@ export async function reconcileApps(deps: {
     for (const env of Object.keys(app.environments)) {
       try {
         const live = await deps.redis.get(deps.keys.appLive(app.name, env));
-        if (live === null) continue;
+        if (live === null || (await deps.redis.exists(deps.keys.appLock(app.name, env))) === 1) continue;
         const removed = await driver.reconcile(app, env, Number(live));
         if (removed.length > 0) deps.log.info('removed what stale deploys left', { app: app.name, env, removed });
       } catch (err) {

@@ -32,6 +32,8 @@ export interface RunJobDeps {
   systemJobs?: SystemJobRecorder;
   /** Desired replica counts (`scale` sets them, deploys keep them); without it deploys start the configured `replicas` and `scale` is refused. */
   desired?: DesiredStore;
+  /** The crash hook of the kill -9 tests (`crashPoint`), handed to the driver as `io.checkpoint`. @defaultValue none */
+  checkpoint?: DriverIO['checkpoint'];
 }
 
 /** How a run ended, and whether the queue should try again. */
@@ -48,7 +50,7 @@ export async function runJob(
   data: JobData,
   writer: JobStreamWriter,
   signal: AbortSignal,
-  attempt: { number: number; last: boolean },
+  attempt: { number: number; last: boolean; takeovers?: number },
   fence?: Fence,
 ): Promise<RunVerdict> {
   const at = () => deps.now().toISOString();
@@ -58,6 +60,7 @@ export async function runJob(
     signal,
     now: deps.now,
     ...(fence ? { fence } : {}),
+    ...(deps.checkpoint ? { checkpoint: deps.checkpoint } : {}),
   };
   const done = (event: Extract<JobEvent, { type: 'done' }>) => writer.write(event);
   const store = createJobStore(deps.redis, deps.keys);
@@ -77,6 +80,7 @@ export async function runJob(
       reserve: (name, make) => store.reserve(data.id, name, make),
       ...(deps.systemJobs ? { systemJobs: deps.systemJobs } : {}),
       ...(deps.desired ? { desired: deps.desired } : {}),
+      ...(attempt.takeovers ? { takeovers: attempt.takeovers } : {}),
     });
     done(doneEvent(at(), 'succeeded', result));
     return { outcome: 'succeeded', retry: false };

@@ -26,6 +26,14 @@ export interface WorkerPoolOptions extends RunJobDeps {
   lockRetryMs?: number;
   /** Lifetime of an app+env lock between heartbeat renewals (every third of it). @defaultValue APP_LOCK_TTL_MS (2 min) */
   lockTtlMs?: number;
+  /**
+   * BullMQ's job lock (`lockDuration`): how long a worker that stopped answering keeps its jobs
+   * before the stalled check (every half of it) hands them to another worker; a job is taken
+   * over at most twice (`maxStalledCount` 2; a deploy gives up at the second). @defaultValue 30000
+   */
+  stalledMs?: number;
+  /** How often every configured app+env is reconciled besides at start. @defaultValue 60000 */
+  reconcileEveryMs?: number;
   /** How long a job whose enqueue is not confirmed is left waiting before it is dropped unrun. @defaultValue CONFIRM_WAIT_MS (10000) */
   confirmWaitMs?: number;
 }
@@ -83,13 +91,20 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     let over = false;
     try {
       writer.write({ type: 'started', at: opts.now().toISOString(), attempt: job.attemptsMade + 1, worker: id });
+      // The stalled check found it running with no live worker (killed, crashed, cut off) and handed it here.
+      if (job.stalledCounter > 0)
+        writer.write({
+          type: 'log',
+          at: opts.now().toISOString(),
+          line: `the worker that was running this job stopped without finishing it; worker ${id} takes it over and goes on from its last safe step`,
+        });
       const attempts = job.opts.attempts ?? 1;
       const verdict = await runJob(
         opts,
         data,
         writer,
         abort,
-        { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts },
+        { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts, takeovers: job.stalledCounter },
         lock?.held ? lock.fence : undefined,
       );
       if (verdict.retry) throw verdict.error;
@@ -137,13 +152,21 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     return false;
   };
   // In the background: an engine that is slow to answer must not hold up the workers (each deploy reconciles again first).
-  void reconcileApps({ redis, keys, config: opts.config(), drivers: opts.drivers, log: opts.log });
+  const reconcile = () => void reconcileApps({ redis, keys, config: opts.config(), drivers: opts.drivers, log: opts.log });
+  reconcile();
+  const reconciler = setInterval(reconcile, opts.reconcileEveryMs ?? 60_000);
+  reconciler.unref();
+  const stalledMs = opts.stalledMs ?? 30_000;
   const connect = connectorFrom(opts);
   const connection = connect('blocking', 'voxoz-worker');
   const worker = new Worker<JobData>(opts.queueName, processor, {
     connection,
     prefix: keys.bull,
     concurrency: opts.concurrency,
+    lockDuration: stalledMs,
+    stalledInterval: Math.max(1000, Math.floor(stalledMs / 2)),
+    // Two takeovers: the second one lets a deploy say in its thread that it gives up (a third stall fails it in BullMQ, silently).
+    maxStalledCount: 2,
   });
   worker.on('error', (err) => opts.log.warn('worker error', { err }));
   // A job that failed outside runJob on its last attempt no longer counts against its user's cap.
@@ -166,6 +189,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     abortAll: (reason) => worker.cancelAllJobs(reason),
     async close() {
       // The cancel channel stays open while running jobs drain: a Cancel pressed then still reaches them.
+      clearInterval(reconciler);
       await worker.close();
       await lineQueue.close().catch(() => undefined);
       await subscriber.quit().catch(() => undefined);

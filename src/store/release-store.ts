@@ -41,7 +41,8 @@ export function createReleaseStore(redis: Redis, keys: RedisKeys): ReleaseStore 
     next: (app, env) => redis.incr(keys.releaseSeq(app, env)),
     async record(release) {
       const written = await redis.hsetnx(keys.releases(release.app, release.env), String(release.number), JSON.stringify(release));
-      if (written === 0) throw new Error(`release ${release.app} v${release.number} (${release.env}) was already recorded`);
+      if (written === 0 && !(await sameOutcomeOfSameJob(redis, keys, release)))
+        throw new Error(`release ${release.app} v${release.number} (${release.env}) was already recorded`);
     },
     async list(app, env) {
       const all = await redis.hvals(keys.releases(app, env));
@@ -58,4 +59,11 @@ export function createReleaseStore(redis: Redis, keys: RedisKeys): ReleaseStore 
       return new Set(await redis.smembers(`${keys.releases(app, env)}:pruned`));
     },
   };
+}
+
+/** A takeover of a job whose worker died right after writing its release may write it again: the same job and outcome is no conflict. */
+async function sameOutcomeOfSameJob(redis: Redis, keys: RedisKeys, release: Release): Promise<boolean> {
+  const raw = await redis.hget(keys.releases(release.app, release.env), String(release.number));
+  const earlier = raw ? (JSON.parse(raw) as Release) : undefined;
+  return earlier !== undefined && earlier.jobId === release.jobId && earlier.outcome === release.outcome;
 }

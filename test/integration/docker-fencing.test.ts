@@ -110,13 +110,13 @@ describe("fencing: only the newest lock holder's containers are switched to and 
         },
       });
     await (await leftover(2)).start();
-    // At worker start: no lock needed, only tokens older than the serving one go.
+    // At worker start, once nobody holds the lock (job-newest is done): only tokens older than the serving one go.
+    await newest.release();
     await reconcileApps({ redis, keys, config: hello.config(), drivers: { docker: driver }, log: silentLogger });
     expect(await names(hello.name)).toEqual([`${instance}-${hello.name}-production-v3-0 fence=${newest.token} running`]);
     expect(await page(hello.port)).toContain('hello from release v3');
     // Before a deploy: the next holder clears them first, then deploys as usual.
     await leftover(4);
-    await newest.release();
     const next = await holder(hello.name, 'job-next');
     const lines: string[] = [];
     await hello.deploy(5, {}, ioFor(lines, undefined, next));
@@ -135,6 +135,10 @@ describe("fencing: only the newest lock holder's containers are switched to and 
     // A caddy that restarted knows no routes: the address stops answering until the reconciler runs.
     await bed.frontDoor.remove(site);
     await expect(page(hello.port)).rejects.toThrow(/ECONNREFUSED/);
+    // While a job holds the lock, the app is its (or its takeover's) to fix: the reconciler leaves it alone.
+    await reconcileApps({ redis, keys, config: hello.config(), drivers: { docker: driver }, log: silentLogger });
+    expect(await bed.frontDoor.route(site)).toBeUndefined();
+    await serving.release();
     await reconcileApps({ redis, keys, config: hello.config(), drivers: { docker: driver }, log: silentLogger });
     expect(await bed.frontDoor.route(site)).toEqual(live);
     expect(await page(hello.port)).toContain('hello from release v1');

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       inProcess: true,
       logLimit: { bytes: 16 * 1024 * 1024, lines: 200_000, tailLines: 500 },
       maxQueuedPerUser: 20,
+      stalledSeconds: 30,
     });
     expect(hello!.build).toEqual({ timeoutSeconds: 1800, cloneTimeoutSeconds: 300 });
     expect(Object.isFrozen(config.apps[0])).toBe(true);

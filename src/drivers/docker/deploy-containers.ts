@@ -10,6 +10,7 @@ import { LABEL, containerName } from './labels.ts';
 import { listAppContainers, listInstances } from './list-instances.ts';
 import { pointFrontDoor, replicaAddress, siteOf } from './point-front-door.ts';
 import { fenceOf, reconcileContainers } from './reconcile.ts';
+import { RETIRE_STOP_SECONDS, retireReplicas } from './retire-replicas.ts';
 import { waitHealthy } from './wait-healthy.ts';
 
 export interface DeployDeps {
@@ -18,8 +19,6 @@ export interface DeployDeps {
   frontDoor: FrontDoor;
 }
 
-/** How long a retired replica gets to exit on SIGTERM before it is killed. @defaultValue 10 s */
-const RETIRE_STOP_SECONDS = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -49,6 +48,16 @@ export async function deployContainers(
   const { fence } = io;
   const site = siteOf(instance, app.name, env, target.port);
   const live = fence ? await fence.live() : undefined;
+  // A takeover of this job whose earlier attempt got as far as the switch: that release serves (or is about to); finish it.
+  const switched = live === undefined ? [] : await switchedEarlier(docker, instance, app.name, env, release, live);
+  if (switched.length > 0) {
+    io.log(`v${release} went live in an earlier attempt of this job (its worker stopped after the switch); finishing from there`);
+    await pointFrontDoor(frontDoor, site, switched, live);
+    const others = (await listAppContainers(docker, instance, app.name, env)).filter((c) => fenceOf(c) !== live);
+    await retireReplicas(docker, others, app.drainSeconds, io);
+    const instances = (await listInstances(docker, instance, app.name, env, app.health.path)).filter((i) => i.release === release);
+    return { instances, healthy: instances.filter((i) => i.healthy).length, address: site.listen };
+  }
   if (live !== undefined)
     for (const name of await reconcileContainers(docker, instance, app.name, env, live))
       io.log(`removed ${name}, left by a deploy that had lost its lock`);
@@ -107,10 +116,13 @@ export async function deployContainers(
         extraEnv,
       );
       created.push({ id: container.id, host: '127.0.0.1', port });
+      io.checkpoint?.('create');
       await container.start();
+      io.checkpoint?.('start');
       upstreams.push(`127.0.0.1:${port}`);
       io.log(`started ${containerName(instance, app.name, env, release, i)} on 127.0.0.1:${port}`);
     }
+    io.checkpoint?.('health-wait');
     await waitHealthy(docker, app, release, created, io);
     // A healthy answer on a port another deploy took a moment earlier could be that one's: ours must still run, never restarted.
     for (const { id, port } of created) {
@@ -121,6 +133,7 @@ export async function deployContainers(
     if (io.signal.aborted) throw io.signal.reason;
     // The switch: only the newest token moves traffic, and the front door takes no older route than it has.
     if (fence && !(await fence.claimLive())) throw superseded();
+    io.checkpoint?.('switch');
     if (legacy.length > 0) {
       io.log(
         `moving ${app.name} (${env}) behind the front door: its old replicas free ${site.listen} first (a moment without answers, this once)`,
@@ -151,24 +164,9 @@ export async function deployContainers(
     throw err;
   }
   io.log(`switched ${site.listen} to v${release} (${upstreams.join(', ')})`);
-  await retire(docker, previous, app.drainSeconds, io);
+  await retireReplicas(docker, previous, app.drainSeconds, io);
   const instances = (await listInstances(docker, instance, app.name, env, app.health.path)).filter((i) => i.release === release);
   return { instances, healthy: instances.filter((i) => i.healthy).length, address: site.listen };
-}
-
-/** Drain, then retire: earlier replicas that still run get `drainSeconds` to finish their requests, then all earlier containers go. */
-async function retire(docker: Docker, previous: Docker.ContainerInfo[], drainSeconds: number, io: DriverIO): Promise<void> {
-  if (previous.length === 0) return;
-  if (drainSeconds > 0 && previous.some((c) => c.State === 'running')) {
-    io.log(`draining the earlier replicas for ${drainSeconds}s`);
-    await sleep(drainSeconds * 1000);
-  }
-  for (const c of previous) {
-    const container = docker.getContainer(c.Id);
-    await container.stop({ t: RETIRE_STOP_SECONDS }).catch(() => undefined);
-    await container.remove({ force: true }).catch((err: Error) => io.log(`could not remove ${c.Names[0]}: ${err.message}`));
-  }
-  io.log(`retired ${previous.length} container(s) of earlier releases`);
 }
 
 /**
@@ -205,5 +203,12 @@ async function restoreServing(
   }
   await pointFrontDoor(frontDoor, s.site, await listed(), s.live).catch((err: Error) =>
     io.log(`could not point the front door back: ${err.message}`),
+  );
+}
+
+/** The containers of `release` that carry the serving token: made by an earlier attempt of the same job (numbers are reserved per job), which claimed the switch. */
+async function switchedEarlier(docker: Docker, instance: string, app: string, env: string, release: number, live: number) {
+  return (await listAppContainers(docker, instance, app, env)).filter(
+    (c) => fenceOf(c) === live && Number(c.Labels[LABEL.release]) === release,
   );
 }

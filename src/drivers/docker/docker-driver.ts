@@ -110,11 +110,20 @@ export function createDockerDriver({
     pruneImages: (app, env, keep, io) => pruneImages(docker, instance, app.name, env, keep, io),
     logs: (app, env, opts, io) => appLogs(docker, instance, app.name, env, opts, io.now()),
     status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path),
+    async abandon({ app, env, release }, liveToken, io) {
+      const ours = (await listAppContainers(docker, instance, app.name, env)).filter((c) => Number(c.Labels[LABEL.release]) === release);
+      if (liveToken !== undefined && ours.some((c) => fenceOf(c) === liveToken)) return 'live';
+      for (const c of ours) {
+        await docker.getContainer(c.Id).remove({ force: true });
+        io.log(`removed ${c.Names[0]?.slice(1)}, left by an attempt whose worker died`);
+      }
+      return 'removed';
+    },
     async reconcile(app, env, liveToken) {
-      const removed = await reconcileContainers(docker, instance, app.name, env, liveToken);
+      // The front door first: a deploy that died between claiming the live token and the switch left it on the older replicas.
       const serving = (await listAppContainers(docker, instance, app.name, env)).filter((c) => fenceOf(c) === liveToken);
       await pointFrontDoor(frontDoor(), siteOf(instance, app.name, env, environmentPort(app, env)), serving, liveToken);
-      return removed;
+      return reconcileContainers(docker, instance, app.name, env, liveToken);
     },
   };
 }

@@ -9,7 +9,7 @@ import { deployPlan } from './change-plans.ts';
 /** deploy <app> [ref]: build, then copy-update-switch; record the release either way. */
 export const deployProcessor: JobProcessor = {
   mutates: true,
-  async run({ data, io, config, drivers, releases, reserve, desired }) {
+  async run({ data, io, config, drivers, releases, reserve, desired, takeovers = 0 }) {
     // A deploy starts the desired count (`scale` stores it) and a burst's replicas.
     const app = await withDesiredReplicas(findApp(config, data.app), data.env, desired);
     checkEnvironment(app, data.env);
@@ -40,14 +40,25 @@ export const deployProcessor: JobProcessor = {
         outcome,
         jobId: data.id,
       });
+    // The second takeover: give up, unless the release was already switched to (then finishing it is the only truthful end).
+    if (takeovers > 1 && driver.abandon && (await driver.abandon(target, await io.fence?.live(), io)) === 'removed') {
+      await record('failed');
+      const before = (await releases.list(app.name, data.env)).filter((r) => r.outcome === 'live').at(-1);
+      throw new UserError(
+        'worker_died',
+        `the workers running this deploy stopped twice without finishing it (killed, crashed or cut off from Redis), so voxoz does not try again: v${release} was not switched to and what it started was removed; ${before ? `v${before.number} keeps serving` : 'nothing of it serves'}. Run "deploy ${app.name}" again if it is still wanted.`,
+      );
+    }
     let artifact: Awaited<ReturnType<typeof driver.build>> | undefined;
     try {
       io.step('build', 'running');
+      io.checkpoint?.('build');
       artifact = await driver.build(target, ref, io);
       io.step('build', 'done');
       io.step('deploy', 'running');
       const outcome = await driver.deploy(target, artifact, io);
       io.step('deploy', 'done');
+      io.checkpoint?.('ledger-write');
       await record('live', artifact);
       await pruneAfterRelease(driver, releases, app, data.env, io);
       return {

@@ -26,6 +26,8 @@ export interface ProcessorContext {
   systemJobs?: SystemJobRecorder;
   /** Desired replica counts by app+env; undefined where none is wired (deploys then start the configured `replicas`). */
   desired?: DesiredStore;
+  /** How many times a worker died running this job and another took it over (BullMQ's stalled count). @defaultValue 0 */
+  takeovers?: number;
 }
 
 export type JobResult = Omit<Reply, 'status' | 'buttons' | 'steps'>;
