@@ -34,4 +34,7 @@ export const MIN_INTERVAL_MS = 1100;
 export const discordRelayLimits: RelayLimits = {
   intervalMs: (activeJobs) => Math.max(MIN_INTERVAL_MS, Math.ceil(Math.max(1, activeJobs) * MIN_INTERVAL_MS)),
   maxBatchChars: 1900,
+  // The pace keeps a channel under 1 call/s and thread batches go to threads of their own, so a parent's
+  // channel has room in its 5 per 5 s for one final edit per 5 s that skips the interval.
+  finalHeadroom: { calls: 1, perMs: 5000 },
 };

@@ -15,4 +15,6 @@ export const MIN_INTERVAL_MS = 1500;
 export const slackRelayLimits: RelayLimits = {
   intervalMs: (activeJobs) => Math.max(MIN_INTERVAL_MS, Math.ceil((Math.max(1, activeJobs) * 60_000) / UPDATES_PER_MINUTE)),
   maxBatchChars: 3500,
+  // chat.update's headroom (50 − 45 a minute): a job's final edit shows at once instead of after its interval.
+  finalHeadroom: { calls: 50 - UPDATES_PER_MINUTE, perMs: 60_000 },
 };

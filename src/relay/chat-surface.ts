@@ -24,6 +24,13 @@ export interface RelayLimits {
   intervalMs(activeJobs: number): number;
   /** Most characters in one thread batch; a longer backlog is cut to its tail with a "skipped" line. */
   maxBatchChars: number;
+  /**
+   * The platform's budget left over by the pacing, which a job's final parent edit may use to
+   * skip its interval so the outcome shows at once: at most `calls` such edits per `perMs` on
+   * this surface; past that the final edit waits for its interval like any call. A 429's
+   * retry-after always applies. @defaultValue undefined: no platform limit, final edits never wait
+   */
+  finalHeadroom?: { calls: number; perMs: number };
 }
 
 /** Thrown by a surface when the platform said 429; the relay waits `retryAfterMs` for that job. */

@@ -9,6 +9,7 @@ import { createJobStore, type RelayCheckpoint } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { RateLimitedError, type ChatSurface } from './chat-surface.ts';
 import { jobLogFile } from './job-log-file.ts';
+import { createFinalHeadroom } from './final-headroom.ts';
 import { applyEvent, initialView, isFinished, renderParent, type JobView } from './job-view.ts';
 import { formatLogBatch } from './log-batch.ts';
 import { claimLease, renewLease } from './relay-lease.ts';
@@ -40,7 +41,9 @@ interface Tail {
   readId: string;
   pending: Array<{ id: string; line: string }>;
   dirty: boolean;
+  /** The pacing (a final edit the surface has headroom for may go before it) and a 429's retry-after (nothing may). */
   nextCallAt: number;
+  retryAt: number;
   failures: number;
   uploaded: boolean;
   lastWasLog: boolean;
@@ -76,6 +79,7 @@ export function startRelay(opts: RelayOptions): Relay {
   const redis = connectorFrom(opts)('commands', 'voxoz-relay');
   redis.on('error', (err) => log.debug('relay redis error', { err }));
   const surfaces = new Map(opts.surfaces.map((s) => [s.platform, s]));
+  const headroom = new Map(opts.surfaces.map((s) => [s.platform, createFinalHeadroom(s.limits)]));
   const tails = new Map<string, Tail>();
   /** Jobs for platforms this process has no adapter for; another bot process relays them. */
   const foreign = new Set<string>();
@@ -117,6 +121,7 @@ export function startRelay(opts: RelayOptions): Relay {
       pending: [],
       dirty: true,
       nextCallAt: 0,
+      retryAt: 0,
       failures: 0,
       uploaded,
       lastWasLog: false,
@@ -149,9 +154,12 @@ export function startRelay(opts: RelayOptions): Relay {
 
   /** One platform call for a job, if its interval has passed. Returns true when the job is fully relayed. */
   async function step(tail: Tail, now: number): Promise<boolean> {
-    if (now < tail.nextCallAt) return false;
-    const thread = (): ThreadRef & { parent: string } => ({ ...tail.job.thread, parent: tail.parent! });
+    if (now < tail.retryAt) return false;
     const finished = isFinished(tail.view);
+    // The outcome is what the user waits for: the final edit goes at once if the platform has room.
+    const finalEdit = finished && tail.parent !== undefined && tail.dirty;
+    if (now < tail.nextCallAt && !(finalEdit && headroom.get(tail.surface.platform)!.take(now))) return false;
+    const thread = (): ThreadRef & { parent: string } => ({ ...tail.job.thread, parent: tail.parent! });
     let action: (() => Promise<void>) | undefined;
     const postLog = () => {
       const batch = tail.pending.slice();
@@ -176,8 +184,8 @@ export function startRelay(opts: RelayOptions): Relay {
         tail.dirty = true;
         await checkpoint(tail.job.id, { parent: tail.parent });
       };
-    } else if (tail.pending.length > 0 && (finished || !tail.dirty || !tail.lastWasLog)) {
-      // Log batches and parent edits take turns; at the end the log is flushed before the final edit.
+    } else if (tail.pending.length > 0 && !finalEdit && (finished || !tail.dirty || !tail.lastWasLog)) {
+      // Log batches and parent edits take turns; at the end the final edit goes first, then the log's tail.
       action = postLog();
     } else if (tail.dirty) {
       action = async () => {
@@ -209,7 +217,8 @@ export function startRelay(opts: RelayOptions): Relay {
       tail.nextCallAt = now + tail.surface.limits.intervalMs(tails.size);
     } catch (err) {
       if (err instanceof RateLimitedError) {
-        tail.nextCallAt = now + err.retryAfterMs;
+        tail.retryAt = now + err.retryAfterMs;
+        tail.nextCallAt = tail.retryAt;
         return false;
       }
       tail.failures += 1;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
 import { LocalChat, newThreadId, type LocalThread } from '../../adapters/local/local-chat.ts';
 import { commands } from '../../commands/index.ts';
 import { validateConfig, type LoadedConfig } from '../../src/config/load-config.ts';
@@ -50,7 +49,8 @@ export async function startSpine(
   rawConfig: unknown = { apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] },
   opts: { redisUrl?: string; policy?: Policy } = {},
 ): Promise<Spine> {
-  const redisUrl = opts.redisUrl ?? inject('redisUrl');
+  // vitest only when it provides the URL: the deploy benchmark runs this harness outside it.
+  const redisUrl = opts.redisUrl ?? (await import('vitest')).inject('redisUrl');
   const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const config = validateConfig(rawConfig, '/test/voxoz.yml');

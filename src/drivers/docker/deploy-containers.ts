@@ -107,21 +107,27 @@ export async function deployContainers(
   };
   const upstreams: string[] = [];
   try {
-    for (const [i, port] of (await allocatePorts(docker, ports, app.replicas, `${app.name} (${env})`)).entries()) {
-      if (io.signal.aborted) throw io.signal.reason;
-      const container = await createReplica(
-        docker,
-        { instance, app, env, release, replica: i, port, fence: fence?.token },
-        artifact,
-        extraEnv,
-      );
-      created.push({ id: container.id, host: '127.0.0.1', port });
-      io.checkpoint?.('create');
-      await container.start();
-      io.checkpoint?.('start');
-      upstreams.push(`127.0.0.1:${port}`);
-      io.log(`started ${containerName(instance, app.name, env, release, i)} on 127.0.0.1:${port}`);
-    }
+    const picked = await allocatePorts(docker, ports, app.replicas, `${app.name} (${env})`);
+    if (io.signal.aborted) throw io.signal.reason;
+    // Created and started in parallel; every one that was created is tracked for the undo.
+    const results = await Promise.allSettled(
+      picked.map(async (port, i) => {
+        const container = await createReplica(
+          docker,
+          { instance, app, env, release, replica: i, port, fence: fence?.token },
+          artifact,
+          extraEnv,
+        );
+        created.push({ id: container.id, host: '127.0.0.1', port });
+        io.checkpoint?.('create');
+        await container.start();
+        io.checkpoint?.('start');
+        io.log(`started ${containerName(instance, app.name, env, release, i)} on 127.0.0.1:${port}`);
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    upstreams.push(...picked.map((port) => `127.0.0.1:${port}`));
     io.checkpoint?.('health-wait');
     await waitHealthy(docker, app, release, created, io);
     // A healthy answer on a port another deploy took a moment earlier could be that one's: ours must still run, never restarted.
