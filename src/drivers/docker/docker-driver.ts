@@ -11,6 +11,7 @@ import { withTimeLimit } from '../with-time-limit.ts';
 import { buildImage } from './build-image.ts';
 import { checkoutGit } from './checkout-git.ts';
 import { deployContainers } from './deploy-containers.ts';
+import type { EngineLocation } from './engine-location.ts';
 import { LABEL, imageTag } from './labels.ts';
 import { listAppContainers, listInstances } from './list-instances.ts';
 import { pointFrontDoor, siteOf } from './point-front-door.ts';
@@ -38,6 +39,12 @@ export interface DockerDriverDeps {
   frontDoor?: FrontDoor;
   /** The shared replica port range (`frontDoor.replicaPorts`, read at each deploy so a reload applies) for environments without their own. @defaultValue "20000-29999" */
   replicaPorts?: () => string;
+  /**
+   * Where the engine runs (`engineLocation`): a remote engine's replicas are health-checked by
+   * the engine itself and reported at its host's address, and get no front door (voxoz's Caddy
+   * cannot reach their 127.0.0.1; see docs/decisions/remote-engine.md). @defaultValue local
+   */
+  engine?: EngineLocation;
 }
 
 /** The Docker Engine driver (one engine, host networking, replicas behind the front door). Swarm mode joins with the full Docker runtime. */
@@ -48,8 +55,14 @@ export function createDockerDriver({
   secretValues,
   frontDoor: door,
   replicaPorts = () => DEFAULT_REPLICA_PORTS,
+  engine = { remote: false },
 }: DockerDriverDeps): Driver {
-  const frontDoor = (): FrontDoor => {
+  if (engine.remote && door)
+    throw new Error(
+      `voxoz's front door cannot serve replicas of a remote Docker engine${engine.address ? ` (${engine.address})` : ''}: they bind 127.0.0.1 on the engine's host, not voxoz's. Make the driver without a front door (deploys then switch nothing), or run voxoz beside the engine`,
+    );
+  const frontDoor = (): FrontDoor | undefined => {
+    if (engine.remote) return undefined;
     if (!door) throw new Error('this Docker driver was made without a front door; it can build and report status, not deploy');
     return door;
   };
@@ -90,7 +103,7 @@ export function createDockerDriver({
     },
     deploy: (target, artifact, io) =>
       deployContainers(
-        { docker, instance, frontDoor: frontDoor() },
+        { docker, instance, frontDoor: frontDoor(), engine },
         target,
         artifact,
         secretValues(target.app.secrets),
@@ -99,7 +112,7 @@ export function createDockerDriver({
       ),
     scale: (target, n, io) =>
       scaleReplicas(
-        { docker, instance, frontDoor: frontDoor() },
+        { docker, instance, frontDoor: frontDoor(), engine },
         target,
         n,
         secretValues(target.app.secrets),
@@ -107,11 +120,12 @@ export function createDockerDriver({
         io,
       ),
     pruneImages: (app, env, keep, io) => pruneImages(docker, instance, app.name, env, keep, io),
-    status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path),
+    status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path, engine),
     async reconcile(app, env, liveToken) {
       const removed = await reconcileContainers(docker, instance, app.name, env, liveToken);
       const serving = (await listAppContainers(docker, instance, app.name, env)).filter((c) => fenceOf(c) === liveToken);
-      await pointFrontDoor(frontDoor(), siteOf(instance, app.name, env, environmentPort(app, env)), serving, liveToken);
+      const door = frontDoor();
+      if (door) await pointFrontDoor(door, siteOf(instance, app.name, env, environmentPort(app, env)), serving, liveToken);
       return removed;
     },
   };
