@@ -16,7 +16,7 @@ import { waitHealthy } from './wait-healthy.ts';
 export interface DeployDeps {
   docker: Docker;
   instance: string;
-  /** Undefined only for a remote engine, which voxoz's front door cannot reach: then nothing is switched (docs/decisions/remote-engine.md). */
+  /** Undefined only for a remote engine, which voxoz's front door cannot reach: then nothing is switched (docs/decisions/2026-12-02-remote-engine.md). */
   frontDoor: FrontDoor | undefined;
   engine: EngineLocation;
 }

@@ -42,7 +42,7 @@ export interface DockerDriverDeps {
   /**
    * Where the engine runs (`engineLocation`): a remote engine's replicas are health-checked by
    * the engine itself and reported at its host's address, and get no front door (voxoz's Caddy
-   * cannot reach their 127.0.0.1; see docs/decisions/remote-engine.md). @defaultValue local
+   * cannot reach their 127.0.0.1; see docs/decisions/2026-12-02-remote-engine.md). @defaultValue local
    */
   engine?: EngineLocation;
 }

@@ -4,7 +4,7 @@ import { UserError } from '../../core/user-error.ts';
 import type { DriverIO } from '../driver.ts';
 import { tailContainerLogs } from './container-logs.ts';
 import { statusPattern } from './engine-health-check.ts';
-import type { NewReplica } from './wait-healthy.ts';
+import type { NewReplica } from './new-replica.ts';
 
 /** How often the gate reads the replicas' health from the engine. @defaultValue 250 ms */
 const READ_INTERVAL_MS = 250;

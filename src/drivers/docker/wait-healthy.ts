@@ -5,18 +5,13 @@ import type { DriverIO } from '../driver.ts';
 import { probeStatus } from '../probe-http.ts';
 import { tailContainerLogs } from './container-logs.ts';
 import type { EngineLocation } from './engine-location.ts';
+import type { NewReplica } from './new-replica.ts';
 import { waitEngineHealthy } from './wait-engine-healthy.ts';
 
 /** How often new replicas are probed while the deploy waits for them. @defaultValue 250 ms */
 const PROBE_INTERVAL_MS = 250;
 /** Longest one probe waits for an answer. @defaultValue 1 s */
 const PROBE_TIMEOUT_MS = 1000;
-
-export interface NewReplica {
-  id: string;
-  /** The port it was given; it listens on 127.0.0.1 of the engine's host (host networking). */
-  port: number;
-}
 
 /**
  * The health gate: resolves once every new replica answered `health.path` with the expected
