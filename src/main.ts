@@ -114,7 +114,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const engine = engineLocation(services.dockerHost, settings.dockerEngine);
     if (engine.remote)
       log.warn(
-        "the Docker engine is remote: its replicas are checked by the engine's own health check and get no front door (deploys switch nothing; docs/decisions/2026-12-02-remote-engine.md)",
+        "the Docker engine is remote: its replicas are checked by the engine's own health check, and their front door is a Caddy container on that engine (docs/decisions/2026-12-02-remote-engine.md)",
         { address: engine.address },
       );
     const drivers: DriverMap = {
@@ -123,7 +123,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         instance: settings.queueName,
         workDir: join(resolve(settings.dataDir), 'builds'),
         secretValues,
-        frontDoor: services.frontDoorSocket && !engine.remote ? createCaddyFrontDoor(services.frontDoorSocket) : undefined,
+        frontDoor: engine.remote ? 'on-engine' : services.frontDoorSocket ? createCaddyFrontDoor(services.frontDoorSocket) : undefined,
         engine,
         replicaPorts: () => config.frontDoor.replicaPorts,
       }),

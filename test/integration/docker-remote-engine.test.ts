@@ -45,14 +45,14 @@ function deafApp(): string {
   return dir;
 }
 
-const target = (release: number, more: Record<string, unknown> = {}): DeployTarget => ({
+const target = (release: number, more: Record<string, unknown> = {}, port = 8080): DeployTarget => ({
   app: validateConfig(
     {
       apps: [
         {
           name: 'hello',
           source: { path: HELLO_APP_DIR },
-          port: 8080,
+          port,
           replicas: 2,
           drainSeconds: 0,
           health: { timeoutSeconds: 15 },
@@ -64,14 +64,21 @@ const target = (release: number, more: Record<string, unknown> = {}): DeployTarg
   ).apps[0]!,
   env: 'production',
   release,
-  port: 8080,
+  port,
 });
-const deploy = async (release: number, more: Record<string, unknown> = {}, lines: string[] = [], controller?: AbortController) => {
+const deploy = async (
+  release: number,
+  more: Record<string, unknown> = {},
+  lines: string[] = [],
+  controller?: AbortController,
+  by: { driver: Driver; port: number } = { driver, port: 8080 },
+) => {
   const io = ioFor(lines, controller);
-  return driver.deploy(target(release, more), await driver.build(target(release, more), undefined, io), io);
+  const t = target(release, more, by.port);
+  return by.driver.deploy(t, await by.driver.build(t, undefined, io), io);
 };
-const portsOf = async (release: number) =>
-  (await engine.docker.listContainers({ filters: { label: [`voxoz.instance=${instance}`, `voxoz.release=${release}`] } })).map((c) =>
+const portsOf = async (release: number, of = instance) =>
+  (await engine.docker.listContainers({ filters: { label: [`voxoz.instance=${of}`, `voxoz.release=${release}`] } })).map((c) =>
     Number(c.Labels['voxoz.port']),
   );
 
@@ -151,5 +158,35 @@ describe('a remote engine (dockerd in a network namespace of its own)', () => {
     ).toThrow(
       /^voxoz's front door cannot serve replicas of a remote Docker engine \(engine\.example\): they bind 127\.0\.0\.1 on the engine's host/,
     );
+  });
+});
+
+describe('the front door of a remote engine, a Caddy container on that engine', () => {
+  it('switches the environment address inside the engine from release to release, and a refused release switches nothing', async () => {
+    const withDoor = {
+      driver: createDockerDriver({
+        docker: engine.docker,
+        instance: 'remotefd',
+        workDir: join(scratch, 'builds'),
+        secretValues: () => ({}),
+        frontDoor: 'on-engine',
+        engine: engineLocation(engine.host, 'remote'),
+      }),
+      port: 8081,
+    };
+    const lines: string[] = [];
+    const first = await deploy(1, {}, lines, undefined, withDoor);
+    expect(first.address).toBe('127.0.0.1:8081');
+    expect(lines).toContainEqual(expect.stringMatching(/^switched 127\.0\.0\.1:8081 to v1 \(127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\)$/));
+    expect(await engine.fetchInside(8081)).toContain('release v1');
+    expect(await isPortOpen('127.0.0.1', 8081)).toBe(false);
+    await deploy(2, {}, [], undefined, withDoor);
+    expect(await engine.fetchInside(8081)).toContain('release v2');
+    expect(await portsOf(1, 'remotefd')).toEqual([]);
+    const err = await failure(
+      deploy(3, { health: { path: '/missing', timeoutSeconds: 15, graceSeconds: 0, retries: 2 } }, [], undefined, withDoor),
+    );
+    expect(err.code).toBe('health_check_failed');
+    expect(await engine.fetchInside(8081)).toContain('release v2');
   });
 });

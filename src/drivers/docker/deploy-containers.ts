@@ -16,7 +16,7 @@ import { waitHealthy } from './wait-healthy.ts';
 export interface DeployDeps {
   docker: Docker;
   instance: string;
-  /** Undefined only for a remote engine, which voxoz's front door cannot reach: then nothing is switched (docs/decisions/2026-12-02-remote-engine.md). */
+  /** Undefined only for a remote engine without a front door of its own: then nothing is switched (docs/decisions/2026-12-02-remote-engine.md). */
   frontDoor: FrontDoor | undefined;
   engine: EngineLocation;
 }
@@ -87,7 +87,8 @@ export async function deployContainers(
   if (
     frontDoor &&
     holder !== `${app.name} (${env})` &&
-    (holder !== undefined || (legacy.length === 0 && (await isPortOpen('127.0.0.1', target.port))))
+    // A remote engine's 127.0.0.1 cannot be probed from here: there only the front door's own sites say who holds a port.
+    (holder !== undefined || (legacy.length === 0 && !engine.remote && (await isPortOpen('127.0.0.1', target.port))))
   ) {
     throw new UserError(
       'port_in_use',

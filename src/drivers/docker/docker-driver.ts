@@ -11,6 +11,7 @@ import { withTimeLimit } from '../with-time-limit.ts';
 import { buildImage } from './build-image.ts';
 import { checkoutGit } from './checkout-git.ts';
 import { deployContainers } from './deploy-containers.ts';
+import { createEngineFrontDoor } from './engine-front-door.ts';
 import type { EngineLocation } from './engine-location.ts';
 import { LABEL, imageTag } from './labels.ts';
 import { listAppContainers, listInstances } from './list-instances.ts';
@@ -36,13 +37,15 @@ export interface DockerDriverDeps {
    * live release. Needed to deploy and reconcile: a driver without one only builds and reports
    * status (as the build tests use it).
    */
-  frontDoor?: FrontDoor;
+  frontDoor?: FrontDoor | 'on-engine';
   /** The shared replica port range (`frontDoor.replicaPorts`, read at each deploy so a reload applies) for environments without their own. @defaultValue "20000-29999" */
   replicaPorts?: () => string;
   /**
    * Where the engine runs (`engineLocation`): a remote engine's replicas are health-checked by
-   * the engine itself and reported at its host's address, and get no front door (voxoz's Caddy
-   * cannot reach their 127.0.0.1; see docs/decisions/2026-12-02-remote-engine.md). @defaultValue local
+   * the engine itself and reported at its host's address. voxoz's own Caddy cannot reach their
+   * 127.0.0.1: give such a driver `frontDoor: 'on-engine'` (a Caddy container on that engine,
+   * `createEngineFrontDoor`) or none (deploys then switch nothing); see
+   * docs/decisions/2026-12-02-remote-engine.md. @defaultValue local
    */
   engine?: EngineLocation;
 }
@@ -53,16 +56,17 @@ export function createDockerDriver({
   instance,
   workDir,
   secretValues,
-  frontDoor: door,
+  frontDoor: given,
   replicaPorts = () => DEFAULT_REPLICA_PORTS,
   engine = { remote: false },
 }: DockerDriverDeps): Driver {
-  if (engine.remote && door)
+  if (engine.remote && given && given !== 'on-engine')
     throw new Error(
-      `voxoz's front door cannot serve replicas of a remote Docker engine${engine.address ? ` (${engine.address})` : ''}: they bind 127.0.0.1 on the engine's host, not voxoz's. Make the driver without a front door (deploys then switch nothing), or run voxoz beside the engine`,
+      `voxoz's front door cannot serve replicas of a remote Docker engine${engine.address ? ` (${engine.address})` : ''}: they bind 127.0.0.1 on the engine's host, not voxoz's. Give it the front door on the engine ('on-engine'), or none (deploys then switch nothing)`,
     );
+  const door = given === 'on-engine' ? createEngineFrontDoor(docker, instance) : given;
   const frontDoor = (): FrontDoor | undefined => {
-    if (engine.remote) return undefined;
+    if (engine.remote && !door) return undefined;
     if (!door) throw new Error('this Docker driver was made without a front door; it can build and report status, not deploy');
     return door;
   };
