@@ -103,7 +103,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     shutdown.add('close redis', async () => {
       await redis.quit();
     });
-    const docker = createDockerClient(services.dockerHost);
+    const docker = createDockerClient(services.dockerHost, { sshAgent: env.SSH_AUTH_SOCK });
     await docker.ping().catch((err: Error) => {
       throw new Error(`the Docker engine at ${displayUrl(services.dockerHost)} does not answer (${err.message})`);
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dockerOptionsFromHost } from '../../src/drivers/docker/docker-client.ts';
 import { engineHealthCheck } from '../../src/drivers/docker/engine-health-check.ts';
 import { engineLocation, replicaAt } from '../../src/drivers/docker/engine-location.ts';
 
@@ -34,5 +35,19 @@ describe('engineHealthCheck', () => {
     expect(check.Test.slice(4)).toEqual(['voxoz-health', 'http://127.0.0.1:20001/x$(id)', '404']);
     expect(check.Test[3]).not.toContain('20001');
     expect(engineHealthCheck({ path: '/', retries: 3, graceSeconds: 5, timeoutSeconds: 30 }, 1).Test.at(-1)).toBe('2??');
+  });
+});
+
+describe('dockerOptionsFromHost', () => {
+  it('reaches an ssh:// engine as the docker CLI does, with the given ssh agent', () => {
+    expect(dockerOptionsFromHost('ssh://ops@engine.example:2222', { sshAgent: '/run/agent.sock' })).toEqual({
+      protocol: 'ssh',
+      host: 'engine.example',
+      port: 2222,
+      username: 'ops',
+      sshOptions: { agent: '/run/agent.sock' },
+    });
+    expect(dockerOptionsFromHost('ssh://engine.example')).toEqual({ protocol: 'ssh', host: 'engine.example', port: 22, sshOptions: {} });
+    expect(dockerOptionsFromHost('tcp://engine.example:2375')).toEqual({ host: 'engine.example', port: 2375, protocol: 'http' });
   });
 });
