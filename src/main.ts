@@ -15,6 +15,7 @@ import { createDispatcher } from './dispatch/dispatcher.ts';
 import { requesterPolicy } from './dispatch/policy.ts';
 import { createDockerClient } from './drivers/docker/docker-client.ts';
 import { createDockerDriver } from './drivers/docker/docker-driver.ts';
+import { engineLocation } from './drivers/docker/engine-location.ts';
 import { ensureBusyboxImage } from './drivers/docker/ensure-busybox-image.ts';
 import type { DriverMap } from './drivers/driver.ts';
 import { createCaddyFrontDoor } from './frontdoor/caddy-front-door.ts';
@@ -112,7 +113,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     shutdown.add('close redis', async () => {
       await redis.quit();
     });
-    const docker = createDockerClient(services.dockerHost);
+    const docker = createDockerClient(services.dockerHost, { sshAgent: env.SSH_AUTH_SOCK });
     await docker.ping().catch((err: Error) => {
       throw new Error(`the Docker engine at ${displayUrl(services.dockerHost)} does not answer (${err.message})`);
     });
@@ -120,13 +121,20 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       log.warn('busybox:latest is not available; FROM busybox builds will fail', { reason: err.message }),
     );
     const secretValues = (names: ReadonlyArray<string>) => resolveSecrets(names, env);
+    const engine = engineLocation(services.dockerHost, settings.dockerEngine);
+    if (engine.remote)
+      log.warn(
+        "the Docker engine is remote: its replicas are checked by the engine's own health check, and their front door is a Caddy container on that engine (docs/decisions/2026-12-02-remote-engine.md)",
+        { address: engine.address },
+      );
     const drivers: DriverMap = {
       docker: createDockerDriver({
         docker,
         instance: settings.queueName,
         workDir: join(resolve(settings.dataDir), 'builds'),
         secretValues,
-        frontDoor: services.frontDoorSocket ? createCaddyFrontDoor(services.frontDoorSocket) : undefined,
+        frontDoor: engine.remote ? 'on-engine' : services.frontDoorSocket ? createCaddyFrontDoor(services.frontDoorSocket) : undefined,
+        engine,
         replicaPorts: () => config.frontDoor.replicaPorts,
       }),
     };

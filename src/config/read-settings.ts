@@ -8,6 +8,12 @@ export interface Settings {
   redisUrl?: string;
   /** DOCKER_HOST. Unset: /var/run/docker.sock, or a private dockerd voxoz starts as root. */
   dockerHost?: string;
+  /**
+   * VOXOZ_DOCKER_ENGINE: `local` or `remote`, where the engine at DOCKER_HOST runs. Unset: a
+   * unix socket or a loopback tcp:// is local, tcp:// or ssh:// to another host remote (see
+   * `engineLocation`). Mark a unix socket that leads elsewhere (a tunnel) `remote`.
+   */
+  dockerEngine?: 'local' | 'remote';
   /** VOXOZ_CONFIG. @defaultValue "./voxoz.yml" */
   configFile: string;
   /** PORT for the HTTP server (local API, web page, Slack/Discord HTTP endpoints). @defaultValue 3000 */
@@ -81,6 +87,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be 0..65535, got "${env.PORT}"`);
   const logLevel = (env.VOXOZ_LOG_LEVEL ?? 'info') as Settings['logLevel'];
+  const dockerEngine = env.VOXOZ_DOCKER_ENGINE || undefined;
+  if (dockerEngine !== undefined && dockerEngine !== 'local' && dockerEngine !== 'remote')
+    problems.push(`VOXOZ_DOCKER_ENGINE must be "local" or "remote" (where the engine at DOCKER_HOST runs), got "${dockerEngine}"`);
   if (!LEVELS.includes(logLevel)) problems.push(`VOXOZ_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${env.VOXOZ_LOG_LEVEL}"`);
   if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL))
     problems.push(`REDIS_URL must start with redis:// or rediss://, got "${env.REDIS_URL}"`);
@@ -133,6 +142,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     redisUrl: env.REDIS_URL || undefined,
     dockerHost: env.DOCKER_HOST || undefined,
+    ...(dockerEngine ? { dockerEngine: dockerEngine as 'local' | 'remote' } : {}),
     configFile: env.VOXOZ_CONFIG ?? './voxoz.yml',
     port,
     host: env.HOST ?? '127.0.0.1',

@@ -10,10 +10,10 @@ const TRY_DURATION = '5s';
 const TRY_INTERVAL = '100ms';
 
 /** Caddy server names and `@id`s: unique per installation, app and environment. */
-const serverName = (s: Site) => `vx-${s.instance}-${s.app}-${s.env}`;
+export const serverName = (s: Site) => `vx-${s.instance}-${s.app}-${s.env}`;
 const routeId = (s: Site) => `${serverName(s)}-route`;
 
-interface CaddyRoute {
+export interface CaddyRoute {
   handle?: Array<{ handler?: string; voxoz_fence?: string; voxoz_site?: string; upstreams?: Array<{ dial?: string }> }>;
 }
 
@@ -22,7 +22,7 @@ interface CaddyRoute {
  * it (Caddy keeps unknown `vars` keys as they are), then the reverse proxy to the replicas.
  * Both are one object with one `@id`, so one PATCH moves traffic and the token together.
  */
-function routeOf(site: Site, upstreams: string[], fence: number) {
+export function routeOf(site: Site, upstreams: string[], fence: number) {
   return {
     '@id': routeId(site),
     handle: [
@@ -40,8 +40,8 @@ function routeOf(site: Site, upstreams: string[], fence: number) {
   };
 }
 
-function readRoute(body: string): Route {
-  const route = JSON.parse(body) as CaddyRoute;
+/** What a site's route (as Caddy holds it) routes to, and under which fencing token. */
+export function readRoute(route: CaddyRoute): Route {
   const vars = route.handle?.find((h) => h.handler === 'vars');
   const proxy = route.handle?.find((h) => h.handler === 'reverse_proxy');
   return {
@@ -64,7 +64,7 @@ export function createCaddyFrontDoor(socket: string): FrontDoor {
     JSON.parse((await get('/config/apps/http/servers')) ?? '{}') as Record<string, { listen?: string[]; routes?: CaddyRoute[] }>;
   const route = async (site: Site) => {
     const body = await get(`/id/${routeId(site)}`);
-    return body === undefined ? undefined : readRoute(body);
+    return body === undefined ? undefined : readRoute(JSON.parse(body) as CaddyRoute);
   };
   return {
     route,

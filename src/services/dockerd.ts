@@ -51,8 +51,12 @@ const writeDaemonConfig = (file: string, liveRestore: boolean) =>
  * it outlives a voxoz that dies: the next voxoz adopts it. Its own config file keeps the host's
  * /etc/docker/daemon.json out. Needs root and `dockerd` (Debian: docker.io). Keep `dir` short: a
  * unix socket path may not exceed 107 bytes. Callers hold the data dir's lock.
+ *
+ * With `netns` (a name under /run/netns) the engine runs in that network namespace, entered with
+ * `nsenter --net=` (`ip netns exec` hides the cgroups from dockerd): its containers' 127.0.0.1
+ * is the namespace's, while its socket stays reachable from here, as a remote engine's would.
  */
-export async function ensureDockerd(dir: string): Promise<RunningDockerd> {
+export async function ensureDockerd(dir: string, opts: { netns?: string } = {}): Promise<RunningDockerd> {
   const root = resolve(dir);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const socket = join(root, 'docker.sock');
@@ -67,27 +71,31 @@ export async function ensureDockerd(dir: string): Promise<RunningDockerd> {
   // An engine that was killed can leave its mounts behind; a new one must not start on top of them.
   unmountUnder(root);
   writeDaemonConfig(configFile, true);
-  const service = spawnDetached(
-    'dockerd',
-    [
-      '--config-file',
-      configFile,
-      '--bridge=none',
-      '--iptables=false',
-      '--ip-masq=false',
-      '--ip6tables=false',
-      '-H',
-      host,
-      '--data-root',
-      join(root, 'data'),
-      '--exec-root',
-      join(root, 'exec'),
-      '--pidfile',
-      pidFile,
-    ],
-    join(root, 'dockerd.log'),
-    'install it: apt-get install docker.io',
-  );
+  const args = [
+    '--config-file',
+    configFile,
+    '--bridge=none',
+    '--iptables=false',
+    '--ip-masq=false',
+    '--ip6tables=false',
+    '-H',
+    host,
+    '--data-root',
+    join(root, 'data'),
+    '--exec-root',
+    join(root, 'exec'),
+    '--pidfile',
+    pidFile,
+  ];
+  // nsenter without --fork execs dockerd in its own process, so the pid is dockerd's.
+  const service = opts.netns
+    ? spawnDetached(
+        'nsenter',
+        [`--net=/run/netns/${opts.netns}`, 'dockerd', ...args],
+        join(root, 'dockerd.log'),
+        'install docker.io and util-linux',
+      )
+    : spawnDetached('dockerd', args, join(root, 'dockerd.log'), 'install it: apt-get install docker.io');
   await Promise.race([
     waitUntil(`dockerd at ${socket}`, () => pingDocker(socket), 60_000, 200),
     service.failed.then((err) => {

@@ -223,4 +223,9 @@ describe('readSettings', () => {
       expect(problems.join('\n')).toMatch(/DISCORD_APPLICATION_ID must be the numeric/);
     }
   });
+  it('reads VOXOZ_DOCKER_ENGINE as local or remote, and refuses anything else', () => {
+    expect(readSettings({ VOXOZ_DOCKER_ENGINE: 'remote' }).dockerEngine).toBe('remote');
+    expect(readSettings({}).dockerEngine).toBeUndefined();
+    expect(() => readSettings({ VOXOZ_DOCKER_ENGINE: 'far' })).toThrow(/VOXOZ_DOCKER_ENGINE must be "local" or "remote" .*got "far"/);
+  });
 });

@@ -3,17 +3,25 @@ import type Docker from 'dockerode';
 import type { PortRange } from '../../config/port-range.ts';
 import { UserError } from '../../core/user-error.ts';
 import { isPortOpen } from '../probe-http.ts';
+import type { EngineLocation } from './engine-location.ts';
 import { LABEL } from './labels.ts';
 
 /**
  * Picks `count` ports of `range` for new replicas, so a release starts beside the one that
  * serves: none that a container on the engine (of any installation, running or not) is
- * labelled with, none that something on 127.0.0.1 listens on. The scan starts at a random
+ * labelled with, none that something on 127.0.0.1 listens on (a local engine's only: a remote
+ * engine's 127.0.0.1 cannot be seen from here, so there the labels alone decide). The scan starts at a random
  * port of the range, so deploys of environments that share a range rarely reach for the same
  * port at the same moment; if they do, the loser's replica cannot bind, exits, and its deploy
  * fails its health check with nothing switched.
  */
-export async function allocatePorts(docker: Docker, range: PortRange, count: number, appLabel: string): Promise<number[]> {
+export async function allocatePorts(
+  docker: Docker,
+  range: PortRange,
+  count: number,
+  appLabel: string,
+  engine: EngineLocation = { remote: false },
+): Promise<number[]> {
   const labelled = await docker.listContainers({ all: true, filters: { label: [LABEL.port] } });
   const used = new Set(labelled.map((c) => Number(c.Labels[LABEL.port])));
   const size = range.to - range.from + 1;
@@ -21,7 +29,7 @@ export async function allocatePorts(docker: Docker, range: PortRange, count: num
   const picked: number[] = [];
   for (let k = 0; k < size && picked.length < count; k++) {
     const port = range.from + ((start + k) % size);
-    if (used.has(port) || (await isPortOpen('127.0.0.1', port, 200))) continue;
+    if (used.has(port) || (!engine.remote && (await isPortOpen('127.0.0.1', port, 200)))) continue;
     picked.push(port);
   }
   if (picked.length < count)

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { AppSpec } from '../../config/schema.ts';
 import type { Artifact } from '../driver.ts';
+import { engineHealthCheck } from './engine-health-check.ts';
 import { LABEL, containerName } from './labels.ts';
 
 function memoryBytes(size: string | undefined): number | undefined {
@@ -13,15 +14,26 @@ function memoryBytes(size: string | undefined): number | undefined {
  * Creates (does not start) replica `replica` of a release, listening on `port` with host
  * networking: PORT and VOXOZ_* in its environment, the labels status, cleanup, the front
  * door and fencing find it by, an init process (SIGTERM reaches the app, so a retired replica
- * stops promptly) and `unless-stopped` (it comes back with the engine).
+ * stops promptly) and `unless-stopped` (it comes back with the engine). With `engineCheck` (a
+ * remote engine) it also gets a Docker health check built from the app's `health`, which the
+ * engine runs inside it; the gate and `status` read the result back.
  */
 export async function createReplica(
   docker: Docker,
-  opts: { instance: string; app: AppSpec; env: string; release: number; replica: number; port: number; fence?: number },
+  opts: {
+    instance: string;
+    app: AppSpec;
+    env: string;
+    release: number;
+    replica: number;
+    port: number;
+    fence?: number;
+    engineCheck?: boolean;
+  },
   artifact: Artifact,
   extraEnv: Record<string, string>,
 ): Promise<Docker.Container> {
-  const { instance, app, env, release, replica, port, fence } = opts;
+  const { instance, app, env, release, replica, port, fence, engineCheck } = opts;
   return docker.createContainer({
     name: containerName(instance, app.name, env, release, replica),
     Image: artifact.id,
@@ -34,6 +46,7 @@ export async function createReplica(
       VOXOZ_RELEASE: String(release),
       VOXOZ_REPLICA: String(replica),
     }).map(([k, v]) => `${k}=${v}`),
+    ...(engineCheck ? { Healthcheck: engineHealthCheck(app.health, port) } : {}),
     Labels: {
       [LABEL.instance]: instance,
       [LABEL.app]: app.name,

@@ -6,6 +6,7 @@ import type { Artifact, DeployOutcome, DeployTarget, DriverIO } from '../driver.
 import { isPortOpen, probeHttp } from '../probe-http.ts';
 import { allocatePorts } from './allocate-ports.ts';
 import { createReplica } from './create-replica.ts';
+import { type EngineLocation, replicaAt } from './engine-location.ts';
 import { LABEL, containerName } from './labels.ts';
 import { listAppContainers, listInstances } from './list-instances.ts';
 import { pointFrontDoor, replicaAddress, siteOf } from './point-front-door.ts';
@@ -16,7 +17,9 @@ import { waitHealthy } from './wait-healthy.ts';
 export interface DeployDeps {
   docker: Docker;
   instance: string;
-  frontDoor: FrontDoor;
+  /** Undefined only for a remote engine without a front door of its own: then nothing is switched (docs/decisions/2026-12-02-remote-engine.md). */
+  frontDoor: FrontDoor | undefined;
+  engine: EngineLocation;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,9 +38,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * the newest: it is claimed as the serving one in Redis, and the front door refuses a route
  * older than the one it has. A holder that finds a newer serving token after its own switch
  * points the front door back at that token's replicas before it removes its own.
+ *
+ * On a remote engine without a front door the same steps run with no switch: the new replicas
+ * are gated by the engine's health check, then the old ones drain and go; clients reach the
+ * replicas themselves, whose ports change with every release.
  */
 export async function deployContainers(
-  { docker, instance, frontDoor }: DeployDeps,
+  { docker, instance, frontDoor, engine }: DeployDeps,
   target: DeployTarget,
   artifact: Artifact,
   extraEnv: Record<string, string>,
@@ -52,11 +59,11 @@ export async function deployContainers(
   const switched = live === undefined ? [] : await switchedEarlier(docker, instance, app.name, env, release, live);
   if (switched.length > 0) {
     io.log(`v${release} went live in an earlier attempt of this job (its worker stopped after the switch); finishing from there`);
-    await pointFrontDoor(frontDoor, site, switched, live);
+    if (frontDoor) await pointFrontDoor(frontDoor, site, switched, live);
     const others = (await listAppContainers(docker, instance, app.name, env)).filter((c) => fenceOf(c) !== live);
     await retireReplicas(docker, others, app.drainSeconds, io);
-    const instances = (await listInstances(docker, instance, app.name, env, app.health.path)).filter((i) => i.release === release);
-    return { instances, healthy: instances.filter((i) => i.healthy).length, address: site.listen };
+    const instances = (await listInstances(docker, instance, app.name, env, app.health.path, engine)).filter((i) => i.release === release);
+    return { instances, healthy: instances.filter((i) => i.healthy).length, ...(frontDoor ? { address: site.listen } : {}) };
   }
   if (live !== undefined)
     for (const name of await reconcileContainers(docker, instance, app.name, env, live))
@@ -70,7 +77,7 @@ export async function deployContainers(
   }
   const previous = all.filter((c) => releaseOf(c) !== release);
   // What serves now: what the front door routes to; else the serving token's release; else the newest earlier one.
-  const route = await frontDoor.route(site);
+  const route = frontDoor ? await frontDoor.route(site) : undefined;
   const routed = previous.filter((c) => route?.upstreams.includes(replicaAddress(c)));
   const liveOnes = previous.filter((c) => live !== undefined && fenceOf(c) === live);
   const servingRelease = (routed[0] ?? liveOnes[0]) ? releaseOf((routed[0] ?? liveOnes[0])!) : Math.max(0, ...previous.map(releaseOf));
@@ -84,18 +91,20 @@ export async function deployContainers(
   if (fence && !(await fence.isNewest())) throw superseded();
   // The front door must be able to listen on the environment's address (its own site there is fine).
   // Replicas of a voxoz from before the front door listen on it themselves: they give it up at the switch.
-  const holder = await frontDoor.siteAt(site.listen);
-  const legacy = holder === undefined ? previous.filter((c) => Number(c.Labels[LABEL.port]) === target.port) : [];
+  const holder = frontDoor ? await frontDoor.siteAt(site.listen) : undefined;
+  const legacy = frontDoor && holder === undefined ? previous.filter((c) => Number(c.Labels[LABEL.port]) === target.port) : [];
   if (
+    frontDoor &&
     holder !== `${app.name} (${env})` &&
-    (holder !== undefined || (legacy.length === 0 && (await isPortOpen('127.0.0.1', target.port))))
+    // A remote engine's 127.0.0.1 cannot be probed from here: there only the front door's own sites say who holds a port.
+    (holder !== undefined || (legacy.length === 0 && !engine.remote && (await isPortOpen('127.0.0.1', target.port))))
   ) {
     throw new UserError(
       'port_in_use',
       `${site.listen} is already in use by ${holder ? `the front door of ${holder}` : `something other than ${app.name} (${env})`}; free it or give the app another port in voxoz.yml`,
     );
   }
-  const created: Array<{ id: string; host: string; port: number }> = [];
+  const created: Array<{ id: string; port: number }> = [];
   const restore = async (why: string) => {
     io.log(`${why}: removing v${release} and restoring what ran before`);
     for (const { id } of created)
@@ -103,38 +112,40 @@ export async function deployContainers(
         .getContainer(id)
         .remove({ force: true })
         .catch(() => undefined);
-    await restoreServing(docker, frontDoor, { instance, app: target.app, env, site, serving, live }, io);
+    await restoreServing(docker, frontDoor, engine, { instance, app: target.app, env, site, serving, live }, io);
   };
   const upstreams: string[] = [];
   try {
-    const picked = await allocatePorts(docker, ports, app.replicas, `${app.name} (${env})`);
+    const picked = await allocatePorts(docker, ports, app.replicas, `${app.name} (${env})`, engine);
     if (io.signal.aborted) throw io.signal.reason;
     // Created and started in parallel; every one that was created is tracked for the undo.
     const results = await Promise.allSettled(
       picked.map(async (port, i) => {
         const container = await createReplica(
           docker,
-          { instance, app, env, release, replica: i, port, fence: fence?.token },
+          { instance, app, env, release, replica: i, port, fence: fence?.token, engineCheck: engine.remote },
           artifact,
           extraEnv,
         );
-        created.push({ id: container.id, host: '127.0.0.1', port });
+        created.push({ id: container.id, port });
         io.checkpoint?.('create');
         await container.start();
         io.checkpoint?.('start');
-        io.log(`started ${containerName(instance, app.name, env, release, i)} on 127.0.0.1:${port}`);
+        io.log(
+          `started ${containerName(instance, app.name, env, release, i)} on ${replicaAt(engine, port) ?? `port ${port} of the engine's host`}`,
+        );
       }),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     upstreams.push(...picked.map((port) => `127.0.0.1:${port}`));
     io.checkpoint?.('health-wait');
-    await waitHealthy(docker, app, release, created, io);
+    await waitHealthy(docker, app, release, created, io, engine);
     // A healthy answer on a port another deploy took a moment earlier could be that one's: ours must still run, never restarted.
     for (const { id, port } of created) {
       const { State, RestartCount } = await docker.getContainer(id).inspect();
       if (!State.Running || State.Restarting || RestartCount > 0)
-        throw new UserError('instance_exited', `v${release} stopped after answering on 127.0.0.1:${port}; it was not switched to`);
+        throw new UserError('instance_exited', `v${release} stopped after answering on port ${port}; it was not switched to`);
     }
     if (io.signal.aborted) throw io.signal.reason;
     // The switch: only the newest token moves traffic, and the front door takes no older route than it has.
@@ -150,8 +161,8 @@ export async function deployContainers(
           .stop({ t: RETIRE_STOP_SECONDS })
           .catch(() => undefined);
     }
-    if (!(await frontDoor.switch(site, upstreams, fence?.token))) throw superseded();
-    if (fence && (await fence.live()) !== fence.token) {
+    if (frontDoor && !(await frontDoor.switch(site, upstreams, fence?.token))) throw superseded();
+    if (frontDoor && fence && (await fence.live()) !== fence.token) {
       const newer = await fence.live();
       const theirs = (await listAppContainers(docker, instance, app.name, env)).filter((c) => fenceOf(c) === newer);
       await pointFrontDoor(frontDoor, site, theirs, newer);
@@ -169,10 +180,14 @@ export async function deployContainers(
     await restore(why);
     throw err;
   }
-  io.log(`switched ${site.listen} to v${release} (${upstreams.join(', ')})`);
+  if (frontDoor) io.log(`switched ${site.listen} to v${release} (${upstreams.join(', ')})`);
+  else
+    io.log(
+      `v${release} is live (no front door on a remote engine, nothing switched): it answers on ${created.map((c) => replicaAt(engine, c.port) ?? `port ${c.port}`).join(', ')}`,
+    );
   await retireReplicas(docker, previous, app.drainSeconds, io);
-  const instances = (await listInstances(docker, instance, app.name, env, app.health.path)).filter((i) => i.release === release);
-  return { instances, healthy: instances.filter((i) => i.healthy).length, address: site.listen };
+  const instances = (await listInstances(docker, instance, app.name, env, app.health.path, engine)).filter((i) => i.release === release);
+  return { instances, healthy: instances.filter((i) => i.healthy).length, ...(frontDoor ? { address: site.listen } : {}) };
 }
 
 /**
@@ -181,7 +196,8 @@ export async function deployContainers(
  */
 async function restoreServing(
   docker: Docker,
-  frontDoor: FrontDoor,
+  frontDoor: FrontDoor | undefined,
+  engine: EngineLocation,
   s: {
     instance: string;
     app: DeployTarget['app'];
@@ -202,11 +218,16 @@ async function restoreServing(
       .catch((err: Error) => io.log(`could not restart ${c.Names[0]}: ${err.message}`));
     const port = Number(c.Labels[LABEL.port]);
     const deadline = Date.now() + s.app.health.timeoutSeconds * 1000;
-    while (!(await probeHttp('127.0.0.1', port, s.app.health.path, 1000)) && Date.now() < deadline) await sleep(250);
+    const answers = async () =>
+      engine.remote
+        ? (await docker.getContainer(c.Id).inspect()).State.Health?.Status === 'healthy'
+        : probeHttp('127.0.0.1', port, s.app.health.path, 1000);
+    while (!(await answers()) && Date.now() < deadline) await sleep(250);
     io.log(
       `${c.Names[0]?.slice(1)} (v${c.Labels[LABEL.release]}) ${Date.now() < deadline ? 'is serving again' : 'did not answer its health check after the restore'}`,
     );
   }
+  if (!frontDoor) return;
   await pointFrontDoor(frontDoor, s.site, await listed(), s.live).catch((err: Error) =>
     io.log(`could not point the front door back: ${err.message}`),
   );

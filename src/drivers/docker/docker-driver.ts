@@ -12,6 +12,8 @@ import { buildImage } from './build-image.ts';
 import { checkoutGit } from './checkout-git.ts';
 import { appLogs } from './container-logs.ts';
 import { deployContainers } from './deploy-containers.ts';
+import { createEngineFrontDoor } from './engine-front-door.ts';
+import type { EngineLocation } from './engine-location.ts';
 import { LABEL, imageTag } from './labels.ts';
 import { listAppContainers, listInstances } from './list-instances.ts';
 import { pointFrontDoor, siteOf } from './point-front-door.ts';
@@ -36,9 +38,17 @@ export interface DockerDriverDeps {
    * live release. Needed to deploy and reconcile: a driver without one only builds and reports
    * status (as the build tests use it).
    */
-  frontDoor?: FrontDoor;
+  frontDoor?: FrontDoor | 'on-engine';
   /** The shared replica port range (`frontDoor.replicaPorts`, read at each deploy so a reload applies) for environments without their own. @defaultValue "20000-29999" */
   replicaPorts?: () => string;
+  /**
+   * Where the engine runs (`engineLocation`): a remote engine's replicas are health-checked by
+   * the engine itself and reported at its host's address. voxoz's own Caddy cannot reach their
+   * 127.0.0.1: give such a driver `frontDoor: 'on-engine'` (a Caddy container on that engine,
+   * `createEngineFrontDoor`) or none (deploys then switch nothing); see
+   * docs/decisions/2026-12-02-remote-engine.md. @defaultValue local
+   */
+  engine?: EngineLocation;
 }
 
 /** The Docker Engine driver (one engine, host networking, replicas behind the front door). Swarm mode joins with the full Docker runtime. */
@@ -47,10 +57,17 @@ export function createDockerDriver({
   instance,
   workDir,
   secretValues,
-  frontDoor: door,
+  frontDoor: given,
   replicaPorts = () => DEFAULT_REPLICA_PORTS,
+  engine = { remote: false },
 }: DockerDriverDeps): Driver {
-  const frontDoor = (): FrontDoor => {
+  if (engine.remote && given && given !== 'on-engine')
+    throw new Error(
+      `voxoz's front door cannot serve replicas of a remote Docker engine${engine.address ? ` (${engine.address})` : ''}: they bind 127.0.0.1 on the engine's host, not voxoz's. Give it the front door on the engine ('on-engine'), or none (deploys then switch nothing)`,
+    );
+  const door = given === 'on-engine' ? createEngineFrontDoor(docker, instance) : given;
+  const frontDoor = (): FrontDoor | undefined => {
+    if (engine.remote && !door) return undefined;
     if (!door) throw new Error('this Docker driver was made without a front door; it can build and report status, not deploy');
     return door;
   };
@@ -91,7 +108,7 @@ export function createDockerDriver({
     },
     deploy: (target, artifact, io) =>
       deployContainers(
-        { docker, instance, frontDoor: frontDoor() },
+        { docker, instance, frontDoor: frontDoor(), engine },
         target,
         artifact,
         secretValues(target.app.secrets),
@@ -100,7 +117,7 @@ export function createDockerDriver({
       ),
     scale: (target, n, io) =>
       scaleReplicas(
-        { docker, instance, frontDoor: frontDoor() },
+        { docker, instance, frontDoor: frontDoor(), engine },
         target,
         n,
         secretValues(target.app.secrets),
@@ -109,7 +126,7 @@ export function createDockerDriver({
       ),
     pruneImages: (app, env, keep, io) => pruneImages(docker, instance, app.name, env, keep, io),
     logs: (app, env, opts, io) => appLogs(docker, instance, app.name, env, opts, io.now()),
-    status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path),
+    status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path, engine),
     async abandon({ app, env, release }, liveToken, io) {
       const ours = (await listAppContainers(docker, instance, app.name, env)).filter((c) => Number(c.Labels[LABEL.release]) === release);
       if (liveToken !== undefined && ours.some((c) => fenceOf(c) === liveToken)) return 'live';
@@ -122,7 +139,8 @@ export function createDockerDriver({
     async reconcile(app, env, liveToken) {
       // The front door first: a deploy that died between claiming the live token and the switch left it on the older replicas.
       const serving = (await listAppContainers(docker, instance, app.name, env)).filter((c) => fenceOf(c) === liveToken);
-      await pointFrontDoor(frontDoor(), siteOf(instance, app.name, env, environmentPort(app, env)), serving, liveToken);
+      const door = frontDoor();
+      if (door) await pointFrontDoor(door, siteOf(instance, app.name, env, environmentPort(app, env)), serving, liveToken);
       return reconcileContainers(docker, instance, app.name, env, liveToken);
     },
   };

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { Instance } from '../driver.ts';
 import { probeHttp } from '../probe-http.ts';
+import { type EngineLocation, replicaAt } from './engine-location.ts';
 import { LABEL } from './labels.ts';
 
 /** Every container of app+env (any state), newest release first. */
@@ -12,8 +13,20 @@ export async function listAppContainers(docker: Docker, instance: string, app: s
   return found.sort((a, b) => Number(b.Labels[LABEL.release]) - Number(a.Labels[LABEL.release]) || a.Names[0]!.localeCompare(b.Names[0]!));
 }
 
-/** The app's instances with state, health (an HTTP probe of each running replica), uptime start and release. */
-export async function listInstances(docker: Docker, instance: string, app: string, env: string, healthPath: string): Promise<Instance[]> {
+/**
+ * The app's instances with state, health, uptime start, release and address. On a local engine
+ * health is an HTTP probe of each running replica on 127.0.0.1; on a remote one it is what the
+ * engine's own health check last found (`State.Health.Status`), and the address is the engine
+ * host's (undefined when the engine's location names none).
+ */
+export async function listInstances(
+  docker: Docker,
+  instance: string,
+  app: string,
+  env: string,
+  healthPath: string,
+  engine: EngineLocation = { remote: false },
+): Promise<Instance[]> {
   const containers = await listAppContainers(docker, instance, app, env);
   return Promise.all(
     containers.map(async (c): Promise<Instance> => {
@@ -28,9 +41,15 @@ export async function listInstances(docker: Docker, instance: string, app: strin
         name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
         release: Number(c.Labels[LABEL.release]),
         state: c.State,
-        healthy: running ? await probeHttp('127.0.0.1', port, healthPath, 1000) : undefined,
+        healthy: !running
+          ? undefined
+          : engine.remote
+            ? inspect?.State.Health
+              ? inspect.State.Health.Status === 'healthy'
+              : undefined
+            : await probeHttp('127.0.0.1', port, healthPath, 1000),
         startedAt: running ? inspect?.State.StartedAt : undefined,
-        address: `127.0.0.1:${port}`,
+        address: replicaAt(engine, port),
       };
     }),
   );

@@ -5,6 +5,7 @@ import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import type { DeployOutcome, DriverIO, ScaleTarget } from '../driver.ts';
 import { allocatePorts } from './allocate-ports.ts';
 import { createReplica } from './create-replica.ts';
+import { type EngineLocation, replicaAt } from './engine-location.ts';
 import { LABEL, containerName } from './labels.ts';
 import { listAppContainers, listInstances } from './list-instances.ts';
 import { replicaAddress, siteOf } from './point-front-door.ts';
@@ -14,7 +15,9 @@ import { waitHealthy } from './wait-healthy.ts';
 export interface ScaleDeps {
   docker: Docker;
   instance: string;
-  frontDoor: FrontDoor;
+  /** Undefined only for a remote engine (no front door reaches it): then nothing is switched. */
+  frontDoor: FrontDoor | undefined;
+  engine: EngineLocation;
 }
 
 /** How long a retired replica gets to exit on SIGTERM before it is killed. @defaultValue 10 s */
@@ -33,10 +36,11 @@ const indexOf = (c: Docker.ContainerInfo) => Number(/-(\d+)$/.exec(c.Names[0] ??
  *
  * New replicas carry the fence token of the deploy that serves (they are part of it, and
  * the reconciler keeps them); the switch happens only while the job's own token is the
- * newest, so a scale that lost its lock moves no traffic.
+ * newest, so a scale that lost its lock moves no traffic. On a remote engine without a front
+ * door the replicas are gated by the engine's health check and nothing is switched.
  */
 export async function scaleReplicas(
-  { docker, instance, frontDoor }: ScaleDeps,
+  { docker, instance, frontDoor, engine }: ScaleDeps,
   target: ScaleTarget,
   n: number,
   extraEnv: Record<string, string>,
@@ -57,8 +61,8 @@ export async function scaleReplicas(
       );
   };
   const outcome = async (): Promise<DeployOutcome> => {
-    const instances = (await listInstances(docker, instance, app.name, env, app.health.path)).filter((i) => i.release === release);
-    return { instances, healthy: instances.filter((i) => i.healthy).length, address: site.listen };
+    const instances = (await listInstances(docker, instance, app.name, env, app.health.path, engine)).filter((i) => i.release === release);
+    return { instances, healthy: instances.filter((i) => i.healthy).length, ...(frontDoor ? { address: site.listen } : {}) };
   };
   // Stopped leftovers of this release would hold their names and ports: they go first.
   for (const c of ofRelease.filter((x) => x.State !== 'running')) await docker.getContainer(c.Id).remove({ force: true });
@@ -68,10 +72,10 @@ export async function scaleReplicas(
   }
   if (n > running.length) {
     const taken = new Set(running.map(indexOf));
-    const created: Array<{ id: string; host: string; port: number }> = [];
+    const created: Array<{ id: string; port: number }> = [];
     try {
       // Created and started in parallel (a burst's replicas are wanted now); every one that was created is tracked for the undo.
-      const picked = await allocatePorts(docker, ports, n - running.length, `${app.name} (${env})`);
+      const picked = await allocatePorts(docker, ports, n - running.length, `${app.name} (${env})`, engine);
       const slots = picked.map((port) => {
         let replica = 0;
         while (taken.has(replica)) replica += 1;
@@ -81,21 +85,32 @@ export async function scaleReplicas(
       if (io.signal.aborted) throw io.signal.reason;
       const results = await Promise.allSettled(
         slots.map(async ({ port, replica }) => {
-          const container = await createReplica(docker, { instance, app, env, release, replica, port, fence: token }, artifact, extraEnv);
-          created.push({ id: container.id, host: '127.0.0.1', port });
+          const container = await createReplica(
+            docker,
+            { instance, app, env, release, replica, port, fence: token, engineCheck: engine.remote },
+            artifact,
+            extraEnv,
+          );
+          created.push({ id: container.id, port });
           await container.start();
-          io.log(`started ${containerName(instance, app.name, env, release, replica)} on 127.0.0.1:${port}`);
+          io.log(
+            `started ${containerName(instance, app.name, env, release, replica)} on ${replicaAt(engine, port) ?? `port ${port} of the engine's host`}`,
+          );
         }),
       );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
-      await waitHealthy(docker, app, release, created, io);
+      await waitHealthy(docker, app, release, created, io, engine);
       if (io.signal.aborted) throw io.signal.reason;
       await stillNewest();
-      const upstreams = [...running.map(replicaAddress), ...created.map((c) => `${c.host}:${c.port}`)];
-      if (!(await frontDoor.switch(site, upstreams, token)))
+      const upstreams = [...running.map(replicaAddress), ...created.map((c) => `127.0.0.1:${c.port}`)];
+      if (frontDoor && !(await frontDoor.switch(site, upstreams, token)))
         throw new UserError('superseded', 'a newer deploy routes the front door now; nothing was switched');
-      io.log(`switched ${site.listen} to ${upstreams.length} replica(s) of v${release} (${upstreams.join(', ')})`);
+      io.log(
+        frontDoor
+          ? `switched ${site.listen} to ${upstreams.length} replica(s) of v${release} (${upstreams.join(', ')})`
+          : `${n} replica(s) of v${release} run (no front door on a remote engine, nothing switched)`,
+      );
     } catch (err) {
       io.log(`scale failed: removing the ${created.length} new replica(s); the ${running.length} serving keep serving`);
       for (const { id } of created)
@@ -111,13 +126,14 @@ export async function scaleReplicas(
   const retired = running.slice(n);
   await stillNewest();
   const upstreams = keep.map(replicaAddress);
-  if (!(await frontDoor.switch(site, upstreams, token)))
+  if (frontDoor && !(await frontDoor.switch(site, upstreams, token)))
     throw new UserError('superseded', 'a newer deploy routes the front door now; nothing was switched');
-  io.log(
-    n === 0
-      ? `switched ${site.listen} to no replicas: ${app.name} (${env}) no longer serves`
-      : `switched ${site.listen} to ${n} replica(s) of v${release} (${upstreams.join(', ')})`,
-  );
+  if (frontDoor)
+    io.log(
+      n === 0
+        ? `switched ${site.listen} to no replicas: ${app.name} (${env}) no longer serves`
+        : `switched ${site.listen} to ${n} replica(s) of v${release} (${upstreams.join(', ')})`,
+    );
   if (app.drainSeconds > 0) {
     io.log(`draining ${retired.length} replica(s) for ${app.drainSeconds}s`);
     await new Promise((r) => setTimeout(r, app.drainSeconds * 1000));

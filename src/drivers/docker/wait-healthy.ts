@@ -4,18 +4,14 @@ import { UserError } from '../../core/user-error.ts';
 import type { DriverIO } from '../driver.ts';
 import { probeStatus } from '../probe-http.ts';
 import { tailContainerLogs } from './container-logs.ts';
+import type { EngineLocation } from './engine-location.ts';
+import type { NewReplica } from './new-replica.ts';
+import { waitEngineHealthy } from './wait-engine-healthy.ts';
 
 /** How often new replicas are probed while the deploy waits for them. @defaultValue 250 ms */
 const PROBE_INTERVAL_MS = 250;
 /** Longest one probe waits for an answer. @defaultValue 1 s */
 const PROBE_TIMEOUT_MS = 1000;
-
-export interface NewReplica {
-  id: string;
-  /** 127.0.0.1 and the port it was given: where the front door will send requests. */
-  host: string;
-  port: number;
-}
 
 /**
  * The health gate: resolves once every new replica answered `health.path` with the expected
@@ -24,14 +20,25 @@ export interface NewReplica {
  * `health.retries` wrong answers in a row after its `graceSeconds`, or when `timeoutSeconds`
  * pass. A refused connection means "not listening yet" and only the timeout ends it.
  * Cancelling (`io.signal`) stops the wait at the next probe.
+ *
+ * That probe is the worker's own, on 127.0.0.1, so it holds for a local engine only; for a
+ * remote one (`engine.remote`) the engine's own health check decides (`waitEngineHealthy`).
  */
-export async function waitHealthy(docker: Docker, app: AppSpec, release: number, replicas: NewReplica[], io: DriverIO): Promise<void> {
+export async function waitHealthy(
+  docker: Docker,
+  app: AppSpec,
+  release: number,
+  replicas: NewReplica[],
+  io: DriverIO,
+  engine: EngineLocation = { remote: false },
+): Promise<void> {
+  if (engine.remote) return waitEngineHealthy(docker, app, release, replicas, io);
   const { path, timeoutSeconds, retries, graceSeconds, status } = app.health;
   const started = io.now().getTime();
   const deadline = started + timeoutSeconds * 1000;
   const expected = status === undefined ? '2xx' : String(status);
   const good = (answer: number) => (status === undefined ? answer >= 200 && answer < 300 : answer === status);
-  const where = (r: NewReplica) => `${r.host}:${r.port}${path}`;
+  const where = (r: NewReplica) => `127.0.0.1:${r.port}${path}`;
   const showLogs = async (r: NewReplica) => {
     for (const line of await tailContainerLogs(docker, r.id).catch(() => [])) io.log(`  | ${line}`);
   };
@@ -41,7 +48,7 @@ export async function waitHealthy(docker: Docker, app: AppSpec, release: number,
     if (io.signal.aborted) throw io.signal.reason;
     for (const [id, state] of [...pending]) {
       const r = state.replica;
-      const answer = await probeStatus(r.host, r.port, path, PROBE_TIMEOUT_MS);
+      const answer = await probeStatus('127.0.0.1', r.port, path, PROBE_TIMEOUT_MS);
       if (typeof answer === 'number' && good(answer)) {
         io.log(`${where(r)} is healthy (${answer})`);
         pending.delete(id);

@@ -1,0 +1,146 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type Docker from 'dockerode';
+import { pack } from 'tar-fs';
+import { type CaddyConfig, createConfigFrontDoor } from '../../frontdoor/caddy-config-front-door.ts';
+import type { FrontDoor } from '../../frontdoor/front-door.ts';
+import { demuxLogs } from './container-logs.ts';
+import { LABEL } from './labels.ts';
+
+/** The front door's image on the engine: Debian's caddy binary, the libraries it links, and busybox. */
+export const FRONT_DOOR_IMAGE = 'voxoz-frontdoor:caddy';
+const CONFIG_DIR = '/etc/caddy';
+const CONFIG = `${CONFIG_DIR}/voxoz.json`;
+/** Its admin API listens on a unix socket inside the container only; voxoz reaches it with `caddy reload` run by the engine. */
+const INITIAL: CaddyConfig = {
+  admin: { listen: 'unix//tmp/voxoz-caddy-admin.sock', config: { persist: false } },
+  apps: { http: { servers: {} } },
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `cmd` (an argument array) in `container` through the engine: its exit code and output. */
+async function execIn(container: Docker.Container, cmd: string[]): Promise<{ code: number; output: string }> {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  const { ExitCode } = await exec.inspect();
+  return { code: ExitCode ?? -1, output: demuxLogs(Buffer.concat(chunks)) };
+}
+
+/** A tar of `files` (path inside → content or a host file to copy), for import or put-archive. */
+async function withTree<T>(
+  files: Record<string, { text?: string; copy?: string; link?: string }>,
+  use: (root: string) => Promise<T>,
+): Promise<T> {
+  const root = mkdtempSync(join(tmpdir(), 'voxoz-fd-'));
+  try {
+    for (const [path, f] of Object.entries(files)) {
+      const at = join(root, path);
+      mkdirSync(dirname(at), { recursive: true });
+      if (f.text !== undefined) writeFileSync(at, f.text);
+      else if (f.copy) copyFileSync(f.copy, at);
+      else if (f.link) symlinkSync(f.link, at);
+    }
+    return await use(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The shared libraries and loader `binary` needs, from `ldd` (absolute paths). */
+function linkedLibraries(binary: string): string[] {
+  const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
+  return [...out.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((m) => m[1]!);
+}
+
+/** Imports FRONT_DOOR_IMAGE into the engine when it lacks it (no registry: made from this machine's caddy). */
+async function ensureImage(docker: Docker, caddyPath: string, busyboxPath: string): Promise<void> {
+  if (
+    await docker
+      .getImage(FRONT_DOOR_IMAGE)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      )
+  )
+    return;
+  const files: Record<string, { text?: string; copy?: string; link?: string }> = {
+    'bin/caddy': { copy: caddyPath },
+    'bin/busybox': { copy: busyboxPath },
+    'bin/sh': { link: 'busybox' },
+    'bin/cat': { link: 'busybox' },
+    'tmp/.keep': { text: '' },
+    [CONFIG.slice(1)]: { text: JSON.stringify(INITIAL) },
+  };
+  for (const lib of linkedLibraries(caddyPath)) files[lib.slice(1)] = { copy: lib };
+  await withTree(files, async (root) => {
+    const stream = await docker.importImage(pack(root) as unknown as NodeJS.ReadableStream, { repo: 'voxoz-frontdoor', tag: 'caddy' });
+    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+  });
+}
+
+/**
+ * The front door of a remote engine, on that engine: a Caddy container (`<instance>-frontdoor`,
+ * host networking, `unless-stopped`) whose sites listen on 127.0.0.1 of the engine's host, where
+ * the replicas are. voxoz never reaches its admin API: each change writes the whole config into
+ * the container (put-archive) and has the engine run `caddy reload` there (exec). The container
+ * and its image are made on first use. See docs/decisions/2026-12-02-remote-engine.md.
+ */
+export function createEngineFrontDoor(docker: Docker, instance: string, paths: { caddy?: string; busybox?: string } = {}): FrontDoor {
+  const name = `${instance}-frontdoor`;
+  let ready: Promise<Docker.Container> | undefined;
+  const start = async (): Promise<Docker.Container> => {
+    await ensureImage(docker, paths.caddy ?? '/usr/bin/caddy', paths.busybox ?? '/bin/busybox');
+    const container = docker.getContainer(name);
+    const state = await container.inspect().then(
+      (i) => i.State,
+      () => undefined,
+    );
+    if (!state)
+      await docker.createContainer({
+        name,
+        Image: FRONT_DOOR_IMAGE,
+        Cmd: ['/bin/caddy', 'run', '--config', CONFIG],
+        Env: ['HOME=/tmp', 'XDG_CONFIG_HOME=/tmp', 'XDG_DATA_HOME=/tmp'],
+        Labels: { [LABEL.instance]: instance, 'voxoz.role': 'frontdoor' },
+        HostConfig: { NetworkMode: 'host', RestartPolicy: { Name: 'unless-stopped' } },
+      });
+    if (!state?.Running) await container.start();
+    for (let i = 0; i < 100; i++) {
+      if ((await execIn(container, ['/bin/sh', '-c', 'test -S /tmp/voxoz-caddy-admin.sock'])).code === 0) return container;
+      await sleep(100);
+    }
+    throw new Error(`the front door on the engine (${name}) did not open its admin socket within 10 s; see docker logs ${name}`);
+  };
+  const container = () => {
+    ready ??= start().catch((err) => {
+      ready = undefined;
+      throw err;
+    });
+    return ready;
+  };
+  return createConfigFrontDoor({
+    async read() {
+      const { code, output } = await execIn(await container(), ['/bin/cat', CONFIG]);
+      if (code !== 0) throw new Error(`could not read the front door's config on the engine: ${output.trim()}`);
+      return JSON.parse(output) as CaddyConfig;
+    },
+    async load(config) {
+      const c = await container();
+      await withTree({ 'voxoz.json': { text: JSON.stringify(config) } }, async (root) => {
+        await c.putArchive(pack(root) as unknown as NodeJS.ReadableStream, { path: CONFIG_DIR });
+      });
+      const { code, output } = await execIn(c, ['/bin/caddy', 'reload', '--config', CONFIG, '--force']);
+      if (code !== 0) throw new Error(`the front door on the engine refused its new config: ${output.trim().split('\n').at(-1)}`);
+    },
+  });
+}

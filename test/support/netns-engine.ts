@@ -1,0 +1,64 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type Docker from 'dockerode';
+import { createDockerClient } from '../../src/drivers/docker/docker-client.ts';
+import { ensureBusyboxImage } from '../../src/drivers/docker/ensure-busybox-image.ts';
+import { ensureDockerd } from '../../src/services/dockerd.ts';
+import { unmountUnder } from '../../src/services/unmount-under.ts';
+
+const run = promisify(execFile);
+
+export interface NetnsEngine {
+  /** The namespace's name (`vx-<random>`) under /run/netns. */
+  netns: string;
+  /** unix://…/docker.sock: reachable from the test's namespace, like a remote engine's API. */
+  host: string;
+  docker: Docker;
+  /** GET http://127.0.0.1:<port><path> from inside the namespace (busybox wget): the body, or undefined when it fails. */
+  fetchInside(port: number, path?: string): Promise<string | undefined>;
+  /** Stops the engine, unmounts what it left, deletes the namespace and the folder; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A second private Docker engine in a network namespace of its own (lo up, nothing else): a
+ * stand-in for a remote engine whose containers' 127.0.0.1 is not the worker's. Data and exec
+ * root and the socket live in a temp folder (short, under /tmp: sockets allow 107 bytes);
+ * `busybox:latest` is imported. Needs root, iproute2, util-linux and docker.io.
+ */
+export async function startNetnsEngine(): Promise<NetnsEngine> {
+  const netns = `vx-${randomBytes(4).toString('hex')}`;
+  const dir = mkdtempSync('/tmp/vxn-');
+  execFileSync('ip', ['netns', 'add', netns]);
+  let stopEngine: (() => Promise<void>) | undefined;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await stopEngine?.().catch(() => undefined);
+    unmountUnder(dir);
+    execFileSync('ip', ['netns', 'del', netns]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    execFileSync('nsenter', [`--net=/run/netns/${netns}`, 'ip', 'link', 'set', 'lo', 'up']);
+    const engine = await ensureDockerd(join(dir, 'd'), { netns });
+    stopEngine = engine.stop;
+    const docker = createDockerClient(engine.host);
+    await ensureBusyboxImage(docker);
+    const fetchInside = async (port: number, path = '/') => {
+      const args = [`--net=/run/netns/${netns}`, 'busybox', 'wget', '-q', '-O-', `http://127.0.0.1:${port}${path}`];
+      return run('nsenter', args, { timeout: 5000 }).then(
+        (r) => r.stdout,
+        () => undefined,
+      );
+    };
+    return { netns, host: engine.host, docker, fetchInside, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
