@@ -117,8 +117,9 @@ describe('Discord over the gateway, end to end', () => {
     // Edited in place through the interaction webhook: one parent, no ordinary channel post.
     expect(sim.messages(sim.channelId).filter((m) => !sim.message(m.id)!.ephemeral && /hello/.test(shown(m)))).toHaveLength(1);
 
-    const thread = sim.threads().find((t) => t.id === parent);
-    expect(thread?.name).toMatch(/deploy hello/);
+    // The final edit goes first (at once); the thread with the log's last lines follows within one pacing interval.
+    const thread = await waitFor('the thread', () => sim.threads().find((t) => t.id === parent));
+    expect(thread.name).toMatch(/deploy hello/);
     const file = await waitFor('the log file in the thread', () => sim.messages(parent).find((m) => m.attachments.length > 0));
     const [attachment] = sim.attachments(file.id);
     expect(attachment?.bytes.toString('utf8')).toMatch(/Successfully tagged \S+hello:production-v1[\s\S]*is healthy/);
