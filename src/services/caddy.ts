@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { caddyAdmin } from '../frontdoor/caddy-admin.ts';
+import { type Handover, ensureListenerHandover } from './listener-handover.ts';
 import { isRunning, readPidFile, stopProcess } from './process-info.ts';
 import { MAX_SOCKET_PATH } from './redis-server.ts';
 import { spawnDetached } from './spawn-detached.ts';
@@ -12,6 +13,8 @@ export interface RunningCaddy {
   pid: number;
   /** True when a caddy left running by an earlier voxoz was taken over (its routes kept) instead of started. */
   adopted: boolean;
+  /** Whether a config change can reset connections in flight (ensureListenerHandover): to be logged by the caller. */
+  handover: Handover;
   /** Stops it (SIGTERM: Caddy closes its listeners and finishes in-flight requests) and waits until it is gone. */
   stop(): Promise<void>;
 }
@@ -54,10 +57,11 @@ export async function ensureCaddy(dir: string): Promise<RunningCaddy> {
     );
   const answers = async () => (await caddyAdmin.call(socket, 'GET', '/config/admin')).status === 200;
   const stopper = (pid: number) => () => stopProcess(pid, 'caddy', STOP_GRACE_MS);
+  const handover = ensureListenerHandover();
   const running = readPidFile(pidFile);
   if (isRunning(running, 'caddy')) {
     await waitUntil(`the running caddy (pid ${running}) at ${socket}`, answers, 15_000);
-    return { socket, pid: running, adopted: true, stop: stopper(running) };
+    return { socket, pid: running, adopted: true, handover, stop: stopper(running) };
   }
   if (existsSync(socket)) rmSync(socket, { force: true });
   const configFile = join(root, 'caddy.json');
@@ -74,5 +78,5 @@ export async function ensureCaddy(dir: string): Promise<RunningCaddy> {
       throw err;
     }),
   ]);
-  return { socket, pid: service.pid, adopted: false, stop: stopper(service.pid) };
+  return { socket, pid: service.pid, adopted: false, handover, stop: stopper(service.pid) };
 }

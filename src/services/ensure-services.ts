@@ -90,6 +90,14 @@ export async function ensureServices(opts: {
         socket: caddy.socket,
         pid: caddy.pid,
       });
+      if (caddy.handover === 'switched-on')
+        opts.log.info(
+          "set net.ipv4.tcp_migrate_req=1: the front door's config changes hand queued connections over instead of resetting them",
+        );
+      else if (caddy.handover !== 'on')
+        opts.log.warn("each change of the front door's config may reset a connection that is just arriving", {
+          reason: caddy.handover.off,
+        });
     }
     return {
       redisUrl,

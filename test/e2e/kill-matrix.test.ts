@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDockerClient } from '../../src/drivers/docker/docker-client.ts';
 import { DEPLOY_STEPS, type DeployStep } from '../../src/drivers/deploy-steps.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
@@ -75,6 +75,11 @@ beforeAll(async () => {
   await stopIdle(first);
 }, 60_000);
 
+// A failed case must not leave its worker running: the next case's workers would find the data dir taken.
+afterEach(async () => {
+  for (const w of workers) await stopIdle(w);
+});
+
 afterAll(async () => {
   for (const w of workers) await w.stop('SIGKILL');
   await bot?.stop();
@@ -97,7 +102,7 @@ describe('kill -9 of the worker at each step of a deploy', () => {
       const deploy = say('deploy', 'hello');
       await doomed.exited;
       expect(doomed.child.signalCode, `${step}: the worker with VOXOZ_CRASH_AT=${step} was not killed there`).toBe('SIGKILL');
-      const rescuer = await startWorker();
+      await startWorker();
       const { code, out } = await deploy;
       const answers = await probe.stop();
 
@@ -127,7 +132,6 @@ describe('kill -9 of the worker at each step of a deploy', () => {
       const status = await say('status', 'hello');
       expect(status.out, `${step}: status does not show v${next}`).toContain(`v${next}`);
       expect(status.out, `${step}: status still shows v${old}`).not.toContain(`v${old} `);
-      await stopIdle(rescuer);
     }, 60_000);
   }
 
@@ -144,7 +148,7 @@ describe('kill -9 of the worker at each step of a deploy', () => {
       'SIGKILL',
       'SIGKILL',
     ]);
-    const rescuer = await startWorker();
+    await startWorker();
     const { code, out } = await deploy;
     const answers = await probe.stop();
     const failed = answers.filter((a) => !a.ok);
@@ -159,6 +163,5 @@ describe('kill -9 of the worker at each step of a deploy', () => {
     const releases = (await say('releases', 'hello')).out;
     expect(releases, 'releases does not keep the old one live').toMatch(new RegExp(`\\*\\s*v${old}\\b`));
     expect(releases, 'releases does not show the new one failed').toMatch(new RegExp(`v${next}\\b.*failed`));
-    await stopIdle(rescuer);
   }, 60_000);
 });

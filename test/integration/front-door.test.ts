@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,9 @@ import type { Site } from '../../src/frontdoor/front-door.ts';
 import { ensureCaddy, type RunningCaddy } from '../../src/services/caddy.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { isRunning } from '../../src/services/process-info.ts';
+import { MIGRATE_SETTING } from '../../src/services/listener-handover.ts';
 import { httpOnce } from '../support/http-once.ts';
+import { startProbe } from '../support/probe.ts';
 
 // A real caddy (Debian's 2.6) started the way voxoz starts its own, and plain HTTP servers as
 // the replicas behind it.
@@ -48,6 +50,24 @@ describe('the Caddy front door', () => {
     expect(await door.switch(site, [v2], 4)).toBe(true);
     expect(await get(site.listen)).toBe('200 v2');
     expect(await door.route(site)).toEqual({ upstreams: [v2], fence: 4 });
+  });
+
+  it('changes its config 60 times under 200 requests/s without resetting one connection (queued ones move to the new listener)', async () => {
+    expect(['on', 'switched-on']).toContain(caddy.handover);
+    expect(readFileSync(MIGRATE_SETTING, 'utf8').trim()).toBe('1');
+    const door = createCaddyFrontDoor(caddy.socket);
+    const site: Site = { instance: 'tf', app: 'reloads', env: 'production', listen: `127.0.0.1:${await findFreePort()}` };
+    const [a, b] = [await backend('a'), await backend('b')];
+    await door.switch(site, [a], 1);
+    const probe = startProbe(site.listen, { perSecond: 200, maxMs: 20_000 });
+    // Each switch is a whole config load: Caddy binds a new listening socket and closes the old one.
+    for (let i = 2; i < 62; i++) {
+      await door.switch(site, [i % 2 ? a : b], i);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const answers = await probe.stop();
+    expect(answers.length).toBeGreaterThan(600);
+    expect(answers.filter((x) => !x.ok).slice(0, 3)).toEqual([]);
   });
 
   it('refuses a switch by an older fencing token and keeps routing where the newer one pointed', async () => {
