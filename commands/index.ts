@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+import { approve } from './approve.ts';
 import { burst } from './burst.ts';
 import { cancel } from './cancel.ts';
 import { deploy } from './deploy.ts';
@@ -7,6 +8,7 @@ import { jobs } from './jobs.ts';
 import { logs } from './logs.ts';
 import { lockCommand } from './lock.ts';
 import { promote } from './promote.ts';
+import { reject } from './reject.ts';
 import { releases } from './releases.ts';
 import { rollback } from './rollback.ts';
 import { scale } from './scale.ts';
@@ -25,6 +27,8 @@ export const commands: ReadonlyArray<CommandSpec> = [
   logs,
   jobs,
   cancel,
+  approve,
+  reject,
   lockCommand,
   unlock,
   help,

@@ -67,5 +67,7 @@ export const lockCommand: CommandSpec = {
   subcommands: [lockStatus],
   examples: ['lock hello release freeze until Monday', 'lock web --env staging QA in progress', 'lock'],
   sideEffects: 'deploys of the app+env are refused until it is unlocked, also ones already queued',
+  // Showing the locks (no app) only reads.
+  role: (args) => (typeof args.app === 'string' ? 'deployer' : 'viewer'),
   run: { kind: 'answer', answer: lock },
 };

@@ -3,11 +3,12 @@ import { utcMinute } from '../src/dispatch/utc-minute.ts';
 
 export const unlock: CommandSpec = {
   name: 'unlock',
-  summary: 'Lift the lock on an app (anyone may; lifting someone else’s is recorded and said here)',
+  summary: 'Lift the lock on an app (deployers may; lifting someone else’s is recorded, said here, and can be made to need approval)',
   args: [{ name: 'app', type: 'app', required: true, summary: 'the app to unlock' }],
   options: [{ name: 'env', type: 'env', summary: 'environment (default: production)' }],
   examples: ['unlock hello', 'unlock web --env staging'],
   sideEffects: 'deploys of the app+env are accepted again',
+  role: 'deployer',
   run: {
     kind: 'answer',
     answer: async (args, ctx) => {

@@ -12,7 +12,9 @@ import type { ChatAdapter } from './core/chat-adapter.ts';
 import type { JobData } from './core/types.ts';
 import { createRegistry } from './dispatch/command-registry.ts';
 import { createDispatcher } from './dispatch/dispatcher.ts';
-import { requesterPolicy } from './dispatch/policy.ts';
+import { createAccessPolicy } from './access/access-policy.ts';
+import { createApprovals } from './approvals/approvals.ts';
+import { createApprovalStore } from './approvals/approval-store.ts';
 import { createDockerClient } from './drivers/docker/docker-client.ts';
 import { createDockerDriver } from './drivers/docker/docker-driver.ts';
 import { engineLocation } from './drivers/docker/engine-location.ts';
@@ -64,6 +66,8 @@ export interface Voxoz {
 export const DRAIN_MS = 30_000;
 /** How long the relay gets to post the last messages of jobs that ended while draining. @defaultValue 5 s */
 const RELAY_SETTLE_MS = 5000;
+/** How often each bot process expires approvals whose time ran out. @defaultValue 5 s */
+const APPROVAL_SWEEP_MS = 5000;
 /** Why jobs cancelled by a stop say they were cancelled. */
 const STOP_REASON = 'voxoz stopping';
 
@@ -221,13 +225,31 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     });
     shutdown.add('close queue', () => queue.close());
     const registry = createRegistry(commands);
+    const policy = createAccessPolicy({ config: getConfig, locks });
+    const approvals = createApprovals({
+      redis,
+      keys,
+      store: createApprovalStore(redis, keys),
+      config: getConfig,
+      releases,
+      policy,
+      jobs: systemJobs,
+      now,
+      log: log.child({ part: 'approvals' }),
+    });
+    // Every bot process sweeps; each expiry is decided once in Redis.
+    const sweeper = setInterval(() => {
+      approvals.sweep().catch((err: unknown) => log.warn('approval sweep failed', { err }));
+    }, APPROVAL_SWEEP_MS);
+    shutdown.add('stop approval sweeps', async () => clearInterval(sweeper));
     const dispatcher = createDispatcher({
       registry,
       config: getConfig,
       queue,
       releases,
       locks,
-      policy: requesterPolicy,
+      policy,
+      approvals,
       log: log.child({ part: 'dispatch' }),
       now,
     });

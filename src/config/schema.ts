@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { redactUrls } from '../observability/display-url.ts';
+import { accessSections, appChannels, checkAccess } from './access-schema.ts';
 import { checkContainerNames } from './check-container-names.ts';
 import { checkHostnames } from './check-hostnames.ts';
 import { checkReplicaPorts } from './check-replica-ports.ts';
@@ -182,6 +183,8 @@ export const appSchema = z.strictObject({
       }),
     )
     .default({ production: {} }),
+  /** Channels that commands changing this app must come from (a second factor besides roles). @defaultValue any channel */
+  channels: appChannels,
 });
 
 /** @defaultValue 16 MiB, 200,000 lines, the last 500 lines kept */
@@ -229,6 +232,7 @@ const systemChannel = z
   .refine((c) => Object.keys(c).length > 0, { error: 'must name at least one platform, e.g. { local: ops }' });
 
 export const configSchema = z.strictObject({
+  ...accessSections,
   apps: z.array(appSchema, { error: 'must be a list of apps' }).default([]),
   worker: z
     .strictObject({
@@ -273,7 +277,7 @@ export const configSchema = z.strictObject({
 /** Problems that span entries (run on the raw input, so they are reported alongside field errors). */
 export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; message: string }> {
   const apps = (raw as { apps?: unknown })?.apps;
-  if (!Array.isArray(apps)) return [];
+  if (!Array.isArray(apps)) return checkAccess(raw);
   const seen = new Map<string, number>();
   const problems: Array<{ path: Array<string | number>; message: string }> = [];
   const taken: Array<{ from: number; to: number; owner: string }> = [];
@@ -302,7 +306,7 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
       else taken.push({ from, to: from + replicas, owner });
     }
   });
-  return [...problems, ...checkContainerNames(apps), ...checkReplicaPorts(raw), ...checkHostnames(raw)];
+  return [...problems, ...checkContainerNames(apps), ...checkReplicaPorts(raw), ...checkHostnames(raw), ...checkAccess(raw)];
 }
 
 export type AppSpec = z.infer<typeof appSchema>;

@@ -48,6 +48,8 @@ export interface Interaction {
   value: string;
   /** A platform id for the click; equal ids mean the same click. */
   deliveryId: string;
+  /** Words the user typed with it (a Reject's reason, from the platform's form). */
+  reason?: string;
 }
 
 export type ReplyStatus = 'info' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'waiting-approval' | 'error';
@@ -95,6 +97,8 @@ export interface JobData {
   env: string;
   args: Record<string, string | number | boolean | undefined>;
   requestedBy: ChatUser;
+  /** Who approved it, when an approval rule made it wait for one. */
+  approvedBy?: ChatUser;
   thread: ThreadRef;
   requestedAt: string;
 }

@@ -2,14 +2,23 @@ import type { ChatUser, JobData, Reply } from '../core/types.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Decision } from './decision.ts';
 
+/** The approvals port (src/approvals/approvals.ts): decides a request once, and says what happened. */
+export interface ApprovalDecider {
+  decide(id: string, user: ChatUser, to: 'approved' | 'rejected', reason?: string): Promise<Reply>;
+}
+
 /** What an action needs: who acts, the queue, and the policy's decision for this action on this job. */
 export interface ActionContext {
   user: ChatUser;
   queue: Pick<JobQueue, 'get' | 'cancel'>;
   decide(job: JobData): Promise<Decision>;
+  /** Approvals, where this voxoz takes them (approve and reject act through it; it asks the policy itself). */
+  approvals?: ApprovalDecider;
+  /** Free words that came with it: a Reject's reason. */
+  reason?: string;
 }
 
-/** One thing a button press or a command can do to a job, named by its value (a job id). */
+/** One thing a button press or a command can do, named by its value (a job id, an approval id). */
 export type Action = (value: string, ctx: ActionContext) => Promise<Reply>;
 
 const refusal = (title: string, text: string): Reply => ({ title, status: 'error', text, ephemeral: true });
@@ -21,7 +30,7 @@ export function decisionRefusal(what: string, decision: Decision): Reply | undef
   return {
     title: `${what}: needs approval`,
     status: 'waiting-approval',
-    text: `The "${decision.policy}" policy needs someone to approve this, and this voxoz cannot take approvals yet; nothing was done.`,
+    text: `The "${decision.policy}" rule needs someone to approve this, and this voxoz takes no approvals; nothing was done.`,
     ephemeral: true,
   };
 }
@@ -49,12 +58,22 @@ const cancel: Action = async (jobId, ctx) => {
   };
 };
 
+const noApprovals = (verb: string) =>
+  refusal(`${verb}: no approvals here`, 'this voxoz takes no approvals (its bot process runs without them); nothing was done');
+
+/** Approve: the approval's job is queued as its requester's, approved by the clicker (rules in approvals.ts and the policy). */
+const approve: Action = async (id, ctx) => (ctx.approvals ? ctx.approvals.decide(id, ctx.user, 'approved') : noApprovals('approve'));
+
+/** Reject, with an optional reason; the requester may withdraw their own request this way. */
+const reject: Action = async (id, ctx) =>
+  ctx.approvals ? ctx.approvals.decide(id, ctx.user, 'rejected', ctx.reason) : noApprovals('reject');
+
 /**
  * The one action table: a button's id and a command's `run: { kind: 'action' }` name an entry
- * here, so the Cancel button and `cancel <job>` follow the same rule. Approve and reject join it
- * with approvals.
+ * here, so the Cancel button and `cancel <job>` follow the same rule, as do Approve/Reject and
+ * `approve <id>` / `reject <id> [reason]`.
  */
-export const actions = { cancel } as const satisfies Record<string, Action>;
+export const actions = { cancel, approve, reject } as const satisfies Record<string, Action>;
 
 export type ActionName = keyof typeof actions;
 

@@ -1,3 +1,4 @@
+import type { Role } from '../config/access-schema.ts';
 import type { ChatUser, Reply } from '../core/types.ts';
 import type { JobKind } from '../jobs/processors/index.ts';
 import type { LockStore } from '../store/lock-store.ts';
@@ -94,5 +95,7 @@ export interface CommandSpec {
   envArg?: string;
   /** What running it changes, said in help: "none", "reads engine state", "replaces running containers". */
   sideEffects: string;
+  /** The role it needs (voxoz.yml access:), or how to tell from the arguments. @defaultValue deployer for a job that changes something, else viewer */
+  role?: Role | ((args: ParsedArgs) => Role);
   run: CommandRun;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Approvals } from '../approvals/approvals.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { hasEnvironment } from '../config/app-environment.ts';
 import type { Interaction, Invocation, Reply } from '../core/types.ts';
@@ -39,6 +40,8 @@ export interface DispatcherDeps {
   /** Locks people hold (`lock`): checked before a mutating job is queued. */
   locks: LockStore;
   policy: Policy;
+  /** Approval requests and decisions; without it a command an approval rule defers is refused. */
+  approvals?: Approvals;
   log: Logger;
   /** Environment used when a command names none. @defaultValue "production" */
   defaultEnv?: string;
@@ -86,10 +89,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     deps.log.error('dispatch failed', { ref, err });
     return errorReply(`${what}: internal error`, `voxoz hit an internal error (ref ${ref}); ${consequence}`);
   };
-  const actionContext = (user: Invocation['user'], action: keyof typeof actions): ActionContext => ({
+  const actionContext = (user: Invocation['user'], action: keyof typeof actions, reason?: string): ActionContext => ({
     user,
     queue: deps.queue,
     decide: (job) => deps.policy.authorizeAction(user, action, job),
+    ...(deps.approvals ? { approvals: deps.approvals } : {}),
+    ...(reason ? { reason } : {}),
   });
 
   /** Everything after the policy allowed the command. Throws; `handle` turns that into an answer. */
@@ -112,7 +117,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         await withDeadline(Promise.resolve(how.answer(args, ctx)), storeTimeoutMs, () => storeUnavailable(storeTimeoutMs, late)),
       );
     }
-    if (how.kind === 'action') return answer(await actions[how.action](String(args[how.value]), actionContext(inv.user, how.action)));
+    if (how.kind === 'action') {
+      const reason = typeof args.reason === 'string' ? args.reason : undefined;
+      return answer(await actions[how.action](String(args[how.value]), actionContext(inv.user, how.action, reason)));
+    }
     if (processors[how.job].mutates && typeof args.app === 'string') {
       // Redis away or slow: the same answer the enqueue would give, so the user hears one story.
       const check = deps.locks.get(args.app, env).catch((err: unknown) => {
@@ -153,7 +161,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const what = commandLine(command, args);
       const consequence = command.run.kind === 'job' ? 'nothing was queued.' : 'nothing was changed.';
       try {
-        const refused = decisionRefusal(command.name, await deps.policy.authorize(inv.user, command, args));
+        const where = { platform: inv.platform, conversation: inv.conversation, env: commandEnv(command, args, defaultEnv) };
+        const decision = await deps.policy.authorize(inv.user, command, args, where);
+        if (decision.type === 'needs-approval' && deps.approvals)
+          return answer(await deps.approvals.request(inv, command, args, where.env, decision.policy));
+        const refused = decisionRefusal(command.name, decision);
         if (refused) return answer(refused);
         return await run(inv, command, args, config);
       } catch (err) {
@@ -182,9 +194,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const { settle } = claim;
       let reply: Reply;
       try {
-        const { action, value, user } = interaction;
+        const { action, value, user, reason } = interaction;
         reply = isActionName(action)
-          ? await actions[action](value, actionContext(user, action))
+          ? await actions[action](value, actionContext(user, action, reason))
           : errorReply('unknown button', `voxoz has no button "${action}"; it may be from an older version`);
       } catch (err) {
         await settle(false).catch((e: unknown) => deps.log.warn('click claim not released; it frees itself shortly', { err: e }));

@@ -1,4 +1,5 @@
 import type { JobData, Reply, ReplyStep } from '../core/types.ts';
+import { APPROVAL_KIND, renderPendingApproval } from '../approvals/approval-message.ts';
 import type { JobEvent, JobOutcome } from '../jobs/job-event.ts';
 
 /** Everything the parent message shows, folded from the job's events. Pure. */
@@ -69,6 +70,7 @@ export function renderParent(view: JobView): Reply {
       steps: view.steps,
     };
   }
+  if (job.kind === APPROVAL_KIND) return renderPendingApproval(job);
   const phase = view.phase === 'queued' ? 'queued' : running ? (STEP_VERB[running.name] ?? running.name) : 'running';
   return {
     title: `${job.command}: ${phase}`,

@@ -48,6 +48,10 @@ export function redisKeys(prefix: string) {
     localChannel: (conversation: string) => `${prefix}:local:channel:${conversation}`,
     /** Pub/sub channel: every local thread event (message, edit, end) as JSON, for every bot process's live views. */
     localEvents: `${prefix}:local:events`,
+    /** Hash: an approval request (`data` ApprovalRequest JSON, `state`, `decidedBy`, `decidedAt`, `reason`, `job`). */
+    approval: (id: string) => `${prefix}:approval:${id}`,
+    /** Sorted set: ids of approvals still pending, scored by when they expire (ms). */
+    approvalsPending: `${prefix}:approvals:pending`,
     /** Dedup marker for a delivery (command or click) id. */
     delivery: (platform: string, id: string) => `${prefix}:delivery:${platform}:${id}`,
   };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { LoadedConfig } from '../config/load-config.ts';
-import type { JobData, ThreadRef } from '../core/types.ts';
+import type { ChatUser, JobData, ThreadRef } from '../core/types.ts';
 import { UserError } from '../core/user-error.ts';
 import { enqueueJob } from '../jobs/enqueue-job.ts';
 import { createSettler } from '../jobs/settle-writes.ts';
@@ -29,6 +29,8 @@ export interface SystemJobRequest {
   id?: string;
   /** Hold the job this long before a worker may take it. @defaultValue 0 */
   delayMs?: number;
+  /** A person's job that waited for an approval: queued as theirs (not `system:<why>`), with who approved it. */
+  as?: { requestedBy: ChatUser; approvedBy: ChatUser };
 }
 
 export interface SystemJobDeps {
@@ -88,7 +90,8 @@ export function createSystemJobs(deps: SystemJobDeps) {
         ...(req.app ? { app: req.app } : {}),
         env: req.env ?? 'production',
         args: req.args ?? {},
-        requestedBy: { id: `system:${req.why}`, name: `voxoz (${req.why})` },
+        requestedBy: req.as?.requestedBy ?? { id: `system:${req.why}`, name: `voxoz (${req.why})` },
+        ...(req.as ? { approvedBy: req.as.approvedBy } : {}),
         thread: systemThread(config, req),
         requestedAt: (deps.now ?? systemClock)().toISOString(),
       };

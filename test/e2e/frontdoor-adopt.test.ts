@@ -10,6 +10,7 @@ import { releaseIn, startProbe } from '../support/probe.ts';
 import { sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { withOpenAccess } from '../support/open-access.ts';
 
 // voxoz as a user runs it (bin/voxoz.js start), with the test Redis and engine and a front door
 // (caddy) of its own under its data dir; killed with SIGKILL, as a crash or the OOM killer does.
@@ -34,7 +35,9 @@ describe('the front door outlives voxoz', () => {
     const [port, appPort] = [await findFreePort(), await findFreePort()];
     writeFileSync(
       join(dir, 'voxoz.yml'),
-      `apps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n    drainSeconds: 1\n    health: { timeoutSeconds: 20 }\n`,
+      withOpenAccess(
+        `apps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n    drainSeconds: 1\n    health: { timeoutSeconds: 20 }\n`,
+      ),
     );
     const env: NodeJS.ProcessEnv = {
       ...process.env,

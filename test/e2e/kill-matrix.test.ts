@@ -9,6 +9,7 @@ import { findFreePort } from '../../src/services/free-port.ts';
 import { releaseIn, startProbe } from '../support/probe.ts';
 import { sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+import { withOpenAccess } from '../support/open-access.ts';
 
 // One bot (no workers of its own) for the whole matrix; for each step a worker started with the
 // crash hook takes the deploy and SIGKILLs itself there, and a second worker (without it) recovers.
@@ -45,18 +46,20 @@ beforeAll(async () => {
   [port, appPort] = [await findFreePort(), await findFreePort()];
   writeFileSync(
     join(dir, 'voxoz.yml'),
-    [
-      'worker:',
-      '  inProcess: false',
-      '  stalledSeconds: 2',
-      'apps:',
-      '  - name: hello',
-      `    source: { path: ${HELLO_APP_DIR} }`,
-      `    port: ${appPort}`,
-      '    drainSeconds: 1',
-      '    health: { path: /, timeoutSeconds: 20 }',
-      '',
-    ].join('\n'),
+    withOpenAccess(
+      [
+        'worker:',
+        '  inProcess: false',
+        '  stalledSeconds: 2',
+        'apps:',
+        '  - name: hello',
+        `    source: { path: ${HELLO_APP_DIR} }`,
+        `    port: ${appPort}`,
+        '    drainSeconds: 1',
+        '    health: { path: /, timeoutSeconds: 20 }',
+        '',
+      ].join('\n'),
+    ),
   );
   env = {
     ...process.env,

@@ -9,6 +9,7 @@ import { mountsUnder, unmountUnder } from '../../src/services/unmount-under.ts';
 import { BIN, ROOT, sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 import { SLOW_APP_DIR } from '../support/two-apps-yaml.ts';
+import { withOpenAccess } from '../support/open-access.ts';
 
 // voxoz as `npm start` runs it on a fresh machine: no REDIS_URL, no DOCKER_HOST, so it starts
 // (or adopts) its own redis-server and private dockerd under its data dir. Real processes, real
@@ -30,8 +31,10 @@ async function install(): Promise<Install> {
   const [port, appPort, slowPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
   writeFileSync(
     join(dir, 'voxoz.yml'),
-    `apps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n` +
-      `  - name: slow\n    source: { path: ${SLOW_APP_DIR} }\n    port: ${slowPort}\n    health: { timeoutSeconds: 6 }\n`,
+    withOpenAccess(
+      `apps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n` +
+        `  - name: slow\n    source: { path: ${SLOW_APP_DIR} }\n    port: ${slowPort}\n    health: { timeoutSeconds: 6 }\n`,
+    ),
   );
   const env: NodeJS.ProcessEnv = {
     ...process.env,

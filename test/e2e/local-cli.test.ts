@@ -9,6 +9,7 @@ import { findFreePort } from '../../src/services/free-port.ts';
 import { pingRedis } from '../../src/services/redis-server.ts';
 import { sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+import { withOpenAccess } from '../support/open-access.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vxe-'));
 const queue = `e2e-${randomUUID().slice(0, 8)}`;
@@ -31,7 +32,9 @@ beforeAll(async () => {
   [port, appPort] = [await findFreePort(), await findFreePort()];
   writeFileSync(
     join(dir, 'voxoz.yml'),
-    `apps:\n  - name: hello\n    source:\n      git: file://${repo}\n      ref: main\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n`,
+    withOpenAccess(
+      `apps:\n  - name: hello\n    source:\n      git: file://${repo}\n      ref: main\n    port: ${appPort}\n    health: { timeoutSeconds: 20 }\n`,
+    ),
   );
   const env: NodeJS.ProcessEnv = {
     ...process.env,

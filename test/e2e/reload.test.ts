@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { BIN, ROOT, sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+import { withOpenAccess } from '../support/open-access.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vxr-'));
 const file = join(dir, 'voxoz.yml');
@@ -25,7 +26,7 @@ const reload = (): Promise<{ code: number; out: string }> =>
 
 beforeAll(async () => {
   port = await findFreePort();
-  writeFileSync(file, `apps:\n${app('hello', await findFreePort())}`);
+  writeFileSync(file, withOpenAccess(`apps:\n${app('hello', await findFreePort())}`));
   voxoz = await spawnVoxoz(
     'start',
     {
@@ -48,7 +49,10 @@ afterAll(async () => {
 describe('config reload without a restart', () => {
   it('"voxoz reload" applies a new app at once and names what needs a restart', async () => {
     expect((await sayTo(port, join(dir, 'data'), 'alice', ['deploy', 'nosuch'])).out).toMatch(/known apps: hello$/m);
-    writeFileSync(file, `worker:\n  concurrency: 5\napps:\n${app('hello', await findFreePort())}${app('shop', await findFreePort())}`);
+    writeFileSync(
+      file,
+      withOpenAccess(`worker:\n  concurrency: 5\napps:\n${app('hello', await findFreePort())}${app('shop', await findFreePort())}`),
+    );
     const { code, out } = await reload();
     expect(code, out).toBe(0);
     expect(out).toMatch(
@@ -59,7 +63,7 @@ describe('config reload without a restart', () => {
   });
 
   it('an invalid file is not applied: the running config stays, and the problems are listed with their paths', async () => {
-    writeFileSync(file, `apps:\n${app('hello', await findFreePort())}${app('shop', await findFreePort())}`);
+    writeFileSync(file, withOpenAccess(`apps:\n${app('hello', await findFreePort())}${app('shop', await findFreePort())}`));
     expect((await reload()).code).toBe(0);
     writeFileSync(file, `apps:\n  - name: Bad Name\n    port: 80\n`);
     const { code, out } = await reload();
@@ -71,12 +75,12 @@ describe('config reload without a restart', () => {
   });
 
   it('SIGHUP reloads too, and a bad file on SIGHUP leaves voxoz running', async () => {
-    writeFileSync(file, `apps:\n${app('hello', await findFreePort())}${app('shop', await findFreePort())}`);
+    writeFileSync(file, withOpenAccess(`apps:\n${app('hello', await findFreePort())}${app('shop', await findFreePort())}`));
     expect((await reload()).code).toBe(0);
     writeFileSync(file, 'apps: [\n');
     voxoz.child.kill('SIGHUP');
     await expect.poll(() => voxoz.stderr(), { timeout: 5000 }).toMatch(/was not reloaded; the running config stays[^\n]*\\n {2}- line 2/);
-    writeFileSync(file, `apps:\n${app('web', await findFreePort())}`);
+    writeFileSync(file, withOpenAccess(`apps:\n${app('web', await findFreePort())}`));
     voxoz.child.kill('SIGHUP');
     await expect.poll(() => voxoz.stderr(), { timeout: 5000 }).toMatch(/reloaded \S+: app web added, app hello removed, app shop removed/);
     expect((await sayTo(port, join(dir, 'data'), 'alice', ['deploy', 'nosuch'])).out).toContain('known apps: web');

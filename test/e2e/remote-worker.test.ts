@@ -7,6 +7,7 @@ import { createDockerClient } from '../../src/drivers/docker/docker-client.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+import { withOpenAccess } from '../support/open-access.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vxw-'));
 const queue = `e2e-${randomUUID().slice(0, 8)}`;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   [port, appPort] = [await findFreePort(), await findFreePort()];
   writeFileSync(
     join(dir, 'voxoz.yml'),
-    `worker:\n  inProcess: false\napps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n`,
+    withOpenAccess(`worker:\n  inProcess: false\napps:\n  - name: hello\n    source: { path: ${HELLO_APP_DIR} }\n    port: ${appPort}\n`),
   );
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -7,6 +7,7 @@ import { readSettings } from '../../src/config/read-settings.ts';
 import { startVoxoz, type Voxoz } from '../../src/main.ts';
 import { createLogger, silentLogger, type Logger } from '../../src/observability/logger.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
+import { withOpenAccess } from './open-access.ts';
 
 export const HELLO_APP_DIR = resolve(import.meta.dirname, '../../examples/hello');
 
@@ -38,7 +39,7 @@ export async function startTestVoxoz(opts: { env?: NodeJS.ProcessEnv; yaml?: str
     health: { path: /, timeoutSeconds: 20 }
 `
   ).replaceAll('APP_PORT', String(appPort));
-  writeFileSync(join(dir, 'voxoz.yml'), yaml);
+  writeFileSync(join(dir, 'voxoz.yml'), withOpenAccess(yaml));
   const env: NodeJS.ProcessEnv = {
     REDIS_URL: inject('redisUrl'),
     DOCKER_HOST: inject('dockerHost'),

@@ -30,6 +30,13 @@ export const rollbackProcessor: JobProcessor = {
     if (words && wantedNumber === undefined)
       throw new UserError('bad_release', `"${words}" is not a release; write it as v3 (rollback ${app.name} to v3)`);
     const all = await releases.list(app.name, data.env);
+    // An approved rollback is bound to the release that was live when it was asked for.
+    const live = all.filter((r) => r.outcome === 'live').sort((a, b) => b.number - a.number)[0]?.number ?? 0;
+    if (typeof data.args.bound === 'number' && data.args.bound !== live)
+      throw new UserError(
+        'approval_void',
+        `v${live} of ${app.name} (${data.env}) went live after this rollback was approved against v${data.args.bound}; the approval no longer applies and nothing was done`,
+      );
     const pruned = (await releases.pruned?.(app.name, data.env)) ?? new Set<string>();
     const targets = rollbackTargets(all, pruned);
     const from = wantedNumber === undefined ? targets[0] : targets.find((r) => r.number === wantedNumber);
@@ -60,6 +67,7 @@ export const rollbackProcessor: JobProcessor = {
         image: from.image,
         commit: from.commit,
         deployedBy: data.requestedBy.id,
+        ...(data.approvedBy ? { approvedBy: data.approvedBy.id } : {}),
         at: io.now().toISOString(),
         outcome,
         jobId: data.id,
