@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { commands } from '../../commands/index.ts';
+import { createAccessPolicy } from '../../src/access/access-policy.ts';
+import { createApprovalStore } from '../../src/approvals/approval-store.ts';
+import { createApprovals } from '../../src/approvals/approvals.ts';
+import { validateConfig } from '../../src/config/load-config.ts';
+import type { ChatUser, Invocation, JobData } from '../../src/core/types.ts';
+import { isUserError } from '../../src/core/user-error.ts';
+import { createRegistry } from '../../src/dispatch/command-registry.ts';
+import { parseCommand } from '../../src/dispatch/parse-command.ts';
+import { readWholeJobStream } from '../../src/jobs/job-stream.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { createJobStore } from '../../src/store/job-store.ts';
+import { redisKeys } from '../../src/store/keys.ts';
+import { createLockStore } from '../../src/store/lock-store.ts';
+import { createSystemJobs } from '../../src/store/record-system-job.ts';
+import { createReleaseStore } from '../../src/store/release-store.ts';
+
+// Approvals on real Redis and a real BullMQ queue: requests, decisions made once whatever the
+// clicks or processes, expiry on a driven clock, and voiding by a newer release.
+const config = validateConfig(
+  {
+    people: { ann: { local: 'ann' }, ben: { local: 'ben' }, cat: { local: 'cat' }, sol: { local: 'sol' } },
+    access: {
+      grants: [
+        { to: ['ann', 'sol'], role: 'deployer' },
+        { to: ['ben', 'cat'], role: 'approver' },
+      ],
+    },
+    apps: [{ name: 'hello', source: { path: '.' }, port: 8080, environments: { production: {}, solo: { port: 8180 } } }],
+  },
+  '/tmp/voxoz.yml',
+);
+const soloConfig = validateConfig(
+  {
+    people: { sol: { local: 'sol' } },
+    access: { grants: [{ to: ['sol'], role: 'admin' }] },
+    apps: [{ name: 'hello', source: { path: '.' }, port: 8080 }],
+  },
+  '/tmp/voxoz.yml',
+);
+const u = (name: string): ChatUser => ({ id: `local:${name}`, name });
+const [ANN, BEN, CAT, EVE] = [u('ann'), u('ben'), u('cat'), u('eve')];
+const registry = createRegistry(commands);
+const clients: Redis[] = [];
+const queues: Queue<JobData>[] = [];
+let clock = new Date('2026-12-03T09:00:00.000Z');
+
+function voxoz(keys: ReturnType<typeof redisKeys>, cfg = config) {
+  const redis = new Redis(inject('redisUrl'));
+  clients.push(redis);
+  const queue = new Queue<JobData>('jobs', { connection: redis.duplicate(), prefix: keys.bull });
+  queues.push(queue);
+  const releases = createReleaseStore(redis, keys);
+  const policy = createAccessPolicy({ config: () => cfg, locks: createLockStore(redis, keys) });
+  const jobs = createSystemJobs({ redis, queue, keys, config: () => cfg, now: () => clock });
+  const approvals = createApprovals({
+    redis,
+    keys,
+    store: createApprovalStore(redis, keys),
+    config: () => cfg,
+    releases,
+    policy,
+    jobs,
+    now: () => clock,
+    log: silentLogger,
+  });
+  return { redis, queue, releases, approvals };
+}
+
+async function live(v: ReturnType<typeof voxoz>, number: number) {
+  await v.releases.record({
+    app: 'hello',
+    env: 'production',
+    number,
+    artifact: `sha256:${number}`,
+    deployedBy: 'local:ann',
+    at: clock.toISOString(),
+    outcome: 'live',
+    jobId: `j${number}`,
+  });
+}
+
+const inv = (who: ChatUser, text: string): Invocation => ({
+  platform: 'local',
+  user: who,
+  conversation: 'ops',
+  text,
+  receivedAt: clock,
+  deliveryId: randomUUID(),
+  meta: { thread: `t-${randomUUID().slice(0, 6)}` },
+});
+
+async function ask(v: ReturnType<typeof voxoz>, who: ChatUser, text: string, env = 'production') {
+  const parsed = parseCommand(text, registry, { appNames: ['hello'] });
+  if (!parsed.ok) throw new Error(parsed.problems.join());
+  const reply = await v.approvals.request(inv(who, text), parsed.command, parsed.args, env, 'rollback');
+  const id = /\((apv-[^)]+)\)/.exec(reply.text ?? '')?.[1];
+  if (!id) throw new Error(`no approval id in ${reply.text}`);
+  return { reply, id };
+}
+
+/** Everything the approval message's stream holds, as the relay reads it. */
+const messageEvents = async (v: ReturnType<typeof voxoz>, keys: ReturnType<typeof redisKeys>, id: string) =>
+  (await readWholeJobStream(v.redis, keys, id)).map((e) => e.event);
+
+let keys: ReturnType<typeof redisKeys>;
+let a: ReturnType<typeof voxoz>;
+beforeAll(async () => {
+  keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
+  a = voxoz(keys);
+  await live(a, 1);
+  await live(a, 2);
+});
+afterAll(async () => {
+  for (const q of queues) await q.close();
+  for (const c of clients) await c.quit();
+});
+
+describe('approvals on real Redis', () => {
+  it('a request names the exact rollback, is posted as a message with Approve and Reject, and queues nothing', async () => {
+    const { reply, id } = await ask(a, ANN, 'rollback hello');
+    expect(reply.status).toBe('waiting-approval');
+    expect(reply.text).toContain('expires at 2026-12-03 09:15 UTC');
+    const message = await createJobStore(a.redis, keys).data(id);
+    expect(message).toMatchObject({ kind: 'approval', command: 'rollback hello/production from v2 to v1', requestedBy: ANN });
+    expect(message?.args).toMatchObject({ approvers: 'ben, cat' });
+    expect(await a.redis.sismember(keys.relayActive, id)).toBe(1);
+    expect((await messageEvents(a, keys, id)).map((e) => e.type)).toEqual(['queued', 'started']);
+    expect(await a.queue.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0 });
+  });
+
+  it('refuses at creation when nobody but the requester could approve (never fail-open)', async () => {
+    const solo = voxoz(redisKeys(`test-${randomUUID().slice(0, 8)}`), soloConfig);
+    await live(solo, 1);
+    await live(solo, 2);
+    const parsed = parseCommand('rollback hello', registry, { appNames: ['hello'] });
+    if (!parsed.ok) throw new Error('parse');
+    const err = await solo.approvals
+      .request(inv(u('sol'), 'rollback hello'), parsed.command, parsed.args, 'production', 'rollback')
+      .catch((e: unknown) => e);
+    expect(isUserError(err) && err.code).toBe('no_approver');
+    expect((err as Error).message).toContain('no one other than you holds approver on hello/production');
+  });
+
+  it('a stranger and the requester are refused; an approver approves once and the job is queued as the requester’s', async () => {
+    const { id } = await ask(a, ANN, 'rollback hello');
+    expect((await a.approvals.decide(id, EVE, 'approved')).text).toContain('you need approver on hello/production');
+    expect((await a.approvals.decide(id, ANN, 'approved')).text).toContain(
+      'someone else with approver on hello/production must approve it',
+    );
+    const ok = await a.approvals.decide(id, BEN, 'approved');
+    expect(ok.title).toBe('rollback hello/production from v2 to v1: approved');
+    const done = (await messageEvents(a, keys, id)).at(-1);
+    expect(done).toMatchObject({
+      type: 'done',
+      outcome: 'succeeded',
+      result: { title: 'rollback hello/production from v2 to v1: approved by ben' },
+    });
+    const record = await createApprovalStore(a.redis, keys).get(id);
+    const job = await a.queue.getJob(record!.request.job.id);
+    expect(job?.data).toMatchObject({ kind: 'rollback', requestedBy: ANN, approvedBy: BEN, args: { target: 'v1', bound: 2 } });
+    expect((await a.approvals.decide(id, CAT, 'approved')).text).toMatch(/^Approved by ben at .*runs in this thread/);
+  });
+
+  it('10 concurrent clicks by two approvers in two voxoz processes: exactly one decision and one job', async () => {
+    const b = voxoz(keys);
+    const { id } = await ask(a, ANN, 'rollback hello v1');
+    const before = (await a.queue.getJobCounts()).waiting ?? 0;
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).approvals.decide(id, i % 3 ? BEN : CAT, 'approved')),
+    );
+    expect(replies.filter((r) => r.status === 'info')).toHaveLength(1);
+    expect(replies.filter((r) => r.title.endsWith('already decided'))).toHaveLength(9);
+    expect(((await a.queue.getJobCounts()).waiting ?? 0) - before).toBe(1);
+    expect((await messageEvents(a, keys, id)).filter((e) => e.type === 'done')).toHaveLength(1);
+  });
+
+  it('a reject carries its reason; a click after it is refused and says who rejected and why', async () => {
+    const { id } = await ask(a, ANN, 'rollback hello');
+    expect((await a.approvals.decide(id, CAT, 'rejected', 'v1 has the login bug')).status).toBe('info');
+    expect((await messageEvents(a, keys, id)).at(-1)).toMatchObject({
+      outcome: 'cancelled',
+      result: {
+        title: expect.stringContaining('rejected by cat'),
+        text: expect.stringContaining(': v1 has the login bug. Nothing was done.'),
+      },
+    });
+    const late = await a.approvals.decide(id, BEN, 'approved');
+    expect(late.status).toBe('error');
+    expect(late.text).toContain('Rejected by cat');
+  });
+
+  it('expires: a click after the expiry is refused, and the sweep closes requests nobody decided', async () => {
+    const first = await ask(a, ANN, 'rollback hello');
+    const second = await ask(a, ANN, 'rollback hello');
+    clock = new Date(clock.getTime() + 15 * 60_000);
+    const late = await a.approvals.decide(first.id, BEN, 'approved');
+    expect(late.title).toBe('approve: expired');
+    await a.approvals.sweep();
+    for (const { id } of [first, second])
+      expect((await messageEvents(a, keys, id)).filter((e) => e.type === 'done')).toEqual([
+        expect.objectContaining({ result: expect.objectContaining({ title: 'rollback hello/production from v2 to v1: expired' }) }),
+      ]);
+  });
+
+  it('is void when another release went live before the decision', async () => {
+    const { id } = await ask(a, ANN, 'rollback hello');
+    await live(a, 3);
+    const click = await a.approvals.decide(id, BEN, 'approved');
+    expect(click.title).toBe('approve: void');
+    expect(click.text).toContain('v3 of hello (production) went live after it was asked for (it was asked against v2)');
+    expect((await messageEvents(a, keys, id)).at(-1)).toMatchObject({ result: { title: expect.stringContaining(': void') } });
+  });
+});
