@@ -53,6 +53,8 @@ describe('Discord over the gateway, end to end', () => {
       'logs',
       'jobs',
       'cancel',
+      'approve',
+      'reject',
       'lock',
       'unlock',
       'help',

@@ -179,7 +179,7 @@ describe('releases, jobs, cancel, lock: answered in the bot process against the 
     expect((await spine.waitForEnd(after.thread)).outcome).toBe('succeeded');
   });
 
-  it('a policy decision of needs-approval or deny is answered, and nothing is queued or changed', async () => {
+  it('without approvals wired in, a policy decision of needs-approval or deny is answered, and nothing is queued or changed', async () => {
     const decisions: Policy = {
       authorize: async (_user, command) =>
         command.name === 'deploy'
@@ -194,7 +194,7 @@ describe('releases, jobs, cancel, lock: answered in the bot process against the 
     expect(asked.job).toBeUndefined();
     expect(asked.reply).toMatchObject({ status: 'waiting-approval', title: 'deploy: needs approval' });
     expect(asked.reply?.text).toMatch(
-      /"production-deploys" policy needs someone to approve this, and this voxoz cannot take approvals yet; nothing was done/,
+      /"production-deploys" rule needs someone to approve this, and this voxoz takes no approvals; nothing was done/,
     );
     expect((await spine.say('alice', 'lock hello')).reply).toMatchObject({
       status: 'error',
