@@ -71,6 +71,7 @@ class Checker {
       if (typeof v.alt_text !== 'string') this.fail('must provide a string', `${ptr}/alt_text`);
       return;
     }
+    if (v.type === 'plain_text_input') return this.textInput(v, ptr);
     if (v.type === 'button' || v.type === 'workflow_button') {
       this.text(v.text, 75, `${ptr}/text`, true);
       this.maxLen(v.value, 2000, `${ptr}/value`);
@@ -79,6 +80,19 @@ class Checker {
         this.fail('must be one of primary, danger', `${ptr}/style`);
       }
     }
+  }
+  /** plain_text_input: placeholder ≤ 150, min_length 0..3000, max_length 1..3000, min ≤ max, initial_value within max. */
+  textInput(v: Obj, ptr: string): void {
+    if (v.placeholder !== undefined) this.text(v.placeholder, 150, `${ptr}/placeholder`, true);
+    const { min_length: min, max_length: max, initial_value: initial } = v;
+    const int = (n: unknown, lo: number): n is number => typeof n === 'number' && Number.isInteger(n) && n >= lo && n <= 3000;
+    if (min !== undefined && !int(min, 0)) this.fail('must be an integer between 0 and 3000', `${ptr}/min_length`);
+    if (max !== undefined && !int(max, 1)) this.fail('must be an integer between 1 and 3000', `${ptr}/max_length`);
+    if (int(min, 0) && int(max, 1) && min > max) this.fail('min_length must be less than or equal to max_length', `${ptr}/min_length`);
+    if (initial !== undefined && typeof initial !== 'string') this.fail('must be a string', `${ptr}/initial_value`);
+    else if (typeof initial === 'string' && initial.length > (int(max, 1) ? max : 3000))
+      this.fail('must be no longer than max_length', `${ptr}/initial_value`);
+    if (v.multiline !== undefined && typeof v.multiline !== 'boolean') this.fail('must be a boolean', `${ptr}/multiline`);
   }
   block(b: unknown, ptr: string, ids: Set<string>): void {
     if (!isObj(b)) return this.fail('must provide an object', ptr);
@@ -129,7 +143,16 @@ class Checker {
         return;
       case 'input':
         this.text(b.label, 2000, `${ptr}/label`, true);
-        if (b.element === undefined) this.fail('must provide an object', `${ptr}/element`);
+        if (b.hint !== undefined) this.text(b.hint, 2000, `${ptr}/hint`, true);
+        if (b.optional !== undefined && typeof b.optional !== 'boolean') this.fail('must be a boolean', `${ptr}/optional`);
+        if (!isObj(b.element)) this.fail('must provide an object', `${ptr}/element`);
+        else if (
+          b.element.type === 'button' ||
+          b.element.type === 'overflow' ||
+          b.element.type === 'image' ||
+          b.element.type === 'workflow_button'
+        )
+          this.fail('is not an input element', `${ptr}/element/type`);
         else this.element(b.element, `${ptr}/element`);
         return;
       default:
@@ -143,22 +166,25 @@ export type BlocksCheck = { ok: true; blocks: unknown[] | undefined } | { ok: fa
 
 /**
  * Validates a `blocks` argument (a JSON string from a form, or an array from a JSON body).
- * Undefined or empty string means "no blocks".
+ * Undefined or empty string means "no blocks". Messages take 50 blocks, modals 100 (`max`);
+ * `pointer` is where the blocks sit in the request (`/view/blocks` for a view).
  */
-export function checkBlocks(raw: unknown): BlocksCheck {
+export function checkBlocks(raw: unknown, opts: { max?: number; pointer?: string } = {}): BlocksCheck {
+  const max = opts.max ?? 50;
+  const at = opts.pointer ?? '/blocks';
   if (raw === undefined || raw === '') return { ok: true, blocks: undefined };
   let v = raw;
   if (typeof raw === 'string') {
     try {
       v = JSON.parse(raw);
     } catch {
-      return { ok: false, errors: ['invalid JSON [json-pointer:/blocks]'] };
+      return { ok: false, errors: [`invalid JSON [json-pointer:${at}]`] };
     }
   }
-  if (!Array.isArray(v)) return { ok: false, errors: ['must provide an array [json-pointer:/blocks]'] };
-  if (v.length > 50) return { ok: false, errors: ['no more than 50 items allowed [json-pointer:/blocks]'] };
+  if (!Array.isArray(v)) return { ok: false, errors: [`must provide an array [json-pointer:${at}]`] };
+  if (v.length > max) return { ok: false, errors: [`no more than ${max} items allowed [json-pointer:${at}]`] };
   const c = new Checker();
   const ids = new Set<string>();
-  v.forEach((b, i) => c.block(b, `/blocks/${i}`, ids));
+  v.forEach((b, i) => c.block(b, `${at}/${i}`, ids));
   return c.errors.length ? { ok: false, errors: c.errors } : { ok: true, blocks: v };
 }

@@ -1,7 +1,7 @@
 /**
  * Requests Slack sends to an app over HTTP, signed with the simulator's signing secret:
- * slash commands (form), block actions (`payload=<JSON>` form), events (JSON event_callback),
- * ssl_check and url_verification.
+ * slash commands (form), block actions and view submissions (`payload=<JSON>` form), events
+ * (JSON event_callback), ssl_check and url_verification.
  */
 import type { SimContext } from './context.ts';
 import {
@@ -13,7 +13,8 @@ import {
   type SlashCommandInput,
 } from './payloads.ts';
 import { sendSigned } from './signing.ts';
-import type { InboundResult, SignOptions } from './types.ts';
+import type { InboundResult, SignOptions, ViewSubmissionResult } from './types.ts';
+import { readViewAck, viewSubmissionPayload, type ViewSubmissionInput } from './view-submission.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -51,6 +52,30 @@ export async function sendBlockAction(
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const r = await sendSigned(ctx.config.signingSecret, url, body, FORM, sign);
   return { ...r, responseUrlId, actionTs: String((payload.actions as Array<{ action_ts: string }>)[0]!.action_ts) };
+}
+
+/** POSTs a signed view_submission (form field `payload`) and reads the ack as Slack does (`result`). */
+export async function sendViewSubmission(
+  ctx: SimContext,
+  url: string,
+  input: ViewSubmissionInput,
+  sign: SignOptions = {},
+): Promise<InboundResult & { result: ViewSubmissionResult }> {
+  const payload = viewSubmissionPayload(ctx, input);
+  const r = await sendSigned(
+    ctx.config.signingSecret,
+    url,
+    new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+    FORM,
+    sign,
+  );
+  let body: unknown = r.body;
+  try {
+    if (r.body) body = JSON.parse(r.body);
+  } catch {
+    /* not JSON: readViewAck calls it a failure */
+  }
+  return { ...r, result: readViewAck(ctx, input.view_id, { status: r.status, body, ms: r.ms }) };
 }
 
 /** POSTs a signed JSON event_callback; returns the event_id used. */

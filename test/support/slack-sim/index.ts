@@ -1,6 +1,6 @@
 /**
- * Slack simulator for tests: Web API over HTTP, file upload URLs, response_urls, Socket Mode
- * and signed inbound requests, all on 127.0.0.1. Real `@slack/bolt` / `@slack/web-api` run
+ * Slack simulator for tests: Web API over HTTP, file upload URLs, response_urls, modals
+ * (views.open and view submissions), Socket Mode and signed inbound requests, all on 127.0.0.1. Real `@slack/bolt` / `@slack/web-api` run
  * against it via `clientOptions: { slackApiUrl: sim.apiUrl }`. It checks what Slack checks
  * (tokens, arguments, Block Kit limits, threads, uploads, rate limits) so tests can fail.
  *
@@ -17,6 +17,7 @@ import { RateLimiter } from './rate-limit.ts';
 import { sendSigned, slackSignature } from './signing.ts';
 import { SocketHub, type EnvelopeOptions } from './socket-mode.ts';
 import { Store } from './store.ts';
+import { readViewAck, viewSubmissionPayload, type ViewSubmissionInput } from './view-submission.ts';
 import type { SimConfig, SimContext } from './context.ts';
 import type {
   EnvelopeType,
@@ -30,12 +31,16 @@ import type {
   StoredEphemeral,
   StoredFile,
   StoredMessage,
+  StoredView,
+  ViewSubmissionResult,
 } from './types.ts';
 
 export type * from './types.ts';
 export type { BlockActionInput, SlashCommandInput } from './payloads.ts';
 export type { EnvelopeOptions } from './socket-mode.ts';
 export type { EventOptions, InboundWithResponse } from './inbound.ts';
+export type { ViewSubmissionInput } from './view-submission.ts';
+export { TRIGGER_LIFETIME_MS } from './methods-views.ts';
 export { slackSignature } from './signing.ts';
 export { POST_TEXT_MAX, UPDATE_TEXT_MAX } from './methods-chat.ts';
 
@@ -80,6 +85,8 @@ export interface SlackSimulator {
   ephemerals(): StoredEphemeral[];
   /** What the app POSTed to a response_url (id from a send helper's `responseUrlId`). */
   responses(responseUrlId: string): ResponseUrlPost[];
+  /** Modals opened with views.open, oldest first (open and closed). */
+  views(): StoredView[];
 
   /** Count of 429s sent (all methods, or one). */
   breaches(method?: string): number;
@@ -100,6 +107,14 @@ export interface SlackSimulator {
   sendBlockAction(url: string, input: BlockActionInput, sign?: SignOptions): Promise<inbound.InboundWithResponse & { actionTs: string }>;
   /** Signed event_callback; `opts.eventId` + `opts.retryNum` resend as a Slack retry. */
   sendEvent(url: string, event: Record<string, unknown>, opts?: inbound.EventOptions): Promise<InboundResult & { eventId: string }>;
+  /** Signed view_submission of an open modal (throws if the user could not have submitted it); `result` is how Slack read the ack. */
+  sendViewSubmission(
+    url: string,
+    input: ViewSubmissionInput,
+    sign?: SignOptions,
+  ): Promise<InboundResult & { result: ViewSubmissionResult }>;
+  /** The same over Socket Mode: an `interactive` envelope that accepts a response payload; resolves with how Slack read the ack. */
+  sendViewSubmissionEnvelope(input: ViewSubmissionInput): Promise<ViewSubmissionResult>;
   /** `ssl_check=1&token=…`. */
   sslCheck(url: string, sign?: SignOptions): Promise<InboundResult>;
   /** url_verification with a challenge. */
@@ -108,6 +123,8 @@ export interface SlackSimulator {
   slashCommandPayload(input?: SlashCommandInput): { fields: Record<string, string>; responseUrlId: string | undefined };
   /** block_actions payload object (for an `interactive` envelope). */
   blockActionPayload(input: BlockActionInput): { payload: Record<string, unknown>; responseUrlId: string | undefined };
+  /** view_submission payload of an open modal (throws when the user could not have submitted it). */
+  viewSubmissionPayload(input: ViewSubmissionInput): Record<string, unknown>;
   /** event_callback object (for an `events_api` envelope). */
   eventPayload(event: Record<string, unknown>, eventId?: string): Record<string, unknown>;
 
@@ -197,6 +214,7 @@ export async function startSlackSimulator(opts: SlackSimOptions = {}): Promise<S
     file: (id) => store.files.get(id),
     ephemerals: () => [...store.ephemerals],
     responses: (id) => [...(store.responseUrls.get(id) ?? [])],
+    views: () => [...store.views.values()],
     breaches: (method) => ctx.limiter.breaches(method),
     breachesByMethod: () => ctx.limiter.breachesByMethod(),
     setRateLimits: (limits) => ctx.limiter.configure(limits),
@@ -213,10 +231,18 @@ export async function startSlackSimulator(opts: SlackSimOptions = {}): Promise<S
     sendSlashCommand: (url, input, sign) => inbound.sendSlashCommand(ctx, url, input, sign),
     sendBlockAction: (url, input, sign) => inbound.sendBlockAction(ctx, url, input, sign),
     sendEvent: (url, event, o) => inbound.sendEvent(ctx, url, event, o),
+    sendViewSubmission: (url, input, sign) => inbound.sendViewSubmission(ctx, url, input, sign),
+    async sendViewSubmissionEnvelope(input) {
+      const payload = viewSubmissionPayload(ctx, input);
+      const started = performance.now();
+      const ack = await hub.sendEnvelope('interactive', payload, { acceptsResponsePayload: true });
+      return readViewAck(ctx, input.view_id, { status: 200, body: ack.payload, ms: performance.now() - started });
+    },
     sslCheck: (url, sign) => inbound.sslCheck(ctx, url, sign),
     urlVerification: (url, challenge, sign) => inbound.urlVerification(ctx, url, challenge, sign),
     slashCommandPayload: (input = {}) => slashCommandPayload(ctx, input),
     blockActionPayload: (input) => blockActionPayload(ctx, input),
+    viewSubmissionPayload: (input) => viewSubmissionPayload(ctx, input),
     eventPayload: (event, eventId) => eventPayload(ctx, event, eventId),
     sendEnvelope: (type, payload, o) => hub.sendEnvelope(type, payload, o),
     disconnect: (reason) => hub.disconnect(reason),

@@ -61,6 +61,13 @@ export function triggerId(): string {
   return `${Date.now()}.${Math.floor(Math.random() * 1e12)}.${randomBytes(16).toString('hex')}`;
 }
 
+/** A trigger_id (fresh, or `given`) recorded as issued to `user` now: views.open takes it once, within 3 s. */
+export function issueTrigger(ctx: SimContext, user: string, given?: string): string {
+  const id = given ?? triggerId();
+  ctx.store.triggers.set(id, { user, issuedAt: Date.now(), used: false });
+  return id;
+}
+
 /** Opens a response_url on the simulator and returns `{ id, url }`. */
 export function openResponseUrl(ctx: SimContext): { id: string; url: string } {
   const id = ctx.store.nextId('R');
@@ -90,7 +97,7 @@ export function slashCommandPayload(
     api_app_id: input.api_app_id ?? c.apiAppId,
     is_enterprise_install: 'false',
     response_url: input.response_url ?? ru?.url ?? '',
-    trigger_id: input.trigger_id ?? triggerId(),
+    trigger_id: issueTrigger(ctx, userId, input.trigger_id),
     ...input.extra,
   };
   return { fields, responseUrlId: ru?.id };
@@ -141,7 +148,7 @@ export function blockActionPayload(ctx: SimContext, input: BlockActionInput): { 
       is_ephemeral: false,
       ...(msg?.threadTs ? { thread_ts: msg.threadTs } : {}),
     },
-    trigger_id: triggerId(),
+    trigger_id: issueTrigger(ctx, user),
     team: { id: c.teamId, domain: c.teamDomain },
     enterprise: null,
     is_enterprise_install: false,

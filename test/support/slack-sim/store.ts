@@ -2,7 +2,14 @@
  * The simulated workspace's state: channels, users, messages (with threads and edit history),
  * uploaded files, ephemeral messages and response_url posts.
  */
-import type { ResponseUrlPost, SimChannel, StoredEphemeral, StoredFile, StoredMessage } from './types.ts';
+import type { ResponseUrlPost, SimChannel, StoredEphemeral, StoredFile, StoredMessage, StoredView } from './types.ts';
+
+/** A trigger_id Slack issued with a command, click or view submission: usable once, for 3 s (views.open). */
+export interface IssuedTrigger {
+  user: string;
+  issuedAt: number;
+  used: boolean;
+}
 
 /** Workspace state shared by the Web API handlers and the query helpers. */
 export class Store {
@@ -13,6 +20,8 @@ export class Store {
   readonly files = new Map<string, StoredFile>();
   readonly ephemerals: StoredEphemeral[] = [];
   readonly responseUrls = new Map<string, ResponseUrlPost[]>();
+  readonly triggers = new Map<string, IssuedTrigger>();
+  readonly views = new Map<string, StoredView>();
   private lastMicros = 0;
   private seq = 0;
 

@@ -112,6 +112,32 @@ export interface StoredFile {
   messageTs: string | undefined;
 }
 
+/** A modal opened with views.open (the simulator keeps one view per open call; stacks are not simulated). */
+export interface StoredView {
+  /** `V0SIM…`, as views.open answered it. */
+  id: string;
+  /** Who sees it: the user the trigger_id was issued to. */
+  user: string;
+  /** The view object as the app sent it (validated). */
+  view: Record<string, unknown>;
+  openedAt: number;
+  /** `closed` once a submission was answered with an empty ack or `clear` (Slack closes the modal then). */
+  state: 'open' | 'closed';
+  /** Submissions delivered for it, answered or not. */
+  submissions: number;
+}
+
+/** How the app answered one view_submission, as Slack reads the ack. */
+export interface ViewSubmissionResult {
+  /** `closed`: empty ack or `clear`; `errors`: shown next to the inputs; `updated`: view replaced; `failed`: not a valid ack, or later than 3 s (Slack shows an error, the modal stays open). */
+  outcome: 'closed' | 'errors' | 'updated' | 'failed';
+  /** Why `failed` (a status, `timeout`, `invalid response_action`). */
+  problem?: string;
+  /** The ack body, parsed when it is JSON. */
+  body: unknown;
+  ms: number;
+}
+
 /** A message sent with chat.postEphemeral. */
 export interface StoredEphemeral {
   channel: string;

@@ -9,11 +9,12 @@ import { bearerToken, parseBody, readBody, sendJson, str } from './http-util.ts'
 import { chatMethods } from './methods-chat.ts';
 import { fileMethods } from './methods-files.ts';
 import { miscMethods } from './methods-misc.ts';
+import { viewMethods } from './methods-views.ts';
 
 /** Every method the simulator implements. */
-export const METHODS: Record<string, MethodDef> = { ...chatMethods, ...fileMethods, ...miscMethods };
+export const METHODS: Record<string, MethodDef> = { ...chatMethods, ...fileMethods, ...miscMethods, ...viewMethods };
 
-const JSON_ARGS = ['blocks', 'attachments', 'files', 'metadata'];
+const JSON_ARGS = ['blocks', 'attachments', 'files', 'metadata', 'view'];
 
 /** A copy of the arguments for the call log: token dropped, JSON-in-form fields parsed. */
 function recordArgs(fields: Record<string, unknown>): Record<string, unknown> {
