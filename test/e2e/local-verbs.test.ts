@@ -63,7 +63,9 @@ describe('the chat verbs through the local API', () => {
     expect(deploy.job).toBeDefined();
     const listed = await answer('carol', 'jobs');
     expect(listed).toMatch(new RegExp(`${deploy.job} +(running|#1 queued) +deploy hello +production +bob`));
-    expect(await answer('carol', `cancel ${deploy.job}`)).toContain('only bob, who started "deploy hello", may cancel it');
+    expect(await answer('carol', `cancel ${deploy.job}`)).toContain(
+      'only bob, who started "deploy hello", or an admin of hello/production may cancel it',
+    );
     const done = await ended(deploy.thread);
     expect(done.outcome).toBe('succeeded');
     expect(await answer('carol', 'jobs hello')).toContain('No job is running or queued.');

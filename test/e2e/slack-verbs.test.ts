@@ -55,7 +55,7 @@ describe('Slack: releases, jobs and cancel answered in the bot process', () => {
     expect(listed).toMatch(/slack-trig-verbs-hello2 +#1 queued +deploy hello +production +bob/);
 
     expect(bodyText((await slash('cancel slack-trig-verbs-slow', bob)).body)).toContain(
-      'only alice, who started "deploy slow", may cancel it',
+      'only alice, who started "deploy slow", or an admin of slow/production may cancel it',
     );
     expect(bodyText((await slash('cancel slack-trig-verbs-slow')).body)).toContain(
       'Job slack-trig-verbs-slow stopping; what it started is being removed.',
