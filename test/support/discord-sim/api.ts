@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { APIApplicationCommand, APIMessage, APITextChannel, APIThreadChannel } from 'discord-api-types/v10';
 import type { InteractionSpec, SentInteraction } from './interactions.ts';
+import type { ModalTextInput } from './validate-modal.ts';
 import type { DispatchRecord, GatewayStats, InteractionResponseRecord, RecordedCall, StoredAttachment } from './types.ts';
 
 /** A running Discord simulator (REST v10 + gateway) bound to 127.0.0.1. */
@@ -26,12 +27,14 @@ export interface DiscordSimulator {
   /** The simulator clock (ms since epoch). */
   now(): number;
 
-  /** Dispatches INTERACTION_CREATE (command / button / autocomplete); throws on unknown command/button. */
+  /** Dispatches INTERACTION_CREATE (command / button / autocomplete / modal submit); throws on what the user could not have sent. */
   sendInteraction(spec: InteractionSpec): SentInteraction;
   /** Resolves with the interaction's callback; rejects after `timeoutMs` (default 5000, real time). */
   waitForResponse(interactionId: string, timeoutMs?: number): Promise<InteractionResponseRecord>;
   /** The recorded callback of an interaction, if any. */
   interactionResponse(interactionId: string): InteractionResponseRecord | undefined;
+  /** The modal an interaction's callback opened (type 9), with its text inputs, and whether it was submitted. */
+  modal(interactionId: string): { customId: string; inputs: ModalTextInput[]; submitted: boolean } | undefined;
 
   /** Non-deleted messages of a channel (or thread), oldest first. Ephemeral ones included. */
   messages(channelId: string): APIMessage[];

@@ -34,6 +34,8 @@ import type { DiscordSimulatorOptions } from './types.ts';
 
 export type { DiscordSimulator } from './api.ts';
 export type { InteractionSpec, SentInteraction, SimUserSpec } from './interactions.ts';
+export type { ModalSubmitSpec } from './modal-submit.ts';
+export type { ModalTextInput } from './validate-modal.ts';
 export type * from './types.ts';
 export { DEFAULT_RATE_LIMITS } from './rate-limiter.ts';
 export { RESPONSE_WINDOW_MS, TOKEN_LIFETIME_MS } from './routes-interactions.ts';
@@ -149,6 +151,7 @@ export async function startDiscordSimulator(opts: DiscordSimulatorOptions = {}):
       });
     },
     interactionResponse: (id) => store.interactions.get(id)?.response,
+    modal: (id) => store.interactions.get(id)?.modal,
     messages: (channelId) => (store.channelMessages.get(channelId) ?? []).flatMap((id) => store.messages.get(id)?.current ?? []),
     message: (id) => store.messages.get(id),
     threads: () => [...store.channels.values()].filter((c): c is APIThreadChannel => c.type === 11 || c.type === 12),

@@ -12,6 +12,7 @@ import {
 } from 'discord-api-types/v10';
 import { humanUser, member } from './entities.ts';
 import { buildOptions, type OptionValues } from './interaction-options.ts';
+import { modalSource, modalSubmitState, type ModalSubmitSpec } from './modal-submit.ts';
 import type { InteractionState, SimContext } from './store.ts';
 import { customIds } from './validate-components.ts';
 
@@ -21,7 +22,7 @@ export interface SimUserSpec {
   username: string;
 }
 
-/** What `sendInteraction` dispatches. Commands must be registered; buttons must exist on the message. */
+/** What `sendInteraction` dispatches. Commands must be registered; buttons must exist on the message; a modal must be open. */
 export type InteractionSpec =
   | {
       kind: 'command';
@@ -50,7 +51,8 @@ export type InteractionSpec =
       channelId?: string;
       locale?: Locale;
     }
-  | { kind: 'button'; customId: string; messageId: string; user?: SimUserSpec; locale?: Locale };
+  | { kind: 'button'; customId: string; messageId: string; user?: SimUserSpec; locale?: Locale }
+  | ModalSubmitSpec;
 
 /** Handle on a dispatched interaction. */
 export interface SentInteraction {
@@ -64,11 +66,16 @@ const DEFAULT_USER: SimUserSpec = { id: '100000000000000001', username: 'alice' 
 /** Builds the INTERACTION_CREATE payload and the server-side state for `spec`. */
 export function buildInteraction(ctx: SimContext, spec: InteractionSpec): InteractionState {
   const w = ctx.world;
-  const u = spec.user ?? DEFAULT_USER;
+  const source = spec.kind === 'modal-submit' ? modalSource(ctx, spec) : undefined;
+  const u = spec.user ?? (source ? { id: source.user.id, username: source.user.username } : DEFAULT_USER);
   const user = humanUser(u.id, u.username);
   const m: APIInteractionGuildMember = { ...member(w, user), user, permissions: '2248473465835073' };
   const channelId =
-    spec.kind === 'button' ? (ctx.store.messages.get(spec.messageId)?.current.channel_id ?? '') : (spec.channelId ?? w.channelId);
+    spec.kind === 'button'
+      ? (ctx.store.messages.get(spec.messageId)?.current.channel_id ?? '')
+      : spec.kind === 'modal-submit'
+        ? source!.channelId
+        : (spec.channelId ?? w.channelId);
   const ch = ctx.store.channels.get(channelId);
   if (!ch) throw new Error(`sendInteraction: unknown channel ${channelId}`);
   const id = ctx.snowflake();
@@ -92,6 +99,7 @@ export function buildInteraction(ctx: SimContext, spec: InteractionSpec): Intera
     attachment_size_limit: 10 * 1024 * 1024,
   };
   const state = { id, token, createdAt: ctx.clock.now(), channelId, user, messageIds: new Set<string>(), waiters: [] };
+  if (spec.kind === 'modal-submit') return modalSubmitState(ctx, spec, source!, base, state);
   if (spec.kind === 'button') {
     const msg = ctx.store.messages.get(spec.messageId);
     if (!msg || msg.deleted) throw new Error(`sendInteraction: unknown message ${spec.messageId}`);

@@ -1,33 +1,52 @@
-import { InteractionType, MessageType, type APIMessageInteractionMetadata } from 'discord-api-types/v10';
+import {
+  InteractionType,
+  MessageType,
+  type APIMessageInteractionMetadata,
+  type APIModalSubmitInteractionMetadata,
+} from 'discord-api-types/v10';
 import { apiError, ErrorCode, ErrorCollector } from './errors.ts';
 import { createMessage, deleteMessage, editMessage, messageOr404, type MessageExtras } from './messages.ts';
 import type { RouteDef, RouteRequest, RouteResult } from './router.ts';
 import type { InteractionState } from './store.ts';
 import type { InteractionResponseRecord, StoredMessage } from './types.ts';
 import { validateMessageBody } from './validate-message.ts';
+import { validateModal } from './validate-modal.ts';
 
 /** Discord's 3 s window for the first response, and the 15 min interaction-token life. */
 export const RESPONSE_WINDOW_MS = 3000;
 export const TOKEN_LIFETIME_MS = 15 * 60_000;
 const EPHEMERAL = 64;
 const LOADING = 128;
-/** Callback types allowed per interaction type (2 command, 3 component, 4 autocomplete). */
-const ALLOWED: Record<number, number[]> = { 2: [4, 5, 9], 3: [4, 5, 6, 7, 9], 4: [8] };
+/** Callback types allowed per interaction type (2 command, 3 component, 4 autocomplete, 5 modal submit: no modal from a modal). */
+const ALLOWED: Record<number, number[]> = { 2: [4, 5, 9], 3: [4, 5, 6, 7, 9], 4: [8], 5: [4, 5, 6, 7] };
 
-function extrasFor(it: InteractionState, flags: number): MessageExtras {
+function metadataOf(it: InteractionState): Exclude<APIMessageInteractionMetadata, APIModalSubmitInteractionMetadata> {
   const meta = {
     id: it.id,
-    type: it.type as InteractionType.ApplicationCommand,
+    type: InteractionType.ApplicationCommand as const,
     user: it.user,
     authorizing_integration_owners: { '0': it.payload.guild_id ?? '' },
   } satisfies APIMessageInteractionMetadata;
+  return it.componentMessageId ? { ...meta, type: InteractionType.MessageComponent, interacted_message_id: it.componentMessageId } : meta;
+}
+
+function extrasFor(it: InteractionState, flags: number): MessageExtras {
+  const source = it.triggeredBy;
+  const meta = metadataOf(it);
   return {
     interactionId: it.id,
     webhook_id: it.payload.application_id,
     application_id: it.payload.application_id,
-    interaction_metadata: it.componentMessageId
-      ? { ...meta, type: InteractionType.MessageComponent, interacted_message_id: it.componentMessageId }
-      : meta,
+    interaction_metadata:
+      it.type === 5 && source
+        ? ({
+            id: it.id,
+            type: InteractionType.ModalSubmit,
+            user: it.user,
+            authorizing_integration_owners: meta.authorizing_integration_owners,
+            triggering_interaction_metadata: metadataOf(source),
+          } satisfies APIModalSubmitInteractionMetadata)
+        : meta,
     type: it.type === 2 ? MessageType.ChatInputCommand : MessageType.Default,
     flags,
   };
@@ -44,15 +63,16 @@ function checkSimple(data: Record<string, unknown>, type: number): void {
         if (typeof c?.name !== 'string' || c.name.length < 1 || c.name.length > 100)
           errs.add(['data', 'choices', i, 'name'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
       });
-  } else {
-    if (typeof data.custom_id !== 'string' || data.custom_id.length < 1 || data.custom_id.length > 100)
-      errs.add(['data', 'custom_id'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
-    if (typeof data.title !== 'string' || data.title.length < 1 || data.title.length > 45)
-      errs.add(['data', 'title'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 45 in length.');
-    if (!Array.isArray(data.components) || data.components.length < 1 || data.components.length > 5)
-      errs.add(['data', 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 5 in length.');
   }
   errs.throwIfAny();
+}
+
+/** A modal callback (9): validated, then kept on the interaction until the user submits it (sendInteraction modal-submit). */
+function openModal(it: InteractionState, data: Record<string, unknown>): void {
+  const errs = new ErrorCollector();
+  const inputs = validateModal(data, errs);
+  errs.throwIfAny();
+  it.modal = { customId: String(data.custom_id), inputs, submitted: false };
 }
 
 /** POST /interactions/:id/:token/callback — once, within 3 s, with a type valid for the interaction. */
@@ -85,7 +105,8 @@ const callback = (r: RouteRequest): RouteResult => {
   } else if (type === 6 || type === 7) {
     msg = messageOr404(ctx, undefined, it.componentMessageId ?? '');
     if (type === 7) editMessage(ctx, msg, validateMessageBody(data, r.body.files), r.body.files);
-  } else checkSimple(data, type);
+  } else if (type === 9) openModal(it, data);
+  else checkSimple(data, type);
   const record: InteractionResponseRecord = { type, data: body.data, latencyMs, ...(msg ? { messageId: msg.current.id } : {}) };
   it.response = record;
   if (msg) {

@@ -4,12 +4,13 @@ import type { SimClock } from './clock.ts';
 import type { World } from './entities.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { InteractionResponseRecord, RecordedCall, StoredAttachment, StoredMessage } from './types.ts';
+import type { ModalTextInput } from './validate-modal.ts';
 
 /** Server-side state of one interaction (callback, original message, follow-ups). */
 export interface InteractionState {
   id: string;
   token: string;
-  /** 2 application command, 3 message component, 4 autocomplete. */
+  /** 2 application command, 3 message component, 4 autocomplete, 5 modal submit. */
   type: number;
   createdAt: number;
   payload: APIInteraction;
@@ -19,6 +20,10 @@ export interface InteractionState {
   commandName?: string;
   /** The message holding the clicked component (type 3). */
   componentMessageId?: string;
+  /** The modal its callback opened (type 9), until the user submits it. */
+  modal?: { customId: string; inputs: ModalTextInput[]; submitted: boolean };
+  /** A modal submit's: the interaction whose callback opened the modal. */
+  triggeredBy?: InteractionState;
   response?: InteractionResponseRecord;
   originalMessageId?: string;
   /** Original + follow-up messages, which the interaction webhook may edit. */
