@@ -43,7 +43,7 @@ export function releasesReply(app: string, env: string, all: ReadonlyArray<Relea
     outcomeOf(r),
     image(r, pruned),
     r.commit ? r.commit.slice(0, 12) : '-',
-    r.deployedBy,
+    r.approvedBy ? `${r.deployedBy} (approved by ${r.approvedBy})` : r.deployedBy,
     utcMinute(r.at),
   ]);
   const more = all.length > shown.length ? ` (the newest ${shown.length} of ${all.length})` : '';

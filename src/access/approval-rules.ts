@@ -27,7 +27,8 @@ export async function approvalRuleFor(
       if (!lock || lock.by.id === user.id) continue;
     }
     const bound = rule.above !== undefined ? ` above ${rule.above}` : rule.othersLock ? " of someone else's lock" : '';
-    return `${rule.verb}${bound} on ${rule.apps.join(',')}/${rule.envs.join(',')}`;
+    const everywhere = rule.apps.join() === '*' && rule.envs.join() === '*';
+    return `${rule.verb}${bound}${everywhere ? '' : ` on ${rule.apps.join(',')}/${rule.envs.join(',')}`}`;
   }
   return undefined;
 }

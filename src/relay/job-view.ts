@@ -59,7 +59,10 @@ export const isFinished = (view: JobView) => view.phase === 'succeeded' || view.
 export function renderParent(view: JobView): Reply {
   const { job } = view;
   const running = view.steps.find((s) => s.state === 'running');
-  const who = { label: 'requested by', value: job.requestedBy.name };
+  const who = {
+    label: 'requested by',
+    value: job.approvedBy ? `${job.requestedBy.name}, approved by ${job.approvedBy.name}` : job.requestedBy.name,
+  };
   if (isFinished(view) && view.result) {
     return {
       title: view.result.title,

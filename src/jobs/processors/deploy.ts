@@ -36,6 +36,7 @@ export const deployProcessor: JobProcessor = {
         image: artifact?.name,
         commit: artifact?.commit,
         deployedBy: data.requestedBy.id,
+        ...(data.approvedBy ? { approvedBy: data.approvedBy.id } : {}),
         at: io.now().toISOString(),
         outcome,
         jobId: data.id,

@@ -44,6 +44,7 @@ export const promoteProcessor: JobProcessor = {
         image: source.image,
         commit: source.commit,
         deployedBy: data.requestedBy.id,
+        ...(data.approvedBy ? { approvedBy: data.approvedBy.id } : {}),
         at: io.now().toISOString(),
         outcome,
         jobId: data.id,
