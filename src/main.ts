@@ -236,6 +236,11 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       jobs: systemJobs,
       now,
       log: log.child({ part: 'approvals' }),
+      answerAs: (request) =>
+        dispatcher.runApproved(request.text, request.job.requestedBy, {
+          platform: request.job.thread.platform,
+          conversation: request.job.thread.conversation,
+        }),
     });
     // Every bot process sweeps; each expiry is decided once in Redis.
     const sweeper = setInterval(() => {

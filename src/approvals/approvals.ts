@@ -8,13 +8,14 @@ import type { CommandSpec, ParsedArgs } from '../dispatch/command-spec.ts';
 import { jobData } from '../dispatch/job-data.ts';
 import type { Policy } from '../dispatch/policy.ts';
 import { utcMinute } from '../dispatch/utc-minute.ts';
+import type { JobKind } from '../jobs/processors/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { JOB_FIELD } from '../store/job-fields.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { systemThread, type SystemJobRecorder } from '../store/record-system-job.ts';
 import type { ReleaseReader } from '../store/release-store.ts';
 import { APPROVAL_KIND, closeApprovalMessage, describeDecided, postApprovalMessage } from './approval-message.ts';
-import type { ApprovalRecord, ApprovalStore } from './approval-store.ts';
+import type { ApprovalRecord, ApprovalRequest, ApprovalStore } from './approval-store.ts';
 import { fixTarget, liveRelease } from './fix-target.ts';
 
 export interface ApprovalsDeps {
@@ -28,7 +29,12 @@ export interface ApprovalsDeps {
   jobs: SystemJobRecorder;
   now: Clock;
   log: Logger;
+  /** Runs an approved command that answers in the bot process (`unlock`), as its requester; the dispatcher's. */
+  answerAs?: (request: ApprovalRequest) => Promise<Reply>;
 }
+
+/** The kind an approval's job has when its command answers at once instead of queuing a job. */
+export const ANSWER_KIND = 'answer';
 
 const note = (title: string, text: string, status: Reply['status'] = 'info'): Reply => ({ title, status, text, ephemeral: true });
 
@@ -61,7 +67,8 @@ export function createApprovals(deps: ApprovalsDeps) {
     async request(inv: Invocation, command: CommandSpec, args: ParsedArgs, env: string, policy: string): Promise<Reply> {
       const config = deps.config();
       const app = String(args.app);
-      if (command.run.kind !== 'job') throw new UserError('not_approvable', `${command.name} cannot wait for an approval`);
+      if (command.run.kind === 'action' || (command.run.kind === 'answer' && !deps.answerAs))
+        throw new UserError('not_approvable', `${command.name} cannot wait for an approval`);
       const approvers = approversOf(config, app, env, inv.user.id);
       if (approvers.length === 0)
         throw new UserError(
@@ -69,7 +76,7 @@ export function createApprovals(deps: ApprovalsDeps) {
           `"${command.name} ${app}" needs approval (${policy}), but no one other than you holds approver on ${app}/${env}, so it could never be approved; nothing was done. Grant approver to someone under access: in voxoz.yml`,
         );
       const { args: fixed, summary, text, bound } = await fixTarget(deps.releases, command, args, app, env, inv.text);
-      const job = jobData(inv, command, command.run.job, fixed, env);
+      const job = jobData(inv, command, command.run.kind === 'job' ? command.run.job : (ANSWER_KIND as JobKind), fixed, env);
       const now = deps.now();
       const id = `apv-${job.id}`.slice(0, 90);
       if (await deps.store.get(id))
@@ -126,9 +133,18 @@ export function createApprovals(deps: ApprovalsDeps) {
           'error',
         );
       }
+      const { job } = record.request;
+      if (to === 'approved' && job.kind === ANSWER_KIND && deps.answerAs) {
+        const done = await deps.answerAs(record.request).catch((err: Error) => note('failed', err.message, 'error'));
+        const { title } = describeDecided(result.record);
+        await closeApprovalMessage(deps.redis, deps.keys, id, deps.now().toISOString(), done.status !== 'error', {
+          title,
+          text: `Approved by ${user.name}. ${done.title}${done.text ? `: ${done.text}` : ''}`,
+        });
+        return note(`${record.request.summary}: approved`, `Approved and done: ${done.title}.`);
+      }
       await close(result.record);
       if (to === 'rejected') return note(`${record.request.summary}: rejected`, 'Rejected; nothing was done.');
-      const { job } = record.request;
       await deps.jobs
         .record({
           kind: job.kind,

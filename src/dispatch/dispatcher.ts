@@ -29,6 +29,8 @@ export interface Dispatcher {
   interact(interaction: Interaction): Promise<Reply>;
   /** The clock every adapter stamps its invocations with (the composition root's). */
   now(): Date;
+  /** Runs a command an approver approved, as its requester, past the policy (it was authorised when asked for). */
+  runApproved(text: string, user: Invocation['user'], where: { platform: string; conversation: string }): Promise<Reply>;
 }
 
 export interface DispatcherDeps {
@@ -147,6 +149,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   return {
     now,
+    async runApproved(text, user, where) {
+      const config = deps.config();
+      const parsed = parseCommand(text, deps.registry, { appNames: config.apps.map((a) => a.name) });
+      if (!parsed.ok) return errorReply('approved command no longer parses', parsed.problems.join('; '));
+      const inv: Invocation = { platform: where.platform, user, conversation: where.conversation, text, receivedAt: now() };
+      try {
+        const outcome = await run(inv, parsed.command, parsed.args, config);
+        return outcome.reply;
+      } catch (err) {
+        return failure(err, text, 'nothing was changed.');
+      }
+    },
     async handle(inv) {
       const config = deps.config();
       const parsed = parseCommand(inv.text, deps.registry, { appNames: config.apps.map((a) => a.name) });
