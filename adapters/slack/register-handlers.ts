@@ -6,6 +6,7 @@ import { renderBlocks } from './render-blocks.ts';
 import { commandToInvocation, mentionToInvocation } from './to-invocation.ts';
 import { notServedReply, slackScope, type SlackOrigin, type SlackScope } from './team-scope.ts';
 import { toInteraction } from './to-interaction.ts';
+import { formUnavailable, openRejectForm, registerRejectForm } from './register-reject-form.ts';
 
 export interface HandlerDeps {
   dispatcher: Dispatcher;
@@ -40,7 +41,8 @@ function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
  * Wires Bolt to the dispatcher, the same for HTTP and Socket Mode. Slash commands are acked
  * with the dispatcher's answer (help, a parse error, a refusal, "queued", "queue unavailable"),
  * shown only to the invoker; a dispatcher slower than the ack budget is acked at once and
- * answered through the response_url. Button clicks are acked first and answered ephemerally.
+ * answered through the response_url. Button clicks are acked first and answered ephemerally;
+ * Reject first opens a form for its reason (register-reject-form.ts), answered on submission.
  * `@voxoz …` mentions run commands too, answered ephemerally; retries of one event are one job.
  */
 export function registerHandlers(app: App, deps: HandlerDeps): void {
@@ -67,7 +69,7 @@ export function registerHandlers(app: App, deps: HandlerDeps): void {
     await respond(ephemeral(outcomeReply(await work)));
   });
 
-  app.action({ type: 'block_actions' }, async ({ ack, body, action, respond }) => {
+  app.action({ type: 'block_actions' }, async ({ ack, body, action, respond, client }) => {
     await ack();
     if (action.type !== 'button' || body.type !== 'block_actions') return;
     const why = refused('click', { team: body.team?.id ?? body.user.team_id, userTeam: body.user.team_id }, body.user.id);
@@ -75,11 +77,22 @@ export function registerHandlers(app: App, deps: HandlerDeps): void {
       await respond(ephemeral(notServedReply(why)));
       return;
     }
+    if (action.action_id === 'reject') {
+      // Reject asks for a reason first; the answer to the click follows the form's submission.
+      const container = body.container as { channel_id?: string; thread_ts?: string } | undefined;
+      const channel = container?.channel_id ?? body.channel?.id ?? 'unknown';
+      const ctx = { approval: action.value ?? '', channel, ...(container?.thread_ts ? { thread: container.thread_ts } : {}) };
+      const failed = await openRejectForm(client, body.trigger_id, ctx, deps.log);
+      if (failed) await respond(ephemeral(formUnavailable(ctx.approval, failed)));
+      return;
+    }
     const reply = await deps.dispatcher.interact(
       toInteraction(body, { action_id: action.action_id, value: action.value, action_ts: action.action_ts }),
     );
     await respond(ephemeral(reply));
   });
+
+  registerRejectForm(app, { dispatcher: deps.dispatcher, log: deps.log, refused });
 
   app.event('app_mention', async ({ event, body, client }) => {
     const why = refused('mention', { team: body.team_id, userTeam: (event as { user_team?: string }).user_team }, event.user);
