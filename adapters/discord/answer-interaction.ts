@@ -1,25 +1,18 @@
-import { InteractionResponseType, InteractionType, type APIInteraction, type APIInteractionResponse } from 'discord-api-types/v10';
+import { InteractionResponseType, InteractionType, type APIInteraction } from 'discord-api-types/v10';
 import type { LoadedConfig } from '../../src/config/load-config.ts';
-import type { Reply } from '../../src/core/types.ts';
 import type { CommandRegistry } from '../../src/dispatch/command-registry.ts';
 import type { Dispatcher } from '../../src/dispatch/dispatcher.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { autocompleteApps } from './autocomplete-apps.ts';
-import { decodeButtonId } from './button-id.ts';
+import { answerComponent } from './answer-component.ts';
 import { guildRefusal, type InteractionPlace } from './guild-scope.ts';
-import { renderMessage, type DiscordMessage } from './render-embeds.ts';
+import type { InteractionResponder } from './interaction-responder.ts';
+import { deferEphemeral, ephemeral, within } from './interaction-replies.ts';
+import { renderMessage } from './render-embeds.ts';
 import type { ReplyTracker } from './reply-tracker.ts';
 import { commandToInvocation, interactionUser } from './to-invocation.ts';
 
-/** How an interaction is answered: over REST (gateway) or in the HTTP response (interactions endpoint). */
-export interface InteractionResponder {
-  /** The first response (once, within 3 s); resolves with the created message's id when known. */
-  callback(body: APIInteractionResponse): Promise<{ messageId?: string }>;
-  /** Replaces the first response's message (after a deferral). */
-  editOriginal(body: DiscordMessage): Promise<void>;
-  /** True when every delivery needs its own answer (an HTTP request waits for one); over the gateway a redelivery is ignored. */
-  answersEveryDelivery?: boolean;
-}
+export type { InteractionResponder } from './interaction-responder.ts';
 
 export interface InteractionDeps {
   dispatcher: Dispatcher;
@@ -33,35 +26,6 @@ export interface InteractionDeps {
   guildIds?: readonly string[];
 }
 
-const EPHEMERAL = 64;
-const ephemeral = (reply: Reply): APIInteractionResponse => ({
-  type: InteractionResponseType.ChannelMessageWithSource,
-  data: renderMessage({ ...reply, ephemeral: true }) as never,
-});
-const deferEphemeral: APIInteractionResponse = {
-  type: InteractionResponseType.DeferredChannelMessageWithSource,
-  data: { flags: EPHEMERAL },
-};
-
-function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
-/** Answers `work` at once if it is quick, else defers (ephemerally) and edits the answer in later. */
-async function answerSoon(respond: InteractionResponder, work: Promise<Reply>, ms: number): Promise<void> {
-  const reply = await within(work, ms);
-  if (reply) {
-    await respond.callback(ephemeral(reply));
-    return;
-  }
-  await respond.callback(deferEphemeral);
-  await respond.editOriginal(renderMessage({ ...(await work), ephemeral: true }));
-}
-
 /**
  * Handles one interaction, the same for the gateway and the HTTP endpoint:
  * - `/voxoz …`: to an Invocation → dispatcher. Help, parse errors, refusals and failures are
@@ -70,7 +34,8 @@ async function answerSoon(respond: InteractionResponder, work: Promise<Reply>, m
  *   than the budget gets an ephemeral deferral; the relay then posts the parent itself.
  *   A redelivered interaction already handled here is ignored; one handled elsewhere maps to
  *   the same job (dispatcher dedup) and is acknowledged ephemerally, if it still can be.
- * - buttons: neutral Interaction (delivery id = interaction id) → dispatcher.interact, ephemeral answer.
+ * - buttons and forms: answer-component.ts (a neutral Interaction → dispatcher.interact, ephemeral
+ *   answer; Reject opens a form for its reason first).
  * - autocomplete: app names from config.
  */
 export async function answerInteraction(raw: APIInteraction, respond: InteractionResponder, deps: InteractionDeps): Promise<void> {
@@ -109,33 +74,13 @@ export async function answerInteraction(raw: APIInteraction, respond: Interactio
     await respond.callback({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices } });
     return;
   }
-  if (raw.type === InteractionType.MessageComponent) {
-    const button = decodeButtonId(raw.data.custom_id);
-    const user = interactionUser(raw);
-    if (!button || !user) {
-      await respond.callback(
-        ephemeral({
-          title: 'unknown button',
-          status: 'error',
-          text: "This button is not one of voxoz's; it may be from an older version.",
-        }),
-      );
-      return;
-    }
-    const work = deps.dispatcher.interact({
-      platform: 'discord',
-      user,
-      conversation: raw.channel?.id ?? raw.channel_id ?? 'unknown',
-      action: button.action,
-      value: button.value,
-      deliveryId: raw.id,
-    });
-    await answerSoon(respond, work, budget);
+  if (raw.type === InteractionType.MessageComponent || raw.type === InteractionType.ModalSubmit) {
+    await answerComponent(raw, respond, deps.dispatcher, budget);
     return;
   }
   if (raw.type !== InteractionType.ApplicationCommand || raw.data.type !== 1) {
     await respond.callback(
-      ephemeral({ title: 'not supported', status: 'error', text: 'voxoz answers /voxoz commands and its own buttons.' }),
+      ephemeral({ title: 'not supported', status: 'error', text: 'voxoz answers /voxoz commands, its own buttons and its own forms.' }),
     );
     return;
   }

@@ -43,7 +43,9 @@ const marker = (parent: string) => `· log thread: <#${parent}>`;
  * updates continue in an ordinary bot message in the channel that links the log thread, so a
  * long job never goes quiet. Log batches go to a public thread started from the parent (or to
  * the conversation itself when that already is a thread); the whole log is attached there at
- * the end. Every call is one request; rate limits surface as RateLimitedError.
+ * the end. A job posted under another message (`meta.replyTo`: an approved request's job) has
+ * its parent posted as a reply to that message, so the two read as one conversation. Every
+ * call is one request; rate limits surface as RateLimitedError.
  */
 export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
   const { rest, applicationId, log } = opts;
@@ -157,7 +159,12 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
           }
         }
       }
-      const msg = await channelPost(thread.conversation, body);
+      // `meta.replyTo`: a job posted under another message (an approved request's) answers it as a reply.
+      const replyTo = thread.meta?.replyTo;
+      const msg = await channelPost(
+        thread.conversation,
+        replyTo ? { ...body, message_reference: { message_id: replyTo, fail_if_not_exists: false } } : body,
+      );
       kinds.set(msg.id, 'channel');
       remember(msg.id, reply);
       return msg.id;

@@ -1,7 +1,7 @@
 import { ChannelType, MessageType, PermissionFlagsBits, type APIAttachment, type APIMessage } from 'discord-api-types/v10';
 import { isoAt } from './clock.ts';
 import { botUser } from './entities.ts';
-import { apiError, ErrorCode } from './errors.ts';
+import { apiError, ErrorCode, ErrorCollector } from './errors.ts';
 import type { UploadedFile } from './http-io.ts';
 import type { SimContext } from './store.ts';
 import type { StoredMessage } from './types.ts';
@@ -87,6 +87,7 @@ export function createMessage(
   }
   if (!extras.allowEmpty) assertNotEmpty({ ...input, attachmentCount: files.length });
   checkUploadSize(ctx, files);
+  const replyTo = replyTarget(ctx, channelId, input);
   const id = ctx.snowflake();
   const flags = ((input.flags ?? 0) & (4 | 4096)) | (extras.flags ?? 0);
   const msg: APIMessage = {
@@ -104,8 +105,14 @@ export function createMessage(
     embeds: input.embeds ?? [],
     components: (input.components ?? []) as APIMessage['components'],
     pinned: false,
-    type: extras.type ?? MessageType.Default,
+    type: extras.type ?? (replyTo ? MessageType.Reply : MessageType.Default),
     flags,
+    ...(replyTo
+      ? {
+          message_reference: { type: 0, message_id: replyTo.id, channel_id: channelId, guild_id: ctx.world.guildId },
+          referenced_message: replyTo,
+        }
+      : {}),
     ...(extras.webhook_id ? { webhook_id: extras.webhook_id } : {}),
     ...(extras.application_id ? { application_id: extras.application_id } : {}),
     ...(extras.interaction_metadata ? { interaction_metadata: extras.interaction_metadata } : {}),
@@ -127,6 +134,26 @@ export function createMessage(
   ch.last_message_id = id;
   if (!ephemeral) ctx.gateway.dispatch('MESSAGE_CREATE', { ...msg, guild_id: ctx.world.guildId }, GUILD_MESSAGES_INTENT);
   return stored;
+}
+
+/**
+ * The message a reply answers: it must be a live message of the same channel, and replying
+ * needs Read Message History (403 50013); a missing target is 400 50035 unless
+ * `fail_if_not_exists` is false, which sends the message as a plain one.
+ */
+function replyTarget(ctx: SimContext, channelId: string, input: MessageInput): APIMessage | undefined {
+  const ref = input.messageReference;
+  if (!ref) return undefined;
+  requirePermissions(ctx, PermissionFlagsBits.ReadMessageHistory);
+  const target = ctx.store.messages.get(ref.messageId);
+  const ok =
+    target && !target.deleted && !target.ephemeral && target.current.channel_id === channelId && (ref.channelId ?? channelId) === channelId;
+  if (ok) return target.current;
+  if (!ref.failIfNotExists) return undefined;
+  const errs = new ErrorCollector();
+  errs.add(['message_reference'], 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message');
+  errs.throwIfAny();
+  return undefined;
 }
 
 /** Applies an edit (PATCH semantics: absent fields unchanged), keeping the old state in history. */

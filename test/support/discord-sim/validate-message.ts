@@ -12,6 +12,8 @@ export interface MessageInput {
   /** `attachments` as sent: ids are indexes of new files or ids of kept attachments. */
   attachments?: Array<{ id: string; filename?: string; description?: string }>;
   tts?: boolean;
+  /** A reply's reference (type 0); `failIfNotExists` false sends it as a plain message when the target is gone. */
+  messageReference?: { messageId: string; channelId?: string; failIfNotExists: boolean };
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -19,7 +21,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 /**
  * Validates a create/edit message body like Discord: content ≤2,000; ≤10 embeds with title
  * ≤256, description ≤4,096, ≤25 fields (name ≤256, value ≤1,024), footer ≤2,048, author ≤256
- * and ≤6,000 characters in all; ≤10 files; components (see `validateComponents`).
+ * and ≤6,000 characters in all; ≤10 files; components (see `validateComponents`); a reply's
+ * `message_reference` (its target is checked when the message is created).
  * Throws 400 50035 with an `errors` tree. Emptiness is checked by `assertNotEmpty`.
  */
 export function validateMessageBody(body: unknown, files: UploadedFile[]): MessageInput {
@@ -57,6 +60,19 @@ export function validateMessageBody(body: unknown, files: UploadedFile[]): Messa
       ...(typeof a.filename === 'string' ? { filename: a.filename } : {}),
       ...(typeof a.description === 'string' ? { description: a.description } : {}),
     }));
+  }
+  if (body.message_reference !== undefined && body.message_reference !== null) {
+    const ref = body.message_reference;
+    if (!isObj(ref) || typeof ref.message_id !== 'string' || !/^\d{1,20}$/.test(ref.message_id))
+      errs.add(['message_reference', 'message_id'], 'BASE_TYPE_REQUIRED', 'This field is required');
+    else if (ref.type !== undefined && ref.type !== 0)
+      errs.add(['message_reference', 'type'], 'BASE_TYPE_CHOICES', 'Only replies (type 0) are simulated.');
+    else
+      out.messageReference = {
+        messageId: ref.message_id,
+        ...(typeof ref.channel_id === 'string' ? { channelId: ref.channel_id } : {}),
+        failIfNotExists: ref.fail_if_not_exists !== false,
+      };
   }
   if (typeof body.flags === 'number') out.flags = body.flags;
   if (typeof body.tts === 'boolean') out.tts = body.tts;
