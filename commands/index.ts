@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
 import { approve } from './approve.ts';
+import { audit } from './audit.ts';
 import { burst } from './burst.ts';
 import { cancel } from './cancel.ts';
 import { deploy } from './deploy.ts';
@@ -31,5 +32,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
   reject,
   lockCommand,
   unlock,
+  audit,
   help,
 ];

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { say } from '../adapters/local/say-client.ts';
 import { readLocalToken } from '../adapters/local/local-token.ts';
+import { auditCli } from './audit/audit-cli.ts';
 import { describeReload, type ReloadResult } from './lifecycle/reload-config.ts';
 import { ConfigError } from './config/load-config.ts';
 import { readSettings, SettingsError } from './config/read-settings.ts';
@@ -13,6 +14,8 @@ const USAGE = `usage:
   voxoz say "<command>"       send a command to a running voxoz and follow its thread
         [--user NAME] [--url http://127.0.0.1:PORT]
   voxoz reload                re-read voxoz.yml in the running voxoz (same as SIGHUP)
+  voxoz audit export          print the audit trail as JSON lines, oldest first
+  voxoz audit verify          check the audit trail's chain of MACs and its head; exit 1 on tampering
 
 Ctrl-C (SIGINT) or SIGTERM stops voxoz in order: running jobs finish, then its services stop.
 A second one cancels the running jobs (they roll back); a third leaves the services running.`;
@@ -87,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
     await serve(verb === 'start' ? 'all' : 'worker');
     return -1;
   }
+  if (verb === 'audit') return auditCli(rest[0], readSettings(process.env), (t) => process.stdout.write(t));
   const token = process.env.VOXOZ_TOKEN ?? readLocalToken(process.env.VOXOZ_DATA_DIR ?? '.voxoz');
   if (verb === 'reload') return reloadRunning(process.env.VOXOZ_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`, token);
   if (verb === 'say') {

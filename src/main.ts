@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { commands } from '../commands/index.ts';
 import { createAdapters } from '../adapters/index.ts';
 import { loadConfig, type LoadedConfig } from './config/load-config.ts';
@@ -15,6 +14,9 @@ import { createDispatcher } from './dispatch/dispatcher.ts';
 import { createAccessPolicy } from './access/access-policy.ts';
 import { createApprovals } from './approvals/approvals.ts';
 import { createApprovalStore } from './approvals/approval-store.ts';
+import { auditHeadFile, loadAuditKey } from './audit/audit-key.ts';
+import { auditJobEvents } from './audit/audit-job-events.ts';
+import { createAuditLog } from './audit/audit-log.ts';
 import { createDockerClient } from './drivers/docker/docker-client.ts';
 import { createDockerDriver } from './drivers/docker/docker-driver.ts';
 import { engineLocation } from './drivers/docker/engine-location.ts';
@@ -225,6 +227,18 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     });
     shutdown.add('close queue', () => queue.close());
     const registry = createRegistry(commands);
+    // A client of its own: appends WATCH the head, and WATCH belongs to the connection.
+    const auditRedis = connect('commands', 'voxoz-audit');
+    shutdown.add('close audit client', async () => {
+      await auditRedis.quit().catch(() => undefined);
+    });
+    const audit = createAuditLog({
+      redis: auditRedis,
+      keys,
+      key: loadAuditKey(settings.dataDir, settings.auditKey),
+      headFile: auditHeadFile(settings.dataDir),
+      now,
+    });
     const policy = createAccessPolicy({ config: getConfig, locks });
     const approvals = createApprovals({
       redis,
@@ -236,6 +250,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       jobs: systemJobs,
       now,
       log: log.child({ part: 'approvals' }),
+      audit,
       answerAs: (request) =>
         dispatcher.runApproved(request.text, request.job.requestedBy, {
           platform: request.job.thread.platform,
@@ -255,6 +270,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       locks,
       policy,
       approvals,
+      audit,
       log: log.child({ part: 'dispatch' }),
       now,
     });
@@ -284,6 +300,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       surfaces: adapters.map((a) => a.surface),
       log: log.child({ part: 'relay' }),
       lost: { isQueued: (id) => queue.isQueued(id) },
+      onEvent: auditJobEvents({ redis, keys, audit, log: log.child({ part: 'audit' }) }),
     });
     shutdown.add('close relay', async () => {
       // Jobs that ended while the workers drained still have messages to post.

@@ -8,6 +8,7 @@ import type { CommandSpec, ParsedArgs } from '../dispatch/command-spec.ts';
 import { jobData } from '../dispatch/job-data.ts';
 import type { Policy } from '../dispatch/policy.ts';
 import { utcMinute } from '../dispatch/utc-minute.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { JobKind } from '../jobs/processors/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { JOB_FIELD } from '../store/job-fields.ts';
@@ -29,6 +30,8 @@ export interface ApprovalsDeps {
   jobs: SystemJobRecorder;
   now: Clock;
   log: Logger;
+  /** The audit trail: each request and each decision (by a person, the expiry or a newer release) is recorded. */
+  audit?: Pick<AuditLog, 'record'>;
   /** Runs an approved command that answers in the bot process (`unlock`), as its requester; the dispatcher's. */
   answerAs?: (request: ApprovalRequest) => Promise<Reply>;
 }
@@ -44,7 +47,23 @@ const note = (title: string, text: string, status: Reply['status'] = 'info'): Re
  * job is queued in the same thread, its requester the person who asked.
  */
 export function createApprovals(deps: ApprovalsDeps) {
+  const recordDecision = async (record: ApprovalRecord) => {
+    const { job, summary, bound } = record.request;
+    await deps.audit
+      ?.record({
+        type: `approval-${record.state}`,
+        actor: record.decidedBy?.id ?? 'system:approvals',
+        what: summary,
+        ...(job.app ? { app: job.app } : {}),
+        env: job.env,
+        ...(bound ? { release: bound } : {}),
+        job: job.id,
+        result: describeDecided(record).text,
+      })
+      .catch((err: unknown) => deps.log.error('could not write to the audit trail', { err }));
+  };
   const close = async (record: ApprovalRecord) => {
+    await recordDecision(record);
     const { title, text } = describeDecided(record);
     await closeApprovalMessage(deps.redis, deps.keys, record.request.id, deps.now().toISOString(), record.state === 'approved', {
       title,
@@ -135,6 +154,7 @@ export function createApprovals(deps: ApprovalsDeps) {
       }
       const { job } = record.request;
       if (to === 'approved' && job.kind === ANSWER_KIND && deps.answerAs) {
+        await recordDecision(result.record);
         const done = await deps.answerAs(record.request).catch((err: Error) => note('failed', err.message, 'error'));
         const { title } = describeDecided(result.record);
         await closeApprovalMessage(deps.redis, deps.keys, id, deps.now().toISOString(), done.status !== 'error', {

@@ -31,6 +31,11 @@ export interface Settings {
    * that step (one of DEPLOY_STEPS), so the kill -9 tests can crash at an exact point. @defaultValue unset
    */
   crashAt?: DeployStep;
+  /**
+   * VOXOZ_AUDIT_KEY: the audit trail's MAC key (at least 32 characters; give every bot process the
+   * same one). @defaultValue unset: `<data dir>/audit/key`, made on first use
+   */
+  auditKey?: string;
   slack?: {
     botToken: string;
     signingSecret?: string;
@@ -97,6 +102,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (!/^[a-z][a-z0-9-]{0,39}$/.test(queueName))
     problems.push(`VOXOZ_QUEUE must be lowercase letters, digits and dashes, got "${queueName}"`);
 
+  const auditKey = env.VOXOZ_AUDIT_KEY || undefined;
+  if (auditKey !== undefined && auditKey.length < 32)
+    problems.push(
+      `VOXOZ_AUDIT_KEY must be at least 32 characters (a random string, e.g. from openssl rand -hex 32), got ${auditKey.length}`,
+    );
   const crashAt = env.VOXOZ_CRASH_AT || undefined;
   if (crashAt !== undefined && !(DEPLOY_STEPS as ReadonlyArray<string>).includes(crashAt))
     problems.push(`VOXOZ_CRASH_AT must be one of ${DEPLOY_STEPS.join(', ')}, got "${crashAt}"`);
@@ -150,6 +160,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     queueName,
     logLevel,
     ...(crashAt ? { crashAt: crashAt as DeployStep } : {}),
+    ...(auditKey ? { auditKey } : {}),
     slack,
     discord,
   };

@@ -1,4 +1,5 @@
 import type { Role } from '../config/access-schema.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { ChatUser, Reply } from '../core/types.ts';
 import type { JobKind } from '../jobs/processors/index.ts';
 import type { LockStore } from '../store/lock-store.ts';
@@ -45,6 +46,8 @@ export interface AnswerStores {
   releases: ReleaseReader;
   jobs: JobReader;
   locks: LockStore;
+  /** The audit trail, read-only (`audit`); absent where this process keeps none. */
+  audit?: Pick<AuditLog, 'list'>;
 }
 
 /** What the dispatcher knows when a command answers at once. */

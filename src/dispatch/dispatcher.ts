@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Approvals } from '../approvals/approvals.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { auditWriter, resultOf } from '../audit/audit-command.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { hasEnvironment } from '../config/app-environment.ts';
 import type { Interaction, Invocation, Reply } from '../core/types.ts';
@@ -44,6 +46,8 @@ export interface DispatcherDeps {
   policy: Policy;
   /** Approval requests and decisions; without it a command an approval rule defers is refused. */
   approvals?: Approvals;
+  /** The audit trail: every command and click is recorded with what came of it. */
+  audit?: Pick<AuditLog, 'record' | 'list'>;
   log: Logger;
   /** Environment used when a command names none. @defaultValue "production" */
   defaultEnv?: string;
@@ -104,7 +108,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const env = commandEnv(command, args, defaultEnv);
     const how = command.run;
     if (how.kind === 'answer') {
-      const stores = { releases: deps.releases, jobs: deps.queue, locks: deps.locks };
+      const stores = { releases: deps.releases, jobs: deps.queue, locks: deps.locks, ...(deps.audit ? { audit: deps.audit } : {}) };
       const ctx = {
         commands: deps.registry.commands,
         apps: config.apps,
@@ -147,6 +151,82 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     };
   };
 
+  const audit = auditWriter(deps.audit, deps.config, deps.log);
+  const recordCommand = async (inv: Invocation, outcome: Outcome) => {
+    const parsed = parseCommand(inv.text, deps.registry, { appNames: deps.config().apps.map((a) => a.name) });
+    const app = parsed.ok && typeof parsed.args.app === 'string' ? parsed.args.app : undefined;
+    const env = parsed.ok && app ? commandEnv(parsed.command, parsed.args, defaultEnv) : undefined;
+    const { type, result } = resultOf(outcome.reply, outcome.type === 'queued' ? outcome.jobId : undefined);
+    await audit(inv.user, `${inv.platform}:${inv.conversation}`, {
+      type,
+      what: inv.text,
+      result,
+      ...(app ? { app } : {}),
+      ...(env ? { env } : {}),
+      ...(outcome.type === 'queued' ? { job: outcome.jobId } : {}),
+    });
+  };
+  const handle = async (inv: Invocation): Promise<Outcome> => {
+    const config = deps.config();
+    const parsed = parseCommand(inv.text, deps.registry, { appNames: config.apps.map((a) => a.name) });
+    if (!parsed.ok) {
+      const usage = parsed.usage ? `\nUsage: ${config.chat.botName} ${parsed.usage}` : '';
+      const title = parsed.command ? `${parsed.command.name}: invalid arguments` : 'unknown command';
+      return answer(errorReply(title, `${parsed.problems.map((p) => `• ${p}`).join('\n')}${usage}`));
+    }
+    const { command, args } = parsed;
+    const envProblem = unknownEnvironment(config, command, args);
+    if (envProblem) return answer(errorReply(`${command.name}: unknown environment`, envProblem));
+    const what = commandLine(command, args);
+    const consequence = command.run.kind === 'job' ? 'nothing was queued.' : 'nothing was changed.';
+    try {
+      const where = { platform: inv.platform, conversation: inv.conversation, env: commandEnv(command, args, defaultEnv) };
+      const decision = await deps.policy.authorize(inv.user, command, args, where);
+      if (decision.type === 'needs-approval' && deps.approvals)
+        return answer(await deps.approvals.request(inv, command, args, where.env, decision.policy));
+      const refused = decisionRefusal(command.name, decision);
+      if (refused) return answer(refused);
+      return await run(inv, command, args, config);
+    } catch (err) {
+      return answer(failure(err, what, consequence));
+    }
+  };
+
+  const interact = async (interaction: Interaction): Promise<Reply> => {
+    // A click is claimed under its own id while it acts: a concurrent delivery of the same
+    // click is told it is in progress, a redelivery after success "already handled", and a
+    // click whose action failed is released, so trying again acts.
+    let claim: DeliveryClaim;
+    try {
+      claim = await deps.queue.claimDelivery(interaction.platform, interaction.deliveryId);
+    } catch (err) {
+      return failure(err, interaction.action, 'nothing was changed.');
+    }
+    if (claim.state === 'done')
+      return { title: 'already handled', status: 'info', text: 'That click was already received; it is handled once.', ephemeral: true };
+    if (claim.state === 'in-flight')
+      return {
+        title: 'in progress',
+        status: 'info',
+        text: 'That click is being handled right now; it is handled once.',
+        ephemeral: true,
+      };
+    const { settle } = claim;
+    let reply: Reply;
+    try {
+      const { action, value, user, reason } = interaction;
+      reply = isActionName(action)
+        ? await actions[action](value, actionContext(user, action, reason))
+        : errorReply('unknown button', `voxoz has no button "${action}"; it may be from an older version`);
+    } catch (err) {
+      await settle(false).catch((e: unknown) => deps.log.warn('click claim not released; it frees itself shortly', { err: e }));
+      return failure(err, interaction.action, 'nothing was changed.');
+    }
+    // Acted: remember it. If that write fails, a redelivery may act again; every action is idempotent.
+    await settle(true).catch((e: unknown) => deps.log.warn('click not marked handled', { err: e }));
+    return reply;
+  };
+
   return {
     now,
     async runApproved(text, user, where) {
@@ -162,62 +242,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
     },
     async handle(inv) {
-      const config = deps.config();
-      const parsed = parseCommand(inv.text, deps.registry, { appNames: config.apps.map((a) => a.name) });
-      if (!parsed.ok) {
-        const usage = parsed.usage ? `\nUsage: ${config.chat.botName} ${parsed.usage}` : '';
-        const title = parsed.command ? `${parsed.command.name}: invalid arguments` : 'unknown command';
-        return answer(errorReply(title, `${parsed.problems.map((p) => `• ${p}`).join('\n')}${usage}`));
-      }
-      const { command, args } = parsed;
-      const envProblem = unknownEnvironment(config, command, args);
-      if (envProblem) return answer(errorReply(`${command.name}: unknown environment`, envProblem));
-      const what = commandLine(command, args);
-      const consequence = command.run.kind === 'job' ? 'nothing was queued.' : 'nothing was changed.';
-      try {
-        const where = { platform: inv.platform, conversation: inv.conversation, env: commandEnv(command, args, defaultEnv) };
-        const decision = await deps.policy.authorize(inv.user, command, args, where);
-        if (decision.type === 'needs-approval' && deps.approvals)
-          return answer(await deps.approvals.request(inv, command, args, where.env, decision.policy));
-        const refused = decisionRefusal(command.name, decision);
-        if (refused) return answer(refused);
-        return await run(inv, command, args, config);
-      } catch (err) {
-        return answer(failure(err, what, consequence));
-      }
+      const outcome = await handle(inv);
+      await recordCommand(inv, outcome);
+      return outcome;
     },
     async interact(interaction) {
-      // A click is claimed under its own id while it acts: a concurrent delivery of the same
-      // click is told it is in progress, a redelivery after success "already handled", and a
-      // click whose action failed is released, so trying again acts.
-      let claim: DeliveryClaim;
-      try {
-        claim = await deps.queue.claimDelivery(interaction.platform, interaction.deliveryId);
-      } catch (err) {
-        return failure(err, interaction.action, 'nothing was changed.');
-      }
-      if (claim.state === 'done')
-        return { title: 'already handled', status: 'info', text: 'That click was already received; it is handled once.', ephemeral: true };
-      if (claim.state === 'in-flight')
-        return {
-          title: 'in progress',
-          status: 'info',
-          text: 'That click is being handled right now; it is handled once.',
-          ephemeral: true,
-        };
-      const { settle } = claim;
-      let reply: Reply;
-      try {
-        const { action, value, user, reason } = interaction;
-        reply = isActionName(action)
-          ? await actions[action](value, actionContext(user, action, reason))
-          : errorReply('unknown button', `voxoz has no button "${action}"; it may be from an older version`);
-      } catch (err) {
-        await settle(false).catch((e: unknown) => deps.log.warn('click claim not released; it frees itself shortly', { err: e }));
-        return failure(err, interaction.action, 'nothing was changed.');
-      }
-      // Acted: remember it. If that write fails, a redelivery may act again; every action is idempotent.
-      await settle(true).catch((e: unknown) => deps.log.warn('click not marked handled', { err: e }));
+      const reply = await interact(interaction);
+      await audit(interaction.user, `${interaction.platform}:${interaction.conversation}`, {
+        type: 'click',
+        what: `${interaction.action} ${interaction.value}${interaction.reason ? ` (reason: ${interaction.reason})` : ''}`,
+        result: `${reply.status}: ${reply.title}${reply.status === 'error' && reply.text ? ` (${reply.text})` : ''}`,
+      });
       return reply;
     },
   };

@@ -31,6 +31,8 @@ export interface RelayOptions {
    * closed as failed so the thread tells the truth. @defaultValue afterMs 30000
    */
   lost?: { isQueued(jobId: string): Promise<boolean>; afterMs?: number };
+  /** Told of each `started` and `done` event it reads (the audit trail); at least once per event (a takeover reads again from its checkpoint). */
+  onEvent?: (job: JobData, event: JobEvent) => void;
 }
 
 interface Tail {
@@ -145,6 +147,7 @@ export function startRelay(opts: RelayOptions): Relay {
       for (const [id, fields] of entries) {
         const event = JSON.parse(fields[1] ?? '{}') as JobEvent;
         tail.view = applyEvent(tail.view, event);
+        if (event.type === 'started' || event.type === 'done') opts.onEvent?.(tail.job, event);
         tail.readId = id;
         if (event.type === 'log') tail.pending.push({ id, line: event.line });
         else tail.dirty = true;

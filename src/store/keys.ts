@@ -52,6 +52,12 @@ export function redisKeys(prefix: string) {
     approval: (id: string) => `${prefix}:approval:${id}`,
     /** Sorted set: ids of approvals still pending, scored by when they expire (ms). */
     approvalsPending: `${prefix}:approvals:pending`,
+    /** List: the audit trail, one AuditRecord JSON per entry, oldest first (append-only; see src/audit). */
+    auditLog: `${prefix}:audit:log`,
+    /** String: the audit trail's head `{seq, mac}` (appends WATCH it). */
+    auditHead: `${prefix}:audit:head`,
+    /** Marker (with a TTL): a job's event (`started:<attempt>`, `done`) is in the audit trail already. */
+    auditSeen: (job: string, event: string) => `${prefix}:audit:seen:${job}:${event}`,
     /** Dedup marker for a delivery (command or click) id. */
     delivery: (platform: string, id: string) => `${prefix}:delivery:${platform}:${id}`,
   };

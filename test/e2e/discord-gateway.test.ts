@@ -57,6 +57,7 @@ describe('Discord over the gateway, end to end', () => {
       'reject',
       'lock',
       'unlock',
+      'audit',
       'help',
     ]);
     // Guilds only: Discord would not even offer it in a DM with the bot.

@@ -6,11 +6,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { createDockerClient } from '../../src/drivers/docker/docker-client.ts';
 import { DEPLOY_STEPS, type DeployStep } from '../../src/drivers/deploy-steps.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
-import { readPidFile, stopProcess } from '../../src/services/process-info.ts';
 import { releaseIn, startProbe } from '../support/probe.ts';
 import { sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 import { withOpenAccess } from '../support/open-access.ts';
+import { stopLeftCaddy } from '../support/stop-left-caddy.ts';
 
 // One bot (no workers of its own) for the whole matrix; for each step a worker started with the
 // crash hook takes the deploy and SIGKILLs itself there, and a second worker (without it) recovers.
@@ -88,8 +88,7 @@ afterAll(async () => {
   for (const w of workers) await w.stop('SIGKILL');
   await bot?.stop();
   // The workers' front door outlives them (its own session, as after a crash): stop it too.
-  const caddy = readPidFile(join(dir, 'data', 'caddy', 'caddy.pid'));
-  if (caddy) await stopProcess(caddy, 'caddy', 5000);
+  await stopLeftCaddy(join(dir, 'data'));
   for (const c of await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${queue}`] } }))
     await docker.getContainer(c.Id).remove({ force: true });
   rmSync(dir, { recursive: true, force: true });

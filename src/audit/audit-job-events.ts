@@ -1,0 +1,39 @@
+import type { Redis } from 'ioredis';
+import type { JobData } from '../core/types.ts';
+import type { JobEvent } from '../jobs/job-event.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { RedisKeys } from '../store/keys.ts';
+import type { AuditLog } from './audit-log.ts';
+
+/** How long "this event is in the trail" is remembered, so a relay takeover does not record it again. @defaultValue 7 days */
+const SEEN_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Records a job's start (each attempt) and its outcome, once each, from the relay (which runs
+ * where the audit key is: workers on other machines need none). Approval messages are not jobs.
+ */
+export function auditJobEvents(deps: { redis: Redis; keys: RedisKeys; audit: Pick<AuditLog, 'record'>; log: Logger }) {
+  return (job: JobData, event: JobEvent) => {
+    if (job.kind === 'approval' || (event.type !== 'started' && event.type !== 'done')) return;
+    const mark = event.type === 'started' ? `started:${event.attempt}` : 'done';
+    const release =
+      event.type === 'done' ? /\bv(\d+)\b/.exec(event.result.fields?.find((f) => f.label === 'release')?.value ?? '')?.[1] : undefined;
+    (async () => {
+      const first = await deps.redis.set(deps.keys.auditSeen(job.id, mark), '1', 'EX', SEEN_SECONDS, 'NX');
+      if (first !== 'OK') return;
+      await deps.audit.record({
+        type: event.type === 'started' ? 'job-started' : 'job-finished',
+        actor: job.requestedBy.id,
+        what: job.command,
+        ...(job.app ? { app: job.app } : {}),
+        env: job.env,
+        job: job.id,
+        ...(release ? { release: Number(release) } : {}),
+        result:
+          event.type === 'started'
+            ? `attempt ${event.attempt} on ${event.worker}${job.approvedBy ? ` (approved by ${job.approvedBy.id})` : ''}`
+            : `${event.outcome}: ${event.result.title}`,
+      });
+    })().catch((err: unknown) => deps.log.error('could not write to the audit trail', { err, job: job.id }));
+  };
+}

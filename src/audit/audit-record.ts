@@ -1,0 +1,43 @@
+import { createHmac } from 'node:crypto';
+
+/** One thing that happened, as the audit trail keeps it. */
+export interface AuditEntry {
+  /** command, refused, answered, queued, click, approval-expired, approval-void, job-started, job-finished … */
+  type: string;
+  /** The platform identity (`slack:T1/U2`, `discord:123`, `local:alice`) or `system:<why>`. */
+  actor: string;
+  /** The person that identity is under people: in voxoz.yml, when it is one. */
+  person?: string;
+  /** `<platform>:<conversation>`. */
+  where?: string;
+  /** The command line or the action (`approve apv-…`). */
+  what: string;
+  app?: string;
+  env?: string;
+  release?: number;
+  job?: string;
+  /** Short: queued, denied: <reason>, approved, succeeded, … */
+  result: string;
+}
+
+/** An entry in the chain: numbered from 1 with no gaps, MACed with the previous record's MAC. */
+export interface AuditRecord extends AuditEntry {
+  seq: number;
+  at: string;
+  prev: string;
+  mac: string;
+}
+
+const FIELDS = ['seq', 'at', 'prev', 'type', 'actor', 'person', 'where', 'what', 'app', 'env', 'release', 'job', 'result'] as const;
+
+/** HMAC-SHA256 over the record's fields in a fixed order (absent ones as null), without its own MAC. */
+export function macOf(key: Buffer, record: Omit<AuditRecord, 'mac'>): string {
+  const canonical = JSON.stringify(FIELDS.map((f) => record[f] ?? null));
+  return createHmac('sha256', key).update(canonical).digest('hex');
+}
+
+/** The last record's number and MAC, kept outside Redis so a rewritten or cut chain shows. */
+export interface AuditHead {
+  seq: number;
+  mac: string;
+}
