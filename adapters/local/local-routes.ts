@@ -7,6 +7,7 @@ import { localPage } from './local-page.ts';
 import { checkLocalAccess, cookieToken, TOKEN_COOKIE } from './local-access.ts';
 import { sameToken } from './local-token.ts';
 import type { ReloadResult } from '../../src/lifecycle/reload-config.ts';
+import { cleanReason, REASON_MAX } from '../reject-reason.ts';
 
 const USER = /^[A-Za-z0-9._-]{1,32}$/;
 /** Longest a command's answer waits for its thread to be written before it is sent in the response instead. @defaultValue 2000 */
@@ -55,7 +56,7 @@ function checkUser(res: ServerResponse, user: unknown): user is string {
 /**
  * The local adapter's HTTP API: POST /local/commands {user, text} → {thread};
  * GET /local/threads/:id; GET /local/threads/:id/events (server-sent events);
- * POST /local/interactions {user, action, value} (button presses); POST /local/reload;
+ * POST /local/interactions {user, action, value, reason?} (button presses; a Reject's reason); POST /local/reload;
  * GET / (a small web page). Every route but /healthz passes checkLocalAccess first.
  */
 export interface LocalControl {
@@ -109,6 +110,11 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
           sendJson(res, 400, { error: '"action" and "value" must be strings (a button\'s id and value)' });
           return true;
         }
+        if (body.reason !== undefined && (typeof body.reason !== 'string' || Array.from(body.reason).length > REASON_MAX)) {
+          sendJson(res, 400, { error: `"reason" must be a string of at most ${REASON_MAX} characters (why a Reject rejects)` });
+          return true;
+        }
+        const reason = cleanReason(body.reason);
         const reply = await dispatcher.interact({
           platform: 'local',
           user: { id: `local:${body.user}`, name: body.user },
@@ -116,6 +122,7 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
           action: body.action,
           value: body.value,
           deliveryId: crypto.randomUUID(),
+          ...(reason ? { reason } : {}),
         });
         sendJson(res, 200, { reply });
         return true;

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { approvalYaml, EXPIRES, helloCopy, servedPage } from '../support/approval-flow.ts';
+import { jobIds } from '../support/job-ids.ts';
+import { startLocalPage } from '../support/local-page-harness.ts';
+import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+/**
+ * A rollback approved by button on the local web page: the page's own script (buttons, the
+ * Reject prompt, alerts) against a whole voxoz, its local API and the real engine; late clicks
+ * and the reason's bounds through the API the page calls.
+ */
+describe('the local page: a rollback waits for an approver, and a Reject carries its reason', () => {
+  let voxoz: TestVoxoz | undefined;
+  let hello: ReturnType<typeof helloCopy>;
+  let page: ReturnType<typeof startLocalPage>;
+  beforeAll(async () => {
+    hello = helloCopy();
+    voxoz = await startTestVoxoz({
+      yaml: approvalYaml(hello.dir, { rita: { local: 'rita' }, abe: { local: 'abe' }, stan: { local: 'stan' } }),
+    });
+    page = startLocalPage(voxoz.url, voxoz.localToken!);
+  });
+  afterAll(async () => {
+    page?.close();
+    await voxoz?.close();
+    hello?.remove();
+  });
+
+  /** The message the page shows matching `re` (newest command first), once it does. */
+  const shown = (what: string, re: RegExp, ms = 30_000) => waitFor(what, () => page.messages().find((m) => re.test(m.text)), ms);
+  const click = async (user: string, action: string, value: string, reason?: unknown) => {
+    const res = await fetch(`${voxoz!.url}/local/interactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${voxoz!.localToken}` },
+      body: JSON.stringify({ user, action, value, ...(reason !== undefined ? { reason } : {}) }),
+    });
+    return { status: res.status, body: (await res.json()) as { reply?: { title: string; text?: string }; error?: string } };
+  };
+  const deploy = async (n: number) => {
+    hello.bake(n);
+    await page.send('rita', 'deploy hello');
+    await shown(`hello v${n} live`, new RegExp(`hello v${n} live`), 120_000);
+    expect(await servedPage(voxoz!.appPort)).toContain(`hello from release v${n}`);
+  };
+  const approvalIdOf = (text: string) => /approval: (apv-\S+)/.exec(text)?.[1] ?? 'none';
+
+  it('deploy v1, v2; rollback asked by rita; stan and rita refused; abe approves; the rollback runs in the thread and v1 serves', async () => {
+    await deploy(1);
+    await deploy(2);
+    await page.send('rita', 'rollback hello');
+    await shown('the answer', /rollback hello\/production from v2 to v1: waiting for approval/);
+    const REQUEST = /approval needed: rollback hello\/production from v2 to v1/;
+    const request = await shown('the approval message', REQUEST);
+    expect(request.text).toContain('rita asked for this');
+    expect(request.text).toMatch(EXPIRES);
+    expect(request.buttons.map((b) => b.label)).toEqual(['Approve', 'Reject']);
+    const id = approvalIdOf(request.text);
+
+    expect(await page.press(REQUEST, 'Approve', 'stan')).toMatch(/approve: not allowed\nyou need approver on hello\/production/);
+    expect(await page.press(REQUEST, 'Approve', 'rita')).toMatch(/approve: not allowed\n.*someone else with approver on hello\/production/);
+    expect(await page.press(REQUEST, 'Approve', 'abe')).toMatch(/: approved\nApproved; job \S+ runs in the request/);
+    const rewritten = await shown('the request to say approved', /approved by abe/);
+    expect(rewritten.buttons).toEqual([]);
+    await shown('the rollback job in the same thread', /hello v3 live: rollback of v1 \(1\/1 healthy\)/, 120_000);
+    expect(await servedPage(voxoz!.appPort)).toContain('hello from release v1');
+
+    // A late click, from a client that still shows the buttons.
+    const late = await click('abe', 'approve', id);
+    expect(late.body.reply?.title).toBe('approve: already decided');
+    expect(late.body.reply?.text).toMatch(/^Approved by abe at/);
+    expect(page.prompts).toEqual([]);
+  }, 300_000);
+
+  it('Reject asks for a reason with prompt(); Cancel sends nothing; the reason rewrites the request; an empty one withdraws; nothing runs', async () => {
+    const jobsBefore = (await jobIds(inject('redisUrl'), voxoz!.queueName)).filter((j) => !j.startsWith('apv-'));
+    await page.send('rita', 'rollback hello');
+    const REQUEST = /approval needed: rollback hello\/production from v3 to v2/;
+    const request = await shown('the approval message', REQUEST);
+    expect(await page.press(REQUEST, 'Reject', 'abe', null)).toBe('');
+    expect(page.prompts).toEqual(['Reject: why? (optional, shown in the request; at most 500 characters)']);
+    expect((await shown('the request, still pending', REQUEST)).buttons.map((b) => b.label)).toEqual(['Approve', 'Reject']);
+
+    const id = approvalIdOf(request.text);
+    const tooLong = await click('abe', 'reject', id, 'x'.repeat(501));
+    expect([tooLong.status, tooLong.body.error]).toEqual([
+      400,
+      '"reason" must be a string of at most 500 characters (why a Reject rejects)',
+    ]);
+    expect((await click('abe', 'reject', id, 42)).status).toBe(400);
+
+    expect(await page.press(REQUEST, 'Reject', 'abe', 'v2 has the login bug')).toMatch(
+      /from v3 to v2: rejected\nRejected; nothing was done/,
+    );
+    const rejected = await shown('the request to say rejected', /rejected by abe/);
+    expect(rejected.text).toMatch(/Rejected by abe at \d{4}-\d\d-\d\d \d\d:\d\d UTC: v2 has the login bug\. Nothing was done\./);
+    expect(rejected.buttons).toEqual([]);
+    expect((await click('abe', 'approve', id)).body.reply?.text).toMatch(/^Rejected by abe at .*: v2 has the login bug/);
+
+    await page.send('rita', 'rollback hello');
+    await shown('a second request', /approval needed: rollback hello\/production from v3 to v2[\s\S]*\[Approve\] \[Reject\]/);
+    expect(await page.press(/approval needed[\s\S]*\[Approve\] \[Reject\]/, 'Reject', 'rita', '   ')).toMatch(/rejected/);
+    await shown('the request withdrawn', /Rejected by rita at \d{4}-\d\d-\d\d \d\d:\d\d UTC\. Nothing was done\./);
+
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await jobIds(inject('redisUrl'), voxoz!.queueName)).filter((j) => !j.startsWith('apv-'))).toEqual(jobsBefore);
+    expect(await servedPage(voxoz!.appPort)).toContain('hello from release v1');
+  }, 60_000);
+});
