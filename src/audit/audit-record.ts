@@ -28,11 +28,26 @@ export interface AuditRecord extends AuditEntry {
   mac: string;
 }
 
-const FIELDS = ['seq', 'at', 'prev', 'type', 'actor', 'person', 'where', 'what', 'app', 'env', 'release', 'job', 'result'] as const;
+/** Every field a record has besides its MAC, in the order the MAC covers them; a record with any other field was changed. */
+export const AUDIT_FIELDS = [
+  'seq',
+  'at',
+  'prev',
+  'type',
+  'actor',
+  'person',
+  'where',
+  'what',
+  'app',
+  'env',
+  'release',
+  'job',
+  'result',
+] as const;
 
 /** HMAC-SHA256 over the record's fields in a fixed order (absent ones as null), without its own MAC. */
 export function macOf(key: Buffer, record: Omit<AuditRecord, 'mac'>): string {
-  const canonical = JSON.stringify(FIELDS.map((f) => record[f] ?? null));
+  const canonical = JSON.stringify(AUDIT_FIELDS.map((f) => record[f] ?? null));
   return createHmac('sha256', key).update(canonical).digest('hex');
 }
 

@@ -45,27 +45,60 @@ describe('verifyAudit', () => {
     expect(problems(c)).toEqual(['record 4 was removed (record 5 follows 3)']);
   });
 
-  it('an inserted record (a copy, or a new one without the key)', () => {
-    const copy = chain(6);
-    copy.splice(2, 0, copy[4]!);
-    expect(problems(copy)).toContain('record 5 appears twice: one was inserted');
-    const forged = chain(6);
-    forged.splice(3, 0, { ...forged[3]!, what: 'rollback hello', mac: 'f'.repeat(64) });
-    expect(problems(forged)).toEqual(
-      expect.arrayContaining(['record 4 was changed: its MAC does not match its content', 'record 4 appears twice: one was inserted']),
-    );
+  it('a field added to a record (the MAC covers a fixed set of fields)', () => {
+    const c = chain(6);
+    c[2] = { ...c[2]!, approvedBy: 'local:boss' } as AuditRecord;
+    expect(problems(c)).toEqual(['record 3 was changed: it has a field that was never written (approvedBy)']);
   });
 
-  it('reordered records', () => {
+  it('an inserted record: a forged one that claims a number already there, or a copy of a real one', () => {
+    const forged = chain(6);
+    forged.splice(3, 0, { ...forged[3]!, what: 'rollback hello', mac: 'f'.repeat(64) });
+    expect(problems(forged)).toEqual([
+      'entry 4 in the list was inserted: it claims to be record 4, which is there too, and its MAC does not match its content',
+    ]);
+    const before = chain(6);
+    before.splice(2, 0, before[4]!);
+    expect(problems(before)).toEqual(['record 5 appears again at entry 3 in the list: a copy was inserted']);
+    const after = chain(6);
+    after.push(after[5]!);
+    expect(problems(after)).toEqual(['record 6 appears again at entry 7 in the list: a copy was inserted']);
+  });
+
+  it('reordered records: the pair that is out of order, and nothing else', () => {
+    const swapped = chain(6);
+    [swapped[2], swapped[3]] = [swapped[3]!, swapped[2]!];
+    expect(problems(swapped)).toEqual(['record 3 comes after record 4: records were reordered']);
+    const moved = chain(6);
+    moved.push(moved.splice(1, 1)[0]!);
+    expect(problems(moved)).toEqual(['record 2 comes after record 6: records were reordered']);
+  });
+
+  it('records removed at the start, and several in a row', () => {
     const c = chain(6);
-    [c[2], c[3]] = [c[3]!, c[2]!];
-    expect(problems(c)).toContain('record 3 comes after record 4: records were reordered');
+    c.splice(0, 2);
+    expect(problems(c)).toEqual(['records 1..2 were removed (the trail starts at record 3)']);
+    const d = chain(6);
+    d.splice(2, 2);
+    expect(problems(d)).toEqual(['records 3..4 were removed (record 5 follows 2)']);
+  });
+
+  it('an entry that is not a record at all', () => {
+    const c = lines(chain(6));
+    c.splice(2, 0, 'not json', '{"seq":"x"}');
+    const check = verifyAudit(c, KEY, head(chain(6)));
+    expect(check.ok ? [] : check.problems).toEqual([
+      'entry 3 in the list is not a record (not a JSON object)',
+      'entry 4 in the list was inserted: it has no record number, and its MAC does not match its content',
+    ]);
   });
 
   it('the whole chain rewritten without the key, or with another key', () => {
-    expect(problems(chain(6, Buffer.from('x'.repeat(32))))).toContain(
+    expect(problems(chain(6, Buffer.from('x'.repeat(32))))).toEqual([
       'no record verifies with this key: the whole chain was rewritten, or this is not its key',
-    );
+      'record 6 is not the one that was written (the head outside Redis has another MAC)',
+    ]);
+    expect(verifyAudit(lines(chain(6, Buffer.from('x'.repeat(32)))), KEY)).toMatchObject({ ok: false, count: 6 });
   });
 
   it('the tail cut, or the chain rewritten shorter (the head outside Redis says more)', () => {
