@@ -1,22 +1,35 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Settings } from '../config/read-settings.ts';
+import { displayUrl } from '../observability/display-url.ts';
+import { pingRedis } from '../services/redis-server.ts';
 import { redisKeys } from '../store/keys.ts';
 import { auditHeadFile, loadAuditKey } from './audit-key.ts';
 import { readHead } from './audit-log.ts';
 import { verifyAudit } from './verify-audit.ts';
 
-/** The Redis voxoz uses: REDIS_URL, else the data dir's own redis-server, if it runs. */
-function redisFor(settings: Settings): Redis {
+/**
+ * The Redis voxoz uses: REDIS_URL, else the redis-server voxoz runs in its data dir, if one
+ * answers. None is started here: the trail lives where voxoz keeps it, and an empty new server
+ * would only say "0 records".
+ */
+async function redisFor(settings: Settings): Promise<Redis> {
   const socket = join(resolve(settings.dataDir), 'redis', 'redis.sock');
-  const target = settings.redisUrl ?? (existsSync(socket) ? socket : undefined);
-  if (!target)
+  if (!settings.redisUrl && !(await pingRedis(socket)))
     throw new Error(
-      `no redis-server runs for ${resolve(settings.dataDir)} and REDIS_URL is not set; start voxoz (npm start) or set REDIS_URL`,
+      `no redis-server answers at ${socket} and REDIS_URL is not set; start voxoz (its redis-server holds the trail) or set REDIS_URL and VOXOZ_QUEUE as voxoz has them`,
     );
-  const redis = new Redis(target, { maxRetriesPerRequest: 1, connectTimeout: 3000, lazyConnect: true });
-  redis.on('error', () => undefined);
+  const target = settings.redisUrl ?? socket;
+  const redis = new Redis(target, { maxRetriesPerRequest: 1, connectTimeout: 3000, lazyConnect: true, retryStrategy: () => null });
+  // ioredis rejects with "Connection is closed"; the reason came as an error event before it.
+  let reason: Error | undefined;
+  redis.on('error', (err: Error) => {
+    reason = err;
+  });
+  await redis.connect().catch((err: Error) => {
+    redis.disconnect();
+    throw new Error(`Redis does not answer at ${displayUrl(target)} (${(reason ?? err).message})`);
+  });
   return redis;
 }
 
@@ -30,9 +43,8 @@ export async function auditCli(verb: string | undefined, settings: Settings, wri
     write('usage: voxoz audit export | voxoz audit verify\n');
     return 2;
   }
-  const redis = redisFor(settings);
+  const redis = await redisFor(settings);
   try {
-    await redis.connect();
     const lines = await redis.lrange(redisKeys(settings.queueName).auditLog, 0, -1);
     if (verb === 'export') {
       for (const line of lines) write(`${line}\n`);

@@ -19,11 +19,12 @@ export function auditJobEvents(deps: { redis: Redis; keys: RedisKeys; audit: Pic
     const release =
       event.type === 'done' ? /\bv(\d+)\b/.exec(event.result.fields?.find((f) => f.label === 'release')?.value ?? '')?.[1] : undefined;
     (async () => {
-      const first = await deps.redis.set(deps.keys.auditSeen(job.id, mark), '1', 'EX', SEEN_SECONDS, 'NX');
-      if (first !== 'OK') return;
-      await deps.audit.record({
+      const seen = deps.keys.auditSeen(job.id, mark);
+      if ((await deps.redis.set(seen, '1', 'EX', SEEN_SECONDS, 'NX')) !== 'OK') return;
+      const entry = {
         type: event.type === 'started' ? 'job-started' : 'job-finished',
         actor: job.requestedBy.id,
+        where: `${job.thread.platform}:${job.thread.conversation}`,
         what: job.command,
         ...(job.app ? { app: job.app } : {}),
         env: job.env,
@@ -33,6 +34,11 @@ export function auditJobEvents(deps: { redis: Redis; keys: RedisKeys; audit: Pic
           event.type === 'started'
             ? `attempt ${event.attempt} on ${event.worker}${job.approvedBy ? ` (approved by ${job.approvedBy.id})` : ''}`
             : `${event.outcome}: ${event.result.title}`,
+      };
+      // Not written: forget the mark, so a relay that reads this event again (a takeover from an earlier checkpoint) writes it.
+      await deps.audit.record(entry).catch(async (err: unknown) => {
+        await deps.redis.del(seen).catch(() => undefined);
+        throw err;
       });
     })().catch((err: unknown) => deps.log.error('could not write to the audit trail', { err, job: job.id }));
   };

@@ -8,6 +8,17 @@ import { type AuditEntry, type AuditHead, type AuditRecord, macOf } from './audi
 /** Tries of one append when other processes append at the same moment. @defaultValue 50 */
 const TRIES = 50;
 
+/** Records read per round trip by `list`. @defaultValue 500 */
+const LIST_PAGE = 500;
+
+function parseRecord(raw: string): AuditRecord | undefined {
+  try {
+    return JSON.parse(raw) as AuditRecord;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The head kept in `file`, if any. */
 export function readHead(file: string): AuditHead | undefined {
   try {
@@ -29,7 +40,7 @@ function writeHead(file: string, head: AuditHead): void {
 export interface AuditLog {
   /** Appends one record (after every record before it); resolves once Redis and the head file have it. */
   record(entry: AuditEntry): Promise<AuditRecord>;
-  /** Records in order, oldest first; filtered by app and time, the newest `limit`. */
+  /** Records in order, oldest first (newest last); filtered by app and time, the newest `limit`. Stops reading at the first record older than `since`. */
   list(filter?: { app?: string; since?: Date; limit?: number }): Promise<AuditRecord[]>;
 }
 
@@ -71,10 +82,22 @@ export function createAuditLog(deps: { redis: Redis; keys: RedisKeys; key: Buffe
       return next;
     },
     async list(filter = {}) {
-      const all = (await redis.lrange(keys.auditLog, 0, -1)).map((r) => JSON.parse(r) as AuditRecord);
+      // Read from the newest back, a page at a time, and stop at `since` or `limit`: the chat
+      // answer must come within the store deadline however long the trail has grown.
       const since = filter.since?.getTime() ?? 0;
-      const kept = all.filter((r) => (!filter.app || r.app === filter.app) && Date.parse(r.at) >= since);
-      return filter.limit ? kept.slice(-filter.limit) : kept;
+      const kept: AuditRecord[] = [];
+      // Positions from the start: records appended meanwhile do not shift them.
+      for (let end = (await redis.llen(keys.auditLog)) - 1; end >= 0; end -= LIST_PAGE) {
+        const page = await redis.lrange(keys.auditLog, Math.max(0, end - LIST_PAGE + 1), end);
+        for (const raw of page.reverse()) {
+          const r = parseRecord(raw);
+          if (!r) continue; // not a record: `voxoz audit verify` reports it
+          if (Date.parse(r.at) < since) return kept.reverse();
+          if (!filter.app || r.app === filter.app) kept.push(r);
+          if (filter.limit && kept.length >= filter.limit) return kept.reverse();
+        }
+      }
+      return kept.reverse();
     },
   };
 }
