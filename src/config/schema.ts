@@ -4,6 +4,7 @@ import { accessSections, appChannels, checkAccess } from './access-schema.ts';
 import { checkContainerNames } from './check-container-names.ts';
 import { checkHostnames } from './check-hostnames.ts';
 import { checkReplicaPorts } from './check-replica-ports.ts';
+import { checkSchedules, schedulesSection } from './schedule-schema.ts';
 import { DEFAULT_REPLICA_PORTS, PORT_RANGE, parsePortRange } from './port-range.ts';
 
 /** Shows a value in an error message, short and unambiguous (a URL without its userinfo). */
@@ -233,6 +234,7 @@ const systemChannel = z
 
 export const configSchema = z.strictObject({
   ...accessSections,
+  ...schedulesSection,
   apps: z.array(appSchema, { error: 'must be a list of apps' }).default([]),
   worker: z
     .strictObject({
@@ -277,7 +279,7 @@ export const configSchema = z.strictObject({
 /** Problems that span entries (run on the raw input, so they are reported alongside field errors). */
 export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; message: string }> {
   const apps = (raw as { apps?: unknown })?.apps;
-  if (!Array.isArray(apps)) return checkAccess(raw);
+  if (!Array.isArray(apps)) return [...checkAccess(raw), ...checkSchedules(raw)];
   const seen = new Map<string, number>();
   const problems: Array<{ path: Array<string | number>; message: string }> = [];
   const taken: Array<{ from: number; to: number; owner: string }> = [];
@@ -306,7 +308,14 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
       else taken.push({ from, to: from + replicas, owner });
     }
   });
-  return [...problems, ...checkContainerNames(apps), ...checkReplicaPorts(raw), ...checkHostnames(raw), ...checkAccess(raw)];
+  return [
+    ...problems,
+    ...checkContainerNames(apps),
+    ...checkReplicaPorts(raw),
+    ...checkHostnames(raw),
+    ...checkAccess(raw),
+    ...checkSchedules(raw),
+  ];
 }
 
 export type AppSpec = z.infer<typeof appSchema>;
