@@ -229,6 +229,13 @@ export function createDiscordSurface(opts: DiscordSurfaceOptions): ChatSurface {
       ]);
     },
 
+    async attach(thread, file) {
+      await handOverWhenDue(thread);
+      await channelPost(await logChannel(thread), { content: file.name, allowed_mentions: { parse: [] } }, [
+        { name: file.name, data: file.data, contentType: file.contentType },
+      ]);
+    },
+
     async finish(thread) {
       for (const map of [kinds, continuations, logChannels, titles, bodies]) map.delete(thread.parent);
     },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Reply, ThreadRef } from '../../src/core/types.ts';
-import type { ChatSurface, LogFile } from '../../src/relay/chat-surface.ts';
+import type { AttachedFile, ChatSurface, LogFile } from '../../src/relay/chat-surface.ts';
 import { readLogTail } from '../../src/relay/read-log-tail.ts';
 import type { RedisKeys } from '../../src/store/keys.ts';
 import { renderText } from './render-text.ts';
@@ -172,6 +172,21 @@ export class LocalChat extends EventEmitter implements ChatSurface {
       author: 'voxoz',
       text: `${file.name} (${file.bytes} bytes)`,
       file: { name: file.name, content, bytes: file.bytes },
+    });
+  }
+
+  async attach(ref: ThreadRef & { parent: string }, file: AttachedFile): Promise<void> {
+    await this.add(this.locate(ref).thread, {
+      kind: 'file',
+      author: 'voxoz',
+      text: `${file.name} (${file.data.length} bytes)`,
+      file: {
+        name: file.name,
+        bytes: file.data.length,
+        content: file.data.toString('base64'),
+        contentType: file.contentType,
+        encoding: 'base64',
+      },
     });
   }
 

@@ -26,6 +26,7 @@ const follow=(id,box,byId,state)=>{const es=new EventSource('/local/threads/'+id
  const show=(e)=>{const ev=JSON.parse(e.data);if(ev.seq>state.seq){state.seq=ev.seq;state.wait=2000;}const m=ev.message;
   let el=byId[m.id]; if(!el){el=document.createElement('div');el.className='msg '+m.kind;byId[m.id]=el;box.append(el);}
   el.textContent=''; const p=document.createElement('pre'); p.textContent=(m.kind==='command'?m.author+': ':'')+m.text; el.append(p);
+  const f=m.file; if(f&&f.encoding==='base64'&&(f.contentType==='image/png'||f.contentType==='image/jpeg')){const img=document.createElement('img');img.alt=f.name;img.src='data:'+f.contentType+';base64,'+f.content;img.style.maxWidth='100%';el.append(img);}
   for(const b of (m.reply&&m.reply.buttons)||[]){const btn=document.createElement('button');btn.textContent=b.label;btn.onclick=()=>press(b);el.append(btn);}};
  es.addEventListener('message',show);
  es.addEventListener('edit',show);

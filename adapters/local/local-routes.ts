@@ -177,7 +177,8 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
         'cache-control': 'no-store',
         'referrer-policy': 'no-referrer',
         'x-frame-options': 'DENY',
-        'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        'content-security-policy':
+          "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
       };
       res.writeHead(200, headers);
       res.end(localPage());

@@ -7,7 +7,14 @@ export interface LocalMessage {
   text: string;
   reply?: Reply;
   /** An attached log: `bytes` is the whole log's size, `content` its last LOCAL_LIMITS.fileBytes. */
-  file?: { name: string; bytes: number; content: string };
+  file?: {
+    name: string;
+    bytes: number;
+    content: string;
+    /** A file a job produced (a chart): `content` is base64 of the whole file, shown by the page when it is an image. */
+    contentType?: string;
+    encoding?: 'base64';
+  };
   edits: number;
   at: string;
 }

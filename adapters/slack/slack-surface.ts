@@ -83,5 +83,18 @@ export function createSlackSurface(opts: SlackSurfaceOptions): ChatSurface & { c
           }) as Promise<Answer>,
       );
     },
+    async attach(thread, file) {
+      await call(
+        'files.uploadV2',
+        () =>
+          client.filesUploadV2({
+            channel_id: thread.conversation,
+            thread_ts: thread.meta?.replyTo ?? thread.parent,
+            filename: file.name,
+            title: file.name,
+            file: file.data,
+          }) as Promise<Answer>,
+      );
+    },
   };
 }

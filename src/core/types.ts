@@ -78,6 +78,8 @@ export interface Reply {
   /** Preformatted blocks (log excerpts, tables). */
   code?: string[];
   buttons?: ReplyButton[];
+  /** Files that go with it (a job's chart), attached after it by the relay; named here, their bytes kept in the job store. */
+  attachments?: Array<{ name: string; contentType: string; bytes: number }>;
   /** Shown only to the invoking user where the platform supports it. */
   ephemeral?: boolean;
 }

@@ -6,6 +6,7 @@ import { isUserError, UserError } from '../core/user-error.ts';
 import type { DriverIO, DriverMap, Fence } from '../drivers/driver.ts';
 import type { Logger } from '../observability/logger.ts';
 import { doneEvent, jobDone } from '../store/job-done.ts';
+import { saveJobFiles } from '../store/job-files.ts';
 import { createJobStore } from '../store/job-store.ts';
 import type { DesiredStore } from '../store/desired-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
@@ -14,6 +15,7 @@ import type { SystemJobRecorder } from '../store/record-system-job.ts';
 import type { ReleaseStore } from '../store/release-store.ts';
 import type { JobEvent, JobOutcome } from './job-event.ts';
 import type { JobStreamWriter } from './job-stream.ts';
+import { createSummaryHistory } from '../schedule/summary-history.ts';
 import type { ProcessorMap } from './processors/processor.ts';
 import { refuseIfLocked } from './processors/refuse-if-locked.ts';
 
@@ -78,11 +80,14 @@ export async function runJob(
       releases: deps.releases,
       locks: deps.locks,
       reserve: (name, make) => store.reserve(data.id, name, make),
+      summaries: createSummaryHistory(deps.redis, deps.keys),
       ...(deps.systemJobs ? { systemJobs: deps.systemJobs } : {}),
       ...(deps.desired ? { desired: deps.desired } : {}),
       ...(attempt.takeovers ? { takeovers: attempt.takeovers } : {}),
     });
-    done(doneEvent(at(), 'succeeded', result));
+    const { files, ...shown } = result;
+    const attachments = files?.length ? await saveJobFiles(deps.redis, deps.keys, data.id, files) : undefined;
+    done(doneEvent(at(), 'succeeded', { ...shown, ...(attachments ? { attachments } : {}) }));
     return { outcome: 'succeeded', retry: false };
   } catch (err) {
     // An abort with a UserError (a lost lock) is a failure that says why, not a cancel.

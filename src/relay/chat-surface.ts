@@ -6,6 +6,13 @@ import type { Reply, ThreadRef } from '../core/types.ts';
  * the relay: a surface reads `open()` (Slack's client takes the stream, Discord and the local
  * chat keep what they need with `readLogTail`).
  */
+/** A small file a job produced (a chart), attached whole in its thread. */
+export interface AttachedFile {
+  name: string;
+  contentType: string;
+  data: Buffer;
+}
+
 export interface LogFile {
   name: string;
   /** Size in bytes (UTF-8) and in lines, known before reading. */
@@ -55,6 +62,8 @@ export interface ChatSurface {
   postLog(thread: ThreadRef & { parent: string }, lines: string): Promise<void>;
   /** Attaches the whole log to the thread as a file. */
   uploadLog(thread: ThreadRef & { parent: string }, file: LogFile): Promise<void>;
+  /** Attaches a file the job produced (an image is shown as one) in the job's thread, after its outcome and log. */
+  attach?(thread: ThreadRef & { parent: string }, file: AttachedFile): Promise<void>;
   /** Called once when everything about the job has been relayed (e.g. to close a thread or drop buttons). */
   finish?(thread: ThreadRef & { parent: string }, outcome: string): Promise<void>;
 }

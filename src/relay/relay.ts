@@ -10,6 +10,8 @@ import type { RedisKeys } from '../store/keys.ts';
 import { RateLimitedError, type ChatSurface } from './chat-surface.ts';
 import { jobLogFile } from './job-log-file.ts';
 import { createFinalHeadroom } from './final-headroom.ts';
+import { readJobFile } from '../store/job-files.ts';
+import { STREAM_TTL_SECONDS } from '../store/job-fields.ts';
 import { applyEvent, initialView, isFinished, renderParent, type JobView } from './job-view.ts';
 import { formatLogBatch } from './log-batch.ts';
 import { claimLease, renewLease } from './relay-lease.ts';
@@ -48,6 +50,8 @@ interface Tail {
   retryAt: number;
   failures: number;
   uploaded: boolean;
+  /** How many of the outcome's attachments are attached. */
+  attached: number;
   lastWasLog: boolean;
 }
 
@@ -107,7 +111,7 @@ export function startRelay(opts: RelayOptions): Relay {
     }
     if (!(await claimLease(redis, keys.relayLease(id), owner, leaseMs))) return;
     // Read again under the lease: the previous holder may have moved the checkpoint meanwhile.
-    const { parent, relayedTo, uploaded } = await store.relayRecord(id);
+    const { parent, relayedTo, uploaded, attached } = await store.relayRecord(id);
     let view = initialView(job);
     const readId = relayedTo ?? '0';
     if (relayedTo) {
@@ -126,6 +130,7 @@ export function startRelay(opts: RelayOptions): Relay {
       retryAt: 0,
       failures: 0,
       uploaded,
+      attached,
       lastWasLog: false,
     });
     log.debug('relaying job', { id, resumedFrom: relayedTo });
@@ -202,6 +207,16 @@ export function startRelay(opts: RelayOptions): Relay {
         await tail.surface.uploadLog(thread(), file);
         tail.uploaded = true;
         await checkpoint(tail.job.id, { uploaded: true });
+      };
+    } else if (finished && tail.surface.attach && tail.attached < (tail.view.result?.attachments?.length ?? 0)) {
+      const { name, contentType } = tail.view.result!.attachments![tail.attached]!;
+      action = async () => {
+        const data = await readJobFile(redis, keys, tail.job.id, name);
+        // Expired (the relay was away for days): said in the thread instead of the file.
+        if (data) await tail.surface.attach!(thread(), { name, contentType, data });
+        else await tail.surface.postLog(thread(), `${name} is no longer available (kept ${Math.round(STREAM_TTL_SECONDS / 86_400)} days)`);
+        tail.attached += 1;
+        await checkpoint(tail.job.id, { attached: tail.attached });
       };
     } else if (finished) {
       await tail.surface

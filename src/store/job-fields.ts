@@ -18,6 +18,8 @@ export const JOB_FIELD = {
   relayedTo: 'relayedTo',
   /** Relay checkpoint: `1` once the whole log was attached. */
   uploaded: 'uploaded',
+  /** Relay checkpoint: how many of the outcome's attachments (in order) were attached. */
+  attached: 'attached',
   /** Relay checkpoint: `1` once everything about the job was posted. */
   relayed: 'relayed',
   /** The holder a job waiting for its app lock was first seen waiting behind. */

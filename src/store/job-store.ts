@@ -12,10 +12,12 @@ export interface RelayRecord {
   parent?: string;
   relayedTo?: string;
   uploaded: boolean;
+  /** How many of the outcome's attachments were attached. */
+  attached: number;
 }
 
 /** A relay checkpoint: only the fields that moved. */
-export type RelayCheckpoint = Partial<{ parent: string; relayedTo: string; uploaded: true }>;
+export type RelayCheckpoint = Partial<{ parent: string; relayedTo: string; uploaded: true; attached: number }>;
 
 /**
  * Queues the writes of `events` to a job's stream on `pipeline`: one XADD each, trimmed to
@@ -66,13 +68,14 @@ export function createJobStore(redis: Redis, keys: RedisKeys): JobStore {
       await pipeline.exec();
     },
     async relayRecord(jobId) {
-      const [data, relayed, parent, relayedTo, uploaded] = await redis.hmget(
+      const [data, relayed, parent, relayedTo, uploaded, attached] = await redis.hmget(
         keys.job(jobId),
         F.data,
         F.relayed,
         F.parent,
         F.relayedTo,
         F.uploaded,
+        F.attached,
       );
       return {
         ...(data ? { data: JSON.parse(data) as JobData } : {}),
@@ -80,6 +83,7 @@ export function createJobStore(redis: Redis, keys: RedisKeys): JobStore {
         ...(parent ? { parent } : {}),
         ...(relayedTo ? { relayedTo } : {}),
         uploaded: uploaded === '1',
+        attached: Number(attached ?? 0) || 0,
       };
     },
     async checkpoint(jobId, checkpoint) {
@@ -87,6 +91,7 @@ export function createJobStore(redis: Redis, keys: RedisKeys): JobStore {
       if (checkpoint.parent !== undefined) fields[F.parent] = checkpoint.parent;
       if (checkpoint.relayedTo !== undefined) fields[F.relayedTo] = checkpoint.relayedTo;
       if (checkpoint.uploaded) fields[F.uploaded] = '1';
+      if (checkpoint.attached !== undefined) fields[F.attached] = String(checkpoint.attached);
       if (Object.keys(fields).length > 0) await redis.hset(keys.job(jobId), fields);
     },
     relayActive: () => redis.smembers(keys.relayActive),

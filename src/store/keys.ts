@@ -58,6 +58,14 @@ export function redisKeys(prefix: string) {
     auditHead: `${prefix}:audit:head`,
     /** Marker (with a TTL): a job's event (`started:<attempt>`, `done`) is in the audit trail already. */
     auditSeen: (job: string, event: string) => `${prefix}:audit:seen:${job}:${event}`,
+    /** String (binary, with the stream's TTL): a file a job produced, by name, until the relay attaches it. */
+    jobFile: (id: string, name: string) => `${prefix}:job:${id}:file:${name}`,
+    /** Hash schedule name → ISO time of the tick its last scheduled summary covered up to ("since the last summary"). */
+    summaryMarks: `${prefix}:schedule:marks`,
+    /** Sorted set: an app environment's recent replica exits and OOM kills (engine event ids, scored by ms), trimmed by age. */
+    alertSignals: (app: string, env: string) => `${prefix}:alert:signals:${app}:${env}`,
+    /** Hash: the open incident of app+env+kind (`id` of its message record, `openedAt`, `summary`, `step`, `steps`); claimed once. */
+    alertIncident: (app: string, env: string, kind: string) => `${prefix}:alert:incident:${app}:${env}:${kind}`,
     /** Dedup marker for a delivery (command or click) id. */
     delivery: (platform: string, id: string) => `${prefix}:delivery:${platform}:${id}`,
   };

@@ -83,7 +83,9 @@ describe('the job store owns the job record on real Redis', () => {
     expect(await store.relayActive()).toEqual(['r1']);
     await store.checkpoint('r1', { parent: 'm-2' });
     await store.checkpoint('r1', { relayedTo: '5-0', uploaded: true });
-    expect(await store.relayRecord('r1')).toEqual({ data, relayed: false, parent: 'm-2', relayedTo: '5-0', uploaded: true });
+    expect(await store.relayRecord('r1')).toEqual({ data, relayed: false, parent: 'm-2', relayedTo: '5-0', uploaded: true, attached: 0 });
+    await store.checkpoint('r1', { attached: 2 });
+    expect(await store.relayRecord('r1')).toMatchObject({ uploaded: true, attached: 2 });
 
     expect(await store.firstWait('r1', 'other-job')).toBe(true);
     expect(await store.firstWait('r1', 'other-job')).toBe(false);

@@ -6,6 +6,7 @@ import { UserError } from '../../core/user-error.ts';
 import type { DriverIO, DriverMap, Driver } from '../../drivers/driver.ts';
 import type { DesiredStore } from '../../store/desired-store.ts';
 import type { LockReader } from '../../store/lock-store.ts';
+import type { SummaryHistory } from '../../schedule/summary-history.ts';
 import type { SystemJobRecorder } from '../../store/record-system-job.ts';
 import type { ReleaseStore } from '../../store/release-store.ts';
 
@@ -17,6 +18,8 @@ export interface ProcessorContext {
   releases: ReleaseStore;
   /** Locks people hold with `lock` (runJob already refused a `mutates` job whose app+env is locked). */
   locks: LockReader;
+  /** Failed jobs by time and where each schedule's last summary left off (the `summary` processor); undefined where none is wired. */
+  summaries?: SummaryHistory;
   /** A number kept for the job across retries (e.g. its release number), reserved once. */
   reserve(name: string, make: () => Promise<number>): Promise<number>;
   /**
@@ -30,7 +33,17 @@ export interface ProcessorContext {
   takeovers?: number;
 }
 
-export type JobResult = Omit<Reply, 'status' | 'buttons' | 'steps'>;
+export type JobResult = Omit<Reply, 'status' | 'buttons' | 'steps' | 'attachments'> & {
+  /** Files to attach in the job's thread after its outcome (e.g. a PNG chart); kept in Redis until relayed. */
+  files?: JobFile[];
+};
+
+/** A file a job produced, whole (small: a chart, not a log). */
+export interface JobFile {
+  name: string;
+  contentType: string;
+  data: Buffer;
+}
 
 export interface JobProcessor {
   /**
