@@ -13,6 +13,7 @@ import { reject } from './reject.ts';
 import { releases } from './releases.ts';
 import { rollback } from './rollback.ts';
 import { scale } from './scale.ts';
+import { schedule } from './schedule.ts';
 import { status } from './status.ts';
 import { unlock } from './unlock.ts';
 
@@ -32,6 +33,7 @@ export const commands: ReadonlyArray<CommandSpec> = [
   reject,
   lockCommand,
   unlock,
+  schedule,
   audit,
   help,
 ];

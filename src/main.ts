@@ -33,6 +33,7 @@ import type { Logger } from './observability/logger.ts';
 import { maskedSecrets } from './observability/masked-secrets.ts';
 import { resolveSecrets } from './observability/resolve-secrets.ts';
 import { startRelay } from './relay/relay.ts';
+import { startScheduleTicks } from './schedule/schedule-ticks.ts';
 import { ensureServices } from './services/ensure-services.ts';
 import { redisKeys } from './store/keys.ts';
 import { createLockStore } from './store/lock-store.ts';
@@ -94,11 +95,14 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
   let workers: WorkerPool | undefined;
   /** Serves environments' hostnames over HTTPS as voxoz.yml says (set once the front door runs). */
   let syncNames: (() => Promise<void>) | undefined;
+  /** Makes the BullMQ job schedulers match `schedules:` (set once the bot side runs; workers fire nothing). */
+  let syncSchedules: (() => Promise<void>) | undefined;
   const reload = (): ReloadResult => {
     const next = reloadConfig(config);
     config = next.config;
     log[next.result.ok ? 'info' : 'warn'](describeReload(next.result));
     void syncNames?.();
+    void syncSchedules?.().catch((err: unknown) => log.warn('schedules were not synced; the running ones stay', { err }));
     return next.result;
   };
   const handle = (port: number | undefined, adapters: ChatAdapter[], localToken?: string): Voxoz => ({
@@ -308,6 +312,11 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         log.warn('the relay could not post everything before stopping; the next start posts the rest');
       await relay.close();
     });
+    // After the relay: a tick may queue a summary at once. Every bot process syncs the same config; BullMQ keeps one scheduler per name.
+    const ticks = startScheduleTicks({ connect, keys, config: getConfig, systemJobs, log: log.child({ part: 'schedules' }) });
+    shutdown.add('stop schedules', () => ticks.close());
+    syncSchedules = () => ticks.sync();
+    await syncSchedules().catch((err: unknown) => log.warn('schedules were not synced', { err }));
     if (config.worker.inProcess) await startWorkers();
     log.info('voxoz ready', {
       url: `http://${settings.host}:${http.port}/`,

@@ -1,5 +1,6 @@
 import type { Role } from '../config/access-schema.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { Schedule } from '../config/schedule-schema.ts';
 import type { ChatUser, Reply } from '../core/types.ts';
 import type { JobKind } from '../jobs/processors/index.ts';
 import type { LockStore } from '../store/lock-store.ts';
@@ -59,6 +60,8 @@ export interface AnswerContext {
   user: ChatUser;
   /** The environment a command means when it names none. */
   defaultEnv: string;
+  /** The scheduled summaries in voxoz.yml (`schedule list`). @defaultValue none */
+  schedules?: ReadonlyArray<Schedule>;
   now: Date;
   stores: AnswerStores;
 }

@@ -116,6 +116,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         user: inv.user,
         defaultEnv,
         now: now(),
+        schedules: config.schedules,
         stores,
       };
       const late = command.sideEffects === 'none' || command.sideEffects.startsWith('none ') ? 'try again in a minute' : LATE_CHANGE;

@@ -16,6 +16,7 @@ function describeChanges(before: LoadedConfig, after: LoadedConfig): string[] {
     out.push(...(!was.has(name) ? [`app ${name} added`] : was.get(name) !== spec ? [`app ${name} changed`] : []));
   for (const name of was.keys()) if (!now.has(name)) out.push(`app ${name} removed`);
   if (JSON.stringify(before.chat) !== JSON.stringify(after.chat)) out.push('chat changed');
+  if (JSON.stringify(before.schedules) !== JSON.stringify(after.schedules)) out.push('schedules changed');
   return out;
 }
 

@@ -57,6 +57,7 @@ describe('Discord over the gateway, end to end', () => {
       'reject',
       'lock',
       'unlock',
+      'schedule',
       'audit',
       'help',
     ]);

@@ -6,6 +6,7 @@ import { promoteProcessor } from './promote.ts';
 import { rollbackProcessor } from './rollback.ts';
 import { scaleProcessor } from './scale.ts';
 import { statusProcessor } from './status.ts';
+import { summaryProcessor } from './summary.ts';
 
 /**
  * Every job kind a worker can run, and the processor that runs it: the one list. `JobKind` is
@@ -22,6 +23,7 @@ export const processors = {
   burst: burstProcessor,
   promote: promoteProcessor,
   logs: logsProcessor,
+  summary: summaryProcessor,
 } as const satisfies Record<string, JobProcessor>;
 
 /** The kinds of job there are: the keys of `processors`. */

@@ -1,0 +1,34 @@
+import { UserError } from '../../core/user-error.ts';
+import { formatSummary } from '../../schedule/format-summary.ts';
+import { gatherSummary } from '../../schedule/gather-summary.ts';
+import type { JobProcessor } from './processor.ts';
+
+/** How far back the first summary of a schedule looks. @defaultValue 24 h */
+export const FIRST_SUMMARY_WINDOW_MS = 24 * 3600 * 1000;
+
+/**
+ * summary <schedule>: what runs, what is wrong and what changed since that schedule's last
+ * summary, for the apps and environments it covers. The verdict and a compact text are the
+ * parent message; every change and app environment is a line in the thread. Only a scheduled
+ * run (`args.tick`, from schedule-ticks.ts) moves "since the last summary"; `schedule run`
+ * shows the same window and leaves it.
+ */
+export const summaryProcessor: JobProcessor = {
+  mutates: false,
+  async run({ data, io, config, drivers, releases, locks, desired, summaries }) {
+    const name = String(data.args.schedule ?? '');
+    const schedule = config.schedules.find((s) => s.name === name);
+    if (!schedule) {
+      const known = config.schedules.map((s) => s.name).join(', ') || 'none';
+      throw new UserError('schedule_not_found', `there is no schedule named "${name}" in ${config.file} (it has: ${known})`);
+    }
+    if (!summaries) throw new Error('this worker has no summary history wired');
+    const now = io.now();
+    const since = (await summaries.mark(name)) ?? new Date(now.getTime() - FIRST_SUMMARY_WINDOW_MS).toISOString();
+    const state = await gatherSummary({ config, drivers, releases, locks, desired, history: summaries }, schedule, since);
+    const { result, details } = formatSummary(state, now);
+    for (const line of details) io.log(line);
+    if (typeof data.args.tick === 'string') await summaries.setMark(name, now.toISOString());
+    return result;
+  },
+};

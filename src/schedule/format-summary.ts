@@ -1,0 +1,95 @@
+import type { JobResult } from '../jobs/processors/processor.ts';
+import type { Release } from '../store/release-store.ts';
+import type { AppEnvState, SummaryState } from './gather-summary.ts';
+import type { FailedJob } from './summary-history.ts';
+
+/**
+ * Characters of the parent message's text: under Discord's 2,000 for content and Slack's 3,000
+ * per section, with room for the title and fields. What does not fit is in the thread. @defaultValue 1800
+ */
+export const SUMMARY_TEXT_MAX = 1800;
+
+/** "45s", "12m", "5h", "3d": how long ago `iso` was at `now`. */
+export function age(iso: string, now: Date): string {
+  const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86_400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86_400)}d`;
+}
+
+/** Why an app environment needs a person; empty when it does not. */
+export function attentionOf(row: AppEnvState): string[] {
+  if (row.unreadable) return [`state unreadable: ${row.unreadable}`];
+  const out: string[] = [];
+  if (row.last?.outcome === 'failed') out.push(`last deploy v${row.last.number} failed`);
+  if (row.live && row.healthy < row.desired) out.push(`${row.healthy}/${row.desired} healthy`);
+  if (row.live && row.running !== row.desired) out.push(`drift: ${row.running} running, ${row.desired} desired`);
+  if (!row.live && row.running > 0) out.push(`${row.running} running without a live release`);
+  if (row.failed.length > 0) out.push(`${row.failed.length} failed job${row.failed.length === 1 ? '' : 's'}`);
+  return out;
+}
+
+const what = (r: Release) =>
+  r.rollbackOf !== undefined ? `rollback to v${r.rollbackOf}` : r.promotedFrom ? `promote from ${r.promotedFrom.env}` : 'deploy';
+
+function describeRelease(r: Release, now: Date): string {
+  return `${r.app} (${r.env}) v${r.number} ${what(r)} by ${r.deployedBy}${r.approvedBy ? ` (approved by ${r.approvedBy})` : ''} ${age(r.at, now)} ago: ${r.outcome}`;
+}
+
+const describeFailure = (f: FailedJob, now: Date) => `${f.command} (${f.env}) by ${f.by} ${age(f.at, now)} ago: failed`;
+
+/** One line per app environment: what a person at 9 a.m. wants to know, problems first. */
+export function describeRow(row: AppEnvState, now: Date): string {
+  const parts = [
+    row.live ? `v${row.live.number} live ${age(row.live.at, now)}` : 'not deployed',
+    `${row.healthy}/${row.desired} healthy`,
+    ...(row.burst ? [`burst +${row.burst.add} until ${row.burst.until.slice(11, 16)}Z`] : []),
+    ...(row.lock ? [`locked by ${row.lock.by.name}${row.lock.reason ? ` (${row.lock.reason})` : ''}`] : []),
+    ...(row.last ? [`last deploy v${row.last.number} by ${row.last.deployedBy} ${age(row.last.at, now)} ago, ${row.last.outcome}`] : []),
+  ];
+  const problems = attentionOf(row);
+  return `${problems.length > 0 ? '[!] ' : ''}${row.app} (${row.env}): ${parts.join('; ')}${problems.length > 0 ? ` -- ${problems.join(', ')}` : ''}`;
+}
+
+/** Lines taken while they fit in `budget` characters; the rest are counted in a last line. */
+function fitLines(lines: string[], budget: number): string[] {
+  const out: string[] = [];
+  let used = 0;
+  for (const [i, line] of lines.entries()) {
+    if (used + line.length + 1 > budget - 40) {
+      out.push(`... and ${lines.length - i} more in the thread`);
+      break;
+    }
+    out.push(line);
+    used += line.length + 1;
+  }
+  return out;
+}
+
+/**
+ * The summary as one parent message (a verdict title and compact text within the platforms'
+ * limits) and the full detail, one line per change and app environment, for the thread.
+ * Apps that need attention come first; apps never deployed are named but are not "healthy".
+ */
+export function formatSummary(state: SummaryState, now: Date): { result: JobResult; details: string[] } {
+  const rows = [...state.rows].sort((a, b) => Number(attentionOf(b).length > 0) - Number(attentionOf(a).length > 0));
+  const attention = rows.filter((r) => attentionOf(r).length > 0).length;
+  const healthy = rows.filter((r) => r.live && attentionOf(r).length === 0).length;
+  const idle = rows.length - attention - healthy;
+  const verdict =
+    rows.length === 0
+      ? 'no apps covered'
+      : attention === 0
+        ? `all ${healthy} healthy`
+        : `${attention} need${attention === 1 ? 's' : ''} attention, ${healthy} healthy`;
+  const changes = [...state.releases.map((r) => describeRelease(r, now)), ...state.otherFailures.map((f) => describeFailure(f, now))];
+  const since = `Since ${state.since.slice(0, 16).replace('T', ' ')}Z: ${changes.length === 0 ? 'no changes' : `${changes.length} change${changes.length === 1 ? '' : 's'}`}`;
+  const appLines = rows.map((r) => describeRow(r, now));
+  const head = [since, ...fitLines(changes, SUMMARY_TEXT_MAX / 3)];
+  const text = [...head, '', ...fitLines(appLines, SUMMARY_TEXT_MAX - head.join('\n').length)].join('\n');
+  return {
+    result: {
+      title: `${state.schedule} summary: ${verdict}${idle > 0 ? `, ${idle} not deployed` : ''}`,
+      text,
+    },
+    details: [since, ...changes.map((c) => `change: ${c}`), ...appLines],
+  };
+}

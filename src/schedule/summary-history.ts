@@ -1,0 +1,58 @@
+import type { Redis } from 'ioredis';
+import type { JobData } from '../core/types.ts';
+import type { RedisKeys } from '../store/keys.ts';
+
+/** A job that failed (not one that was cancelled), as a summary names it. */
+export interface FailedJob {
+  id: string;
+  command: string;
+  app?: string;
+  env: string;
+  by: string;
+  /** ISO time it ended. */
+  at: string;
+}
+
+/** Failed jobs one summary reads at most; past it the summary says "at least". @defaultValue 500 */
+export const FAILED_READ_MAX = 500;
+
+/** What a summary reads besides the stores every processor has: failed jobs by time, and where the last summary left off. */
+export interface SummaryHistory {
+  /** Jobs that failed at or after `sinceMs`, oldest first (BullMQ keeps them for 7 days). */
+  failedSince(sinceMs: number): Promise<FailedJob[]>;
+  /** ISO time up to which schedule `name`'s last scheduled summary reported; undefined before its first. */
+  mark(name: string): Promise<string | undefined>;
+  setMark(name: string, at: string): Promise<void>;
+}
+
+/**
+ * Reads BullMQ's failed set of the jobs queue (`queueName`), scored by when each job ended; a
+ * job a worker ended as cancelled is there too, with failedReason "cancelled", and is left out.
+ */
+export function createSummaryHistory(redis: Redis, keys: RedisKeys, queueName = 'jobs'): SummaryHistory {
+  const bull = `${keys.bull}:${queueName}`;
+  return {
+    async failedSince(sinceMs) {
+      const ids = await redis.zrangebyscore(`${bull}:failed`, sinceMs, '+inf', 'LIMIT', 0, FAILED_READ_MAX);
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hmget(`${bull}:${id}`, 'data', 'failedReason', 'finishedOn');
+      const rows = ((await pipeline.exec()) ?? []).map(([, v]) => v as Array<string | null>);
+      return rows.flatMap(([raw, reason, finishedOn]) => {
+        if (!raw || reason === 'cancelled') return [];
+        const data = JSON.parse(raw) as JobData;
+        const job: FailedJob = {
+          id: data.id,
+          command: data.command,
+          env: data.env,
+          by: data.requestedBy.name,
+          at: new Date(Number(finishedOn)).toISOString(),
+        };
+        return [data.app ? { ...job, app: data.app } : job];
+      });
+    },
+    mark: async (name) => (await redis.hget(keys.summaryMarks, name)) ?? undefined,
+    async setMark(name, at) {
+      await redis.hset(keys.summaryMarks, name, at);
+    },
+  };
+}

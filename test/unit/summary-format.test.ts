@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { commands } from '../../commands/index.ts';
+import { validateConfig } from '../../src/config/load-config.ts';
+import { createRegistry } from '../../src/dispatch/command-registry.ts';
+import { parseCommand } from '../../src/dispatch/parse-command.ts';
+import { describeSchedules } from '../../src/schedule/describe-schedules.ts';
+import { SUMMARY_TEXT_MAX, formatSummary } from '../../src/schedule/format-summary.ts';
+import type { AppEnvState } from '../../src/schedule/gather-summary.ts';
+import type { Release } from '../../src/store/release-store.ts';
+
+const now = new Date('2026-12-03T07:00:00Z');
+const release = (app: string, number: number, outcome: Release['outcome'], at: string, extra: Partial<Release> = {}): Release => ({
+  app,
+  env: 'production',
+  number,
+  artifact: 'sha256:abc',
+  deployedBy: 'alice',
+  at,
+  outcome,
+  jobId: `${app}-${number}`,
+  ...extra,
+});
+const row = (app: string, extra: Partial<AppEnvState> = {}): AppEnvState => {
+  const live = release(app, 1, 'live', '2026-12-01T07:00:00Z');
+  return { app, env: 'production', live, last: live, healthy: 2, running: 2, desired: 2, failed: [], ...extra };
+};
+
+describe('the summary text', () => {
+  it('says "all N healthy" when nothing needs a person', () => {
+    const { result } = formatSummary(
+      { schedule: 'morning', since: '2026-12-02T07:00:00Z', rows: [row('a'), row('b')], releases: [], otherFailures: [] },
+      now,
+    );
+    expect(result.title).toBe('morning summary: all 2 healthy');
+    expect(result.text).toContain('Since 2026-12-02 07:00Z: no changes');
+    expect(result.text).toContain('a (production): v1 live 2d; 2/2 healthy; last deploy v1 by alice 2d ago, live');
+  });
+
+  it('puts apps that need attention first, names why, and lists the changes above', () => {
+    const failed = release('web', 2, 'failed', '2026-12-03T06:00:00Z', { deployedBy: 'bob' });
+    const rows = [
+      row('api'),
+      row('web', {
+        last: failed,
+        healthy: 1,
+        running: 1,
+        lock: { app: 'web', env: 'production', by: { id: 'u', name: 'carol' }, since: '', reason: 'freeze' },
+      }),
+    ];
+    const { result, details } = formatSummary(
+      {
+        schedule: 'morning',
+        since: '2026-12-02T07:00:00Z',
+        rows,
+        releases: [failed],
+        otherFailures: [{ id: 'j', command: 'scale api 3', app: 'api', env: 'production', by: 'dan', at: '2026-12-03T06:30:00Z' }],
+      },
+      now,
+    );
+    expect(result.title).toBe('morning summary: 1 needs attention, 1 healthy');
+    const lines = result.text!.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'Since 2026-12-02 07:00Z: 2 changes',
+      'web (production) v2 deploy by bob 1h ago: failed',
+      'scale api 3 (production) by dan 30m ago: failed',
+    ]);
+    expect(lines[4]).toBe(
+      '[!] web (production): v1 live 2d; 1/2 healthy; locked by carol (freeze); last deploy v2 by bob 1h ago, failed -- last deploy v2 failed, 1/2 healthy, drift: 1 running, 2 desired',
+    );
+    expect(lines[5]).toMatch(/^api \(production\)/);
+    expect(details).toContain('change: web (production) v2 deploy by bob 1h ago: failed');
+  });
+
+  it('keeps a 60-app fleet in one message within the limits; every app is in the thread', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => row(`app-${i}`, i % 7 === 0 ? { healthy: 0 } : {}));
+    const { result, details } = formatSummary({ schedule: 'm', since: now.toISOString(), rows, releases: [], otherFailures: [] }, now);
+    expect(result.title).toBe('m summary: 9 need attention, 51 healthy');
+    expect(result.text!.length).toBeLessThanOrEqual(SUMMARY_TEXT_MAX);
+    expect(result.text).toMatch(/\.\.\. and \d+ more in the thread$/);
+    expect(details.filter((d) => d.includes('(production):'))).toHaveLength(60);
+  });
+});
+
+describe('schedule commands', () => {
+  const registry = createRegistry(commands);
+  const parse = (text: string) => parseCommand(text, registry, { appNames: ['hello'] } as never);
+
+  it('"schedule run <name>" is a summary job; "schedule list" and "schedule" answer at once', () => {
+    expect(parse('schedule run morning')).toMatchObject({
+      ok: true,
+      command: { name: 'schedule run', run: { kind: 'job', job: 'summary' } },
+      args: { schedule: 'morning' },
+    });
+    expect(parse('schedule list')).toMatchObject({ ok: true, command: { name: 'schedule list', run: { kind: 'answer' } } });
+    expect(parse('schedule')).toMatchObject({ ok: true, command: { name: 'schedule' } });
+    expect(parse('schedule run')).toMatchObject({ ok: false });
+  });
+
+  it('lists each schedule with its next run in its own time zone (strictly after now: 09:00 Kyiv now is tomorrow)', () => {
+    const { schedules } = validateConfig(
+      {
+        schedules: [
+          {
+            name: 'morning',
+            cron: '0 9 * * *',
+            timezone: 'Europe/Kyiv',
+            target: { platform: 'slack', channel: 'C0123ABCD' },
+            quiet: { days: ['sun'] },
+          },
+        ],
+      },
+      '/tmp/voxoz.yml',
+    );
+    expect(describeSchedules(schedules, now).text!.split('\n')[0]).toBe(
+      'morning: "0 9 * * *" (Europe/Kyiv) to slack:C0123ABCD; apps *, envs *; quiet sun; next 2026-12-04 09:00 Europe/Kyiv (2026-12-04 07:00Z)',
+    );
+    expect(describeSchedules([], now).title).toBe('schedules: none');
+  });
+});
