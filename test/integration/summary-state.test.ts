@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { LocalThread } from '../../adapters/local/local-thread-types.ts';
+import { findFreePort } from '../../src/services/free-port.ts';
+import { dockerTestbed } from '../support/docker-apps.ts';
+import { startSpine, type Spine } from '../support/spine-harness.ts';
+import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+
+// The summary from real state: deploys through chat to the private dockerd (one healthy and
+// locked, one whose deploy failed its health check), then `schedule run` through the real
+// dispatcher, queue, worker (the summary processor) and relay into the local chat.
+const bed = dockerTestbed();
+let spine: Spine | undefined;
+afterEach(async () => {
+  await spine?.close();
+  spine = undefined;
+});
+afterAll(() => bed.cleanup());
+
+const logLines = (thread: LocalThread) =>
+  thread.messages
+    .filter((m) => m.kind === 'log')
+    .flatMap((m) => m.text.split('\n'))
+    .map((l) => l.replace(/^`+|`+$/g, ''));
+
+describe('schedule run <name> posts the summary of what runs now', () => {
+  it('a healthy locked app and a failed deploy: verdict, changes, attention first, lock and last deploys named', async () => {
+    const id = randomUUID().slice(0, 5);
+    const [good, bad] = [`ok${id}`, `bad${id}`];
+    const app = async (name: string, extra = {}) => ({
+      name,
+      source: { path: HELLO_APP_DIR },
+      port: await findFreePort(),
+      health: { timeoutSeconds: 10 },
+      drainSeconds: 1,
+      ...extra,
+    });
+    const broken = { health: { path: '/missing', timeoutSeconds: 10, graceSeconds: 0, retries: 3 } };
+    spine = await startSpine(
+      { docker: bed.driver },
+      {
+        apps: [await app(good), await app(bad, broken)],
+        schedules: [{ name: 'morning', cron: '0 9 * * *', timezone: 'Europe/Kyiv', target: { platform: 'local', channel: 'ops' } }],
+      },
+    );
+    await spine.startWorkers();
+    spine.startRelay();
+    const s = spine;
+    const run = async (text: string) => {
+      const { thread } = await s.say('alice', text);
+      return s.waitForEnd(thread, 90_000);
+    };
+    expect((await run(`deploy ${good}`)).messages[1]!.reply!.title).toBe(`${good} v1 live (1/1 healthy)`);
+    expect((await run(`deploy ${bad}`)).messages[1]!.reply!.title).toMatch(/failed/);
+    expect((await s.say('alice', `lock ${good} freeze`)).reply?.title).toBe(`${good} (production) locked by alice`);
+
+    const thread = await run('schedule run morning');
+    const parent = thread.messages[1]!.reply!;
+    expect(parent.title).toBe(
+      'morning summary: 1 needs attention, 0 healthy, 1 not deployed'.replace('0 healthy, 1 not deployed', '1 healthy'),
+    );
+    const lines = parent.text!.split('\n');
+    expect(lines[0]).toMatch(/^Since \d{4}-\d\d-\d\d \d\d:\d\dZ: 2 changes$/);
+    expect(lines.slice(1, 3)).toEqual([
+      expect.stringMatching(new RegExp(`^${good} \\(production\\) v1 deploy by local:alice \\d+s ago: live$`)),
+      expect.stringMatching(new RegExp(`^${bad} \\(production\\) v1 deploy by local:alice \\d+s ago: failed$`)),
+    ]);
+    expect(lines[4]).toMatch(
+      new RegExp(
+        `^\\[!\\] ${bad} \\(production\\): not deployed; 0/1 healthy; last deploy v1 by local:alice \\d+s ago, failed -- last deploy v1 failed, 1 failed job$`,
+      ),
+    );
+    expect(lines[5]).toMatch(
+      new RegExp(
+        `^${good} \\(production\\): v1 live \\d+s; 1/1 healthy; locked by alice \\(freeze\\); last deploy v1 by local:alice \\d+s ago, live$`,
+      ),
+    );
+    // The thread has every line too.
+    const logged = logLines(thread);
+    expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^change: ${bad} \\(production\\) v1 deploy by local:alice`)));
+    expect(logged).toContainEqual(lines[5]);
+    // An unknown schedule is refused by the job, in the thread, naming the ones there are.
+    const unknown = await run('schedule run evening');
+    expect(unknown.messages[1]!.reply!.text).toBe('there is no schedule named "evening" in /test/voxoz.yml (it has: morning)');
+  });
+});
