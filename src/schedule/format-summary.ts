@@ -77,9 +77,11 @@ export function formatSummary(state: SummaryState, now: Date): { result: JobResu
   const verdict =
     rows.length === 0
       ? 'no apps covered'
-      : attention === 0
-        ? `all ${healthy} healthy`
-        : `${attention} need${attention === 1 ? 's' : ''} attention, ${healthy} healthy`;
+      : [
+          ...(attention > 0 ? [`${attention} need${attention === 1 ? 's' : ''} attention`] : []),
+          ...(healthy > 0 ? [attention > 0 ? `${healthy} healthy` : `all ${healthy} healthy`] : []),
+          ...(idle > 0 ? [`${idle} not deployed`] : []),
+        ].join(', ');
   const changes = [...state.releases.map((r) => describeRelease(r, now)), ...state.otherFailures.map((f) => describeFailure(f, now))];
   const since = `Since ${state.since.slice(0, 16).replace('T', ' ')}Z: ${changes.length === 0 ? 'no changes' : `${changes.length} change${changes.length === 1 ? '' : 's'}`}`;
   const appLines = rows.map((r) => describeRow(r, now));
@@ -87,7 +89,7 @@ export function formatSummary(state: SummaryState, now: Date): { result: JobResu
   const text = [...head, '', ...fitLines(appLines, SUMMARY_TEXT_MAX - head.join('\n').length)].join('\n');
   return {
     result: {
-      title: `${state.schedule} summary: ${verdict}${idle > 0 ? `, ${idle} not deployed` : ''}`,
+      title: `${state.schedule} summary: ${verdict}`,
       text,
     },
     details: [since, ...changes.map((c) => `change: ${c}`), ...appLines],
