@@ -66,6 +66,8 @@ export function redisKeys(prefix: string) {
     alertSignals: (app: string, env: string) => `${prefix}:alert:signals:${app}:${env}`,
     /** Hash: the open incident of app+env+kind (`id` of its message record, `openedAt`, `summary`, `step`, `steps`); claimed once. */
     alertIncident: (app: string, env: string, kind: string) => `${prefix}:alert:incident:${app}:${env}:${kind}`,
+    /** Sorted set: app+env status samples for the chart (deploys, failures, healthy/desired), JSON scored by ms; trimmed by age and count. */
+    statusSamples: (app: string, env: string) => `${prefix}:samples:${app}:${env}`,
     /** Dedup marker for a delivery (command or click) id. */
     delivery: (platform: string, id: string) => `${prefix}:delivery:${platform}:${id}`,
   };
