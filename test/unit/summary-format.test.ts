@@ -71,6 +71,22 @@ describe('the summary text', () => {
     expect(details).toContain('change: web (production) v2 deploy by bob 1h ago: failed');
   });
 
+  it('names a burst in effect and counts its replicas as desired', () => {
+    const burst = { add: 2, until: '2026-12-03T08:30:00.000Z', job: 'b' };
+    const { result } = formatSummary(
+      {
+        schedule: 'm',
+        since: now.toISOString(),
+        rows: [row('web', { burst, desired: 4, healthy: 4, running: 4 })],
+        releases: [],
+        otherFailures: [],
+      },
+      now,
+    );
+    expect(result.title).toBe('m summary: all 1 healthy');
+    expect(result.text).toContain('web (production): v1 live 2d; 4/4 healthy; burst +2 until 08:30Z; last deploy');
+  });
+
   it('keeps a 60-app fleet in one message within the limits; every app is in the thread', () => {
     const rows = Array.from({ length: 60 }, (_, i) => row(`app-${i}`, i % 7 === 0 ? { healthy: 0 } : {}));
     const { result, details } = formatSummary({ schedule: 'm', since: now.toISOString(), rows, releases: [], otherFailures: [] }, now);
