@@ -5,6 +5,7 @@ import { checkContainerNames } from './check-container-names.ts';
 import { checkHostnames } from './check-hostnames.ts';
 import { checkReplicaPorts } from './check-replica-ports.ts';
 import { checkSchedules, schedulesSection } from './schedule-schema.ts';
+import { ALERT_DEFAULTS, alertsSchema } from './alert-schema.ts';
 import { DEFAULT_REPLICA_PORTS, PORT_RANGE, parsePortRange } from './port-range.ts';
 
 /** Shows a value in an error message, short and unambiguous (a URL without its userinfo). */
@@ -186,6 +187,8 @@ export const appSchema = z.strictObject({
     .default({ production: {} }),
   /** Channels that commands changing this app must come from (a second factor besides roles). @defaultValue any channel */
   channels: appChannels,
+  /** Alert rules (src/alerts). @defaultValue on, posted to `chat.systemChannel` */
+  alerts: alertsSchema.default(ALERT_DEFAULTS),
 });
 
 /** @defaultValue 16 MiB, 200,000 lines, the last 500 lines kept */

@@ -1,0 +1,29 @@
+/**
+ * What a runtime's engine reports about one replica, in neutral terms: the Docker driver reads
+ * them from the engine's event stream (docker/watch-events.ts); the LING driver can report the
+ * same from its toolstack. `id` is unique per engine event, so a consumer that hears an event
+ * twice (a reconnect, two bot processes) can count it once.
+ */
+export type EngineEvent = {
+  id: string;
+  app: string;
+  env: string;
+  /** The replica's name (a container or domain name). */
+  replica: string;
+  /** ISO time the engine gave the event. */
+  at: string;
+} & (
+  | { type: 'died'; exitCode: number }
+  | { type: 'oom' }
+  | { type: 'health'; status: 'healthy' | 'unhealthy' | 'starting' }
+  | { type: 'started' }
+  | { type: 'restarted' }
+);
+
+export interface EngineWatcher {
+  /** Stops following the engine; resolves once no more events are delivered. */
+  close(): Promise<void>;
+}
+
+/** Follows an engine's events from `since` (reconnecting when the stream ends) until closed. */
+export type WatchEngine = (onEvent: (event: EngineEvent) => void, opts?: { since?: Date }) => EngineWatcher;
