@@ -62,17 +62,17 @@ describe('schedule run <name> posts the summary of what runs now', () => {
     const lines = parent.text!.split('\n');
     expect(lines[0]).toMatch(/^Since \d{4}-\d\d-\d\d \d\d:\d\dZ: 2 changes$/);
     expect(lines.slice(1, 3)).toEqual([
-      expect.stringMatching(new RegExp(`^${good} \\(production\\) v1 deploy by local:alice \\d+s ago: live$`)),
-      expect.stringMatching(new RegExp(`^${bad} \\(production\\) v1 deploy by local:alice \\d+s ago: failed$`)),
+      expect.stringMatching(new RegExp(`^${good} \\(production\\) v1 deploy by local:alice \\d+[sm] ago: live$`)),
+      expect.stringMatching(new RegExp(`^${bad} \\(production\\) v1 deploy by local:alice \\d+[sm] ago: failed$`)),
     ]);
     expect(lines[4]).toMatch(
       new RegExp(
-        `^\\[!\\] ${bad} \\(production\\): not deployed; 0/1 healthy; last deploy v1 by local:alice \\d+s ago, failed -- last deploy v1 failed, 1 failed job$`,
+        `^\\[!\\] ${bad} \\(production\\): not deployed; 0/1 healthy; last deploy v1 by local:alice \\d+[sm] ago, failed -- last deploy v1 failed, 1 failed job$`,
       ),
     );
     expect(lines[5]).toMatch(
       new RegExp(
-        `^${good} \\(production\\): v1 live \\d+s; 1/1 healthy; locked by alice \\(freeze\\); last deploy v1 by local:alice \\d+s ago, live$`,
+        `^${good} \\(production\\): v1 live \\d+[sm]; 1/1 healthy; locked by alice \\(freeze\\); last deploy v1 by local:alice \\d+[sm] ago, live$`,
       ),
     );
     // The thread has every line too.
