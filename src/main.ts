@@ -33,6 +33,8 @@ import type { Logger } from './observability/logger.ts';
 import { maskedSecrets } from './observability/masked-secrets.ts';
 import { resolveSecrets } from './observability/resolve-secrets.ts';
 import { startRelay } from './relay/relay.ts';
+import { startAlerts } from './alerts/start-alerts.ts';
+import { watchDockerEvents } from './drivers/docker/watch-events.ts';
 import { startScheduleTicks } from './schedule/schedule-ticks.ts';
 import { ensureServices } from './services/ensure-services.ts';
 import { redisKeys } from './store/keys.ts';
@@ -317,6 +319,21 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     shutdown.add('stop schedules', () => ticks.close());
     syncSchedules = () => ticks.sync();
     await syncSchedules().catch((err: unknown) => log.warn('schedules were not synced', { err }));
+    // Incidents from the engine's events, posted through the relay; every bot process watches, each incident is decided once in Redis.
+    const alerts = startAlerts({
+      redis,
+      keys,
+      config: getConfig,
+      drivers,
+      releases,
+      desired,
+      watchers: {
+        docker: (onEvent, opts) => watchDockerEvents(docker, settings.queueName, onEvent, { ...opts, log: log.child({ part: 'alerts' }) }),
+      },
+      log: log.child({ part: 'alerts' }),
+      now,
+    });
+    shutdown.add('stop alerts', () => alerts.close());
     if (config.worker.inProcess) await startWorkers();
     log.info('voxoz ready', {
       url: `http://${settings.host}:${http.port}/`,
