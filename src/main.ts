@@ -315,7 +315,14 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       await relay.close();
     });
     // After the relay: a tick may queue a summary at once. Every bot process syncs the same config; BullMQ keeps one scheduler per name.
-    const ticks = startScheduleTicks({ connect, keys, config: getConfig, systemJobs, log: log.child({ part: 'schedules' }) });
+    const ticks = startScheduleTicks({
+      connect,
+      keys,
+      config: getConfig,
+      systemJobs,
+      log: log.child({ part: 'schedules' }),
+      platforms: adapters.map((a) => a.surface.platform),
+    });
     shutdown.add('stop schedules', () => ticks.close());
     syncSchedules = () => ticks.sync();
     await syncSchedules().catch((err: unknown) => log.warn('schedules were not synced', { err }));

@@ -13,6 +13,8 @@ export interface ScheduleTicksDeps {
   config: () => LoadedConfig;
   systemJobs: SystemJobRecorder;
   log: Logger;
+  /** The chat platforms this process has adapters for; a schedule targeting another is warned about (another bot process may relay it). */
+  platforms?: ReadonlyArray<string>;
 }
 
 /**
@@ -66,6 +68,14 @@ export function startScheduleTicks(deps: ScheduleTicksDeps) {
     async sync(): Promise<void> {
       const { upserted, removed } = await syncSchedulers(queue, deps.config().schedules);
       deps.log.info('schedules synced', { schedules: upserted, removed });
+      for (const s of deps.config().schedules)
+        if (deps.platforms && !deps.platforms.includes(s.target.platform))
+          deps.log.warn(
+            `schedule ${s.name} posts to ${s.target.platform}, which this voxoz is not connected to; its summaries wait for a bot process that is`,
+            {
+              schedule: s.name,
+            },
+          );
     },
     async close(): Promise<void> {
       await worker.close();

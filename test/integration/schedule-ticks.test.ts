@@ -52,6 +52,32 @@ describe('BullMQ job schedulers follow schedules:', () => {
     expect((await shown()).map((s) => s.key)).toEqual(['late', 'morning']);
   });
 
+  it('warns at sync about a schedule whose platform this process has no adapter for', async () => {
+    const { keys, connect } = fresh();
+    const config = configOf([
+      { name: 'here', cron: '0 9 * * *', target },
+      { name: 'there', cron: '0 9 * * *', target: { platform: 'slack', channel: 'C0123ABCD' } },
+    ]);
+    const warned: string[] = [];
+    const log = { ...silentLogger, info: () => undefined, warn: (msg: string) => warned.push(msg) } as typeof silentLogger;
+    const ticks = startScheduleTicks({
+      connect,
+      keys,
+      config: () => config,
+      systemJobs: { record: async () => ({}) as never },
+      log,
+      platforms: ['local'],
+    });
+    closers.push(
+      () => ticks.close(),
+      () => ticks.queue.obliterate({ force: true }),
+    );
+    await ticks.sync();
+    expect(warned).toEqual([
+      'schedule there posts to slack, which this voxoz is not connected to; its summaries wait for a bot process that is',
+    ]);
+  });
+
   it('two bot processes on one Redis turn each tick of an every-second schedule into exactly one summary job', async () => {
     const { keys, connect, redis } = fresh();
     const config = configOf([{ name: 'fast', cron: '* * * * * *', target }]);
