@@ -2,8 +2,8 @@
 # Installs what voxoz needs from the system before `npm start` / `npm test`:
 # redis-server, dockerd (docker.io), git, caddy (the front door every app environment is
 # served through; voxoz starts its own, Debian's package does not run it without systemd) and a
-# static busybox (the base of `FROM busybox` images, since no registry can be reached), plus
-# the npm dependencies.
+# static busybox (the base of `FROM busybox` images, since no registry can be reached), the
+# DejaVu fonts (the status chart's labels), plus the npm dependencies.
 # On Debian as root it installs them with apt-get; elsewhere it says what to install.
 set -euo pipefail
 purpose="${1:-start}"
@@ -14,6 +14,8 @@ command -v redis-server >/dev/null 2>&1 || [ -n "${REDIS_URL:-}" ] || missing+=(
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 if [ -z "${DOCKER_HOST:-}" ] && ! command -v dockerd >/dev/null 2>&1; then missing+=(docker.io); fi
+# The status chart's text: the renderer loads this file itself (no fontconfig), see src/schedule/chart/chart-font.ts.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if ! { [ -f /etc/debian_version ] && dpkg -s busybox-static >/dev/null 2>&1; } && ! { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }; then
   missing+=(busybox-static)
 fi
@@ -27,7 +29,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   else
     echo "voxoz bootstrap: missing system packages: ${missing[*]}" >&2
     echo "  on Debian/Ubuntu, as root: apt-get install ${missing[*]}" >&2
-    echo "  elsewhere install: Redis >= 7 (redis-server), Docker Engine (dockerd), git, Caddy >= 2.6 (caddy), a statically linked busybox at /bin/busybox" >&2
+    echo "  elsewhere install: Redis >= 7 (redis-server), Docker Engine (dockerd), git, Caddy >= 2.6 (caddy), a statically linked busybox at /bin/busybox, DejaVu Sans at /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf" >&2
     exit 1
   fi
 fi
