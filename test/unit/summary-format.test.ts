@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { optionsToText } from '../../adapters/discord/to-invocation.ts';
 import { commands } from '../../commands/index.ts';
 import { validateConfig } from '../../src/config/load-config.ts';
 import { createRegistry } from '../../src/dispatch/command-registry.ts';
@@ -110,6 +111,20 @@ describe('schedule commands', () => {
     expect(parse('schedule list')).toMatchObject({ ok: true, command: { name: 'schedule list', run: { kind: 'answer' } } });
     expect(parse('schedule')).toMatchObject({ ok: true, command: { name: 'schedule' } });
     expect(parse('schedule run')).toMatchObject({ ok: false });
+  });
+
+  it("Discord's /voxoz schedule action:run schedule:morning reads as the subcommand; an unknown action is refused", async () => {
+    const text = optionsToText(registry, 'schedule', [
+      { name: 'action', type: 3, value: 'run' },
+      { name: 'schedule', type: 3, value: 'morning' },
+    ]);
+    expect(text).toEqual({ ok: true, text: 'schedule run morning' });
+    expect(parse('schedule run morning')).toMatchObject({ ok: true, command: { name: 'schedule run' } });
+    const parent = parse('schedule frobnicate');
+    if (!parent.ok || parent.command.run.kind !== 'answer') throw new Error('expected the parent answer');
+    expect(() => (parent.command.run as { answer: (a: unknown, c: unknown) => unknown }).answer(parent.args, { now })).toThrow(
+      '"frobnicate" is not a schedule action; use "schedule list" or "schedule run <name>"',
+    );
   });
 
   it('lists each schedule with its next run in its own time zone (strictly after now: 09:00 Kyiv now is tomorrow)', () => {
