@@ -33,7 +33,7 @@ export const schedule: CommandSpec = {
   summary: 'List the scheduled summaries, or post one now ("schedule run <name>")',
   args: [{ name: 'action', type: 'word', summary: 'list (default) or run' }, scheduleArg],
   subcommands: [scheduleList, scheduleRun],
-  examples: ['schedule', 'schedule run morning'],
+  examples: ['schedule'],
   sideEffects: 'none',
   run: {
     kind: 'answer',
