@@ -147,8 +147,9 @@ export function startAlerts(deps: AlertDeps): Alerts {
   const onEvent = (event: EngineEvent) => {
     const app = appNamed(event.app);
     if (!app || rulesOf(app).off) return;
+    // An exit that was asked for (a deploy or scale retiring the replica) is no trouble; the count is looked at all the same.
     const record =
-      event.type === 'died' || event.type === 'oom'
+      (event.type === 'died' && !event.requested) || event.type === 'oom'
         ? store.addSignal(event.app, event.env, event.id, {
             type: event.type,
             exitCode: event.type === 'died' ? event.exitCode : 137,

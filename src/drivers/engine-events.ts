@@ -12,8 +12,9 @@ export type EngineEvent = {
   replica: string;
   /** ISO time the engine gave the event. */
   at: string;
-} & (
-  | { type: 'died'; exitCode: number }
+} & /** `requested`: it was stopped or killed through the engine (a deploy retiring it, `docker stop`), not by itself or the kernel. */
+(
+  | { type: 'died'; exitCode: number; requested: boolean }
   | { type: 'oom' }
   | { type: 'health'; status: 'healthy' | 'unhealthy' | 'starting' }
   | { type: 'started' }

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('watchDockerEvents', () => {
-  it("turns a replica's exits into neutral events for its app and environment, and reconnects when the stream ends", async () => {
+  it("turns a replica's exits into neutral events for its app and environment, and reconnects when the stream ends; a stop through the engine is told apart from an exit", async () => {
     await ensureBusyboxImage(docker);
     const open = new Set<Socket>();
     let connections = 0;
@@ -74,6 +74,24 @@ describe('watchDockerEvents', () => {
       await c.wait();
       await waitFor('the exit while the stream was cut', () => dies() === 2);
       expect(connections).toBeGreaterThan(before);
+
+      // A replica stopped through the engine (a deploy retiring it): its exit says it was asked for.
+      const retired = await docker.createContainer({
+        name: `${instance}-web-production-v1-1`,
+        Image: 'busybox:latest',
+        Cmd: ['sleep', '600'],
+        Labels: { 'voxoz.instance': instance, 'voxoz.app': 'web', 'voxoz.env': 'production', 'voxoz.release': '1' },
+        HostConfig: { NetworkMode: 'host' },
+      });
+      await retired.start();
+      await retired.stop({ t: 1 });
+      const stopped = await waitFor("the stopped replica's exit", () =>
+        events.find((e) => e.type === 'died' && e.replica === `${instance}-web-production-v1-1`),
+      );
+      expect(stopped).toMatchObject({ type: 'died', requested: true });
+      expect(events.filter((e) => e.type === 'died' && e.replica.endsWith('-0')).every((e) => e.type === 'died' && !e.requested)).toBe(
+        true,
+      );
     } finally {
       await watcher.close();
       relay.close();

@@ -77,7 +77,9 @@ describe('toEngineEvent', () => {
     timeNano: NOW * 1e6,
   });
   it('names the app, environment and replica of die, oom and health events, and nothing else', () => {
+    expect(toEngineEvent(raw('die'), 'vx', true)).toMatchObject({ requested: true });
     expect(toEngineEvent(raw('die'), 'vx')).toMatchObject({
+      requested: false,
       type: 'died',
       exitCode: 137,
       app: 'web',

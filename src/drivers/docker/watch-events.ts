@@ -13,10 +13,14 @@ interface DockerEvent {
 }
 
 /** The container events an alert can come from; `health_status: …` is matched by its prefix. */
-const ACTIONS = ['die', 'oom', 'health_status', 'restart', 'start'];
+const ACTIONS = ['die', 'oom', 'health_status', 'restart', 'start', 'kill'];
 
-/** Turns one engine event into a neutral one; undefined for anything else (another instance, another action). */
-export function toEngineEvent(raw: DockerEvent, instance: string): EngineEvent | undefined {
+/**
+ * Turns one engine event into a neutral one; undefined for anything else (another instance,
+ * another action). `killed`: a `kill` event (a stop or kill through the API) came for this
+ * container before its `die`.
+ */
+export function toEngineEvent(raw: DockerEvent, instance: string, killed = false): EngineEvent | undefined {
   const attrs = raw.Actor?.Attributes ?? {};
   if (raw.Type !== 'container' || attrs[LABEL.instance] !== instance) return undefined;
   const app = attrs[LABEL.app];
@@ -33,7 +37,7 @@ export function toEngineEvent(raw: DockerEvent, instance: string): EngineEvent |
   const [action, detail] = raw.Action.split(':').map((s) => s.trim());
   switch (action) {
     case 'die':
-      return { ...base, type: 'died', exitCode: Number(attrs.exitCode ?? -1) };
+      return { ...base, type: 'died', exitCode: Number(attrs.exitCode ?? -1), requested: killed };
     case 'oom':
       return { ...base, type: 'oom' };
     case 'restart':
@@ -65,6 +69,8 @@ export function watchDockerEvents(
   let stopped = false;
   let stream: NodeJS.ReadableStream | undefined;
   let wake: (() => void) | undefined;
+  /** Containers a stop or kill was sent to: their next exit was asked for. */
+  const killed = new Set<string>();
   /** Unix seconds with fraction, as `since` takes it. */
   let since = opts.since ? (opts.since.getTime() / 1000).toFixed(3) : undefined;
 
@@ -88,7 +94,9 @@ export function watchDockerEvents(
           try {
             const raw = JSON.parse(line) as DockerEvent;
             if (raw.timeNano) since = (raw.timeNano / 1e9).toFixed(9);
-            const event = toEngineEvent(raw, instance);
+            const container = raw.Actor?.ID ?? '';
+            if (raw.Action === 'kill') killed.add(container);
+            const event = toEngineEvent(raw, instance, raw.Action === 'die' && killed.delete(container));
             if (event) onEvent(event);
           } catch (err) {
             opts.log?.warn('engine event not understood', { line: line.slice(0, 200), err });
