@@ -15,6 +15,7 @@ import type { SystemJobRecorder } from '../store/record-system-job.ts';
 import type { ReleaseStore } from '../store/release-store.ts';
 import type { JobEvent, JobOutcome } from './job-event.ts';
 import type { JobStreamWriter } from './job-stream.ts';
+import { createStatusSamples } from '../schedule/samples.ts';
 import { createSummaryHistory } from '../schedule/summary-history.ts';
 import type { ProcessorMap } from './processors/processor.ts';
 import { refuseIfLocked } from './processors/refuse-if-locked.ts';
@@ -81,6 +82,7 @@ export async function runJob(
       locks: deps.locks,
       reserve: (name, make) => store.reserve(data.id, name, make),
       summaries: createSummaryHistory(deps.redis, deps.keys),
+      samples: createStatusSamples(deps.redis, deps.keys, () => deps.now().getTime()),
       ...(deps.systemJobs ? { systemJobs: deps.systemJobs } : {}),
       ...(deps.desired ? { desired: deps.desired } : {}),
       ...(attempt.takeovers ? { takeovers: attempt.takeovers } : {}),

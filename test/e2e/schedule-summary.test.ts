@@ -46,6 +46,13 @@ schedules:
     const thread = (await (await fetch(`${voxoz.url}/local/threads/${listed.id}`, { headers: auth() })).json()) as LocalThread;
     expect(thread.conversation).toBe('ops');
     expect(thread.messages[0]!.reply?.text).toContain('hello (production): not deployed; 0/1 healthy');
+    // The chart of the last 14 days comes after it, as an image the page shows.
+    const chart = thread.messages.find((m) => m.kind === 'file' && m.file?.contentType === 'image/png')?.file;
+    expect(chart?.name).toMatch(/^status-\d{4}-\d\d-\d\d\.png$/);
+    const png = Buffer.from(chart?.content ?? '', 'base64');
+    expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)].every((px) => px >= 200)).toBe(true);
+    expect(png.length).toBeGreaterThan(5000);
 
     const file = `${voxoz.dir}/voxoz.yml`;
     writeFileSync(file, readFileSync(file, 'utf8').replace('name: fast', 'name: quick'));

@@ -1,3 +1,4 @@
+import type { StatusSamples } from '../../schedule/samples.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
 import type { AppSpec } from '../../config/schema.ts';
 import { hasEnvironment } from '../../config/app-environment.ts';
@@ -20,6 +21,8 @@ export interface ProcessorContext {
   locks: LockReader;
   /** Failed jobs by time and where each schedule's last summary left off (the `summary` processor); undefined where none is wired. */
   summaries?: SummaryHistory;
+  /** The samples the summary's chart is drawn from (src/schedule/samples.ts). */
+  samples?: StatusSamples;
   /** A number kept for the job across retries (e.g. its release number), reserved once. */
   reserve(name: string, make: () => Promise<number>): Promise<number>;
   /**

@@ -1,6 +1,8 @@
 import { UserError } from '../../core/user-error.ts';
 import { formatSummary } from '../../schedule/format-summary.ts';
+import { statusChart } from '../../schedule/chart/status-chart.ts';
 import { gatherSummary } from '../../schedule/gather-summary.ts';
+import { recordSummarySamples } from '../../schedule/record-summary-samples.ts';
 import type { JobProcessor } from './processor.ts';
 
 /** How far back the first summary of a schedule looks. @defaultValue 24 h */
@@ -15,7 +17,7 @@ export const FIRST_SUMMARY_WINDOW_MS = 24 * 3600 * 1000;
  */
 export const summaryProcessor: JobProcessor = {
   mutates: false,
-  async run({ data, io, config, drivers, releases, locks, desired, summaries }) {
+  async run({ data, io, config, drivers, releases, locks, desired, summaries, samples }) {
     const name = String(data.args.schedule ?? '');
     const schedule = config.schedules.find((s) => s.name === name);
     if (!schedule) {
@@ -29,6 +31,15 @@ export const summaryProcessor: JobProcessor = {
     const { result, details } = formatSummary(state, now);
     for (const line of details) io.log(line);
     if (typeof data.args.tick === 'string') await summaries.setMark(name, now.toISOString());
-    return result;
+    if (!samples) return result;
+    // The chart of the last 14 days, this summary's samples included; the text stands without it.
+    await recordSummarySamples(samples, state, now.getTime());
+    try {
+      const chart = await statusChart(samples, state.rows, { now: now.getTime(), timeZone: schedule.timezone });
+      return { ...result, files: [chart] };
+    } catch (err) {
+      io.log(`the chart could not be drawn: ${(err as Error).message}`);
+      return result;
+    }
   },
 };
