@@ -17,11 +17,12 @@ export interface OpenIncident {
   steps: number;
 }
 
-/** A replica's exit or OOM kill as kept for counting: `type|exitCode|replica|event id`, scored by its time. */
+/** A replica's exit or OOM kill as kept for counting: `type|exitCode|replica|release|event id`, scored by its time. */
 export interface Signal {
   type: 'died' | 'oom';
   exitCode: number;
   replica: string;
+  release?: number;
   at: number;
 }
 
@@ -115,7 +116,7 @@ export function createIncidentStore(redis: Redis, keys: RedisKeys) {
       const k = keys.alertSignals(app, env);
       await redis
         .multi()
-        .zadd(k, 'NX', signal.at, `${signal.type}|${signal.exitCode}|${signal.replica}|${eventId}`)
+        .zadd(k, 'NX', signal.at, `${signal.type}|${signal.exitCode}|${signal.replica}|${signal.release ?? ''}|${eventId}`)
         .zremrangebyscore(k, '-inf', signal.at - SIGNAL_KEEP_MS)
         .pexpire(k, SIGNAL_KEEP_MS)
         .exec();
@@ -124,8 +125,14 @@ export function createIncidentStore(redis: Redis, keys: RedisKeys) {
       const raw = await redis.zrangebyscore(keys.alertSignals(app, env), sinceMs, '+inf', 'WITHSCORES');
       const out: Signal[] = [];
       for (let i = 0; i + 1 < raw.length; i += 2) {
-        const [type, exitCode, replica] = raw[i]!.split('|');
-        out.push({ type: type === 'oom' ? 'oom' : 'died', exitCode: Number(exitCode), replica: replica ?? '?', at: Number(raw[i + 1]) });
+        const [type, exitCode, replica, release] = raw[i]!.split('|');
+        out.push({
+          type: type === 'oom' ? 'oom' : 'died',
+          exitCode: Number(exitCode),
+          replica: replica ?? '?',
+          ...(release ? { release: Number(release) } : {}),
+          at: Number(raw[i + 1]),
+        });
       }
       return out;
     },

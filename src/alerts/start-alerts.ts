@@ -99,7 +99,8 @@ export function startAlerts(deps: AlertDeps): Alerts {
     });
     const since = t - Math.max(rules.crashLoop.withinSeconds, rules.stableSeconds) * 1000 * 2;
     const earliest = Math.min(since, ...Object.values(openedAt).map((o) => o - rules.crashLoop.withinSeconds * 1000));
-    const signals = await store.signals(app.name, env, earliest);
+    // Only the live release's replicas: a failing deploy's new replicas are its own thread's business.
+    const signals = (await store.signals(app.name, env, earliest)).filter((s) => s.release === undefined || s.release === live.number);
     const a = assessApp(rules, { now: t, running: instances.length, unhealthy, desired, signals, openedAt, closedAt, ...mark });
     const at = new Date(t).toISOString();
     // A crash loop or an OOM kill already says how many run: no second incident for the same trouble.
@@ -154,6 +155,7 @@ export function startAlerts(deps: AlertDeps): Alerts {
             type: event.type,
             exitCode: event.type === 'died' ? event.exitCode : 137,
             replica: event.replica,
+            ...(event.release !== undefined ? { release: event.release } : {}),
             at: Date.parse(event.at),
           })
         : Promise.resolve();

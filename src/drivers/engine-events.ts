@@ -10,10 +10,11 @@ export type EngineEvent = {
   env: string;
   /** The replica's name (a container or domain name). */
   replica: string;
+  /** The release the replica runs, when the engine says. */
+  release?: number;
   /** ISO time the engine gave the event. */
   at: string;
-} & /** `requested`: it was stopped or killed through the engine (a deploy retiring it, `docker stop`), not by itself or the kernel. */
-(
+} /** `requested`: it was stopped or killed through the engine (a deploy retiring it, `docker stop`), not by itself or the kernel. */ & (
   | { type: 'died'; exitCode: number; requested: boolean }
   | { type: 'oom' }
   | { type: 'health'; status: 'healthy' | 'unhealthy' | 'starting' }

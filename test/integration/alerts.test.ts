@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Alerts, startAlerts } from '../../src/alerts/start-alerts.ts';
@@ -15,13 +15,14 @@ import { silentLogger } from '../../src/observability/logger.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { createDesiredStore } from '../../src/store/desired-store.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
-import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 // Alerts from the private dockerd's event stream: raw replicas labelled as the Docker driver
 // labels them (release 1, live in the release store), the real relay posting to the local
 // chat's `ops` channel, and what a person reads there.
 const docker = createDockerClient(inject('dockerHost'));
+/** Config wants a source; nothing is built here. */
+const APP_DIR = resolve(import.meta.dirname, '../../examples/hello');
 const instance = `a${randomUUID().slice(0, 8)}`;
 const scratch = mkdtempSync(join(tmpdir(), 'vxa-'));
 const driver = createDockerDriver({ docker, instance, workDir: join(scratch, 'builds'), secretValues: () => ({}) });
@@ -43,9 +44,9 @@ afterAll(async () => {
 /** Serves 200 on 127.0.0.1:$PORT (what the health probe asks). */
 const SERVE = 'mkdir -p /tmp/w && echo ok > /tmp/w/index.html && exec httpd -f -p 127.0.0.1:$PORT -h /tmp/w';
 
-async function replica(app: string, port: number, script: string, host: Docker.HostConfig = {}): Promise<Docker.Container> {
+async function replica(app: string, port: number, script: string, host: Docker.HostConfig = {}, release = 1): Promise<Docker.Container> {
   return docker.createContainer({
-    name: `${instance}-${app}-production-v1-0`,
+    name: `${instance}-${app}-production-v${release}-0`,
     Image: 'busybox:latest',
     Cmd: ['sh', '-c', script],
     Env: [`PORT=${port}`],
@@ -53,7 +54,7 @@ async function replica(app: string, port: number, script: string, host: Docker.H
       'voxoz.instance': instance,
       'voxoz.app': app,
       'voxoz.env': 'production',
-      'voxoz.release': '1',
+      'voxoz.release': String(release),
       'voxoz.port': String(port),
     },
     HostConfig: { NetworkMode: 'host', ...host },
@@ -75,7 +76,7 @@ async function start(apps: TestApp[]): Promise<Spine> {
   const s = await startSpine(
     {},
     {
-      apps: apps.map((a) => ({ name: a.name, source: { path: HELLO_APP_DIR }, port: a.port, alerts: a.alerts })),
+      apps: apps.map((a) => ({ name: a.name, source: { path: APP_DIR }, port: a.port, alerts: a.alerts })),
       chat: { systemChannel: { local: 'ops' } },
     },
   );
@@ -175,7 +176,13 @@ describe('alerts from the engine', () => {
       await container.start();
       expect((await container.wait()).StatusCode).toBe(1);
     };
-    for (let i = 0; i < 3; i += 1) await Promise.all([run(c), run(q)]);
+    // Release 2's replica (a deploy that is failing, not live) exits too: not the live app's trouble.
+    const next = await replica(loop.name, loop.port, 'exit 2', {}, 2);
+    const runNext = async () => {
+      await next.start();
+      expect((await next.wait()).StatusCode).toBe(2);
+    };
+    for (let i = 0; i < 3; i += 1) await Promise.all([run(c), run(q), runNext()]);
 
     const [opened] = await waitFor('the crash-loop alert', async () => {
       const found = await alertsAbout(s, loop.name);

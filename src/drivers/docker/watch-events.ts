@@ -33,6 +33,7 @@ export function toEngineEvent(raw: DockerEvent, instance: string, killed = false
     env,
     replica: attrs.name ?? raw.Actor?.ID?.slice(0, 12) ?? '?',
     at: new Date(Math.floor(nano / 1e6)).toISOString(),
+    ...(Number.isInteger(Number(attrs[LABEL.release] ?? 'x')) ? { release: Number(attrs[LABEL.release]) } : {}),
   };
   const [action, detail] = raw.Action.split(':').map((s) => s.trim());
   switch (action) {
