@@ -44,9 +44,16 @@ afterAll(async () => {
 /** Serves 200 on 127.0.0.1:$PORT (what the health probe asks). */
 const SERVE = 'mkdir -p /tmp/w && echo ok > /tmp/w/index.html && exec httpd -f -p 127.0.0.1:$PORT -h /tmp/w';
 
-async function replica(app: string, port: number, script: string, host: Docker.HostConfig = {}, release = 1): Promise<Docker.Container> {
+async function replica(
+  app: string,
+  port: number,
+  script: string,
+  host: Docker.HostConfig = {},
+  release = 1,
+  index = 0,
+): Promise<Docker.Container> {
   return docker.createContainer({
-    name: `${instance}-${app}-production-v${release}-0`,
+    name: `${instance}-${app}-production-v${release}-${index}`,
     Image: 'busybox:latest',
     Cmd: ['sh', '-c', script],
     Env: [`PORT=${port}`],
@@ -231,5 +238,46 @@ describe('alerts from the engine', () => {
       expect.stringMatching(/^3 exits/),
       expect.stringMatching(/^4 exits/),
     ]);
+  });
+
+  it('fewer replicas than desired past the grace: one alert, edited as the count moves, closed at the desired count', async () => {
+    const few = await testApp('few', { graceSeconds: 1, stableSeconds: 1 });
+    const s = await start([few]);
+    const desired = createDesiredStore(s.redis, s.keys);
+    await desired.set(few.name, 'production', 3);
+    const first = await replica(few.name, few.port, SERVE);
+    await first.start();
+    alertsOf(s);
+    await waitFor('the missing-replicas alert', async () =>
+      (await alertsAbout(s, few.name))[0]?.reply.title.includes('1 of 3 replicas running'),
+    );
+
+    const secondPort = await findFreePort();
+    const second = await docker.createContainer({
+      ...(await first.inspect()).Config,
+      name: `${instance}-${few.name}-production-v1-1`,
+      Env: [`PORT=${secondPort}`],
+      Labels: { ...(await first.inspect()).Config.Labels, 'voxoz.port': String(secondPort) },
+      HostConfig: { NetworkMode: 'host' },
+    });
+    await second.start();
+    await waitFor('the alert edited to 2 of 3', async () =>
+      (await alertsAbout(s, few.name))[0]?.reply.title.includes('2 of 3 replicas running'),
+    );
+
+    await desired.set(few.name, 'production', 2);
+    const [closed] = await waitFor('the alert to close', async () => {
+      const found = await alertsAbout(s, few.name);
+      return found[0]?.state === 'done' && found;
+    });
+    expect(closed!.reply.title).toMatch(new RegExp(`^${few.name}/production missing replicas: recovered after \\d+ s$`));
+    expect(closed!.reply.text).toContain('2/2 running');
+    expect(closed!.reply.steps?.map((st) => st.name)).toEqual([
+      expect.stringMatching(/^1 of 3 replicas running \(/),
+      expect.stringMatching(/^2 of 3 replicas running \(/),
+      // At the desired count, not yet stable for stableSeconds: the message says so before it closes.
+      expect.stringMatching(/^2 of 2 replicas running \(/),
+    ]);
+    expect(await alertsAbout(s, few.name)).toHaveLength(1);
   });
 });
