@@ -28,12 +28,22 @@ export async function syncSchedulers(
   queue: Queue<TickData>,
   schedules: ReadonlyArray<Pick<Schedule, 'name' | 'cron' | 'timezone'>>,
 ): Promise<{ upserted: string[]; removed: string[] }> {
-  for (const s of schedules)
-    await queue.upsertJobScheduler(
-      s.name,
-      { pattern: s.cron, tz: s.timezone },
-      { name: 'summary', data: { schedule: s.name }, opts: TICK_OPTS },
-    );
+  for (const s of schedules) {
+    try {
+      await queue.upsertJobScheduler(
+        s.name,
+        { pattern: s.cron, tz: s.timezone },
+        { name: 'summary', data: { schedule: s.name }, opts: TICK_OPTS },
+      );
+    } catch (err) {
+      // Two bot processes starting (or reloading) at once upsert the same scheduler at the same
+      // instant: BullMQ refuses the second because that tick's job exists already. Done, then,
+      // when the scheduler that won is this one.
+      if (!/job ID already exists/.test((err as Error).message)) throw err;
+      const current = await queue.getJobScheduler(s.name);
+      if (current?.pattern !== s.cron || (current.tz ?? 'UTC') !== s.timezone) throw err;
+    }
+  }
   const wanted = new Set(schedules.map((s) => s.name));
   const removed: string[] = [];
   for (const existing of await queue.getJobSchedulers(0, -1)) {
