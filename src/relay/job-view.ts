@@ -1,4 +1,5 @@
 import type { JobData, Reply, ReplyStep } from '../core/types.ts';
+import { ALERT_KIND } from '../alerts/incident-message.ts';
 import { APPROVAL_KIND, renderPendingApproval } from '../approvals/approval-message.ts';
 import type { JobEvent, JobOutcome } from '../jobs/job-event.ts';
 
@@ -74,6 +75,8 @@ export function renderParent(view: JobView): Reply {
     };
   }
   if (job.kind === APPROVAL_KIND) return renderPendingApproval(job);
+  // An alert is not a job: nothing to cancel while its incident is open.
+  const buttons = job.kind === ALERT_KIND ? [] : [{ id: 'cancel', label: 'Cancel', style: 'danger' as const, value: job.id }];
   const phase = view.phase === 'queued' ? 'queued' : running ? (STEP_VERB[running.name] ?? running.name) : 'running';
   return {
     title: `${job.command}: ${phase}`,
@@ -81,6 +84,6 @@ export function renderParent(view: JobView): Reply {
     text: view.notes.length ? view.notes.join('; ') : undefined,
     fields: [who, { label: 'job', value: job.id }],
     steps: view.steps,
-    buttons: [{ id: 'cancel', label: 'Cancel', style: 'danger', value: job.id }],
+    ...(buttons.length > 0 ? { buttons } : {}),
   };
 }

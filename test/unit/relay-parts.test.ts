@@ -64,6 +64,9 @@ describe('job view', () => {
     });
     expect(renderParent(failed)).toMatchObject({ status: 'failed', text: 'boom' });
     expect(renderParent(failed).buttons).toBeUndefined();
+    // An alert's message is not a job: no Cancel while its incident is open.
+    const alert = applyEvent(initialView({ ...job, kind: 'alert' }), { type: 'started', at: at(1), attempt: 1, worker: 'alerts' });
+    expect(renderParent(alert).buttons).toBeUndefined();
   });
 });
 
