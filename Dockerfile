@@ -1,7 +1,7 @@
 # voxoz in a container. It drives the Docker engine whose socket is mounted at
 # /var/run/docker.sock and needs a Redis (REDIS_URL); see docker-compose.yml.
 FROM node:20-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/voxoz
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
