@@ -48,6 +48,11 @@ export interface Instance {
   startedAt?: string;
   /** Where this replica answers, e.g. 127.0.0.1:20417 (clients use the front door's address instead). */
   address?: string;
+  /**
+   * Times the runtime restarted this instance after it exited (Docker: `RestartCount`, by its
+   * restart policy), since it was created or last started by hand; undefined when the runtime does not say.
+   */
+  restarts?: number;
 }
 
 export interface DeployOutcome {

@@ -1,5 +1,6 @@
 import type { JobResult } from '../jobs/processors/processor.ts';
 import type { Release } from '../store/release-store.ts';
+import type { ApprovalChange } from './approvals-since.ts';
 import type { AppEnvState, SummaryState } from './gather-summary.ts';
 import type { FailedJob } from './summary-history.ts';
 
@@ -24,6 +25,7 @@ export function attentionOf(row: AppEnvState): string[] {
   if (row.live && row.running !== row.desired) out.push(`drift: ${row.running} running, ${row.desired} desired`);
   if (!row.live && row.running > 0) out.push(`${row.running} running without a live release`);
   if (row.failed.length > 0) out.push(`${row.failed.length} failed job${row.failed.length === 1 ? '' : 's'}`);
+  if (row.restarts) out.push(`${row.restarts} restart${row.restarts === 1 ? '' : 's'} since the last summary`);
   return out;
 }
 
@@ -32,6 +34,11 @@ const what = (r: Release) =>
 
 function describeRelease(r: Release, now: Date): string {
   return `${r.app} (${r.env}) v${r.number} ${what(r)} by ${r.deployedBy}${r.approvedBy ? ` (approved by ${r.approvedBy})` : ''} ${age(r.at, now)} ago: ${r.outcome}`;
+}
+
+function describeApproval(a: ApprovalChange, now: Date): string {
+  const decided = a.state === 'approved' || a.state === 'rejected' ? `${a.state} by ${a.by}` : a.state;
+  return `approval: ${a.what} ${decided} ${age(a.at, now)} ago`;
 }
 
 const describeFailure = (f: FailedJob, now: Date) => `${f.command} (${f.env}) by ${f.by} ${age(f.at, now)} ago: failed`;
@@ -82,7 +89,11 @@ export function formatSummary(state: SummaryState, now: Date): { result: JobResu
           ...(healthy > 0 ? [attention > 0 ? `${healthy} healthy` : `all ${healthy} healthy`] : []),
           ...(idle > 0 ? [`${idle} not deployed`] : []),
         ].join(', ');
-  const changes = [...state.releases.map((r) => describeRelease(r, now)), ...state.otherFailures.map((f) => describeFailure(f, now))];
+  const changes = [
+    ...state.releases.map((r) => describeRelease(r, now)),
+    ...(state.approvals ?? []).map((a) => describeApproval(a, now)),
+    ...state.otherFailures.map((f) => describeFailure(f, now)),
+  ];
   const since = `Since ${state.since.slice(0, 16).replace('T', ' ')}Z: ${changes.length === 0 ? 'no changes' : `${changes.length} change${changes.length === 1 ? '' : 's'}`}`;
   const appLines = rows.map((r) => describeRow(r, now));
   const head = [since, ...fitLines(changes, SUMMARY_TEXT_MAX / 3)];

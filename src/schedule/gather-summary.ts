@@ -5,6 +5,8 @@ import type { DriverMap } from '../drivers/driver.ts';
 import type { Burst, DesiredStore } from '../store/desired-store.ts';
 import type { LockReader, UserLock } from '../store/lock-store.ts';
 import type { Release, ReleaseStore } from '../store/release-store.ts';
+import type { ApprovalChange } from './approvals-since.ts';
+import { type RestartCounts, restartCountsOf, restartsSince } from './restarts-since.ts';
 import type { FailedJob, SummaryHistory } from './summary-history.ts';
 
 /** One app environment as a summary reports it. */
@@ -23,6 +25,8 @@ export interface AppEnvState {
   lock?: UserLock;
   /** Jobs of this app environment that failed since the last summary. */
   failed: FailedJob[];
+  /** Times its instances restarted (crashed and were started again) since the last summary; see restarts-since.ts. */
+  restarts?: number;
   /** Why the engine state could not be read (no driver, engine down); counts as needing attention. */
   unreadable?: string;
 }
@@ -36,6 +40,10 @@ export interface SummaryState {
   releases: Release[];
   /** Failed jobs since then that left no release (scale, burst, status, …) or name no app, oldest first. */
   otherFailures: FailedJob[];
+  /** Approvals decided since then, of the covered app environments (or naming no app), oldest first. */
+  approvals?: ApprovalChange[];
+  /** Every instance's restart count now, for the next summary to count from (an engine unreadable now leaves its instances out: the next summary counts their restarts whole). */
+  restartCounts?: RestartCounts;
 }
 
 export interface GatherDeps {
@@ -44,7 +52,7 @@ export interface GatherDeps {
   releases: Pick<ReleaseStore, 'list'>;
   locks: LockReader;
   desired?: DesiredStore;
-  history: Pick<SummaryHistory, 'failedSince'>;
+  history: Pick<SummaryHistory, 'failedSince' | 'approvalsSince'>;
 }
 
 /** The app environments a schedule covers, in config order. */
@@ -67,10 +75,14 @@ export async function gatherSummary(
   deps: GatherDeps,
   schedule: Pick<Schedule, 'name' | 'apps' | 'envs'>,
   since: string,
+  /** Restart counts the last scheduled summary stored; undefined before the first. */
+  restartBaseline?: RestartCounts,
 ): Promise<SummaryState> {
   const pairs = coveredPairs(deps.config, schedule);
   const failed = await deps.history.failedSince(Date.parse(since));
+  const decided = await deps.history.approvalsSince(Date.parse(since));
   const releases: Release[] = [];
+  const restartCounts: RestartCounts = {};
   const rows = await Promise.all(
     pairs.map(async ({ app, env }): Promise<AppEnvState> => {
       const all = await deps.releases.list(app.name, env);
@@ -96,7 +108,13 @@ export async function gatherSummary(
       try {
         const instances = await driver.status(app, env);
         const running = instances.filter((i) => i.state === 'running');
-        return { ...row, running: running.length, healthy: running.filter((i) => i.healthy !== false).length };
+        Object.assign(restartCounts, restartCountsOf(instances));
+        return {
+          ...row,
+          running: running.length,
+          healthy: running.filter((i) => i.healthy !== false).length,
+          restarts: restartsSince(instances, restartBaseline),
+        };
       } catch (err) {
         return { ...row, unreadable: err instanceof Error ? err.message : String(err) };
       }
@@ -105,6 +123,7 @@ export async function gatherSummary(
   const covered = new Set(pairs.map((p) => `${p.app.name}:${p.env}`));
   const releaseJobs = new Set(releases.map((r) => r.jobId));
   const otherFailures = failed.filter((f) => !releaseJobs.has(f.id) && (!f.app || covered.has(`${f.app}:${f.env}`)));
+  const approvals = decided.filter((a) => !a.app || covered.has(`${a.app}:${a.env}`));
   releases.sort((a, b) => a.at.localeCompare(b.at));
-  return { schedule: schedule.name, since, rows, releases, otherFailures };
+  return { schedule: schedule.name, since, rows, releases, otherFailures, approvals, restartCounts };
 }

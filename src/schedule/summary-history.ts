@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { JobData } from '../core/types.ts';
 import type { RedisKeys } from '../store/keys.ts';
+import { type ApprovalChange, approvalsSince } from './approvals-since.ts';
+import type { RestartCounts } from './restarts-since.ts';
 
 /** A job that failed (not one that was cancelled), as a summary names it. */
 export interface FailedJob {
@@ -20,10 +22,18 @@ export const FAILED_READ_MAX = 500;
 export interface SummaryHistory {
   /** Jobs that failed at or after `sinceMs`, oldest first (BullMQ keeps them for 7 days). */
   failedSince(sinceMs: number): Promise<FailedJob[]>;
+  /** Approvals decided at or after `sinceMs`, oldest first. */
+  approvalsSince(sinceMs: number): Promise<ApprovalChange[]>;
   /** ISO time up to which schedule `name`'s last scheduled summary reported; undefined before its first. */
   mark(name: string): Promise<string | undefined>;
-  setMark(name: string, at: string): Promise<void>;
+  /** The instances' restart counts when schedule `name`'s last scheduled summary ran; undefined before its first. */
+  restartCounts(name: string): Promise<RestartCounts | undefined>;
+  /** Moves the mark and stores the restart counts beside it, in one write. */
+  setMark(name: string, at: string, restarts: RestartCounts): Promise<void>;
 }
+
+/** The marks hash's field for a schedule's restart counts; schedule names have no colon, so it is no schedule's mark. */
+const restartsField = (name: string) => `restarts:${name}`;
 
 /**
  * Reads BullMQ's failed set of the jobs queue (`queueName`), scored by when each job ended; a
@@ -50,9 +60,14 @@ export function createSummaryHistory(redis: Redis, keys: RedisKeys, queueName = 
         return [data.app ? { ...job, app: data.app } : job];
       });
     },
+    approvalsSince: (sinceMs) => approvalsSince(redis, keys, sinceMs),
     mark: async (name) => (await redis.hget(keys.summaryMarks, name)) ?? undefined,
-    async setMark(name, at) {
-      await redis.hset(keys.summaryMarks, name, at);
+    async restartCounts(name) {
+      const raw = await redis.hget(keys.summaryMarks, restartsField(name));
+      return raw ? (JSON.parse(raw) as RestartCounts) : undefined;
+    },
+    async setMark(name, at, restarts) {
+      await redis.hset(keys.summaryMarks, name, at, restartsField(name), JSON.stringify(restarts));
     },
   };
 }

@@ -88,6 +88,50 @@ describe('the summary text', () => {
     expect(result.text).toContain('web (production): v1 live 2d; 4/4 healthy; burst +2 until 08:30Z; last deploy');
   });
 
+  it('a crash-looping app needs attention for its restarts alone and comes first; decided approvals are changes', () => {
+    const { result, details } = formatSummary(
+      {
+        schedule: 'm',
+        since: '2026-12-02T07:00:00Z',
+        rows: [row('api'), row('web', { restarts: 1 }), row('db', { restarts: 7 })],
+        releases: [],
+        otherFailures: [],
+        approvals: [
+          {
+            state: 'approved',
+            what: 'rollback web/production from v3 to v2',
+            app: 'web',
+            env: 'production',
+            by: 'local:ben',
+            at: '2026-12-03T05:00:00Z',
+          },
+          {
+            state: 'expired',
+            what: 'rollback api/production from v2 to v1',
+            app: 'api',
+            env: 'production',
+            by: 'system:approvals',
+            at: '2026-12-03T06:00:00Z',
+          },
+        ],
+      },
+      now,
+    );
+    expect(result.title).toBe('m summary: 2 need attention, 1 healthy');
+    const lines = result.text!.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'Since 2026-12-02 07:00Z: 2 changes',
+      'approval: rollback web/production from v3 to v2 approved by local:ben 2h ago',
+      'approval: rollback api/production from v2 to v1 expired 1h ago',
+    ]);
+    expect(lines[4]).toBe(
+      '[!] web (production): v1 live 2d; 2/2 healthy; last deploy v1 by alice 2d ago, live -- 1 restart since the last summary',
+    );
+    expect(lines[5]).toMatch(/^\[!\] db \(production\): .* -- 7 restarts since the last summary$/);
+    expect(lines[6]).toMatch(/^api \(production\)/);
+    expect(details).toContain('change: approval: rollback api/production from v2 to v1 expired 1h ago');
+  });
+
   it('keeps a 60-app fleet in one message within the limits; every app is in the thread', () => {
     const rows = Array.from({ length: 60 }, (_, i) => row(`app-${i}`, i % 7 === 0 ? { healthy: 0 } : {}));
     const { result, details } = formatSummary({ schedule: 'm', since: now.toISOString(), rows, releases: [], otherFailures: [] }, now);

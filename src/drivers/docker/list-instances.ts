@@ -14,7 +14,7 @@ export async function listAppContainers(docker: Docker, instance: string, app: s
 }
 
 /**
- * The app's instances with state, health, uptime start, release and address. On a local engine
+ * The app's instances with state, health, uptime start, release, address and restart count. On a local engine
  * health is an HTTP probe of each running replica on 127.0.0.1; on a remote one it is what the
  * engine's own health check last found (`State.Health.Status`), and the address is the engine
  * host's (undefined when the engine's location names none).
@@ -50,6 +50,7 @@ export async function listInstances(
             : await probeHttp('127.0.0.1', port, healthPath, 1000),
         startedAt: running ? inspect?.State.StartedAt : undefined,
         address: replicaAt(engine, port),
+        ...(inspect ? { restarts: inspect.RestartCount } : {}),
       };
     }),
   );

@@ -27,10 +27,12 @@ export const summaryProcessor: JobProcessor = {
     if (!summaries) throw new Error('this worker has no summary history wired');
     const now = io.now();
     const since = (await summaries.mark(name)) ?? new Date(now.getTime() - FIRST_SUMMARY_WINDOW_MS).toISOString();
-    const state = await gatherSummary({ config, drivers, releases, locks, desired, history: summaries }, schedule, since);
+    // Restarts count from the last scheduled summary's counts, as "since" counts from its mark.
+    const baseline = await summaries.restartCounts(name);
+    const state = await gatherSummary({ config, drivers, releases, locks, desired, history: summaries }, schedule, since, baseline);
     const { result, details } = formatSummary(state, now);
     for (const line of details) io.log(line);
-    if (typeof data.args.tick === 'string') await summaries.setMark(name, now.toISOString());
+    if (typeof data.args.tick === 'string') await summaries.setMark(name, now.toISOString(), state.restartCounts ?? {});
     if (!samples) return result;
     // The chart of the last 14 days, this summary's samples included; the text stands without it.
     await recordSummarySamples(samples, state, now.getTime());
