@@ -11,6 +11,8 @@ import { localPage } from '../../adapters/local/local-page.ts';
 class Element {
   className = '';
   value = '';
+  /** As the DOM's CSSStyleDeclaration, for what the page sets (an image's maxWidth). */
+  style: Record<string, string> = {};
   children: Element[] = [];
   onclick?: () => Promise<unknown> | unknown;
   onsubmit?: (e: { preventDefault(): void }) => Promise<unknown>;
@@ -36,6 +38,8 @@ class Element {
 export interface PageMessage {
   text: string;
   buttons: Array<{ label: string; click: () => Promise<unknown> }>;
+  /** The images it shows (a summary's chart), as the page set their `src`. */
+  images: string[];
 }
 
 export function startLocalPage(baseUrl: string, token: string) {
@@ -119,6 +123,7 @@ export function startLocalPage(baseUrl: string, token: string) {
       box.children.map((el) => ({
         text: el.children.find((c) => c.tag === 'pre')?.textContent ?? '',
         buttons: el.children.filter((c) => c.tag === 'button').map((b) => ({ label: b.textContent, click: async () => b.onclick?.() })),
+        images: el.children.filter((c) => c.tag === 'img').map((i) => String((i as unknown as { src?: string }).src ?? '')),
       })),
     );
   return {
