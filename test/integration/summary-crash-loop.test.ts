@@ -2,8 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { JobData } from '../../src/core/types.ts';
 import { LABEL } from '../../src/drivers/docker/labels.ts';
+import { readWholeJobStream } from '../../src/jobs/job-stream.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { handleTick } from '../../src/schedule/schedule-ticks.ts';
+import { createSummaryHistory } from '../../src/schedule/summary-history.ts';
+import { createSystemJobs } from '../../src/store/record-system-job.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { dockerTestbed } from '../support/docker-apps.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
@@ -89,5 +96,39 @@ describe('the summary names a crash-looping app', () => {
     expect(lines[first + 1]).toMatch(
       new RegExp(`^${good} \\(production\\): v1 live \\d+[sm]; 1/1 healthy; last deploy v1 by local:alice \\d+[sm] ago, live$`),
     );
+
+    // Scheduled summaries (ticks, as the schedule worker handles them): the first stores the
+    // replica's count beside its mark; the next counts only the restarts after it.
+    const queue = new Queue<JobData>('jobs', { connection: s.redis.duplicate(), prefix: s.keys.bull });
+    const systemJobs = createSystemJobs({ redis: s.redis, queue, keys: s.keys, config: () => s.config });
+    const history = createSummaryHistory(s.redis, s.keys);
+    const tick = async (tickMs: number) => {
+      await handleTick({ config: () => s.config, systemJobs, log: silentLogger }, 'morning', tickMs);
+      const done = await waitFor(
+        'the scheduled summary to end',
+        async () => (await readWholeJobStream(s.redis, s.keys, `schedule-morning-${tickMs}`)).find((e) => e.event.type === 'done')?.event,
+        60_000,
+      );
+      return done.type === 'done' ? done.result.text!.split('\n') : [];
+    };
+    try {
+      const replicaId = (await bed.driver.status(spec, 'production'))[0]!.id;
+      await tick(Date.now());
+      const before = (await history.restartCounts('morning'))?.[replicaId];
+      expect(before).toBeGreaterThanOrEqual(2);
+      await waitFor(
+        'another restart after the first scheduled summary',
+        async () => ((await bed.driver.status(spec, 'production'))[0]?.restarts ?? 0) > before!,
+        60_000,
+      );
+      const next = await tick(Date.now() + 1);
+      const after = (await history.restartCounts('morning'))?.[replicaId];
+      expect(next.find((l) => l.startsWith(`[!] ${loop} `))).toMatch(
+        new RegExp(` -- .*\\b${after! - before!} restarts? since the last summary$`),
+      );
+      expect(after! - before!).toBeLessThan(after!);
+    } finally {
+      await queue.close();
+    }
   });
 });
