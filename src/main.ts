@@ -11,12 +11,8 @@ import type { ChatAdapter } from './core/chat-adapter.ts';
 import type { JobData } from './core/types.ts';
 import { createRegistry } from './dispatch/command-registry.ts';
 import { createDispatcher } from './dispatch/dispatcher.ts';
-import { createAccessPolicy } from './access/access-policy.ts';
-import { createApprovals } from './approvals/approvals.ts';
-import { createApprovalStore } from './approvals/approval-store.ts';
-import { auditHeadFile, loadAuditKey } from './audit/audit-key.ts';
 import { auditJobEvents } from './audit/audit-job-events.ts';
-import { createAuditLog } from './audit/audit-log.ts';
+import { startGovernance } from './start-governance.ts';
 import { createDockerClient } from './drivers/docker/docker-client.ts';
 import { createDockerDriver } from './drivers/docker/docker-driver.ts';
 import { engineLocation } from './drivers/docker/engine-location.ts';
@@ -71,8 +67,6 @@ export interface Voxoz {
 export const DRAIN_MS = 30_000;
 /** How long the relay gets to post the last messages of jobs that ended while draining. @defaultValue 5 s */
 const RELAY_SETTLE_MS = 5000;
-/** How often each bot process expires approvals whose time ran out. @defaultValue 5 s */
-const APPROVAL_SWEEP_MS = 5000;
 /** Why jobs cancelled by a stop say they were cancelled. */
 const STOP_REASON = 'voxoz stopping';
 
@@ -233,41 +227,20 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     });
     shutdown.add('close queue', () => queue.close());
     const registry = createRegistry(commands);
-    // A client of its own: appends WATCH the head, and WATCH belongs to the connection.
-    const auditRedis = connect('commands', 'voxoz-audit');
-    shutdown.add('close audit client', async () => {
-      await auditRedis.quit().catch(() => undefined);
-    });
-    const audit = createAuditLog({
-      redis: auditRedis,
-      keys,
-      key: loadAuditKey(settings.dataDir, settings.auditKey),
-      headFile: auditHeadFile(settings.dataDir),
-      now,
-    });
-    const policy = createAccessPolicy({ config: getConfig, locks });
-    const approvals = createApprovals({
+    const { audit, policy, approvals } = startGovernance({
+      settings,
+      connect,
       redis,
       keys,
-      store: createApprovalStore(redis, keys),
       config: getConfig,
       releases,
-      policy,
-      jobs: systemJobs,
+      locks,
+      systemJobs,
       now,
-      log: log.child({ part: 'approvals' }),
-      audit,
-      answerAs: (request) =>
-        dispatcher.runApproved(request.text, request.job.requestedBy, {
-          platform: request.job.thread.platform,
-          conversation: request.job.thread.conversation,
-        }),
+      log,
+      shutdown,
+      dispatcher: () => dispatcher,
     });
-    // Every bot process sweeps; each expiry is decided once in Redis.
-    const sweeper = setInterval(() => {
-      approvals.sweep().catch((err: unknown) => log.warn('approval sweep failed', { err }));
-    }, APPROVAL_SWEEP_MS);
-    shutdown.add('stop approval sweeps', async () => clearInterval(sweeper));
     const dispatcher = createDispatcher({
       registry,
       config: getConfig,
