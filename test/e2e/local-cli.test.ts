@@ -67,7 +67,14 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
     expect(titles[0]).toBe('deploy hello: queued');
     // The relay may coalesce intermediate states under load (one edit per interval), so the
     // states seen must only come in order; the final parent's steps say every step ran.
-    const order = ['deploy hello: queued', 'deploy hello: building', 'deploy hello: deploying', 'hello v1 live (1/1 healthy)'];
+    // "running" is what shows between the worker taking the job and its first step.
+    const order = [
+      'deploy hello: queued',
+      'deploy hello: running',
+      'deploy hello: building',
+      'deploy hello: deploying',
+      'hello v1 live (1/1 healthy)',
+    ];
     const seen = titles.map((t) => order.indexOf(t));
     expect(
       seen.every((rank) => rank >= 0),

@@ -1,6 +1,4 @@
 import { Resvg } from '@resvg/resvg-js';
-import { parse, View } from 'vega';
-import { compile } from 'vega-lite';
 import { COLUMNS, chartSpec, FONT_FAMILY, MAX_PANELS } from './chart-spec.ts';
 import { checkChartFont, DEFAULT_FONT_FILE, fontOptions } from './chart-font.ts';
 import type { AppSeries } from './daily-series.ts';
@@ -30,6 +28,10 @@ export function chartSize(apps: number): { width: number; height: number } {
 export async function renderChart(series: readonly AppSeries[], options: ChartOptions): Promise<Buffer> {
   const fontFile = options.fontFile ?? DEFAULT_FONT_FILE;
   checkChartFont(fontFile, FONT_FAMILY);
+  // Loaded on first use: vega-lite sets Set.prototype.toJSON process-wide as it loads, and a
+  // module that loads after it and inspects Set at load time (discord.js's event emitter) breaks.
+  // voxoz loads its chat libraries at start, so they are always first.
+  const [{ parse, View }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const vega = compile(chartSpec(series, options.title)).spec;
   const view = new View(parse(vega), { renderer: 'none' });
   const svg = await view.toSVG();
