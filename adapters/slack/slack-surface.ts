@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { webApi } from '@slack/bolt';
 import type { Reply, ThreadRef } from '../../src/core/types.ts';
 import type { Logger } from '../../src/observability/logger.ts';
@@ -42,6 +43,20 @@ export function createSlackSurface(opts: SlackSurfaceOptions): ChatSurface & { c
     if (!answer.ok) throw new Error(`slack ${what} failed: ${answer.error ?? 'ok was false'}`);
     return answer;
   };
+  /** One file into the job's thread (its whole log as a stream, or a file the job made). */
+  const upload = async (thread: ThreadRef & { parent: string }, name: string, file: Readable | Buffer) => {
+    await call(
+      'files.uploadV2',
+      () =>
+        client.filesUploadV2({
+          channel_id: thread.conversation,
+          thread_ts: thread.meta?.replyTo ?? thread.parent,
+          filename: name,
+          title: name,
+          file,
+        }) as Promise<Answer>,
+    );
+  };
   return {
     platform: 'slack',
     limits: opts.limits ?? slackRelayLimits,
@@ -70,31 +85,7 @@ export function createSlackSurface(opts: SlackSurfaceOptions): ChatSurface & { c
         }),
       );
     },
-    async uploadLog(thread, file) {
-      await call(
-        'files.uploadV2',
-        () =>
-          client.filesUploadV2({
-            channel_id: thread.conversation,
-            thread_ts: thread.meta?.replyTo ?? thread.parent,
-            filename: file.name,
-            title: file.name,
-            file: file.open(),
-          }) as Promise<Answer>,
-      );
-    },
-    async attach(thread, file) {
-      await call(
-        'files.uploadV2',
-        () =>
-          client.filesUploadV2({
-            channel_id: thread.conversation,
-            thread_ts: thread.meta?.replyTo ?? thread.parent,
-            filename: file.name,
-            title: file.name,
-            file: file.data,
-          }) as Promise<Answer>,
-      );
-    },
+    uploadLog: (thread, file) => upload(thread, file.name, file.open()),
+    attach: (thread, file) => upload(thread, file.name, file.data),
   };
 }

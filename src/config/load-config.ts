@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { findPrototypeKeys } from './find-prototype-keys.ts';
-import { configSchema, crossCheck, type AppSpec, type VoxozConfig } from './schema.ts';
+import { crossCheck } from './cross-check.ts';
+import { configSchema, type AppSpec, type VoxozConfig } from './schema.ts';
 
 /** Every problem found in a config file, each with its path and a fix. */
 export class ConfigError extends Error {

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { redactUrls } from '../observability/display-url.ts';
-import { accessSections, appChannels, checkAccess } from './access-schema.ts';
-import { checkContainerNames } from './check-container-names.ts';
-import { checkHostnames } from './check-hostnames.ts';
-import { checkReplicaPorts } from './check-replica-ports.ts';
-import { checkSchedules, schedulesSection } from './schedule-schema.ts';
+import { accessSections, appChannels } from './access-schema.ts';
+import { schedulesSection } from './schedule-schema.ts';
 import { ALERT_DEFAULTS, alertsSchema } from './alert-schema.ts';
 import { DEFAULT_REPLICA_PORTS, PORT_RANGE, parsePortRange } from './port-range.ts';
 
@@ -278,48 +275,6 @@ export const configSchema = z.strictObject({
     })
     .default({ botName: 'voxoz', systemChannel: SYSTEM_CHANNEL_DEFAULT }),
 });
-
-/** Problems that span entries (run on the raw input, so they are reported alongside field errors). */
-export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; message: string }> {
-  const apps = (raw as { apps?: unknown })?.apps;
-  if (!Array.isArray(apps)) return [...checkAccess(raw), ...checkSchedules(raw)];
-  const seen = new Map<string, number>();
-  const problems: Array<{ path: Array<string | number>; message: string }> = [];
-  const taken: Array<{ from: number; to: number; owner: string }> = [];
-  apps.forEach((app: unknown, i) => {
-    const {
-      name,
-      port,
-      replicas = 1,
-      environments = { production: {} },
-    } = (app ?? {}) as { name?: unknown; port?: unknown; replicas?: unknown; environments?: unknown };
-    if (typeof name !== 'string') return;
-    const first = seen.get(name);
-    if (first !== undefined)
-      problems.push({ path: ['apps', i, 'name'], message: `"${name}" is already used by apps[${first}]; app names must be unique` });
-    else seen.set(name, i);
-    if (typeof port !== 'number' || typeof replicas !== 'number' || !environments || typeof environments !== 'object') return;
-    for (const [env, settings] of Object.entries(environments as Record<string, { port?: unknown }>)) {
-      const from = typeof settings?.port === 'number' ? settings.port : port;
-      const clash = taken.find((t) => from < t.to && t.from < from + replicas);
-      const owner = `${name} (${env})`;
-      if (clash)
-        problems.push({
-          path: ['apps', i, 'environments', env],
-          message: `ports ${from}..${from + replicas - 1} of ${owner} overlap ${clash.owner} on ${clash.from}..${clash.to - 1}; give it its own "port" (replicas share the host's network)`,
-        });
-      else taken.push({ from, to: from + replicas, owner });
-    }
-  });
-  return [
-    ...problems,
-    ...checkContainerNames(apps),
-    ...checkReplicaPorts(raw),
-    ...checkHostnames(raw),
-    ...checkAccess(raw),
-    ...checkSchedules(raw),
-  ];
-}
 
 export type AppSpec = z.infer<typeof appSchema>;
 export type VoxozConfig = z.infer<typeof configSchema>;
