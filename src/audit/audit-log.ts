@@ -6,7 +6,7 @@ import type { RedisKeys } from '../store/keys.ts';
 import { type AuditEntry, type AuditHead, type AuditRecord, macOf } from './audit-record.ts';
 
 /** Tries of one append when other processes append at the same moment. @defaultValue 50 */
-const TRIES = 50;
+const TRIES = 500;
 
 /** Records read per round trip by `list`. @defaultValue 500 */
 const LIST_PAGE = 500;
@@ -69,7 +69,12 @@ export function createAuditLog(deps: { redis: Redis; keys: RedisKeys; key: Buffe
         .rpush(keys.auditLog, JSON.stringify(record))
         .set(keys.auditHead, JSON.stringify({ seq: record.seq, mac: record.mac }))
         .exec();
-      if (done === null) continue; // someone appended between our read and write: read again
+      if (done === null) {
+        // Someone appended between our read and write: read again, after a random pause so that
+        // two busy writers do not keep colliding in step (without it one could starve).
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 1 + attempt)));
+        continue;
+      }
       writeHead(deps.headFile, { seq: record.seq, mac: record.mac });
       return record;
     }
