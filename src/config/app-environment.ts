@@ -9,7 +9,9 @@ export function hasEnvironment(app: AppSpec, env: string): boolean {
   return Object.hasOwn(app.environments, env);
 }
 
-/** The first port of an app in an environment. */
+/** The first port of an app in an environment (its front door's); 0 for a ling app, which has none. */
 export function environmentPort(app: AppSpec, env: string): number {
-  return (hasEnvironment(app, env) ? app.environments[env]?.port : undefined) ?? app.port;
+  const port = (hasEnvironment(app, env) ? app.environments[env]?.port : undefined) ?? app.port;
+  // The config check requires a port of every app but a ling app, which has no front door: 0.
+  return port ?? 0;
 }

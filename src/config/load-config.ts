@@ -51,7 +51,13 @@ export function validateConfig(raw: unknown, file: string): LoadedConfig {
   const apps = result.data.apps.map(
     (app): AppSpec => ('path' in app.source ? { ...app, source: { path: resolve(base, app.source.path) } } : app),
   );
-  return deepFreeze({ ...result.data, apps, file });
+  // Files named in xen: are relative to voxoz.yml, like app sources.
+  const xen = result.data.xen && {
+    ...result.data.xen,
+    ...(result.data.xen.kernel ? { kernel: resolve(base, result.data.xen.kernel) } : {}),
+    hosts: result.data.xen.hosts.map((h) => (h.keyFile ? { ...h, keyFile: resolve(base, h.keyFile) } : h)),
+  };
+  return deepFreeze({ ...result.data, apps, file, ...(xen ? { xen } : {}) });
 }
 
 /** Reads and validates `voxoz.yml`. YAML syntax errors are reported with line and column. */

@@ -4,6 +4,7 @@ import { accessSections, appChannels } from './access-schema.ts';
 import { schedulesSection } from './schedule-schema.ts';
 import { ALERT_DEFAULTS, alertsSchema } from './alert-schema.ts';
 import { DEFAULT_REPLICA_PORTS, PORT_RANGE, parsePortRange } from './port-range.ts';
+import { lingAppSchema, XEN_HOST_NAME, xenSection } from './xen-schema.ts';
 
 /** Shows a value in an error message, short and unambiguous (a URL without its userinfo). */
 export function showValue(value: unknown): string {
@@ -137,7 +138,9 @@ export const appSchema = z.strictObject({
    * first environment that names no port of its own. Replicas listen on ports voxoz picks from
    * the environment's `replicaPorts` (or `frontDoor.replicaPorts`).
    */
-  port: intIn(1024, 65_000),
+  port: intIn(1024, 65_000).optional(),
+  /** LING apps (`runtime: ling`): memory, start arguments, ready line. @defaultValue memory 128, readyLine "ready" */
+  ling: lingAppSchema.optional(),
   /** Instances to run. @defaultValue 1 */
   replicas: intIn(1, 100).default(1),
   /** Plain environment for every replica. PORT and VOXOZ_* are set by voxoz. @defaultValue {} */
@@ -179,6 +182,8 @@ export const appSchema = z.strictObject({
           .array(z.string().regex(HOSTNAME, { error: 'must be a DNS name, e.g. hello.internal' }))
           .max(20)
           .optional(),
+        /** LING apps: the Xen hosts (names in xen.hosts) this environment's domains may run on. @defaultValue every host */
+        xenHosts: z.array(z.string().regex(XEN_HOST_NAME)).min(1).optional(),
       }),
     )
     .default({ production: {} }),
@@ -235,6 +240,7 @@ const systemChannel = z
 export const configSchema = z.strictObject({
   ...accessSections,
   ...schedulesSection,
+  ...xenSection,
   apps: z.array(appSchema, { error: 'must be a list of apps' }).default([]),
   worker: z
     .strictObject({

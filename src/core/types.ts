@@ -103,4 +103,6 @@ export interface JobData {
   approvedBy?: ChatUser;
   thread: ThreadRef;
   requestedAt: string;
+  /** The BullMQ queue it went to (jobs/job-route.ts): `jobs`, or `jobs-<runtime>` for an app of another runtime. @defaultValue "jobs" */
+  queue?: string;
 }

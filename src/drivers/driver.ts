@@ -53,6 +53,8 @@ export interface Instance {
    * restart policy), since it was created or last started by hand; undefined when the runtime does not say.
    */
   restarts?: number;
+  /** What else the runtime says of it, one short line (LING: memory, vCPUs, CPU time). */
+  detail?: string;
 }
 
 export interface DeployOutcome {

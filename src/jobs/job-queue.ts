@@ -79,6 +79,15 @@ export interface JobQueueOptions {
   timeoutMs?: number;
   /** Where a confirm or abandon that could not be written within SETTLE_RETRY_MS is reported. */
   log?: Logger;
+  /** The queue each job goes to (jobs/job-route.ts). @defaultValue always `queueName` */
+  route?: (data: JobData) => string;
+  /** Every queue `route` can answer (cancel, list and isQueued look in each). @defaultValue [queueName] */
+  queueNames?: readonly string[];
+  /**
+   * Refuse a job no worker would take (none has said it takes its queue), instead of letting it
+   * wait forever: answers why, or undefined to queue it. @defaultValue queue it
+   */
+  refuseUnserved?: (queue: string) => Promise<string | undefined>;
 }
 
 export function createJobQueue(opts: JobQueueOptions): JobQueue {
@@ -88,8 +97,24 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
   const now = opts.now ?? systemClock;
   const redis = connect('fail-fast', 'voxoz-enqueue');
   const queueConnection = connect('fail-fast', 'voxoz-queue');
-  const queue = new Queue<JobData>(opts.queueName, { connection: queueConnection, prefix: keys.bull });
-  queue.on('error', () => undefined);
+  const names = [...new Set([opts.queueName, ...(opts.queueNames ?? [])])];
+  const queues = new Map(
+    names.map((name) => {
+      const q = new Queue<JobData>(name, { connection: queueConnection, prefix: keys.bull });
+      q.on('error', () => undefined);
+      return [name, q] as const;
+    }),
+  );
+  const queueOf = (name: string | undefined) => queues.get(name ?? opts.queueName) ?? queues.get(opts.queueName)!;
+  const route = opts.route ?? (() => opts.queueName);
+  /** The job wherever it is (its own data says which queue; older jobs have none). */
+  const findJob = async (jobId: string) => {
+    for (const q of queues.values()) {
+      const job = await q.getJob(jobId);
+      if (job) return job;
+    }
+    return undefined;
+  };
   // With the offline queue off, commands sent before the connection is ready fail: wait for it (bounded by the callers' timeouts).
   // One shared wait, however many callers wait at once.
   let connecting: Promise<void> | undefined;
@@ -107,15 +132,19 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
   const store = createJobStore(redis, keys);
   const settler = createSettler(undefined, opts.log);
   const promote = async (jobId: string) => {
-    const parked = await queue.getJob(jobId);
+    const parked = await findJob(jobId);
     if (parked && (await parked.isDelayed())) await parked.promote();
   };
   return {
-    enqueue: (data) =>
-      enqueueJob(
+    async enqueue(given) {
+      const name = route(given);
+      const data = name === opts.queueName ? given : { ...given, queue: name };
+      const refused = opts.refuseUnserved ? await withTimeout(opts.refuseUnserved(name), timeoutMs) : undefined;
+      if (refused) throw new UserError('no_worker', refused);
+      return enqueueJob(
         {
           redis,
-          queue,
+          queue: queueOf(name),
           keys,
           attempts: opts.attempts,
           timeoutMs,
@@ -125,13 +154,14 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
           now,
         },
         data,
-      ),
+      );
+    },
     async get(jobId) {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
       return store.data(jobId);
     },
     async cancel(jobId, by) {
-      const job = await queue.getJob(jobId);
+      const job = await findJob(jobId);
       if (!job) return 'unknown';
       const state = await job.getState();
       if (state === 'completed' || state === 'failed') return 'finished';
@@ -153,10 +183,10 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
     },
     async list(filter) {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
-      return listJobs(queue, redis, keys, filter);
+      return listJobs([...queues.values()], redis, keys, filter);
     },
     async isQueued(jobId) {
-      return (await queue.getJob(jobId)) !== undefined;
+      return (await findJob(jobId)) !== undefined;
     },
     async claimDelivery(platform, deliveryId) {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
@@ -164,7 +194,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
     },
     async close() {
       await settler.close(1000);
-      await queue.close();
+      for (const q of queues.values()) await q.close();
       await queueConnection.quit().catch(() => undefined);
       await redis.quit().catch(() => undefined);
     },

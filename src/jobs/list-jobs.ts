@@ -17,15 +17,22 @@ export const LIST_DEFAULT_LIMIT = 50;
  * from the next to start. Jobs whose record says they were abandoned or finished are left out.
  */
 export async function listJobs(
-  queue: Queue<JobData>,
+  queue: Queue<JobData> | ReadonlyArray<Queue<JobData>>,
   redis: Redis,
   keys: RedisKeys,
   filter: { app?: string; limit?: number },
 ): Promise<JobSummary[]> {
-  const [active, later] = await Promise.all([
-    queue.getJobs(['active'], 0, LIST_SCAN_MAX - 1, true),
-    queue.getJobs(['wait', 'prioritized', 'delayed'], 0, LIST_SCAN_MAX - 1, true),
-  ]);
+  const queues = Array.isArray(queue) ? queue : [queue as Queue<JobData>];
+  const lists = await Promise.all(
+    queues.map((q) =>
+      Promise.all([
+        q.getJobs(['active'], 0, LIST_SCAN_MAX - 1, true),
+        q.getJobs(['wait', 'prioritized', 'delayed'], 0, LIST_SCAN_MAX - 1, true),
+      ]),
+    ),
+  );
+  const active = lists.flatMap((l) => l[0]);
+  const later = lists.flatMap((l) => l[1]);
   const byTime = (a: { timestamp: number }, b: { timestamp: number }) => a.timestamp - b.timestamp;
   const jobs = [
     ...active.sort(byTime).map((job) => ({ job, running: true })),

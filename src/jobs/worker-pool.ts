@@ -10,6 +10,7 @@ import { createJobStreamWriter } from './job-stream.ts';
 import { createJobStore } from '../store/job-store.ts';
 import { reconcileApps } from './reconcile-apps.ts';
 import { runJob, type RunJobDeps } from './run-job.ts';
+import { advertiseWorker } from './worker-presence.ts';
 
 /** Longest a worker waits before looking again at a job whose enqueue is not confirmed yet. */
 const CONFIRM_POLL_MS = 100;
@@ -19,6 +20,11 @@ export interface WorkerPoolOptions extends RunJobDeps {
   connect?: RedisConnector;
   redisUrl?: string;
   queueName: string;
+  /**
+   * The queues this pool takes jobs from (jobs/job-route.ts), each with workers of its own; it
+   * says so in Redis while it runs, so a job no worker takes is refused at once. @defaultValue [queueName]
+   */
+  queueNames?: readonly string[];
   concurrency: number;
   /** Values masked in every log line the workers write. */
   secrets: () => string[];
@@ -114,14 +120,21 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     } finally {
       if (lock?.held) await lock.release();
       if (over) await finishJob(redis, keys, data);
-      if (over && inLine) await advanceAppLine(redis, keys, data, promote, opts.now);
+      if (over && inLine) await advanceAppLine(redis, keys, data, promoteIn(data), opts.now);
     }
   };
-  // The line's BullMQ side: promotes a parked job, and reads the state of the job ahead.
-  const lineQueue = new Queue<JobData>(opts.queueName, { connection: redis, prefix: keys.bull });
-  lineQueue.on('error', () => undefined);
-  const promote = async (jobId: string) => {
-    const parked = await Job.fromId(lineQueue, jobId);
+  const queueNames = opts.queueNames ?? [opts.queueName];
+  // The line's BullMQ side: promotes a parked job, and reads the state of the job ahead (an app's jobs share one queue).
+  const lineQueues = new Map(
+    queueNames.map((name) => {
+      const q = new Queue<JobData>(name, { connection: redis, prefix: keys.bull });
+      q.on('error', () => undefined);
+      return [name, q] as const;
+    }),
+  );
+  const lineQueueOf = (data: Pick<JobData, 'queue'>) => lineQueues.get(data.queue ?? opts.queueName) ?? [...lineQueues.values()][0]!;
+  const promoteIn = (data: Pick<JobData, 'queue'>) => async (jobId: string) => {
+    const parked = await Job.fromId(lineQueueOf(data), jobId);
     if (parked && (await parked.isDelayed())) await parked.promote();
   };
   /**
@@ -134,11 +147,11 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     if (!place.head) {
       // The job ahead may be over in BullMQ without having left (its worker died and it failed
       // on a stall): it no longer holds the line.
-      const ahead = await Job.fromId(lineQueue, place.ahead);
+      const ahead = await Job.fromId(lineQueueOf(data), place.ahead);
       const state = ahead ? await ahead.getState() : 'unknown';
       if (state === 'completed' || state === 'failed' || state === 'unknown') {
         if (ahead) await finishJob(redis, keys, ahead.data);
-        await advanceAppLine(redis, keys, ahead?.data ?? { ...data, id: place.ahead }, promote, opts.now);
+        await advanceAppLine(redis, keys, ahead?.data ?? { ...data, id: place.ahead }, promoteIn(data), opts.now);
         place = await joinAppLine(redis, keys, data);
       }
     }
@@ -148,7 +161,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       await createJobStore(redis, keys).append(data.id, { type: 'log', at: opts.now().toISOString(), line: note });
     await job.moveToDelayed(Date.now() + LINE_RECHECK_MS, token);
     // The head may have left between the join and the park: then nobody would promote this one.
-    if ((await lineHead(redis, keys, data)) === data.id) await promote(data.id).catch(() => undefined);
+    if ((await lineHead(redis, keys, data)) === data.id) await promoteIn(data)(data.id).catch(() => undefined);
     return false;
   };
   // In the background: an engine that is slow to answer must not hold up the workers (each deploy reconciles again first).
@@ -158,42 +171,51 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   reconciler.unref();
   const stalledMs = opts.stalledMs ?? 30_000;
   const connect = connectorFrom(opts);
-  const connection = connect('blocking', 'voxoz-worker');
-  const worker = new Worker<JobData>(opts.queueName, processor, {
-    connection,
-    prefix: keys.bull,
-    concurrency: opts.concurrency,
-    lockDuration: stalledMs,
-    stalledInterval: Math.max(1000, Math.floor(stalledMs / 2)),
-    // Two takeovers: the second one lets a deploy say in its thread that it gives up (a third stall fails it in BullMQ, silently).
-    maxStalledCount: 2,
-  });
-  worker.on('error', (err) => opts.log.warn('worker error', { err }));
-  // A job that failed outside runJob on its last attempt no longer counts against its user's cap.
-  worker.on('failed', (job) => {
-    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    void (async () => {
-      await finishJob(redis, keys, job.data);
-      if (job.data.app && opts.processors[job.data.kind]?.mutates) await advanceAppLine(redis, keys, job.data, promote, opts.now);
-    })().catch(() => undefined);
+  const connections = queueNames.map((name, i) => connect('blocking', i === 0 ? 'voxoz-worker' : `voxoz-worker-${name}`));
+  const workers = queueNames.map((name, i) => {
+    const worker = new Worker<JobData>(name, processor, {
+      connection: connections[i]!,
+      prefix: keys.bull,
+      concurrency: opts.concurrency,
+      lockDuration: stalledMs,
+      stalledInterval: Math.max(1000, Math.floor(stalledMs / 2)),
+      // Two takeovers: the second one lets a deploy say in its thread that it gives up (a third stall fails it in BullMQ, silently).
+      maxStalledCount: 2,
+    });
+    worker.on('error', (err) => opts.log.warn('worker error', { err }));
+    // A job that failed outside runJob on its last attempt no longer counts against its user's cap.
+    worker.on('failed', (job) => {
+      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      void (async () => {
+        await finishJob(redis, keys, job.data);
+        if (job.data.app && opts.processors[job.data.kind]?.mutates)
+          await advanceAppLine(redis, keys, job.data, promoteIn(job.data), opts.now);
+      })().catch(() => undefined);
+    });
+    return worker;
   });
   const subscriber = connect('blocking', 'voxoz-cancel');
   await subscriber.subscribe(keys.cancelChannel);
   subscriber.on('message', (_channel, message: string) => {
     const [jobId = '', by = 'someone'] = message.split('|');
-    if (worker.cancelJob(jobId, by)) opts.log.info('cancelling job', { jobId, by });
+    if (workers.some((w) => w.cancelJob(jobId, by))) opts.log.info('cancelling job', { jobId, by });
   });
-  await worker.waitUntilReady();
+  for (const w of workers) await w.waitUntilReady();
+  const presence = advertiseWorker(redis, keys, id, () => queueNames);
+  await presence.renew();
   return {
     id,
-    abortAll: (reason) => worker.cancelAllJobs(reason),
+    abortAll: (reason) => {
+      for (const w of workers) w.cancelAllJobs(reason);
+    },
     async close() {
       // The cancel channel stays open while running jobs drain: a Cancel pressed then still reaches them.
       clearInterval(reconciler);
-      await worker.close();
-      await lineQueue.close().catch(() => undefined);
+      await presence.stop();
+      await Promise.all(workers.map((w) => w.close()));
+      for (const q of lineQueues.values()) await q.close().catch(() => undefined);
       await subscriber.quit().catch(() => undefined);
-      await connection.quit().catch(() => undefined);
+      for (const c of connections) await c.quit().catch(() => undefined);
     },
   };
 }

@@ -18,6 +18,8 @@ export function redisKeys(prefix: string) {
     relayActive: `${prefix}:relay:active`,
     /** String: which bot process relays a job, with a TTL (the lease). */
     relayLease: (id: string) => `${prefix}:relay:lease:${id}`,
+    /** Sorted set of worker ids that take jobs from a queue, scored by when their word expires (ms); see jobs/worker-presence.ts. */
+    workers: (queue: string) => `${prefix}:workers:${queue}`,
     /** Pub/sub channel: job ids to cancel, as `id|user`. */
     cancelChannel: `${prefix}:cancel`,
     /** String `<fence token>:<job id>`: who holds the app+env deploy lock, with a TTL its heartbeat renews. */

@@ -36,6 +36,8 @@ export interface SystemJobRequest {
 export interface SystemJobDeps {
   redis: Redis;
   queue: Queue<JobData>;
+  /** The queue of each job (jobs/job-route.ts), when there are several: its name and handle. @defaultValue `queue` for every job */
+  route?: (data: JobData) => { name: string; queue: Queue<JobData> };
   keys: RedisKeys;
   config: () => LoadedConfig;
   log?: Logger;
@@ -95,10 +97,12 @@ export function createSystemJobs(deps: SystemJobDeps) {
         thread: systemThread(config, req),
         requestedAt: (deps.now ?? systemClock)().toISOString(),
       };
+      const routed = deps.route?.(data);
+      if (routed && routed.name !== deps.queue.name) data.queue = routed.name;
       await enqueueJob(
         {
           redis: deps.redis,
-          queue: deps.queue,
+          queue: routed?.queue ?? deps.queue,
           keys: deps.keys,
           attempts: config.worker.attempts,
           timeoutMs: deps.timeoutMs ?? 5000,

@@ -132,9 +132,10 @@ describe('command → queue → worker → stream → relay → thread, on real 
     spine = await startSpine(
       { docker: driver },
       {
+        xen: { kernel: '/k', hosts: [{ name: 'dom0', address: 'local' }] },
         apps: [
           { name: 'hello', source: { path: '/x' }, port: 18080 },
-          { name: 'erl', runtime: 'ling', source: { path: '/y' }, port: 18090 },
+          { name: 'erl', runtime: 'ling', source: { path: '/y' } },
         ],
       },
     );

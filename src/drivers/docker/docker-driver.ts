@@ -9,7 +9,7 @@ import { UserError } from '../../core/user-error.ts';
 import type { Driver } from '../driver.ts';
 import { withTimeLimit } from '../with-time-limit.ts';
 import { buildImage } from './build-image.ts';
-import { checkoutGit } from './checkout-git.ts';
+import { checkoutGit } from '../checkout-git.ts';
 import { appLogs } from './container-logs.ts';
 import { deployContainers } from './deploy-containers.ts';
 import { createEngineFrontDoor } from './engine-front-door.ts';

@@ -12,6 +12,8 @@ function uptime(startedAt: string | undefined, now: Date): string {
 /** A fixed-width table of instances, one line each. */
 export function formatInstances(app: string, instances: Instance[], now: Date): string {
   if (instances.length === 0) return `${app}: no instances`;
+  // LING domains say where they run and what they use (memory, vCPUs, CPU time).
+  const withDetail = instances.some((i) => i.detail !== undefined);
   const rows = instances.map((i) => [
     i.name,
     `v${i.release}`,
@@ -19,8 +21,17 @@ export function formatInstances(app: string, instances: Instance[], now: Date): 
     i.healthy === undefined ? '-' : i.healthy ? 'healthy' : 'unhealthy',
     uptime(i.startedAt, now),
     i.address ?? '-',
+    ...(withDetail ? [i.detail ?? '-'] : []),
   ]);
-  const header = ['instance', 'release', 'state', 'health', 'uptime', 'address'];
+  const header = [
+    'instance',
+    'release',
+    'state',
+    'health',
+    'uptime',
+    withDetail ? 'host' : 'address',
+    ...(withDetail ? ['resources'] : []),
+  ];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   return [header, ...rows]
     .map((r) =>

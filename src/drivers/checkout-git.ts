@@ -1,8 +1,8 @@
-import { UserError } from '../../core/user-error.ts';
-import { displayUrl } from '../../observability/display-url.ts';
-import type { DriverIO } from '../driver.ts';
-import { runLogged, whichProgram } from '../run-logged.ts';
-import { withTimeLimit } from '../with-time-limit.ts';
+import { UserError } from '../core/user-error.ts';
+import { displayUrl } from '../observability/display-url.ts';
+import type { DriverIO } from './driver.ts';
+import { runLogged, whichProgram } from './run-logged.ts';
+import { withTimeLimit } from './with-time-limit.ts';
 
 const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false', LC_ALL: 'C' };
 /** Never let a URL pick a transport that runs commands. */
