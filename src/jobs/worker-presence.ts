@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../store/keys.ts';
+import { DEFAULT_QUEUE, queueNeeds } from './job-route.ts';
 
 /** How long a worker's word that it takes a queue's jobs lasts; it renews it every third of that. @defaultValue 15000 */
 export const PRESENCE_TTL_MS = 15_000;
@@ -38,4 +39,13 @@ export async function hasLiveWorker(redis: Redis, keys: RedisKeys, queue: string
   const t = await redis.time();
   const now = Number(t[0]) * 1000 + Math.floor(Number(t[1]) / 1000);
   return (await redis.zcount(keys.workers(queue), now, '+inf')) > 0;
+}
+
+/** For createJobQueue's `refuseUnserved`: why a job of `queue` is refused while no live worker takes that queue. */
+export function refuseUnserved(redis: Redis, keys: RedisKeys) {
+  return async (queue: string): Promise<string | undefined> => {
+    if (await hasLiveWorker(redis, keys, queue)) return undefined;
+    const which = queue === DEFAULT_QUEUE ? 'these' : queue.slice(DEFAULT_QUEUE.length + 1).toUpperCase();
+    return `no worker takes ${which} jobs now: none reaches ${queueNeeds(queue)}. Nothing was queued; start \`voxoz worker\` on a machine that reaches one, then send the command again`;
+  };
 }

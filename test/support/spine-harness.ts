@@ -6,7 +6,7 @@ import { validateConfig, type LoadedConfig } from '../../src/config/load-config.
 import { createRegistry } from '../../src/dispatch/command-registry.ts';
 import { createDispatcher, type Dispatcher } from '../../src/dispatch/dispatcher.ts';
 import { type Policy, requesterPolicy } from '../../src/dispatch/policy.ts';
-import type { Reply } from '../../src/core/types.ts';
+import type { JobData, Reply } from '../../src/core/types.ts';
 import type { DriverMap } from '../../src/drivers/driver.ts';
 import { createJobQueue, type JobQueue } from '../../src/jobs/job-queue.ts';
 import { processors } from '../../src/jobs/processors/index.ts';
@@ -18,6 +18,8 @@ import { createLockStore, type LockStore } from '../../src/store/lock-store.ts';
 import { createReleaseStore, type ReleaseStore } from '../../src/store/release-store.ts';
 import { createDesiredStore } from '../../src/store/desired-store.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
+import { routeJob } from '../../src/jobs/job-route.ts';
+import { refuseUnserved } from '../../src/jobs/worker-presence.ts';
 
 export interface Spine {
   redis: Redis;
@@ -30,7 +32,7 @@ export interface Spine {
   config: LoadedConfig;
   startWorkers(
     concurrency?: number,
-    opts?: Partial<Pick<WorkerPoolOptions, 'lockTtlMs' | 'confirmWaitMs' | 'processors' | 'systemJobs'>>,
+    opts?: Partial<Pick<WorkerPoolOptions, 'lockTtlMs' | 'confirmWaitMs' | 'processors' | 'systemJobs' | 'queueNames'>>,
   ): Promise<WorkerPool>;
   startRelay(opts?: { leaseMs?: number; lostAfterMs?: number }): Relay;
   /** Sends a command as a local user and returns its thread id. */
@@ -47,7 +49,8 @@ export interface Spine {
 export async function startSpine(
   drivers: DriverMap,
   rawConfig: unknown = { apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] },
-  opts: { redisUrl?: string; policy?: Policy } = {},
+  /** routed: jobs go to a queue per runtime, and one no worker takes is refused (as in main.ts). */
+  opts: { redisUrl?: string; policy?: Policy; routed?: boolean } = {},
 ): Promise<Spine> {
   // vitest only when it provides the URL: the deploy benchmark runs this harness outside it.
   const redisUrl = opts.redisUrl ?? (await import('vitest')).inject('redisUrl');
@@ -66,6 +69,9 @@ export async function startSpine(
     queueName: 'jobs',
     attempts: config.worker.attempts,
     maxQueuedPerUser: config.worker.maxQueuedPerUser,
+    ...(opts.routed
+      ? { queueNames: ['jobs', 'jobs-ling'], route: (data: JobData) => routeJob(config, data), refuseUnserved: refuseUnserved(redis, keys) }
+      : {}),
   });
   const dispatcher = createDispatcher({
     registry: createRegistry(commands),
