@@ -42,6 +42,12 @@ import { namedSites } from './frontdoor/named-sites.ts';
 import { systemClock } from './core/clock.ts';
 import { createReleaseStore } from './store/release-store.ts';
 import { createDesiredStore } from './store/desired-store.ts';
+import { startLing } from './start-ling.ts';
+import { DEFAULT_QUEUE, routeJob } from './jobs/job-route.ts';
+import { refuseUnserved } from './jobs/worker-presence.ts';
+
+/** Every queue a job can go to (jobs/job-route.ts). */
+const QUEUES = [DEFAULT_QUEUE, `${DEFAULT_QUEUE}-ling`];
 
 export interface Voxoz {
   /** The HTTP port (local API, web page, platform endpoints); undefined for a worker-only process. */
@@ -133,7 +139,10 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         "the Docker engine is remote: its replicas are checked by the engine's own health check, and their front door is a Caddy container on that engine (docs/decisions/2026-12-02-remote-engine.md)",
         { address: engine.address },
       );
+    const ling = startLing({ config: () => config, dataDir: settings.dataDir, log: log.child({ part: 'ling' }) });
+    shutdown.add('close xen hosts', () => ling.close());
     const drivers: DriverMap = {
+      ling: ling.driver,
       docker: createDockerDriver({
         docker,
         instance: settings.queueName,
@@ -162,11 +171,21 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const allSecrets = maskedSecrets({ settings, env, config: getConfig });
     // Jobs voxoz starts itself (a burst's scale-back) are queued from the workers through their own queue handle.
     const systemQueueConnection = connect('commands', 'voxoz-system-queue');
-    const systemQueue = new Queue<JobData>('jobs', { connection: systemQueueConnection, prefix: keys.bull });
-    systemQueue.on('error', () => undefined);
+    const systemQueues = new Map(
+      QUEUES.map((name) => {
+        const q = new Queue<JobData>(name, { connection: systemQueueConnection, prefix: keys.bull });
+        q.on('error', () => undefined);
+        return [name, q] as const;
+      }),
+    );
+    const systemQueue = systemQueues.get(DEFAULT_QUEUE)!;
     const systemJobs = createSystemJobs({
       redis,
       queue: systemQueue,
+      route: (data) => {
+        const name = routeJob(config, data);
+        return { name, queue: systemQueues.get(name) ?? systemQueue };
+      },
       keys,
       config: getConfig,
       log: log.child({ part: 'system-jobs' }),
@@ -174,10 +193,14 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     });
     shutdown.add('close system jobs', async () => {
       await systemJobs.close();
-      await systemQueue.close();
+      for (const q of systemQueues.values()) await q.close();
       await systemQueueConnection.quit().catch(() => undefined);
     });
     const startWorkers = async () => {
+      // LING jobs only where a Xen host answers; the Docker engine answered above.
+      const withXen = (config.xen?.hosts.length ?? 0) > 0 && (await ling.reachable());
+      if ((config.xen?.hosts.length ?? 0) > 0 && !withXen)
+        log.warn('no Xen host answers: this worker takes no LING jobs (they are refused while no worker takes them)');
       const pool = await startWorkerPool({
         redis,
         keys,
@@ -189,7 +212,8 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         log: log.child({ part: 'worker' }),
         now,
         connect,
-        queueName: 'jobs',
+        queueName: DEFAULT_QUEUE,
+        queueNames: withXen ? QUEUES : [DEFAULT_QUEUE],
         concurrency: config.worker.concurrency,
         secrets: allSecrets,
         systemJobs,
@@ -210,7 +234,11 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         },
         DRAIN_MS + 60_000,
       );
-      log.info('worker pool ready', { worker: pool.id, concurrency: config.worker.concurrency });
+      log.info('worker pool ready', {
+        worker: pool.id,
+        concurrency: config.worker.concurrency,
+        runtimes: withXen ? ['docker', 'ling'] : ['docker'],
+      });
     };
     if (mode === 'worker') {
       await startWorkers();
@@ -220,7 +248,10 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       connect,
       now,
       keys,
-      queueName: 'jobs',
+      queueName: DEFAULT_QUEUE,
+      queueNames: QUEUES,
+      route: (data) => routeJob(config, data),
+      refuseUnserved: refuseUnserved(redis, keys),
       attempts: config.worker.attempts,
       maxQueuedPerUser: config.worker.maxQueuedPerUser,
       log: log.child({ part: 'queue' }),

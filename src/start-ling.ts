@@ -1,0 +1,67 @@
+import { join, resolve } from 'node:path';
+import type { LoadedConfig } from './config/load-config.ts';
+import { hasEnvironment } from './config/app-environment.ts';
+import type { Driver } from './drivers/driver.ts';
+import { createErlangPvBuilder } from './drivers/ling/erlang-pv-builder.ts';
+import { createImageStore } from './drivers/ling/image-store.ts';
+import { createLingDriver } from './drivers/ling/ling-driver.ts';
+import type { LingBuilder } from './drivers/ling/ling-types.ts';
+import { createRailingBuilder } from './drivers/ling/railing-builder.ts';
+import { createXenHostRegistry } from './drivers/ling/xen-host-registry.ts';
+import type { Logger } from './observability/logger.ts';
+
+/** How long a worker waits for a Xen host's answer when it starts, before it takes no LING jobs. @defaultValue 30000 */
+export const XEN_REACH_MS = 30_000;
+
+/**
+ * The LING runtime's parts, built in one place: the Xen hosts of voxoz.yml (re-read at each
+ * job), the builder it names, the worker's image store, the driver.
+ */
+export function startLing(opts: { config: () => LoadedConfig; dataDir: string; log: Logger; wrapper?: string }) {
+  const registry = createXenHostRegistry(opts.wrapper ? { wrapper: opts.wrapper } : {});
+  let builder: { key: string; builder: LingBuilder } | undefined;
+  const builderOf = (): LingBuilder => {
+    const xen = opts.config().xen;
+    const key = JSON.stringify([xen?.builder, xen?.kernel, xen?.railing]);
+    if (builder?.key !== key)
+      builder = {
+        key,
+        builder:
+          xen?.builder === 'railing'
+            ? createRailingBuilder({ command: [...(xen.railing ?? ['railing'])] })
+            : createErlangPvBuilder({ kernelPath: resolve(xen?.kernel ?? '/boot/vmlinux') }),
+      };
+    return builder.builder;
+  };
+  const driver: Driver = createLingDriver({
+    hostsFor: (app, env) => {
+      const config = opts.config();
+      const names = hasEnvironment(app, env) ? app.environments[env]?.xenHosts : undefined;
+      return registry.hosts(config, names);
+    },
+    builder: builderOf,
+    store: createImageStore(join(resolve(opts.dataDir), 'ling', 'images')),
+    workDir: join(resolve(opts.dataDir), 'ling', 'builds'),
+  });
+  return {
+    driver,
+    /** True when at least one configured Xen host's wrapper answers `info` (this worker then takes LING jobs). */
+    async reachable(): Promise<boolean> {
+      const hosts = registry.hosts(opts.config());
+      if (hosts.length === 0) return false;
+      const answers = await Promise.all(
+        hosts.map((h) =>
+          h.info(AbortSignal.timeout(XEN_REACH_MS)).then(
+            () => true,
+            (err: Error) => {
+              opts.log.warn('a Xen host does not answer', { host: h.name, reason: err.message });
+              return false;
+            },
+          ),
+        ),
+      );
+      return answers.some(Boolean);
+    },
+    close: () => registry.close(),
+  };
+}
