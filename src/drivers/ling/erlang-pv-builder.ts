@@ -60,7 +60,9 @@ export function createErlangPvBuilder(opts: ErlangPvBuilderOptions): LingBuilder
         { path: 'init', kind: 'file', mode: 0o755, data: Buffer.from(init) },
         { path: 'bin/busybox', kind: 'file', mode: 0o755, data: await readFile(busybox) },
         { path: 'bin/sh', kind: 'symlink', target: 'busybox' },
+        // the kernel opens dev/console for init before /init runs; dev/null is there even before devtmpfs is
         { path: 'dev/console', kind: 'char', mode: 0o600, major: 5, minor: 1 },
+        { path: 'dev/null', kind: 'char', mode: 0o666, major: 1, minor: 3 },
         { path: 'proc', kind: 'dir' },
         { path: 'sys', kind: 'dir' },
         { path: 'tmp', kind: 'dir', mode: 0o1777 },
