@@ -58,7 +58,10 @@ describe('erlang-pv builder on examples/hello-erlang (real erlc, real ERTS)', as
 
   it('holds the compiled app under /app, the .app copied from src/hello.app.src', () => {
     expect([...files.keys()].filter((p) => p.startsWith('app/'))).toEqual(['app/ebin', 'app/ebin/hello.app', 'app/ebin/hello.beam']);
-    expect(files.get('app/ebin/hello.beam')!.data.subarray(0, 4).toString()).toBe('FOR1');
+    const beam = gunzipSync(files.get('app/ebin/hello.beam')!.data);
+    expect(beam.toString('latin1', 0, 4)).toBe('FOR1');
+    expect(beam.includes('Code')).toBe(true);
+    expect(beam.includes('Dbgi')).toBe(false); // stripped
     expect(files.get('app/ebin/hello.app')!.data.toString()).toMatch(/\{application, hello/);
   });
 
@@ -164,8 +167,10 @@ describe('erlang-pv builder inputs', () => {
     expect(spawnSync('erlc', ['-o', join(src, 'ebin'), join(src, 'src/hello.erl')]).status).toBe(0);
     mkdirSync(join(src, 'deps/junk/ebin'), { recursive: true });
     writeFileSync(join(src, 'deps/junk/ebin/junk.beam'), 'junk');
-    mkdirSync(join(src, 'deps/lib/ebin'), { recursive: true });
-    writeFileSync(join(src, 'deps/lib/ebin/lib.beam'), 'lib');
+    mkdirSync(join(src, 'deps/lib/src'), { recursive: true });
+    mkdirSync(join(src, 'deps/lib/ebin'));
+    writeFileSync(join(src, 'deps/lib/src/lib.erl'), '-module(lib).\n');
+    expect(spawnSync('erlc', ['-o', join(src, 'deps/lib/ebin'), join(src, 'deps/lib/src/lib.erl')]).status).toBe(0);
     symlinkSync('/etc/passwd', join(src, 'ebin/passwd.beam'));
     mkdirSync(join(src, '.railing/ebin'), { recursive: true });
     writeFileSync(join(src, '.railing/ebin/cache.beam'), 'cache');
@@ -176,6 +181,15 @@ describe('erlang-pv builder inputs', () => {
       'app/ebin/hello.beam',
     ]);
     expect(byPath(records).get('init')!.data.toString()).toContain("'-pa' '/app/deps/lib/ebin' '-pa' '/app/ebin'");
+  });
+
+  it('refuses a .beam that is not compiled Erlang', async () => {
+    const src = mkdtempSync(join(root, 'junk-'));
+    mkdirSync(join(src, 'ebin'));
+    writeFileSync(join(src, 'ebin/hello.beam'), 'not a beam');
+    const err = await builder.build(input(src)).catch((e: unknown) => e);
+    expect(isUserError(err) && err.code).toBe('bad_beam_file');
+    expect((err as Error).message).toMatch(/ebin\/hello\.beam/);
   });
 
   it("fails with erlc's message when the app does not compile", async () => {

@@ -34,7 +34,10 @@ export async function collectAppFiles(opts: {
   const ebin = kept.filter((f) => /(^|\/)ebin\/[^/]+\.(beam|app)$/.test(f.rel));
   if (ebin.some((f) => f.rel.endsWith('.beam'))) {
     io.log(`app: ${ebin.length} files from ebin folders`);
-    return Promise.all(ebin.map(async (f) => ({ rel: f.rel, data: await readFile(f.abs) })));
+    const files = await Promise.all(ebin.map(async (f) => ({ rel: f.rel, data: await readFile(f.abs) })));
+    const bad = files.filter((f) => f.rel.endsWith('.beam') && !isBeam(f.data)).map((f) => f.rel);
+    if (bad.length) throw new UserError('bad_beam_file', `Not compiled Erlang (BEAM) files: ${bad.join(', ')}`);
+    return files;
   }
   const sources = kept.filter((f) => /^src\/[^/]+\.erl$/.test(f.rel));
   if (!sources.length) {
@@ -66,6 +69,11 @@ async function compile(sourceDir: string, sources: { rel: string }[], kept: { ab
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** A BEAM file (`FOR1…BEAM`), or one gzip'd as `beam_lib:strip` and `+compressed` write them. */
+function isBeam(data: Buffer): boolean {
+  return (data.toString('latin1', 0, 4) === 'FOR1' && data.toString('latin1', 8, 12) === 'BEAM') || (data[0] === 0x1f && data[1] === 0x8b);
 }
 
 /** Regular files under `dir`, sorted; hidden entries and symbolic links are not followed. */

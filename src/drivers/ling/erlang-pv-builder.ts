@@ -9,6 +9,7 @@ import { findSharedLibraries } from './find-shared-libraries.ts';
 import { hashFileCached } from './hash-file.ts';
 import type { LingBuilder, LingBuildInput, LingImage } from './ling-types.ts';
 import { renderPvInit } from './render-pv-init.ts';
+import { stripBeams } from './strip-beams.ts';
 import { type CpioEntry, writeCpioNewc } from './write-cpio-newc.ts';
 
 /**
@@ -32,7 +33,7 @@ export interface ErlangPvBuilderOptions {
 /**
  * voxoz's own LING-compatible builder: the app's .beam files plus Debian's Erlang runtime in
  * a gzip'd newc initramfs that a stock PV Linux kernel boots straight into the app (see
- * renderPvInit). Same input, same bytes: entries sorted, owners and times zeroed, gzip
+ * renderPvInit), every .beam stripped of debug info (stripBeams). Same input, same bytes: entries sorted, owners and times zeroed, gzip
  * without a timestamp, beams compiled with +deterministic.
  */
 export function createErlangPvBuilder(opts: ErlangPvBuilderOptions): LingBuilder {
@@ -70,6 +71,14 @@ export function createErlangPvBuilder(opts: ErlangPvBuilderOptions): LingBuilder
         ...(await Promise.all(libs.map(async (l) => ({ path: l.slice(1), kind: 'file' as const, mode: 0o755, data: await readFile(l) })))),
         ...app.map((f) => ({ path: `app/${f.rel}`, kind: 'file' as const, mode: 0o644, data: f.data })),
       ];
+      const beams = entries.filter((e): e is CpioEntry & { kind: 'file' } => e.kind === 'file' && e.path.endsWith('.beam'));
+      const before = sum(beams.map((b) => b.data.length));
+      const stripped = await stripBeams(
+        join(erlangRoot, 'bin', 'erl'),
+        beams.map((b) => b.data),
+      );
+      beams.forEach((b, i) => (b.data = stripped[i]!));
+      io.log(`strip: ${beams.length} .beam files, ${mib(before)} to ${mib(sum(stripped.map((b) => b.length)))}`);
       const cpio = writeCpioNewc(entries);
       const image = gzipSync(cpio, { level: 9 });
       await mkdir(input.outDir, { recursive: true });
@@ -94,4 +103,5 @@ export function createErlangPvBuilder(opts: ErlangPvBuilderOptions): LingBuilder
   };
 }
 
+const sum = (ns: number[]) => ns.reduce((a, b) => a + b, 0);
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
