@@ -45,7 +45,11 @@ export interface LingImage {
   /** erlang-pv: the PV Linux kernel the image boots with (the image is its ramdisk); railing: unset (the image is the kernel). */
   kernelPath?: string;
   kernelSha256?: string;
-  /** The kernel command line the domain boots with (railing's `-e extra`, erlang-pv's init arguments). */
+  /**
+   * The kernel command line the domain boots with (xl's `extra`). railing: its domain_config's
+   * `extra`, the LING command line (`-e` plus the `-home /<name> -pz /<name>/ebin` railing adds).
+   * erlang-pv: `console=hvc0 loglevel=4`; the start arguments are written into the image's /init.
+   */
   extra: string;
   /** MiB, railing's `-m`. */
   memory: number;
@@ -60,9 +64,13 @@ export interface LingBuildInput {
   outDir: string;
   /** MiB, railing's `-m`. */
   memory: number;
-  /** Erlang start arguments, railing's `-e`, e.g. `-s hello start`. */
+  /** Erlang start arguments, railing's `-e`, e.g. `-s hello start`: split on spaces (no quoting), printable ASCII without `"` or `\`. */
   extra: string;
-  /** Applications left out, railing's `-x`. */
+  /**
+   * What is left out, railing's `-x`: path prefixes relative to sourceDir, compared as plain
+   * string prefixes as railing does (`deps/lager` leaves out `deps/lager/ebin/*`). The OTP
+   * applications in an image are always kernel and stdlib.
+   */
   exclude: readonly string[];
   io: DriverIO;
 }
