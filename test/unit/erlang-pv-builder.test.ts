@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -181,6 +181,15 @@ describe('erlang-pv builder inputs', () => {
       'app/ebin/hello.beam',
     ]);
     expect(byPath(records).get('init')!.data.toString()).toContain("'-pa' '/app/deps/lib/ebin' '-pa' '/app/ebin'");
+  });
+
+  it('stops when the job is cancelled, writing no image', async () => {
+    const cancelled = new AbortController();
+    cancelled.abort(new Error('cancelled by the user'));
+    const build = input(example('hello-erlang'));
+    build.io = { ...build.io, signal: cancelled.signal };
+    await expect(builder.build(build)).rejects.toThrow(/cancelled by the user/);
+    expect(existsSync(join(build.outDir, 'hello.img'))).toBe(false);
   });
 
   it('refuses a .beam that is not compiled Erlang', async () => {

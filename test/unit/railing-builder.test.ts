@@ -18,6 +18,8 @@ function source(): string {
   mkdirSync(join(dir, 'ebin'));
   writeFileSync(join(dir, 'ebin/hello.beam'), 'FOR1 beam');
   symlinkSync('/etc/passwd', join(dir, 'ebin/passwd.beam'));
+  mkdirSync(join(dir, '.git'));
+  writeFileSync(join(dir, '.git/HEAD'), 'ref: refs/heads/main');
   return dir;
 }
 
@@ -31,7 +33,7 @@ function input(over: Partial<LingBuildInput> = {}): LingBuildInput {
 function fakeRailing(writes: { config?: string; code?: number; stdout?: string }) {
   const calls: Array<{ program: string; args: string[]; cwd: string; files: string[] }> = [];
   const run: ProgramRunner = async (program, args, { cwd }) => {
-    calls.push({ program, args, cwd, files: ['ebin/hello.beam', 'ebin/passwd.beam'].filter((f) => existsSync(join(cwd, f))) });
+    calls.push({ program, args, cwd, files: ['ebin/hello.beam', 'ebin/passwd.beam', '.git/HEAD'].filter((f) => existsSync(join(cwd, f))) });
     if (writes.code === undefined || writes.code === 0) {
       writeFileSync(join(cwd, 'hello.img'), IMAGE);
       if (writes.config !== undefined) writeFileSync(join(cwd, 'domain_config'), writes.config);

@@ -76,9 +76,11 @@ export function createErlangPvBuilder(opts: ErlangPvBuilderOptions): LingBuilder
       const stripped = await stripBeams(
         join(erlangRoot, 'bin', 'erl'),
         beams.map((b) => b.data),
+        io.signal,
       );
       beams.forEach((b, i) => (b.data = stripped[i]!));
       io.log(`strip: ${beams.length} .beam files, ${mib(before)} to ${mib(sum(stripped.map((b) => b.length)))}`);
+      io.signal.throwIfAborted();
       const cpio = writeCpioNewc(entries);
       const image = gzipSync(cpio, { level: 9 });
       await mkdir(input.outDir, { recursive: true });

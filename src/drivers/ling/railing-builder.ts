@@ -1,5 +1,5 @@
 import { cp, lstat, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UserError } from '../../core/user-error.ts';
 import type { DriverIO } from '../driver.ts';
 import { type LoggedRun, runLogged } from '../run-logged.ts';
@@ -65,7 +65,9 @@ export function createRailingBuilder(opts: RailingBuilderOptions): LingBuilder {
       const work = join(input.outDir, 'railing-work');
       await rm(work, { recursive: true, force: true });
       await mkdir(input.outDir, { recursive: true });
-      await cp(input.sourceDir, work, { recursive: true, filter: async (src) => !(await lstat(src)).isSymbolicLink() });
+      // the copy leaves out symbolic links (they could pull host files into the image) and .git
+      const copyable = async (src: string) => basename(src) !== '.git' && !(await lstat(src)).isSymbolicLink();
+      await cp(input.sourceDir, work, { recursive: true, filter: copyable });
       try {
         const [program, ...args] = railingArgv(opts.command, input, work) as [string, ...string[]];
         const res = await run(program, args, { cwd: work, io });

@@ -16,7 +16,7 @@ const STRIP = '[D] = init:get_plain_arguments(), {ok, _} = beam_lib:strip_files(
  * libraries carry debug_info: stripping takes the image from ~11 MB to ~6.5 MB gzip'd.
  * `erl` is the build machine's, run with an argument array.
  */
-export async function stripBeams(erl: string, beams: readonly Buffer[]): Promise<Buffer[]> {
+export async function stripBeams(erl: string, beams: readonly Buffer[], signal?: AbortSignal): Promise<Buffer[]> {
   const dir = await mkdtemp(join(tmpdir(), 'voxoz-strip-'));
   try {
     const name = (i: number) => join(dir, `m${String(i).padStart(6, '0')}.beam`);
@@ -25,6 +25,7 @@ export async function stripBeams(erl: string, beams: readonly Buffer[]): Promise
       cwd: dir,
       env: { ...process.env, ERL_CRASH_DUMP_SECONDS: '0' },
       timeout: 120_000,
+      signal,
     });
     return Promise.all(beams.map((_, i) => readFile(name(i))));
   } finally {
