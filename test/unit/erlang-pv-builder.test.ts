@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -9,6 +9,7 @@ import { isUserError } from '../../src/core/user-error.ts';
 import type { DriverIO } from '../../src/drivers/driver.ts';
 import { createErlangPvBuilder, PV_KERNEL_CMDLINE } from '../../src/drivers/ling/erlang-pv-builder.ts';
 import { parseLddOutput } from '../../src/drivers/ling/find-shared-libraries.ts';
+import { hashFileCached } from '../../src/drivers/ling/hash-file.ts';
 import type { LingBuildInput } from '../../src/drivers/ling/ling-types.ts';
 import { type CpioRecord, readCpioNewc } from '../../src/drivers/ling/read-cpio-newc.ts';
 
@@ -114,7 +115,7 @@ describe('erlang-pv builder on examples/hello-erlang (real erlc, real ERTS)', as
   });
 
   it('streams what it did, with sizes and counts', () => {
-    expect(build.lines.join('\n')).toMatch(/compiling 1 modules with erlc/);
+    expect(build.lines.join('\n')).toMatch(/compiling 1 module with erlc/);
     expect(build.lines.join('\n')).toMatch(
       /image: .*hello\.img: \d+ entries \(2 app files in \/app\/ebin\), [\d.]+ MiB unpacked, [\d.]+ MiB gzip'd \(\d+ bytes\)/,
     );
@@ -226,6 +227,20 @@ describe('erlang-pv builder inputs', () => {
     expect((err as Error).message).toMatch(
       /name "Hello World"[\s\S]*memory 64: .* from 128[\s\S]*extra: printable[\s\S]*exclude "..\/etc"/,
     );
+  });
+});
+
+describe('hashFileCached (the kernel, once per process)', () => {
+  it('hashes again only when the file was replaced', async () => {
+    const k = join(root, 'kernel-swap');
+    writeFileSync(k, 'kernel one');
+    utimesSync(k, 1_000, 1_000);
+    const one = await hashFileCached(k);
+    writeFileSync(k, 'kernel 2!!'); // same size, mtime restored: the cache answers
+    utimesSync(k, 1_000, 1_000);
+    expect(await hashFileCached(k)).toBe(one);
+    utimesSync(k, 2_000, 2_000);
+    expect(await hashFileCached(k)).toBe(createHash('sha256').update('kernel 2!!').digest('hex'));
   });
 });
 

@@ -54,7 +54,7 @@ async function compile(sourceDir: string, sources: { rel: string }[], kept: { ab
   try {
     const out = join(tmp, 'ebin');
     await mkdir(out);
-    io.log(`app: no .beam files; compiling ${sources.length} modules with erlc`);
+    io.log(`app: no .beam files; compiling ${sources.length} module${sources.length === 1 ? '' : 's'} with erlc`);
     const args = ['+deterministic', '-I', 'include', '-o', out, ...sources.map((s) => s.rel)];
     const res = await runLogged(erlc, args, { cwd: sourceDir, io });
     if (res.code !== 0) {

@@ -44,6 +44,8 @@ export function createErlangPvBuilder(opts: ErlangPvBuilderOptions): LingBuilder
     async build(input: LingBuildInput): Promise<LingImage> {
       const { io } = input;
       checkLingBuildInput(input, MIN_PV_MEMORY);
+      // first, so a misconfigured kernel path fails before any work
+      const kernelSha256 = await hashFileCached(opts.kernelPath);
       const app = await collectAppFiles({ sourceDir: input.sourceDir, exclude: input.exclude, erlc: join(erlangRoot, 'bin', 'erlc'), io });
       const erts = await collectErtsFiles(erlangRoot);
       const libs = await findSharedLibraries(erts.programs);
@@ -91,7 +93,6 @@ export function createErlangPvBuilder(opts: ErlangPvBuilderOptions): LingBuilder
         `image: ${imagePath}: ${entries.length} entries (${app.length} app files in ${codePaths.join(' ')}), ` +
           `${mib(cpio.length)} unpacked, ${mib(image.length)} gzip'd (${image.length} bytes), sha256 ${sha256}`,
       );
-      const kernelSha256 = await hashFileCached(opts.kernelPath);
       return {
         builder: 'erlang-pv',
         imagePath,
