@@ -100,7 +100,7 @@ function makeLab(extraConf = ''): Lab {
   setState(lab, { next_domid: 2, domains: NOTES_DOMAINS });
   writeFileSync(
     lab.conf,
-    `# test settings\nimages = ${lab.images}\nconfigs = ${lab.configs}\nconsoles = ${lab.consoles}\nxl = ${lab.xl}\n${extraConf}`,
+    `# test settings\nimages = ${lab.images}\nconfigs = ${lab.configs}\nconsoles = ${lab.consoles}\nxl = ${lab.xl}\nlog = ${lab.conf}.log\n${extraConf}`,
     { mode: 0o644 },
   );
   // Two images already on the host (as put-image leaves them), for the configs to name.
@@ -229,6 +229,18 @@ describe('put-image', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('voxoz-xl: refused: the image is larger than 1024 bytes\n');
     expect(readdirSync(small.images).sort()).toEqual([sha256('kernel'), sha256('ramdisk')].sort());
+  });
+});
+
+describe('the log on the host', () => {
+  it('has one line per command, done or refused, escaped', async () => {
+    const before = existsSync(`${lab.conf}.log`) ? readFileSync(`${lab.conf}.log`, 'utf8').split('\n').length : 1;
+    expect((await run(lab, { ssh: 'info' })).code).toBe(0);
+    expect((await run(lab, { ssh: 'bash -c id;\nreboot' })).code).toBe(2);
+    const lines = readFileSync(`${lab.conf}.log`, 'utf8').trimEnd().split('\n').slice(before - 1);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ exit=0 info$/);
+    expect(lines[1]).toMatch(/ exit=2 bash -c id;\\nreboot$/);
   });
 });
 
@@ -717,7 +729,7 @@ describe('settings and how xl is run', () => {
     const r = await run(lab, { ssh: 'info' });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `voxoz-xl: error: ${lab.conf}: line 1: xl must be an absolute path; line 2: expected one of images, configs, consoles, xl, max_image_bytes = value\n`,
+      `voxoz-xl: error: ${lab.conf}: line 1: xl must be an absolute path; line 2: expected one of images, configs, consoles, xl, max_image_bytes, log = value\n`,
     );
   });
 
