@@ -20,6 +20,17 @@ if ! { [ -f /etc/debian_version ] && dpkg -s busybox-static >/dev/null 2>&1; } &
   missing+=(busybox-static)
 fi
 
+# The LING tests: a Xen lab in QEMU (built with debootstrap), Erlang for the erlang-pv builder, ssh for the lab.
+if [ "$purpose" = test ]; then
+  command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+  command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
+  command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+  command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+fi
+# The erlang-pv builder puts the machine's Erlang runtime into each image.
+command -v erlc >/dev/null 2>&1 || missing+=(erlang-base)
+
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "voxoz bootstrap: installing ${missing[*]} with apt-get (needed for 'npm ${purpose}')" >&2
