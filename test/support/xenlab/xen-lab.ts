@@ -83,7 +83,7 @@ export async function ensureXenLab(): Promise<string> {
 }
 
 export interface XenLab extends XenLabInfo {
-  admin(cmd: string, input?: Buffer | string): Promise<string>;
+  admin(cmd: string, input?: Buffer | string, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
