@@ -53,7 +53,7 @@ export async function waitReady(
         if (gone)
           throw new UserError(
             'instance_exited',
-            `${gone} stopped before printing its ready line "${readyLine}". Its console's last lines:\n${await tailOf(pending.get(gone)!)}`,
+            `${gone} stopped before printing its ready line "${readyLine}". ${gone}'s console, last lines:\n${await tailOf(pending.get(gone)!)}`,
           );
       }
     }
