@@ -5,7 +5,7 @@ import type { XenCommand, XenResult, XenTransport } from './ling-types.ts';
 /** voxoz in dom0: the same wrapper commands, run directly with an argv array (no SSH, no shell). */
 export function createLocalTransport(wrapper = '/usr/local/bin/voxoz-xl'): XenTransport {
   return {
-    run(command: XenCommand, opts = {}): Promise<XenResult> {
+    async run(command: XenCommand, opts = {}): Promise<XenResult> {
       checkTokens(command);
       return new Promise((resolve, reject) => {
         const child = spawn(wrapper, [...command], { stdio: ['pipe', 'pipe', 'pipe'], ...(opts.signal ? { signal: opts.signal } : {}) });
