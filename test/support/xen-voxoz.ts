@@ -25,7 +25,7 @@ export function helloErlangCopy(from = HELLO_ERLANG_DIR) {
 }
 
 /** voxoz.yml: the lab as xen-a, the app `hello` (runtime ling) from `appDir`; rita deploys, abe approves rollbacks. */
-export function xenYaml(lab: XenLabInfo, appDir: string, extra = ''): string {
+export function xenYaml(lab: XenLabInfo, appDir: string, extra = '', readyTimeoutSeconds = 240): string {
   return `xen:
   kernel: ${lab.kernelPath}
   hosts:
@@ -38,7 +38,7 @@ apps:
   - name: hello
     runtime: ling
     source: { path: ${appDir} }
-    ling: { memory: 128, extra: "-s hello start", readyLine: "hello ready", readyTimeoutSeconds: 240 }
+    ling: { memory: 128, extra: "-s hello start", readyLine: "hello ready", readyTimeoutSeconds: ${readyTimeoutSeconds} }
 people:
   rita: { local: rita }
   abe: { local: abe }
