@@ -46,10 +46,13 @@ beforeAll(async () => {
     VOXOZ_QUEUE: queue,
   };
   bot = await spawnVoxoz('start', env, 'voxoz is running');
-  await startWorker();
+  const first = await startWorker();
   const { code, out } = await say('deploy', 'hello');
   expect(code, out).toBe(0);
   expect(await labDomains(admin)).toEqual(['hello-production-v1-0']);
+  // Killed, not stopped: a stop would take the front door (its data dir) down with it; the next worker adopts it.
+  await first.stop('SIGKILL');
+  workers.splice(0);
 }, 900_000);
 
 afterEach(async () => {
