@@ -1,12 +1,7 @@
 import { z } from 'zod';
+import { wholeNumber } from './whole-number.ts';
 
-const show = (v: unknown) => JSON.stringify(v) ?? String(v);
-const whole = (min: number, max: number) =>
-  z
-    .number({ error: (iss) => `must be a whole number ${min}..${max}, got ${show(iss.input)}` })
-    .int({ error: (iss) => `must be a whole number ${min}..${max}, got ${show(iss.input)}` })
-    .min(min, { error: (iss) => `must be ${min}..${max}, got ${show(iss.input)}` })
-    .max(max, { error: (iss) => `must be ${min}..${max}, got ${show(iss.input)}` });
+const whole = wholeNumber;
 
 /** One channel on one platform, as `chat.systemChannel` writes it. */
 const alertChannel = z.union(

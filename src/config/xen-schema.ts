@@ -1,12 +1,8 @@
 import { z } from 'zod';
+import { wholeNumber } from './whole-number.ts';
 
 const show = (v: unknown) => JSON.stringify(v) ?? String(v);
-const int = (min: number, max: number) =>
-  z
-    .number({ error: (iss) => `must be a whole number ${min}..${max}, got ${show(iss.input)}` })
-    .int({ error: (iss) => `must be a whole number ${min}..${max}, got ${show(iss.input)}` })
-    .min(min, { error: (iss) => `must be ${min}..${max}, got ${show(iss.input)}` })
-    .max(max, { error: (iss) => `must be ${min}..${max}, got ${show(iss.input)}` });
+const int = wholeNumber;
 
 /** Xen host names become parts of messages and Redis keys; domain names are `<app>-<env>-v<N>-<i>`. */
 export const XEN_HOST_NAME = /^[a-z][a-z0-9-]{0,31}$/;
