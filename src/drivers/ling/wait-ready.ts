@@ -2,8 +2,8 @@ import { UserError } from '../../core/user-error.ts';
 import type { DriverIO } from '../driver.ts';
 import type { XenHost } from './xen-host.ts';
 
-/** How often the consoles are read while domains boot; every read is a process in dom0. @defaultValue 2000 */
-export const READY_POLL_MS = 2000;
+/** How often the consoles are read while domains boot; every read is a process in dom0. @defaultValue 1000 */
+export const READY_POLL_MS = 1000;
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const done = () => {
