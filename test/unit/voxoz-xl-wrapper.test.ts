@@ -237,7 +237,10 @@ describe('the log on the host', () => {
     const before = existsSync(`${lab.conf}.log`) ? readFileSync(`${lab.conf}.log`, 'utf8').split('\n').length : 1;
     expect((await run(lab, { ssh: 'info' })).code).toBe(0);
     expect((await run(lab, { ssh: 'bash -c id;\nreboot' })).code).toBe(2);
-    const lines = readFileSync(`${lab.conf}.log`, 'utf8').trimEnd().split('\n').slice(before - 1);
+    const lines = readFileSync(`${lab.conf}.log`, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(before - 1);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ exit=0 info$/);
     expect(lines[1]).toMatch(/ exit=2 bash -c id;\\nreboot$/);
