@@ -1,8 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { findFreePort } from '../../../src/services/free-port.ts';
 
 /**
  * The real Xen host of the LING tests: Xen 4.17 with a Debian dom0 under QEMU (TCG; the KVM
@@ -12,14 +11,14 @@ import { findFreePort } from '../../../src/services/free-port.ts';
  */
 const HERE = import.meta.dirname;
 const RECIPE = join(HERE, 'build-lab.sh');
+const BOOT = join(HERE, 'boot-lab.sh');
+const STOP = join(HERE, 'stop-lab.sh');
 export const WRAPPER = resolve(HERE, '../../../xen/voxoz-xl');
 /** Where the wrapper goes in dom0, and what the voxoz key's forced command runs. */
 export const WRAPPER_IN_DOM0 = '/usr/local/bin/voxoz-xl';
 /** Bounds: a cold build measured ~160 s, a boot to SSH ~75 s (NOTES.md); both generous for a loaded CI machine. */
 const BUILD_LIMIT_MS = 30 * 60_000;
-const BOOT_LIMIT_MS = 8 * 60_000;
-const XEN_ARGS = 'console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 loglvl=all guest_loglvl=all noreboot';
-const DOM0_ARGS = 'root=/dev/vda rw console=hvc0 earlyprintk=xen net.ifnames=1';
+const BOOT_LIMIT_MS = 5 * 60_000;
 
 /** What the tests get (`inject('xenLab')`): plain values only. */
 export interface XenLabInfo {
@@ -35,6 +34,8 @@ export interface XenLabInfo {
   knownHostsPath: string;
   /** The uncompressed PV kernel erlang-pv domains boot (the dom0 kernel's version). */
   kernelPath: string;
+  /** The wrapper in dom0: the voxoz key's forced command. */
+  wrapperPath: typeof WRAPPER_IN_DOM0;
   /** This boot's folder: serial.log (Xen and dom0 console), qemu.pid. */
   runDir: string;
 }
@@ -60,26 +61,66 @@ function run(
   });
 }
 
-/** The lab's disk image and boot files, built into the cache when this recipe has none yet. */
-export async function ensureXenLab(): Promise<string> {
+/** A built lab image in the cache: what startXenLab boots. */
+export interface LabImage {
+  /** `<cache>/<first 16 hex of sha256(build-lab.sh)>`, holding disk.img, boot/, the keys, `.complete`. */
+  dir: string;
+  kernelPath: string;
+  hostKeyFingerprint: string;
+  adminKeyPath: string;
+}
+
+const imageAt = (dir: string): LabImage => ({
+  dir,
+  kernelPath: join(dir, 'domu-vmlinux'),
+  hostKeyFingerprint: readFileSync(join(dir, 'host-fingerprint'), 'utf8').trim(),
+  adminKeyPath: join(dir, 'admin_ed25519'),
+});
+
+/**
+ * The lab's disk image and boot files, built into the cache when this recipe has none yet.
+ * Concurrent callers (the Xen tests, the bench) take turns on a lock: one builds, the rest reuse.
+ */
+export async function ensureXenLab(): Promise<LabImage> {
   const key = createHash('sha256').update(readFileSync(RECIPE)).digest('hex').slice(0, 16);
   const dir = join(process.env.VOXOZ_XENLAB_CACHE ?? '/var/cache/voxoz/xenlab', key);
-  if (existsSync(join(dir, '.complete'))) return dir;
+  if (existsSync(join(dir, '.complete'))) return imageAt(dir);
   mkdirSync(dir, { recursive: true });
   log(`building the Xen lab into ${dir} (debootstrap + Xen + kernel; ~3 min)`);
   const started = Date.now();
   await new Promise<void>((ok, fail) => {
-    const child = spawn('bash', [RECIPE, dir], { stdio: ['ignore', 'inherit', 'inherit'] });
-    const timer = setTimeout(() => child.kill('SIGKILL'), BUILD_LIMIT_MS);
+    const child = spawn(
+      'flock',
+      [join(dir, '..', `${key}.lock`), 'sh', '-c', '[ -f "$2/.complete" ] || exec bash "$1" "$2"', 'sh', RECIPE, dir],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        detached: true,
+      },
+    );
+    // On timeout the whole group goes (debootstrap, apt in the chroot); the bind mounts are undone below.
+    const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), BUILD_LIMIT_MS);
     child.on('error', fail);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0 && existsSync(join(dir, '.complete'))) ok();
       else fail(new Error(`the Xen lab build failed (exit ${code ?? signal}); see the log above`));
     });
+  }).catch(async (err) => {
+    await unmountUnder(join(dir, 'rootfs'));
+    throw err;
   });
   log(`built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return dir;
+  return imageAt(dir);
+}
+
+/** A killed build leaves the chroot's proc/sys/dev mounts behind: undo them, deepest first. */
+async function unmountUnder(root: string): Promise<void> {
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m === root || m.startsWith(`${root}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await run('umount', ['-l', m]).catch((e: Error) => log(`umount ${m}: ${e.message}`));
 }
 
 export interface XenLab extends XenLabInfo {
@@ -124,67 +165,40 @@ const alive = (pid: number) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Boots the lab, waits for dom0's sshd and xl, installs the wrapper and voxoz's restricted key. */
-export async function startXenLab(imageDir: string): Promise<XenLab> {
+/**
+ * Boots the lab (boot-lab.sh: QEMU with a throw-away overlay on a free loopback port), waits
+ * for dom0's sshd and xl, installs the wrapper from xen/voxoz-xl and voxoz's restricted key,
+ * made for this boot. On any failure QEMU is stopped before the error is thrown.
+ */
+export async function startXenLab(image: LabImage): Promise<XenLab> {
   const runDir = mkdtempSync('/var/tmp/vx-xenlab-');
-  const port = await findFreePort();
-  const pidFile = join(runDir, 'qemu.pid');
   const serial = join(runDir, 'serial.log');
-  const knownHostsPath = join(runDir, 'known_hosts');
-  writeFileSync(
-    knownHostsPath,
-    `[127.0.0.1]:${port} ${readFileSync(join(imageDir, 'host_ed25519.pub'), 'utf8').split(' ').slice(0, 2).join(' ')}\n`,
-  );
-  const info: XenLabInfo = {
-    host: '127.0.0.1',
-    port,
-    hostKeyFingerprint: readFileSync(join(imageDir, 'host-fingerprint'), 'utf8').trim(),
-    adminKeyPath: join(imageDir, 'admin_ed25519'),
-    voxozKeyPath: join(runDir, 'voxoz_ed25519'),
-    knownHostsPath,
-    kernelPath: join(imageDir, 'domu-vmlinux'),
-    runDir,
-  };
   const stop = async () => {
-    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : undefined;
-    if (pid && alive(pid)) {
-      process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 40 && alive(pid); i++) await sleep(250);
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
-      for (let i = 0; i < 40 && alive(pid); i++) await sleep(250);
-    }
-    rmSync(runDir, { recursive: true, force: true });
+    await run('bash', [STOP, runDir], { timeoutMs: 60_000 });
   };
   try {
     const started = Date.now();
-    await run(
-      'qemu-system-x86_64',
-      [
-        ...['-machine', 'pc', '-accel', 'tcg,thread=multi', '-cpu', 'qemu64', '-smp', '2', '-m', '3072'],
-        ...['-display', 'none', '-monitor', 'none', '-serial', `file:${serial}`, '-no-reboot'],
-        ...['-drive', `file=${join(imageDir, 'disk.img')},if=virtio,format=raw,cache=unsafe,snapshot=on`],
-        ...[
-          '-netdev',
-          `user,id=n0,net=198.51.100.0/24,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22`,
-          '-device',
-          'virtio-net-pci,netdev=n0',
-        ],
-        ...['-kernel', join(imageDir, 'boot', 'xen'), '-append', XEN_ARGS],
-        // Multiboot modules: the dom0 kernel with its command line, then its initramfs (a literal comma would be ",,").
-        ...['-initrd', `${join(imageDir, 'boot', 'vmlinuz')} ${DOM0_ARGS},${join(imageDir, 'boot', 'initrd.img')}`],
-        ...['-pidfile', pidFile, '-daemonize'],
-      ],
-      // snapshot=on writes its overlay into TMPDIR: this boot's folder, removed at stop.
-      { timeoutMs: 30_000, env: { ...process.env, TMPDIR: runDir } },
-    ).catch((err: Error) => {
+    const booted = await run('bash', [BOOT, image.dir, runDir], { timeoutMs: 90_000 }).catch((err: Error) => {
       throw new Error(`QEMU did not start: ${err.message}`);
     });
+    const port = Number(/^port (\d+)$/m.exec(booted)?.[1]);
+    const pid = Number(/^pid (\d+)$/m.exec(booted)?.[1]);
+    const info: XenLabInfo = {
+      host: '127.0.0.1',
+      port,
+      hostKeyFingerprint: image.hostKeyFingerprint,
+      adminKeyPath: image.adminKeyPath,
+      voxozKeyPath: join(runDir, 'voxoz_ed25519'),
+      knownHostsPath: join(runDir, 'known_hosts'),
+      kernelPath: image.kernelPath,
+      wrapperPath: WRAPPER_IN_DOM0,
+      runDir,
+    };
     const admin = adminOf(info);
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
     const deadline = Date.now() + BOOT_LIMIT_MS;
     for (;;) {
       if (!alive(pid)) throw new Error(`QEMU exited while booting; serial log:\n${tail(serial)}`);
-      const ok = await admin('xl list >/dev/null && systemctl is-active xen >/dev/null 2>&1 || xl list >/dev/null', undefined, 20_000).then(
+      const ok = await admin('xl list >/dev/null', undefined, 20_000).then(
         () => true,
         () => false,
       );
@@ -199,7 +213,6 @@ export async function startXenLab(imageDir: string): Promise<XenLab> {
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'voxoz', '-f', info.voxozKeyPath]);
     const pub = readFileSync(`${info.voxozKeyPath}.pub`, 'utf8').trim();
     await admin(`cat >> /root/.ssh/authorized_keys`, `command="${WRAPPER_IN_DOM0}",restrict ${pub}\n`);
-    await admin('mkdir -p /var/log/xen/console /var/lib/voxoz-xl/images /var/lib/voxoz-xl/configs');
     return { ...info, admin, stop };
   } catch (err) {
     await stop();
