@@ -34,7 +34,7 @@ echo "pid $PID"
 [ -n "${WAIT_SSH:-}" ] || exit 0
 S=$(date +%s)
 while ! ssh -i "$IMG/admin_ed25519" -p "$PORT" -o BatchMode=yes -o StrictHostKeyChecking=yes \
-  -o "UserKnownHostsFile=$RUN/known_hosts" -o ConnectTimeout=10 -o LogLevel=ERROR root@127.0.0.1 'xl list >/dev/null'; do
+  -o "UserKnownHostsFile=$RUN/known_hosts" -o ConnectTimeout=10 -o LogLevel=ERROR root@127.0.0.1 'xl list >/dev/null' 2>/dev/null; do
   kill -0 "$PID" 2>/dev/null || { echo "boot-lab: QEMU exited; serial log:" >&2; tail -40 "$RUN/serial.log" >&2; exit 1; }
   if [ $(( $(date +%s) - S )) -ge "$WAIT_SSH" ]; then
     echo "boot-lab: no SSH within $WAIT_SSH s; serial log:" >&2; tail -40 "$RUN/serial.log" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/\r//g' >&2; exit 1
