@@ -27,6 +27,9 @@ if [ "$purpose" = test ]; then
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
   command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+  # The many-machines tests: Redis Sentinel failover, a registry the Swarm nodes pull from.
+  command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+  command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 fi
 # The erlang-pv builder puts the machine's Erlang runtime into each image.
 command -v erlc >/dev/null 2>&1 || missing+=(erlang-base)
