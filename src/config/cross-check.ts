@@ -3,12 +3,13 @@ import { checkContainerNames } from './check-container-names.ts';
 import { checkHostnames } from './check-hostnames.ts';
 import { checkReplicaPorts } from './check-replica-ports.ts';
 import { checkSchedules } from './schedule-schema.ts';
+import { checkTargets } from './target-schema.ts';
 import { checkXen } from './xen-schema.ts';
 
 /** Problems that span entries (run on the raw input, so they are reported alongside field errors). */
 export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; message: string }> {
   const apps = (raw as { apps?: unknown })?.apps;
-  if (!Array.isArray(apps)) return [...checkAccess(raw), ...checkSchedules(raw), ...checkXen(raw)];
+  if (!Array.isArray(apps)) return [...checkAccess(raw), ...checkSchedules(raw), ...checkXen(raw), ...checkTargets(raw)];
   const seen = new Map<string, number>();
   const problems: Array<{ path: Array<string | number>; message: string }> = [];
   const taken: Array<{ from: number; to: number; owner: string }> = [];
@@ -45,5 +46,6 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
     ...checkAccess(raw),
     ...checkSchedules(raw),
     ...checkXen(raw),
+    ...checkTargets(raw),
   ];
 }

@@ -4,6 +4,7 @@ import { accessSections, appChannels } from './access-schema.ts';
 import { schedulesSection } from './schedule-schema.ts';
 import { ALERT_DEFAULTS, alertsSchema } from './alert-schema.ts';
 import { DEFAULT_REPLICA_PORTS, PORT_RANGE, parsePortRange } from './port-range.ts';
+import { TARGET_NAME, targetsSection } from './target-schema.ts';
 import { lingAppSchema, XEN_HOST_NAME, xenSection } from './xen-schema.ts';
 
 /** Shows a value in an error message, short and unambiguous (a URL without its userinfo). */
@@ -184,6 +185,8 @@ export const appSchema = z.strictObject({
           .optional(),
         /** LING apps: the Xen hosts (names in xen.hosts) this environment's domains may run on. @defaultValue every host */
         xenHosts: z.array(z.string().regex(XEN_HOST_NAME)).min(1).optional(),
+        /** Docker apps: the target (a name in `targets`) this environment deploys to. @defaultValue "local" (the engine at DOCKER_HOST) */
+        target: z.string().regex(TARGET_NAME, { error: 'must be a target name from targets, e.g. swarm-eu' }).optional(),
       }),
     )
     .default({ production: {} }),
@@ -241,6 +244,7 @@ export const configSchema = z.strictObject({
   ...accessSections,
   ...schedulesSection,
   ...xenSection,
+  ...targetsSection,
   apps: z.array(appSchema, { error: 'must be a list of apps' }).default([]),
   worker: z
     .strictObject({
