@@ -21,7 +21,7 @@ import { createXenHost } from '../src/drivers/ling/xen-host.ts';
 import { HELLO_ERLANG_DIR } from '../test/support/xen-voxoz.ts';
 import { ensureXenLab, startXenLab } from '../test/support/xenlab/xen-lab.ts';
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 const READY = 'hello ready';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
