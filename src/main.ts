@@ -1,4 +1,3 @@
-import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { commands } from '../commands/index.ts';
 import { createAdapters } from '../adapters/index.ts';
@@ -13,21 +12,16 @@ import { createRegistry } from './dispatch/command-registry.ts';
 import { createDispatcher } from './dispatch/dispatcher.ts';
 import { auditJobEvents } from './audit/audit-job-events.ts';
 import { startGovernance } from './start-governance.ts';
-import { createDockerClient } from './drivers/docker/docker-client.ts';
-import { createDockerDriver } from './drivers/docker/docker-driver.ts';
-import { engineLocation } from './drivers/docker/engine-location.ts';
-import { ensureBusyboxImage } from './drivers/docker/ensure-busybox-image.ts';
 import type { DriverMap } from './drivers/driver.ts';
-import { createCaddyFrontDoor } from './frontdoor/caddy-front-door.ts';
 import { startHttpServer } from './http/http-server.ts';
 import { createJobQueue } from './jobs/job-queue.ts';
 import { processors } from './jobs/processors/index.ts';
 import { crashPoint } from './jobs/crash-point.ts';
 import { startWorkerPool, type WorkerPool } from './jobs/worker-pool.ts';
-import { displayUrl } from './observability/display-url.ts';
 import type { Logger } from './observability/logger.ts';
 import { maskedSecrets } from './observability/masked-secrets.ts';
 import { resolveSecrets } from './observability/resolve-secrets.ts';
+import { startDocker } from './start-docker.ts';
 import { startRelay } from './relay/relay.ts';
 import { startAlerts } from './alerts/start-alerts.ts';
 import { watchDockerEvents } from './drivers/docker/watch-events.ts';
@@ -43,11 +37,8 @@ import { systemClock } from './core/clock.ts';
 import { createReleaseStore } from './store/release-store.ts';
 import { createDesiredStore } from './store/desired-store.ts';
 import { startLing } from './start-ling.ts';
-import { DEFAULT_QUEUE, routeJob } from './jobs/job-route.ts';
+import { allQueues, DEFAULT_QUEUE, routeJob, servedQueues } from './jobs/job-route.ts';
 import { refuseUnserved } from './jobs/worker-presence.ts';
-
-/** Every queue a job can go to (jobs/job-route.ts). */
-const QUEUES = [DEFAULT_QUEUE, `${DEFAULT_QUEUE}-ling`];
 
 export interface Voxoz {
   /** The HTTP port (local API, web page, platform endpoints); undefined for a worker-only process. */
@@ -91,6 +82,8 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     log,
     // The front door runs where deploys run: beside the workers.
     frontDoor: mode === 'worker' || config.worker.inProcess,
+    // A bot-only process runs no job: it needs no engine.
+    needDocker: mode === 'worker' || config.worker.inProcess,
   });
   const shutdown = createShutdown(log);
   shutdown.add('stop services', services.stop, 40_000);
@@ -125,34 +118,23 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     shutdown.add('close redis', async () => {
       await redis.quit();
     });
-    const docker = createDockerClient(services.dockerHost, { sshAgent: env.SSH_AUTH_SOCK });
-    await docker.ping().catch((err: Error) => {
-      throw new Error(`the Docker engine at ${displayUrl(services.dockerHost)} does not answer (${err.message})`);
-    });
-    await ensureBusyboxImage(docker).catch((err: Error) =>
-      log.warn('busybox:latest is not available; FROM busybox builds will fail', { reason: err.message }),
-    );
     const secretValues = (names: ReadonlyArray<string>) => resolveSecrets(names, env);
-    const engine = engineLocation(services.dockerHost, settings.dockerEngine);
-    if (engine.remote)
-      log.warn(
-        "the Docker engine is remote: its replicas are checked by the engine's own health check, and their front door is a Caddy container on that engine (docs/decisions/2026-12-02-remote-engine.md)",
-        { address: engine.address },
-      );
+    const dockerRuntime = await startDocker({
+      config: () => config,
+      dockerHost: services.dockerHost,
+      required: mode === 'worker' || config.worker.inProcess,
+      ...(settings.dockerEngine ? { dockerEngine: settings.dockerEngine } : {}),
+      ...(services.frontDoorSocket ? { frontDoorSocket: services.frontDoorSocket } : {}),
+      ...(env.SSH_AUTH_SOCK ? { sshAgent: env.SSH_AUTH_SOCK } : {}),
+      instance: settings.queueName,
+      dataDir: settings.dataDir,
+      secretValues,
+      log,
+    });
+    const docker = dockerRuntime.docker;
     const ling = startLing({ config: () => config, dataDir: settings.dataDir, log: log.child({ part: 'ling' }) });
     shutdown.add('close xen hosts', () => ling.close());
-    const drivers: DriverMap = {
-      ling: ling.driver,
-      docker: createDockerDriver({
-        docker,
-        instance: settings.queueName,
-        workDir: join(resolve(settings.dataDir), 'builds'),
-        secretValues,
-        frontDoor: engine.remote ? 'on-engine' : services.frontDoorSocket ? createCaddyFrontDoor(services.frontDoorSocket) : undefined,
-        engine,
-        replicaPorts: () => config.frontDoor.replicaPorts,
-      }),
-    };
+    const drivers: DriverMap = { ling: ling.driver, docker: dockerRuntime.driver };
     const frontDoorSocket = services.frontDoorSocket;
     if (frontDoorSocket) {
       syncNames = async () => {
@@ -171,20 +153,23 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const allSecrets = maskedSecrets({ settings, env, config: getConfig });
     // Jobs voxoz starts itself (a burst's scale-back) are queued from the workers through their own queue handle.
     const systemQueueConnection = connect('commands', 'voxoz-system-queue');
-    const systemQueues = new Map(
-      QUEUES.map((name) => {
-        const q = new Queue<JobData>(name, { connection: systemQueueConnection, prefix: keys.bull });
+    const systemQueues = new Map<string, Queue<JobData>>();
+    const systemQueueOf = (name: string) => {
+      let q = systemQueues.get(name);
+      if (!q) {
+        q = new Queue<JobData>(name, { connection: systemQueueConnection, prefix: keys.bull });
         q.on('error', () => undefined);
-        return [name, q] as const;
-      }),
-    );
-    const systemQueue = systemQueues.get(DEFAULT_QUEUE)!;
+        systemQueues.set(name, q);
+      }
+      return q;
+    };
+    const systemQueue = systemQueueOf(DEFAULT_QUEUE);
     const systemJobs = createSystemJobs({
       redis,
       queue: systemQueue,
       route: (data) => {
         const name = routeJob(config, data);
-        return { name, queue: systemQueues.get(name) ?? systemQueue };
+        return { name, queue: systemQueueOf(name) };
       },
       keys,
       config: getConfig,
@@ -197,10 +182,16 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       await systemQueueConnection.quit().catch(() => undefined);
     });
     const startWorkers = async () => {
-      // LING jobs only where a Xen host answers; the Docker engine answered above.
-      const withXen = (config.xen?.hosts.length ?? 0) > 0 && (await ling.reachable());
-      if ((config.xen?.hosts.length ?? 0) > 0 && !withXen)
+      // Jobs only of what this worker reaches: the engine and targets answered above, the Xen hosts now.
+      const xenHosts = await ling.reachable();
+      if ((config.xen?.hosts.length ?? 0) > 0 && xenHosts.size === 0)
         log.warn('no Xen host answers: this worker takes no LING jobs (they are refused while no worker takes them)');
+      const served = servedQueues(config, {
+        engine: dockerRuntime.reach.targets.has('local'),
+        targets: dockerRuntime.reach.targets,
+        xenHosts,
+      });
+      if (served.length === 0) throw new Error('this worker reaches no Docker engine, target or Xen host: it could take no job');
       const pool = await startWorkerPool({
         redis,
         keys,
@@ -213,7 +204,9 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         now,
         connect,
         queueName: DEFAULT_QUEUE,
-        queueNames: withXen ? QUEUES : [DEFAULT_QUEUE],
+        queueNames: served,
+        reaches: [...dockerRuntime.reach.words, ...[...xenHosts].map((h) => `Xen host ${h}`)],
+        serves: (app, env) => served.includes(routeJob(config, { app, env })),
         concurrency: config.worker.concurrency,
         secrets: allSecrets,
         systemJobs,
@@ -237,7 +230,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       log.info('worker pool ready', {
         worker: pool.id,
         concurrency: config.worker.concurrency,
-        runtimes: withXen ? ['docker', 'ling'] : ['docker'],
+        queues: served,
       });
     };
     if (mode === 'worker') {
@@ -249,9 +242,9 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       now,
       keys,
       queueName: DEFAULT_QUEUE,
-      queueNames: QUEUES,
+      queueNames: () => allQueues(config),
       route: (data) => routeJob(config, data),
-      refuseUnserved: refuseUnserved(redis, keys),
+      refuseUnserved: refuseUnserved(redis, keys, () => config),
       attempts: config.worker.attempts,
       maxQueuedPerUser: config.worker.maxQueuedPerUser,
       log: log.child({ part: 'queue' }),
@@ -338,9 +331,13 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       drivers,
       releases,
       desired,
-      watchers: {
-        docker: (onEvent, opts) => watchDockerEvents(docker, settings.queueName, onEvent, { ...opts, log: log.child({ part: 'alerts' }) }),
-      },
+      // A bot-only process with no engine at hand watches none (its workers' engines are elsewhere).
+      watchers: docker
+        ? {
+            docker: (onEvent, opts) =>
+              watchDockerEvents(docker, settings.queueName, onEvent, { ...opts, log: log.child({ part: 'alerts' }) }),
+          }
+        : {},
       log: log.child({ part: 'alerts' }),
       now,
     });

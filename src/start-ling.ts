@@ -45,10 +45,10 @@ export function startLing(opts: { config: () => LoadedConfig; dataDir: string; l
   });
   return {
     driver,
-    /** True when at least one configured Xen host's wrapper answers `info` (this worker then takes LING jobs). */
-    async reachable(): Promise<boolean> {
+    /** The configured Xen hosts whose wrapper answers `info` now (this worker takes the LING jobs of environments on those). */
+    async reachable(): Promise<Set<string>> {
       const hosts = registry.hosts(opts.config());
-      if (hosts.length === 0) return false;
+      if (hosts.length === 0) return new Set();
       const answers = await Promise.all(
         hosts.map((h) =>
           h.info(AbortSignal.timeout(XEN_REACH_MS)).then(
@@ -60,7 +60,7 @@ export function startLing(opts: { config: () => LoadedConfig; dataDir: string; l
           ),
         ),
       );
-      return answers.some(Boolean);
+      return new Set(hosts.filter((_, i) => answers[i]).map((h) => h.name));
     },
     close: () => registry.close(),
   };

@@ -20,11 +20,16 @@ const target = z.strictObject({
   /** `engine`: one Docker engine; `swarm`: a Swarm manager, the app's replicas spread over its nodes. */
   kind: z.enum(['engine', 'swarm'], { error: (iss) => `must be "engine" or "swarm", got ${show(iss.input)}` }),
   /** The engine's (a Swarm manager's) API, as DOCKER_HOST takes it: unix:///…, tcp://…, ssh://…. */
-  host: z
-    .string()
-    .regex(ENGINE_ADDRESS, {
-      error: (iss) => `must be an engine address like unix:///run/docker.sock or ssh://deploy@host, got ${show(iss.input)}`,
-    }),
+  host: z.string().regex(ENGINE_ADDRESS, {
+    error: (iss) => `must be an engine address like unix:///run/docker.sock or ssh://deploy@host, got ${show(iss.input)}`,
+  }),
+  /**
+   * engine: where it runs seen from voxoz's workers. `local` shares their network namespace
+   * (replicas on 127.0.0.1 answer the workers and voxoz's front door); `remote` has a loopback
+   * of its own (the engine checks replicas, the front door is a container on it).
+   * @defaultValue a unix socket or loopback tcp:// is local, any other host remote
+   */
+  location: z.enum(['local', 'remote'], { error: 'must be "local" or "remote"' }).optional(),
   /**
    * Swarm: the registry (host:port) images are pushed to and every node pulls from. Without
    * one, voxoz loads each image into every node's engine (`nodes`) itself.

@@ -81,8 +81,8 @@ export interface JobQueueOptions {
   log?: Logger;
   /** The queue each job goes to (jobs/job-route.ts). @defaultValue always `queueName` */
   route?: (data: JobData) => string;
-  /** Every queue `route` can answer (cancel, list and isQueued look in each). @defaultValue [queueName] */
-  queueNames?: readonly string[];
+  /** Every queue `route` can answer (cancel, list and isQueued look in each), read at each call (a reload may add targets). @defaultValue [queueName] */
+  queueNames?: readonly string[] | (() => readonly string[]);
   /**
    * Refuse a job no worker would take (none has said it takes its queue), instead of letting it
    * wait forever: answers why, or undefined to queue it. @defaultValue queue it
@@ -97,19 +97,27 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
   const now = opts.now ?? systemClock;
   const redis = connect('fail-fast', 'voxoz-enqueue');
   const queueConnection = connect('fail-fast', 'voxoz-queue');
-  const names = [...new Set([opts.queueName, ...(opts.queueNames ?? [])])];
-  const queues = new Map(
-    names.map((name) => {
-      const q = new Queue<JobData>(name, { connection: queueConnection, prefix: keys.bull });
+  const queues = new Map<string, Queue<JobData>>();
+  /** The queue handle of `name`, made on first use. */
+  const queueOf = (name = opts.queueName) => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue<JobData>(name, { connection: queueConnection, prefix: keys.bull });
       q.on('error', () => undefined);
-      return [name, q] as const;
-    }),
-  );
-  const queueOf = (name: string | undefined) => queues.get(name ?? opts.queueName) ?? queues.get(opts.queueName)!;
+      queues.set(name, q);
+    }
+    return q;
+  };
+  /** Every queue a job may be in now: the configured ones and any used since. */
+  const allQueues = () => {
+    const listed = typeof opts.queueNames === 'function' ? opts.queueNames() : (opts.queueNames ?? []);
+    for (const name of [opts.queueName, ...listed]) queueOf(name);
+    return [...queues.values()];
+  };
   const route = opts.route ?? (() => opts.queueName);
   /** The job wherever it is (its own data says which queue; older jobs have none). */
   const findJob = async (jobId: string) => {
-    for (const q of queues.values()) {
+    for (const q of allQueues()) {
       const job = await q.getJob(jobId);
       if (job) return job;
     }
@@ -183,7 +191,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
     },
     async list(filter) {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
-      return listJobs([...queues.values()], redis, keys, filter);
+      return listJobs(allQueues(), redis, keys, filter);
     },
     async isQueued(jobId) {
       return (await findJob(jobId)) !== undefined;

@@ -18,11 +18,14 @@ export async function reconcileApps(deps: {
   config: LoadedConfig;
   drivers: DriverMap;
   log: Logger;
+  /** Which app environments this worker takes jobs of (the others are another worker's). @defaultValue all */
+  serves?: (app: string, env: string) => boolean;
 }): Promise<void> {
   for (const app of deps.config.apps) {
     const driver = deps.drivers[app.runtime];
     if (!driver?.reconcile) continue;
     for (const env of Object.keys(app.environments)) {
+      if (deps.serves && !deps.serves(app.name, env)) continue;
       try {
         const live = await deps.redis.get(deps.keys.appLive(app.name, env));
         if (live === null || (await deps.redis.exists(deps.keys.appLock(app.name, env))) === 1) continue;

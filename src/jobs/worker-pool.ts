@@ -25,6 +25,10 @@ export interface WorkerPoolOptions extends RunJobDeps {
    * says so in Redis while it runs, so a job no worker takes is refused at once. @defaultValue [queueName]
    */
   queueNames?: readonly string[];
+  /** What this worker reaches, in words, for `voxoz workers` (e.g. "target swarm-eu"). @defaultValue [] */
+  reaches?: readonly string[];
+  /** Which app environments this worker reconciles (those whose queue it takes). @defaultValue all */
+  serves?: (app: string, env: string) => boolean;
   concurrency: number;
   /** Values masked in every log line the workers write. */
   secrets: () => string[];
@@ -61,7 +65,19 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const id = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const { keys, redis } = opts;
   const lockRetryMs = opts.lockRetryMs ?? 2000;
+  const since = new Date().toISOString();
+  /** The jobs running here now, for the worker's card. */
+  const running = new Map<string, string>();
   const processor = async (job: Job<JobData>, token?: string, signal?: AbortSignal) => {
+    const data = job.data;
+    running.set(data.id, data.command);
+    try {
+      return await runTaken(job, token, signal);
+    } finally {
+      running.delete(data.id);
+    }
+  };
+  const runTaken = async (job: Job<JobData>, token?: string, signal?: AbortSignal) => {
     const data = job.data;
     // Runs only a job whose enqueue was confirmed to its user; see job-state.ts.
     const claim = await claimJob(redis, keys, data, opts.confirmWaitMs);
@@ -165,7 +181,15 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     return false;
   };
   // In the background: an engine that is slow to answer must not hold up the workers (each deploy reconciles again first).
-  const reconcile = () => void reconcileApps({ redis, keys, config: opts.config(), drivers: opts.drivers, log: opts.log });
+  const reconcile = () =>
+    void reconcileApps({
+      redis,
+      keys,
+      config: opts.config(),
+      drivers: opts.drivers,
+      log: opts.log,
+      ...(opts.serves ? { serves: opts.serves } : {}),
+    });
   reconcile();
   const reconciler = setInterval(reconcile, opts.reconcileEveryMs ?? 60_000);
   reconciler.unref();
@@ -201,7 +225,15 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     if (workers.some((w) => w.cancelJob(jobId, by))) opts.log.info('cancelling job', { jobId, by });
   });
   for (const w of workers) await w.waitUntilReady();
-  const presence = advertiseWorker(redis, keys, id, () => queueNames);
+  const presence = advertiseWorker(redis, keys, id, () => ({
+    host: hostname(),
+    pid: process.pid,
+    since,
+    reaches: [...(opts.reaches ?? [])],
+    queues: [...queueNames],
+    concurrency: opts.concurrency,
+    running: [...running].map(([jobId, command]) => ({ id: jobId, command })),
+  }));
   await presence.renew();
   return {
     id,

@@ -7,7 +7,8 @@ import { ensureRedisServer } from './redis-server.ts';
 
 export interface Services {
   redisUrl: string;
-  dockerHost: string;
+  /** The engine this process uses; undefined in a bot-only process where none answers. */
+  dockerHost: string | undefined;
   /** The admin socket of voxoz's own caddy (the front door), when asked for with `frontDoor`. */
   frontDoorSocket?: string;
   /** Stops what this voxoz owns (started or adopted), in order, then gives up the data dir. */
@@ -29,6 +30,12 @@ export async function ensureServices(opts: {
   dataDir: string;
   log: Logger;
   startDocker?: boolean;
+  /**
+   * Whether this process needs an engine: a bot-only process (`worker.inProcess: false`) runs no
+   * job, so it uses DOCKER_HOST or /var/run/docker.sock when they answer and goes on without one
+   * otherwise. @defaultValue true
+   */
+  needDocker?: boolean;
   /** Start (or adopt) the data dir's caddy, for processes that deploy (they run workers). @defaultValue false */
   frontDoor?: boolean;
 }): Promise<Services> {
@@ -62,6 +69,7 @@ export async function ensureServices(opts: {
     let dockerHost = opts.dockerHost;
     if (!dockerHost) {
       if (await pingDocker('/var/run/docker.sock')) dockerHost = 'unix:///var/run/docker.sock';
+      else if (opts.needDocker === false) dockerHost = undefined;
       else if (opts.startDocker !== false && process.getuid?.() === 0) {
         lock();
         const dockerd = await ensureDockerd(join(dataDir, 'docker'));

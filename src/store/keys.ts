@@ -20,6 +20,10 @@ export function redisKeys(prefix: string) {
     relayLease: (id: string) => `${prefix}:relay:lease:${id}`,
     /** Sorted set of worker ids that take jobs from a queue, scored by when their word expires (ms); see jobs/worker-presence.ts. */
     workers: (queue: string) => `${prefix}:workers:${queue}`,
+    /** Sorted set of live worker ids, scored by when their word expires (ms). */
+    workerCards: `${prefix}:workers`,
+    /** Hash: worker id → WorkerCard JSON (what it reaches, its queues, what it runs). */
+    workerCard: `${prefix}:worker-cards`,
     /** Pub/sub channel: job ids to cancel, as `id|user`. */
     cancelChannel: `${prefix}:cancel`,
     /** String `<fence token>:<job id>`: who holds the app+env deploy lock, with a TTL its heartbeat renews. */

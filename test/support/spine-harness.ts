@@ -18,7 +18,7 @@ import { createLockStore, type LockStore } from '../../src/store/lock-store.ts';
 import { createReleaseStore, type ReleaseStore } from '../../src/store/release-store.ts';
 import { createDesiredStore } from '../../src/store/desired-store.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
-import { routeJob } from '../../src/jobs/job-route.ts';
+import { allQueues, routeJob } from '../../src/jobs/job-route.ts';
 import { refuseUnserved } from '../../src/jobs/worker-presence.ts';
 
 export interface Spine {
@@ -32,7 +32,7 @@ export interface Spine {
   config: LoadedConfig;
   startWorkers(
     concurrency?: number,
-    opts?: Partial<Pick<WorkerPoolOptions, 'lockTtlMs' | 'confirmWaitMs' | 'processors' | 'systemJobs' | 'queueNames'>>,
+    opts?: Partial<Pick<WorkerPoolOptions, 'lockTtlMs' | 'confirmWaitMs' | 'processors' | 'systemJobs' | 'queueNames' | 'reaches'>>,
   ): Promise<WorkerPool>;
   startRelay(opts?: { leaseMs?: number; lostAfterMs?: number }): Relay;
   /** Sends a command as a local user and returns its thread id. */
@@ -70,7 +70,11 @@ export async function startSpine(
     attempts: config.worker.attempts,
     maxQueuedPerUser: config.worker.maxQueuedPerUser,
     ...(opts.routed
-      ? { queueNames: ['jobs', 'jobs-ling'], route: (data: JobData) => routeJob(config, data), refuseUnserved: refuseUnserved(redis, keys) }
+      ? {
+          queueNames: () => allQueues(config),
+          route: (data: JobData) => routeJob(config, data),
+          refuseUnserved: refuseUnserved(redis, keys, () => config),
+        }
       : {}),
   });
   const dispatcher = createDispatcher({
