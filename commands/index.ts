@@ -16,6 +16,7 @@ import { scale } from './scale.ts';
 import { schedule } from './schedule.ts';
 import { status } from './status.ts';
 import { unlock } from './unlock.ts';
+import { workers } from './workers.ts';
 
 /** Every chat command, in the order help lists them. A verb or alias collision fails at start-up (createRegistry). */
 export const commands: ReadonlyArray<CommandSpec> = [
@@ -28,6 +29,7 @@ export const commands: ReadonlyArray<CommandSpec> = [
   promote,
   logs,
   jobs,
+  workers,
   cancel,
   approve,
   reject,

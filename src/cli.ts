@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { say } from '../adapters/local/say-client.ts';
 import { readLocalToken } from '../adapters/local/local-token.ts';
 import { auditCli } from './audit/audit-cli.ts';
+import { workersCli } from './jobs/workers-cli.ts';
 import { describeReload, type ReloadResult } from './lifecycle/reload-config.ts';
 import { ConfigError } from './config/load-config.ts';
 import { readSettings, SettingsError } from './config/read-settings.ts';
@@ -11,6 +12,7 @@ import { createLogger } from './observability/logger.ts';
 const USAGE = `usage:
   voxoz start                 run voxoz (chat adapters, relay and workers)
   voxoz worker                run only workers (on another machine; needs REDIS_URL)
+  voxoz worker --list         list the workers alive: what each reaches and what it runs
   voxoz say "<command>"       send a command to a running voxoz and follow its thread
         [--user NAME] [--url http://127.0.0.1:PORT]
   voxoz reload                re-read voxoz.yml in the running voxoz (same as SIGHUP)
@@ -86,6 +88,7 @@ async function reloadRunning(url: string, token: string | undefined): Promise<nu
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
+  if (verb === 'worker' && rest[0] === '--list') return workersCli(readSettings(process.env), (t) => process.stdout.write(t));
   if (verb === 'start' || verb === 'worker') {
     await serve(verb === 'start' ? 'all' : 'worker');
     return -1;

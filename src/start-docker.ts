@@ -1,5 +1,4 @@
 import { join, resolve } from 'node:path';
-import type Docker from 'dockerode';
 import type { LoadedConfig } from './config/load-config.ts';
 import { LOCAL_TARGET, type TargetSpec } from './config/target-schema.ts';
 import { createDockerClient } from './drivers/docker/docker-client.ts';
@@ -14,6 +13,8 @@ import type { Logger } from './observability/logger.ts';
 
 /** How long a worker waits for a target's engine to answer when it starts, before it takes none of its jobs. @defaultValue 5000 */
 export const TARGET_REACH_MS = 5000;
+
+type Docker = ReturnType<typeof createDockerClient>;
 
 export interface DockerRuntime {
   /** The engine at DOCKER_HOST (the `local` target); undefined in a bot-only process where none answers. */

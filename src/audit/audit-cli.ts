@@ -13,7 +13,7 @@ import { verifyAudit } from './verify-audit.ts';
  * answers. None is started here: the trail lives where voxoz keeps it, and an empty new server
  * would only say "0 records".
  */
-async function redisFor(settings: Settings): Promise<Redis> {
+export async function redisFor(settings: Settings): Promise<Redis> {
   const socket = join(resolve(settings.dataDir), 'redis', 'redis.sock');
   if (!settings.redisUrl && !(await pingRedis(socket)))
     throw new Error(

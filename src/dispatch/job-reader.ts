@@ -1,3 +1,4 @@
+import type { WorkerCard } from '../jobs/worker-presence.ts';
 import type { ChatUser } from '../core/types.ts';
 
 /** One unfinished job as `jobs` shows it. */
@@ -22,4 +23,6 @@ export interface JobSummary {
 export interface JobReader {
   /** Running jobs first, then the rest in queue order; at most `limit` (the newest are cut). */
   list(filter: { app?: string; limit?: number }): Promise<JobSummary[]>;
+  /** The workers alive now: what each reaches and runs (`workers`). */
+  workers(): Promise<WorkerCard[]>;
 }

@@ -1,3 +1,4 @@
+import { listWorkers } from './worker-presence.ts';
 import { Queue } from 'bullmq';
 import type { ChatUser, JobData } from '../core/types.ts';
 import { UserError } from '../core/user-error.ts';
@@ -192,6 +193,10 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
     async list(filter) {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
       return listJobs(allQueues(), redis, keys, filter);
+    },
+    async workers() {
+      await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
+      return listWorkers(redis, keys);
     },
     async isQueued(jobId) {
       return (await findJob(jobId)) !== undefined;

@@ -1,11 +1,13 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDockerClient } from '../../src/drivers/docker/docker-client.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
-import { sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
+import { BIN, ROOT, sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 import { withOpenAccess } from '../support/open-access.ts';
 
@@ -57,5 +59,35 @@ describe('workers in another process (voxoz worker)', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, VOXOZ_CONFIG: join(dir, 'voxoz.yml') };
     delete env.REDIS_URL;
     await expect(spawnVoxoz('worker', env, 'never')).rejects.toThrow(/REDIS_URL must point at the Redis that the bot process uses/);
+  });
+
+  it('`voxoz worker --list` shows the worker: what it reaches, its queues, what it runs', async () => {
+    const env = { ...process.env, REDIS_URL: inject('redisUrl'), VOXOZ_QUEUE: queue, VOXOZ_DATA_DIR: join(dir, 'cli') };
+    const { stdout } = await promisify(execFile)('node', [BIN, 'worker', '--list'], { cwd: ROOT, env, timeout: 30_000 });
+    expect(stdout).toMatch(/^workers: 1 alive, 0 jobs running/);
+    expect(stdout).toContain(`Docker engine ${inject('dockerHost')}`);
+    expect(stdout).toMatch(/0\/2/);
+  });
+
+  it('a bot-only process needs no Docker engine at all: none configured, none started, commands still run on the worker', async () => {
+    const [port2] = [await findFreePort()];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      REDIS_URL: inject('redisUrl'),
+      PORT: String(port2),
+      VOXOZ_CONFIG: join(dir, 'voxoz.yml'),
+      VOXOZ_DATA_DIR: join(dir, 'data2'),
+      VOXOZ_QUEUE: queue,
+    };
+    delete env.DOCKER_HOST;
+    const bot2 = await spawnVoxoz('start', env, 'voxoz is running');
+    try {
+      expect(bot2.stderr()).not.toMatch(/private dockerd|Docker engine at/);
+      const { code, out } = await sayTo(port2, join(dir, 'data2'), 'alice', ['status', 'hello']);
+      expect(code, out).toBe(0);
+      expect(out).toContain('hello: 1/1 instances healthy (production)');
+    } finally {
+      await bot2.stop();
+    }
   });
 });

@@ -96,6 +96,11 @@ describe('workers take jobs by what they reach, down to the target', () => {
       running: [],
     });
 
+    const said = (await spine.say('bob', 'workers')).reply!;
+    expect(said.title).toBe('workers: 3 alive, 0 jobs running');
+    expect(said.code?.[0]).toContain('target edge');
+    expect(said.code?.[0]).toContain('Xen host xen-a, Xen host xen-b');
+
     await withXen.close();
     expect((await spine.say('alice', 'status erl')).reply?.text).toBe(NO_LING_WORKER);
     expect((await listWorkers(spine.redis, spine.keys)).map((c) => c.id)).not.toContain(withXen.id);
