@@ -1,5 +1,10 @@
-/** Every Redis key voxoz writes, in one place, under one prefix (the queue name). */
-export function redisKeys(prefix: string) {
+/**
+ * Every Redis key voxoz writes, in one place, under one prefix: the queue name as a Redis Cluster
+ * hash tag (`{voxoz}:…`), so every key of an install, BullMQ's among them, falls in one slot and
+ * the multi-key scripts work on a cluster too.
+ */
+export function redisKeys(name: string) {
+  const prefix = `{${name}}`;
   return {
     /** BullMQ's own key prefix. */
     bull: `${prefix}:bull`,
