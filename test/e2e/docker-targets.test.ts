@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { findFreePort } from '../../src/services/free-port.ts';
+import { type NetnsEngine, startNetnsEngine } from '../support/netns-engine.ts';
+import { sayTo } from '../support/spawn-voxoz.ts';
+import { HELLO_APP_DIR, startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
+
+/**
+ * An environment on a target of its own: `web`'s production runs on a second engine (a private
+ * dockerd in a network namespace, standing in for another machine), `hello` on the engine at
+ * DOCKER_HOST. The same voxoz reaches both; each job goes to the target's queue and driver.
+ */
+let engine: NetnsEngine;
+let voxoz: TestVoxoz;
+let webPort = 0;
+
+beforeAll(async () => {
+  engine = await startNetnsEngine();
+  webPort = await findFreePort();
+  voxoz = await startTestVoxoz({
+    yaml: `targets:
+  - { name: edge, kind: engine, host: "${engine.host}", location: remote }
+  - { name: gone, kind: engine, host: "unix:///nonexistent/docker.sock" }
+apps:
+  - name: hello
+    source: { path: ${HELLO_APP_DIR} }
+    port: APP_PORT
+  - name: web
+    source: { path: ${HELLO_APP_DIR} }
+    port: ${webPort}
+    environments:
+      production: { target: edge }
+      staging: { target: gone, port: ${webPort + 1} }
+`,
+  });
+}, 120_000);
+afterAll(async () => {
+  await voxoz?.close();
+  await engine?.stop();
+}, 90_000);
+
+const say = (user: string, ...words: string[]) => sayTo(voxoz.port!, join(voxoz.dir, 'data'), user, words);
+
+describe('Docker targets: an environment deploys where its target says', () => {
+  it('deploys web to the edge engine and hello to the local one; a target no worker reaches is refused by name', async () => {
+    const web = await say('alice', 'deploy', 'web');
+    expect(web.code, web.out).toBe(0);
+    expect(web.out).toContain('web v1 live (1/1 healthy)');
+    // On the edge engine, answering inside its namespace; nothing of web's on the local engine.
+    const onEdge = await engine.docker.listContainers({ filters: { label: [`voxoz.instance=${voxoz.queueName}`] } });
+    expect(onEdge.map((c) => c.Labels['voxoz.app'])).toContain('web');
+    expect(await engine.fetchInside(webPort)).toContain('hello from release v1');
+
+    const hello = await say('alice', 'deploy', 'hello');
+    expect(hello.code, hello.out).toBe(0);
+    expect(
+      (await engine.docker.listContainers({ filters: { label: [`voxoz.instance=${voxoz.queueName}`] } })).map((c) => c.Labels['voxoz.app']),
+    ).not.toContain('hello');
+
+    const staging = await say('alice', 'deploy', 'web', '--env', 'staging');
+    expect(staging.code).not.toBe(0);
+    expect(staging.out).toContain('no worker reaches the target gone; start `voxoz worker` on a machine that does');
+
+    const workers = await say('bob', 'workers');
+    expect(workers.out).toContain('target edge');
+    expect(workers.out).not.toContain('target gone');
+  });
+});
