@@ -1,0 +1,379 @@
+import type Docker from 'dockerode';
+import { environmentPort } from '../../config/app-environment.ts';
+import type { AppSpec } from '../../config/schema.ts';
+import type { TargetSpec } from '../../config/target-schema.ts';
+import { UserError } from '../../core/user-error.ts';
+import type { FrontDoor } from '../../frontdoor/front-door.ts';
+import { createDockerDriver } from '../docker/docker-driver.ts';
+import type { Artifact, DeployOutcome, DeployTarget, Driver, DriverIO, Instance, LogLine } from '../driver.ts';
+import { demuxFrames, framesToLines } from '../docker/container-logs.ts';
+import { createEngineFrontDoor } from '../docker/engine-front-door.ts';
+import { engineHealthCheck } from '../docker/engine-health-check.ts';
+import { LABEL } from '../docker/labels.ts';
+import { siteOf } from '../docker/point-front-door.ts';
+
+export interface SwarmDriverOptions {
+  /** The Swarm manager's engine: services are created, listed and removed here; images are built here. */
+  docker: Docker;
+  target: TargetSpec;
+  /** Label value `voxoz.instance` (the queue name); prefixes every service name. */
+  instance: string;
+  workDir: string;
+  secretValues: (names: ReadonlyArray<string>) => Record<string, string>;
+  /** Each node's own engine (the manager's may be among them). Images are loaded into each when the target has no registry; each gets a front door. */
+  nodeEngines?: Docker[];
+  /** Replica ports: a release's task in slot s (1-based) listens on basePort(release) + s. @defaultValue 20000 + (release % 100) * 100 */
+  basePort?: (release: number) => number;
+  /** Polling interval of the health gate. @defaultValue 500 ms */
+  pollMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `voxoz-hello-production-v3` */
+export const serviceName = (instance: string, app: string, env: string, release: number) => `${instance}-${app}-${env}-v${release}`;
+
+interface Node {
+  id: string;
+  engine: Docker;
+  door: FrontDoor;
+}
+
+/**
+ * The Docker Swarm driver: a service per release (host networking, replicas spread by
+ * placement), health-gated through the engine's task states, then a Caddy front door on each
+ * node (a container with host networking, configured by exec through that node's engine) is
+ * switched to the release's tasks on that node, then the old release's service is removed.
+ * See docs/decisions/2026-12-03-swarm-copy-update-switch.md.
+ */
+export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
+  const { docker, target, instance, workDir, secretValues, nodeEngines = [], pollMs = 500 } = opts;
+  const basePort = opts.basePort ?? ((release: number) => 20000 + (release % 100) * 100);
+  // The build is the Docker driver's, on the manager's engine.
+  const builder = createDockerDriver({ docker, instance, workDir, secretValues });
+  let nodesP: Promise<Node[]> | undefined;
+  const nodes = () => {
+    nodesP ??= (async () => {
+      const engines = nodeEngines.length > 0 ? nodeEngines : [docker];
+      const out: Node[] = [];
+      for (const engine of engines) {
+        const info = await engine.info();
+        out.push({ id: info.Swarm.NodeID as string, engine, door: createEngineFrontDoor(engine, instance) });
+      }
+      return out;
+    })().catch((err) => {
+      nodesP = undefined;
+      throw err;
+    });
+    return nodesP;
+  };
+
+  const services = async (app: string, env: string) =>
+    (await docker.listServices({
+      filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`, `${LABEL.app}=${app}`, `${LABEL.env}=${env}`] }),
+    })) as Docker.Service[];
+  const tasksOf = async (serviceId: string) =>
+    (await docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }) })) as Array<Record<string, any>>;
+  const removeService = async (id: string) => {
+    await docker
+      .getService(id)
+      .remove()
+      .catch(() => undefined);
+  };
+  const labelsOf = (s: Docker.Service) => (s.Spec?.Labels ?? {}) as Record<string, string>;
+  const releaseOf = (s: Docker.Service) => Number(labelsOf(s)[LABEL.release]);
+  const fenceOf = (s: Docker.Service) => {
+    const f = labelsOf(s)[LABEL.fence];
+    return f === undefined ? undefined : Number(f);
+  };
+
+  /** The image ref nodes run: pushed to the registry, or loaded into every node engine. */
+  async function shipImage(artifact: Artifact, io: DriverIO): Promise<string> {
+    if (target.registry) {
+      const [repo, tag] = splitRef(artifact.name);
+      const remote = `${target.registry}/${repo}`;
+      await docker.getImage(artifact.id).tag({ repo: remote, tag });
+      io.log(`pushing ${remote}:${tag}`);
+      const stream = await docker.getImage(`${remote}:${tag}`).push({});
+      await new Promise<void>((resolve, reject) =>
+        docker.modem.followProgress(stream, (err, out: Array<{ error?: string }>) => {
+          const bad = out?.find((o) => o.error);
+          err || bad ? reject(err ?? new Error(`push of ${remote}:${tag} failed: ${bad?.error}`)) : resolve();
+        }),
+      );
+      return `${remote}:${tag}`;
+    }
+    for (const engine of nodeEngines) {
+      const has = await engine
+        .getImage(artifact.name)
+        .inspect()
+        .then(
+          (i) => i.Id === artifact.id,
+          () => false,
+        );
+      if (has) continue;
+      io.log(`loading ${artifact.name} into a node engine`);
+      const tar = (await docker.getImage(artifact.name).get()) as NodeJS.ReadableStream;
+      const res = (await engine.loadImage(tar, { quiet: true } as never)) as unknown as NodeJS.ReadableStream;
+      await new Promise<void>((resolve, reject) => engine.modem.followProgress(res, (err) => (err ? reject(err) : resolve())));
+    }
+    return artifact.name;
+  }
+
+  async function createService(t: DeployTarget, image: string, replicas: number, io: DriverIO): Promise<Docker.Service> {
+    const { app, env, release } = t;
+    const base = basePort(release);
+    const extra = secretValues(app.secrets);
+    const spread = target.placement.spread;
+    // Each task's port is base + its slot, so two tasks of a release on one node do not collide; sh computes it before the app starts.
+    const img = await docker
+      .getImage(image)
+      .inspect()
+      .catch(() => undefined);
+    const argv = [...(img?.Config?.Entrypoint ?? []), ...(img?.Config?.Cmd ?? [])];
+    return docker.createService({
+      Name: serviceName(instance, app.name, env, release),
+      Labels: {
+        [LABEL.instance]: instance,
+        [LABEL.app]: app.name,
+        [LABEL.env]: env,
+        [LABEL.release]: String(release),
+        [LABEL.port]: String(base),
+        ...(io.fence ? { [LABEL.fence]: String(io.fence.token) } : {}),
+      },
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: image,
+          Command: ['/bin/sh', '-c', 'PORT=$((VOXOZ_BASE_PORT + VOXOZ_REPLICA)); export PORT; exec "$@"', 'voxoz-start'],
+          Args: argv,
+          Env: Object.entries({
+            ...app.env,
+            ...extra,
+            VOXOZ_BASE_PORT: String(base),
+            VOXOZ_REPLICA: '{{.Task.Slot}}',
+            VOXOZ_APP: app.name,
+            VOXOZ_ENV: env,
+            VOXOZ_RELEASE: String(release),
+          }).map(([k, v]) => `${k}=${v}`),
+          Labels: { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release) },
+          // The port is per task: the check computes it the same way.
+          HealthCheck: {
+            ...engineHealthCheck(app.health, 0),
+            Test: healthTest(app),
+          },
+          Init: true,
+        } as never,
+        Networks: [{ Target: 'host' }],
+        Placement: {
+          Constraints: target.placement.constraints,
+          ...(spread ? { Preferences: [{ Spread: { SpreadDescriptor: `node.labels.${spread}` } }] } : {}),
+        },
+        RestartPolicy: { Condition: 'on-failure', MaxAttempts: 0, Delay: 1_000_000_000 },
+      },
+      Mode: { Replicated: { Replicas: replicas } },
+    } as never) as unknown as Promise<Docker.Service>;
+  }
+
+  /** Waits until `n` tasks of the service run (Swarm holds a task with a health check in `starting` until it is healthy). */
+  async function gate(svc: Docker.Service, n: number, app: AppSpec, io: DriverIO): Promise<Array<Record<string, any>>> {
+    const deadline = Date.now() + app.health.timeoutSeconds * 1000;
+    let last: Array<Record<string, any>> = [];
+    while (Date.now() < deadline) {
+      if (io.signal.aborted) throw new Error('cancelled');
+      last = (await tasksOf(svc.id)).filter((t) => t.DesiredState === 'running');
+      const running = last.filter((t) => t.Status?.State === 'running');
+      if (running.length >= n) return running;
+      await sleep(pollMs);
+    }
+    const lines = await serviceLogTail(svc.id, 20);
+    const states = last.map((t) => `slot ${t.Slot}: ${t.Status?.State}${t.Status?.Err ? ` (${t.Status.Err})` : ''}`).join(', ');
+    throw new UserError(
+      'unhealthy',
+      `the release's tasks did not become healthy within ${app.health.timeoutSeconds} s (${states || 'no task'}); the old release keeps serving. Last log lines:\n${lines.join('\n')}`,
+    );
+  }
+
+  async function serviceLogTail(id: string, tail: number): Promise<string[]> {
+    const buf = await readLogs(docker, `/services/${id}/logs`, { stdout: true, stderr: true, tail }).catch(() => Buffer.alloc(0));
+    return framesToLines(demuxFrames(buf)).map((f) => f.text);
+  }
+
+  /** Points each node's front door at the release's running tasks on that node. */
+  async function switchDoors(t: DeployTarget, base: number, running: Array<Record<string, any>>, fence?: number) {
+    const site = siteOf(instance, t.app.name, t.env, t.port);
+    for (const node of await nodes()) {
+      const here = running.filter((task) => task.NodeID === node.id).map((task) => `127.0.0.1:${base + Number(task.Slot)}`);
+      if (here.length === 0) continue;
+      await node.door.switch(site, here.sort(), fence);
+    }
+  }
+
+  async function outcome(app: AppSpec, env: string, port: number): Promise<DeployOutcome> {
+    const instances = await status(app, env);
+    return { instances, healthy: instances.filter((i) => i.healthy).length, address: `127.0.0.1:${port}` };
+  }
+
+  async function status(app: AppSpec, env: string): Promise<Instance[]> {
+    const out: Instance[] = [];
+    const nodeNames = new Map<string, string>();
+    for (const n of (await docker.listNodes()) as Array<Record<string, any>>) nodeNames.set(n.ID, n.Description?.Hostname ?? n.ID);
+    for (const s of await services(app.name, env)) {
+      const base = Number(labelsOf(s)[LABEL.port]);
+      for (const t of await tasksOf(s.id)) {
+        if (t.DesiredState !== 'running') continue;
+        const state = t.Status?.State as string;
+        out.push({
+          id: t.ID,
+          name: `${s.Spec?.Name}.${t.Slot}`,
+          release: releaseOf(s),
+          state,
+          healthy: state === 'running' ? true : state === 'starting' ? undefined : false,
+          startedAt: t.Status?.Timestamp,
+          address: `127.0.0.1:${base + Number(t.Slot)}`,
+          detail: `node ${nodeNames.get(t.NodeID) ?? t.NodeID ?? '?'}`,
+        });
+      }
+    }
+    return out;
+  }
+
+  return {
+    runtime: 'swarm',
+    build: (t, ref, io) => builder.build(t, ref, io),
+    async deploy(t, artifact, io) {
+      const { app, env, release } = t;
+      const replicas = app.replicas;
+      const image = await shipImage(artifact, io);
+      const old = (await services(app.name, env)).filter((s) => releaseOf(s) !== release);
+      // A leftover service of this very release (an earlier attempt) goes first.
+      for (const s of await services(app.name, env)) if (releaseOf(s) === release) await removeService(s.id);
+      io.step('start', 'running');
+      const svc = await createService(t, image, replicas, io);
+      io.log(`created service ${serviceName(instance, app.name, env, release)} with ${replicas} task(s)`);
+      let running: Array<Record<string, any>>;
+      try {
+        running = await gate(svc, replicas, app, io);
+      } catch (err) {
+        await removeService(svc.id);
+        throw err;
+      }
+      io.step('start', 'done');
+      if (io.fence && !(await io.fence.claimLive())) {
+        await removeService(svc.id);
+        throw new Error('a newer deploy holds the lock; this one switched nothing');
+      }
+      await switchDoors(t, basePort(release), running, io.fence?.token);
+      io.log(`front door on ${t.port} switched to release ${release}`);
+      if (app.drainSeconds > 0 && old.length > 0) await sleep(Math.min(app.drainSeconds, 5) * 1000);
+      for (const s of old) {
+        await removeService(s.id);
+        io.log(`removed ${s.Spec?.Name}`);
+      }
+      return outcome(app, env, t.port);
+    },
+    status,
+    async scale(t, n, io) {
+      const live = (await services(t.app.name, t.env)).find((s) => releaseOf(s) === t.release);
+      if (!live) throw new UserError('not_running', `release ${t.release} of ${t.app.name} (${t.env}) has no service to scale`);
+      const svc = docker.getService(live.id);
+      const spec = (await svc.inspect()) as Record<string, any>;
+      await svc.update({ ...spec.Spec, version: spec.Version.Index, Mode: { Replicated: { Replicas: n } } } as never);
+      if (n === 0) return outcome(t.app, t.env, t.port);
+      const running = await gate(svc, n, t.app, io);
+      const keep = running
+        .sort((a, b) => a.Slot - b.Slot)
+        .slice(0, n);
+      await switchDoors(t, Number(labelsOf(live)[LABEL.port]), keep, io.fence?.token ?? fenceOf(live));
+      // Swarm removes the tasks above n itself.
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && (await tasksOf(live.id)).filter((x) => x.DesiredState === 'running').length > n) await sleep(pollMs);
+      return outcome(t.app, t.env, t.port);
+    },
+    async abandon({ app, env, release }, liveToken, io) {
+      const ours = (await services(app.name, env)).filter((s) => releaseOf(s) === release);
+      if (liveToken !== undefined && ours.some((s) => fenceOf(s) === liveToken)) return 'live';
+      for (const s of ours) {
+        await removeService(s.id);
+        io.log(`removed ${s.Spec?.Name}, left by an attempt whose worker died`);
+      }
+      return 'removed';
+    },
+    async reconcile(app, env, liveToken) {
+      const all = await services(app.name, env);
+      const serving = all.find((s) => fenceOf(s) === liveToken);
+      if (serving) {
+        const running = (await tasksOf(serving.id)).filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
+        const port = environmentPort(app, env);
+        await switchDoors({ app, env, release: releaseOf(serving), port }, Number(labelsOf(serving)[LABEL.port]), running, liveToken);
+      }
+      const removed: string[] = [];
+      for (const s of all) {
+        const f = fenceOf(s);
+        if (f !== undefined && f < liveToken) {
+          await removeService(s.id);
+          removed.push(s.Spec?.Name ?? s.id);
+        }
+      }
+      return removed;
+    },
+    async *logs(app, env, opts): AsyncIterable<LogLine> {
+      for (const s of await services(app.name, env)) {
+        for (const t of await tasksOf(s.id)) {
+          if (t.DesiredState !== 'running') continue;
+          if (opts.replica !== undefined && Number(t.Slot) !== opts.replica) continue;
+          const since = opts.sinceSeconds ? { since: Math.floor(Date.now() / 1000) - opts.sinceSeconds } : {};
+          const buf = await readLogs(docker, `/tasks/${t.ID}/logs`, { stdout: true, stderr: true, tail: opts.tail, ...since });
+          for (const f of framesToLines(demuxFrames(buf)))
+            yield { instance: `${s.Spec?.Name}.${t.Slot}`, replica: Number(t.Slot), release: releaseOf(s), stream: f.stream, text: f.text };
+        }
+      }
+    },
+  };
+}
+
+/** The health check with the task's own port: sh computes it from VOXOZ_BASE_PORT and VOXOZ_REPLICA. */
+function healthTest(app: AppSpec): string[] {
+  const t = engineHealthCheck(app.health, 0).Test;
+  // Test: CMD sh -c SCRIPT name URL PATTERN; the URL's port is replaced by the computed one.
+  const script = t[3] as string;
+  return [
+    'CMD',
+    'sh',
+    '-c',
+    `set -- "http://127.0.0.1:$((VOXOZ_BASE_PORT + VOXOZ_REPLICA))${app.health.path}" "$1"; ${script}`,
+    'voxoz-health',
+    t[6] as string,
+  ];
+}
+
+/** A non-following log read (service or task) through the engine, as the multiplexed bytes. */
+function readLogs(docker: Docker, path: string, options: Record<string, unknown>): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(
+      { path: `${path}?`, method: 'GET', options, isStream: true, statusCodes: { 200: true, 404: 'no such service or task', 500: 'server error', 503: 'node is not part of a swarm' } },
+      ((err: Error | null, stream: NodeJS.ReadableStream) => {
+        if (err) return reject(err);
+        const chunks: Buffer[] = [];
+        const timer = setTimeout(() => (stream as unknown as { destroy(): void }).destroy(), 10_000);
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          clearTimeout(timer);
+          resolve(Buffer.concat(chunks));
+        });
+        stream.on('close', () => {
+          clearTimeout(timer);
+          resolve(Buffer.concat(chunks));
+        });
+        stream.on('error', (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
+      }) as never,
+    );
+  });
+}
+
+function splitRef(name: string): [string, string] {
+  const i = name.lastIndexOf(':');
+  return i > 0 ? [name.slice(0, i), name.slice(i + 1)] : [name, 'latest'];
+}

@@ -1,0 +1,152 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load-config.ts';
+import type { TargetSpec } from '../../src/config/target-schema.ts';
+import type { DeployTarget, Driver, LogLine } from '../../src/drivers/driver.ts';
+import { createSwarmDriver } from '../../src/drivers/swarm/swarm-driver.ts';
+import { failure, ioFor } from '../support/docker-apps.ts';
+import { type NetnsEngine, startNetnsEngine } from '../support/netns-engine.ts';
+import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+
+const run = promisify(execFile);
+
+// A one-node Swarm on a private dockerd in a network namespace of its own (the two-node lab,
+// test/support/swarm-lab.ts, was not committed yet): ingress removed, the node labelled zone=a.
+// Every request goes to 127.0.0.1 inside that namespace, through nsenter.
+let engine: NetnsEngine;
+let driver: Driver;
+const scratch = mkdtempSync(join(tmpdir(), 'vxs-'));
+const instance = 'swarmt';
+const PORT = 8080;
+
+const swarmTarget: TargetSpec = {
+  name: 'lab',
+  kind: 'swarm',
+  host: 'unix:///placeholder.sock',
+  nodes: [],
+  placement: { spread: 'zone', constraints: ['node.labels.zone==a'] },
+};
+
+beforeAll(async () => {
+  engine = await startNetnsEngine();
+  await engine.docker.swarmInit({ AdvertiseAddr: '127.0.0.1', ListenAddr: '127.0.0.1:2377' });
+  await engine.docker
+    .getNetwork('ingress')
+    .remove()
+    .catch(() => undefined);
+  const [node] = (await engine.docker.listNodes()) as Array<{ ID: string; Version: { Index: number }; Spec: Record<string, unknown> }>;
+  await engine.docker.getNode(node!.ID).update({ ...node!.Spec, version: node!.Version.Index, Labels: { zone: 'a' } } as never);
+  driver = createSwarmDriver({
+    docker: engine.docker,
+    target: swarmTarget,
+    instance,
+    workDir: join(scratch, 'builds'),
+    secretValues: () => ({}),
+    nodeEngines: [engine.docker],
+    pollMs: 300,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await engine?.docker.swarmLeave({ force: true }).catch(() => undefined);
+  await engine?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}, 60_000);
+
+function deafApp(): string {
+  const dir = join(scratch, 'deaf');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCMD ["/bin/sh", "-c", "echo deaf replica, not listening on $PORT; exec sleep 600"]\n');
+  return dir;
+}
+
+const target = (release: number, more: Record<string, unknown> = {}): DeployTarget => ({
+  app: validateConfig(
+    {
+      apps: [{ name: 'hello', source: { path: HELLO_APP_DIR }, port: PORT, replicas: 2, drainSeconds: 1, health: { timeoutSeconds: 20 }, ...more }],
+    },
+    join(scratch, 'voxoz.yml'),
+  ).apps[0]!,
+  env: 'production',
+  release,
+  port: PORT,
+});
+
+const deploy = async (release: number, more: Record<string, unknown> = {}, lines: string[] = []) => {
+  const io = ioFor(lines);
+  const t = target(release, more);
+  return driver.deploy(t, await driver.build(t, undefined, io), io);
+};
+
+/** Requests from inside the namespace, one every 50 ms, at most `count` or `seconds`: how many answered and how many failed. */
+async function probeInside(count: number, seconds: number): Promise<{ ok: number; failed: number }> {
+  const script = `ok=0; bad=0; end=$(( $(date +%s) + ${seconds} )); i=0; while [ $i -lt ${count} ] && [ $(date +%s) -lt $end ]; do if wget -q -T 2 -O /dev/null http://127.0.0.1:${PORT}/; then ok=$((ok+1)); else bad=$((bad+1)); fi; i=$((i+1)); usleep 50000; done; echo $ok $bad`;
+  const { stdout } = await run('nsenter', [`--net=/run/netns/${engine.netns}`, 'busybox', 'sh', '-c', script], { timeout: (seconds + 10) * 1000 });
+  const [ok, failed] = stdout.trim().split(' ').map(Number);
+  return { ok: ok!, failed: failed! };
+}
+
+describe('Swarm driver (one-node swarm in a namespace)', () => {
+  it('deploys v1 as a service with 2 health-gated tasks behind the front door', async () => {
+    const out = await deploy(1);
+    expect(out.healthy).toBe(2);
+    expect(out.instances.map((i) => i.release)).toEqual([1, 1]);
+    expect(await engine.fetchInside(PORT)).toContain('v1');
+  }, 120_000);
+
+  it('switches to v2 with no failed request seen from inside the namespace, and removes v1', async () => {
+    const probe = probeInside(400, 40);
+    await new Promise((r) => setTimeout(r, 1000));
+    await deploy(2);
+    const { ok, failed } = await probe;
+    console.log(`zero-downtime probe: ${ok} answered, ${failed} failed`);
+    expect(failed).toBe(0);
+    expect(ok).toBeGreaterThan(50);
+    expect(await engine.fetchInside(PORT)).toContain('v2');
+    const names = ((await engine.docker.listServices()) as Array<{ Spec: { Name: string } }>).map((s) => s.Spec.Name);
+    expect(names).toEqual([`${instance}-hello-production-v2`]);
+  }, 120_000);
+
+  it('a v3 that never gets healthy: its service is removed, v2 keeps serving, the error carries its log lines', async () => {
+    const { message } = await failure(deploy(3, { source: { path: deafApp() }, health: { timeoutSeconds: 8 } }));
+    expect(message).toContain('deaf replica, not listening');
+    expect(await engine.fetchInside(PORT)).toContain('v2');
+    const names = ((await engine.docker.listServices()) as Array<{ Spec: { Name: string } }>).map((s) => s.Spec.Name);
+    expect(names).toEqual([`${instance}-hello-production-v2`]);
+  }, 120_000);
+
+  it('scales 2 → 3 → 1, status per task (node, state, health), logs per task', async () => {
+    const t = target(2);
+    const artifact = { id: '', name: `${instance}-hello:production-v2` };
+    const up = await driver.scale!({ ...t, artifact }, 3, ioFor([]));
+    expect(up.healthy).toBe(3);
+    const down = await driver.scale!({ ...t, artifact }, 1, ioFor([]));
+    expect(down.instances).toHaveLength(1);
+    expect(await engine.fetchInside(PORT)).toContain('v2');
+    const status = await driver.status(t.app, 'production');
+    expect(status).toHaveLength(1);
+    expect(status[0]).toMatchObject({ release: 2, state: 'running', healthy: true });
+    expect(status[0]!.detail).toMatch(/^node /);
+    const lines: LogLine[] = [];
+    for await (const l of driver.logs!(t.app, 'production', { tail: 20 }, ioFor([]))) lines.push(l);
+    expect(lines.some((l) => l.stream === 'stdout' && l.text.includes('hello v2 listening'))).toBe(true);
+  }, 120_000);
+
+  it('leaves no service or container of voxoz after cleanup', async () => {
+    for (const s of (await engine.docker.listServices()) as Array<{ ID: string }>) await engine.docker.getService(s.ID).remove();
+    for (const c of await engine.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`voxoz.instance=${instance}`] }) }))
+      await engine.docker.getContainer(c.Id).remove({ force: true });
+    const deadline = Date.now() + 20_000;
+    let left = 1;
+    while (Date.now() < deadline) {
+      left = (await engine.docker.listContainers({ all: true })).length + ((await engine.docker.listServices()) as unknown[]).length;
+      if (left === 0) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(left).toBe(0);
+  }, 60_000);
+});
