@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load-config.ts';
@@ -33,6 +33,11 @@ const swarmTarget: TargetSpec = {
 
 beforeAll(async () => {
   engine = await startNetnsEngine();
+  // The private engine runs with live-restore, which swarm mode refuses: switch it off by a reload (as its own stop does).
+  const dir = dirname(engine.host.slice('unix://'.length));
+  writeFileSync(join(dir, 'daemon.json'), `${JSON.stringify({ 'live-restore': false })}\n`);
+  process.kill(Number(readFileSync(join(dir, 'docker.pid'), 'utf8').trim()), 'SIGHUP');
+  for (let i = 0; i < 100 && (await engine.docker.info()).LiveRestoreEnabled; i++) await new Promise((r) => setTimeout(r, 100));
   await engine.docker.swarmInit({ AdvertiseAddr: '127.0.0.1', ListenAddr: '127.0.0.1:2377' });
   await engine.docker
     .getNetwork('ingress')

@@ -6,7 +6,7 @@ import { UserError } from '../../core/user-error.ts';
 import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import { createDockerDriver } from '../docker/docker-driver.ts';
 import type { Artifact, DeployOutcome, DeployTarget, Driver, DriverIO, Instance, LogLine } from '../driver.ts';
-import { demuxFrames, framesToLines } from '../docker/container-logs.ts';
+import { demuxFrames, framesToLines, tailContainerLogs } from '../docker/container-logs.ts';
 import { createEngineFrontDoor } from '../docker/engine-front-door.ts';
 import { engineHealthCheck } from '../docker/engine-health-check.ts';
 import { LABEL } from '../docker/labels.ts';
@@ -32,6 +32,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `voxoz-hello-production-v3` */
 export const serviceName = (instance: string, app: string, env: string, release: number) => `${instance}-${app}-${env}-v${release}`;
+
+/** A service as the engine lists it. */
+interface ServiceInfo {
+  ID: string;
+  Spec?: { Name?: string; Labels?: Record<string, string> };
+}
 
 interface Node {
   id: string;
@@ -71,7 +77,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
   const services = async (app: string, env: string) =>
     (await docker.listServices({
       filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`, `${LABEL.app}=${app}`, `${LABEL.env}=${env}`] }),
-    })) as Docker.Service[];
+    })) as unknown as ServiceInfo[];
   const tasksOf = async (serviceId: string) =>
     (await docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }) })) as Array<Record<string, any>>;
   const removeService = async (id: string) => {
@@ -80,9 +86,9 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       .remove()
       .catch(() => undefined);
   };
-  const labelsOf = (s: Docker.Service) => (s.Spec?.Labels ?? {}) as Record<string, string>;
-  const releaseOf = (s: Docker.Service) => Number(labelsOf(s)[LABEL.release]);
-  const fenceOf = (s: Docker.Service) => {
+  const labelsOf = (s: ServiceInfo) => (s.Spec?.Labels ?? {}) as Record<string, string>;
+  const releaseOf = (s: ServiceInfo) => Number(labelsOf(s)[LABEL.release]);
+  const fenceOf = (s: ServiceInfo) => {
     const f = labelsOf(s)[LABEL.fence];
     return f === undefined ? undefined : Number(f);
   };
@@ -185,12 +191,25 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       if (running.length >= n) return running;
       await sleep(pollMs);
     }
-    const lines = await serviceLogTail(svc.id, 20);
+    const lines = await taskLogTail(svc.id, last, 20);
     const states = last.map((t) => `slot ${t.Slot}: ${t.Status?.State}${t.Status?.Err ? ` (${t.Status.Err})` : ''}`).join(', ');
     throw new UserError(
       'unhealthy',
       `the release's tasks did not become healthy within ${app.health.timeoutSeconds} s (${states || 'no task'}); the old release keeps serving. Last log lines:\n${lines.join('\n')}`,
     );
+  }
+
+  /** The last lines of a task's container, read through its node's engine; the service's logs (Swarm's log broker) when no engine of that node is known. */
+  async function taskLogTail(serviceId: string, tasks: Array<Record<string, any>>, tail: number): Promise<string[]> {
+    const known = await nodes().catch(() => [] as Node[]);
+    for (const t of tasks) {
+      const node = known.find((n) => n.id === t.NodeID);
+      const container = t.Status?.ContainerStatus?.ContainerID as string | undefined;
+      if (!node || !container) continue;
+      const lines = await tailContainerLogs(node.engine, container, tail).catch(() => [] as string[]);
+      if (lines.length > 0) return lines;
+    }
+    return serviceLogTail(serviceId, tail);
   }
 
   async function serviceLogTail(id: string, tail: number): Promise<string[]> {
@@ -219,7 +238,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     for (const n of (await docker.listNodes()) as Array<Record<string, any>>) nodeNames.set(n.ID, n.Description?.Hostname ?? n.ID);
     for (const s of await services(app.name, env)) {
       const base = Number(labelsOf(s)[LABEL.port]);
-      for (const t of await tasksOf(s.id)) {
+      for (const t of await tasksOf(s.ID)) {
         if (t.DesiredState !== 'running') continue;
         const state = t.Status?.State as string;
         out.push({
@@ -246,7 +265,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       const image = await shipImage(artifact, io);
       const old = (await services(app.name, env)).filter((s) => releaseOf(s) !== release);
       // A leftover service of this very release (an earlier attempt) goes first.
-      for (const s of await services(app.name, env)) if (releaseOf(s) === release) await removeService(s.id);
+      for (const s of await services(app.name, env)) if (releaseOf(s) === release) await removeService(s.ID);
       io.step('start', 'running');
       const svc = await createService(t, image, replicas, io);
       io.log(`created service ${serviceName(instance, app.name, env, release)} with ${replicas} task(s)`);
@@ -266,7 +285,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       io.log(`front door on ${t.port} switched to release ${release}`);
       if (app.drainSeconds > 0 && old.length > 0) await sleep(Math.min(app.drainSeconds, 5) * 1000);
       for (const s of old) {
-        await removeService(s.id);
+        await removeService(s.ID);
         io.log(`removed ${s.Spec?.Name}`);
       }
       return outcome(app, env, t.port);
@@ -275,7 +294,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     async scale(t, n, io) {
       const live = (await services(t.app.name, t.env)).find((s) => releaseOf(s) === t.release);
       if (!live) throw new UserError('not_running', `release ${t.release} of ${t.app.name} (${t.env}) has no service to scale`);
-      const svc = docker.getService(live.id);
+      const svc = docker.getService(live.ID);
       const spec = (await svc.inspect()) as Record<string, any>;
       await svc.update({ ...spec.Spec, version: spec.Version.Index, Mode: { Replicated: { Replicas: n } } } as never);
       if (n === 0) return outcome(t.app, t.env, t.port);
@@ -286,14 +305,14 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       await switchDoors(t, Number(labelsOf(live)[LABEL.port]), keep, io.fence?.token ?? fenceOf(live));
       // Swarm removes the tasks above n itself.
       const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && (await tasksOf(live.id)).filter((x) => x.DesiredState === 'running').length > n) await sleep(pollMs);
+      while (Date.now() < deadline && (await tasksOf(live.ID)).filter((x) => x.DesiredState === 'running').length > n) await sleep(pollMs);
       return outcome(t.app, t.env, t.port);
     },
     async abandon({ app, env, release }, liveToken, io) {
       const ours = (await services(app.name, env)).filter((s) => releaseOf(s) === release);
       if (liveToken !== undefined && ours.some((s) => fenceOf(s) === liveToken)) return 'live';
       for (const s of ours) {
-        await removeService(s.id);
+        await removeService(s.ID);
         io.log(`removed ${s.Spec?.Name}, left by an attempt whose worker died`);
       }
       return 'removed';
@@ -302,7 +321,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       const all = await services(app.name, env);
       const serving = all.find((s) => fenceOf(s) === liveToken);
       if (serving) {
-        const running = (await tasksOf(serving.id)).filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
+        const running = (await tasksOf(serving.ID)).filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
         const port = environmentPort(app, env);
         await switchDoors({ app, env, release: releaseOf(serving), port }, Number(labelsOf(serving)[LABEL.port]), running, liveToken);
       }
@@ -310,15 +329,15 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       for (const s of all) {
         const f = fenceOf(s);
         if (f !== undefined && f < liveToken) {
-          await removeService(s.id);
-          removed.push(s.Spec?.Name ?? s.id);
+          await removeService(s.ID);
+          removed.push(s.Spec?.Name ?? s.ID);
         }
       }
       return removed;
     },
     async *logs(app, env, opts): AsyncIterable<LogLine> {
       for (const s of await services(app.name, env)) {
-        for (const t of await tasksOf(s.id)) {
+        for (const t of await tasksOf(s.ID)) {
           if (t.DesiredState !== 'running') continue;
           if (opts.replica !== undefined && Number(t.Slot) !== opts.replica) continue;
           const since = opts.sinceSeconds ? { since: Math.floor(Date.now() / 1000) - opts.sinceSeconds } : {};
