@@ -65,14 +65,27 @@ afterAll(async () => {
 function deafApp(): string {
   const dir = join(scratch, 'deaf');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCMD ["/bin/sh", "-c", "echo deaf replica, not listening on $PORT; exec sleep 600"]\n');
+  writeFileSync(
+    join(dir, 'Dockerfile'),
+    'FROM busybox\nCMD ["/bin/sh", "-c", "echo deaf replica, not listening on $PORT; exec sleep 600"]\n',
+  );
   return dir;
 }
 
 const target = (release: number, more: Record<string, unknown> = {}): DeployTarget => ({
   app: validateConfig(
     {
-      apps: [{ name: 'hello', source: { path: HELLO_APP_DIR }, port: PORT, replicas: 2, drainSeconds: 1, health: { timeoutSeconds: 20 }, ...more }],
+      apps: [
+        {
+          name: 'hello',
+          source: { path: HELLO_APP_DIR },
+          port: PORT,
+          replicas: 2,
+          drainSeconds: 1,
+          health: { timeoutSeconds: 20 },
+          ...more,
+        },
+      ],
     },
     join(scratch, 'voxoz.yml'),
   ).apps[0]!,
@@ -89,8 +102,10 @@ const deploy = async (release: number, more: Record<string, unknown> = {}, lines
 
 /** Requests from inside the namespace, one every 50 ms, at most `count` or `seconds`: how many answered and how many failed. */
 async function probeInside(count: number, seconds: number): Promise<{ ok: number; failed: number }> {
-  const script = `ok=0; bad=0; end=$(( $(date +%s) + ${seconds} )); i=0; while [ $i -lt ${count} ] && [ $(date +%s) -lt $end ]; do if wget -q -T 2 -O /dev/null http://127.0.0.1:${PORT}/; then ok=$((ok+1)); else bad=$((bad+1)); fi; i=$((i+1)); usleep 50000; done; echo $ok $bad`;
-  const { stdout } = await run('nsenter', [`--net=/run/netns/${engine.netns}`, 'busybox', 'sh', '-c', script], { timeout: (seconds + 10) * 1000 });
+  const script = `ok=0; bad=0; end=$(( $(busybox date +%s) + ${seconds} )); i=0; while [ $i -lt ${count} ] && [ $(busybox date +%s) -lt $end ]; do if busybox timeout 2 busybox wget -q -O /dev/null http://127.0.0.1:${PORT}/; then ok=$((ok+1)); else bad=$((bad+1)); fi; i=$((i+1)); busybox usleep 50000; done; echo $ok $bad`;
+  const { stdout } = await run('nsenter', [`--net=/run/netns/${engine.netns}`, 'busybox', 'sh', '-c', script], {
+    timeout: (seconds + 10) * 1000,
+  });
   const [ok, failed] = stdout.trim().split(' ').map(Number);
   return { ok: ok!, failed: failed! };
 }
@@ -137,8 +152,9 @@ describe('Swarm driver (one-node swarm in a namespace)', () => {
     expect(status[0]).toMatchObject({ release: 2, state: 'running', healthy: true });
     expect(status[0]!.detail).toMatch(/^node /);
     const lines: LogLine[] = [];
-    for await (const l of driver.logs!(t.app, 'production', { tail: 20 }, ioFor([]))) lines.push(l);
+    for await (const l of driver.logs!(t.app, 'production', { tail: 1000 }, ioFor([]))) lines.push(l);
     expect(lines.some((l) => l.stream === 'stdout' && l.text.includes('hello v2 listening'))).toBe(true);
+    expect(lines.some((l) => l.stream === 'stderr' && l.text.includes('response:200'))).toBe(true);
   }, 120_000);
 
   it('leaves no service or container of voxoz after cleanup', async () => {

@@ -33,6 +33,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** `voxoz-hello-production-v3` */
 export const serviceName = (instance: string, app: string, env: string, release: number) => `${instance}-${app}-${env}-v${release}`;
 
+/** A task as the engine lists it (the fields read here). */
+interface TaskInfo {
+  ID: string;
+  NodeID?: string;
+  Slot?: number;
+  DesiredState?: string;
+  Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string } };
+}
+
 /** A service as the engine lists it. */
 interface ServiceInfo {
   ID: string;
@@ -79,7 +88,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`, `${LABEL.app}=${app}`, `${LABEL.env}=${env}`] }),
     })) as unknown as ServiceInfo[];
   const tasksOf = async (serviceId: string) =>
-    (await docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }) })) as Array<Record<string, any>>;
+    (await docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }) })) as TaskInfo[];
   const removeService = async (id: string) => {
     await docker
       .getService(id)
@@ -181,9 +190,9 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
   }
 
   /** Waits until `n` tasks of the service run (Swarm holds a task with a health check in `starting` until it is healthy). */
-  async function gate(svc: Docker.Service, n: number, app: AppSpec, io: DriverIO): Promise<Array<Record<string, any>>> {
+  async function gate(svc: Docker.Service, n: number, app: AppSpec, io: DriverIO): Promise<TaskInfo[]> {
     const deadline = Date.now() + app.health.timeoutSeconds * 1000;
-    let last: Array<Record<string, any>> = [];
+    let last: TaskInfo[] = [];
     while (Date.now() < deadline) {
       if (io.signal.aborted) throw new Error('cancelled');
       last = (await tasksOf(svc.id)).filter((t) => t.DesiredState === 'running');
@@ -200,7 +209,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
   }
 
   /** The last lines of a task's container, read through its node's engine; the service's logs (Swarm's log broker) when no engine of that node is known. */
-  async function taskLogTail(serviceId: string, tasks: Array<Record<string, any>>, tail: number): Promise<string[]> {
+  async function taskLogTail(serviceId: string, tasks: TaskInfo[], tail: number): Promise<string[]> {
     const known = await nodes().catch(() => [] as Node[]);
     for (const t of tasks) {
       const node = known.find((n) => n.id === t.NodeID);
@@ -218,7 +227,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
   }
 
   /** Points each node's front door at the release's running tasks on that node. */
-  async function switchDoors(t: DeployTarget, base: number, running: Array<Record<string, any>>, fence?: number) {
+  async function switchDoors(t: DeployTarget, base: number, running: TaskInfo[], fence?: number) {
     const site = siteOf(instance, t.app.name, t.env, t.port);
     for (const node of await nodes()) {
       const here = running.filter((task) => task.NodeID === node.id).map((task) => `127.0.0.1:${base + Number(task.Slot)}`);
@@ -235,7 +244,8 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
   async function status(app: AppSpec, env: string): Promise<Instance[]> {
     const out: Instance[] = [];
     const nodeNames = new Map<string, string>();
-    for (const n of (await docker.listNodes()) as Array<Record<string, any>>) nodeNames.set(n.ID, n.Description?.Hostname ?? n.ID);
+    for (const n of (await docker.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string } }>)
+      nodeNames.set(n.ID, n.Description?.Hostname ?? n.ID);
     for (const s of await services(app.name, env)) {
       const base = Number(labelsOf(s)[LABEL.port]);
       for (const t of await tasksOf(s.ID)) {
@@ -269,7 +279,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       io.step('start', 'running');
       const svc = await createService(t, image, replicas, io);
       io.log(`created service ${serviceName(instance, app.name, env, release)} with ${replicas} task(s)`);
-      let running: Array<Record<string, any>>;
+      let running: TaskInfo[];
       try {
         running = await gate(svc, replicas, app, io);
       } catch (err) {
@@ -295,13 +305,11 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       const live = (await services(t.app.name, t.env)).find((s) => releaseOf(s) === t.release);
       if (!live) throw new UserError('not_running', `release ${t.release} of ${t.app.name} (${t.env}) has no service to scale`);
       const svc = docker.getService(live.ID);
-      const spec = (await svc.inspect()) as Record<string, any>;
+      const spec = (await svc.inspect()) as { Spec: Record<string, unknown>; Version: { Index: number } };
       await svc.update({ ...spec.Spec, version: spec.Version.Index, Mode: { Replicated: { Replicas: n } } } as never);
       if (n === 0) return outcome(t.app, t.env, t.port);
       const running = await gate(svc, n, t.app, io);
-      const keep = running
-        .sort((a, b) => a.Slot - b.Slot)
-        .slice(0, n);
+      const keep = running.sort((a, b) => Number(a.Slot) - Number(b.Slot)).slice(0, n);
       await switchDoors(t, Number(labelsOf(live)[LABEL.port]), keep, io.fence?.token ?? fenceOf(live));
       // Swarm removes the tasks above n itself.
       const deadline = Date.now() + 30_000;
@@ -341,7 +349,14 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
           if (t.DesiredState !== 'running') continue;
           if (opts.replica !== undefined && Number(t.Slot) !== opts.replica) continue;
           const since = opts.sinceSeconds ? { since: Math.floor(Date.now() / 1000) - opts.sinceSeconds } : {};
-          const buf = await readLogs(docker, `/tasks/${t.ID}/logs`, { stdout: true, stderr: true, tail: opts.tail, ...since });
+          const query = { stdout: true, stderr: true, tail: opts.tail, ...since };
+          // The task's container through its node's engine; Swarm's own task logs when that engine is not known.
+          const node = (await nodes()).find((n) => n.id === t.NodeID);
+          const container = t.Status?.ContainerStatus?.ContainerID as string | undefined;
+          const buf =
+            node && container
+              ? Buffer.from((await node.engine.getContainer(container).logs({ ...query, follow: false })) as unknown as Buffer)
+              : await readLogs(docker, `/tasks/${t.ID}/logs`, query);
           for (const f of framesToLines(demuxFrames(buf)))
             yield { instance: `${s.Spec?.Name}.${t.Slot}`, replica: Number(t.Slot), release: releaseOf(s), stream: f.stream, text: f.text };
         }
@@ -369,7 +384,13 @@ function healthTest(app: AppSpec): string[] {
 function readLogs(docker: Docker, path: string, options: Record<string, unknown>): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     docker.modem.dial(
-      { path: `${path}?`, method: 'GET', options, isStream: true, statusCodes: { 200: true, 404: 'no such service or task', 500: 'server error', 503: 'node is not part of a swarm' } },
+      {
+        path: `${path}?`,
+        method: 'GET',
+        options,
+        isStream: true,
+        statusCodes: { 200: true, 404: 'no such service or task', 500: 'server error', 503: 'node is not part of a swarm' },
+      },
       ((err: Error | null, stream: NodeJS.ReadableStream) => {
         if (err) return reject(err);
         const chunks: Buffer[] = [];
