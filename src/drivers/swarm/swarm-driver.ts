@@ -259,7 +259,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
           healthy: state === 'running' ? true : state === 'starting' ? undefined : false,
           startedAt: t.Status?.Timestamp,
           address: `127.0.0.1:${base + Number(t.Slot)}`,
-          detail: `node ${nodeNames.get(t.NodeID) ?? t.NodeID ?? '?'}`,
+          detail: `node ${nodeNames.get(t.NodeID ?? '') ?? t.NodeID ?? '?'}`,
         });
       }
     }
