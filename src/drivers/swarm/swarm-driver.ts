@@ -276,8 +276,9 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       const old = (await services(app.name, env)).filter((s) => releaseOf(s) !== release);
       // A leftover service of this very release (an earlier attempt) goes first.
       for (const s of await services(app.name, env)) if (releaseOf(s) === release) await removeService(s.ID);
-      io.step('start', 'running');
+      io.checkpoint?.('create');
       const svc = await createService(t, image, replicas, io);
+      io.checkpoint?.('start');
       io.log(`created service ${serviceName(instance, app.name, env, release)} with ${replicas} task(s)`);
       let running: TaskInfo[];
       try {
@@ -286,14 +287,16 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
         await removeService(svc.id);
         throw err;
       }
-      io.step('start', 'done');
+      io.checkpoint?.('health-wait');
       if (io.fence && !(await io.fence.claimLive())) {
         await removeService(svc.id);
         throw new Error('a newer deploy holds the lock; this one switched nothing');
       }
       await switchDoors(t, basePort(release), running, io.fence?.token);
       io.log(`front door on ${t.port} switched to release ${release}`);
-      if (app.drainSeconds > 0 && old.length > 0) await sleep(Math.min(app.drainSeconds, 5) * 1000);
+      io.checkpoint?.('switch');
+      if (app.drainSeconds > 0 && old.length > 0) await sleep(app.drainSeconds * 1000);
+      io.checkpoint?.('drain');
       for (const s of old) {
         await removeService(s.ID);
         io.log(`removed ${s.Spec?.Name}`);
