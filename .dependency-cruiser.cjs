@@ -22,8 +22,8 @@ module.exports = {
     {
       name: 'dockerode-only-in-its-driver',
       severity: 'error',
-      comment: 'SDK types never leave a driver: dockerode is imported by src/drivers/docker/ only.',
-      from: { path: '^(src|commands|adapters)/', pathNot: '^src/drivers/docker/' },
+      comment: 'SDK types never leave a driver: dockerode is imported by the Docker drivers (src/drivers/docker/, src/drivers/swarm/) only.',
+      from: { path: '^(src|commands|adapters)/', pathNot: '^src/drivers/(docker|swarm)/' },
       to: { path: '^node_modules/(dockerode|docker-modem)/' },
     },
     {
