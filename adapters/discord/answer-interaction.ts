@@ -120,6 +120,11 @@ export async function answerInteraction(raw: APIInteraction, respond: Interactio
     return;
   }
   deps.tracker.settle(raw.id, { ephemeral: true });
+  // Every bot process on the gateway gets every interaction; the one whose enqueue came first answers (its job, its parent message).
+  if (outcome.type === 'queued' && outcome.duplicate && !respond.answersEveryDelivery) {
+    deps.log.debug('interaction queued by another bot process; it answers', { id: raw.id, job: outcome.jobId });
+    return;
+  }
   await respond.callback(
     ephemeral(outcome.type === 'queued' ? { ...outcome.reply, title: `${outcome.reply.title} (already received)` } : outcome.reply),
   );

@@ -29,6 +29,8 @@ export function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> 
 /** Answers `work` at once if it is quick, else defers (ephemerally) and edits the answer in later: Discord waits 3 s at most. */
 export async function answerSoon(respond: InteractionResponder, work: Promise<Reply>, ms: number): Promise<void> {
   const reply = await within(work, ms);
+  // Another bot process on the gateway got this delivery too and handles it: it answers.
+  if (reply?.duplicate && !respond.answersEveryDelivery) return;
   if (reply) {
     await respond.callback(ephemeral(reply));
     return;

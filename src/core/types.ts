@@ -78,6 +78,12 @@ export interface Reply {
   /** Preformatted blocks (log excerpts, tables). */
   code?: string[];
   buttons?: ReplyButton[];
+  /**
+   * The answer to a second delivery of something this or another bot process handles (a click
+   * claimed already). A platform that hands every event to every bot process (Discord's
+   * gateway) leaves it unanswered: the process handling it answers.
+   */
+  duplicate?: boolean;
   /** Files that go with it (a job's chart), attached after it by the relay; named here, their bytes kept in the job store. */
   attachments?: Array<{ name: string; contentType: string; bytes: number }>;
   /** Shown only to the invoking user where the platform supports it. */

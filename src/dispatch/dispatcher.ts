@@ -204,13 +204,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return failure(err, interaction.action, 'nothing was changed.');
     }
     if (claim.state === 'done')
-      return { title: 'already handled', status: 'info', text: 'That click was already received; it is handled once.', ephemeral: true };
+      return {
+        title: 'already handled',
+        status: 'info',
+        text: 'That click was already received; it is handled once.',
+        ephemeral: true,
+        duplicate: true,
+      };
     if (claim.state === 'in-flight')
       return {
         title: 'in progress',
         status: 'info',
         text: 'That click is being handled right now; it is handled once.',
         ephemeral: true,
+        duplicate: true,
       };
     const { settle } = claim;
     let reply: Reply;
