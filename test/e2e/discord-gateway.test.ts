@@ -52,6 +52,7 @@ describe('Discord over the gateway, end to end', () => {
       'promote',
       'logs',
       'jobs',
+      'workers',
       'cancel',
       'approve',
       'reject',
