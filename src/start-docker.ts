@@ -6,6 +6,7 @@ import { createDockerDriver } from './drivers/docker/docker-driver.ts';
 import { engineLocation } from './drivers/docker/engine-location.ts';
 import { ensureBusyboxImage } from './drivers/docker/ensure-busybox-image.ts';
 import type { Driver } from './drivers/driver.ts';
+import { createSwarmDriver } from './drivers/swarm/swarm-driver.ts';
 import { createTargetRouter } from './drivers/target-router.ts';
 import { createCaddyFrontDoor } from './frontdoor/caddy-front-door.ts';
 import { displayUrl } from './observability/display-url.ts';
@@ -28,8 +29,8 @@ export interface DockerRuntime {
 /**
  * The Docker runtime's parts: the engine at DOCKER_HOST (checked to answer when this process
  * runs jobs) and every target of voxoz.yml that answers now, each with a driver of its own
- * (engine targets: the Docker driver with the target's engine; a Swarm target is listed but
- * reached only once its driver is there, see the README).
+ * (engine targets: the Docker driver with the target's engine; Swarm targets: the Swarm driver
+ * with the manager's engine and each listed node's).
  */
 export async function startDocker(opts: {
   config: () => LoadedConfig;
@@ -126,8 +127,16 @@ async function targetDriver(
   );
   if (!answered) return undefined;
   if (target.kind === 'swarm') {
-    opts.log.warn('Swarm targets are not driven by this build of voxoz yet; this worker takes none of its jobs', { target: target.name });
-    return undefined;
+    // Each node's engine gets a front door (and the images, with no registry); without a list, the manager is the one node.
+    const nodeEngines = target.nodes.map((host) => createDockerClient(host, { sshAgent: opts.sshAgent }));
+    return createSwarmDriver({
+      docker,
+      target,
+      instance: opts.instance,
+      workDir: join(opts.workDir, target.name),
+      secretValues: opts.secretValues,
+      nodeEngines,
+    });
   }
   const engine = engineLocation(target.host, target.location);
   return createDockerDriver({
