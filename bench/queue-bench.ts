@@ -1,0 +1,309 @@
+/**
+ * Queue benchmark: `node bin/run-ts.js bench/queue-bench.ts`. Same run, same redis-server (always
+ * the bench's own, on loopback: REDIS_URL is ignored, this floods queues), no-op jobs:
+ *   a. throughput: JOBS jobs queued while the queue is paused, then taken by 1, 2 and 4 worker
+ *      processes (bench/queue-worker-process.ts): voxoz's real worker pool on voxoz's queue, jobs
+ *      queued by the real dispatcher (`status hello`), against a plain BullMQ Queue + Worker with
+ *      the same concurrency (voxoz's default `worker.concurrency`). Timed from resume to the last
+ *      job's finishedOn. Target: voxoz ≥ 0.8× bare.
+ *   b. command → job start with a free worker (one process): LATENCY_COMMANDS commands one after
+ *      another, from the dispatcher's enqueue call (voxoz) or queue.add (bare) to the processor's
+ *      first line. Target: p95 ≤ 50 ms.
+ * Prints MET / NOT MET; exits non-zero only when it could not run. Every worker process is killed
+ * at the end, also on error.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { validateConfig } from '../src/config/load-config.ts';
+import type { JobData } from '../src/core/types.ts';
+import { waitUntil } from '../src/services/wait-until.ts';
+import { scriptedDriver } from '../test/support/scripted-driver.ts';
+import { type Spine, startSpine } from '../test/support/spine-harness.ts';
+import { benchRedis } from './own-redis.ts';
+import type { WorkerProcessArgs, WorkerProcessMessage } from './queue-worker-process.ts';
+
+const JOBS = 2000;
+const PROCESSES = [1, 2, 4];
+const LATENCY_COMMANDS = 200;
+const THROUGHPUT_TARGET = 0.8;
+const P95_TARGET_MS = 50;
+/** Commands queued at once while filling a queue (the users' cap is 20 unfinished jobs each, so they come from many users). */
+const FILL_PARALLEL = 50;
+const USERS = 200;
+/** The config spine-harness.ts uses by default: the app `status hello` names. */
+const BENCH_CONFIG = { apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] };
+
+const clock = () => performance.timeOrigin + performance.now();
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;
+const met = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
+
+const children = new Set<ChildProcess>();
+const killAll = () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+};
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+
+interface WorkerProcess {
+  started: Map<string, number>;
+  onStart?: (id: string) => void;
+  stop(): Promise<number>;
+}
+
+/** Starts one worker process and resolves once its worker is ready. */
+function startWorkerProcess(args: WorkerProcessArgs): Promise<WorkerProcess> {
+  const child = fork(
+    join(import.meta.dirname, '../bin/run-ts.js'),
+    [join(import.meta.dirname, 'queue-worker-process.ts'), JSON.stringify(args)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  children.add(child);
+  const proc: WorkerProcess = {
+    started: new Map(),
+    stop: () =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error('a worker process did not stop within 10 s'));
+        }, 10_000);
+        child.on('message', (m: WorkerProcessMessage) => {
+          if (m.type === 'stopped') {
+            clearTimeout(timer);
+            resolve(m.ran);
+          }
+        });
+        child.send({ type: 'stop' });
+      }).finally(() => children.delete(child)),
+  };
+  return new Promise((resolve, reject) => {
+    child.on('message', (m: WorkerProcessMessage) => {
+      if (m.type === 'ready') resolve(proc);
+      if (m.type === 'failed') reject(new Error(`worker process failed: ${m.error}`));
+      if (m.type === 'started') {
+        proc.started.set(m.id, m.at);
+        proc.onStart?.(m.id);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`worker process exited (${code}) before it was ready`)));
+  });
+}
+
+async function startWorkerProcesses(n: number, args: WorkerProcessArgs): Promise<WorkerProcess[]> {
+  return Promise.all(Array.from({ length: n }, () => startWorkerProcess(args)));
+}
+
+/** Stops the processes and checks that their processors ran `expected` times in all. */
+async function stopAll(procs: WorkerProcess[], expected: number, what: string): Promise<void> {
+  const ran = (await Promise.all(procs.map((p) => p.stop()))).reduce((a, b) => a + b, 0);
+  if (ran !== expected) throw new Error(`${what}: the processors ran ${ran} times, expected ${expected}`);
+}
+
+/** The name spine-harness.ts gave redisKeys (its keys are `{name}:…`), for the worker processes. */
+const keysName = (spine: Spine) => spine.keys.bull.slice(1, -'}:bull'.length);
+
+const invocation = (i: number, text: string) => ({
+  platform: 'local',
+  user: { id: `local:u${i % USERS}`, name: `u${i % USERS}` },
+  conversation: 'local',
+  text,
+  receivedAt: new Date(),
+});
+
+/** Resumes the paused queue and waits until `JOBS` jobs completed; jobs per second from the resume to the last finishedOn. */
+async function drain(queue: Queue, client: Redis, what: string): Promise<number> {
+  const start = Date.now();
+  await queue.resume();
+  await waitUntil(`${what}: ${JOBS} jobs completed`, async () => (await client.zcard(queue.toKey('completed'))) >= JOBS, 120_000, 10);
+  const failed = await client.zcard(queue.toKey('failed'));
+  if (failed > 0) throw new Error(`${what}: ${failed} jobs failed`);
+  const [, last] = await client.zrange(queue.toKey('completed'), '-1', '-1', 'WITHSCORES');
+  return JOBS / ((Number(last) - start) / 1000);
+}
+
+async function voxozThroughput(redisUrl: string, processes: number): Promise<number> {
+  const spine = await startSpine({ docker: scriptedDriver() }, BENCH_CONFIG, { redisUrl });
+  const queue = new Queue<JobData>('jobs', { connection: spine.redis, prefix: spine.keys.bull });
+  let procs: WorkerProcess[] = [];
+  try {
+    await queue.pause();
+    for (let i = 0; i < JOBS; i += FILL_PARALLEL) {
+      const outcomes = await Promise.all(
+        Array.from({ length: Math.min(FILL_PARALLEL, JOBS - i) }, (_, k) => spine.dispatcher.handle(invocation(i + k, 'status hello'))),
+      );
+      const refused = outcomes.find((o) => o.type !== 'queued');
+      if (refused) throw new Error(`status hello was not queued: ${refused.reply.title} ${refused.reply.text ?? ''}`);
+    }
+    // The confirms are written after "queued" is answered: every job runnable before the clock starts.
+    await waitUntil('every confirm', async () => (await spine.redis.scard(spine.keys.relayActive)) >= JOBS, 30_000, 10);
+    procs = await startWorkerProcesses(processes, {
+      mode: 'voxoz',
+      redisUrl,
+      name: keysName(spine),
+      concurrency: spine.config.worker.concurrency,
+      config: BENCH_CONFIG,
+      report: false,
+    });
+    const rate = await drain(queue, spine.redis, `voxoz on ${processes}`);
+    await stopAll(procs, JOBS, `voxoz on ${processes}`);
+    procs = [];
+    return rate;
+  } finally {
+    for (const p of procs) await p.stop().catch(() => undefined);
+    await queue.close();
+    await spine.close();
+  }
+}
+
+async function bareThroughput(redisUrl: string, processes: number, concurrency: number, round: number): Promise<number> {
+  const name = `bare-${process.pid}-${processes}-${round}`;
+  const client = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(name, { connection: client });
+  let procs: WorkerProcess[] = [];
+  try {
+    await queue.pause();
+    for (let i = 0; i < JOBS; i += 500)
+      await queue.addBulk(Array.from({ length: Math.min(500, JOBS - i) }, (_, k) => ({ name: 'noop', data: { id: `b${i + k}` } })));
+    procs = await startWorkerProcesses(processes, { mode: 'bare', redisUrl, name, concurrency, report: false, config: BENCH_CONFIG });
+    const rate = await drain(queue, client, `bare on ${processes}`);
+    await stopAll(procs, JOBS, `bare on ${processes}`);
+    procs = [];
+    return rate;
+  } finally {
+    for (const p of procs) await p.stop().catch(() => undefined);
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await client.quit();
+  }
+}
+
+/** Sends `enqueue(i)` LATENCY_COMMANDS times, each after the previous job started; ms from `t0` to the processor's start. */
+async function startLatencies(proc: WorkerProcess, enqueue: (i: number, t0: (id: string) => void) => Promise<void>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < LATENCY_COMMANDS; i++) {
+    let sentAt = 0;
+    let id = '';
+    const started = new Promise<void>((resolve) => {
+      proc.onStart = (s) => {
+        if (s === id) resolve();
+      };
+    });
+    await enqueue(i, (jobId) => {
+      id = jobId;
+      sentAt = clock();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      started,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`job ${id} did not start within 10 s`)), 10_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    out.push(proc.started.get(id)! - sentAt);
+    // A free worker: the no-op job ends long before the next command (chat commands are not back to back).
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return out;
+}
+
+async function voxozLatency(redisUrl: string): Promise<{ enqueue: number[]; command: number[] }> {
+  const spine = await startSpine({ docker: scriptedDriver() }, BENCH_CONFIG, { redisUrl });
+  const proc = await startWorkerProcess({
+    mode: 'voxoz',
+    redisUrl,
+    name: keysName(spine),
+    concurrency: spine.config.worker.concurrency,
+    report: true,
+    config: BENCH_CONFIG,
+  });
+  try {
+    // The dispatcher calls queue.enqueue once it has parsed and authorised the command: the clock starts there.
+    const enqueue = spine.queue.enqueue.bind(spine.queue);
+    let mark: ((id: string) => void) | undefined;
+    spine.queue.enqueue = (data) => {
+      mark?.(data.id);
+      return enqueue(data);
+    };
+    const commandAt = new Map<string, number>();
+    const fromEnqueue = await startLatencies(proc, async (i, t0) => {
+      const received = clock();
+      mark = (id) => {
+        commandAt.set(id, received);
+        t0(id);
+      };
+      const outcome = await spine.dispatcher.handle(invocation(i, 'status hello'));
+      if (outcome.type !== 'queued') throw new Error(`status hello was not queued: ${outcome.reply.title}`);
+    });
+    const fromCommand = [...proc.started].map(([id, at]) => at - commandAt.get(id)!);
+    await stopAll([proc], LATENCY_COMMANDS, 'voxoz latency');
+    return { enqueue: fromEnqueue, command: fromCommand };
+  } finally {
+    await proc.stop().catch(() => undefined);
+    await spine.close();
+  }
+}
+
+async function bareLatency(redisUrl: string, concurrency: number): Promise<number[]> {
+  const name = `bare-latency-${process.pid}`;
+  const client = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(name, { connection: client });
+  const proc = await startWorkerProcess({ mode: 'bare', redisUrl, name, concurrency, report: true, config: BENCH_CONFIG });
+  try {
+    const out = await startLatencies(proc, async (i, t0) => {
+      t0(`l${i}`);
+      await queue.add('noop', { id: `l${i}` });
+    });
+    await stopAll([proc], LATENCY_COMMANDS, 'bare latency');
+    return out;
+  } finally {
+    await proc.stop().catch(() => undefined);
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await client.quit();
+  }
+}
+
+// Always a private server: the bench floods its queues and must never touch a user's Redis.
+delete process.env.REDIS_URL;
+const own = await benchRedis();
+try {
+  const began = Date.now();
+  const concurrency = validateConfig(BENCH_CONFIG, '/bench/voxoz.yml').worker.concurrency;
+  const rows: string[] = [];
+  for (const n of PROCESSES) {
+    // Alternating, bare first: both see the same machine within seconds.
+    const bare = await bareThroughput(own.url, n, concurrency, 0);
+    const vox = await voxozThroughput(own.url, n);
+    const ratio = vox / bare;
+    rows.push(
+      `| ${n} | ${bare.toFixed(0)} | ${vox.toFixed(0)} | ${ratio.toFixed(2)}× | ≥ ${THROUGHPUT_TARGET}× | ${met(ratio >= THROUGHPUT_TARGET)} |`,
+    );
+  }
+  console.log(`| processes (${JOBS} no-op jobs, concurrency ${concurrency} each) | bare jobs/s | voxoz jobs/s | ratio | target | met? |`);
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(r);
+
+  const bare = await bareLatency(own.url, concurrency);
+  const vox = await voxozLatency(own.url);
+  const line = (what: string, xs: number[], target: boolean) =>
+    `| ${what} | ${quantile(xs, 0.5).toFixed(1)} ms | ${quantile(xs, 0.95).toFixed(1)} ms | ${Math.max(...xs).toFixed(1)} ms | ${
+      target ? `≤ ${P95_TARGET_MS} ms | ${met(quantile(xs, 0.95) <= P95_TARGET_MS)}` : '– | –'
+    } |`;
+  console.log('');
+  console.log(`| command → job start, ${LATENCY_COMMANDS} sequential, 1 free worker process | p50 | p95 | max | target p95 | met? |`);
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log(line('bare BullMQ: queue.add → processor', bare, false));
+  console.log(line('voxoz: queue.enqueue (by the dispatcher) → processor', vox.enqueue, true));
+  console.log(line('voxoz: dispatcher.handle → processor', vox.command, false));
+  console.log(`\n(${((Date.now() - began) / 1000).toFixed(0)} s)`);
+} finally {
+  killAll();
+  await own.stop();
+}
