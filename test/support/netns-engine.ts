@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { createDockerClient } from '../../src/drivers/docker/docker-client.ts';
@@ -23,15 +23,24 @@ export interface NetnsEngine {
   stop(): Promise<void>;
 }
 
+export interface NetnsEngineOptions {
+  /** false for a Swarm node (swarm mode refuses live-restore). @defaultValue true (ensureDockerd's) */
+  liveRestore?: boolean;
+  /** Registries (host:port) the engine may use over plain HTTP. @defaultValue [] */
+  insecureRegistries?: string[];
+  /** Folder prefix of the temp folder (keep it short: the socket path allows 107 bytes). @defaultValue /tmp/vxn- */
+  prefix?: string;
+}
+
 /**
  * A second private Docker engine in a network namespace of its own (lo up, nothing else): a
  * stand-in for a remote engine whose containers' 127.0.0.1 is not the worker's. Data and exec
  * root and the socket live in a temp folder (short, under /tmp: sockets allow 107 bytes);
  * `busybox:latest` is imported. Needs root, iproute2, util-linux and docker.io.
  */
-export async function startNetnsEngine(): Promise<NetnsEngine> {
+export async function startNetnsEngine(opts: NetnsEngineOptions = {}): Promise<NetnsEngine> {
   const netns = `vx-${randomBytes(4).toString('hex')}`;
-  const dir = mkdtempSync('/tmp/vxn-');
+  const dir = mkdtempSync(opts.prefix ?? '/tmp/vxn-');
   execFileSync('ip', ['netns', 'add', netns]);
   let stopEngine: (() => Promise<void>) | undefined;
   let stopped = false;
@@ -48,6 +57,7 @@ export async function startNetnsEngine(): Promise<NetnsEngine> {
     const engine = await ensureDockerd(join(dir, 'd'), { netns });
     stopEngine = engine.stop;
     const docker = createDockerClient(engine.host);
+    if (opts.liveRestore === false || (opts.insecureRegistries ?? []).length > 0) await reconfigure(docker, engine.host, opts);
     await ensureBusyboxImage(docker);
     const fetchInside = async (port: number, path = '/') => {
       const args = [`--net=/run/netns/${netns}`, 'busybox', 'wget', '-q', '-O-', `http://127.0.0.1:${port}${path}`];
@@ -61,4 +71,26 @@ export async function startNetnsEngine(): Promise<NetnsEngine> {
     await stop();
     throw err;
   }
+}
+
+/**
+ * Applies what ensureDockerd does not take (live-restore off, insecure registries) by a reload:
+ * its own config file rewritten, then SIGHUP (both are reloadable), waited for in /info.
+ */
+async function reconfigure(docker: Docker, host: string, opts: NetnsEngineOptions): Promise<void> {
+  const dir = dirname(host.slice('unix://'.length));
+  const registries = opts.insecureRegistries ?? [];
+  const config = { 'live-restore': opts.liveRestore ?? true, ...(registries.length > 0 ? { 'insecure-registries': registries } : {}) };
+  writeFileSync(join(dir, 'daemon.json'), `${JSON.stringify(config)}\n`);
+  process.kill(Number(readFileSync(join(dir, 'docker.pid'), 'utf8').trim()), 'SIGHUP');
+  const applied = async () => {
+    const info = await docker.info();
+    const cidrs = (info.RegistryConfig?.IndexConfigs ?? {}) as Record<string, { Secure?: boolean }>;
+    return info.LiveRestoreEnabled === config['live-restore'] && registries.every((r) => cidrs[r]?.Secure === false);
+  };
+  for (let i = 0; i < 100; i++) {
+    if (await applied()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the engine at ${host} did not apply ${JSON.stringify(config)} within 10 s`);
 }
