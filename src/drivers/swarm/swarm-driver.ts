@@ -109,7 +109,8 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       const remote = `${target.registry}/${repo}`;
       await docker.getImage(artifact.id).tag({ repo: remote, tag });
       io.log(`pushing ${remote}:${tag}`);
-      const stream = await docker.getImage(`${remote}:${tag}`).push({});
+      // Engine API 1.41 refuses a push without X-Registry-Auth ("Bad parameters and missing X-Registry-Auth"): an empty one for a registry without auth.
+      const stream = (await docker.getImage(`${remote}:${tag}`).push({ authconfig: {} } as never)) as unknown as NodeJS.ReadableStream;
       await new Promise<void>((resolve, reject) =>
         docker.modem.followProgress(stream, (err, out: Array<{ error?: string }>) => {
           const bad = out?.find((o) => o.error);
@@ -236,6 +237,31 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     }
   }
 
+  /**
+   * When app+env has no service left: its site leaves every node's door; when the instance has
+   * no service left at all, the door containers go too (a later deploy makes them again).
+   */
+  async function retireDoors(app: AppSpec, env: string, io: DriverIO) {
+    if ((await services(app.name, env)).length > 0) return;
+    const known = await nodes();
+    const site = siteOf(instance, app.name, env, environmentPort(app, env));
+    for (const node of known) await node.door.remove(site).catch(() => undefined);
+    const left = await docker.listServices({ filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`] }) });
+    if (left.length > 0) return;
+    for (const node of known) {
+      const doors = await node.engine.listContainers({
+        all: true,
+        filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`, 'voxoz.role=frontdoor'] }),
+      });
+      for (const c of doors) {
+        await node.engine.getContainer(c.Id).remove({ force: true });
+        io.log(`removed the front door ${c.Names[0]?.slice(1)} (nothing of ${instance} runs on this swarm any more)`);
+      }
+    }
+    // The doors hold their (now removed) containers: the next use makes new ones.
+    nodesP = undefined;
+  }
+
   async function outcome(app: AppSpec, env: string, port: number): Promise<DeployOutcome> {
     const instances = await status(app, env);
     return { instances, healthy: instances.filter((i) => i.healthy).length, address: `127.0.0.1:${port}` };
@@ -243,9 +269,17 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
 
   async function status(app: AppSpec, env: string): Promise<Instance[]> {
     const out: Instance[] = [];
+    // A node by its hostname and, with a spread label, that label's value (two nodes may share a hostname).
     const nodeNames = new Map<string, string>();
-    for (const n of (await docker.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string } }>)
-      nodeNames.set(n.ID, n.Description?.Hostname ?? n.ID);
+    const spread = target.placement.spread;
+    for (const n of (await docker.listNodes()) as Array<{
+      ID: string;
+      Description?: { Hostname?: string };
+      Spec?: { Labels?: Record<string, string> };
+    }>) {
+      const label = spread ? n.Spec?.Labels?.[spread] : undefined;
+      nodeNames.set(n.ID, `${n.Description?.Hostname ?? n.ID}${label !== undefined ? ` ${spread}=${label}` : ''}`);
+    }
     for (const s of await services(app.name, env)) {
       const base = Number(labelsOf(s)[LABEL.port]);
       for (const t of await tasksOf(s.ID)) {
@@ -307,16 +341,26 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     async scale(t, n, io) {
       const live = (await services(t.app.name, t.env)).find((s) => releaseOf(s) === t.release);
       if (!live) throw new UserError('not_running', `release ${t.release} of ${t.app.name} (${t.env}) has no service to scale`);
+      // As the Docker driver's scale: the doors keep the serving deploy's token, and a scale that lost its lock changes nothing.
+      const token = (io.fence ? await io.fence.live() : undefined) ?? fenceOf(live);
+      const stillNewest = async () => {
+        if (io.fence && !(await io.fence.isNewest()))
+          throw new UserError(
+            'superseded',
+            `another job of ${t.app.name} (${t.env}) took the lock while this scale was paused; nothing was switched`,
+          );
+      };
+      await stillNewest();
       const svc = docker.getService(live.ID);
       const spec = (await svc.inspect()) as { Spec: Record<string, unknown>; Version: { Index: number } };
       await svc.update({ ...spec.Spec, version: spec.Version.Index, Mode: { Replicated: { Replicas: n } } } as never);
       if (n === 0) return outcome(t.app, t.env, t.port);
-      const running = await gate(svc, n, t.app, io);
-      const keep = running.sort((a, b) => Number(a.Slot) - Number(b.Slot)).slice(0, n);
-      await switchDoors(t, Number(labelsOf(live)[LABEL.port]), keep, io.fence?.token ?? fenceOf(live));
-      // Swarm removes the tasks above n itself.
+      // Down: Swarm picks which tasks go (those on the nodes with the most), so the doors follow the tasks it keeps once it has settled.
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline && (await tasksOf(live.ID)).filter((x) => x.DesiredState === 'running').length > n) await sleep(pollMs);
+      const running = await gate(svc, n, t.app, io);
+      await stillNewest();
+      await switchDoors(t, Number(labelsOf(live)[LABEL.port]), running, token);
       return outcome(t.app, t.env, t.port);
     },
     async abandon({ app, env, release }, liveToken, io) {
@@ -326,6 +370,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
         await removeService(s.ID);
         io.log(`removed ${s.Spec?.Name}, left by an attempt whose worker died`);
       }
+      await retireDoors(app, env, io);
       return 'removed';
     },
     async reconcile(app, env, liveToken) {
