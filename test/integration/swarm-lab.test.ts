@@ -1,0 +1,277 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load-config.ts';
+import type { TargetSpec } from '../../src/config/target-schema.ts';
+import type { Artifact, DeployTarget, Driver, Fence, LogLine } from '../../src/drivers/driver.ts';
+import { createSwarmDriver } from '../../src/drivers/swarm/swarm-driver.ts';
+import { failure, ioFor } from '../support/docker-apps.ts';
+import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+import { type SwarmLab, startSwarmLab } from '../support/swarm-lab.ts';
+
+const run = promisify(execFile);
+
+// The Swarm driver on a two-node swarm (test/support/swarm-lab.ts): each node a dockerd in a
+// namespace of its own, joined by a veth with 169.254.x addresses, zones a and b, no ingress.
+// Every request goes to 127.0.0.1 inside a node's namespace (its front door), through nsenter.
+let lab: SwarmLab;
+let driver: Driver;
+let viaRegistry: Driver;
+const scratch = mkdtempSync(join(tmpdir(), 'vxsl-'));
+const instance = 'swarmlab';
+const PORT = 8080;
+const artifacts = new Map<number, Artifact>();
+/** IPv4 addresses on the machine's own network before the lab started. */
+let rootBefore: string[];
+
+const rootAddresses = () =>
+  execFileSync('ip', ['-o', '-4', 'addr'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.split(/\s+/)[3])
+    .filter((a): a is string => !!a);
+
+beforeAll(async () => {
+  rootBefore = rootAddresses();
+  lab = await startSwarmLab({ registry: true });
+  const swarmTarget: TargetSpec = {
+    name: 'lab',
+    kind: 'swarm',
+    host: 'unix:///placeholder.sock',
+    nodes: [],
+    placement: { spread: 'zone', constraints: [] },
+  };
+  const options = {
+    docker: lab.nodes[0].engine.docker,
+    target: swarmTarget,
+    instance,
+    workDir: join(scratch, 'builds'),
+    secretValues: () => ({}),
+    nodeEngines: lab.nodes.map((n) => n.engine.docker),
+    pollMs: 300,
+  };
+  // Images by save/load into each node's engine (no registry in the target)…
+  driver = createSwarmDriver(options);
+  // …and by the registry in node 1's namespace, which both engines use over plain HTTP.
+  viaRegistry = createSwarmDriver({ ...options, target: { ...swarmTarget, registry: lab.registry } });
+}, 120_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}, 90_000);
+
+/** A copy of the hello app whose page says "edition 2": tells v2's image from v1's. */
+function secondEdition(): string {
+  const dir = join(scratch, 'hello2');
+  cpSync(HELLO_APP_DIR, dir, { recursive: true });
+  const page = join(dir, 'index.html');
+  writeFileSync(page, readFileSync(page, 'utf8').replace('</h1>', ' (edition 2)</h1>'));
+  return dir;
+}
+
+function deafApp(): string {
+  const dir = join(scratch, 'deaf');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'Dockerfile'),
+    'FROM busybox\nCMD ["/bin/sh", "-c", "echo deaf replica, not listening on $PORT; exec sleep 600"]\n',
+  );
+  return dir;
+}
+
+const target = (release: number, more: Record<string, unknown> = {}): DeployTarget => ({
+  app: validateConfig(
+    {
+      apps: [
+        {
+          name: 'hello',
+          source: { path: HELLO_APP_DIR },
+          port: PORT,
+          replicas: 2,
+          drainSeconds: 1,
+          health: { timeoutSeconds: 30 },
+          ...more,
+        },
+      ],
+    },
+    join(scratch, 'voxoz.yml'),
+  ).apps[0]!,
+  env: 'production',
+  release,
+  port: PORT,
+});
+
+const deploy = async (release: number, more: Record<string, unknown> = {}) => {
+  const io = ioFor([]);
+  const t = target(release, more);
+  const artifact = await driver.build(t, undefined, io);
+  artifacts.set(release, artifact);
+  return driver.deploy(t, artifact, io);
+};
+
+/** The page node i's front door serves (inside its namespace), or undefined. */
+const page = (i: 0 | 1) => lab.nodes[i].engine.fetchInside(PORT);
+
+/** Requests to a node's front door from inside its namespace, one every 50 ms, until `stopFile` exists or `seconds` pass. */
+async function probeInside(netns: string, stopFile: string, seconds: number): Promise<{ ok: number; failed: number }> {
+  const script = `ok=0; bad=0; end=$(( $(busybox date +%s) + ${seconds} )); while [ ! -e ${stopFile} ] && [ $(busybox date +%s) -lt $end ]; do if busybox timeout 2 busybox wget -q -O /dev/null http://127.0.0.1:${PORT}/; then ok=$((ok+1)); else bad=$((bad+1)); fi; busybox usleep 50000; done; echo $ok $bad`;
+  const { stdout } = await run('nsenter', [`--net=/run/netns/${netns}`, 'busybox', 'sh', '-c', script], {
+    timeout: (seconds + 10) * 1000,
+  });
+  const [ok, failed] = stdout.trim().split(' ').map(Number);
+  return { ok: ok!, failed: failed! };
+}
+
+let probeRound = 0;
+/** Probes both nodes' doors from a second before `during` until a second after it (at most `seconds`). */
+type Probe = { ok: number; failed: number };
+async function probeBoth(during: () => Promise<unknown>, seconds: number): Promise<[Probe, Probe]> {
+  const stopFile = join(scratch, `probe-stop-${++probeRound}`);
+  const probes = lab.nodes.map((n) => probeInside(n.engine.netns, stopFile, seconds));
+  await new Promise((r) => setTimeout(r, 1000));
+  try {
+    await during();
+    await new Promise((r) => setTimeout(r, 1000));
+  } finally {
+    writeFileSync(stopFile, '');
+  }
+  const [a, b] = await Promise.all(probes);
+  return [a!, b!];
+}
+
+/** Tasks per zone, from status (detail `node <hostname> zone=<z>`). */
+async function zonesOfTasks(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const i of await driver.status(target(0).app, 'production')) {
+    const zone = /zone=(\w+)/.exec(i.detail ?? '')?.[1] ?? '?';
+    out[zone] = (out[zone] ?? 0) + 1;
+  }
+  return out;
+}
+
+const serviceNames = async () =>
+  ((await lab.nodes[0].engine.docker.listServices()) as Array<{ Spec: { Name: string } }>).map((s) => s.Spec.Name).sort();
+
+describe('Swarm driver on a two-node swarm lab (two namespaces, a veth, zones a and b)', () => {
+  it('the lab: two ready nodes over 169.254.x, no ingress, no new address on the machine’s own network', async () => {
+    const nodes = (await lab.nodes[0].engine.docker.listNodes()) as Array<{
+      Status: { State: string; Addr: string };
+      Spec: { Labels: Record<string, string> };
+    }>;
+    expect(nodes.map((n) => [n.Status.State, n.Status.Addr, n.Spec.Labels.zone]).sort()).toEqual(
+      lab.nodes.map((n) => ['ready', n.address, n.zone]),
+    );
+    expect(lab.nodes.every((n) => n.address.startsWith('169.254.'))).toBe(true);
+    const nets = await lab.nodes[0].engine.docker.listNetworks();
+    expect(nets.map((n) => n.Name)).not.toContain('ingress');
+    const added = rootAddresses().filter((a) => !rootBefore.includes(a));
+    expect(added).toEqual([]);
+    expect(rootAddresses().filter((a) => /^172\./.test(a))).toEqual(rootBefore.filter((a) => /^172\./.test(a)));
+  });
+
+  it('deploys v1 with 2 replicas: one task in each zone, each node’s door serves it', async () => {
+    const out = await deploy(1);
+    expect(out.healthy).toBe(2);
+    expect(await zonesOfTasks()).toEqual({ a: 1, b: 1 });
+    expect(await page(0)).toContain('from release v1');
+    expect(await page(1)).toContain('from release v1');
+  }, 120_000);
+
+  it('switches to v2 with no failed request at either node’s door, and removes v1', async () => {
+    const [a, b] = await probeBoth(() => deploy(2, { source: { path: secondEdition() } }), 60);
+    console.log(`switch v1 → v2: zone a ${a.ok} answered ${a.failed} failed, zone b ${b.ok} answered ${b.failed} failed`);
+    expect(a.failed + b.failed).toBe(0);
+    expect(Math.min(a.ok, b.ok)).toBeGreaterThan(50);
+    expect(await page(0)).toContain('v2 (edition 2)');
+    expect(await page(1)).toContain('v2 (edition 2)');
+    expect(await serviceNames()).toEqual([`${instance}-hello-production-v2`]);
+    expect(await zonesOfTasks()).toEqual({ a: 1, b: 1 });
+  }, 120_000);
+
+  it('a v3 that never gets healthy: its service is removed, v2 keeps serving on both nodes', async () => {
+    const { message } = await failure(deploy(3, { source: { path: deafApp() }, health: { timeoutSeconds: 10 } }));
+    expect(message).toContain('deaf replica, not listening');
+    expect(await page(0)).toContain('v2 (edition 2)');
+    expect(await page(1)).toContain('v2 (edition 2)');
+    expect(await serviceNames()).toEqual([`${instance}-hello-production-v2`]);
+  }, 120_000);
+
+  it('scales 2 → 4 → 2, evenly over the zones each time, both doors serving', async () => {
+    const t = { ...target(2), artifact: artifacts.get(2)! };
+    const up = await driver.scale!(t, 4, ioFor([]));
+    expect(up.healthy).toBe(4);
+    expect(await zonesOfTasks()).toEqual({ a: 2, b: 2 });
+    // Swarm picks the tasks that go; the doors must follow the ones it keeps (the door retries a refused dial on another task).
+    const [a, b] = await probeBoth(() => driver.scale!(t, 2, ioFor([])), 40);
+    console.log(`scale 4 → 2: zone a ${a.ok} answered ${a.failed} failed, zone b ${b.ok} answered ${b.failed} failed`);
+    expect(a.failed + b.failed).toBe(0);
+    expect(Math.min(a.ok, b.ok)).toBeGreaterThan(10);
+    expect(await zonesOfTasks()).toEqual({ a: 1, b: 1 });
+    expect(await page(0)).toContain('v2 (edition 2)');
+    expect(await page(1)).toContain('v2 (edition 2)');
+  }, 120_000);
+
+  it('a scale whose lock was taken meanwhile changes nothing (superseded)', async () => {
+    const t = { ...target(2), artifact: artifacts.get(2)! };
+    const stale: Fence = { token: 1, isNewest: async () => false, live: async () => undefined, claimLive: async () => false };
+    const { code } = await failure(driver.scale!(t, 4, ioFor([], new AbortController(), stale)));
+    expect(code).toBe('superseded');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await zonesOfTasks()).toEqual({ a: 1, b: 1 });
+  }, 60_000);
+
+  it('rolls back to v1’s image as v4: both doors serve it, v2 is gone', async () => {
+    const out = await driver.deploy(target(4), artifacts.get(1)!, ioFor([]));
+    expect(out.healthy).toBe(2);
+    expect(await zonesOfTasks()).toEqual({ a: 1, b: 1 });
+    for (const i of [0, 1] as const) {
+      const body = await page(i);
+      expect(body).toContain('from release v4');
+      expect(body).not.toContain('edition 2');
+    }
+    expect(await serviceNames()).toEqual([`${instance}-hello-production-v4`]);
+  }, 120_000);
+
+  it('logs: each task’s lines through its own node’s engine, one task per zone', async () => {
+    const lines: LogLine[] = [];
+    for await (const l of driver.logs!(target(4).app, 'production', { tail: 1000 }, ioFor([]))) lines.push(l);
+    const starts = lines.filter((l) => l.stream === 'stdout' && l.text.includes('hello v4 listening'));
+    expect(new Set(starts.map((l) => l.instance)).size).toBe(2);
+    expect(lines.some((l) => l.stream === 'stderr' && l.text.includes('response:200'))).toBe(true);
+  }, 60_000);
+
+  it('with a registry in the target: v5 is pushed from the manager and pulled by node 2 over the veth', async () => {
+    const t = target(5);
+    const io = ioFor([]);
+    const out = await viaRegistry.deploy(t, await viaRegistry.build(t, undefined, io), io);
+    expect(out.healthy).toBe(2);
+    expect(await zonesOfTasks()).toEqual({ a: 1, b: 1 });
+    const ref = `${lab.registry}/${instance}-hello:production-v5`;
+    const inspect = (await lab.nodes[0].engine.docker.getService(`${instance}-hello-production-v5`).inspect()) as {
+      Spec: { TaskTemplate: { ContainerSpec: { Image: string } } };
+    };
+    expect(inspect.Spec.TaskTemplate.ContainerSpec.Image).toContain(ref);
+    const pulled = await lab.nodes[1].engine.docker.listImages({ filters: JSON.stringify({ reference: [ref] }) });
+    expect(pulled).toHaveLength(1);
+    expect(await page(1)).toContain('from release v5');
+  }, 120_000);
+
+  it('abandoning the last release removes its service and both front doors: nothing of voxoz is left', async () => {
+    const io = ioFor([]);
+    expect(await driver.abandon!(target(5), undefined, io)).toBe('removed');
+    const deadline = Date.now() + 30_000;
+    let left: number[] = [];
+    while (Date.now() < deadline) {
+      left = [((await lab.nodes[0].engine.docker.listServices()) as unknown[]).length];
+      for (const n of lab.nodes) left.push((await n.engine.docker.listContainers({ all: true })).length);
+      if (left.every((x) => x === 0)) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(left).toEqual([0, 0, 0]);
+    expect(await page(0)).toBeUndefined();
+    expect(await page(1)).toBeUndefined();
+  }, 60_000);
+});
