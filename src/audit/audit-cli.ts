@@ -1,9 +1,11 @@
 import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Settings } from '../config/read-settings.ts';
 import { displayUrl } from '../observability/display-url.ts';
 import { pingRedis } from '../services/redis-server.ts';
 import { redisKeys } from '../store/keys.ts';
+import { newRedis } from '../store/redis-connector.ts';
+import { redisTarget } from '../store/redis-url.ts';
 import { auditHeadFile, loadAuditKey } from './audit-key.ts';
 import { readHead } from './audit-log.ts';
 import { verifyAudit } from './verify-audit.ts';
@@ -20,7 +22,12 @@ export async function redisFor(settings: Settings): Promise<Redis> {
       `no redis-server answers at ${socket} and REDIS_URL is not set; start voxoz (its redis-server holds the trail) or set REDIS_URL and VOXOZ_QUEUE as voxoz has them`,
     );
   const target = settings.redisUrl ?? socket;
-  const redis = new Redis(target, { maxRetriesPerRequest: 1, connectTimeout: 3000, lazyConnect: true, retryStrategy: () => null });
+  const redis = newRedis(redisTarget(target, 'REDIS_URL'), {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3000,
+    lazyConnect: true,
+    retryStrategy: () => null,
+  });
   // ioredis rejects with "Connection is closed"; the reason came as an error event before it.
   let reason: Error | undefined;
   redis.on('error', (err: Error) => {

@@ -1,10 +1,15 @@
 import { DEPLOY_STEPS, type DeployStep } from '../drivers/deploy-steps.ts';
+import { parseRedisUrl } from '../store/redis-url.ts';
 /**
  * The one place that reads the process environment. Everything else receives `Settings`.
  * Each default is stated where it is declared.
  */
 export interface Settings {
-  /** REDIS_URL. Unset: voxoz starts its own redis-server with data under `dataDir`. */
+  /**
+   * REDIS_URL: redis://, rediss://, a unix socket path, or a Sentinel group
+   * (redis+sentinel://host1:26379,host2:26379/<master-name>[/<db>]; see store/redis-url.ts).
+   * Unset: voxoz starts its own redis-server with data under `dataDir`.
+   */
   redisUrl?: string;
   /** DOCKER_HOST. Unset: /var/run/docker.sock, or a private dockerd voxoz starts as root. */
   dockerHost?: string;
@@ -96,8 +101,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (dockerEngine !== undefined && dockerEngine !== 'local' && dockerEngine !== 'remote')
     problems.push(`VOXOZ_DOCKER_ENGINE must be "local" or "remote" (where the engine at DOCKER_HOST runs), got "${dockerEngine}"`);
   if (!LEVELS.includes(logLevel)) problems.push(`VOXOZ_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${env.VOXOZ_LOG_LEVEL}"`);
-  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL))
-    problems.push(`REDIS_URL must start with redis:// or rediss://, got "${env.REDIS_URL}"`);
+  const redisUrl = env.REDIS_URL ? parseRedisUrl(env.REDIS_URL) : undefined;
+  if (redisUrl && !redisUrl.ok) for (const problem of redisUrl.problems) problems.push(`REDIS_URL ${problem}`);
   const queueName = env.VOXOZ_QUEUE ?? 'voxoz';
   if (!/^[a-z][a-z0-9-]{0,39}$/.test(queueName))
     problems.push(`VOXOZ_QUEUE must be lowercase letters, digits and dashes, got "${queueName}"`);

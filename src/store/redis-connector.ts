@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { type RedisTarget, redisTarget } from './redis-url.ts';
 
 /**
  * How a client is used, which decides how it fails:
@@ -18,10 +19,34 @@ const ROLE_OPTIONS: Readonly<Record<RedisRole, RedisOptions>> = {
   blocking: { maxRetriesPerRequest: null },
 };
 
-/** A connector for one server URL (redis:// or a unix socket path). Errors go to `onError` instead of crashing the process. */
+/**
+ * What every client does about a failover, whatever the role:
+ * - a write answered READONLY went to a master that was demoted under it (a Sentinel failover,
+ *   or a managed Redis that swapped nodes behind one address): reconnect, which asks the
+ *   sentinels for the master again, and resend the command (`2`);
+ * - with Sentinel, `failoverDetector` listens for `+switch-master` on the sentinels and drops the
+ *   connection to the old master at once, instead of writing to it until it is demoted.
+ */
+const FAILOVER_OPTIONS: RedisOptions = {
+  reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+};
+const SENTINEL_OPTIONS: RedisOptions = { failoverDetector: true };
+
+/** A new client for `target` (see redis-url.ts) with `options` on top. */
+export function newRedis(target: RedisTarget, options: RedisOptions = {}): Redis {
+  if (target.kind === 'sentinel') return new Redis({ ...target.options, ...FAILOVER_OPTIONS, ...SENTINEL_OPTIONS, ...options });
+  return new Redis(target.url, { ...FAILOVER_OPTIONS, ...options });
+}
+
+/**
+ * A connector for one REDIS_URL: redis://, rediss://, a unix socket path, or a Sentinel group
+ * (redis+sentinel://…; see redis-url.ts). A bad URL throws here, listing what is wrong. Errors
+ * of the clients go to `onError` instead of crashing the process.
+ */
 export function redisConnector(url: string, onError: (name: string, err: Error) => void = () => undefined): RedisConnector {
+  const target = redisTarget(url, 'REDIS_URL');
   return (role, name) => {
-    const client = new Redis(url, { ...ROLE_OPTIONS[role], connectionName: name });
+    const client = newRedis(target, { ...ROLE_OPTIONS[role], connectionName: name });
     client.on('error', (err: Error) => onError(name, err));
     return client;
   };

@@ -228,4 +228,30 @@ describe('readSettings', () => {
     expect(readSettings({}).dockerEngine).toBeUndefined();
     expect(() => readSettings({ VOXOZ_DOCKER_ENGINE: 'far' })).toThrow(/VOXOZ_DOCKER_ENGINE must be "local" or "remote" .*got "far"/);
   });
+  it('takes REDIS_URL as redis://, rediss://, a unix socket path or a Sentinel group', () => {
+    for (const url of [
+      'redis://127.0.0.1:6379',
+      'rediss://:pw@redis.example.org:6380/1',
+      '/run/redis/redis.sock',
+      'redis+sentinel://:pw@127.0.0.1:26379,127.0.0.1:26380/mymaster/0',
+    ])
+      expect(readSettings({ REDIS_URL: url }).redisUrl).toBe(url);
+  });
+  it('refuses a bad REDIS_URL with every problem, each naming the fix, without quoting its password', () => {
+    try {
+      readSettings({ REDIS_URL: 'redis+sentinel://:hunter22@s1:0/' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(SettingsError);
+      const { problems } = err as SettingsError;
+      expect(problems).toEqual([
+        'REDIS_URL has sentinel "s1:0" with port 0; a port is 1..65535 (sentinels listen on 26379 by default)',
+        expect.stringMatching(/^REDIS_URL names no master: put the master name .* as in redis\+sentinel:\/\/\[:password@\]host1:26379,/),
+      ]);
+      expect(problems.join('\n')).not.toContain('hunter22');
+    }
+    expect(() => readSettings({ REDIS_URL: 'memcached://:hunter22@h:11211' })).toThrow(
+      /REDIS_URL must be redis:\/\/host:6379, .*; got "memcached:\/\/h:11211"/,
+    );
+  });
 });

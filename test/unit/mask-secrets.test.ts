@@ -134,6 +134,14 @@ describe('which secrets are masked, and which are refused', () => {
     ]);
   });
 
+  it('lists the master and sentinel passwords of a redis+sentinel:// REDIS_URL', () => {
+    const settings = readSettings({ REDIS_URL: 'redis+sentinel://:master%2Fpass-1@s1:26379,s2/mymaster?sentinelPassword=sentinel-pass-2' });
+    expect(platformSecrets(settings)).toEqual([
+      { name: 'the password in REDIS_URL', value: 'master/pass-1' },
+      { name: 'the sentinel password in REDIS_URL', value: 'sentinel-pass-2' },
+    ]);
+  });
+
   it("masks those and the apps' secrets that are set; refuses short ones at start, naming each", () => {
     const config = validateConfig(
       { apps: [{ name: 'web', source: { path: '.' }, port: 9000, secrets: ['API_KEY', 'UNSET_ONE'] }] },
