@@ -167,6 +167,17 @@ describe('Swarm driver on a two-node swarm lab (two namespaces, a veth, zones a 
     expect(lab.nodes.every((n) => n.address.startsWith('169.254.'))).toBe(true);
     const nets = await lab.nodes[0].engine.docker.listNetworks();
     expect(nets.map((n) => n.Name)).not.toContain('ingress');
+    // docker_gwbridge (172.x) may exist, but only inside the nodes' namespaces.
+    for (const n of lab.nodes) {
+      const inside = execFileSync('nsenter', [`--net=/run/netns/${n.engine.netns}`, 'ip', '-o', '-4', 'addr'], { encoding: 'utf8' });
+      expect(inside).toContain(`${n.address}/24`);
+      console.log(
+        `node ${n.zone} (${n.engine.netns}): ${inside
+          .split('\n')
+          .flatMap((l) => l.split(/\s+/).slice(1, 4).join(' ') || [])
+          .join('; ')}`,
+      );
+    }
     const added = rootAddresses().filter((a) => !rootBefore.includes(a));
     expect(added).toEqual([]);
     expect(rootAddresses().filter((a) => /^172\./.test(a))).toEqual(rootBefore.filter((a) => /^172\./.test(a)));
