@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readSettings } from '../../src/config/read-settings.ts';
 import { startVoxoz, type Voxoz } from '../../src/main.ts';
+import type { JobEvent } from '../../src/jobs/job-event.ts';
 import { createLogger, silentLogger } from '../../src/observability/logger.ts';
 import { redisKeys } from '../../src/store/keys.ts';
 import { discordEnv, shown as discordShown } from '../fixtures/discord/e2e-helpers.ts';
@@ -40,6 +41,10 @@ beforeAll(async () => {
   - name: hello
     source: { path: ${HELLO_APP_DIR} }
     port: 18777
+  - name: slow
+    source: { path: ${HELLO_APP_DIR} }
+    port: 18778
+    health: { path: /missing, graceSeconds: 4, retries: 1, timeoutSeconds: 20 }
 people:
   abe: { local: abe }
 access:
@@ -245,4 +250,72 @@ describe('several bot processes and workers on one Redis', () => {
       redis.disconnect();
     }
   }, 90_000);
+  it('a rolling restart of the workers and a bot, one at a time, with jobs queued and running: every job ends, each ran once', async () => {
+    const redisUrl = inject('redisUrl');
+    const before = new Set(await jobIds(redisUrl, queue));
+    const send = async (i: number, text: string) => {
+      const b = bots[i % 2]!;
+      const res = await fetch(`http://127.0.0.1:${b.port}/local/commands`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${b.localToken}` },
+        body: JSON.stringify({ user: 'rita', text }),
+      });
+      expect(res.status).toBe(202);
+    };
+    const redis = new Redis(redisUrl);
+    const keys = redisKeys(queue);
+    // The commands' jobs (the schedule's summaries, schedule-tick-…, run beside them).
+    const mine = async () => (await jobIds(redisUrl, queue)).filter((id) => !before.has(id) && !id.startsWith('schedule-'));
+    const eventsOf = async (id: string) => (await redis.xrange(keys.events(id), '-', '+')).map(([, f]) => JSON.parse(f[1]!) as JobEvent);
+    const ended = async (id: string) => (await eventsOf(id)).some((e) => e.type === 'done');
+    // Deploys of \`slow\` run one at a time and each takes seconds (its health check never passes
+    // after a 4 s grace, so each rolls back): the restarts happen while they run and wait.
+    for (let i = 0; i < 4; i++) await send(i, 'deploy slow');
+    await Promise.all(Array.from({ length: 30 }, (_, i) => send(i, 'status hello')));
+    await waitFor('a deploy to run', async () => {
+      for (const id of await mine()) if ((await eventsOf(id)).some((e) => e.type === 'step')) return true;
+      return false;
+    });
+    const restart = async (list: Voxoz[], i: number, env: NodeJS.ProcessEnv, role?: 'worker') => {
+      // As systemd does it: SIGTERM's path (running jobs drain, queued ones stay in Redis), then a new process.
+      await list[i]!.close();
+      list[i] = await startVoxoz(readSettings(env), env, log, role);
+    };
+    const base: NodeJS.ProcessEnv = { REDIS_URL: redisUrl, VOXOZ_CONFIG: join(dir, 'voxoz.yml'), VOXOZ_QUEUE: queue, PORT: '0' };
+    const pending = async () => (await Promise.all((await mine()).map(ended))).filter((e) => !e).length;
+    const stillPending: number[] = [];
+    for (const n of [0, 1, 2]) {
+      stillPending.push(await pending());
+      await restart(workers, n, { ...base, DOCKER_HOST: inject('dockerHost'), VOXOZ_DATA_DIR: join(dir, `worker${n + 1}`) }, 'worker');
+      await send(n, 'status hello');
+    }
+    await restart(bots, 0, { ...base, VOXOZ_DATA_DIR: join(dir, 'bot1') });
+    for (let i = 0; i < 4; i++) await send(i, 'status hello');
+    // Work was queued or running at each worker's stop.
+    expect(stillPending[0]).toBeGreaterThan(0);
+    try {
+      const ids = await mine();
+      expect(ids).toHaveLength(4 + 30 + 3 + 4);
+      await waitFor(
+        'every job to end',
+        async () => {
+          for (const id of ids) if (!(await ended(id))) return false;
+          return true;
+        },
+        150_000,
+      );
+      const outcomes: string[] = [];
+      for (const id of ids) {
+        const events = await eventsOf(id);
+        expect(events.filter((e) => e.type === 'started')).toHaveLength(1);
+        const done = events.find((e) => e.type === 'done');
+        if (done?.type === 'done') outcomes.push(`${done.outcome} ${done.result.title ?? ''}`.split(':')[0]!);
+      }
+      // The deploys ended on their own terms (their check failed), none stopped by a worker's stop.
+      expect(outcomes.filter((o) => /^failed/.test(o))).toHaveLength(4);
+      expect(outcomes.filter((o) => /^succeeded/.test(o))).toHaveLength(37);
+    } finally {
+      redis.disconnect();
+    }
+  }, 240_000);
 });
