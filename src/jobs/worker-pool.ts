@@ -5,7 +5,7 @@ import type { JobData } from '../core/types.ts';
 import { createMasker } from '../observability/mask-secrets.ts';
 import { advanceAppLine, joinAppLine, LINE_RECHECK_MS, lineHead, waitingLine } from './app-line.ts';
 import { holdAppLock } from './hold-app-lock.ts';
-import { claimJob, finishJob } from './job-state.ts';
+import { CONFIRM_WAIT_MS, claimJob, finishJob } from './job-state.ts';
 import { createJobStreamWriter } from './job-stream.ts';
 import { createJobStore } from '../store/job-store.ts';
 import { reconcileApps } from './reconcile-apps.ts';
@@ -14,6 +14,14 @@ import { advertiseWorker } from './worker-presence.ts';
 
 /** Longest a worker waits before looking again at a job whose enqueue is not confirmed yet. */
 const CONFIRM_POLL_MS = 100;
+/**
+ * The enqueuer sends the confirm right after BullMQ took the job, so a free worker is often
+ * handed it a round trip before the confirm lands: a job reserved less than JUST_RESERVED_MS ago
+ * is looked at again in place after each of these pauses (37 ms in all) before it is parked
+ * for CONFIRM_POLL_MS, which would delay its start by 100–200 ms.
+ */
+const CONFIRM_RECHECK_MS = [2, 5, 10, 20];
+const JUST_RESERVED_MS = 1000;
 
 export interface WorkerPoolOptions extends RunJobDeps {
   /** Where the workers' own clients come from (the composition root's connector), or a server URL. */
@@ -80,7 +88,13 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const runTaken = async (job: Job<JobData>, token?: string, signal?: AbortSignal) => {
     const data = job.data;
     // Runs only a job whose enqueue was confirmed to its user; see job-state.ts.
-    const claim = await claimJob(redis, keys, data, opts.confirmWaitMs);
+    const confirmWaitMs = opts.confirmWaitMs ?? CONFIRM_WAIT_MS;
+    let claim = await claimJob(redis, keys, data, confirmWaitMs);
+    for (const pause of CONFIRM_RECHECK_MS) {
+      if (claim.verdict !== 'wait' || confirmWaitMs - claim.ms > JUST_RESERVED_MS) break;
+      await new Promise((r) => setTimeout(r, pause));
+      claim = await claimJob(redis, keys, data, confirmWaitMs);
+    }
     if (claim.verdict === 'wait') {
       await job.moveToDelayed(Date.now() + Math.min(claim.ms, CONFIRM_POLL_MS), token);
       throw new DelayedError();
