@@ -155,9 +155,13 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   };
   const queueNames = opts.queueNames ?? [opts.queueName];
   // The line's BullMQ side: promotes a parked job, and reads the state of the job ahead (an app's jobs share one queue).
+  const connect = connectorFrom(opts);
+  // A client of their own: BullMQ defines its ~50 scripts on the client it is given, and every
+  // `redis.pipeline()` (each job's stream writes) copies them all, which cost a no-op job ~8% of its CPU.
+  const lineConnection = connect('commands', 'voxoz-line');
   const lineQueues = new Map(
     queueNames.map((name) => {
-      const q = new Queue<JobData>(name, { connection: redis, prefix: keys.bull });
+      const q = new Queue<JobData>(name, { connection: lineConnection, prefix: keys.bull });
       q.on('error', () => undefined);
       return [name, q] as const;
     }),
@@ -208,7 +212,6 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const reconciler = setInterval(reconcile, opts.reconcileEveryMs ?? 60_000);
   reconciler.unref();
   const stalledMs = opts.stalledMs ?? 30_000;
-  const connect = connectorFrom(opts);
   const connections = queueNames.map((name, i) => connect('blocking', i === 0 ? 'voxoz-worker' : `voxoz-worker-${name}`));
   const workers = queueNames.map((name, i) => {
     const worker = new Worker<JobData>(name, processor, {
@@ -260,6 +263,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       await presence.stop();
       await Promise.all(workers.map((w) => w.close()));
       for (const q of lineQueues.values()) await q.close().catch(() => undefined);
+      await lineConnection.quit().catch(() => undefined);
       await subscriber.quit().catch(() => undefined);
       for (const c of connections) await c.quit().catch(() => undefined);
     },
