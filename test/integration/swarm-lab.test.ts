@@ -217,7 +217,10 @@ describe('Swarm driver on a two-node swarm lab (two namespaces, a veth, zones a 
     expect(await zonesOfTasks()).toEqual({ a: 2, b: 2 });
     // Swarm picks the tasks that go; the doors must follow the ones it keeps (the door retries a refused dial on another task).
     const [a, b] = await probeBoth(() => driver.scale!(t, 2, ioFor([])), 40);
-    console.log(`scale 4 → 2: zone a ${a.ok} answered ${a.failed} failed, zone b ${b.ok} answered ${b.failed} failed`);
+    const kept = (await driver.status(t.app, 'production')).map((i) => `${i.name.split('.').at(-1)} (${i.detail})`);
+    console.log(
+      `scale 4 → 2: zone a ${a.ok} answered ${a.failed} failed, zone b ${b.ok} answered ${b.failed} failed; slots kept: ${kept.join(', ')}`,
+    );
     expect(a.failed + b.failed).toBe(0);
     expect(Math.min(a.ok, b.ok)).toBeGreaterThan(10);
     expect(await zonesOfTasks()).toEqual({ a: 1, b: 1 });
