@@ -14,8 +14,8 @@ import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 
 const run = promisify(execFile);
 
-// A one-node Swarm on a private dockerd in a network namespace of its own (the two-node lab,
-// test/support/swarm-lab.ts, was not committed yet): ingress removed, the node labelled zone=a.
+// A one-node Swarm on a private dockerd in a network namespace of its own (two nodes: see
+// swarm-lab.test.ts): ingress removed, the node labelled zone=a.
 // Every request goes to 127.0.0.1 inside that namespace, through nsenter.
 let engine: NetnsEngine;
 let driver: Driver;
