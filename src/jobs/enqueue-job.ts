@@ -18,15 +18,25 @@ export interface EnqueueDeps {
   ready: () => Promise<void>;
   /** Runs a write that must land eventually (a confirm after "queued", an abandon after "not queued"). */
   settle: (what: string, write: () => Promise<unknown>) => void;
+  /**
+   * Resolves once the job's writes reached a replica, or there is none, or a replica did not
+   * answer within `maxMs` (the job stands then; it never fails the user). @defaultValue none: answer at once
+   */
+  replicated?: (maxMs: number) => Promise<unknown>;
+  /** The confirm write, settled after "queued". @defaultValue confirmJob on `redis` */
+  confirm?: () => Promise<unknown>;
   /** Stamps the "too late" note a confirm may write. @defaultValue systemClock */
   now?: Clock;
 }
+
+/** What the replica wait leaves of the user's time for the answer itself. @defaultValue 100 */
+const REPLICA_MARGIN_MS = 100;
 
 export const unavailable = (why: string) =>
   new UserError('queue_unavailable', `the job queue is unavailable (${why}); nothing was queued, try again in a minute`);
 
 /**
- * reserve → queue.add → answer → confirm. The answer is decided once, in this process: either
+ * reserve → queue.add → (a replica has it) → answer → confirm. The answer is decided once, in this process: either
  * every write before it returned in time and the user hears "queued" (then the confirm makes
  * the job runnable), or the time ran out and the user hears "nothing was queued" (then no
  * confirm is ever sent, an abandon is, and a worker handed the BullMQ job drops it unrun).
@@ -49,6 +59,7 @@ export function enqueueJob(deps: EnqueueDeps, data: JobData, opts: { delayMs?: n
     const giveUp = (err: UserError) => {
       if (decide(() => reject(err)) && reserveSent) deps.settle(`abandon ${data.id}`, () => abandonJob(redis, keys, data));
     };
+    const deadline = Date.now() + deps.timeoutMs;
     const timer = setTimeout(() => giveUp(unavailable('Redis does not answer')), deps.timeoutMs);
     (async () => {
       await deps.ready();
@@ -85,8 +96,11 @@ export function enqueueJob(deps: EnqueueDeps, data: JobData, opts: { delayMs?: n
         removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
         removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
       });
+      // "queued" only once a replica has the job, when one exists (store/wait-replica.ts), within the time left.
+      if (deps.replicated && !decided) await deps.replicated(deadline - Date.now() - REPLICA_MARGIN_MS);
       // Synchronously with the answer: once "queued" is said, the confirm follows; never otherwise.
-      if (decide(() => resolve('queued'))) deps.settle(`confirm ${data.id}`, () => confirmJob(redis, keys, data, deps.now));
+      if (decide(() => resolve('queued')))
+        deps.settle(`confirm ${data.id}`, deps.confirm ?? (() => confirmJob(redis, keys, data, deps.now)));
     })().catch((err: unknown) => giveUp(err instanceof UserError ? err : unavailable((err as Error).message)));
   });
 }

@@ -7,7 +7,7 @@ import { jobDone } from '../store/job-done.ts';
 import { createJobStore } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { enqueueJob } from './enqueue-job.ts';
-import { finishJob } from './job-state.ts';
+import { confirmJob, finishJob } from './job-state.ts';
 import { advanceAppLine } from './app-line.ts';
 import { createSettler } from './settle-writes.ts';
 import { claimDelivery as claimDeliveryKey, type DeliveryClaim } from './claim-delivery.ts';
@@ -15,6 +15,7 @@ import type { JobReader } from '../dispatch/job-reader.ts';
 import { listJobs } from './list-jobs.ts';
 import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
+import { createReplicaWait } from '../store/wait-replica.ts';
 
 /** Longest wait for Redis when enqueueing before the user is told the queue is unavailable. @defaultValue 1000 */
 export const ENQUEUE_TIMEOUT_MS = 1000;
@@ -140,6 +141,19 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
   const timeoutMs = opts.timeoutMs ?? ENQUEUE_TIMEOUT_MS;
   const store = createJobStore(redis, keys);
   const settler = createSettler(undefined, opts.log);
+  // On the connection queue.add wrote through: WAIT covers that connection's writes (and the reserve before them).
+  const replicaWait = createReplicaWait(opts.log ? { log: opts.log } : {});
+  /**
+   * The confirm that follows a "queued", written until a replica has it too: a confirm that
+   * only the old master saw would leave the job pending on the new one, and a worker would drop
+   * it as never confirmed. Sent again after a failover it confirms the job there (it is
+   * idempotent), or, past CONFIRM_WAIT_MS, says in the thread that it came too late.
+   */
+  const confirmReplicated = (data: JobData) => async () => {
+    await confirmJob(redis, keys, data, now);
+    const ack = await replicaWait(redis, `confirm ${data.id}`);
+    if (ack === 'not-replicated' || ack === 'unreachable') throw new Error(`the confirm of ${data.id} reached no replica (${ack})`);
+  };
   const promote = async (jobId: string) => {
     const parked = await findJob(jobId);
     if (parked && (await parked.isDelayed())) await parked.promote();
@@ -160,6 +174,8 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
           maxQueuedPerUser: opts.maxQueuedPerUser ?? MAX_QUEUED_PER_USER,
           ready: () => withTimeout(ready(), timeoutMs),
           settle: settler.settle,
+          replicated: (maxMs) => replicaWait(queueConnection, `enqueue ${data.id}`, maxMs),
+          confirm: confirmReplicated(data),
           now,
         },
         data,
