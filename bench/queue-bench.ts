@@ -53,7 +53,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
 interface WorkerProcess {
   started: Map<string, number>;
   onStart?: (id: string) => void;
-  stop(): Promise<number>;
+  /** Stops it; how many times its processor ran and the CPU ms it used since it was ready. */
+  stop(): Promise<{ ran: number; cpuMs: number }>;
 }
 
 /** Starts one worker process and resolves once its worker is ready. */
@@ -68,8 +69,10 @@ function startWorkerProcess(args: WorkerProcessArgs): Promise<WorkerProcess> {
   children.add(child);
   const proc: WorkerProcess = {
     started: new Map(),
+    // One that is gone already (stopped before, or died) has nothing more to say.
     stop: () =>
-      new Promise<number>((resolve, reject) => {
+      new Promise<{ ran: number; cpuMs: number }>((resolve, reject) => {
+        if (!child.connected) return resolve({ ran: 0, cpuMs: 0 });
         const timer = setTimeout(() => {
           child.kill('SIGKILL');
           reject(new Error('a worker process did not stop within 10 s'));
@@ -77,11 +80,11 @@ function startWorkerProcess(args: WorkerProcessArgs): Promise<WorkerProcess> {
         child.on('message', (m: WorkerProcessMessage) => {
           if (m.type === 'stopped') {
             clearTimeout(timer);
-            resolve(m.ran);
+            resolve({ ran: m.ran, cpuMs: m.cpuMs });
           }
         });
         child.send({ type: 'stop' });
-      }).finally(() => children.delete(child)),
+      }),
   };
   return new Promise((resolve, reject) => {
     child.on('message', (m: WorkerProcessMessage) => {
@@ -100,10 +103,18 @@ async function startWorkerProcesses(n: number, args: WorkerProcessArgs): Promise
   return Promise.all(Array.from({ length: n }, () => startWorkerProcess(args)));
 }
 
-/** Stops the processes and checks that their processors ran `expected` times in all. */
-async function stopAll(procs: WorkerProcess[], expected: number, what: string): Promise<void> {
-  const ran = (await Promise.all(procs.map((p) => p.stop()))).reduce((a, b) => a + b, 0);
+/** Stops the processes, checks that their processors ran `expected` times in all; their CPU ms in all. */
+async function stopAll(procs: WorkerProcess[], expected: number, what: string): Promise<number> {
+  const stopped = await Promise.all(procs.map((p) => p.stop()));
+  const ran = stopped.reduce((a, s) => a + s.ran, 0);
   if (ran !== expected) throw new Error(`${what}: the processors ran ${ran} times, expected ${expected}`);
+  return stopped.reduce((a, s) => a + s.cpuMs, 0);
+}
+
+/** Jobs per second, and the worker processes' CPU µs per job. */
+interface Throughput {
+  rate: number;
+  cpuUsPerJob: number;
 }
 
 /** The name spine-harness.ts gave redisKeys (its keys are `{name}:…`), for the worker processes. */
@@ -128,7 +139,7 @@ async function drain(queue: Queue, client: Redis, what: string): Promise<number>
   return JOBS / ((Number(last) - start) / 1000);
 }
 
-async function voxozThroughput(redisUrl: string, processes: number): Promise<number> {
+async function voxozThroughput(redisUrl: string, processes: number): Promise<Throughput> {
   const spine = await startSpine({ docker: scriptedDriver() }, BENCH_CONFIG, { redisUrl });
   const queue = new Queue<JobData>('jobs', { connection: spine.redis, prefix: spine.keys.bull });
   let procs: WorkerProcess[] = [];
@@ -152,9 +163,9 @@ async function voxozThroughput(redisUrl: string, processes: number): Promise<num
       report: false,
     });
     const rate = await drain(queue, spine.redis, `voxoz on ${processes}`);
-    await stopAll(procs, JOBS, `voxoz on ${processes}`);
+    const cpuMs = await stopAll(procs, JOBS, `voxoz on ${processes}`);
     procs = [];
-    return rate;
+    return { rate, cpuUsPerJob: (cpuMs * 1000) / JOBS };
   } finally {
     for (const p of procs) await p.stop().catch(() => undefined);
     await queue.close();
@@ -162,7 +173,7 @@ async function voxozThroughput(redisUrl: string, processes: number): Promise<num
   }
 }
 
-async function bareThroughput(redisUrl: string, processes: number, concurrency: number, round: number): Promise<number> {
+async function bareThroughput(redisUrl: string, processes: number, concurrency: number, round: number): Promise<Throughput> {
   const name = `bare-${process.pid}-${processes}-${round}`;
   const client = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(name, { connection: client });
@@ -173,9 +184,9 @@ async function bareThroughput(redisUrl: string, processes: number, concurrency: 
       await queue.addBulk(Array.from({ length: Math.min(500, JOBS - i) }, (_, k) => ({ name: 'noop', data: { id: `b${i + k}` } })));
     procs = await startWorkerProcesses(processes, { mode: 'bare', redisUrl, name, concurrency, report: false, config: BENCH_CONFIG });
     const rate = await drain(queue, client, `bare on ${processes}`);
-    await stopAll(procs, JOBS, `bare on ${processes}`);
+    const cpuMs = await stopAll(procs, JOBS, `bare on ${processes}`);
     procs = [];
-    return rate;
+    return { rate, cpuUsPerJob: (cpuMs * 1000) / JOBS };
   } finally {
     for (const p of procs) await p.stop().catch(() => undefined);
     await queue.obliterate({ force: true }).catch(() => undefined);
@@ -277,18 +288,21 @@ try {
   const began = Date.now();
   const concurrency = validateConfig(BENCH_CONFIG, '/bench/voxoz.yml').worker.concurrency;
   const rows: string[] = [];
+  const cpu: string[] = [];
   for (const n of PROCESSES) {
     // Alternating, bare first: both see the same machine within seconds.
     const bare = await bareThroughput(own.url, n, concurrency, 0);
     const vox = await voxozThroughput(own.url, n);
-    const ratio = vox / bare;
+    const ratio = vox.rate / bare.rate;
     rows.push(
-      `| ${n} | ${bare.toFixed(0)} | ${vox.toFixed(0)} | ${ratio.toFixed(2)}× | ≥ ${THROUGHPUT_TARGET}× | ${met(ratio >= THROUGHPUT_TARGET)} |`,
+      `| ${n} | ${bare.rate.toFixed(0)} | ${vox.rate.toFixed(0)} | ${ratio.toFixed(2)}× | ≥ ${THROUGHPUT_TARGET}× | ${met(ratio >= THROUGHPUT_TARGET)} |`,
     );
+    cpu.push(`${n} process${n > 1 ? 'es' : ''}: bare ${bare.cpuUsPerJob.toFixed(0)} µs, voxoz ${vox.cpuUsPerJob.toFixed(0)} µs`);
   }
   console.log(`| processes (${JOBS} no-op jobs, concurrency ${concurrency} each) | bare jobs/s | voxoz jobs/s | ratio | target | met? |`);
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
+  console.log(`\nWorker processes' CPU per job (user + system, all processes): ${cpu.join('; ')}`);
 
   const bare = await bareLatency(own.url, concurrency);
   const vox = await voxozLatency(own.url);

@@ -34,7 +34,8 @@ export interface WorkerProcessArgs {
 export type WorkerProcessMessage =
   | { type: 'ready' }
   | { type: 'started'; id: string; at: number }
-  | { type: 'stopped'; ran: number }
+  /** `cpuMs`: the process' CPU time (user + system) from `ready` to `stop`. */
+  | { type: 'stopped'; ran: number; cpuMs: number }
   | { type: 'failed'; error: string };
 
 const args = JSON.parse(process.argv[2] ?? '{}') as WorkerProcessArgs;
@@ -94,9 +95,11 @@ try {
     void (async () => {
       await close();
       await redis.quit();
-      process.send?.({ type: 'stopped', ran } satisfies WorkerProcessMessage, () => process.exit(0));
+      const cpu = process.cpuUsage(readyCpu);
+      process.send?.({ type: 'stopped', ran, cpuMs: (cpu.user + cpu.system) / 1000 } satisfies WorkerProcessMessage, () => process.exit(0));
     })();
   });
+  const readyCpu = process.cpuUsage();
   send({ type: 'ready' });
 } catch (err) {
   send({ type: 'failed', error: String((err as Error).stack ?? err) });
