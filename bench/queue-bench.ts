@@ -44,11 +44,6 @@ const killAll = () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 };
 process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.on(sig, () => {
-    killAll();
-    process.exit(130);
-  });
 
 interface WorkerProcess {
   started: Map<string, number>;
@@ -284,6 +279,12 @@ async function bareLatency(redisUrl: string, concurrency: number): Promise<numbe
 // Always a private server: the bench floods its queues and must never touch a user's Redis.
 delete process.env.REDIS_URL;
 const own = await benchRedis();
+// Interrupted: the worker processes and the redis-server go too.
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    killAll();
+    void own.stop().finally(() => process.exit(130));
+  });
 try {
   const began = Date.now();
   const concurrency = validateConfig(BENCH_CONFIG, '/bench/voxoz.yml').worker.concurrency;
