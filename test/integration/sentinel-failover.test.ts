@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load-config.ts';
 import type { JobData } from '../../src/core/types.ts';
 import { createJobQueue, type JobQueue } from '../../src/jobs/job-queue.ts';
@@ -26,163 +26,180 @@ const HOLD_MS = 1500;
 let lab: SentinelLab | undefined;
 let dir = '';
 const closers: Array<() => Promise<unknown>> = [];
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vx-failover-'));
-  lab = await startSentinelLab({ downAfterMs: 1000, failoverTimeoutMs: 5000 });
-}, 40_000);
-afterAll(async () => {
-  for (const close of closers.reverse()) await close().catch(() => undefined);
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
   await lab?.stop();
+  lab = undefined;
   rmSync(dir, { recursive: true, force: true });
 }, 30_000);
 
+/**
+ * How the master goes: killed (SIGKILL: its clients see the connection drop), or frozen
+ * (SIGSTOP: connections stay open and hang; once the replica is promoted it is thawed, still
+ * believing it is the master, until the sentinels demote it to a replica of the new one).
+ */
+const CASES = [
+  { how: 'killed', signal: 'SIGKILL' },
+  { how: 'frozen, then back as a replica', signal: 'SIGSTOP' },
+] as const;
+
 describe('the queue through a Sentinel failover', () => {
-  it('every acknowledged job ran with at most one effect or says why not, and the workers resume without a restart', async () => {
-    const started = Date.now();
-    const url = lab!.url;
-    const connect = redisConnector(url);
-    const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
-    const redis = connect('commands', 'voxoz');
-    closers.push(() => redis.quit());
-    const config = validateConfig({ apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] }, '/test/voxoz.yml');
+  it.each(CASES)(
+    'master $how: every acknowledged job ran with at most one effect or says why not, and the workers resume without a restart',
+    async ({ signal }) => {
+      const started = Date.now();
+      dir = mkdtempSync(join(tmpdir(), 'vx-failover-'));
+      lab = await startSentinelLab({ downAfterMs: 1000, failoverTimeoutMs: 5000 });
+      const url = lab.url;
+      const connect = redisConnector(url);
+      const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
+      const redis = connect('commands', 'voxoz');
+      closers.push(() => redis.quit());
+      const config = validateConfig({ apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] }, '/test/voxoz.yml');
 
-    // The effect is idempotent, keyed by the job id: a marker file created exclusively, then one
-    // line in the effect log. Every attempt is counted apart, to see redeliveries.
-    const effects = join(dir, 'effects.log');
-    const attempts = join(dir, 'attempts.log');
-    writeFileSync(effects, '');
-    writeFileSync(attempts, '');
-    const effect: JobProcessor = {
-      mutates: false,
-      async run({ data }) {
-        appendFileSync(attempts, `${data.id}\n`);
-        await new Promise((r) => setTimeout(r, HOLD_MS));
-        try {
-          writeFileSync(join(dir, `done-${data.id}`), '', { flag: 'wx' });
-          appendFileSync(effects, `${data.id} ${Date.now()}\n`);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // The effect is idempotent, keyed by the job id: a marker file created exclusively, then one
+      // line in the effect log. Every attempt is counted apart, to see redeliveries.
+      const effects = join(dir, 'effects.log');
+      const attempts = join(dir, 'attempts.log');
+      writeFileSync(effects, '');
+      writeFileSync(attempts, '');
+      const effect: JobProcessor = {
+        mutates: false,
+        async run({ data }) {
+          appendFileSync(attempts, `${data.id}\n`);
+          await new Promise((r) => setTimeout(r, HOLD_MS));
+          try {
+            writeFileSync(join(dir, `done-${data.id}`), '', { flag: 'wx' });
+            appendFileSync(effects, `${data.id} ${Date.now()}\n`);
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          }
+          return { title: `effect ${data.id}` };
+        },
+      };
+      const queue: JobQueue = createJobQueue({ connect, keys, queueName: 'jobs', attempts: 3, maxQueuedPerUser: 1000, log: silentLogger });
+      closers.push(() => queue.close());
+      const pool: WorkerPool = await startWorkerPool({
+        redis,
+        keys,
+        config: () => config,
+        drivers: {},
+        releases: createReleaseStore(redis, keys),
+        locks: createLockStore(redis, keys),
+        desired: createDesiredStore(redis, keys),
+        processors: { effect },
+        log: silentLogger,
+        now: () => new Date(),
+        connect,
+        queueName: 'jobs',
+        concurrency: RUNNING,
+        secrets: () => [],
+        // A worker's lock outlives a failover of a few seconds; a job whose completion the failover lost comes back within it.
+        stalledMs: 8000,
+        reconcileEveryMs: 3_600_000,
+      });
+      closers.push(() => pool.close());
+      const job = (i: number): JobData => ({
+        id: `fo-${i}`,
+        kind: 'effect',
+        command: `effect ${i}`,
+        env: 'production',
+        args: {},
+        requestedBy: { id: 'local:alice', name: 'alice' },
+        thread: { platform: 'local', conversation: 'local' },
+        requestedAt: new Date().toISOString(),
+      });
+
+      // 120 commands, each acknowledged only once a replica had it.
+      const acked: string[] = [];
+      for (let i = 0; i < RUNNING + QUEUED; i++) {
+        expect(await queue.enqueue(job(i))).toBe('queued');
+        acked.push(`fo-${i}`);
+      }
+      const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+      await waitUntil('20 jobs to be running', async () => lines(attempts).length >= RUNNING, 10_000, 20);
+
+      // The master dies under 20 running jobs and 100 queued ones.
+      const oldMaster = await lab!.masterPort();
+      const killedAt = Date.now();
+      lab!.kill(oldMaster, signal);
+      // Commands sent while it fails over (one every 300 ms) are either acknowledged, and then count
+      // like the others, or refused saying nothing was queued.
+      const during: Array<{ id: string; answer: string }> = [];
+      const sending = (async () => {
+        for (let i = 200; i < 210; i++) {
+          const id = `fo-${i}`;
+          const answer = await queue.enqueue(job(i)).then(
+            (a) => a,
+            (err: Error) => err.message,
+          );
+          during.push({ id, answer });
+          if (answer === 'queued') acked.push(id);
+          await new Promise((r) => setTimeout(r, 300));
         }
-        return { title: `effect ${data.id}` };
-      },
-    };
-    const queue: JobQueue = createJobQueue({ connect, keys, queueName: 'jobs', attempts: 3, maxQueuedPerUser: 1000, log: silentLogger });
-    closers.push(() => queue.close());
-    const pool: WorkerPool = await startWorkerPool({
-      redis,
-      keys,
-      config: () => config,
-      drivers: {},
-      releases: createReleaseStore(redis, keys),
-      locks: createLockStore(redis, keys),
-      desired: createDesiredStore(redis, keys),
-      processors: { effect },
-      log: silentLogger,
-      now: () => new Date(),
-      connect,
-      queueName: 'jobs',
-      concurrency: RUNNING,
-      secrets: () => [],
-      // A worker's lock outlives a failover of a few seconds; a job whose completion the failover lost comes back within it.
-      stalledMs: 8000,
-      reconcileEveryMs: 3_600_000,
-    });
-    closers.push(() => pool.close());
-    const job = (i: number): JobData => ({
-      id: `fo-${i}`,
-      kind: 'effect',
-      command: `effect ${i}`,
-      env: 'production',
-      args: {},
-      requestedBy: { id: 'local:alice', name: 'alice' },
-      thread: { platform: 'local', conversation: 'local' },
-      requestedAt: new Date().toISOString(),
-    });
-
-    // 120 commands, each acknowledged only once a replica had it.
-    const acked: string[] = [];
-    for (let i = 0; i < RUNNING + QUEUED; i++) {
-      expect(await queue.enqueue(job(i))).toBe('queued');
-      acked.push(`fo-${i}`);
-    }
-    const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
-    await waitUntil('20 jobs to be running', async () => lines(attempts).length >= RUNNING, 10_000, 20);
-
-    // The master dies under 20 running jobs and 100 queued ones.
-    const oldMaster = await lab!.masterPort();
-    const killedAt = Date.now();
-    lab!.kill(oldMaster);
-    // Commands sent while it fails over (one every 300 ms) are either acknowledged, and then count
-    // like the others, or refused saying nothing was queued.
-    const during: Array<{ id: string; answer: string }> = [];
-    const sending = (async () => {
-      for (let i = 200; i < 210; i++) {
-        const id = `fo-${i}`;
-        const answer = await queue.enqueue(job(i)).then(
-          (a) => a,
-          (err: Error) => err.message,
-        );
-        during.push({ id, answer });
-        if (answer === 'queued') acked.push(id);
-        await new Promise((r) => setTimeout(r, 300));
+      })();
+      await waitUntil('the sentinels to promote the replica', async () => (await lab!.masterPort()) !== oldMaster, 20_000, 50);
+      const promotedMs = Date.now() - killedAt;
+      if (signal === 'SIGSTOP') {
+        lab!.kill(oldMaster, 'SIGCONT');
+        await waitUntil('the old master to be demoted to a replica', async () => (await lab!.role(oldMaster)) === 'slave', 20_000, 100);
       }
-    })();
-    await waitUntil('the sentinels to promote the replica', async () => (await lab!.masterPort()) !== oldMaster, 20_000, 50);
-    const promotedMs = Date.now() - killedAt;
-    await sending;
-    for (const { answer } of during) expect(answer).toMatch(/^queued$|nothing was queued/);
+      await sending;
+      for (const { answer } of during) expect(answer).toMatch(/^queued$|nothing was queued/);
 
-    // Every acknowledged job ends: completed with its effect, or failed and saying why.
-    const bull = new Queue<JobData>('jobs', { connection: connect('commands', 'test-look'), prefix: keys.bull });
-    closers.push(() => bull.close());
-    const outcome = async (id: string) => {
-      const j = await bull.getJob(id);
-      return j ? await j.getState() : 'missing';
-    };
-    await waitUntil(
-      'every acknowledged job to end',
-      async () => (await Promise.all(acked.map(outcome))).every((s) => s === 'completed' || s === 'failed'),
-      60_000,
-      250,
-    );
-    const resumedMs = Date.now() - killedAt;
+      // Every acknowledged job ends: completed with its effect, or failed and saying why.
+      const bull = new Queue<JobData>('jobs', { connection: connect('commands', 'test-look'), prefix: keys.bull });
+      closers.push(() => bull.close());
+      const outcome = async (id: string) => {
+        const j = await bull.getJob(id);
+        return j ? await j.getState() : 'missing';
+      };
+      await waitUntil(
+        'every acknowledged job to end',
+        async () => (await Promise.all(acked.map(outcome))).every((s) => s === 'completed' || s === 'failed'),
+        60_000,
+        250,
+      );
+      const resumedMs = Date.now() - killedAt;
 
-    const effectCount = new Map<string, number>();
-    for (const line of lines(effects)) {
-      const id = line.split(' ')[0]!;
-      effectCount.set(id, (effectCount.get(id) ?? 0) + 1);
-    }
-    const failed: Array<{ id: string; reason: string }> = [];
-    for (const id of acked) {
-      expect(effectCount.get(id) ?? 0, `effects of ${id}`).toBeLessThanOrEqual(1);
-      const state = await outcome(id);
-      if (state === 'completed') expect(effectCount.get(id), `${id} completed without its effect`).toBe(1);
-      else {
-        const done = (await redis.xrange(keys.events(id), '-', '+'))
-          .map(([, f]) => JSON.parse(f[1]!))
-          .find((e: { type: string }) => e.type === 'done');
-        const reason = done?.result?.text ?? (await bull.getJob(id))?.failedReason ?? '';
-        expect(reason, `${id} failed without saying why`).not.toBe('');
-        failed.push({ id, reason });
+      const effectCount = new Map<string, number>();
+      for (const line of lines(effects)) {
+        const id = line.split(' ')[0]!;
+        effectCount.set(id, (effectCount.get(id) ?? 0) + 1);
       }
-    }
-    // A command refused during the failover never had an effect.
-    for (const { id, answer } of during) if (answer !== 'queued') expect(effectCount.get(id)).toBeUndefined();
+      const failed: Array<{ id: string; reason: string }> = [];
+      for (const id of acked) {
+        expect(effectCount.get(id) ?? 0, `effects of ${id}`).toBeLessThanOrEqual(1);
+        const state = await outcome(id);
+        if (state === 'completed') expect(effectCount.get(id), `${id} completed without its effect`).toBe(1);
+        else {
+          const done = (await redis.xrange(keys.events(id), '-', '+'))
+            .map(([, f]) => JSON.parse(f[1]!))
+            .find((e: { type: string }) => e.type === 'done');
+          const reason = done?.result?.text ?? (await bull.getJob(id))?.failedReason ?? '';
+          expect(reason, `${id} failed without saying why`).not.toBe('');
+          failed.push({ id, reason });
+        }
+      }
+      // A command refused during the failover never had an effect.
+      for (const { id, answer } of during) if (answer !== 'queued') expect(effectCount.get(id)).toBeUndefined();
 
-    // The same workers, no restart: jobs run after the failover, and a new command runs too.
-    const afterKill = lines(effects).filter((l) => Number(l.split(' ')[1]) > killedAt + promotedMs).length;
-    expect(afterKill).toBeGreaterThan(0);
-    expect(await queue.enqueue(job(300))).toBe('queued');
-    await waitUntil('a job sent after the failover to run', async () => (await outcome('fo-300')) === 'completed', 20_000, 100);
-    expect(await lab!.masterPort()).toBe(lab!.ports.replica);
+      // The same workers, no restart: jobs run after the failover, and a new command runs too.
+      const afterKill = lines(effects).filter((l) => Number(l.split(' ')[1]) > killedAt + promotedMs).length;
+      expect(afterKill).toBeGreaterThan(0);
+      expect(await queue.enqueue(job(300))).toBe('queued');
+      await waitUntil('a job sent after the failover to run', async () => (await outcome('fo-300')) === 'completed', 20_000, 100);
+      expect(await lab!.masterPort()).toBe(lab!.ports.replica);
 
-    const redelivered = lines(attempts).length - new Set(lines(attempts)).size;
-    console.info(
-      `failover: promoted in ${promotedMs} ms, every acknowledged job ended ${resumedMs} ms after the kill; ` +
-        `${acked.length} acknowledged (${during.filter((d) => d.answer === 'queued').length} of 10 sent during the failover: ${during.map((d) => (d.answer === 'queued' ? 'Q' : '-')).join('')}), ` +
-        `${effectCount.size} effects, ${failed.length} failed (${failed.map((f) => `${f.id}: ${f.reason}`).join('; ') || 'none'}), ` +
-        `${redelivered} redeliveries, ${afterKill} effects after the promotion; whole test ${Date.now() - started} ms`,
-    );
-    expect(Date.now() - started).toBeLessThan(90_000);
-  }, 110_000);
+      const redelivered = lines(attempts).length - new Set(lines(attempts)).size;
+      console.info(
+        `failover (${signal}): promoted in ${promotedMs} ms, every acknowledged job ended ${resumedMs} ms after the kill; ` +
+          `${acked.length} acknowledged (${during.filter((d) => d.answer === 'queued').length} of 10 sent during the failover: ${during.map((d) => (d.answer === 'queued' ? 'Q' : '-')).join('')}), ` +
+          `${effectCount.size} effects, ${failed.length} failed (${failed.map((f) => `${f.id}: ${f.reason}`).join('; ') || 'none'}), ` +
+          `${redelivered} redeliveries, ${afterKill} effects after the promotion; whole test ${Date.now() - started} ms`,
+      );
+      expect(Date.now() - started).toBeLessThan(90_000);
+    },
+    100_000,
+  );
 });

@@ -14,6 +14,8 @@ export interface SentinelLab {
   url: string;
   /** The port of the server that is master now, as the sentinels say. */
   masterPort(): Promise<number>;
+  /** What the server on `port` says it is (`master` or `slave`), or `down`. */
+  role(port: number): Promise<string>;
   /** Ports of the two data servers, master first as started. */
   ports: { master: number; replica: number; sentinels: number[] };
   /** Signals the process on `port`: SIGKILL (no save, no goodbye to the clients) unless told otherwise (SIGSTOP, SIGCONT). */
@@ -87,6 +89,7 @@ export async function startSentinelLab(opts: SentinelLabOptions = {}): Promise<S
       return c;
     };
     const replicaClient = client(replica!);
+    const dataClients = new Map<number, Redis>([[replica!, replicaClient]]);
     await waitUntil('the replica to be in sync', async () => /master_link_status:up/.test(await replicaClient.info('replication')), 10_000);
     if (!opts.noSentinels) {
       for (const port of sentinels as number[]) {
@@ -130,6 +133,12 @@ export async function startSentinelLab(opts: SentinelLabOptions = {}): Promise<S
         if (!sentinelClient) return master!;
         const [, port] = (await sentinelClient.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', LAB_MASTER)) as [string, string];
         return Number(port);
+      },
+      async role(port) {
+        const c = dataClients.get(port) ?? client(port);
+        dataClients.set(port, c);
+        const info = await c.info('replication').catch(() => '');
+        return /^role:(\w+)/m.exec(info)?.[1] ?? 'down';
       },
       kill(port, signal = 'SIGKILL') {
         children.get(port)?.kill(signal);
