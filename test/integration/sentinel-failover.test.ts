@@ -154,12 +154,20 @@ describe('the queue through a Sentinel failover', () => {
         const j = await bull.getJob(id);
         return j ? await j.getState() : 'missing';
       };
-      await waitUntil(
-        'every acknowledged job to end',
-        async () => (await Promise.all(acked.map(outcome))).every((s) => s === 'completed' || s === 'failed'),
-        60_000,
-        250,
-      );
+      // On a timeout the error says which jobs are stuck where, and what voxoz's record says of them.
+      const stuck = async () => {
+        const states = await Promise.all(acked.map(async (id) => ({ id, state: await outcome(id) })));
+        return states.filter((s) => s.state !== 'completed' && s.state !== 'failed');
+      };
+      await waitUntil('every acknowledged job to end', async () => (await stuck()).length === 0, 60_000, 250).catch(async (err: Error) => {
+        const left = await stuck();
+        const records = await Promise.all(
+          left.slice(0, 10).map(async (j) => `${j.id} ${j.state}/${await redis.hget(keys.job(j.id), 'state')}`),
+        );
+        throw new Error(
+          `${err.message}: ${left.length} not ended (${records.join(', ')}); attempts ${lines(attempts).length}, effects ${lines(effects).length}`,
+        );
+      });
       const resumedMs = Date.now() - killedAt;
 
       const effectCount = new Map<string, number>();
