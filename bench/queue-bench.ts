@@ -35,6 +35,8 @@ const USERS = 200;
 /** The config spine-harness.ts uses by default: the app `status hello` names. */
 const BENCH_CONFIG = { apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] };
 
+const PROFILE_DIR = process.env.QUEUE_BENCH_PROFILE;
+
 const clock = () => performance.timeOrigin + performance.now();
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;
 const met = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
@@ -59,6 +61,8 @@ function startWorkerProcess(args: WorkerProcessArgs): Promise<WorkerProcess> {
     [join(import.meta.dirname, 'queue-worker-process.ts'), JSON.stringify(args)],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // QUEUE_BENCH_PROFILE=<dir>: each worker process writes a V8 CPU profile there (where a job's CPU goes).
+      execArgv: PROFILE_DIR ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : process.execArgv,
     },
   );
   children.add(child);
@@ -110,6 +114,8 @@ async function stopAll(procs: WorkerProcess[], expected: number, what: string): 
 interface Throughput {
   rate: number;
   cpuUsPerJob: number;
+  /** redis-server's CPU µs per job over the same drain. */
+  redisUsPerJob: number;
 }
 
 /** The name spine-harness.ts gave redisKeys (its keys are `{name}:…`), for the worker processes. */
@@ -123,15 +129,24 @@ const invocation = (i: number, text: string) => ({
   receivedAt: new Date(),
 });
 
-/** Resumes the paused queue and waits until `JOBS` jobs completed; jobs per second from the resume to the last finishedOn. */
-async function drain(queue: Queue, client: Redis, what: string): Promise<number> {
+/**
+ * Resumes the paused queue and waits until `JOBS` jobs completed: jobs per second from the resume
+ * to the last finishedOn, and the redis-server's CPU µs per job meanwhile (INFO cpu).
+ */
+async function drain(queue: Queue, client: Redis, what: string): Promise<{ rate: number; redisUsPerJob: number }> {
+  const redisCpu = async () => {
+    const info = await client.info('cpu');
+    const num = (k: string) => Number(new RegExp(`${k}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+    return num('used_cpu_sys') + num('used_cpu_user');
+  };
+  const cpu0 = await redisCpu();
   const start = Date.now();
   await queue.resume();
   await waitUntil(`${what}: ${JOBS} jobs completed`, async () => (await client.zcard(queue.toKey('completed'))) >= JOBS, 120_000, 10);
   const failed = await client.zcard(queue.toKey('failed'));
   if (failed > 0) throw new Error(`${what}: ${failed} jobs failed`);
   const [, last] = await client.zrange(queue.toKey('completed'), '-1', '-1', 'WITHSCORES');
-  return JOBS / ((Number(last) - start) / 1000);
+  return { rate: JOBS / ((Number(last) - start) / 1000), redisUsPerJob: (((await redisCpu()) - cpu0) * 1e6) / JOBS };
 }
 
 async function voxozThroughput(redisUrl: string, processes: number): Promise<Throughput> {
@@ -157,10 +172,10 @@ async function voxozThroughput(redisUrl: string, processes: number): Promise<Thr
       config: BENCH_CONFIG,
       report: false,
     });
-    const rate = await drain(queue, spine.redis, `voxoz on ${processes}`);
+    const { rate, redisUsPerJob } = await drain(queue, spine.redis, `voxoz on ${processes}`);
     const cpuMs = await stopAll(procs, JOBS, `voxoz on ${processes}`);
     procs = [];
-    return { rate, cpuUsPerJob: (cpuMs * 1000) / JOBS };
+    return { rate, cpuUsPerJob: (cpuMs * 1000) / JOBS, redisUsPerJob };
   } finally {
     for (const p of procs) await p.stop().catch(() => undefined);
     await queue.close();
@@ -178,10 +193,10 @@ async function bareThroughput(redisUrl: string, processes: number, concurrency: 
     for (let i = 0; i < JOBS; i += 500)
       await queue.addBulk(Array.from({ length: Math.min(500, JOBS - i) }, (_, k) => ({ name: 'noop', data: { id: `b${i + k}` } })));
     procs = await startWorkerProcesses(processes, { mode: 'bare', redisUrl, name, concurrency, report: false, config: BENCH_CONFIG });
-    const rate = await drain(queue, client, `bare on ${processes}`);
+    const { rate, redisUsPerJob } = await drain(queue, client, `bare on ${processes}`);
     const cpuMs = await stopAll(procs, JOBS, `bare on ${processes}`);
     procs = [];
-    return { rate, cpuUsPerJob: (cpuMs * 1000) / JOBS };
+    return { rate, cpuUsPerJob: (cpuMs * 1000) / JOBS, redisUsPerJob };
   } finally {
     for (const p of procs) await p.stop().catch(() => undefined);
     await queue.obliterate({ force: true }).catch(() => undefined);
@@ -298,12 +313,17 @@ try {
     rows.push(
       `| ${n} | ${bare.rate.toFixed(0)} | ${vox.rate.toFixed(0)} | ${ratio.toFixed(2)}× | ≥ ${THROUGHPUT_TARGET}× | ${met(ratio >= THROUGHPUT_TARGET)} |`,
     );
-    cpu.push(`${n} process${n > 1 ? 'es' : ''}: bare ${bare.cpuUsPerJob.toFixed(0)} µs, voxoz ${vox.cpuUsPerJob.toFixed(0)} µs`);
+    cpu.push(
+      `| ${n} | ${bare.cpuUsPerJob.toFixed(0)} µs | ${bare.redisUsPerJob.toFixed(0)} µs | ${vox.cpuUsPerJob.toFixed(0)} µs | ${vox.redisUsPerJob.toFixed(0)} µs |`,
+    );
   }
   console.log(`| processes (${JOBS} no-op jobs, concurrency ${concurrency} each) | bare jobs/s | voxoz jobs/s | ratio | target | met? |`);
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
-  console.log(`\nWorker processes' CPU per job (user + system, all processes): ${cpu.join('; ')}`);
+  console.log('');
+  console.log('| processes | bare: workers CPU per job | bare: redis-server | voxoz: workers | voxoz: redis-server |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const c of cpu) console.log(c);
 
   const bare = await bareLatency(own.url, concurrency);
   const vox = await voxozLatency(own.url);

@@ -1,8 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { JobData } from '../core/types.ts';
 import { jobDone } from '../store/job-done.ts';
 import { ABANDONED_TTL_S, JOB_FIELD, STREAM_TTL_SECONDS } from '../store/job-fields.ts';
 import type { RedisKeys } from '../store/keys.ts';
+import { luaScript } from '../store/lua-script.ts';
+import type { JobEvent } from './job-event.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 
 export { ABANDONED_TTL_S };
@@ -82,22 +84,27 @@ if redis.call('HGET', KEYS[1], ${F.state}) ~= 'pending' then return 0 end
 ${ABANDON}
 return 1`;
 
-// KEYS: job, userJobs. ARGV: id, waitMs, abandonedTtl.
-const CLAIM = `${NOW}
+// KEYS: job, userJobs, events. ARGV: id, waitMs, abandonedTtl, started event ('' = none), stream TTL.
+// A job that may run gets its `started` event in the same step, when the worker starts it at once.
+const CLAIM = luaScript(`${NOW}
 local s = redis.call('HMGET', KEYS[1], ${F.state}, ${F.pendingSince}, ${F.data})
 local state = s[1]
 if not state then if s[3] then state = 'confirmed' else return {'drop', 'missing'} end end
-if state == 'confirmed' or state == 'started' then redis.call('HSET', KEYS[1], ${F.state}, 'started') return {'run', ''} end
+if state == 'confirmed' or state == 'started' then
+  redis.call('HSET', KEYS[1], ${F.state}, 'started')
+  if ARGV[4] ~= '' then
+    redis.call('XADD', KEYS[3], '*', 'e', ARGV[4])
+    redis.call('EXPIRE', KEYS[3], ARGV[5])
+  end
+  return {'run', ''}
+end
 if state == 'pending' then
   local due = tonumber(s[2]) + tonumber(ARGV[2])
   if now <= due then return {'wait', tostring(due - now + 1)} end
   ${ABANDON}
   return {'drop', 'never confirmed'}
 end
-return {'drop', state}`;
-
-// KEYS: job, userJobs. ARGV: id.
-const FINISH = `redis.call('HSET', KEYS[1], ${F.state}, 'finished') redis.call('ZREM', KEYS[2], ARGV[1]) return 1`;
+return {'drop', state}`);
 
 export type Reservation = { result: 'reserved' | 'duplicate' | 'abandoned' } | { result: 'capped'; count: number };
 export type Claim = { verdict: 'run' } | { verdict: 'wait'; ms: number } | { verdict: 'drop'; why: string };
@@ -144,15 +151,42 @@ export async function abandonJob(redis: Redis, keys: RedisKeys, data: JobData): 
   return (await redis.eval(ABANDON_PENDING, 2, ...ids(keys, data), data.id, '', ABANDONED_TTL_S)) === 1;
 }
 
-/** What a worker may do with a job it was handed: run it, look again in `ms`, or drop it unrun. */
-export async function claimJob(redis: Redis, keys: RedisKeys, data: JobData, waitMs = CONFIRM_WAIT_MS): Promise<Claim> {
-  const [verdict, detail] = (await redis.eval(CLAIM, 2, ...ids(keys, data), data.id, waitMs, ABANDONED_TTL_S)) as [string, string];
+/**
+ * What a worker may do with a job it was handed: run it, look again in `ms`, or drop it unrun.
+ * With `started`, a job that may run has that event on its stream when this resolves.
+ */
+export async function claimJob(
+  redis: Redis,
+  keys: RedisKeys,
+  data: JobData,
+  waitMs = CONFIRM_WAIT_MS,
+  started?: Extract<JobEvent, { type: 'started' }>,
+): Promise<Claim> {
+  const [verdict, detail] = (await CLAIM.run(
+    redis,
+    [...ids(keys, data), keys.events(data.id)],
+    [data.id, waitMs, ABANDONED_TTL_S, started ? JSON.stringify(started) : '', STREAM_TTL_SECONDS],
+  )) as [string, string];
   if (verdict === 'run') return { verdict };
   if (verdict === 'wait') return { verdict, ms: Number(detail) };
   return { verdict: 'drop', why: detail };
 }
 
-/** The job is over (succeeded, failed for good, cancelled): it no longer counts against its user's cap. */
+/**
+ * Queues "the job is over (succeeded, failed for good, cancelled)" on `pipeline`: it no longer
+ * counts against its user's cap. Two plain writes, each final on its own (no script needed), so
+ * a worker sends them with the job's last events in one round trip.
+ */
+export function queueFinish(pipeline: ChainableCommander, keys: RedisKeys, data: JobData): void {
+  const [job, userJobs] = ids(keys, data);
+  pipeline.hset(job, JOB_FIELD.state, 'finished');
+  pipeline.zrem(userJobs, data.id);
+}
+
+/** The job is over: see queueFinish. */
 export async function finishJob(redis: Redis, keys: RedisKeys, data: JobData): Promise<void> {
-  await redis.eval(FINISH, 2, ...ids(keys, data), data.id);
+  const pipeline = redis.pipeline();
+  queueFinish(pipeline, keys, data);
+  const failed = (await pipeline.exec())?.find(([err]) => err);
+  if (failed) throw failed[0];
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { LOG_LIMIT_DEFAULTS } from '../config/schema.ts';
 import { OTHER_ENTRIES } from '../store/job-fields.ts';
 import { addEvents } from '../store/job-store.ts';
@@ -23,7 +23,8 @@ export interface JobStreamWriter {
  * it, lines are dropped and the truncation line and the tail are written before `done` (or at
  * `flush`). Every XADD also trims the stream to about lines + tailLines + OTHER_ENTRIES, so
  * even several attempts cannot grow it without bound (the writes themselves are the job
- * store's: addEvents).
+ * store's: addEvents). `afterDone` queues writes that go in the same round trip as the `done`
+ * event (the worker's "job over" bookkeeping).
  */
 export function createJobStreamWriter(
   redis: Redis,
@@ -31,6 +32,7 @@ export function createJobStreamWriter(
   jobId: string,
   mask: (s: string) => string = (s) => s,
   limit: LogLimit = LOG_LIMIT_DEFAULTS,
+  afterDone?: (pipeline: ChainableCommander) => void,
 ): JobStreamWriter {
   const maxEntries = limit.lines + limit.tailLines + OTHER_ENTRIES;
   const cap = createLogCap(limit);
@@ -42,7 +44,9 @@ export function createJobStreamWriter(
     inflight = inflight.then(async () => {
       for (let i = 0; i < batch.length; i += BATCH) {
         const pipeline = redis.pipeline();
-        addEvents(pipeline, keys, jobId, batch.slice(i, i + BATCH), maxEntries);
+        const part = batch.slice(i, i + BATCH);
+        addEvents(pipeline, keys, jobId, part, maxEntries);
+        if (afterDone && part.some((e) => e.type === 'done')) afterDone(pipeline);
         await pipeline.exec();
       }
     });

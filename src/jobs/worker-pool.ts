@@ -5,7 +5,7 @@ import type { JobData } from '../core/types.ts';
 import { createMasker } from '../observability/mask-secrets.ts';
 import { advanceAppLine, joinAppLine, LINE_RECHECK_MS, lineHead, waitingLine } from './app-line.ts';
 import { holdAppLock } from './hold-app-lock.ts';
-import { CONFIRM_WAIT_MS, claimJob, finishJob } from './job-state.ts';
+import { CONFIRM_WAIT_MS, claimJob, finishJob, queueFinish } from './job-state.ts';
 import { createJobStreamWriter } from './job-stream.ts';
 import { createJobStore } from '../store/job-store.ts';
 import { reconcileApps } from './reconcile-apps.ts';
@@ -89,22 +89,29 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     const data = job.data;
     // Runs only a job whose enqueue was confirmed to its user; see job-state.ts.
     const confirmWaitMs = opts.confirmWaitMs ?? CONFIRM_WAIT_MS;
-    let claim = await claimJob(redis, keys, data, confirmWaitMs);
+    // A job that changes an app starts only at the head of its line, holding the app's lock;
+    // any other starts with its claim, which writes its `started` event in the same round trip.
+    const inLine = Boolean(data.app && opts.processors[data.kind]?.mutates);
+    const startedEvent = () => ({ type: 'started' as const, at: opts.now().toISOString(), attempt: job.attemptsMade + 1, worker: id });
+    const claim = async () => claimJob(redis, keys, data, confirmWaitMs, inLine ? undefined : startedEvent());
+    let claimed = await claim();
     for (const pause of CONFIRM_RECHECK_MS) {
-      if (claim.verdict !== 'wait' || confirmWaitMs - claim.ms > JUST_RESERVED_MS) break;
+      if (claimed.verdict !== 'wait' || confirmWaitMs - claimed.ms > JUST_RESERVED_MS) break;
       await new Promise((r) => setTimeout(r, pause));
-      claim = await claimJob(redis, keys, data, confirmWaitMs);
+      claimed = await claim();
     }
-    if (claim.verdict === 'wait') {
-      await job.moveToDelayed(Date.now() + Math.min(claim.ms, CONFIRM_POLL_MS), token);
+    if (claimed.verdict === 'wait') {
+      await job.moveToDelayed(Date.now() + Math.min(claimed.ms, CONFIRM_POLL_MS), token);
       throw new DelayedError();
     }
-    if (claim.verdict === 'drop') {
-      opts.log.info('dropping a job that was never queued for its user', { jobId: data.id, why: claim.why });
+    if (claimed.verdict === 'drop') {
+      opts.log.info('dropping a job that was never queued for its user', { jobId: data.id, why: claimed.why });
       return 'dropped';
     }
-    const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()), opts.config().worker.logLimit);
-    const inLine = Boolean(data.app && opts.processors[data.kind]?.mutates);
+    // The job's `done` event and "it is over" (off its user's cap) go to Redis in one round trip.
+    const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()), opts.config().worker.logLimit, (p) =>
+      queueFinish(p, keys, data),
+    );
     if (inLine && !(await takeTurn(job, token))) {
       await writer.flush();
       throw new DelayedError();
@@ -126,7 +133,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     const abort = lock?.held ? AbortSignal.any([cancel, lock.lost]) : cancel;
     let over = false;
     try {
-      writer.write({ type: 'started', at: opts.now().toISOString(), attempt: job.attemptsMade + 1, worker: id });
+      if (inLine) writer.write(startedEvent());
       // The stalled check found it running with no live worker (killed, crashed, cut off) and handed it here.
       if (job.stalledCounter > 0)
         writer.write({
@@ -149,7 +156,6 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       return verdict.outcome;
     } finally {
       if (lock?.held) await lock.release();
-      if (over) await finishJob(redis, keys, data);
       if (over && inLine) await advanceAppLine(redis, keys, data, promoteIn(data), opts.now);
     }
   };
