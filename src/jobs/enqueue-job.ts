@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { JobData } from '../core/types.ts';
 import { UserError } from '../core/user-error.ts';
 import type { RedisKeys } from '../store/keys.ts';
+import { type ReplicaAck, UNSAFE_ACKS } from '../store/wait-replica.ts';
 import { abandonJob, confirmJob, reserveJob } from './job-state.ts';
 import type { Clock } from '../core/clock.ts';
 
@@ -19,10 +20,10 @@ export interface EnqueueDeps {
   /** Runs a write that must land eventually (a confirm after "queued", an abandon after "not queued"). */
   settle: (what: string, write: () => Promise<unknown>) => void;
   /**
-   * Resolves once the job's writes reached a replica, or there is none, or a replica did not
-   * answer within `maxMs` (the job stands then; it never fails the user). @defaultValue none: answer at once
+   * Whether the job's writes reached a replica within `maxMs` (store/wait-replica.ts); on an
+   * answer in UNSAFE_ACKS the command is refused, as a failover could lose it. @defaultValue none: answer at once
    */
-  replicated?: (maxMs: number) => Promise<unknown>;
+  replicated?: (maxMs: number) => Promise<ReplicaAck>;
   /** The confirm write, settled after "queued". @defaultValue confirmJob on `redis` */
   confirm?: () => Promise<unknown>;
   /** Stamps the "too late" note a confirm may write. @defaultValue systemClock */
@@ -32,11 +33,18 @@ export interface EnqueueDeps {
 /** What the replica wait leaves of the user's time for the answer itself. @defaultValue 100 */
 const REPLICA_MARGIN_MS = 100;
 
+/** What the user is told when no replica has the job (the command is refused, the job abandoned). */
+const UNSAFE_WHY = {
+  'not-replicated': 'no Redis replica confirmed the job in time, so a failover could lose it',
+  'stale-master': 'Redis is failing over: the server voxoz reached is no longer the master',
+  unreachable: 'Redis stopped answering while the job was written',
+} as const;
+
 export const unavailable = (why: string) =>
   new UserError('queue_unavailable', `the job queue is unavailable (${why}); nothing was queued, try again in a minute`);
 
 /**
- * reserve → queue.add → (a replica has it) → answer → confirm. The answer is decided once, in this process: either
+ * reserve → queue.add → (a replica has it, or the command is refused) → answer → confirm. The answer is decided once, in this process: either
  * every write before it returned in time and the user hears "queued" (then the confirm makes
  * the job runnable), or the time ran out and the user hears "nothing was queued" (then no
  * confirm is ever sent, an abandon is, and a worker handed the BullMQ job drops it unrun).
@@ -97,7 +105,10 @@ export function enqueueJob(deps: EnqueueDeps, data: JobData, opts: { delayMs?: n
         removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
       });
       // "queued" only once a replica has the job, when one exists (store/wait-replica.ts), within the time left.
-      if (deps.replicated && !decided) await deps.replicated(deadline - Date.now() - REPLICA_MARGIN_MS);
+      if (deps.replicated && !decided) {
+        const ack = await deps.replicated(deadline - Date.now() - REPLICA_MARGIN_MS);
+        if (UNSAFE_ACKS.has(ack)) throw unavailable(UNSAFE_WHY[ack as keyof typeof UNSAFE_WHY]);
+      }
       // Synchronously with the answer: once "queued" is said, the confirm follows; never otherwise.
       if (decide(() => resolve('queued')))
         deps.settle(`confirm ${data.id}`, deps.confirm ?? (() => confirmJob(redis, keys, data, deps.now)));

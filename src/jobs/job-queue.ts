@@ -15,7 +15,7 @@ import type { JobReader } from '../dispatch/job-reader.ts';
 import { listJobs } from './list-jobs.ts';
 import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
-import { createReplicaWait } from '../store/wait-replica.ts';
+import { createReplicaWait, UNSAFE_ACKS } from '../store/wait-replica.ts';
 
 /** Longest wait for Redis when enqueueing before the user is told the queue is unavailable. @defaultValue 1000 */
 export const ENQUEUE_TIMEOUT_MS = 1000;
@@ -142,7 +142,10 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
   const store = createJobStore(redis, keys);
   const settler = createSettler(undefined, opts.log);
   // On the connection queue.add wrote through: WAIT covers that connection's writes (and the reserve before them).
-  const replicaWait = createReplicaWait(opts.log ? { log: opts.log } : {});
+  const replicaWait = createReplicaWait({
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(connect.masterCheck ? { masterCheck: connect.masterCheck } : {}),
+  });
   /**
    * The confirm that follows a "queued", written until a replica has it too: a confirm that
    * only the old master saw would leave the job pending on the new one, and a worker would drop
@@ -152,7 +155,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
   const confirmReplicated = (data: JobData) => async () => {
     await confirmJob(redis, keys, data, now);
     const ack = await replicaWait(redis, `confirm ${data.id}`);
-    if (ack === 'not-replicated' || ack === 'unreachable') throw new Error(`the confirm of ${data.id} reached no replica (${ack})`);
+    if (UNSAFE_ACKS.has(ack)) throw new Error(`the confirm of ${data.id} reached no replica (${ack})`);
   };
   const promote = async (jobId: string) => {
     const parked = await findJob(jobId);

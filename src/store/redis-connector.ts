@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { type RedisTarget, redisTarget } from './redis-url.ts';
+import { type MasterCheck, sentinelMasterCheck } from './sentinel-master.ts';
 
 /**
  * How a client is used, which decides how it fails:
@@ -10,8 +11,12 @@ import { type RedisTarget, redisTarget } from './redis-url.ts';
  */
 export type RedisRole = 'fail-fast' | 'commands' | 'blocking';
 
-/** Makes Redis clients. The composition root builds the one voxoz uses and hands it to every part that needs a client. */
-export type RedisConnector = (role: RedisRole, name: string) => Redis;
+/**
+ * Makes Redis clients. The composition root builds the one voxoz uses and hands it to every part
+ * that needs a client. With Sentinel, `masterCheck` asks the sentinels whether a client is on the
+ * master they name now (see sentinel-master.ts).
+ */
+export type RedisConnector = ((role: RedisRole, name: string) => Redis) & { masterCheck?: MasterCheck };
 
 const ROLE_OPTIONS: Readonly<Record<RedisRole, RedisOptions>> = {
   'fail-fast': { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 },
@@ -45,11 +50,13 @@ export function newRedis(target: RedisTarget, options: RedisOptions = {}): Redis
  */
 export function redisConnector(url: string, onError: (name: string, err: Error) => void = () => undefined): RedisConnector {
   const target = redisTarget(url, 'REDIS_URL');
-  return (role, name) => {
+  const connector: RedisConnector = (role, name) => {
     const client = newRedis(target, { ...ROLE_OPTIONS[role], connectionName: name });
     client.on('error', (err: Error) => onError(name, err));
     return client;
   };
+  if (target.kind === 'sentinel') connector.masterCheck = sentinelMasterCheck(target.options);
+  return connector;
 }
 
 /** The connector a part was given, or one for the URL it was given (tests and tools pass a URL). */

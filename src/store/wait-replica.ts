@@ -1,5 +1,6 @@
 import { type Redis, ReplyError } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
+import type { MasterCheck } from './sentinel-master.ts';
 
 /** Longest an enqueue waits for a replica to have its writes (`WAIT 1 <ms>`). @defaultValue 500 */
 export const REPLICA_WAIT_MS = 500;
@@ -8,11 +9,15 @@ export const REPLICA_COUNT_CACHE_MS = 2000;
 
 /**
  * What became of the writes: a replica has them; there is no replica to wait for; a replica
- * exists but did not answer in time (the writes stand on the master alone); the connection
- * failed while asking (the master may be gone); or the server refused to say (WAIT or INFO not
- * allowed, e.g. behind a proxy).
+ * exists but did not answer in time (the writes stand on the master alone); the server has no
+ * replica and the sentinels name another master (it was demoted, or is about to be: its writes
+ * will be discarded); the connection failed while asking (the master may be gone); or the server
+ * refused to say (WAIT or INFO not allowed, e.g. behind a proxy).
  */
-export type ReplicaAck = 'replicated' | 'no-replica' | 'not-replicated' | 'unreachable' | 'unknown';
+export type ReplicaAck = 'replicated' | 'no-replica' | 'not-replicated' | 'stale-master' | 'unreachable' | 'unknown';
+
+/** The acks after which a write may be lost in a failover: a command is not acknowledged on them. */
+export const UNSAFE_ACKS: ReadonlySet<ReplicaAck> = new Set(['not-replicated', 'stale-master', 'unreachable']);
 
 /**
  * Waits until the writes this client sent so far reached a replica, when the server has one, for
@@ -29,6 +34,8 @@ export interface ReplicaWaitOptions {
   log?: Logger;
   /** @defaultValue Date.now */
   now?: () => number;
+  /** With Sentinel: asked when the server has no replica, whether it is still the master (see sentinel-master.ts). @defaultValue none */
+  masterCheck?: MasterCheck;
 }
 
 /**
@@ -37,8 +44,8 @@ export interface ReplicaWaitOptions {
  * only after `WAIT 1 <ms>` on the connection that wrote it (WAIT covers every earlier write of
  * that connection, and the replication stream is ordered, so also everything written before on
  * other connections). WAIT is sent only when `INFO replication` says replicas are connected
- * (cached for `cacheMs`): a lone server answers at once. A WAIT that times out or fails does not
- * fail the user: the job stands on the master, and a warning says it may not survive a failover.
+ * (cached for `cacheMs`): a lone server answers at once. Never throws: the caller decides what
+ * an answer in UNSAFE_ACKS means (the enqueue refuses the command: nothing was queued).
  */
 export function createReplicaWait(opts: ReplicaWaitOptions = {}): ReplicaWait {
   const timeoutMs = opts.timeoutMs ?? REPLICA_WAIT_MS;
@@ -49,13 +56,18 @@ export function createReplicaWait(opts: ReplicaWaitOptions = {}): ReplicaWait {
     if (known && now() < known.until) return known.replicas;
     const info = await client.info('replication');
     const count = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
-    known = { replicas: count, until: now() + cacheMs };
+    // No replica is not remembered under Sentinel: one comes back (or the server is demoted) any moment.
+    known = count === 0 && opts.masterCheck ? undefined : { replicas: count, until: now() + cacheMs };
     return count;
   };
   return async (client, what, maxMs = timeoutMs) => {
     const waitMs = Math.max(1, Math.min(timeoutMs, Math.floor(maxMs)));
     try {
-      if ((await replicas(client)) === 0) return 'no-replica';
+      if ((await replicas(client)) === 0) {
+        if (!opts.masterCheck || (await opts.masterCheck(client))) return 'no-replica';
+        opts.log?.warn('the Redis server has no replica and the sentinels name another master; a write there would be lost', { what });
+        return 'stale-master';
+      }
       const acked = await client.wait(1, waitMs);
       if (acked >= 1) return 'replicated';
       // The replica went away, perhaps: ask again next time instead of waiting on every command.
