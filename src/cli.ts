@@ -63,7 +63,7 @@ async function serve(mode: 'all' | 'worker'): Promise<void> {
   });
   // Only now say it is running: whoever reads this line may signal at once, and a signal that
   // came before the handlers would kill voxoz outright and leave its services to be adopted.
-  if (voxoz.port !== undefined) {
+  if (voxoz.port !== undefined && voxoz.localToken) {
     const url = `http://${settings.host}:${voxoz.port}/`;
     process.stdout.write(`voxoz is running: ${url}?token=${voxoz.localToken}  (try: npx voxoz say "help")\n`);
   }

@@ -14,6 +14,8 @@ import { auditJobEvents } from './audit/audit-job-events.ts';
 import { startGovernance } from './start-governance.ts';
 import type { DriverMap } from './drivers/driver.ts';
 import { startHttpServer } from './http/http-server.ts';
+import { healthMounts, type ReadyCheck } from './http/health-routes.ts';
+import { createMetrics } from './observability/metrics.ts';
 import { createJobQueue } from './jobs/job-queue.ts';
 import { processors } from './jobs/processors/index.ts';
 import { crashPoint } from './jobs/crash-point.ts';
@@ -41,7 +43,7 @@ import { allQueues, DEFAULT_QUEUE, routeJob, servedQueues } from './jobs/job-rou
 import { refuseUnserved } from './jobs/worker-presence.ts';
 
 export interface Voxoz {
-  /** The HTTP port (local API, web page, platform endpoints); undefined for a worker-only process. */
+  /** The HTTP port (local API, web page, platform endpoints; a worker-only process: /healthz, /readyz, /metrics). */
   port?: number;
   adapters: ChatAdapter[];
   /** The local API's per-install token (undefined for a worker-only process). */
@@ -134,7 +136,11 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const docker = dockerRuntime.docker;
     const ling = startLing({ config: () => config, dataDir: settings.dataDir, log: log.child({ part: 'ling' }) });
     shutdown.add('close xen hosts', () => ling.close());
-    const drivers: DriverMap = { ling: ling.driver, docker: dockerRuntime.driver };
+    // Every process counts what it does (/metrics) and says whether it can work (/readyz).
+    const metrics = createMetrics();
+    const drivers: DriverMap = metrics.instrumentDrivers({ ling: ling.driver, docker: dockerRuntime.driver });
+    const readyChecks: Record<string, ReadyCheck> = { redis: () => redis.ping() };
+    if (docker) readyChecks.docker = () => docker.ping();
     const frontDoorSocket = services.frontDoorSocket;
     if (frontDoorSocket) {
       syncNames = async () => {
@@ -164,6 +170,16 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       return q;
     };
     const systemQueue = systemQueueOf(DEFAULT_QUEUE);
+    metrics.queueDepth(async () =>
+      Object.fromEntries(
+        await Promise.all(
+          allQueues(config).map(
+            async (name) =>
+              [name, await systemQueueOf(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed')] as const,
+          ),
+        ),
+      ),
+    );
     const systemJobs = createSystemJobs({
       redis,
       queue: systemQueue,
@@ -211,6 +227,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         secrets: allSecrets,
         systemJobs,
         desired,
+        metrics,
         stalledMs: config.worker.stalledSeconds * 1000,
         lockTtlMs: config.worker.stalledSeconds * 4000,
         ...(settings.crashAt ? { checkpoint: crashPoint(settings.crashAt) } : {}),
@@ -235,7 +252,16 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     };
     if (mode === 'worker') {
       await startWorkers();
-      return handle(undefined, []);
+      // A worker has no chat side; it serves its health and metrics on PORT.
+      const http = await startHttpServer({
+        host: settings.host,
+        port: settings.port,
+        mounts: healthMounts({ metrics, checks: () => readyChecks }),
+        log,
+      });
+      shutdown.add('close http', () => http.close());
+      log.info('worker http ready', { url: `http://${settings.host}:${http.port}/metrics` });
+      return handle(http.port, []);
     }
     const queue = createJobQueue({
       connect,
@@ -250,6 +276,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       log: log.child({ part: 'queue' }),
     });
     shutdown.add('close queue', () => queue.close());
+    readyChecks.queue = () => queue.ping();
     const registry = createRegistry(commands);
     const { audit, policy, approvals } = startGovernance({
       settings,
@@ -264,6 +291,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       log,
       shutdown,
       dispatcher: () => dispatcher,
+      onApprovalDecided: (state) => metrics.approvalDecided(state),
     });
     const dispatcher = createDispatcher({
       registry,
@@ -291,19 +319,35 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       log,
       local: { token: localToken, control: { reload }, threads: { redis, subscriber: localEvents, keys } },
     });
-    const http = await startHttpServer({ host: settings.host, port: settings.port, mounts: adapters.flatMap((a) => a.mounts), log });
+    for (const adapter of adapters) {
+      const { connected } = adapter;
+      if (connected)
+        readyChecks[`chat:${adapter.surface.platform}`] = async () => {
+          if (!connected()) throw new Error(`${adapter.surface.platform} is not connected`);
+        };
+    }
+    const http = await startHttpServer({
+      host: settings.host,
+      port: settings.port,
+      mounts: [...adapters.flatMap((a) => a.mounts), ...healthMounts({ metrics, checks: () => readyChecks })],
+      log,
+    });
     shutdown.add('close http', () => http.close());
     for (const adapter of adapters) {
       await adapter.start();
       shutdown.add(`stop ${adapter.surface.platform}`, () => adapter.stop());
     }
+    const auditEvent = auditJobEvents({ redis, keys, audit, log: log.child({ part: 'audit' }) });
     const relay = startRelay({
       connect,
       keys,
-      surfaces: adapters.map((a) => a.surface),
+      surfaces: adapters.map((a) => metrics.instrumentSurface(a.surface)),
       log: log.child({ part: 'relay' }),
       lost: { isQueued: (id) => queue.isQueued(id) },
-      onEvent: auditJobEvents({ redis, keys, audit, log: log.child({ part: 'audit' }) }),
+      onEvent: (job, event) => {
+        metrics.relayLag((Date.now() - Date.parse(event.at)) / 1000);
+        auditEvent(job, event);
+      },
     });
     shutdown.add('close relay', async () => {
       // Jobs that ended while the workers drained still have messages to post.

@@ -38,6 +38,8 @@ export function startGovernance(deps: {
   log: Logger;
   shutdown: Pick<Shutdown, 'add'>;
   dispatcher: () => Dispatcher;
+  /** Told each approval decision (the metrics). */
+  onApprovalDecided?: (state: string) => void;
 }) {
   const { settings, redis, keys, now, log, shutdown } = deps;
   const auditRedis = deps.connect('commands', 'voxoz-audit');
@@ -63,6 +65,7 @@ export function startGovernance(deps: {
     now,
     log: log.child({ part: 'approvals' }),
     audit,
+    ...(deps.onApprovalDecided ? { onDecided: deps.onApprovalDecided } : {}),
     answerAs: (request) =>
       deps.dispatcher().runApproved(request.text, request.job.requestedBy, {
         platform: request.job.thread.platform,

@@ -116,6 +116,7 @@ export function createDiscordAdapter(deps: AdapterDeps, opts: DiscordAdapterOpti
           'voxoz serves every Discord guild it is in (DISCORD_GUILD_IDS is unset); set DISCORD_GUILD_IDS to the guilds it should serve',
         );
     },
+    connected: () => started && client.isReady(),
     async stop() {
       if (!started) return;
       started = false;

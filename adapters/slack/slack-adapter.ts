@@ -62,6 +62,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter & { bolt
       if (bolt.transport === 'socket') await bolt.app.start();
       started = true;
     },
+    connected: () => started && (bolt.transport !== 'socket' || Boolean(bolt.receiver.client.websocket?.isActive())),
     async stop() {
       if (!started || bolt.transport !== 'socket') return;
       started = false;

@@ -34,6 +34,8 @@ export interface ApprovalsDeps {
   audit?: Pick<AuditLog, 'record'>;
   /** Runs an approved command that answers in the bot process (`unlock`), as its requester; the dispatcher's. */
   answerAs?: (request: ApprovalRequest) => Promise<Reply>;
+  /** Told each decision once (approved, rejected, expired, void), for the metrics. @defaultValue none */
+  onDecided?: (state: string) => void;
 }
 
 /** The kind an approval's job has when its command answers at once instead of queuing a job. */
@@ -48,6 +50,7 @@ const note = (title: string, text: string, status: Reply['status'] = 'info'): Re
  */
 export function createApprovals(deps: ApprovalsDeps) {
   const recordDecision = async (record: ApprovalRecord) => {
+    deps.onDecided?.(record.state);
     const { job, summary, bound } = record.request;
     await deps.audit
       ?.record({

@@ -10,4 +10,6 @@ export interface ChatAdapter {
   readonly mounts: HttpMount[];
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Whether the platform's connection is up now (gateway, socket; an HTTP-only transport once started), for `/readyz`. @defaultValue always */
+  connected?(): boolean;
 }

@@ -33,6 +33,8 @@ export interface JobQueue extends JobReader {
   cancel(jobId: string, by: ChatUser): Promise<CancelResult>;
   /** True while BullMQ holds the job (waiting, delayed, active, or kept after it finished). */
   isQueued(jobId: string): Promise<boolean>;
+  /** Resolves when both of the enqueue's connections answer (for `/readyz`): a command now would be queued. */
+  ping(): Promise<void>;
   /**
    * Claims a platform delivery id (a click) before acting on it: `claimed` (act, then settle:
    * success remembers it for a day, failure releases it for a retry), `in-flight` or `done`.
@@ -216,6 +218,10 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
     async workers() {
       await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
       return listWorkers(redis, keys);
+    },
+    async ping() {
+      await withTimeout(ready(), ENQUEUE_TIMEOUT_MS);
+      await Promise.all([redis.ping(), queueConnection.ping()]);
     },
     async isQueued(jobId) {
       return (await findJob(jobId)) !== undefined;

@@ -5,6 +5,7 @@ import type { JobData } from '../core/types.ts';
 import { isUserError, UserError } from '../core/user-error.ts';
 import type { DriverIO, DriverMap, Fence } from '../drivers/driver.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { doneEvent, jobDone } from '../store/job-done.ts';
 import { saveJobFiles } from '../store/job-files.ts';
 import { createJobStore } from '../store/job-store.ts';
@@ -37,6 +38,8 @@ export interface RunJobDeps {
   desired?: DesiredStore;
   /** The crash hook of the kill -9 tests (`crashPoint`), handed to the driver as `io.checkpoint`. @defaultValue none */
   checkpoint?: DriverIO['checkpoint'];
+  /** Where job and step durations are counted. @defaultValue none */
+  metrics?: Pick<Metrics, 'stepEnded' | 'jobEnded' | 'jobWaited'>;
 }
 
 /** How a run ended, and whether the queue should try again. */
@@ -57,9 +60,22 @@ export async function runJob(
   fence?: Fence,
 ): Promise<RunVerdict> {
   const at = () => deps.now().toISOString();
+  // When each step went running, to time it once it is done or failed.
+  const stepStarts = new Map<string, number>();
+  const timeStep = (step: string, state: string) => {
+    if (state === 'running') stepStarts.set(step, performance.now());
+    const began = stepStarts.get(step);
+    if ((state === 'done' || state === 'failed') && began !== undefined) {
+      stepStarts.delete(step);
+      deps.metrics?.stepEnded(data.kind, step, state, (performance.now() - began) / 1000);
+    }
+  };
   const io: DriverIO = {
     log: (line) => writer.write({ type: 'log', at: at(), line }),
-    step: (step, state) => writer.write({ type: 'step', at: at(), step, state }),
+    step: (step, state) => {
+      timeStep(step, state);
+      writer.write({ type: 'step', at: at(), step, state });
+    },
     signal,
     now: deps.now,
     ...(fence ? { fence } : {}),

@@ -106,6 +106,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     }
     if (claimed.verdict === 'drop') {
       opts.log.info('dropping a job that was never queued for its user', { jobId: data.id, why: claimed.why });
+      opts.metrics?.jobEnded(data.kind, 'dropped', 0);
       return 'dropped';
     }
     // The job's `done` event and "it is over" (off its user's cap) go to Redis in one round trip.
@@ -142,6 +143,9 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
           line: `the worker that was running this job stopped without finishing it; worker ${id} takes it over and goes on from its last safe step`,
         });
       const attempts = job.opts.attempts ?? 1;
+      const began = performance.now();
+      if (job.attemptsMade === 0 && job.stalledCounter === 0)
+        opts.metrics?.jobWaited(data.queue ?? opts.queueName, (Date.now() - job.timestamp - (job.opts.delay ?? 0)) / 1000);
       const verdict = await runJob(
         opts,
         data,
@@ -150,6 +154,10 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
         { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts, takeovers: job.stalledCounter },
         lock?.held ? lock.fence : undefined,
       );
+      opts.metrics?.jobEnded(data.kind, verdict.retry ? 'retrying' : verdict.outcome, (performance.now() - began) / 1000, {
+        app: data.app,
+        env: data.env,
+      });
       if (verdict.retry) throw verdict.error;
       over = true;
       if (verdict.outcome !== 'succeeded') throw new UnrecoverableError(verdict.outcome);
