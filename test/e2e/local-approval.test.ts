@@ -27,6 +27,7 @@ describe('the local page: a rollback waits for an approver, and a Reject carries
     hello?.remove();
   });
 
+  const metric = (sample: string) => metricOf(voxoz!.url, sample);
   /** The message the page shows matching `re` (newest command first), once it does. */
   const shown = (what: string, re: RegExp, ms = 30_000) => waitFor(what, () => page.messages().find((m) => re.test(m.text)), ms);
   const click = async (user: string, action: string, value: string, reason?: unknown) => {
@@ -70,6 +71,9 @@ describe('the local page: a rollback waits for an approver, and a Reject carries
     expect(late.body.reply?.title).toBe('approve: already decided');
     expect(late.body.reply?.text).toMatch(/^Approved by abe at/);
     expect(page.prompts).toEqual([]);
+    // Counted once in /metrics: the decision, and the rollback it ran.
+    expect(await metric('voxoz_approvals_total{outcome="approved"}')).toBe(1);
+    expect(await metric('voxoz_rollbacks_total{app="hello",env="production",outcome="succeeded"}')).toBe(1);
   }, 300_000);
 
   it('Reject asks for a reason with prompt(); Cancel sends nothing; the reason rewrites the request; an empty one withdraws; nothing runs', async () => {
@@ -105,5 +109,13 @@ describe('the local page: a rollback waits for an approver, and a Reject carries
     await new Promise((r) => setTimeout(r, 3000));
     expect((await jobIds(inject('redisUrl'), voxoz!.queueName)).filter((j) => !j.startsWith('apv-'))).toEqual(jobsBefore);
     expect(await servedPage(voxoz!.appPort)).toContain('hello from release v1');
+    expect(await metric('voxoz_approvals_total{outcome="rejected"}')).toBe(2);
   }, 60_000);
 });
+
+/** The value of one sample of voxoz's /metrics, written as it appears there (name and labels). */
+async function metricOf(url: string, sample: string): Promise<number | undefined> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line === undefined ? undefined : Number(line.slice(sample.length + 1));
+}

@@ -4,6 +4,7 @@ import { slackRelayLimits } from '../../adapters/slack/slack-limits.ts';
 import { createSlackSurface } from '../../adapters/slack/slack-surface.ts';
 import { finalMessageLatency } from '../../bench/final-message.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
+import { createMetrics, type Metrics } from '../../src/observability/metrics.ts';
 import { redisKeys } from '../../src/store/keys.ts';
 import { C, shown } from '../fixtures/slack/e2e-helpers.ts';
 import { startSlackSimulator, type SlackSimulator } from '../support/slack-sim/index.ts';
@@ -21,11 +22,12 @@ describe('the final edit of a job', () => {
     expect(sim.errors).toEqual([]);
     await sim.close();
   });
-  const run = (limits = slackRelayLimits) =>
-    finalMessageLatency({
+  const run = (limits = slackRelayLimits, metrics?: Metrics) => {
+    const surface = createSlackSurface({ botToken: sim.botToken, apiUrl: sim.apiUrl, log: silentLogger, limits });
+    return finalMessageLatency({
       redisUrl: inject('redisUrl'),
       keys: redisKeys(`test-${randomUUID().slice(0, 8)}`),
-      surface: createSlackSurface({ botToken: sim.botToken, apiUrl: sim.apiUrl, log: silentLogger, limits }),
+      surface: metrics ? metrics.instrumentSurface(surface) : surface,
       channel: C,
       shown: () => {
         const parent = sim.messages(C).find((m) => m.text !== 'spent');
@@ -34,6 +36,7 @@ describe('the final edit of a job', () => {
       log: silentLogger,
       jobId: `final-${randomUUID().slice(0, 8)}`,
     });
+  };
 
   it('is not held back until the next pacing tick', async () => {
     // A 60 s pace: before the fix the outcome showed only once it had passed.
@@ -48,9 +51,17 @@ describe('the final edit of a job', () => {
     const spend = surfaceClient(sim);
     const posted = await spend.chat.postMessage({ channel: C, text: 'spend' });
     await spend.chat.update({ channel: C, ts: posted.ts!, text: 'spent' });
-    const { endToShownMs } = await run();
+    // Counted as the relay's calls are in /metrics: the refused edit as rate_limited, the retry as ok.
+    const metrics = createMetrics();
+    const { endToShownMs } = await run(slackRelayLimits, metrics);
     expect(sim.breaches('chat.update')).toBe(1);
     expect(endToShownMs).toBeGreaterThanOrEqual(900);
+    const calls = (await metrics.registry.getSingleMetric('voxoz_chat_api_calls_total')!.get()).values;
+    const count = (method: string, outcome: string) =>
+      calls.find((v) => v.labels.platform === 'slack' && v.labels.method === method && v.labels.outcome === outcome)?.value;
+    expect(count('updateParent', 'rate_limited')).toBe(1);
+    expect(count('updateParent', 'ok')).toBeGreaterThanOrEqual(1);
+    expect(count('postParent', 'ok')).toBe(1);
   }, 40_000);
 });
 
