@@ -18,6 +18,8 @@ export interface AuditEntry {
   job?: string;
   /** Short: queued, denied: <reason>, approved, succeeded, … */
   result: string;
+  /** The command's correlation id (its job's id when it queued one), as in voxoz's log and any internal-error reply. */
+  corr?: string;
 }
 
 /** An entry in the chain: numbered from 1 with no gaps, MACed with the previous record's MAC. */
@@ -45,9 +47,13 @@ export const AUDIT_FIELDS = [
   'result',
 ] as const;
 
-/** HMAC-SHA256 over the record's fields in a fixed order (absent ones as null), without its own MAC. */
+/** Fields added after records were written: covered by the MAC only when present, so older records verify as they were. */
+export const AUDIT_LATER_FIELDS = ['corr'] as const;
+
+/** HMAC-SHA256 over the record's fields in a fixed order (absent ones as null, later ones only when present), without its own MAC. */
 export function macOf(key: Buffer, record: Omit<AuditRecord, 'mac'>): string {
-  const canonical = JSON.stringify(AUDIT_FIELDS.map((f) => record[f] ?? null));
+  const later = AUDIT_LATER_FIELDS.filter((f) => record[f] !== undefined).map((f) => [f, record[f]]);
+  const canonical = JSON.stringify([...AUDIT_FIELDS.map((f) => record[f] ?? null), ...later]);
   return createHmac('sha256', key).update(canonical).digest('hex');
 }
 

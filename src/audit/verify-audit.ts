@@ -1,4 +1,4 @@
-import { AUDIT_FIELDS, type AuditHead, type AuditRecord, macOf } from './audit-record.ts';
+import { AUDIT_FIELDS, AUDIT_LATER_FIELDS, type AuditHead, type AuditRecord, macOf } from './audit-record.ts';
 import { longestInOrder } from './longest-in-order.ts';
 
 export type AuditCheck = { ok: true; count: number } | { ok: false; count: number; problems: string[] };
@@ -28,7 +28,8 @@ function parse(line: string): AuditRecord | undefined {
 /** Why a record's MAC does not hold. A field the MAC does not cover was added after the fact. */
 function brokenMac(record: AuditRecord, key: Buffer): string | undefined {
   const { mac, ...rest } = record;
-  const extra = Object.keys(rest).filter((f) => !(AUDIT_FIELDS as ReadonlyArray<string>).includes(f));
+  const known: ReadonlyArray<string> = [...AUDIT_FIELDS, ...AUDIT_LATER_FIELDS];
+  const extra = Object.keys(rest).filter((f) => !known.includes(f));
   if (extra.length > 0) return `it has ${extra.length === 1 ? 'a field that was' : 'fields that were'} never written (${extra.join(', ')})`;
   return macOf(key, rest) === mac ? undefined : 'its MAC does not match its content';
 }

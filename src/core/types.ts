@@ -35,6 +35,12 @@ export interface Invocation {
   deliveryId?: string;
   /** Opaque platform data carried into the job's ThreadRef. */
   meta?: Record<string, string>;
+  /**
+   * The command's correlation id, set by the dispatcher when it takes the command (see
+   * dispatch/job-data.ts `commandId`): the job's id, in the audit record, the logs and any
+   * internal-error reply.
+   */
+  id?: string;
 }
 
 /** A button press or other component interaction, neutralised by the adapter. */

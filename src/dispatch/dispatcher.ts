@@ -16,7 +16,7 @@ import type { ReleaseReader } from '../store/release-store.ts';
 import { type ActionContext, actions, decisionRefusal, isActionName } from './actions.ts';
 import type { CommandRegistry } from './command-registry.ts';
 import type { CommandSpec, ParsedArgs } from './command-spec.ts';
-import { commandLine, jobData } from './job-data.ts';
+import { commandId, commandLine, jobData } from './job-data.ts';
 import { parseCommand } from './parse-command.ts';
 import type { Policy } from './policy.ts';
 import { STORE_TIMEOUT_MS, storeUnavailable, withDeadline } from './with-deadline.ts';
@@ -89,10 +89,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const now = deps.now ?? (() => new Date());
   const defaultEnv = deps.defaultEnv ?? 'production';
   const storeTimeoutMs = deps.storeTimeoutMs ?? STORE_TIMEOUT_MS;
-  const failure = (err: unknown, what: string, consequence: string): Reply => {
+  const failure = (err: unknown, what: string, consequence: string, corr?: string): Reply => {
     if (isUserError(err)) return errorReply(`${what}: ${err.code.replace(/_/g, ' ')}`, err.message);
-    const ref = randomUUID().slice(0, 8);
-    deps.log.error('dispatch failed', { ref, err });
+    // The command's correlation id when there is one: the same id is in its audit record and the log.
+    const ref = corr ?? randomUUID().slice(0, 8);
+    deps.log.error('dispatch failed', { corr: ref, err });
     return errorReply(`${what}: internal error`, `voxoz hit an internal error (ref ${ref}); ${consequence}`);
   };
   const actionContext = (user: Invocation['user'], action: keyof typeof actions, reason?: string): ActionContext => ({
@@ -165,6 +166,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       ...(app ? { app } : {}),
       ...(env ? { env } : {}),
       ...(outcome.type === 'queued' ? { job: outcome.jobId } : {}),
+      ...(inv.id ? { corr: inv.id } : {}),
     });
   };
   const handle = async (inv: Invocation): Promise<Outcome> => {
@@ -189,7 +191,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (refused) return answer(refused);
       return await run(inv, command, args, config);
     } catch (err) {
-      return answer(failure(err, what, consequence));
+      return answer(failure(err, what, consequence, inv.id));
     }
   };
 
@@ -249,7 +251,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         return failure(err, text, 'nothing was changed.');
       }
     },
-    async handle(inv) {
+    async handle(given) {
+      const inv = { ...given, id: commandId(given) };
       const outcome = await handle(inv);
       await recordCommand(inv, outcome);
       return outcome;

@@ -10,13 +10,19 @@ export function commandLine(command: CommandSpec, args: ParsedArgs): string {
 }
 
 /**
- * The queued job for a parsed command. A platform delivery id becomes the job id, so a
- * redelivered command queues once; otherwise the id is random.
+ * A command's correlation id: the one it was given, else made of the platform's delivery id (so
+ * a redelivered command has the same one and queues once), else random.
  */
+export function commandId(inv: Invocation): string {
+  if (inv.id) return inv.id;
+  return inv.deliveryId ? `${inv.platform}-${inv.deliveryId}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 120) : randomUUID();
+}
+
+/** The queued job for a parsed command; its id is the command's correlation id. */
 export function jobData(inv: Invocation, command: CommandSpec, kind: JobKind, args: ParsedArgs, env: string): JobData {
   const thread: ThreadRef = { platform: inv.platform, conversation: inv.conversation, ...(inv.meta ? { meta: inv.meta } : {}) };
   return {
-    id: inv.deliveryId ? `${inv.platform}-${inv.deliveryId}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 120) : randomUUID(),
+    id: commandId(inv),
     kind,
     command: commandLine(command, args),
     app: typeof args.app === 'string' ? args.app : undefined,

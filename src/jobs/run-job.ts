@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { JobData } from '../core/types.ts';
@@ -121,8 +120,9 @@ export async function runJob(
       done(jobDone.failed(at(), data.command, failure.message));
       return { outcome: 'failed', retry: false };
     }
-    const ref = randomUUID().slice(0, 8);
-    deps.log.error('job failed', { ref, jobId: data.id, err });
+    // The command's correlation id (the job's id): in the thread, the audit record and this log line.
+    const ref = data.id;
+    deps.log.error('job failed', { corr: ref, attempt: attempt.number, err });
     if (!attempt.last) {
       io.log(`attempt ${attempt.number} failed (ref ${ref}); retrying`);
       return { outcome: 'failed', retry: true, error: err as Error };

@@ -98,7 +98,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
         .filter((m) => m.kind === 'log')
         .map((m) => m.text)
         .join('\n'),
-    ).toMatch(/attempt 1 failed \(ref [0-9a-f]{8}\); retrying/);
+    ).toMatch(/attempt 1 failed \(ref [\w.-]{8,}\); retrying/);
     expect((await spine.releases.list('hello', 'production')).map((r) => r.number)).toEqual([1]);
   });
 
@@ -175,7 +175,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
     const { thread } = await spine.say('alice', 'deploy hello');
     const reply = (await spine.waitForEnd(thread)).messages[1]!.reply!;
     expect(reply.text).toMatch(
-      /^voxoz could not reach a service it needs \(connect ECONNREFUSED \/var\/run\/docker\.sock\); it tried once \(ref [0-9a-f]{8}\); an operator can find/,
+      /^voxoz could not reach a service it needs \(connect ECONNREFUSED \/var\/run\/docker\.sock\); it tried once \(ref [\w.-]{8,}\); an operator can find/,
     );
     expect(reply.text).not.toContain('    at ');
   });
