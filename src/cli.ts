@@ -7,7 +7,7 @@ import { describeReload, type ReloadResult } from './lifecycle/reload-config.ts'
 import { ConfigError } from './config/load-config.ts';
 import { readSettings, SettingsError } from './config/read-settings.ts';
 import { startVoxoz } from './main.ts';
-import { createLogger } from './observability/logger.ts';
+import { createLogger, defaultLogFormat } from './observability/logger.ts';
 
 const USAGE = `usage:
   voxoz start                 run voxoz (chat adapters, relay and workers)
@@ -29,7 +29,7 @@ async function serve(mode: 'all' | 'worker'): Promise<void> {
   const settings = readSettings(process.env);
   if (mode === 'worker' && !settings.redisUrl)
     throw new SettingsError(['REDIS_URL must point at the Redis that the bot process uses when running "voxoz worker"']);
-  const log = createLogger(settings.logLevel, { proc: mode });
+  const log = createLogger(settings.logLevel, { proc: mode }, undefined, settings.logFormat ?? defaultLogFormat());
   const voxoz = await startVoxoz(settings, process.env, log, mode);
   // A stray rejection is a bug to log, not a reason to drop every running deploy.
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));

@@ -31,6 +31,8 @@ export interface Settings {
   queueName: string;
   /** VOXOZ_LOG_LEVEL: debug | info | warn | error. @defaultValue "info" */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** VOXOZ_LOG_FORMAT: `json` (one object per line) or `pretty` (readable lines). @defaultValue pretty on a terminal, else json */
+  logFormat?: 'json' | 'pretty';
   /**
    * VOXOZ_CRASH_AT: a test hook. A worker started with it SIGKILLs itself when a deploy reaches
    * that step (one of DEPLOY_STEPS), so the kill -9 tests can crash at an exact point. @defaultValue unset
@@ -101,6 +103,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (dockerEngine !== undefined && dockerEngine !== 'local' && dockerEngine !== 'remote')
     problems.push(`VOXOZ_DOCKER_ENGINE must be "local" or "remote" (where the engine at DOCKER_HOST runs), got "${dockerEngine}"`);
   if (!LEVELS.includes(logLevel)) problems.push(`VOXOZ_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${env.VOXOZ_LOG_LEVEL}"`);
+  const logFormat = env.VOXOZ_LOG_FORMAT || undefined;
+  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'pretty')
+    problems.push(`VOXOZ_LOG_FORMAT must be "json" or "pretty" (unset: pretty on a terminal, json elsewhere), got "${logFormat}"`);
   const redisUrl = env.REDIS_URL ? parseRedisUrl(env.REDIS_URL) : undefined;
   if (redisUrl && !redisUrl.ok) for (const problem of redisUrl.problems) problems.push(`REDIS_URL ${problem}`);
   const queueName = env.VOXOZ_QUEUE ?? 'voxoz';
@@ -164,6 +169,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dataDir: env.VOXOZ_DATA_DIR ?? '.voxoz',
     queueName,
     logLevel,
+    ...(logFormat === 'json' || logFormat === 'pretty' ? { logFormat } : {}),
     ...(crashAt ? { crashAt: crashAt as DeployStep } : {}),
     ...(auditKey ? { auditKey } : {}),
     slack,
