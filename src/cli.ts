@@ -109,7 +109,15 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${USAGE}\n`);
       return 2;
     }
-    return say({ baseUrl: url, token, user: user || 'me', text: words.join(' '), write: (t) => process.stdout.write(t) });
+    return say({
+      baseUrl: url,
+      token,
+      user: user || 'me',
+      text: words.join(' '),
+      write: (t) => process.stdout.write(t),
+      // Progress on stderr, so what stdout gets (the thread) stays clean for a pipe.
+      progress: { write: (t) => process.stderr.write(t), tty: Boolean(process.stderr.isTTY) },
+    });
   }
   process.stderr.write(`${USAGE}\n`);
   return verb === undefined || verb === 'help' || verb === '--help' ? 0 : 2;

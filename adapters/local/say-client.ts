@@ -9,7 +9,18 @@ export interface SayOptions {
   write: (text: string) => void;
   /** Gives up after this long with no end of thread. @defaultValue 30 min */
   timeoutMs?: number;
+  /**
+   * Where progress goes while the thread is silent (stderr): on a terminal (`tty`) one line,
+   * rewritten every second, with the time so far and the job's state; elsewhere a line after
+   * each `heartbeatMs` of silence. @defaultValue none: no progress
+   */
+  progress?: { write: (text: string) => void; tty: boolean; heartbeatMs?: number };
 }
+
+/** How often the progress line is rewritten on a terminal. */
+const TICK_MS = 1000;
+/** Silence after which a line says the job is still going, when not on a terminal. @defaultValue 15 s */
+const HEARTBEAT_MS = 15_000;
 
 const OK = new Set(['succeeded', 'answered']);
 
@@ -54,22 +65,70 @@ export async function say(opts: SayOptions): Promise<number> {
   let buffer = '';
   let last: LocalMessage | undefined;
   const decoder = new TextDecoder();
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const data = frame.split('\n').find((l) => l.startsWith('data: '));
-      if (!data) continue;
-      const event = JSON.parse(data.slice(6)) as LocalChatEvent;
-      if (event.type === 'end') {
-        if (last && last.kind === 'parent') opts.write(`${last.text}\n`);
-        return OK.has(event.outcome) ? 0 : 1;
-      }
-      if (event.message.kind === 'parent') last = event.message;
-      opts.write(`${show(event.message, event.type === 'edit')}\n`);
-    }
+  const ticker = progressTicker(opts.progress, () => last?.text.split('\n')[0] ?? 'queued');
+  const write = (text: string) => {
+    ticker.clear();
+    opts.write(text);
+  };
+  try {
+    return await follow();
+  } finally {
+    ticker.stop();
   }
-  throw new Error(`the thread ${body.thread} stopped before the job ended`);
+
+  async function follow(): Promise<number> {
+    for await (const chunk of res!.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const data = frame.split('\n').find((l) => l.startsWith('data: '));
+        if (!data) continue;
+        const event = JSON.parse(data.slice(6)) as LocalChatEvent;
+        if (event.type === 'end') {
+          if (last && last.kind === 'parent') write(`${last.text}\n`);
+          return OK.has(event.outcome) ? 0 : 1;
+        }
+        if (event.message.kind === 'parent') last = event.message;
+        write(`${show(event.message, event.type === 'edit')}\n`);
+      }
+    }
+    throw new Error(`the thread ${body!.thread} stopped before the job ended`);
+  }
+}
+
+/**
+ * Progress while nothing else is shown: on a terminal a line rewritten in place (cleared before
+ * the thread's next output), elsewhere "… still <state>" after each heartbeat of silence.
+ */
+function progressTicker(progress: SayOptions['progress'], state: () => string) {
+  if (!progress) return { clear: () => undefined, stop: () => undefined };
+  const started = Date.now();
+  let quietSince = Date.now();
+  let drawn = false;
+  const seconds = () => Math.round((Date.now() - started) / 1000);
+  const every = progress.tty ? TICK_MS : (progress.heartbeatMs ?? HEARTBEAT_MS);
+  const timer = setInterval(() => {
+    if (progress.tty) {
+      progress.write(`\r\x1b[2K… ${seconds()} s: ${state()}`);
+      drawn = true;
+    } else if (Date.now() - quietSince >= every) {
+      progress.write(`… ${seconds()} s, still: ${state()}\n`);
+      quietSince = Date.now();
+    }
+  }, every);
+  timer.unref();
+  const clear = () => {
+    quietSince = Date.now();
+    if (drawn) progress.write('\r\x1b[2K');
+    drawn = false;
+  };
+  return {
+    clear,
+    stop: () => {
+      clearInterval(timer);
+      clear();
+    },
+  };
 }
