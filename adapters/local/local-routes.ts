@@ -147,11 +147,8 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
   const page: HttpMount = {
     prefix: '/',
     handle(req, res, url) {
-      if (req.method !== 'GET' || (url.pathname !== '/' && url.pathname !== '/healthz')) return false;
-      if (url.pathname === '/healthz') {
-        sendJson(res, 200, { ok: true });
-        return true;
-      }
+      // (/healthz, /readyz and /metrics are served beside it: src/http/health-routes.ts.)
+      if (req.method !== 'GET' || url.pathname !== '/') return false;
       if (refused(req, res, token, false)) return true;
       const given = url.searchParams.get('token') ?? undefined;
       if (!sameToken(given, token) && !sameToken(cookieToken(req), token)) {

@@ -60,7 +60,7 @@ export function healthMounts(opts: { metrics: Metrics; checks: () => Record<stri
   });
   return [
     only('/healthz', (_req, res) => {
-      sendJson(res, 200, { status: 'ok' });
+      sendJson(res, 200, { ok: true });
       return true;
     }),
     only('/readyz', async (_req, res) => {

@@ -117,7 +117,7 @@ describe('instrumented by default', () => {
         body: (await res.json()) as { ready?: boolean; checks?: Record<string, { ok: boolean; error?: string }> },
       };
     };
-    expect(await get('/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await get('/healthz')).toEqual({ status: 200, body: { ok: true } });
     const up = await get('/readyz');
     expect(up.status).toBe(200);
     expect(up.body.checks).toMatchObject({ redis: { ok: true }, queue: { ok: true }, docker: { ok: true } });
