@@ -30,6 +30,7 @@ if [ "$purpose" = test ]; then
   # The many-machines tests: Redis Sentinel failover, a registry the Swarm nodes pull from.
   command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
   command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 fi
 # The erlang-pv builder puts the machine's Erlang runtime into each image.
 command -v erlc >/dev/null 2>&1 || missing+=(erlang-base)
