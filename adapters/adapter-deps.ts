@@ -3,6 +3,7 @@ import type { Settings } from '../src/config/read-settings.ts';
 import type { CommandRegistry } from '../src/dispatch/command-registry.ts';
 import type { Dispatcher } from '../src/dispatch/dispatcher.ts';
 import type { Logger } from '../src/observability/logger.ts';
+import type { Dashboard } from '../src/dashboard/dashboard.ts';
 import type { LocalChatDeps } from './local/local-chat.ts';
 import type { LocalControl } from './local/local-routes.ts';
 
@@ -14,5 +15,5 @@ export interface AdapterDeps {
   config: () => LoadedConfig;
   log: Logger;
   /** The local API's per-install token, and what it may control. */
-  local?: { token: string; control?: LocalControl; threads: LocalChatDeps };
+  local?: { token: string; control?: LocalControl; threads: LocalChatDeps; dashboard?: Dashboard };
 }

@@ -31,6 +31,8 @@ if [ "$purpose" = test ]; then
   command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
   command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  # The web console's browser tests: Debian's Chromium, driven by playwright-core.
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi
 # The erlang-pv builder puts the machine's Erlang runtime into each image.
 command -v erlc >/dev/null 2>&1 || missing+=(erlang-base)

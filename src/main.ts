@@ -16,6 +16,9 @@ import type { DriverMap } from './drivers/driver.ts';
 import { startHttpServer } from './http/http-server.ts';
 import { healthMounts, type ReadyCheck } from './http/health-routes.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { createDashboard } from './dashboard/dashboard.ts';
+import { createSummaryHistory } from './schedule/summary-history.ts';
+import { createStatusSamples } from './schedule/samples.ts';
 import { createJobQueue } from './jobs/job-queue.ts';
 import { processors } from './jobs/processors/index.ts';
 import { crashPoint } from './jobs/crash-point.ts';
@@ -317,7 +320,23 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       registry,
       config: getConfig,
       log,
-      local: { token: localToken, control: { reload }, threads: { redis, subscriber: localEvents, keys } },
+      local: {
+        token: localToken,
+        control: { reload },
+        threads: { redis, subscriber: localEvents, keys },
+        dashboard: createDashboard({
+          config: getConfig,
+          drivers,
+          releases,
+          locks,
+          desired,
+          history: createSummaryHistory(redis, keys),
+          samples: createStatusSamples(redis, keys, () => now().getTime()),
+          jobs: queue,
+          commands: registry.commands,
+          now,
+        }),
+      },
     });
     for (const adapter of adapters) {
       const { connected } = adapter;

@@ -12,7 +12,7 @@ export function createLocalAdapter({
   return {
     chat,
     surface: chat,
-    mounts: localRoutes(chat, dispatcher, local.token, local.control),
+    mounts: localRoutes(chat, dispatcher, local.token, local.control, local.dashboard),
     start: () => chat.start(),
     stop: () => chat.stop(),
   };

@@ -1,3 +1,4 @@
+import type { Dashboard } from '../../src/dashboard/dashboard.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from '../../src/dispatch/dispatcher.ts';
 import { readBody, sendJson, type HttpMount } from '../../src/http/http-server.ts';
@@ -64,7 +65,13 @@ export interface LocalControl {
   reload(): ReloadResult;
 }
 
-export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: string, control?: LocalControl): HttpMount[] {
+export function localRoutes(
+  chat: LocalChat,
+  dispatcher: Dispatcher,
+  token: string,
+  control?: LocalControl,
+  dashboard?: Dashboard,
+): HttpMount[] {
   const api: HttpMount = {
     prefix: '/local',
     async handle(req, res, url) {
@@ -125,6 +132,17 @@ export function localRoutes(chat: LocalChat, dispatcher: Dispatcher, token: stri
           ...(reason ? { reason } : {}),
         });
         sendJson(res, 200, { reply });
+        return true;
+      }
+      // GET /local/dashboard → every app environment now and the jobs running or waiting; …/chart.png the last 14 days.
+      if (req.method === 'GET' && dashboard && url.pathname === '/local/dashboard') {
+        sendJson(res, 200, await dashboard.read());
+        return true;
+      }
+      if (req.method === 'GET' && dashboard && url.pathname === '/local/dashboard/chart.png') {
+        const chart = await dashboard.chart();
+        res.writeHead(200, { 'content-type': chart.contentType, 'content-length': chart.data.length, 'cache-control': 'no-store' });
+        res.end(chart.data);
         return true;
       }
       // GET /local/channels/:name/threads → a channel's threads, newest first (system jobs open theirs there).

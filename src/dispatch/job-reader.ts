@@ -17,6 +17,8 @@ export interface JobSummary {
   waitingFor?: string;
   requestedBy: ChatUser;
   requestedAt: string;
+  /** The local chat thread it posts in, when it was asked for there (the web console links to it). */
+  thread?: string;
 }
 
 /** Read-only view of the queue for answers in the bot process; no queue library types cross it. */

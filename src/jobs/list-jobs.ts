@@ -65,6 +65,7 @@ export async function listJobs(
       ...(!running && waited ? { waitingFor: waited } : {}),
       requestedBy: data.requestedBy,
       requestedAt: data.requestedAt,
+      ...(data.thread.platform === 'local' && data.thread.meta?.thread ? { thread: data.thread.meta.thread } : {}),
     });
   });
   return summaries.slice(0, filter.limit ?? LIST_DEFAULT_LIMIT);
