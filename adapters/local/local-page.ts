@@ -39,7 +39,7 @@ const followed=new Set();
 const open=(id)=>{if(followed.has(id))return;followed.add(id);const box=document.createElement('div');box.className='thread';box.id='thread-'+id;box.tabIndex=-1;out.prepend(box);follow(id,box,{},{seq:-1,wait:2000});};
 const cell=(tr,text,cls)=>{const td=document.createElement('td');td.textContent=text;if(cls)td.className=cls;tr.append(td);};
 let reads=0;
-const dash=async()=>{try{const r=await fetch('/local/dashboard');if(r.ok){const d=await r.json();
+const dash=async()=>{try{const r=await fetch('/local/dashboard');if(r.ok){const d=await r.json();channels=d.channels;
  const body=document.querySelector('#apps tbody');body.textContent='';
  for(const w of d.rows){const tr=document.createElement('tr');cell(tr,w.app);cell(tr,w.env);
   cell(tr,w.live?'v'+w.live.number+(w.live.commit?' ('+w.live.commit.slice(0,7)+')':''):'none');
@@ -53,8 +53,8 @@ const dash=async()=>{try{const r=await fetch('/local/dashboard');if(r.ok){const 
   if(j.thread){const a=document.createElement('a');a.href='#thread-'+j.thread;a.textContent='thread';a.onclick=()=>{open(j.thread);};li.append(a);}jobs.append(li);}
  const cmds=document.getElementById('cmds');if(cmds.children.length!==d.completions.length){cmds.textContent='';for(const c of d.completions){const o=document.createElement('option');o.value=c;cmds.append(o);}}
  if(reads++%10===0)document.getElementById('chart').src='/local/dashboard/chart.png?'+Date.now();}}catch(e){}setTimeout(dash,${DASHBOARD_MS});};
-let first=true;
-const poll=async()=>{try{const r=await fetch('/local/channels/local/threads');if(r.ok){const j=await r.json();const ts=j.threads.slice(0,first?${HISTORY_THREADS}:j.threads.length);first=false;for(const t of ts.reverse())open(t.id);}}catch(e){}setTimeout(poll,${CHANNEL_POLL_MS});};
+let channels=['local'];const seen=new Set();
+const poll=async()=>{for(const c of channels){try{const r=await fetch('/local/channels/'+encodeURIComponent(c)+'/threads');if(r.ok){const j=await r.json();const ts=j.threads.slice(0,seen.has(c)?j.threads.length:${HISTORY_THREADS});seen.add(c);for(const t of ts.reverse())open(t.id);}}catch(e){}}setTimeout(poll,${CHANNEL_POLL_MS});};
 const history=[];let back=0;
 const box=document.getElementById('t');
 box.onkeydown=(e)=>{if(e.key!=='ArrowUp'&&e.key!=='ArrowDown')return;if(history.length===0)return;e.preventDefault&&e.preventDefault();

@@ -19,6 +19,8 @@ export interface DashboardView {
   jobs: JobSummary[];
   /** Completions for the command box: each verb, and each verb that takes an app with each app's name. */
   completions: string[];
+  /** The local channels whose threads the console shows: commands' own, those schedules post to, and the system channel (alerts, scale-backs). */
+  channels: string[];
 }
 
 /** Most completions offered. @defaultValue 400 */
@@ -66,7 +68,16 @@ export function createDashboard(deps: {
       ]);
       const apps = deps.config().apps.map((a) => a.name);
       const completions = deps.commands.flatMap((c) => [c.name, ...(c.args[0]?.type === 'app' ? apps.map((a) => `${c.name} ${a}`) : [])]);
-      return { at: now.toISOString(), rows: state.rows, jobs, completions: completions.slice(0, COMPLETIONS_MAX) };
+      const config = deps.config();
+      const scheduled = (config.schedules ?? []).filter((s) => s.target.platform === 'local').map((s) => s.target.channel);
+      const system = config.chat.systemChannel.local;
+      return {
+        at: now.toISOString(),
+        rows: state.rows,
+        jobs,
+        completions: completions.slice(0, COMPLETIONS_MAX),
+        channels: [...new Set(['local', ...scheduled, ...(system ? [system] : [])])],
+      };
     },
     chart() {
       const config = deps.config();

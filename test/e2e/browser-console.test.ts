@@ -124,4 +124,38 @@ describe('the web console in Chromium', () => {
     await rita.screenshot({ path: join(ARTIFACTS, 'rollback-rita.png'), fullPage: true });
     await abe.screenshot({ path: join(ARTIFACTS, 'rollback-abe.png'), fullPage: true });
   }, 240_000);
+
+  it('a summary asked for elsewhere (the local API, as the CLI does) arrives in an open window with its chart; at 200 % zoom nothing needs scrolling sideways', async () => {
+    const other = await startTestVoxoz({
+      yaml: `apps:
+  - name: hello
+    source: { path: ${hello.dir} }
+    port: APP_PORT
+schedules:
+  - { name: weekly, cron: "0 9 * * 1", timezone: UTC, target: { platform: local, channel: ops } }
+`,
+    });
+    const context = await browser!.newContext({ viewport: { width: 640, height: 900 }, deviceScaleFactor: 2 });
+    contexts.push(context);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${other.url}/?token=${other.localToken}`);
+      const res = await fetch(`${other.url}/local/commands`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${other.localToken}` },
+        body: JSON.stringify({ user: 'ann', text: 'schedule run weekly' }),
+      });
+      expect(res.status).toBe(202);
+      await expect.poll(async () => message(page, /weekly summary/).count(), { timeout: 60_000 }).toBeGreaterThan(0);
+      const chart = page.locator('.msg img[src^="data:image/png;base64,"]').first();
+      await expect
+        .poll(async () => chart.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth).catch(() => 0), { timeout: 60_000 })
+        .toBeGreaterThan(0);
+      // 640 CSS pixels: a 1280-pixel window at 200 % zoom.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await page.screenshot({ path: join(ARTIFACTS, 'summary-200-percent.png'), fullPage: true });
+    } finally {
+      await other.close();
+    }
+  }, 180_000);
 });
