@@ -144,6 +144,14 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const drivers: DriverMap = metrics.instrumentDrivers({ ling: ling.driver, docker: dockerRuntime.driver });
     const readyChecks: Record<string, ReadyCheck> = { redis: () => redis.ping() };
     if (docker) readyChecks.docker = () => docker.ping();
+    for (const [name, ping] of dockerRuntime.targetPings) readyChecks[`target:${name}`] = ping;
+    // The Xen hosts a process that runs LING jobs must reach (a bot-only process runs none).
+    if ((config.xen?.hosts.length ?? 0) > 0 && (mode === 'worker' || config.worker.inProcess))
+      readyChecks.xen = async () => {
+        const reached = await ling.reachable();
+        const missing = (config.xen?.hosts ?? []).map((h) => h.name).filter((h) => !reached.has(h));
+        if (missing.length > 0) throw new Error(`no answer from Xen host ${missing.join(', ')}`);
+      };
     const frontDoorSocket = services.frontDoorSocket;
     if (frontDoorSocket) {
       syncNames = async () => {

@@ -24,6 +24,8 @@ export interface DockerRuntime {
   driver: Driver;
   /** The targets this process reaches (`local` when an engine answered at DOCKER_HOST), with words for `voxoz workers`. */
   reach: { targets: ReadonlySet<string>; words: string[] };
+  /** Asks each reached target's engine (not `local`, which is `docker`) whether it answers now, for `/readyz`. */
+  targetPings: ReadonlyMap<string, () => Promise<unknown>>;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function startDocker(opts: {
 }): Promise<DockerRuntime> {
   const { log } = opts;
   const drivers = new Map<string, Driver>();
+  const targetPings = new Map<string, () => Promise<unknown>>();
   const words: string[] = [];
   const workDir = join(resolve(opts.dataDir), 'builds');
   const replicaPorts = () => opts.config().frontDoor.replicaPorts;
@@ -91,17 +94,19 @@ export async function startDocker(opts: {
   }
   if (opts.required || docker) {
     for (const target of opts.config().targets) {
-      const driver = await targetDriver(target, { ...opts, workDir, replicaPorts });
-      if (driver) {
+      const reached = await targetDriver(target, { ...opts, workDir, replicaPorts });
+      if (reached) {
+        const { driver, ping } = reached;
+        targetPings.set(target.name, ping);
         drivers.set(target.name, driver);
         words.push(`target ${target.name}`);
       }
     }
   }
-  return { docker, driver: createTargetRouter(drivers), reach: { targets: new Set(drivers.keys()), words } };
+  return { docker, driver: createTargetRouter(drivers), reach: { targets: new Set(drivers.keys()), words }, targetPings };
 }
 
-/** A target's driver when its engine answers now; undefined (and a warning) otherwise. */
+/** A target's driver (and how to ask its engine again) when its engine answers now; undefined (and a warning) otherwise. */
 async function targetDriver(
   target: TargetSpec,
   opts: {
@@ -113,8 +118,9 @@ async function targetDriver(
     frontDoorSocket?: string;
     log: Logger;
   },
-): Promise<Driver | undefined> {
+): Promise<{ driver: Driver; ping: () => Promise<unknown> } | undefined> {
   const docker = createDockerClient(target.host, { sshAgent: opts.sshAgent });
+  const ping = () => docker.ping();
   const timeout = new Promise<never>((_, reject) => {
     setTimeout(() => reject(new Error(`no answer within ${TARGET_REACH_MS} ms`)), TARGET_REACH_MS).unref();
   });
@@ -129,7 +135,7 @@ async function targetDriver(
   if (target.kind === 'swarm') {
     // Each node's engine gets a front door (and the images, with no registry); without a list, the manager is the one node.
     const nodeEngines = target.nodes.map((host) => createDockerClient(host, { sshAgent: opts.sshAgent }));
-    return createSwarmDriver({
+    const driver = createSwarmDriver({
       docker,
       target,
       instance: opts.instance,
@@ -137,9 +143,10 @@ async function targetDriver(
       secretValues: opts.secretValues,
       nodeEngines,
     });
+    return { driver, ping };
   }
   const engine = engineLocation(target.host, target.location);
-  return createDockerDriver({
+  const driver = createDockerDriver({
     docker,
     instance: opts.instance,
     workDir: join(opts.workDir, target.name),
@@ -148,4 +155,5 @@ async function targetDriver(
     engine,
     replicaPorts: opts.replicaPorts,
   });
+  return { driver, ping };
 }

@@ -65,4 +65,13 @@ describe('Docker targets: an environment deploys where its target says', () => {
     expect(workers.out).toContain('target edge');
     expect(workers.out).not.toContain('target gone');
   });
+
+  it('/readyz asks each target this process reaches (edge), not one it does not (gone)', async () => {
+    const res = await fetch(`${voxoz.url}/readyz`);
+    const body = (await res.json()) as { ready: boolean; checks: Record<string, { ok: boolean }> };
+    expect(res.status).toBe(200);
+    expect(body.checks['target:edge']).toMatchObject({ ok: true });
+    expect(body.checks.docker).toMatchObject({ ok: true });
+    expect(body.checks['target:gone']).toBeUndefined();
+  });
 });
