@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type AuditRecord, macOf } from '../../src/audit/audit-record.ts';
+import { createHmac } from 'node:crypto';
+import { AUDIT_FIELDS, type AuditRecord, macOf } from '../../src/audit/audit-record.ts';
 import { verifyAudit } from '../../src/audit/verify-audit.ts';
 
 const KEY = Buffer.from('k'.repeat(32));
@@ -28,7 +29,43 @@ const problems = (records: AuditRecord[], h = head(chain(6))) => {
   return check.ok ? [] : check.problems;
 };
 
+/** A chain whose even records carry a correlation id (`corr`, added after older records were written). */
+function chainWithCorr(n: number): AuditRecord[] {
+  const out: AuditRecord[] = [];
+  for (let seq = 1; seq <= n; seq++) {
+    const body = {
+      seq,
+      at: `2026-12-04T09:0${seq % 10}:00.000Z`,
+      prev: out.at(-1)?.mac ?? '',
+      type: 'command',
+      actor: 'local:ann',
+      what: `deploy hello #${seq}`,
+      result: 'queued',
+      ...(seq % 2 === 0 ? { corr: `local-${seq}` } : {}),
+    };
+    out.push({ ...body, mac: macOf(KEY, body) });
+  }
+  return out;
+}
+
 describe('verifyAudit', () => {
+  it('records with a correlation id verify beside older ones without; a changed or added corr does not', () => {
+    const c = chainWithCorr(4);
+    expect(verifyAudit(lines(c), KEY, head(c))).toEqual({ ok: true, count: 4 });
+    // Records written before `corr` existed keep their MACs: the field is covered only when present.
+    const { mac, ...older } = c[0]!;
+    const before = createHmac('sha256', KEY)
+      .update(JSON.stringify(AUDIT_FIELDS.map((f) => (older as Record<string, unknown>)[f] ?? null)))
+      .digest('hex');
+    expect(mac).toBe(before);
+    const changed = chainWithCorr(4);
+    changed[1] = { ...changed[1]!, corr: 'local-other' };
+    expect(verifyAudit(lines(changed), KEY, head(c)).ok).toBe(false);
+    const added = chainWithCorr(4);
+    added[0] = { ...added[0]!, corr: 'local-1' };
+    expect(verifyAudit(lines(added), KEY, head(c)).ok).toBe(false);
+  });
+
   it('a chain as written verifies, against its head too', () => {
     expect(verifyAudit(lines(chain(6)), KEY, head(chain(6)))).toEqual({ ok: true, count: 6 });
   });
