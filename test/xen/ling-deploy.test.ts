@@ -139,8 +139,12 @@ describe('LING on Xen: a whole voxoz against the real lab', () => {
     expect((await chat.click('abe', 'approve', id)).reply?.title).toMatch(/approved/);
     await waitFor('v4 to replace v2', async () => (await domains()).join() === 'hello-production-v4-0', 600_000);
     expect((await domainConfig('hello-production-v4-0')).ramdisk).toBe(v1Image);
-    const releases = await run('rita', 'releases hello');
-    expect(releases.text).toMatch(/\*\s*v4\b.*rollback of v1/);
+    // The domain switches before the job writes its release (the ledger is the deploy's last step).
+    await waitFor(
+      'the v4 release in the ledger',
+      async () => /\*\s*v4\b.*rollback of v1/.test((await run('rita', 'releases hello')).text),
+      60_000,
+    );
   });
 
   it('cancel mid-deploy: the new domain is destroyed, the live one keeps running', async () => {
