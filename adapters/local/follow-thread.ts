@@ -50,3 +50,25 @@ export async function followThread(chat: LocalChat, id: string, res: ServerRespo
   for (const event of early.splice(0)) live(event);
   return true;
 }
+
+/** How often a quiet event stream sends a comment, so proxies and browsers keep it open. @defaultValue 15 s */
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * Every thread's events (`message`, `edit`, `end`) as server-sent events, from now on, on one
+ * connection: the web console follows all its threads through it (a connection per thread would
+ * hit the browser's six per host). A client reads a thread's snapshot (GET /local/threads/:id)
+ * when it first sees it and drops the events at or below that snapshot's `seq`.
+ */
+export function followAllThreads(chat: LocalChat, res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.write(': following every thread\n\n');
+  const listener = (event: LocalChatEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+  chat.on('event', listener);
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  keepalive.unref();
+  res.once('close', () => {
+    clearInterval(keepalive);
+    chat.off('event', listener);
+  });
+}

@@ -1,9 +1,7 @@
 import { REASON_MAX } from '../reject-reason.ts';
 
-/** Longest wait between two looks at a thread that has ended (it may get a new job: an approved request's). @defaultValue 60 s */
-const REFOLLOW_MAX_MS = 60_000;
-/** How often the page asks for the channel's threads, to show those started elsewhere (the CLI, another tab, a schedule). @defaultValue 2 s */
-const CHANNEL_POLL_MS = 2000;
+/** How often the page asks for its channels' threads (besides the event stream, which shows every thread that changes). @defaultValue 5 s */
+const CHANNEL_POLL_MS = 5000;
 /** How many of the channel's existing threads a page opening shows. @defaultValue 10 */
 const HISTORY_THREADS = 10;
 /** How often the dashboard is read again (its chart: every tenth time). @defaultValue 5 s */
@@ -13,12 +11,12 @@ const DASHBOARD_MS = 5000;
  * A one-file chat page for trying voxoz without Slack or Discord. Text is inserted with
  * textContent only. Buttons post to /local/interactions; Reject first asks for its reason with
  * prompt() (Cancel there sends nothing), and every press's answer is shown with alert().
- * A thread that ends is looked at again later, less and less often (2 s doubling up to
- * REFOLLOW_MAX_MS, back to 2 s when something new arrived): an approval request posts into the
- * requester's thread after its answer, and the approved job after the request is closed.
- * Every thread of the channel shows, newest on top: those started here, and those started
- * elsewhere (the CLI, another tab, a schedule), found by asking for the channel's threads every
- * CHANNEL_POLL_MS. The command box keeps a history (↑ and ↓). Above the threads, a dashboard
+ * Threads show newest on top: every thread that changes while the page is open (typed here, from
+ * the CLI, another tab, a schedule, an approval posting into an ended thread) comes through one
+ * event stream (/local/events: a connection per thread would hit the browser's six per host);
+ * each is drawn from its snapshot first, then its events past the snapshot's `seq`. When the
+ * stream reconnects, the snapshots are read again. The channels' newest HISTORY_THREADS threads
+ * show at load, and the channels are asked again every CHANNEL_POLL_MS. The command box keeps a history (↑ and ↓). Above the threads, a dashboard
  * (read from /local/dashboard every DASHBOARD_MS): each app environment's live release,
  * replicas healthy of desired, burst and lock, the jobs running or waiting with links to their
  * threads, and the last 14 days' chart. Plain HTML controls only: it works with the keyboard.
@@ -35,8 +33,9 @@ table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2em .
 <h2>Threads</h2><form id="f"><label>as <input id="u" value="me" size="8"></label> <label>command <input id="t" size="50" placeholder="deploy hello" autofocus autocomplete="off" list="cmds"></label><datalist id="cmds"></datalist> <button>send</button></form>
 <div id="out" aria-live="polite"></div><script>
 const out=document.getElementById('out');
-const followed=new Set();
-const open=(id)=>{if(followed.has(id))return;followed.add(id);const box=document.createElement('div');box.className='thread';box.id='thread-'+id;box.tabIndex=-1;out.prepend(box);follow(id,box,{},{seq:-1,wait:2000});};
+const threads={};
+const open=(id)=>{if(threads[id])return threads[id];const box=document.createElement('div');box.className='thread';box.id='thread-'+id;box.tabIndex=-1;out.prepend(box);
+ const t={id,box,byId:{},seq:-1,ready:false,pending:[]};threads[id]=t;load(t);return t;};
 const cell=(tr,text,cls)=>{const td=document.createElement('td');td.textContent=text;if(cls)td.className=cls;tr.append(td);};
 let reads=0;
 const dash=async()=>{try{const r=await fetch('/local/dashboard');if(r.ok){const d=await r.json();channels=d.channels;
@@ -63,15 +62,20 @@ const press=async(b)=>{const body={user:document.getElementById('u').value,actio
  if(b.id==='reject'){const why=prompt('Reject: why? (optional, shown in the request; at most ${REASON_MAX} characters)','');if(why===null)return;body.reason=Array.from(why).slice(0,${REASON_MAX}).join('');}
  const r=await fetch('/local/interactions',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(body)});
  const k=await r.json();alert(k.reply?k.reply.title+'\\n'+(k.reply.text||''):k.error);};
-const follow=(id,box,byId,state)=>{const es=new EventSource('/local/threads/'+id+'/events');
- const show=(e)=>{const ev=JSON.parse(e.data);if(ev.seq>state.seq){state.seq=ev.seq;state.wait=2000;}const m=ev.message;
-  let el=byId[m.id]; if(!el){el=document.createElement('div');el.className='msg '+m.kind;byId[m.id]=el;box.append(el);}
+const render=(t,m)=>{let el=t.byId[m.id]; if(!el){el=document.createElement('div');el.className='msg '+m.kind;t.byId[m.id]=el;t.box.append(el);}
   el.textContent=''; const p=document.createElement('pre'); p.textContent=(m.kind==='command'?m.author+': ':'')+m.text; el.append(p);
   const f=m.file; if(f&&f.encoding==='base64'&&(f.contentType==='image/png'||f.contentType==='image/jpeg')){const img=document.createElement('img');img.alt=f.name;img.src='data:'+f.contentType+';base64,'+f.content;img.style.maxWidth='100%';el.append(img);}
   for(const b of (m.reply&&m.reply.buttons)||[]){const btn=document.createElement('button');btn.textContent=b.label;btn.onclick=()=>press(b);el.append(btn);}};
- es.addEventListener('message',show);
- es.addEventListener('edit',show);
- es.addEventListener('end',()=>{es.close();const wait=state.wait;state.wait=Math.min(wait*2,${REFOLLOW_MAX_MS});setTimeout(()=>follow(id,box,byId,state),wait);});};
+const apply=(t,ev)=>{if(ev.seq<=t.seq)return;t.seq=ev.seq;if(ev.message)render(t,ev.message);};
+const load=async(t)=>{try{const r=await fetch('/local/threads/'+t.id);if(r.ok){const th=await r.json();for(const m of th.messages)render(t,m);t.seq=Math.max(t.seq,th.seq);}}catch(e){}
+ t.ready=true;for(const ev of t.pending.splice(0))apply(t,ev);};
+const onEvent=(e)=>{const ev=JSON.parse(e.data);const t=open(ev.thread);if(t.ready)apply(t,ev);else t.pending.push(ev);};
+const es=new EventSource('/local/events');
+let connected=false;
+es.onopen=()=>{if(connected)for(const t of Object.values(threads))load(t);connected=true;};
+es.addEventListener('message',onEvent);
+es.addEventListener('edit',onEvent);
+es.addEventListener('end',onEvent);
 document.getElementById('f').onsubmit=async(e)=>{e.preventDefault();
  const text=box.value;
  const r=await fetch('/local/commands',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({user:document.getElementById('u').value,text})});

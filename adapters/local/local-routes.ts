@@ -2,7 +2,7 @@ import type { Dashboard } from '../../src/dashboard/dashboard.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from '../../src/dispatch/dispatcher.ts';
 import { readBody, sendJson, type HttpMount } from '../../src/http/http-server.ts';
-import { followThread } from './follow-thread.ts';
+import { followAllThreads, followThread } from './follow-thread.ts';
 import { COMMAND_CHANNEL, newThreadId, type LocalChat } from './local-chat.ts';
 import { localPage } from './local-page.ts';
 import { checkLocalAccess, cookieToken, TOKEN_COOKIE } from './local-access.ts';
@@ -132,6 +132,11 @@ export function localRoutes(
           ...(reason ? { reason } : {}),
         });
         sendJson(res, 200, { reply });
+        return true;
+      }
+      // GET /local/events → every thread's events from now on (the web console's one stream).
+      if (req.method === 'GET' && url.pathname === '/local/events') {
+        followAllThreads(chat, res);
         return true;
       }
       // GET /local/dashboard → every app environment now and the jobs running or waiting; …/chart.png the last 14 days.

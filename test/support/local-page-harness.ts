@@ -86,7 +86,9 @@ export function startLocalPage(baseUrl: string, token: string) {
             const lines = buffer.slice(0, cut).split('\n');
             buffer = buffer.slice(cut + 2);
             const type = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
-            const data = lines.find((l) => l.startsWith('data: '))?.slice(6) ?? '';
+            const data = lines.find((l) => l.startsWith('data: '))?.slice(6);
+            // As a browser does: a frame with no data (a comment, a keepalive) dispatches nothing.
+            if (data === undefined) continue;
             for (const fn of this.listeners.get(type) ?? []) if (!this.abort.signal.aborted) fn({ data });
           }
         }
