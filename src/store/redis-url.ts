@@ -153,7 +153,7 @@ function parseHosts(list: string, problems: string[]): Array<{ host: string; por
   for (const entry of list.split(',')) {
     const m = /^(?:\[([0-9a-f:.]+)\]|([^:[\]\s]+))(?::(\d*))?$/i.exec(entry);
     if (!m) {
-      problems.push(`has "${entry}" where a sentinel belongs; write host:port (e.g. 10.0.0.5:26379 or [::1]:26379)`);
+      problems.push(`has "${entry}" where a sentinel belongs; write host:port (e.g. 192.0.2.5:26379 or [::1]:26379)`);
       continue;
     }
     const host = m[1] ?? m[2]!;

@@ -19,15 +19,17 @@ describe('parseRedisUrl', () => {
 
   it('reads a Sentinel group: sentinels, master name, db, the master password and the sentinels own', () => {
     expect(
-      parseRedisUrl('redis+sentinel://:p%40ss@10.0.0.1:26379,10.0.0.2,[::1]:26380/mymaster/3?sentinelPassword=s%2Bp&sentinelUsername=sen'),
+      parseRedisUrl(
+        'redis+sentinel://:p%40ss@192.0.2.1:26379,192.0.2.2,[::1]:26380/mymaster/3?sentinelPassword=s%2Bp&sentinelUsername=sen',
+      ),
     ).toEqual({
       ok: true,
       target: {
         kind: 'sentinel',
         options: {
           sentinels: [
-            { host: '10.0.0.1', port: 26379 },
-            { host: '10.0.0.2', port: 26379 },
+            { host: '192.0.2.1', port: 26379 },
+            { host: '192.0.2.2', port: 26379 },
             { host: '::1', port: 26380 },
           ],
           name: 'mymaster',
@@ -56,8 +58,8 @@ describe('parseRedisUrl', () => {
     const problems = problemsOf('redis+sentinel://:hunter22@s1:99999,,s3:x/?color=red');
     expect(problems).toEqual([
       'has sentinel "s1:99999" with port 99999; a port is 1..65535 (sentinels listen on 26379 by default)',
-      'has "" where a sentinel belongs; write host:port (e.g. 10.0.0.5:26379 or [::1]:26379)',
-      'has "s3:x" where a sentinel belongs; write host:port (e.g. 10.0.0.5:26379 or [::1]:26379)',
+      'has "" where a sentinel belongs; write host:port (e.g. 192.0.2.5:26379 or [::1]:26379)',
+      'has "s3:x" where a sentinel belongs; write host:port (e.g. 192.0.2.5:26379 or [::1]:26379)',
       'names no master: put the master name the sentinels monitor after the hosts, as in redis+sentinel://[:password@]host1:26379,host2:26379,host3:26379/<master-name>[/<db>]',
       'has an unknown parameter "color"; the sentinel form takes sentinelPassword and sentinelUsername only',
     ]);

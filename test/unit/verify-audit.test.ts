@@ -5,8 +5,8 @@ import { verifyAudit } from '../../src/audit/verify-audit.ts';
 
 const KEY = Buffer.from('k'.repeat(32));
 
-/** A valid chain of `n` records, as the audit log writes them. */
-function chain(n: number, key = KEY): AuditRecord[] {
+/** A valid chain of `n` records, as the audit log writes them; with `corr`, even records carry a correlation id. */
+function chain(n: number, key = KEY, corr = false): AuditRecord[] {
   const out: AuditRecord[] = [];
   for (let seq = 1; seq <= n; seq++) {
     const body = {
@@ -17,6 +17,7 @@ function chain(n: number, key = KEY): AuditRecord[] {
       actor: 'local:ann',
       what: `deploy hello #${seq}`,
       result: 'queued',
+      ...(corr && seq % 2 === 0 ? { corr: `local-${seq}` } : {}),
     };
     out.push({ ...body, mac: macOf(key, body) });
   }
@@ -29,28 +30,9 @@ const problems = (records: AuditRecord[], h = head(chain(6))) => {
   return check.ok ? [] : check.problems;
 };
 
-/** A chain whose even records carry a correlation id (`corr`, added after older records were written). */
-function chainWithCorr(n: number): AuditRecord[] {
-  const out: AuditRecord[] = [];
-  for (let seq = 1; seq <= n; seq++) {
-    const body = {
-      seq,
-      at: `2026-12-04T09:0${seq % 10}:00.000Z`,
-      prev: out.at(-1)?.mac ?? '',
-      type: 'command',
-      actor: 'local:ann',
-      what: `deploy hello #${seq}`,
-      result: 'queued',
-      ...(seq % 2 === 0 ? { corr: `local-${seq}` } : {}),
-    };
-    out.push({ ...body, mac: macOf(KEY, body) });
-  }
-  return out;
-}
-
 describe('verifyAudit', () => {
   it('records with a correlation id verify beside older ones without; a changed or added corr does not', () => {
-    const c = chainWithCorr(4);
+    const c = chain(4, KEY, true);
     expect(verifyAudit(lines(c), KEY, head(c))).toEqual({ ok: true, count: 4 });
     // Records written before `corr` existed keep their MACs: the field is covered only when present.
     const { mac, ...older } = c[0]!;
@@ -58,10 +40,10 @@ describe('verifyAudit', () => {
       .update(JSON.stringify(AUDIT_FIELDS.map((f) => (older as Record<string, unknown>)[f] ?? null)))
       .digest('hex');
     expect(mac).toBe(before);
-    const changed = chainWithCorr(4);
+    const changed = chain(4, KEY, true);
     changed[1] = { ...changed[1]!, corr: 'local-other' };
     expect(verifyAudit(lines(changed), KEY, head(c)).ok).toBe(false);
-    const added = chainWithCorr(4);
+    const added = chain(4, KEY, true);
     added[0] = { ...added[0]!, corr: 'local-1' };
     expect(verifyAudit(lines(added), KEY, head(c)).ok).toBe(false);
   });
