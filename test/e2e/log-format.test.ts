@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stripAnsi } from '../../src/observability/strip-ansi.ts';
 import { BIN, ROOT, spawnVoxoz } from '../support/spawn-voxoz.ts';
 import { withOpenAccess } from '../support/open-access.ts';
+import { processProgram, readPidFile } from '../../src/services/process-info.ts';
 
 /**
  * What a person running `npm start` reads: readable lines on a terminal (a pseudo-terminal made
@@ -59,9 +60,23 @@ function underPty(extra: NodeJS.ProcessEnv = {}): Promise<string> {
     });
     child.once('exit', () => {
       clearTimeout(timer);
-      resolve(shown);
+      // `script` can end before the voxoz under it has stopped what it started; the next start
+      // in the same data dir waits for that (it would be refused: "another voxoz owns …").
+      voxozGone().then(() => resolve(shown), reject);
     });
   });
+}
+
+/** Resolves once no live voxoz holds the data dir (its pid file is gone, or names a dead process). */
+async function voxozGone(): Promise<void> {
+  const file = join(env.VOXOZ_DATA_DIR!, 'voxoz.pid');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const holder = readPidFile(file);
+    if (holder === undefined || processProgram(holder) === undefined) return;
+    if (Date.now() > deadline) throw new Error(`voxoz (pid ${holder}) still runs 30 s after its terminal closed`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe('log lines', () => {
