@@ -4,7 +4,8 @@
  *   a. throughput: JOBS jobs queued while the queue is paused, then taken by 1, 2 and 4 worker
  *      processes (bench/queue-worker-process.ts): voxoz's real worker pool on voxoz's queue, jobs
  *      queued by the real dispatcher (`status hello`), against a plain BullMQ Queue + Worker with
- *      the same concurrency (voxoz's default `worker.concurrency`). Timed from resume to the last
+ *      the same concurrency (voxoz's default `worker.concurrency`), carrying jobs of the same shape
+ *      with the same job options. Timed from resume to the last
  *      job's finishedOn. Target: voxoz ≥ 0.8× bare.
  *   b. command → job start with a free worker (one process): LATENCY_COMMANDS commands one after
  *      another, from the dispatcher's enqueue call (voxoz) or queue.add (bare) to the processor's
@@ -183,6 +184,26 @@ async function voxozThroughput(redisUrl: string, processes: number): Promise<Thr
   }
 }
 
+/** The job options voxoz's enqueue gives every job (src/jobs/enqueue-job.ts), for the bare queue too. */
+const SAME_OPTS = {
+  attempts: validateConfig(BENCH_CONFIG, '/bench/voxoz.yml').worker.attempts,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+};
+/** A job of the same shape and size as the one voxoz queues for `status hello`: bare BullMQ carries the same data. */
+const sameJob = (id: string, i: number): JobData => ({
+  id,
+  kind: 'status',
+  command: 'status hello',
+  app: 'hello',
+  env: 'production',
+  args: {},
+  requestedBy: { id: `local:u${i % USERS}`, name: `u${i % USERS}` },
+  thread: { platform: 'local', conversation: 'local' },
+  requestedAt: new Date().toISOString(),
+});
+
 async function bareThroughput(redisUrl: string, processes: number, concurrency: number, round: number): Promise<Throughput> {
   const name = `bare-${process.pid}-${processes}-${round}`;
   const client = new Redis(redisUrl, { maxRetriesPerRequest: null });
@@ -191,7 +212,12 @@ async function bareThroughput(redisUrl: string, processes: number, concurrency: 
   try {
     await queue.pause();
     for (let i = 0; i < JOBS; i += 500)
-      await queue.addBulk(Array.from({ length: Math.min(500, JOBS - i) }, (_, k) => ({ name: 'noop', data: { id: `b${i + k}` } })));
+      await queue.addBulk(
+        Array.from({ length: Math.min(500, JOBS - i) }, (_, k) => {
+          const id = `b${i + k}`;
+          return { name: 'status', data: sameJob(id, i + k), opts: { jobId: id, ...SAME_OPTS } };
+        }),
+      );
     procs = await startWorkerProcesses(processes, { mode: 'bare', redisUrl, name, concurrency, report: false, config: BENCH_CONFIG });
     const { rate, redisUsPerJob } = await drain(queue, client, `bare on ${processes}`);
     const cpuMs = await stopAll(procs, JOBS, `bare on ${processes}`);
