@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkChartFont } from '../../src/schedule/chart/chart-font.ts';
 import { FONT_FAMILY } from '../../src/schedule/chart/chart-spec.ts';
 import { type AppSeries, dailySeries } from '../../src/schedule/chart/daily-series.ts';
-import { chartSize, renderChart } from '../../src/schedule/chart/render-chart.ts';
+import { chartSize, chartSvg, renderChart } from '../../src/schedule/chart/render-chart.ts';
 import type { AppSamples } from '../../src/schedule/samples.ts';
 
 const NOW = Date.parse('2026-12-03T08:00:00Z');
@@ -54,6 +54,19 @@ describe('the status chart renders to a PNG in the process', () => {
     const renamed = await render(fleet(2, (i) => (i === 0 ? 'app-O' : `app-${i}`)));
     expect(pngSize(renamed)).toEqual(pngSize(before));
     expect(renamed.equals(before)).toBe(false);
+  });
+
+  it('labels the job axis with whole numbers: a fortnight with no samples yet reads 0 and 1, busy days no fractions', async () => {
+    const labels = async (apps: AppSamples[]) =>
+      [...(await chartSvg(series(apps), 't')).matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+    const empty = await labels([{ app: 'hello', env: 'production', samples: [] }]);
+    expect(empty).toContain('jobs per day');
+    expect(empty.filter((l) => /^\d+(\.\d+)?$/.test(l))).toEqual(['0', '1']);
+    const apps = fleet(1);
+    for (let k = 0; k < 6; k++) apps[0]!.samples.push({ kind: 'deploy', at: NOW - 2 * DAY, id: `extra${k}` });
+    const busy = await labels(apps);
+    expect(busy.filter((l) => /^\d+\.\d+$/.test(l))).toEqual([]);
+    expect(busy.filter((l) => /^\d+$/.test(l)).map(Number)).toContain(6);
   });
 
   it('60 apps make a chart of bounded size: the 12 panels that need a look, the same size as 12 apps', async () => {

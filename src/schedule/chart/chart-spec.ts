@@ -57,7 +57,14 @@ export function chartSpec(series: readonly AppSeries[], title: string): TopLevel
           encoding: {
             x,
             xOffset: { field: 'kind' },
-            y: { field: 'count', type: 'quantitative', title: 'jobs per day', axis: { tickMinStep: 1 } },
+            // Whole numbers, on an axis of at least 0–1: a fortnight with no jobs yet reads "0", "1", not "0.000000".
+            y: {
+              field: 'count',
+              type: 'quantitative',
+              title: 'jobs per day',
+              scale: { domain: { unionWith: [0, 1] } },
+              axis: { tickMinStep: 1, format: 'd' },
+            },
             color: {
               field: 'kind',
               type: 'nominal',

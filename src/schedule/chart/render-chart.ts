@@ -28,16 +28,22 @@ export function chartSize(apps: number): { width: number; height: number } {
 export async function renderChart(series: readonly AppSeries[], options: ChartOptions): Promise<Buffer> {
   const fontFile = options.fontFile ?? DEFAULT_FONT_FILE;
   checkChartFont(fontFile, FONT_FAMILY);
-  // Loaded on first use: vega-lite sets Set.prototype.toJSON process-wide as it loads, and a
-  // module that loads after it and inspects Set at load time (discord.js's event emitter) breaks.
-  // voxoz loads its chat libraries at start, so they are always first.
-  const [{ parse, View }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
-  const vega = compile(chartSpec(series, options.title)).spec;
-  const view = new View(parse(vega), { renderer: 'none' });
-  const svg = await view.toSVG();
-  await view.finalize();
+  const svg = await chartSvg(series, options.title);
   const size = chartSize(series.length);
   const framed = svg.replace(/^<svg([^>]*?) width="[\d.]+" height="[\d.]+"/, `<svg$1 width="${size.width}" height="${size.height}"`);
   if (framed === svg) throw new Error('vega SVG has no root width/height to frame (vega changed its output?)');
   return new Resvg(framed, { ...fontOptions(fontFile, FONT_FAMILY), background: 'white' }).render().asPng();
+}
+
+/** The chart as Vega draws it (SVG, its natural size), before it is framed and rasterised. */
+export async function chartSvg(series: readonly AppSeries[], title: string): Promise<string> {
+  // Loaded on first use: vega-lite sets Set.prototype.toJSON process-wide as it loads, and a
+  // module that loads after it and inspects Set at load time (discord.js's event emitter) breaks.
+  // voxoz loads its chat libraries at start, so they are always first.
+  const [{ parse, View }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
+  const vega = compile(chartSpec(series, title)).spec;
+  const view = new View(parse(vega), { renderer: 'none' });
+  const svg = await view.toSVG();
+  await view.finalize();
+  return svg;
 }
