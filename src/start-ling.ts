@@ -43,6 +43,14 @@ export function startLing(opts: { config: () => LoadedConfig; dataDir: string; l
     store: createImageStore(join(resolve(opts.dataDir), 'ling', 'images')),
     workDir: join(resolve(opts.dataDir), 'ling', 'builds'),
   });
+  /** Whether each host answered the last time it was asked: a warning when one stops answering, a line when it is back, not one per probe. */
+  const answered = new Map<string, boolean>();
+  const noteAnswer = (host: string, ok: boolean, reason?: string) => {
+    const before = answered.get(host);
+    answered.set(host, ok);
+    if (!ok && before !== false) opts.log.warn('a Xen host does not answer', { host, reason });
+    else if (ok && before === false) opts.log.info('a Xen host answers again', { host });
+  };
   return {
     driver,
     /** The configured Xen hosts whose wrapper answers `info` now (this worker takes the LING jobs of environments on those). */
@@ -52,9 +60,12 @@ export function startLing(opts: { config: () => LoadedConfig; dataDir: string; l
       const answers = await Promise.all(
         hosts.map((h) =>
           h.info(AbortSignal.timeout(XEN_REACH_MS)).then(
-            () => true,
+            () => {
+              noteAnswer(h.name, true);
+              return true;
+            },
             (err: Error) => {
-              opts.log.warn('a Xen host does not answer', { host: h.name, reason: err.message });
+              noteAnswer(h.name, false, err.message);
               return false;
             },
           ),
