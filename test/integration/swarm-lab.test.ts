@@ -8,6 +8,8 @@ import { validateConfig } from '../../src/config/load-config.ts';
 import type { TargetSpec } from '../../src/config/target-schema.ts';
 import type { Artifact, DeployTarget, Driver, Fence, LogLine } from '../../src/drivers/driver.ts';
 import { createSwarmDriver } from '../../src/drivers/swarm/swarm-driver.ts';
+import { createEngineFrontDoor } from '../../src/drivers/docker/engine-front-door.ts';
+import { siteOf } from '../../src/drivers/docker/point-front-door.ts';
 import { failure, ioFor } from '../support/docker-apps.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 import { type SwarmLab, startSwarmLab } from '../support/swarm-lab.ts';
@@ -236,6 +238,34 @@ describe('Swarm driver on a two-node swarm lab (two namespaces, a veth, zones a 
     await new Promise((r) => setTimeout(r, 1000));
     expect(await zonesOfTasks()).toEqual({ a: 1, b: 1 });
   }, 60_000);
+
+  it('scales 2 → 1 → 0 → 2: the node left with no task has its door emptied (502 at once), not aimed at a task that is gone', async () => {
+    const t = { ...target(2), artifact: artifacts.get(2)! };
+    const site = siteOf(instance, 'hello', 'production', PORT);
+    const routes = () => Promise.all(lab.nodes.map((n) => createEngineFrontDoor(n.engine.docker, instance).route(site)));
+
+    expect((await driver.scale!(t, 1, ioFor([]))).healthy).toBe(1);
+    const zones = await zonesOfTasks();
+    expect(Object.values(zones)).toEqual([1]);
+    const [r0, r1] = await routes();
+    for (const [i, route] of [r0, r1].entries()) {
+      const served = zones[lab.nodes[i]!.zone] === 1;
+      expect(route?.upstreams, `node ${lab.nodes[i]!.zone}`).toHaveLength(served ? 1 : 0);
+      if (served) expect(await page(i as 0 | 1)).toContain('v2 (edition 2)');
+      else expect(await page(i as 0 | 1)).toBeUndefined();
+    }
+
+    await driver.scale!(t, 0, ioFor([]));
+    expect((await routes()).map((r) => r?.upstreams)).toEqual([[], []]);
+    expect(await page(0)).toBeUndefined();
+    expect(await page(1)).toBeUndefined();
+
+    expect((await driver.scale!(t, 2, ioFor([]))).healthy).toBe(2);
+    expect(await zonesOfTasks()).toEqual({ a: 1, b: 1 });
+    expect((await routes()).map((r) => r?.upstreams.length)).toEqual([1, 1]);
+    expect(await page(0)).toContain('v2 (edition 2)');
+    expect(await page(1)).toContain('v2 (edition 2)');
+  }, 120_000);
 
   it('rolls back to v1’s image as v4: both doors serve it, v2 is gone', async () => {
     const out = await driver.deploy(target(4), artifacts.get(1)!, ioFor([]));

@@ -227,15 +227,23 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     return framesToLines(demuxFrames(buf)).map((f) => f.text);
   }
 
-  /** Points each node's front door at the release's running tasks on that node. */
+  /**
+   * Points each node's front door at the release's running tasks on that node. A node left with
+   * none (a scale down, a scale to 0) has its door emptied, so it answers 502 at once instead of
+   * dialling a task that is gone; a node that never had a door is not given one.
+   */
   async function switchDoors(t: DeployTarget, base: number, running: TaskInfo[], fence?: number) {
     const site = siteOf(instance, t.app.name, t.env, t.port);
     for (const node of await nodes()) {
       const here = running.filter((task) => task.NodeID === node.id).map((task) => `127.0.0.1:${base + Number(task.Slot)}`);
-      if (here.length === 0) continue;
+      if (here.length === 0 && (await doorContainers(node.engine)).length === 0) continue;
       await node.door.switch(site, here.sort(), fence);
     }
   }
+
+  /** This instance's front door container on the engine (none, or one). */
+  const doorContainers = (engine: Docker) =>
+    engine.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`, 'voxoz.role=frontdoor'] }) });
 
   /**
    * When app+env has no service left: its site leaves every node's door; when the instance has
@@ -249,11 +257,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     const left = await docker.listServices({ filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`] }) });
     if (left.length > 0) return;
     for (const node of known) {
-      const doors = await node.engine.listContainers({
-        all: true,
-        filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`, 'voxoz.role=frontdoor'] }),
-      });
-      for (const c of doors) {
+      for (const c of await doorContainers(node.engine)) {
         await node.engine.getContainer(c.Id).remove({ force: true });
         io.log(`removed the front door ${c.Names[0]?.slice(1)} (nothing of ${instance} runs on this swarm any more)`);
       }
@@ -354,7 +358,11 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       const svc = docker.getService(live.ID);
       const spec = (await svc.inspect()) as { Spec: Record<string, unknown>; Version: { Index: number } };
       await svc.update({ ...spec.Spec, version: spec.Version.Index, Mode: { Replicated: { Replicas: n } } } as never);
-      if (n === 0) return outcome(t.app, t.env, t.port);
+      if (n === 0) {
+        // No task is left to serve: every door answers 502 at once (as the Docker driver's scale to 0).
+        await switchDoors(t, Number(labelsOf(live)[LABEL.port]), [], token);
+        return outcome(t.app, t.env, t.port);
+      }
       // Down: Swarm picks which tasks go (those on the nodes with the most), so the doors follow the tasks it keeps once it has settled.
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline && (await tasksOf(live.ID)).filter((x) => x.DesiredState === 'running').length > n) await sleep(pollMs);
