@@ -23,6 +23,7 @@ import { createJobQueue } from './jobs/job-queue.ts';
 import { processors } from './jobs/processors/index.ts';
 import { crashPoint } from './jobs/crash-point.ts';
 import { startWorkerPool, type WorkerPool } from './jobs/worker-pool.ts';
+import { watchReach } from './jobs/reach-watch.ts';
 import type { Logger } from './observability/logger.ts';
 import { maskedSecrets } from './observability/masked-secrets.ts';
 import { resolveSecrets } from './observability/resolve-secrets.ts';
@@ -97,11 +98,14 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
   let syncNames: (() => Promise<void>) | undefined;
   /** Makes the BullMQ job schedulers match `schedules:` (set once the bot side runs; workers fire nothing). */
   let syncSchedules: (() => Promise<void>) | undefined;
+  /** Asks again what this process' workers reach (set once they run). */
+  let recheckReach: (() => Promise<void>) | undefined;
   const reload = (): ReloadResult => {
     const next = reloadConfig(config);
     config = next.config;
     log[next.result.ok ? 'info' : 'warn'](describeReload(next.result));
     void syncNames?.();
+    void recheckReach?.();
     void syncSchedules?.().catch((err: unknown) => log.warn('schedules were not synced; the running ones stay', { err }));
     return next.result;
   };
@@ -144,7 +148,11 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const drivers: DriverMap = metrics.instrumentDrivers({ ling: ling.driver, docker: dockerRuntime.driver });
     const readyChecks: Record<string, ReadyCheck> = { redis: () => redis.ping() };
     if (docker) readyChecks.docker = () => docker.ping();
-    for (const [name, ping] of dockerRuntime.targetPings) readyChecks[`target:${name}`] = ping;
+    // The targets reached now (a worker asks again every worker.reachCheckSeconds).
+    const checks = (): Record<string, ReadyCheck> => ({
+      ...readyChecks,
+      ...Object.fromEntries([...dockerRuntime.targetPings()].map(([name, ping]) => [`target:${name}`, ping])),
+    });
     // The Xen hosts a process that runs LING jobs must reach (a bot-only process runs none).
     if ((config.xen?.hosts.length ?? 0) > 0 && (mode === 'worker' || config.worker.inProcess))
       readyChecks.xen = async () => {
@@ -208,16 +216,21 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       for (const q of systemQueues.values()) await q.close();
       await systemQueueConnection.quit().catch(() => undefined);
     });
-    const startWorkers = async () => {
-      // Jobs only of what this worker reaches: the engine and targets answered above, the Xen hosts now.
+    /** Jobs only of what this worker reaches: the engine and the targets that answer, the Xen hosts that answer. */
+    const decideReach = async () => {
       const xenHosts = await ling.reachable();
-      if ((config.xen?.hosts.length ?? 0) > 0 && xenHosts.size === 0)
-        log.warn('no Xen host answers: this worker takes no LING jobs (they are refused while no worker takes them)');
-      const served = servedQueues(config, {
-        engine: dockerRuntime.reach.targets.has('local'),
-        targets: dockerRuntime.reach.targets,
+      const reach = dockerRuntime.reach();
+      return {
         xenHosts,
-      });
+        queues: servedQueues(config, { engine: reach.targets.has('local'), targets: reach.targets, xenHosts }),
+        reaches: [...reach.words, ...[...xenHosts].map((h) => `Xen host ${h}`)],
+      };
+    };
+    const startWorkers = async () => {
+      const { xenHosts, queues: firstQueues, reaches } = await decideReach();
+      let served: readonly string[] = firstQueues;
+      if ((config.xen?.hosts.length ?? 0) > 0 && xenHosts.size === 0)
+        log.warn('no Xen host answers: this worker takes no LING jobs until one does (they are refused while no worker takes them)');
       if (served.length === 0) throw new Error('this worker reaches no Docker engine, target or Xen host: it could take no job');
       const pool = await startWorkerPool({
         redis,
@@ -232,7 +245,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         connect,
         queueName: DEFAULT_QUEUE,
         queueNames: served,
-        reaches: [...dockerRuntime.reach.words, ...[...xenHosts].map((h) => `Xen host ${h}`)],
+        reaches,
         serves: (app, env) => served.includes(routeJob(config, { app, env })),
         concurrency: config.worker.concurrency,
         secrets: allSecrets,
@@ -260,6 +273,21 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         concurrency: config.worker.concurrency,
         queues: served,
       });
+      // Asked again on a schedule and after each reload: a target or Xen host that answers later is served then.
+      const reachWatch = watchReach({
+        pool,
+        decide: async () => {
+          await dockerRuntime.recheck();
+          return decideReach();
+        },
+        everyMs: () => config.worker.reachCheckSeconds * 1000,
+        log: log.child({ part: 'worker' }),
+        onChange: (queues) => {
+          served = queues;
+        },
+      });
+      recheckReach = reachWatch.check;
+      shutdown.add('stop reach checks', () => reachWatch.stop());
     };
     if (mode === 'worker') {
       await startWorkers();
@@ -267,7 +295,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       const http = await startHttpServer({
         host: settings.host,
         port: settings.port,
-        mounts: healthMounts({ metrics, checks: () => readyChecks }),
+        mounts: healthMounts({ metrics, checks }),
         log,
       });
       shutdown.add('close http', () => http.close());
@@ -356,7 +384,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const http = await startHttpServer({
       host: settings.host,
       port: settings.port,
-      mounts: [...adapters.flatMap((a) => a.mounts), ...healthMounts({ metrics, checks: () => readyChecks })],
+      mounts: [...adapters.flatMap((a) => a.mounts), ...healthMounts({ metrics, checks })],
       log,
     });
     shutdown.add('close http', () => http.close());

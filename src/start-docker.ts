@@ -22,11 +22,20 @@ export interface DockerRuntime {
   docker: Docker | undefined;
   /** The Docker runtime's driver: each call goes to the app environment's target. */
   driver: Driver;
-  /** The targets this process reaches (`local` when an engine answered at DOCKER_HOST), with words for `voxoz workers`. */
-  reach: { targets: ReadonlySet<string>; words: string[] };
+  /** The targets this process reaches now (`local` when an engine answered at DOCKER_HOST), with words for `voxoz workers`. */
+  reach(): { targets: ReadonlySet<string>; words: string[] };
   /** Asks each reached target's engine (not `local`, which is `docker`) whether it answers now, for `/readyz`. */
-  targetPings: ReadonlyMap<string, () => Promise<unknown>>;
+  targetPings(): ReadonlyMap<string, () => Promise<unknown>>;
+  /**
+   * Asks every target of voxoz.yml (as it reads now) again: one that answers is reached (a
+   * target added by a reload, or one that was down); one reached that failed to answer
+   * TARGET_LOSS_CHECKS times in a row is not any more. True when the reached set changed.
+   */
+  recheck(): Promise<boolean>;
 }
+
+/** Failed checks in a row before a worker stops taking a target's jobs (a blip keeps it). @defaultValue 2 */
+export const TARGET_LOSS_CHECKS = 2;
 
 /**
  * The Docker runtime's parts: the engine at DOCKER_HOST (checked to answer when this process
@@ -49,7 +58,6 @@ export async function startDocker(opts: {
 }): Promise<DockerRuntime> {
   const { log } = opts;
   const drivers = new Map<string, Driver>();
-  const targetPings = new Map<string, () => Promise<unknown>>();
   const words: string[] = [];
   const workDir = join(resolve(opts.dataDir), 'builds');
   const replicaPorts = () => opts.config().frontDoor.replicaPorts;
@@ -92,22 +100,76 @@ export async function startDocker(opts: {
   } else if (opts.required) {
     throw new Error('no Docker engine: set DOCKER_HOST');
   }
-  if (opts.required || docker) {
-    for (const target of opts.config().targets) {
-      const reached = await targetDriver(target, { ...opts, workDir, replicaPorts });
-      if (reached) {
-        const { driver, ping } = reached;
-        targetPings.set(target.name, ping);
-        drivers.set(target.name, driver);
-        words.push(`target ${target.name}`);
-      }
+  // A driver per target ever reached (kept while its jobs may still run); the ones reached now, and their failed checks in a row.
+  const built = new Map<string, { spec: string; driver: Driver; ping: () => Promise<unknown> }>();
+  const reached = new Set<string>();
+  const misses = new Map<string, number>();
+  const probe = async (target: TargetSpec, first: boolean) => {
+    const spec = JSON.stringify(target);
+    let known = built.get(target.name);
+    if (known?.spec !== spec) {
+      known = { spec, ...targetDriver(target, { ...opts, workDir, replicaPorts }) };
+      built.set(target.name, known);
     }
-  }
-  return { docker, driver: createTargetRouter(drivers), reach: { targets: new Set(drivers.keys()), words }, targetPings };
+    const answer = await answersWithin(known.ping, TARGET_REACH_MS);
+    if (answer === true) {
+      misses.delete(target.name);
+      drivers.set(target.name, known.driver);
+      if (!reached.has(target.name) && !first) log.info('a target answers: this worker takes its jobs now', { target: target.name });
+      reached.add(target.name);
+      return;
+    }
+    const missed = (misses.get(target.name) ?? 0) + 1;
+    misses.set(target.name, missed);
+    if (first || (!reached.has(target.name) && missed === 1))
+      log.warn('a target does not answer; this worker takes none of its jobs', { target: target.name, reason: answer.message });
+    else if (reached.has(target.name) && missed >= TARGET_LOSS_CHECKS) {
+      reached.delete(target.name);
+      log.warn('a target stopped answering; this worker takes none of its new jobs until it answers again', {
+        target: target.name,
+        reason: answer.message,
+      });
+    }
+  };
+  const runsJobs = opts.required || docker !== undefined;
+  const recheck = async (first = false) => {
+    if (!runsJobs) return false;
+    const before = [...reached].sort().join(',');
+    const targets = opts.config().targets;
+    await Promise.all(targets.map((t) => probe(t, first)));
+    for (const name of reached) if (!targets.some((t) => t.name === name)) reached.delete(name);
+    return [...reached].sort().join(',') !== before;
+  };
+  await recheck(true);
+  const localTargets = () => (drivers.has(LOCAL_TARGET) ? [LOCAL_TARGET] : []);
+  return {
+    docker,
+    driver: createTargetRouter(drivers),
+    reach: () => ({
+      targets: new Set([...localTargets(), ...reached]),
+      words: [...words, ...[...reached].sort().map((name) => `target ${name}`)],
+    }),
+    targetPings: () => new Map([...reached].map((name) => [name, built.get(name)!.ping] as const)),
+    recheck: () => recheck(),
+  };
 }
 
-/** A target's driver (and how to ask its engine again) when its engine answers now; undefined (and a warning) otherwise. */
-async function targetDriver(
+/** true when `ping` resolves within `ms`; otherwise why not. */
+async function answersWithin(ping: () => Promise<unknown>, ms: number): Promise<true | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([ping(), timeout])
+    .then(
+      () => true as const,
+      (err: Error) => err,
+    )
+    .finally(() => clearTimeout(timer));
+}
+
+/** A target's driver, and how to ask its engine whether it answers (nothing is asked yet). */
+function targetDriver(
   target: TargetSpec,
   opts: {
     sshAgent?: string;
@@ -116,22 +178,10 @@ async function targetDriver(
     replicaPorts: () => string;
     secretValues: (names: ReadonlyArray<string>) => Record<string, string>;
     frontDoorSocket?: string;
-    log: Logger;
   },
-): Promise<{ driver: Driver; ping: () => Promise<unknown> } | undefined> {
+): { driver: Driver; ping: () => Promise<unknown> } {
   const docker = createDockerClient(target.host, { sshAgent: opts.sshAgent });
   const ping = () => docker.ping();
-  const timeout = new Promise<never>((_, reject) => {
-    setTimeout(() => reject(new Error(`no answer within ${TARGET_REACH_MS} ms`)), TARGET_REACH_MS).unref();
-  });
-  const answered = await Promise.race([docker.ping(), timeout]).then(
-    () => true,
-    (err: Error) => {
-      opts.log.warn('a target does not answer; this worker takes none of its jobs', { target: target.name, reason: err.message });
-      return false;
-    },
-  );
-  if (!answered) return undefined;
   if (target.kind === 'swarm') {
     // Each node's engine gets a front door (and the images, with no registry); without a list, the manager is the one node.
     const nodeEngines = target.nodes.map((host) => createDockerClient(host, { sshAgent: opts.sshAgent }));

@@ -264,8 +264,22 @@ export const configSchema = z.strictObject({
        * taken over at most twice; a deploy gives up at the second. See docs/decisions/2026-12-02-crash-recovery.md. @defaultValue 30
        */
       stalledSeconds: intIn(2, 600).default(30),
+      /**
+       * How often a worker asks again what it reaches (the targets of voxoz.yml, the Xen hosts):
+       * one that answers now has its jobs taken from then on; one that stopped answering (two
+       * checks in a row) has its new jobs refused at once unless another worker takes them. @defaultValue 30
+       */
+      reachCheckSeconds: intIn(1, 3600).default(30),
     })
-    .default({ concurrency: 2, attempts: 3, inProcess: true, logLimit: LOG_LIMIT_DEFAULTS, maxQueuedPerUser: 20, stalledSeconds: 30 }),
+    .default({
+      concurrency: 2,
+      attempts: 3,
+      inProcess: true,
+      logLimit: LOG_LIMIT_DEFAULTS,
+      maxQueuedPerUser: 20,
+      stalledSeconds: 30,
+      reachCheckSeconds: 30,
+    }),
   frontDoor: z
     .strictObject({
       /** Ports voxoz picks replica ports from for every environment without `replicaPorts` of its own; kept below Linux's ephemeral range (32768-60999). @defaultValue "20000-29999" */

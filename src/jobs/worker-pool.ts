@@ -58,6 +58,14 @@ export interface WorkerPoolOptions extends RunJobDeps {
 
 export interface WorkerPool {
   readonly id: string;
+  /** The queues it takes jobs from now. */
+  queues(): readonly string[];
+  /**
+   * Takes jobs from exactly these queues from now on, reaching what `reaches` says (in words, for
+   * `voxoz workers`): workers are added for new queues; a queue left is let go once its running
+   * jobs have finished. Said in Redis before it resolves.
+   */
+  serve(queueNames: readonly string[], reaches: readonly string[]): Promise<void>;
   /** Cancels every job running here (a second Ctrl-C): each rolls back what it started. */
   abortAll(reason: string): void;
   /** Stops taking jobs and resolves once the running ones have ended. */
@@ -167,20 +175,26 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       if (over && inLine) await advanceAppLine(redis, keys, data, promoteIn(data), opts.now);
     }
   };
-  const queueNames = opts.queueNames ?? [opts.queueName];
+  /** The queues taken now, and what this worker reaches in words (both change when `serve` is called). */
+  let queueNames: readonly string[] = [...(opts.queueNames ?? [opts.queueName])];
+  let reaches: readonly string[] = [...(opts.reaches ?? [])];
   // The line's BullMQ side: promotes a parked job, and reads the state of the job ahead (an app's jobs share one queue).
   const connect = connectorFrom(opts);
   // A client of their own: BullMQ defines its ~50 scripts on the client it is given, and every
   // `redis.pipeline()` (each job's stream writes) copies them all, which cost a no-op job ~8% of its CPU.
   const lineConnection = connect('commands', 'voxoz-line');
-  const lineQueues = new Map(
-    queueNames.map((name) => {
-      const q = new Queue<JobData>(name, { connection: lineConnection, prefix: keys.bull });
+  const lineQueues = new Map<string, Queue<JobData>>();
+  /** The queue handle a job's line is kept in (its own queue), made on first use. */
+  const lineQueueOf = (data: Pick<JobData, 'queue'>) => {
+    const name = data.queue ?? opts.queueName;
+    let q = lineQueues.get(name);
+    if (!q) {
+      q = new Queue<JobData>(name, { connection: lineConnection, prefix: keys.bull });
       q.on('error', () => undefined);
-      return [name, q] as const;
-    }),
-  );
-  const lineQueueOf = (data: Pick<JobData, 'queue'>) => lineQueues.get(data.queue ?? opts.queueName) ?? [...lineQueues.values()][0]!;
+      lineQueues.set(name, q);
+    }
+    return q;
+  };
   const promoteIn = (data: Pick<JobData, 'queue'>) => async (jobId: string) => {
     const parked = await Job.fromId(lineQueueOf(data), jobId);
     if (parked && (await parked.isDelayed())) await parked.promote();
@@ -226,10 +240,16 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const reconciler = setInterval(reconcile, opts.reconcileEveryMs ?? 60_000);
   reconciler.unref();
   const stalledMs = opts.stalledMs ?? 30_000;
-  const connections = queueNames.map((name, i) => connect('blocking', i === 0 ? 'voxoz-worker' : `voxoz-worker-${name}`));
-  const workers = queueNames.map((name, i) => {
+  /** A BullMQ worker (and its blocking connection) per queue taken. */
+  const workers = new Map<string, { worker: Worker<JobData>; connection: ReturnType<typeof connect> }>();
+  /** Workers of queues no longer taken, finishing their running jobs. */
+  const leaving = new Set<Promise<void>>();
+  /** Every worker not closed yet (also those leaving): a Cancel or a second Ctrl-C reaches their jobs. */
+  const live = new Set<Worker<JobData>>();
+  const addWorker = (name: string) => {
+    const connection = connect('blocking', workers.size === 0 ? 'voxoz-worker' : `voxoz-worker-${name}`);
     const worker = new Worker<JobData>(name, processor, {
-      connection: connections[i]!,
+      connection,
       prefix: keys.bull,
       concurrency: opts.concurrency,
       lockDuration: stalledMs,
@@ -247,39 +267,68 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
           await advanceAppLine(redis, keys, job.data, promoteIn(job.data), opts.now);
       })().catch(() => undefined);
     });
+    workers.set(name, { worker, connection });
+    live.add(worker);
     return worker;
-  });
+  };
+  /** Stops taking the queue's jobs; its running jobs finish first (close waits for them). */
+  const dropWorker = (name: string) => {
+    const taken = workers.get(name);
+    if (!taken) return;
+    workers.delete(name);
+    const done = (async () => {
+      await taken.worker.close();
+      live.delete(taken.worker);
+      await taken.connection.quit().catch(() => undefined);
+    })().finally(() => leaving.delete(done));
+    leaving.add(done);
+  };
+  for (const name of queueNames) addWorker(name);
   const subscriber = connect('blocking', 'voxoz-cancel');
   await subscriber.subscribe(keys.cancelChannel);
   subscriber.on('message', (_channel, message: string) => {
     const [jobId = '', by = 'someone'] = message.split('|');
-    if (workers.some((w) => w.cancelJob(jobId, by))) opts.log.info('cancelling job', { jobId, by });
+    if ([...live].some((worker) => worker.cancelJob(jobId, by))) opts.log.info('cancelling job', { jobId, by });
   });
-  for (const w of workers) await w.waitUntilReady();
+  for (const { worker } of workers.values()) await worker.waitUntilReady();
   const presence = advertiseWorker(redis, keys, id, () => ({
     host: hostname(),
     pid: process.pid,
     since,
-    reaches: [...(opts.reaches ?? [])],
+    reaches: [...reaches],
     queues: [...queueNames],
     concurrency: opts.concurrency,
     running: [...running].map(([jobId, command]) => ({ id: jobId, command })),
   }));
   await presence.renew();
+  let closed = false;
   return {
     id,
+    queues: () => queueNames,
+    async serve(names, words) {
+      if (closed) return;
+      const next = [...new Set(names)];
+      for (const name of queueNames) if (!next.includes(name)) dropWorker(name);
+      const added = next.filter((name) => !workers.has(name)).map(addWorker);
+      queueNames = next;
+      reaches = [...words];
+      for (const worker of added) await worker.waitUntilReady();
+      // Said at once: a command for a queue taken just now is no longer refused, one for a queue left is.
+      await presence.renew();
+    },
     abortAll: (reason) => {
-      for (const w of workers) w.cancelAllJobs(reason);
+      for (const worker of live) worker.cancelAllJobs(reason);
     },
     async close() {
       // The cancel channel stays open while running jobs drain: a Cancel pressed then still reaches them.
+      closed = true;
       clearInterval(reconciler);
       await presence.stop();
-      await Promise.all(workers.map((w) => w.close()));
+      for (const name of [...workers.keys()]) dropWorker(name);
+      await Promise.all([...leaving]);
       for (const q of lineQueues.values()) await q.close().catch(() => undefined);
       await lineConnection.quit().catch(() => undefined);
       await subscriber.quit().catch(() => undefined);
-      for (const c of connections) await c.quit().catch(() => undefined);
     },
   };
 }

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       logLimit: { bytes: 16 * 1024 * 1024, lines: 200_000, tailLines: 500 },
       maxQueuedPerUser: 20,
       stalledSeconds: 30,
+      reachCheckSeconds: 30,
     });
     expect(hello!.build).toEqual({ timeoutSeconds: 1800, cloneTimeoutSeconds: 300 });
     expect(Object.isFrozen(config.apps[0])).toBe(true);
