@@ -5,6 +5,11 @@ export const UPDATES_PER_MINUTE = 45;
 /** Least time between two calls for one job; keeps chat.postMessage under ~1/s per channel. @defaultValue 1500 ms */
 export const MIN_INTERVAL_MS = 1500;
 
+/** chat.postMessage in one channel: posts at once, then one per POST_GAP_MS (Slack allows about one a second, with short bursts). @defaultValue 3 */
+export const POST_BURST = 3;
+/** @defaultValue 1100 ms */
+export const POST_GAP_MS = 1100;
+
 /**
  * The relay's pace for Slack. Each live job makes at most one call per interval; in the worst
  * case every job's call is a chat.update, which shares one budget across the whole workspace,
@@ -17,4 +22,6 @@ export const slackRelayLimits: RelayLimits = {
   maxBatchChars: 3500,
   // chat.update's headroom (50 − 45 a minute): a job's final edit shows at once instead of after its interval.
   finalHeadroom: { calls: 50 - UPDATES_PER_MINUTE, perMs: 60_000 },
+  // chat.postMessage: about one a second per channel, short bursts allowed; a little under, shared by every bot.
+  channelPace: { burst: POST_BURST, gapMs: POST_GAP_MS },
 };

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Reply, ThreadRef } from '../core/types.ts';
+import type { ChannelPace } from './channel-pace.ts';
 
 /**
  * A job's whole log, to attach at the end. It is streamed from Redis, never held whole by
@@ -38,6 +39,12 @@ export interface RelayLimits {
    * retry-after always applies. @defaultValue undefined: no platform limit, final edits never wait
    */
   finalHeadroom?: { calls: number; perMs: number };
+  /**
+   * How fast new messages (parents and thread batches) may go to one channel, counted across
+   * every bot process through Redis, so several bots behind one app pace together instead of
+   * each spending the whole budget. @defaultValue undefined: no per-channel limit
+   */
+  channelPace?: ChannelPace;
 }
 
 /** Thrown by a surface when the platform said 429; the relay waits `retryAfterMs` for that job. */

@@ -9,6 +9,7 @@ import { createJobStore, type RelayCheckpoint } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { RateLimitedError, type ChatSurface } from './chat-surface.ts';
 import { jobLogFile } from './job-log-file.ts';
+import { takeChannelTurn } from './channel-pace.ts';
 import { createFinalHeadroom } from './final-headroom.ts';
 import { readJobFile } from '../store/job-files.ts';
 import { STREAM_TTL_SECONDS } from '../store/job-fields.ts';
@@ -169,7 +170,10 @@ export function startRelay(opts: RelayOptions): Relay {
     if (now < tail.nextCallAt && !(finalEdit && headroom.get(tail.surface.platform)!.take(now))) return false;
     const thread = (): ThreadRef & { parent: string } => ({ ...tail.job.thread, parent: tail.parent! });
     let action: (() => Promise<void>) | undefined;
+    /** Whether the action posts a new message (a parent or a thread batch), which the channel's shared pace counts. */
+    let posts = false;
     const postLog = () => {
+      posts = true;
       const batch = tail.pending.slice();
       return async () => {
         await tail.surface.postLog(
@@ -187,6 +191,7 @@ export function startRelay(opts: RelayOptions): Relay {
     if (!tail.parent) {
       // The first post shows the job as queued, which it was; the next call brings it up to date.
       const first = initialView(tail.job);
+      posts = true;
       action = async () => {
         tail.parent = await tail.surface.postParent(tail.job.thread, renderParent(first));
         tail.dirty = true;
@@ -227,6 +232,16 @@ export function startRelay(opts: RelayOptions): Relay {
     } else {
       if (tail.readId !== '0') await checkpoint(tail.job.id, { relayedTo: tail.readId });
       return false;
+    }
+    const pace = tail.surface.limits.channelPace;
+    if (posts && pace) {
+      const key = keys.channelPace(tail.surface.platform, tail.job.thread.conversation);
+      // Redis not answering: post anyway, the platform's 429 still applies.
+      const wait = await takeChannelTurn(redis, key, pace).catch(() => 0);
+      if (wait > 0) {
+        tail.nextCallAt = now + wait;
+        return false;
+      }
     }
     try {
       await action();

@@ -23,6 +23,8 @@ export function redisKeys(name: string) {
     relayActive: `${prefix}:relay:active`,
     /** String: which bot process relays a job, with a TTL (the lease). */
     relayLease: (id: string) => `${prefix}:relay:lease:${id}`,
+    /** Hash: the token bucket of new messages in one chat channel, shared by every bot (relay/channel-pace.ts). */
+    channelPace: (platform: string, conversation: string) => `${prefix}:relay:pace:${platform}:${conversation}`,
     /** Sorted set of worker ids that take jobs from a queue, scored by when their word expires (ms); see jobs/worker-presence.ts. */
     workers: (queue: string) => `${prefix}:workers:${queue}`,
     /** Sorted set of live worker ids, scored by when their word expires (ms). */

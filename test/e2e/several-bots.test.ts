@@ -184,6 +184,8 @@ describe('several bot processes and workers on one Redis', () => {
     // The channel holds the 10 parents and nothing else (their logs are in their threads).
     expect(slack.messages(C).map((m) => slackShown(m).split('\n')[0])).toEqual(Array(10).fill('hello: 0/0 instances healthy (production)'));
     expect(slack.errors).toEqual([]);
+    // Both bots post in one channel through one shared pace (relay/channel-pace.ts): no 429 from Slack.
+    expect(slack.breachesByMethod()).toEqual({});
   }, 360_000);
 
   it('a schedule fires once per tick though both bots sync it', async () => {
