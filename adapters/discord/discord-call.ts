@@ -17,8 +17,9 @@ interface RateLimitShape {
 
 const isApiError = (err: unknown): err is ApiErrorShape =>
   err instanceof Error && err.name.startsWith('DiscordAPIError') && typeof (err as { status?: unknown }).status === 'number';
+// @discordjs/rest names it after the route: `RateLimitError[/channels/:id/messages]`.
 const isRateLimit = (err: unknown): err is RateLimitShape =>
-  err instanceof Error && err.name === 'RateLimitError' && typeof (err as { retryAfter?: unknown }).retryAfter === 'number';
+  err instanceof Error && /^RateLimitError\b/.test(err.name) && typeof (err as { retryAfter?: unknown }).retryAfter === 'number';
 
 /** Discord's JSON error code of a failed call (10008 unknown message, 50027 invalid webhook token, …), if any. */
 export function discordCode(err: unknown): number | undefined {
