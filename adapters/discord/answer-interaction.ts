@@ -119,12 +119,14 @@ export async function answerInteraction(raw: APIInteraction, respond: Interactio
     deps.tracker.settle(raw.id, { ephemeral: false, ...(sent.messageId ? { messageId: sent.messageId } : {}) });
     return;
   }
-  deps.tracker.settle(raw.id, { ephemeral: true });
   // Every bot process on the gateway gets every interaction; the one whose enqueue came first answers (its job, its parent message).
   if (outcome.type === 'queued' && outcome.duplicate && !respond.answersEveryDelivery) {
+    // That answer is the job's parent, whichever process relays the job: a relay here edits it through the token (not a new post).
+    deps.tracker.settle(raw.id, { ephemeral: false });
     deps.log.debug('interaction queued by another bot process; it answers', { id: raw.id, job: outcome.jobId });
     return;
   }
+  deps.tracker.settle(raw.id, { ephemeral: true });
   await respond.callback(
     ephemeral(outcome.type === 'queued' ? { ...outcome.reply, title: `${outcome.reply.title} (already received)` } : outcome.reply),
   );
