@@ -21,9 +21,8 @@ import { createSummaryHistory } from './schedule/summary-history.ts';
 import { createStatusSamples } from './schedule/samples.ts';
 import { createJobQueue } from './jobs/job-queue.ts';
 import { processors } from './jobs/processors/index.ts';
-import { crashPoint } from './jobs/crash-point.ts';
-import { startWorkerPool, type WorkerPool } from './jobs/worker-pool.ts';
-import { watchReach } from './jobs/reach-watch.ts';
+import type { WorkerPool } from './jobs/worker-pool.ts';
+import { STOP_REASON, startWorkers } from './start-workers.ts';
 import type { Logger } from './observability/logger.ts';
 import { maskedSecrets } from './observability/masked-secrets.ts';
 import { resolveSecrets } from './observability/resolve-secrets.ts';
@@ -43,7 +42,7 @@ import { systemClock } from './core/clock.ts';
 import { createReleaseStore } from './store/release-store.ts';
 import { createDesiredStore } from './store/desired-store.ts';
 import { startLing } from './start-ling.ts';
-import { allQueues, DEFAULT_QUEUE, routeJob, servedQueues } from './jobs/job-route.ts';
+import { allQueues, DEFAULT_QUEUE, routeJob } from './jobs/job-route.ts';
 import { refuseUnserved } from './jobs/worker-presence.ts';
 
 export interface Voxoz {
@@ -66,12 +65,9 @@ export interface Voxoz {
   abandonServices(): void;
 }
 
-/** How long running jobs may go on after a stop is asked for before they are cancelled. @defaultValue 30 s */
-export const DRAIN_MS = 30_000;
+export { DRAIN_MS } from './start-workers.ts';
 /** How long the relay gets to post the last messages of jobs that ended while draining. @defaultValue 5 s */
 const RELAY_SETTLE_MS = 5000;
-/** Why jobs cancelled by a stop say they were cancelled. */
-const STOP_REASON = 'voxoz stopping';
 
 /**
  * The composition root: the only place that builds clients and wires them together.
@@ -216,23 +212,8 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       for (const q of systemQueues.values()) await q.close();
       await systemQueueConnection.quit().catch(() => undefined);
     });
-    /** Jobs only of what this worker reaches: the engine and the targets that answer, the Xen hosts that answer. */
-    const decideReach = async () => {
-      const xenHosts = await ling.reachable();
-      const reach = dockerRuntime.reach();
-      return {
-        xenHosts,
-        queues: servedQueues(config, { engine: reach.targets.has('local'), targets: reach.targets, xenHosts }),
-        reaches: [...reach.words, ...[...xenHosts].map((h) => `Xen host ${h}`)],
-      };
-    };
-    const startWorkers = async () => {
-      const { xenHosts, queues: firstQueues, reaches } = await decideReach();
-      let served: readonly string[] = firstQueues;
-      if ((config.xen?.hosts.length ?? 0) > 0 && xenHosts.size === 0)
-        log.warn('no Xen host answers: this worker takes no LING jobs until one does (they are refused while no worker takes them)');
-      if (served.length === 0) throw new Error('this worker reaches no Docker engine, target or Xen host: it could take no job');
-      const pool = await startWorkerPool({
+    const startWorkersHere = async () => {
+      const started = await startWorkers({
         redis,
         keys,
         config: getConfig,
@@ -243,54 +224,20 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         log: log.child({ part: 'worker' }),
         now,
         connect,
-        queueName: DEFAULT_QUEUE,
-        queueNames: served,
-        reaches,
-        serves: (app, env) => served.includes(routeJob(config, { app, env })),
-        concurrency: config.worker.concurrency,
         secrets: allSecrets,
         systemJobs,
         desired,
         metrics,
-        stalledMs: config.worker.stalledSeconds * 1000,
-        lockTtlMs: config.worker.stalledSeconds * 4000,
-        ...(settings.crashAt ? { checkpoint: crashPoint(settings.crashAt) } : {}),
+        ling,
+        docker: dockerRuntime,
+        shutdown,
+        ...(settings.crashAt ? { crashAt: settings.crashAt } : {}),
       });
-      workers = pool;
-      shutdown.add(
-        'drain workers',
-        async () => {
-          const cancel = setTimeout(() => {
-            log.warn('running jobs did not finish in time; cancelling them so they roll back', { ms: DRAIN_MS });
-            pool.abortAll(STOP_REASON);
-          }, DRAIN_MS);
-          await pool.close().finally(() => clearTimeout(cancel));
-        },
-        DRAIN_MS + 60_000,
-      );
-      log.info('worker pool ready', {
-        worker: pool.id,
-        concurrency: config.worker.concurrency,
-        queues: served,
-      });
-      // Asked again on a schedule and after each reload: a target or Xen host that answers later is served then.
-      const reachWatch = watchReach({
-        pool,
-        decide: async () => {
-          await dockerRuntime.recheck();
-          return decideReach();
-        },
-        everyMs: () => config.worker.reachCheckSeconds * 1000,
-        log: log.child({ part: 'worker' }),
-        onChange: (queues) => {
-          served = queues;
-        },
-      });
-      recheckReach = reachWatch.check;
-      shutdown.add('stop reach checks', () => reachWatch.stop());
+      workers = started.pool;
+      recheckReach = started.recheck;
     };
     if (mode === 'worker') {
-      await startWorkers();
+      await startWorkersHere();
       // A worker has no chat side; it serves its health and metrics on PORT.
       const http = await startHttpServer({
         host: settings.host,
@@ -441,7 +388,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       now,
     });
     shutdown.add('stop alerts', () => alerts.close());
-    if (config.worker.inProcess) await startWorkers();
+    if (config.worker.inProcess) await startWorkersHere();
     log.info('voxoz ready', {
       url: `http://${settings.host}:${http.port}/`,
       adapters: adapters.map((a) => a.surface.platform),
