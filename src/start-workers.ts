@@ -5,7 +5,7 @@ import { DEFAULT_QUEUE, routeJob, servedQueues } from './jobs/job-route.ts';
 import { watchReach } from './jobs/reach-watch.ts';
 import { startWorkerPool, type WorkerPool, type WorkerPoolOptions } from './jobs/worker-pool.ts';
 import type { Shutdown } from './lifecycle/shutdown.ts';
-import type { DockerRuntime } from './start-docker.ts';
+import { type DockerRuntime, TARGET_LOSS_CHECKS } from './start-docker.ts';
 
 /** How long running jobs may go on after a stop is asked for before they are cancelled. @defaultValue 30 s */
 export const DRAIN_MS = 30_000;
@@ -34,8 +34,25 @@ export type StartWorkersDeps = Omit<
  */
 export async function startWorkers(deps: StartWorkersDeps): Promise<{ pool: WorkerPool; recheck: () => Promise<void> }> {
   const { config, log, shutdown } = deps;
+  // A Xen host served stays served until it misses TARGET_LOSS_CHECKS checks in a row (as a target does): a slow answer under load is not a loss.
+  let xenServed: ReadonlySet<string> | undefined;
+  const xenMisses = new Map<string, number>();
+  const xenReached = async () => {
+    const answered = await deps.ling.reachable();
+    const kept = new Set(answered);
+    for (const host of config().xen?.hosts ?? []) {
+      if (answered.has(host.name)) xenMisses.delete(host.name);
+      else {
+        const missed = (xenMisses.get(host.name) ?? 0) + 1;
+        xenMisses.set(host.name, missed);
+        if (xenServed?.has(host.name) && missed < TARGET_LOSS_CHECKS) kept.add(host.name);
+      }
+    }
+    xenServed = kept;
+    return kept;
+  };
   const decide = async () => {
-    const xenHosts = await deps.ling.reachable();
+    const xenHosts = await xenReached();
     const reach = deps.docker.reach();
     return {
       xenHosts,

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
 import { checkLingBuildInput } from './check-ling-build-input.ts';
 import { collectAppFiles } from './collect-app-files.ts';
 import { collectErtsFiles, IMAGE_ERLANG_ROOT } from './collect-erts-files.ts';
@@ -11,6 +12,8 @@ import type { LingBuilder, LingBuildInput, LingImage } from './ling-types.ts';
 import { renderPvInit } from './render-pv-init.ts';
 import { stripBeams } from './strip-beams.ts';
 import { type CpioEntry, writeCpioNewc } from './write-cpio-newc.ts';
+
+const gzipAsync = promisify(gzip);
 
 /**
  * The kernel command line of every erlang-pv domain: the console is Xen's hvc0, and
@@ -84,7 +87,9 @@ export function createErlangPvBuilder(opts: ErlangPvBuilderOptions): LingBuilder
       io.log(`strip: ${beams.length} .beam files, ${mib(before)} to ${mib(sum(stripped.map((b) => b.length)))}`);
       io.signal.throwIfAborted();
       const cpio = writeCpioNewc(entries);
-      const image = gzipSync(cpio, { level: 9 });
+      // In zlib's thread pool: a synchronous gzip of ~13 MiB blocks the event loop for seconds on a
+      // busy machine, and with it the renewal of the job's lock (a short worker.stalledSeconds then hands the job to another worker).
+      const image = await gzipAsync(cpio, { level: 9 });
       await mkdir(input.outDir, { recursive: true });
       const imagePath = join(input.outDir, `${input.name}.img`);
       await writeFile(imagePath, image);
