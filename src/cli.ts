@@ -8,6 +8,7 @@ import { ConfigError } from './config/load-config.ts';
 import { readSettings, SettingsError } from './config/read-settings.ts';
 import { startVoxoz } from './main.ts';
 import { createLogger, defaultLogFormat } from './observability/logger.ts';
+import { hasControllingTerminal, ignoreClosedOutput, sighupMeaning } from './lifecycle/terminal.ts';
 
 const USAGE = `usage:
   voxoz start                 run voxoz (chat adapters, relay and workers)
@@ -19,7 +20,8 @@ const USAGE = `usage:
   voxoz audit export          print the audit trail as JSON lines, oldest first
   voxoz audit verify          check the audit trail's chain of MACs and its head; exit 1 on tampering
 
-Ctrl-C (SIGINT) or SIGTERM stops voxoz in order: running jobs finish, then its services stop.
+Ctrl-C (SIGINT), SIGTERM or closing its terminal stops voxoz in order: running jobs finish, then
+its services stop.
 A second one cancels the running jobs (they roll back); a third leaves the services running.`;
 
 /** Signals closer together than this are one signal. @defaultValue 1000 ms */
@@ -30,6 +32,8 @@ async function serve(mode: 'all' | 'worker'): Promise<void> {
   if (mode === 'worker' && !settings.redisUrl)
     throw new SettingsError(['REDIS_URL must point at the Redis that the bot process uses when running "voxoz worker"']);
   const log = createLogger(settings.logLevel, { proc: mode }, undefined, settings.logFormat ?? defaultLogFormat());
+  const startedOnTerminal = hasControllingTerminal();
+  ignoreClosedOutput();
   const voxoz = await startVoxoz(settings, process.env, log, mode);
   // A stray rejection is a bug to log, not a reason to drop every running deploy.
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
@@ -59,7 +63,12 @@ async function serve(mode: 'all' | 'worker'): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGHUP', () => {
-    voxoz.reload();
+    // Closing the terminal voxoz runs in stops it in order, as Ctrl-C does; it must not leave
+    // its services running with no one to stop them. Any other SIGHUP re-reads voxoz.yml.
+    if (sighupMeaning(startedOnTerminal, hasControllingTerminal()) === 'hangup') {
+      log.warn('the terminal closed', { signal: 'SIGHUP' });
+      stop('SIGHUP');
+    } else voxoz.reload();
   });
   // Only now say it is running: whoever reads this line may signal at once, and a signal that
   // came before the handlers would kill voxoz outright and leave its services to be adopted.

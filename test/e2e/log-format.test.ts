@@ -36,9 +36,11 @@ afterAll(() => {
 
 /** Runs `voxoz start` under a pseudo-terminal until "voxoz is running" shows, then stops it (SIGTERM to its group); everything the terminal showed. */
 function underPty(extra: NodeJS.ProcessEnv = {}): Promise<string> {
-  // `script -c` takes one command line: it is built from this checkout's own paths, quoted.
+  // `script -c` takes one command line: it is built from this checkout's own paths, quoted. `exec`:
+  // voxoz itself gets the SIGTERM `script` passes on, whichever shell `script` runs (dash, with
+  // SHELL unset as in CI, would otherwise die of it and leave voxoz to the terminal's hangup).
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-  const child = spawn('script', ['-qefc', `${quote(process.execPath)} ${quote(BIN)} start`, '/dev/null'], {
+  const child = spawn('script', ['-qefc', `exec ${quote(process.execPath)} ${quote(BIN)} start`, '/dev/null'], {
     cwd: ROOT,
     env: { ...env, ...extra },
     stdio: ['pipe', 'pipe', 'pipe'],
