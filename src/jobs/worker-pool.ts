@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import { DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
 import type { JobData } from '../core/types.ts';
 import { createMasker } from '../observability/mask-secrets.ts';
-import { advanceAppLine, joinAppLine, LINE_RECHECK_MS, lineHead, waitingLine } from './app-line.ts';
+import { createAppTurns } from './app-turn.ts';
 import { holdAppLock } from './hold-app-lock.ts';
 import { CONFIRM_WAIT_MS, claimJob, finishJob, queueFinish } from './job-state.ts';
 import { createJobStreamWriter } from './job-stream.ts';
@@ -121,7 +121,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()), opts.config().worker.logLimit, (p) =>
       queueFinish(p, keys, data),
     );
-    if (inLine && !(await takeTurn(job, token))) {
+    if (inLine && !(await turns.take(job, token))) {
       await writer.flush();
       throw new DelayedError();
     }
@@ -172,60 +172,14 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       return verdict.outcome;
     } finally {
       if (lock?.held) await lock.release();
-      if (over && inLine) await advanceAppLine(redis, keys, data, promoteIn(data), opts.now);
+      if (over && inLine) await turns.leave(data);
     }
   };
   /** The queues taken now, and what this worker reaches in words (both change when `serve` is called). */
   let queueNames: readonly string[] = [...(opts.queueNames ?? [opts.queueName])];
   let reaches: readonly string[] = [...(opts.reaches ?? [])];
-  // The line's BullMQ side: promotes a parked job, and reads the state of the job ahead (an app's jobs share one queue).
   const connect = connectorFrom(opts);
-  // A client of their own: BullMQ defines its ~50 scripts on the client it is given, and every
-  // `redis.pipeline()` (each job's stream writes) copies them all, which cost a no-op job ~8% of its CPU.
-  const lineConnection = connect('commands', 'voxoz-line');
-  const lineQueues = new Map<string, Queue<JobData>>();
-  /** The queue handle a job's line is kept in (its own queue), made on first use. */
-  const lineQueueOf = (data: Pick<JobData, 'queue'>) => {
-    const name = data.queue ?? opts.queueName;
-    let q = lineQueues.get(name);
-    if (!q) {
-      q = new Queue<JobData>(name, { connection: lineConnection, prefix: keys.bull });
-      q.on('error', () => undefined);
-      lineQueues.set(name, q);
-    }
-    return q;
-  };
-  const promoteIn = (data: Pick<JobData, 'queue'>) => async (jobId: string) => {
-    const parked = await Job.fromId(lineQueueOf(data), jobId);
-    if (parked && (await parked.isDelayed())) await parked.promote();
-  };
-  /**
-   * True when the job is at the head of its app+env line and may run; otherwise it is parked
-   * (delayed until promoted, or LINE_RECHECK_MS) and its thread says whom it waits behind.
-   */
-  const takeTurn = async (job: Job<JobData>, token: string | undefined): Promise<boolean> => {
-    const data = job.data;
-    let place = await joinAppLine(redis, keys, data);
-    if (!place.head) {
-      // The job ahead may be over in BullMQ without having left (its worker died and it failed
-      // on a stall): it no longer holds the line.
-      const ahead = await Job.fromId(lineQueueOf(data), place.ahead);
-      const state = ahead ? await ahead.getState() : 'unknown';
-      if (state === 'completed' || state === 'failed' || state === 'unknown') {
-        if (ahead) await finishJob(redis, keys, ahead.data);
-        await advanceAppLine(redis, keys, ahead?.data ?? { ...data, id: place.ahead }, promoteIn(data), opts.now);
-        place = await joinAppLine(redis, keys, data);
-      }
-    }
-    if (place.head) return true;
-    const note = waitingLine(place.ahead, place.position);
-    if (await createJobStore(redis, keys).noteWait(data.id, place.ahead, note))
-      await createJobStore(redis, keys).append(data.id, { type: 'log', at: opts.now().toISOString(), line: note });
-    await job.moveToDelayed(Date.now() + LINE_RECHECK_MS, token);
-    // The head may have left between the join and the park: then nobody would promote this one.
-    if ((await lineHead(redis, keys, data)) === data.id) await promoteIn(data)(data.id).catch(() => undefined);
-    return false;
-  };
+  const turns = createAppTurns({ redis, keys, connect, queueName: opts.queueName, now: opts.now });
   // In the background: an engine that is slow to answer must not hold up the workers (each deploy reconciles again first).
   const reconcile = () =>
     void reconcileApps({
@@ -263,8 +217,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
       void (async () => {
         await finishJob(redis, keys, job.data);
-        if (job.data.app && opts.processors[job.data.kind]?.mutates)
-          await advanceAppLine(redis, keys, job.data, promoteIn(job.data), opts.now);
+        if (job.data.app && opts.processors[job.data.kind]?.mutates) await turns.leave(job.data);
       })().catch(() => undefined);
     });
     workers.set(name, { worker, connection });
@@ -326,8 +279,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       await presence.stop();
       for (const name of [...workers.keys()]) dropWorker(name);
       await Promise.all([...leaving]);
-      for (const q of lineQueues.values()) await q.close().catch(() => undefined);
-      await lineConnection.quit().catch(() => undefined);
+      await turns.close();
       await subscriber.quit().catch(() => undefined);
     },
   };
