@@ -50,9 +50,17 @@ async function windowFor(user: string): Promise<Page> {
   return page;
 }
 
-async function send(page: Page, text: string): Promise<void> {
+/** Types a command and presses Enter; resolves with the id of the thread voxoz answered in. */
+async function send(page: Page, text: string): Promise<string> {
   await page.getByLabel('command', { exact: true }).fill(text);
+  const answer = page.waitForResponse((r) => r.url().endsWith('/local/commands') && r.request().method() === 'POST');
   await page.getByLabel('command', { exact: true }).press('Enter');
+  const body = (await (await answer).json()) as { thread?: string; error?: string };
+  if (!body.thread) throw new Error(`"${text}" got no thread: ${JSON.stringify(body)}`);
+  // The page empties the box and opens the thread once it has read the answer: a command typed
+  // before that would be wiped, and Enter would send an empty one.
+  await page.locator(`[id="thread-${body.thread}"]`).waitFor({ state: 'attached' });
+  return body.thread;
 }
 
 /** The message (a thread's parent, or any) whose text matches, once the page shows it. */
@@ -87,11 +95,13 @@ describe('the web console in Chromium', () => {
     const plain = readFileSync(dockerfile, 'utf8');
     writeFileSync(dockerfile, plain.replace('FROM busybox\n', 'FROM busybox\nRUN sleep 8\n'));
     try {
-      await send(rita, 'deploy hello');
-      await expect.poll(async () => message(rita, /build/).count(), { timeout: 30_000 }).toBeGreaterThan(0);
-      await send(rita, 'deploy hello');
-      // The newest thread is on top: the second deploy's parent, waiting, offers Cancel.
-      const second = rita.locator('.thread').first().locator('.msg.parent');
+      const first = await send(rita, 'deploy hello');
+      await expect
+        .poll(async () => rita.locator(`[id="thread-${first}"] .msg`, { hasText: /build/ }).count(), { timeout: 30_000 })
+        .toBeGreaterThan(0);
+      // The second deploy's thread (by its id: threads of other channels can land on top of it),
+      // whose parent, waiting, offers Cancel.
+      const second = rita.locator(`[id="thread-${await send(rita, 'deploy hello')}"] .msg.parent`);
       await expect
         .poll(async () => (await second.count()) > 0 && ((await second.textContent()) ?? ''), { timeout: 30_000 })
         .toMatch(/waiting|queued/);
