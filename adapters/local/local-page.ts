@@ -16,7 +16,9 @@ const DASHBOARD_MS = 5000;
  * event stream (/local/events: a connection per thread would hit the browser's six per host);
  * each is drawn from its snapshot first, then its events past the snapshot's `seq`. When the
  * stream reconnects, the snapshots are read again. The channels' newest HISTORY_THREADS threads
- * show at load, and the channels are asked again every CHANNEL_POLL_MS. The command box keeps a history (↑ and ↓). Above the threads, a dashboard
+ * show at load, and the channels are asked again every CHANNEL_POLL_MS. The command box keeps a history (↑ and ↓) and empties
+ * as soon as a command is sent, so the next can be typed while the answer comes; a command voxoz
+ * refused or did not answer comes back into an empty box. Above the threads, a dashboard
  * (read from /local/dashboard every DASHBOARD_MS): each app environment's live release,
  * replicas healthy of desired, burst and lock, the jobs running or waiting with links to their
  * threads, and the last 14 days' chart. Plain HTML controls only: it works with the keyboard.
@@ -77,10 +79,12 @@ es.addEventListener('message',onEvent);
 es.addEventListener('edit',onEvent);
 es.addEventListener('end',onEvent);
 document.getElementById('f').onsubmit=async(e)=>{e.preventDefault();
- const text=box.value;
- const r=await fetch('/local/commands',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({user:document.getElementById('u').value,text})});
- const j=await r.json(); if(!r.ok){alert(j.error);return;}
- if(text&&history[history.length-1]!==text)history.push(text);back=0;box.value='';
+ const text=box.value;box.value='';back=0;
+ const giveBack=(why)=>{if(box.value==='')box.value=text;alert(why);};
+ let r,j;try{r=await fetch('/local/commands',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({user:document.getElementById('u').value,text})});j=await r.json();}
+ catch(err){giveBack('voxoz did not answer ('+err.message+'); the command is back in the box to send again');return;}
+ if(!r.ok){giveBack(j.error);return;}
+ if(text&&history[history.length-1]!==text)history.push(text);
  open(j.thread);};
 poll();dash();
 </script></body></html>`;

@@ -70,7 +70,16 @@ describe('the web console in Chromium', () => {
   it('a deploy typed in the page: its thread fills with the log and the parent ends in place; ↑ brings the command back', async () => {
     const rita = await windowFor('rita');
     hello.bake(1);
-    await send(rita, 'deploy hello');
+    // The next command is typed at once, before the answer comes: the box keeps it.
+    const box = rita.getByLabel('command', { exact: true });
+    const answered = rita.waitForResponse((r) => r.url().endsWith('/local/commands'));
+    await box.fill('deploy hello');
+    await box.press('Enter');
+    await box.pressSequentially('status');
+    const { thread } = (await (await answered).json()) as { thread: string };
+    await rita.locator(`[id="thread-${thread}"]`).waitFor({ state: 'attached' });
+    expect(await box.inputValue()).toBe('status');
+    await box.fill('');
     await expect.poll(async () => (await message(rita, /hello v1 live/).count()) > 0, { timeout: 120_000 }).toBe(true);
     // The log batches may land just after the final edit (which may skip the relay's pacing).
     await expect.poll(async () => rita.locator('.msg.log').count(), { timeout: 20_000 }).toBeGreaterThan(0);
