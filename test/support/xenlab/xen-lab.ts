@@ -57,6 +57,9 @@ function run(
         else resolvePromise(stdout);
       },
     );
+    // A program that exits before it reads its input (ssh to a dom0 that is not listening yet)
+    // closes the pipe: that EPIPE is not the failure (the exit status is), and unheard it crashed the run.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(opts.input ?? '');
   });
 }
@@ -165,6 +168,19 @@ const alive = (pid: number) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Runs `step`, again up to 4 more times 3 s apart while it fails; the last failure is thrown. */
+async function settled<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      log(`dom0 step failed (attempt ${attempt} of 5), trying again in 3 s: ${(err as Error).message.split('\n')[0]}`);
+      await sleep(3000);
+    }
+  }
+}
+
 /**
  * Boots the lab (boot-lab.sh: QEMU with a throw-away overlay on a free loopback port), waits
  * for dom0's sshd and xl, installs the wrapper from xen/voxoz-xl and voxoz's restricted key,
@@ -209,10 +225,13 @@ export async function startXenLab(image: LabImage): Promise<XenLab> {
     }
     log(`dom0 answers on 127.0.0.1:${port} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
     // The wrapper and voxoz's key, per boot: the cached image stays the same when they change.
-    await admin(`cat > ${WRAPPER_IN_DOM0} && chmod 755 ${WRAPPER_IN_DOM0}`, readFileSync(WRAPPER));
+    // dom0 still settles just after its first answer (a connection was seen refused then), so
+    // each step is tried again a few times; both are safe to repeat.
+    await settled(() => admin(`cat > ${WRAPPER_IN_DOM0} && chmod 755 ${WRAPPER_IN_DOM0}`, readFileSync(WRAPPER)));
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'voxoz', '-f', info.voxozKeyPath]);
     const pub = readFileSync(`${info.voxozKeyPath}.pub`, 'utf8').trim();
-    await admin(`cat >> /root/.ssh/authorized_keys`, `command="${WRAPPER_IN_DOM0}",restrict ${pub}\n`);
+    const line = `command="${WRAPPER_IN_DOM0}",restrict ${pub}`;
+    await settled(() => admin(`grep -qxF '${line}' /root/.ssh/authorized_keys || cat >> /root/.ssh/authorized_keys`, `${line}\n`));
     return { ...info, admin, stop };
   } catch (err) {
     await stop();
