@@ -117,4 +117,6 @@ export interface JobData {
   requestedAt: string;
   /** The BullMQ queue it went to (jobs/job-route.ts): `jobs`, or `jobs-<runtime>` for an app of another runtime. @defaultValue "jobs" */
   queue?: string;
+  /** Set only on the queue's copy, once the enqueue was confirmed (jobs/confirm-mark.ts). */
+  confirmed?: boolean;
 }

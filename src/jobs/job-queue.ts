@@ -7,6 +7,7 @@ import { jobDone } from '../store/job-done.ts';
 import { createJobStore } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { enqueueJob } from './enqueue-job.ts';
+import { markConfirmed } from './confirm-mark.ts';
 import { confirmJob, finishJob } from './job-state.ts';
 import { advanceAppLine } from './app-line.ts';
 import { createSettler } from './settle-writes.ts';
@@ -155,7 +156,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
    * idempotent), or, past CONFIRM_WAIT_MS, says in the thread that it came too late.
    */
   const confirmReplicated = (data: JobData) => async () => {
-    await confirmJob(redis, keys, data, now);
+    if ((await confirmJob(redis, keys, data, now)) === 'confirmed') await markConfirmed(queueOf(data.queue ?? opts.queueName), data);
     const ack = await replicaWait(redis, `confirm ${data.id}`);
     if (UNSAFE_ACKS.has(ack)) throw new Error(`the confirm of ${data.id} reached no replica (${ack})`);
   };

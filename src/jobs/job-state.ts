@@ -174,8 +174,8 @@ export async function claimJob(
 
 /**
  * Queues "the job is over (succeeded, failed for good, cancelled)" on `pipeline`: it no longer
- * counts against its user's cap. Two plain writes, each final on its own (no script needed), so
- * a worker sends them with the job's last events in one round trip.
+ * counts against its user's cap. Two plain writes, each final on its own (no script needed). A
+ * worker writes them with the job's last events instead (job-end.ts).
  */
 export function queueFinish(pipeline: ChainableCommander, keys: RedisKeys, data: JobData): void {
   const [job, userJobs] = ids(keys, data);

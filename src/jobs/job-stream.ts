@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { LOG_LIMIT_DEFAULTS } from '../config/schema.ts';
 import { OTHER_ENTRIES } from '../store/job-fields.ts';
 import { addEvents } from '../store/job-store.ts';
@@ -11,7 +11,7 @@ const BATCH = 200;
 
 export interface JobStreamWriter {
   write(event: JobEvent): void;
-  /** Resolves once everything written so far is in Redis. */
+  /** Resolves once everything written so far is in Redis (or, the `done` batch, handed to `end`). */
   flush(): Promise<void>;
 }
 
@@ -23,8 +23,9 @@ export interface JobStreamWriter {
  * it, lines are dropped and the truncation line and the tail are written before `done` (or at
  * `flush`). Every XADD also trims the stream to about lines + tailLines + OTHER_ENTRIES, so
  * even several attempts cannot grow it without bound (the writes themselves are the job
- * store's: addEvents). `afterDone` queues writes that go in the same round trip as the `done`
- * event (the worker's "job over" bookkeeping).
+ * store's: addEvents). With `end`, the batch that holds the `done` event is handed to it instead
+ * (the worker writes it with its "job over" bookkeeping, on the connection that completes the job
+ * in BullMQ); the writer does not wait for it.
  */
 export function createJobStreamWriter(
   redis: Redis,
@@ -32,7 +33,7 @@ export function createJobStreamWriter(
   jobId: string,
   mask: (s: string) => string = (s) => s,
   limit: LogLimit = LOG_LIMIT_DEFAULTS,
-  afterDone?: (pipeline: ChainableCommander) => void,
+  end?: (events: JobEvent[], maxEntries: number) => void,
 ): JobStreamWriter {
   const maxEntries = limit.lines + limit.tailLines + OTHER_ENTRIES;
   const cap = createLogCap(limit);
@@ -43,10 +44,13 @@ export function createJobStreamWriter(
     if (batch.length === 0) return inflight;
     inflight = inflight.then(async () => {
       for (let i = 0; i < batch.length; i += BATCH) {
-        const pipeline = redis.pipeline();
         const part = batch.slice(i, i + BATCH);
+        if (end && part.some((e) => e.type === 'done')) {
+          end(part, maxEntries);
+          continue;
+        }
+        const pipeline = redis.pipeline();
         addEvents(pipeline, keys, jobId, part, maxEntries);
-        if (afterDone && part.some((e) => e.type === 'done')) afterDone(pipeline);
         await pipeline.exec();
       }
     });

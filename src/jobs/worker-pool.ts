@@ -1,12 +1,16 @@
 import { hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
 import type { JobData } from '../core/types.ts';
 import { createMasker } from '../observability/mask-secrets.ts';
 import { createAppTurns } from './app-turn.ts';
 import { holdAppLock } from './hold-app-lock.ts';
-import { CONFIRM_WAIT_MS, claimJob, finishJob, queueFinish } from './job-state.ts';
+import { type Claim, CONFIRM_WAIT_MS, claimJob, finishJob } from './job-state.ts';
+import { jobEnd } from './job-end.ts';
 import { createJobStreamWriter } from './job-stream.ts';
+import { confirmedFirstRun } from './confirm-mark.ts';
+import { createSettler } from './settle-writes.ts';
 import { createJobStore } from '../store/job-store.ts';
 import { reconcileApps } from './reconcile-apps.ts';
 import { runJob, type RunJobDeps } from './run-job.ts';
@@ -84,16 +88,19 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const since = new Date().toISOString();
   /** The jobs running here now, for the worker's card. */
   const running = new Map<string, string>();
-  const processor = async (job: Job<JobData>, token?: string, signal?: AbortSignal) => {
+  /** A job's last write, when it failed (Redis cut off): sent again until it lands (it is written once). */
+  const settler = createSettler(undefined, opts.log);
+  /** `connection`: the BullMQ worker's own client, on which the job's completion follows. */
+  const processor = async (job: Job<JobData>, connection: Redis, token?: string, signal?: AbortSignal) => {
     const data = job.data;
     running.set(data.id, data.command);
     try {
-      return await runTaken(job, token, signal);
+      return await runTaken(job, connection, token, signal);
     } finally {
       running.delete(data.id);
     }
   };
-  const runTaken = async (job: Job<JobData>, token?: string, signal?: AbortSignal) => {
+  const runTaken = async (job: Job<JobData>, connection: Redis, token?: string, signal?: AbortSignal) => {
     const data = job.data;
     // Runs only a job whose enqueue was confirmed to its user; see job-state.ts.
     const confirmWaitMs = opts.confirmWaitMs ?? CONFIRM_WAIT_MS;
@@ -102,7 +109,9 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     const inLine = Boolean(data.app && opts.processors[data.kind]?.mutates);
     const startedEvent = () => ({ type: 'started' as const, at: opts.now().toISOString(), attempt: job.attemptsMade + 1, worker: id });
     const claim = async () => claimJob(redis, keys, data, confirmWaitMs, inLine ? undefined : startedEvent());
-    let claimed = await claim();
+    // The first run of a job marked confirmed needs no claim; its `started` goes with its next write.
+    const confirmed = confirmedFirstRun(job);
+    let claimed: Claim = confirmed ? { verdict: 'run' } : await claim();
     for (const pause of CONFIRM_RECHECK_MS) {
       if (claimed.verdict !== 'wait' || confirmWaitMs - claimed.ms > JUST_RESERVED_MS) break;
       await new Promise((r) => setTimeout(r, pause));
@@ -117,10 +126,9 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       opts.metrics?.jobEnded(data.kind, 'dropped', 0);
       return 'dropped';
     }
-    // The job's `done` event and "it is over" (off its user's cap) go to Redis in one round trip.
-    const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()), opts.config().worker.logLimit, (p) =>
-      queueFinish(p, keys, data),
-    );
+    // The job's `done` event and "it is over" (off its user's cap) go in one command, ahead of BullMQ's completion.
+    const end = jobEnd({ connection, redis, keys, data, log: opts.log, settler });
+    const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()), opts.config().worker.logLimit, end.send);
     if (inLine && !(await turns.take(job, token))) {
       await writer.flush();
       throw new DelayedError();
@@ -142,7 +150,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     const abort = lock?.held ? AbortSignal.any([cancel, lock.lost]) : cancel;
     let over = false;
     try {
-      if (inLine) writer.write(startedEvent());
+      if (inLine || confirmed) writer.write(startedEvent());
       // The stalled check found it running with no live worker (killed, crashed, cut off) and handed it here.
       if (job.stalledCounter > 0)
         writer.write({
@@ -171,6 +179,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       if (verdict.outcome !== 'succeeded') throw new UnrecoverableError(verdict.outcome);
       return verdict.outcome;
     } finally {
+      // The next job of the app starts only once this one's end is in Redis.
+      if (inLine) await end.landed();
       if (lock?.held) await lock.release();
       if (over && inLine) await turns.leave(data);
     }
@@ -202,7 +212,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const live = new Set<Worker<JobData>>();
   const addWorker = (name: string) => {
     const connection = connect('blocking', workers.size === 0 ? 'voxoz-worker' : `voxoz-worker-${name}`);
-    const worker = new Worker<JobData>(name, processor, {
+    // Three parameters: BullMQ hands the processor a signal only then.
+    const worker = new Worker<JobData>(name, (job, token, signal) => processor(job, connection, token, signal), {
       connection,
       prefix: keys.bull,
       concurrency: opts.concurrency,
@@ -280,6 +291,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       for (const name of [...workers.keys()]) dropWorker(name);
       await Promise.all([...leaving]);
       await turns.close();
+      await settler.close(5000);
       await subscriber.quit().catch(() => undefined);
     },
   };
