@@ -3,7 +3,7 @@
  * argv[2] is a JSON `WorkerProcessArgs`. `voxoz` runs voxoz's real worker pool (startWorkerPool,
  * built as test/support/spine-harness.ts builds it) with a `status` processor that does nothing;
  * `bare` runs a plain BullMQ Worker with a no-op processor. Over IPC it says `ready`, then, when
- * asked to `stop`, how many times its processor ran; with `report` also each processor start
+ * asked to `stop`, how many times its processor ran (and its CPU time since `ready`, or since the last `mark`); with `report` also each processor start
  * (`performance.timeOrigin + performance.now()`, the same clock as the parent's). It exits when
  * its parent goes away. Only types may be imported from here: importing it runs it.
  */
@@ -91,6 +91,7 @@ try {
     close = () => worker.close();
   }
   process.on('message', (m: { type?: string }) => {
+    if (m.type === 'mark') readyCpu = process.cpuUsage();
     if (m.type !== 'stop') return;
     void (async () => {
       await close();
@@ -99,7 +100,7 @@ try {
       process.send?.({ type: 'stopped', ran, cpuMs: (cpu.user + cpu.system) / 1000 } satisfies WorkerProcessMessage, () => process.exit(0));
     })();
   });
-  const readyCpu = process.cpuUsage();
+  let readyCpu = process.cpuUsage();
   send({ type: 'ready' });
 } catch (err) {
   send({ type: 'failed', error: String((err as Error).stack ?? err) });

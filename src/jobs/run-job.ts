@@ -41,6 +41,19 @@ export interface RunJobDeps {
   metrics?: Pick<Metrics, 'stepEnded' | 'jobEnded' | 'jobWaited'>;
 }
 
+/** The stores every job of a worker pool uses, made once per pool (a job's own cost stays small). */
+const shared = new WeakMap<RunJobDeps, ReturnType<typeof makeShared>>();
+const makeShared = (deps: RunJobDeps) => ({
+  store: createJobStore(deps.redis, deps.keys),
+  summaries: createSummaryHistory(deps.redis, deps.keys),
+  samples: createStatusSamples(deps.redis, deps.keys, () => deps.now().getTime()),
+});
+function sharedOf(deps: RunJobDeps): ReturnType<typeof makeShared> {
+  let made = shared.get(deps);
+  if (!made) shared.set(deps, (made = makeShared(deps)));
+  return made;
+}
+
 /** How a run ended, and whether the queue should try again. */
 export type RunVerdict = { outcome: JobOutcome; retry: false } | { outcome: 'failed'; retry: true; error: Error };
 
@@ -81,7 +94,7 @@ export async function runJob(
     ...(deps.checkpoint ? { checkpoint: deps.checkpoint } : {}),
   };
   const done = (event: Extract<JobEvent, { type: 'done' }>) => writer.write(event);
-  const store = createJobStore(deps.redis, deps.keys);
+  const { store, summaries, samples } = sharedOf(deps);
   try {
     const processor = deps.processors[data.kind];
     if (!processor)
@@ -96,8 +109,8 @@ export async function runJob(
       releases: deps.releases,
       locks: deps.locks,
       reserve: (name, make) => store.reserve(data.id, name, make),
-      summaries: createSummaryHistory(deps.redis, deps.keys),
-      samples: createStatusSamples(deps.redis, deps.keys, () => deps.now().getTime()),
+      summaries,
+      samples,
       ...(deps.systemJobs ? { systemJobs: deps.systemJobs } : {}),
       ...(deps.desired ? { desired: deps.desired } : {}),
       ...(attempt.takeovers ? { takeovers: attempt.takeovers } : {}),

@@ -6,7 +6,8 @@ import type { JobData } from '../core/types.ts';
 import { createMasker } from '../observability/mask-secrets.ts';
 import { createAppTurns } from './app-turn.ts';
 import { holdAppLock } from './hold-app-lock.ts';
-import { type Claim, CONFIRM_WAIT_MS, claimJob, finishJob } from './job-state.ts';
+import { CONFIRM_WAIT_MS, claimJob, finishJob } from './job-state.ts';
+import { CONFIRM_POLL_MS, claimRun } from './claim-run.ts';
 import { jobEnd } from './job-end.ts';
 import { createJobStreamWriter } from './job-stream.ts';
 import { confirmedFirstRun } from './confirm-mark.ts';
@@ -15,17 +16,6 @@ import { createJobStore } from '../store/job-store.ts';
 import { reconcileApps } from './reconcile-apps.ts';
 import { runJob, type RunJobDeps } from './run-job.ts';
 import { advertiseWorker } from './worker-presence.ts';
-
-/** Longest a worker waits before looking again at a job whose enqueue is not confirmed yet. */
-const CONFIRM_POLL_MS = 100;
-/**
- * The enqueuer sends the confirm right after BullMQ took the job, so a free worker is often
- * handed it a round trip before the confirm lands: a job reserved less than JUST_RESERVED_MS ago
- * is looked at again in place after each of these pauses (37 ms in all) before it is parked
- * for CONFIRM_POLL_MS, which would delay its start by 100–200 ms.
- */
-const CONFIRM_RECHECK_MS = [2, 5, 10, 20];
-const JUST_RESERVED_MS = 1000;
 
 export interface WorkerPoolOptions extends RunJobDeps {
   /** Where the workers' own clients come from (the composition root's connector), or a server URL. */
@@ -90,6 +80,14 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const running = new Map<string, string>();
   /** A job's last write, when it failed (Redis cut off): sent again until it lands (it is written once). */
   const settler = createSettler(undefined, opts.log);
+  /** The masker of the secrets configured now, made again only when they change. */
+  let masking: { secrets: string; mask: (s: string) => string } | undefined;
+  const masker = () => {
+    const secrets = opts.secrets();
+    const joined = secrets.join('\0');
+    if (masking?.secrets !== joined) masking = { secrets: joined, mask: createMasker(secrets) };
+    return masking.mask;
+  };
   /** `connection`: the BullMQ worker's own client, on which the job's completion follows. */
   const processor = async (job: Job<JobData>, connection: Redis, token?: string, signal?: AbortSignal) => {
     const data = job.data;
@@ -111,12 +109,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     const claim = async () => claimJob(redis, keys, data, confirmWaitMs, inLine ? undefined : startedEvent());
     // The first run of a job marked confirmed needs no claim; its `started` goes with its next write.
     const confirmed = confirmedFirstRun(job);
-    let claimed: Claim = confirmed ? { verdict: 'run' } : await claim();
-    for (const pause of CONFIRM_RECHECK_MS) {
-      if (claimed.verdict !== 'wait' || confirmWaitMs - claimed.ms > JUST_RESERVED_MS) break;
-      await new Promise((r) => setTimeout(r, pause));
-      claimed = await claim();
-    }
+    const claimed = await claimRun(confirmed, claim, confirmWaitMs);
     if (claimed.verdict === 'wait') {
       await job.moveToDelayed(Date.now() + Math.min(claimed.ms, CONFIRM_POLL_MS), token);
       throw new DelayedError();
@@ -128,7 +121,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     }
     // The job's `done` event and "it is over" (off its user's cap) go in one command, ahead of BullMQ's completion.
     const end = jobEnd({ connection, redis, keys, data, log: opts.log, settler });
-    const writer = createJobStreamWriter(redis, keys, data.id, createMasker(opts.secrets()), opts.config().worker.logLimit, end.send);
+    const writer = createJobStreamWriter(redis, keys, data.id, masker(), opts.config().worker.logLimit, end.send);
     if (inLine && !(await turns.take(job, token))) {
       await writer.flush();
       throw new DelayedError();

@@ -180,3 +180,36 @@ describe('which runs skip the claim', () => {
     expect(confirmedFirstRun({ data, attemptsStarted: 2, attemptsMade: 1, stalledCounter: 0 })).toBe(false);
   });
 });
+
+describe("a worker's masks", () => {
+  it('follow the configured secrets: one added while the workers run is masked from the next job on', async () => {
+    spine = await startSpine({ docker: scriptedDriver() });
+    const s = spine;
+    const secrets = ['hunter22'];
+    await s.startWorkers(1, {
+      secrets: () => secrets,
+      processors: {
+        status: {
+          mutates: false,
+          run: async ({ io }) => {
+            io.log('old hunter22 new opensesame99');
+            return { title: 'said them' };
+          },
+        },
+      },
+    });
+    const logOf = async (user: string) => {
+      const { job } = await s.say(user, 'status hello');
+      await waitUntil(
+        `job ${job} done`,
+        async () => (await readWholeJobStream(s.redis, s.keys, job!)).some((e) => e.event.type === 'done'),
+        10_000,
+        20,
+      );
+      return (await readWholeJobStream(s.redis, s.keys, job!)).flatMap((e) => (e.event.type === 'log' ? [e.event.line] : []));
+    };
+    expect(await logOf('ann')).toEqual(['old •••• new opensesame99']);
+    secrets.push('opensesame99');
+    expect(await logOf('bob')).toEqual(['old •••• new ••••']);
+  });
+});

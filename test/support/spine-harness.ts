@@ -32,7 +32,9 @@ export interface Spine {
   config: LoadedConfig;
   startWorkers(
     concurrency?: number,
-    opts?: Partial<Pick<WorkerPoolOptions, 'lockTtlMs' | 'confirmWaitMs' | 'processors' | 'systemJobs' | 'queueNames' | 'reaches'>>,
+    opts?: Partial<
+      Pick<WorkerPoolOptions, 'lockTtlMs' | 'confirmWaitMs' | 'processors' | 'systemJobs' | 'queueNames' | 'reaches' | 'secrets'>
+    >,
   ): Promise<WorkerPool>;
   startRelay(opts?: { leaseMs?: number; lostAfterMs?: number }): Relay;
   /** Sends a command as a local user and returns its thread id. */
