@@ -11,7 +11,9 @@
  *      another, from the dispatcher's enqueue call (voxoz) or queue.add (bare) to the processor's
  *      first line. Target: p95 ≤ 50 ms.
  * Prints MET / NOT MET; exits non-zero only when it could not run. Every worker process is killed
- * at the end, also on error.
+ * at the end, also on error. Knobs (environment, for looking closer; the defaults are the bench):
+ * QUEUE_BENCH_PROCESSES (1,2,4), QUEUE_BENCH_ROUNDS (3), QUEUE_BENCH_WARMUP (500), QUEUE_BENCH_JOBS
+ * (2000), QUEUE_BENCH_PROFILE and QUEUE_BENCH_COMMANDSTATS (below).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,12 +28,33 @@ import { type Spine, startSpine } from '../test/support/spine-harness.ts';
 import { benchRedis } from './own-redis.ts';
 import type { WorkerProcessArgs, WorkerProcessMessage } from './queue-worker-process.ts';
 
-const JOBS = 2000;
-/** Jobs each run's worker processes take before the timed ones (see warmUp). */
-const WARMUP = 500;
-/** Runs of bare and voxoz, alternating, per number of processes: the table shows the median ratio and the range. */
-const ROUNDS = 3;
-const PROCESSES = [1, 2, 4];
+/**
+ * A whole number from the environment (the knobs below), or `fallback`; anything else stops the
+ * bench before it starts, saying what would be right.
+ */
+function knob(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${raw}: expected a whole number ≥ ${min}`);
+  return n;
+}
+/** Timed jobs per run. QUEUE_BENCH_JOBS. */
+const JOBS = knob('QUEUE_BENCH_JOBS', 2000, 100);
+/** Jobs each run's worker processes take before the timed ones (see warmUp). QUEUE_BENCH_WARMUP. */
+const WARMUP = knob('QUEUE_BENCH_WARMUP', 500, 0);
+/** BullMQ keeps this many completed jobs (`removeOnComplete.count`, as voxoz queues them); the drain counts them. */
+const KEPT_COMPLETED = 5000;
+if (WARMUP + JOBS > KEPT_COMPLETED)
+  throw new Error(`QUEUE_BENCH_WARMUP + QUEUE_BENCH_JOBS is ${WARMUP + JOBS}: at most ${KEPT_COMPLETED} (completed jobs kept)`);
+/** Runs of bare and voxoz, alternating, per number of processes: the table shows the median ratio and the range. QUEUE_BENCH_ROUNDS. */
+const ROUNDS = knob('QUEUE_BENCH_ROUNDS', 3, 1);
+/** QUEUE_BENCH_PROCESSES: a comma-separated list, e.g. `2` or `1,4`. */
+const PROCESSES = (process.env.QUEUE_BENCH_PROCESSES || '1,2,4').split(',').map((n) => {
+  const v = Number(n);
+  if (!Number.isInteger(v) || v < 1 || v > 8) throw new Error(`QUEUE_BENCH_PROCESSES: "${n}" is not a process count from 1 to 8`);
+  return v;
+});
 const LATENCY_COMMANDS = 200;
 const THROUGHPUT_TARGET = 0.8;
 const P95_TARGET_MS = 50;
@@ -287,7 +310,7 @@ async function warmUp(queue: Queue, client: Redis, fill: () => Promise<void>, en
 const SAME_OPTS = {
   attempts: validateConfig(BENCH_CONFIG, '/bench/voxoz.yml').worker.attempts,
   backoff: { type: 'exponential', delay: 2000 },
-  removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: KEPT_COMPLETED },
   removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
 };
 /** A job of the same shape and size as the one voxoz queues for `status hello`: bare BullMQ carries the same data. */
@@ -424,12 +447,13 @@ async function bareLatency(redisUrl: string, concurrency: number): Promise<numbe
 // Always a private server: the bench floods its queues and must never touch a user's Redis.
 delete process.env.REDIS_URL;
 const own = await benchRedis();
-// Interrupted: the worker processes and the redis-server go too.
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.on(sig, () => {
-    killAll();
-    void own.stop().finally(() => process.exit(130));
-  });
+// Interrupted, or its output closed (piped into `head`): the worker processes and the redis-server go too.
+const stopEarly = (code: number) => {
+  killAll();
+  void own.stop().finally(() => process.exit(code));
+};
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stopEarly(130));
+process.stdout.on('error', () => stopEarly(1));
 try {
   const began = Date.now();
   const concurrency = validateConfig(BENCH_CONFIG, '/bench/voxoz.yml').worker.concurrency;
