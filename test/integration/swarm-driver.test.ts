@@ -11,6 +11,7 @@ import { createSwarmDriver } from '../../src/drivers/swarm/swarm-driver.ts';
 import { failure, ioFor } from '../support/docker-apps.ts';
 import { type NetnsEngine, startNetnsEngine } from '../support/netns-engine.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
+import { updateAtVersion } from '../../src/drivers/swarm/versioned-update.ts';
 
 const run = promisify(execFile);
 
@@ -43,8 +44,13 @@ beforeAll(async () => {
     .getNetwork('ingress')
     .remove()
     .catch(() => undefined);
-  const [node] = (await engine.docker.listNodes()) as Array<{ ID: string; Version: { Index: number }; Spec: Record<string, unknown> }>;
-  await engine.docker.getNode(node!.ID).update({ ...node!.Spec, version: node!.Version.Index, Labels: { zone: 'a' } } as never);
+  // Swarm changes the node itself just after `swarm init`: the label goes on at its latest version.
+  const [listed] = (await engine.docker.listNodes()) as Array<{ ID: string }>;
+  const node = engine.docker.getNode(listed!.ID);
+  await updateAtVersion(
+    async () => (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> },
+    (current) => node.update({ ...current.Spec, version: current.Version.Index, Labels: { zone: 'a' } } as never),
+  );
   driver = createSwarmDriver({
     docker: engine.docker,
     target: swarmTarget,

@@ -6,6 +6,7 @@ import { isRunning, stopProcess } from '../../src/services/process-info.ts';
 import { spawnDetached } from '../../src/services/spawn-detached.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
 import { type NetnsEngine, startNetnsEngine } from './netns-engine.ts';
+import { updateAtVersion } from '../../src/drivers/swarm/versioned-update.ts';
 
 export interface SwarmLabNode {
   engine: NetnsEngine;
@@ -94,8 +95,11 @@ export async function startSwarmLab(opts: { registry?: boolean } = {}): Promise<
     );
     const zones = ['a', 'b'];
     for (const [i, id] of ids.entries()) {
-      const node = (await e1.docker.getNode(id).inspect()) as NodeInfo;
-      await e1.docker.getNode(id).update({ ...node.Spec, version: node.Version.Index, Labels: { zone: zones[i] } } as never);
+      const node = e1.docker.getNode(id);
+      await updateAtVersion(
+        async () => (await node.inspect()) as NodeInfo,
+        (current) => node.update({ ...current.Spec, version: current.Version.Index, Labels: { zone: zones[i] } } as never),
+      );
     }
     if (await hasIngress(e1)) throw new Error('the ingress network came back: the lab must not use the routing mesh');
     const nodes = [e1, e2].map((engine, i) => ({ engine, address: i === 0 ? addrA : addrB, id: ids[i]!, zone: zones[i]! }));

@@ -11,6 +11,7 @@ import { createEngineFrontDoor } from '../docker/engine-front-door.ts';
 import { engineHealthCheck } from '../docker/engine-health-check.ts';
 import { LABEL } from '../docker/labels.ts';
 import { siteOf } from '../docker/point-front-door.ts';
+import { updateAtVersion, type Versioned } from './versioned-update.ts';
 
 export interface SwarmDriverOptions {
   /** The Swarm manager's engine: services are created, listed and removed here; images are built here. */
@@ -356,8 +357,10 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       };
       await stillNewest();
       const svc = docker.getService(live.ID);
-      const spec = (await svc.inspect()) as { Spec: Record<string, unknown>; Version: { Index: number } };
-      await svc.update({ ...spec.Spec, version: spec.Version.Index, Mode: { Replicated: { Replicas: n } } } as never);
+      await updateAtVersion(
+        async () => (await svc.inspect()) as { Spec: Record<string, unknown> } & Versioned,
+        (spec) => svc.update({ ...spec.Spec, version: spec.Version.Index, Mode: { Replicated: { Replicas: n } } } as never),
+      );
       if (n === 0) {
         // No task is left to serve: every door answers 502 at once (as the Docker driver's scale to 0).
         await switchDoors(t, Number(labelsOf(live)[LABEL.port]), [], token);
