@@ -4,7 +4,7 @@
  *   a. throughput: JOBS jobs queued while the queue is paused, then taken by 1, 2 and 4 worker
  *      processes (bench/queue-worker-process.ts): voxoz's real worker pool on voxoz's queue, jobs
  *      queued by the real dispatcher (`status hello`), against a plain BullMQ Queue + Worker with
- *      the same concurrency (voxoz's default `worker.concurrency`), carrying jobs of the same shape
+ *      the same concurrency (voxoz's default `worker.concurrency`, or QUEUE_BENCH_CONCURRENCY), carrying jobs of the same shape
  *      with the same job options. Timed from resume to the last job's finishedOn (bare) or to
  *      the later of that and the last job's end in voxoz's records (voxoz). Target: voxoz ≥ 0.8× bare.
  *   b. command → job start with a free worker (one process): LATENCY_COMMANDS commands one after
@@ -13,7 +13,8 @@
  * Prints MET / NOT MET; exits non-zero only when it could not run. Every worker process is killed
  * at the end, also on error. Knobs (environment, for looking closer; the defaults are the bench):
  * QUEUE_BENCH_PROCESSES (1,2,4), QUEUE_BENCH_ROUNDS (3), QUEUE_BENCH_WARMUP (500), QUEUE_BENCH_JOBS
- * (2000), QUEUE_BENCH_PROFILE and QUEUE_BENCH_COMMANDSTATS (below).
+ * (2000), QUEUE_BENCH_CONCURRENCY (voxoz's default, 2; 1–64, both sides), QUEUE_BENCH_PROFILE and
+ * QUEUE_BENCH_COMMANDSTATS (below).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -32,11 +33,12 @@ import type { WorkerProcessArgs, WorkerProcessMessage } from './queue-worker-pro
  * A whole number from the environment (the knobs below), or `fallback`; anything else stops the
  * bench before it starts, saying what would be right.
  */
-function knob(name: string, fallback: number, min: number): number {
+function knob(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${raw}: expected a whole number ≥ ${min}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name}=${raw}: expected a whole number ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`}`);
   return n;
 }
 /** Timed jobs per run. QUEUE_BENCH_JOBS. */
@@ -63,6 +65,8 @@ const FILL_PARALLEL = 50;
 const USERS = 200;
 /** The config spine-harness.ts uses by default: the app `status hello` names. */
 const BENCH_CONFIG = { apps: [{ name: 'hello', source: { path: '/nonexistent' }, port: 18080 }] };
+/** Slots per worker process, bare and voxoz alike. QUEUE_BENCH_CONCURRENCY; by default voxoz's default `worker.concurrency`. */
+const CONCURRENCY = knob('QUEUE_BENCH_CONCURRENCY', validateConfig(BENCH_CONFIG, '/bench/voxoz.yml').worker.concurrency, 1, 64);
 
 const PROFILE_DIR = process.env.QUEUE_BENCH_PROFILE;
 /** QUEUE_BENCH_COMMANDSTATS=1: each drain prints the Redis commands per job it cost (INFO commandstats; the bench's own polling included). */
@@ -269,7 +273,7 @@ async function voxozThroughput(redisUrl: string, processes: number): Promise<Thr
       mode: 'voxoz',
       redisUrl,
       name: keysName(spine),
-      concurrency: spine.config.worker.concurrency,
+      concurrency: CONCURRENCY,
       config: BENCH_CONFIG,
       report: false,
     });
@@ -393,7 +397,7 @@ async function voxozLatency(redisUrl: string): Promise<{ enqueue: number[]; comm
     mode: 'voxoz',
     redisUrl,
     name: keysName(spine),
-    concurrency: spine.config.worker.concurrency,
+    concurrency: CONCURRENCY,
     report: true,
     config: BENCH_CONFIG,
   });
@@ -456,14 +460,13 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stopEarl
 process.stdout.on('error', () => stopEarly(1));
 try {
   const began = Date.now();
-  const concurrency = validateConfig(BENCH_CONFIG, '/bench/voxoz.yml').worker.concurrency;
   const rows: string[] = [];
   const cpu: string[] = [];
   for (const n of PROCESSES) {
     const runs: Array<{ bare: Throughput; vox: Throughput; ratio: number }> = [];
     for (let round = 0; round < ROUNDS; round++) {
       // Alternating, bare first: both see the same machine within seconds.
-      const bare = await bareThroughput(own.url, n, concurrency, round);
+      const bare = await bareThroughput(own.url, n, CONCURRENCY, round);
       const vox = await voxozThroughput(own.url, n);
       runs.push({ bare, vox, ratio: vox.rate / bare.rate });
     }
@@ -478,7 +481,7 @@ try {
     );
   }
   console.log(
-    `| processes (${JOBS} no-op jobs after ${WARMUP} untimed, concurrency ${concurrency} each; the median of ${ROUNDS} runs) | bare jobs/s | voxoz jobs/s | ratio | range | target | met? |`,
+    `| processes (${JOBS} no-op jobs after ${WARMUP} untimed, concurrency ${CONCURRENCY} each; the median of ${ROUNDS} runs) | bare jobs/s | voxoz jobs/s | ratio | range | target | met? |`,
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
@@ -489,7 +492,7 @@ try {
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const c of cpu) console.log(c);
 
-  const bare = await bareLatency(own.url, concurrency);
+  const bare = await bareLatency(own.url, CONCURRENCY);
   const vox = await voxozLatency(own.url);
   const line = (what: string, xs: number[], target: boolean) =>
     `| ${what} | ${quantile(xs, 0.5).toFixed(1)} ms | ${quantile(xs, 0.95).toFixed(1)} ms | ${Math.max(...xs).toFixed(1)} ms | ${
