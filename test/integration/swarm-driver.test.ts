@@ -10,8 +10,8 @@ import type { DeployTarget, Driver, LogLine } from '../../src/drivers/driver.ts'
 import { createSwarmDriver } from '../../src/drivers/swarm/swarm-driver.ts';
 import { failure, ioFor } from '../support/docker-apps.ts';
 import { type NetnsEngine, startNetnsEngine } from '../support/netns-engine.ts';
+import { labelNode } from '../support/swarm-lab.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
-import { updateAtVersion } from '../../src/drivers/swarm/versioned-update.ts';
 
 const run = promisify(execFile);
 
@@ -44,13 +44,8 @@ beforeAll(async () => {
     .getNetwork('ingress')
     .remove()
     .catch(() => undefined);
-  // Swarm changes the node itself just after `swarm init`: the label goes on at its latest version.
   const [listed] = (await engine.docker.listNodes()) as Array<{ ID: string }>;
-  const node = engine.docker.getNode(listed!.ID);
-  await updateAtVersion(
-    async () => (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> },
-    (current) => node.update({ ...current.Spec, version: current.Version.Index, Labels: { zone: 'a' } } as never),
-  );
+  await labelNode(engine.docker, listed!.ID, { zone: 'a' });
   driver = createSwarmDriver({
     docker: engine.docker,
     target: swarmTarget,

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type Docker from 'dockerode';
 import { isRunning, stopProcess } from '../../src/services/process-info.ts';
 import { spawnDetached } from '../../src/services/spawn-detached.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
@@ -85,7 +86,7 @@ export async function startSwarmLab(opts: { registry?: boolean } = {}): Promise<
     const token = ((await e1.docker.swarmInspect()) as { JoinTokens: { Worker: string } }).JoinTokens.Worker;
     await e2.docker.swarmJoin({ ListenAddr: `${addrB}:2377`, AdvertiseAddr: addrB, RemoteAddrs: [`${addrA}:2377`], JoinToken: token });
     const ids = [(await e1.docker.info()).Swarm.NodeID as string, (await e2.docker.info()).Swarm.NodeID as string];
-    type NodeInfo = { ID: string; Version: { Index: number }; Spec: Record<string, unknown>; Status?: { State?: string } };
+    type NodeInfo = { ID: string; Status?: { State?: string } };
     await waitUntil(
       'both swarm nodes ready',
       async () =>
@@ -94,13 +95,7 @@ export async function startSwarmLab(opts: { registry?: boolean } = {}): Promise<
       200,
     );
     const zones = ['a', 'b'];
-    for (const [i, id] of ids.entries()) {
-      const node = e1.docker.getNode(id);
-      await updateAtVersion(
-        async () => (await node.inspect()) as NodeInfo,
-        (current) => node.update({ ...current.Spec, version: current.Version.Index, Labels: { zone: zones[i] } } as never),
-      );
-    }
+    for (const [i, id] of ids.entries()) await labelNode(e1.docker, id, { zone: zones[i]! });
     if (await hasIngress(e1)) throw new Error('the ingress network came back: the lab must not use the routing mesh');
     const nodes = [e1, e2].map((engine, i) => ({ engine, address: i === 0 ? addrA : addrB, id: ids[i]!, zone: zones[i]! }));
     return { nodes: nodes as [SwarmLabNode, SwarmLabNode], ...(registry ? { registry } : {}), stop };
@@ -108,6 +103,18 @@ export async function startSwarmLab(opts: { registry?: boolean } = {}): Promise<
     await stop().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Puts `labels` on a swarm node (in place of its labels). Swarm changes a node itself just after
+ * `swarm init` or a join, so the labels go on at its latest version (updateAtVersion).
+ */
+export async function labelNode(docker: Docker, nodeId: string, labels: Record<string, string>): Promise<void> {
+  const node = docker.getNode(nodeId);
+  await updateAtVersion(
+    async () => (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> },
+    (current) => node.update({ ...current.Spec, version: current.Version.Index, Labels: labels } as never),
+  );
 }
 
 const hasIngress = async (e: NetnsEngine) =>

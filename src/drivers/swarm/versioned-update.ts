@@ -27,6 +27,6 @@ export async function updateAtVersion<T extends Versioned>(read: () => Promise<T
   }
 }
 
-export function isOutOfSequence(err: unknown): boolean {
+function isOutOfSequence(err: unknown): boolean {
   return err instanceof Error && err.message.includes('update out of sequence');
 }
