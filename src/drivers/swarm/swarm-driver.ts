@@ -5,12 +5,24 @@ import type { TargetSpec } from '../../config/target-schema.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import { createDockerDriver } from '../docker/docker-driver.ts';
-import type { Artifact, DeployOutcome, DeployTarget, Driver, DriverIO, Instance, LogLine } from '../driver.ts';
-import { demuxFrames, framesToLines, tailContainerLogs } from '../docker/container-logs.ts';
+import type { DeployOutcome, DeployTarget, Driver, DriverIO, Instance, LogLine } from '../driver.ts';
+import { demuxFrames, framesToLines } from '../docker/container-logs.ts';
 import { createEngineFrontDoor } from '../docker/engine-front-door.ts';
-import { engineHealthCheck } from '../docker/engine-health-check.ts';
 import { LABEL } from '../docker/labels.ts';
 import { siteOf } from '../docker/point-front-door.ts';
+import { serviceName, serviceSpec } from './service-spec.ts';
+import { shipImage } from './ship-image.ts';
+import { readSwarmLogs, taskLogTail } from './swarm-logs.ts';
+import {
+  appServices,
+  fenceOf,
+  labelsOf,
+  releaseOf,
+  removeService as removeServiceOf,
+  serviceTasks,
+  type TaskInfo,
+  taskInstances,
+} from './swarm-services.ts';
 import { updateAtVersion, type Versioned } from './versioned-update.ts';
 
 export interface SwarmDriverOptions {
@@ -30,24 +42,6 @@ export interface SwarmDriverOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `voxoz-hello-production-v3` */
-export const serviceName = (instance: string, app: string, env: string, release: number) => `${instance}-${app}-${env}-v${release}`;
-
-/** A task as the engine lists it (the fields read here). */
-interface TaskInfo {
-  ID: string;
-  NodeID?: string;
-  Slot?: number;
-  DesiredState?: string;
-  Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string } };
-}
-
-/** A service as the engine lists it. */
-interface ServiceInfo {
-  ID: string;
-  Spec?: { Name?: string; Labels?: Record<string, string> };
-}
 
 interface Node {
   id: string;
@@ -84,111 +78,27 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     return nodesP;
   };
 
-  const services = async (app: string, env: string) =>
-    (await docker.listServices({
-      filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`, `${LABEL.app}=${app}`, `${LABEL.env}=${env}`] }),
-    })) as unknown as ServiceInfo[];
-  const tasksOf = async (serviceId: string) =>
-    (await docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }) })) as TaskInfo[];
-  const removeService = async (id: string) => {
-    await docker
-      .getService(id)
-      .remove()
-      .catch(() => undefined);
-  };
-  const labelsOf = (s: ServiceInfo) => (s.Spec?.Labels ?? {}) as Record<string, string>;
-  const releaseOf = (s: ServiceInfo) => Number(labelsOf(s)[LABEL.release]);
-  const fenceOf = (s: ServiceInfo) => {
-    const f = labelsOf(s)[LABEL.fence];
-    return f === undefined ? undefined : Number(f);
-  };
-
-  /** The image ref nodes run: pushed to the registry, or loaded into every node engine. */
-  async function shipImage(artifact: Artifact, io: DriverIO): Promise<string> {
-    if (target.registry) {
-      const [repo, tag] = splitRef(artifact.name);
-      const remote = `${target.registry}/${repo}`;
-      await docker.getImage(artifact.id).tag({ repo: remote, tag });
-      io.log(`pushing ${remote}:${tag}`);
-      // Engine API 1.41 refuses a push without X-Registry-Auth ("Bad parameters and missing X-Registry-Auth"): an empty one for a registry without auth.
-      const stream = (await docker.getImage(`${remote}:${tag}`).push({ authconfig: {} } as never)) as unknown as NodeJS.ReadableStream;
-      await new Promise<void>((resolve, reject) =>
-        docker.modem.followProgress(stream, (err, out: Array<{ error?: string }>) => {
-          const bad = out?.find((o) => o.error);
-          err || bad ? reject(err ?? new Error(`push of ${remote}:${tag} failed: ${bad?.error}`)) : resolve();
-        }),
-      );
-      return `${remote}:${tag}`;
-    }
-    for (const engine of nodeEngines) {
-      const has = await engine
-        .getImage(artifact.name)
-        .inspect()
-        .then(
-          (i) => i.Id === artifact.id,
-          () => false,
-        );
-      if (has) continue;
-      io.log(`loading ${artifact.name} into a node engine`);
-      const tar = (await docker.getImage(artifact.name).get()) as NodeJS.ReadableStream;
-      const res = (await engine.loadImage(tar, { quiet: true } as never)) as unknown as NodeJS.ReadableStream;
-      await new Promise<void>((resolve, reject) => engine.modem.followProgress(res, (err) => (err ? reject(err) : resolve())));
-    }
-    return artifact.name;
-  }
+  const services = (app: string, env: string) => appServices(docker, instance, app, env);
+  const tasksOf = (serviceId: string) => serviceTasks(docker, serviceId);
+  const removeService = (id: string) => removeServiceOf(docker, id);
 
   async function createService(t: DeployTarget, image: string, replicas: number, io: DriverIO): Promise<Docker.Service> {
-    const { app, env, release } = t;
-    const base = basePort(release);
-    const extra = secretValues(app.secrets);
-    const spread = target.placement.spread;
-    // Each task's port is base + its slot, so two tasks of a release on one node do not collide; sh computes it before the app starts.
     const img = await docker
       .getImage(image)
       .inspect()
       .catch(() => undefined);
-    const argv = [...(img?.Config?.Entrypoint ?? []), ...(img?.Config?.Cmd ?? [])];
-    return docker.createService({
-      Name: serviceName(instance, app.name, env, release),
-      Labels: {
-        [LABEL.instance]: instance,
-        [LABEL.app]: app.name,
-        [LABEL.env]: env,
-        [LABEL.release]: String(release),
-        [LABEL.port]: String(base),
-        ...(io.fence ? { [LABEL.fence]: String(io.fence.token) } : {}),
-      },
-      TaskTemplate: {
-        ContainerSpec: {
-          Image: image,
-          Command: ['/bin/sh', '-c', 'PORT=$((VOXOZ_BASE_PORT + VOXOZ_REPLICA)); export PORT; exec "$@"', 'voxoz-start'],
-          Args: argv,
-          Env: Object.entries({
-            ...app.env,
-            ...extra,
-            VOXOZ_BASE_PORT: String(base),
-            VOXOZ_REPLICA: '{{.Task.Slot}}',
-            VOXOZ_APP: app.name,
-            VOXOZ_ENV: env,
-            VOXOZ_RELEASE: String(release),
-          }).map(([k, v]) => `${k}=${v}`),
-          Labels: { [LABEL.instance]: instance, [LABEL.app]: app.name, [LABEL.env]: env, [LABEL.release]: String(release) },
-          // The port is per task: the check computes it the same way.
-          HealthCheck: {
-            ...engineHealthCheck(app.health, 0),
-            Test: healthTest(app),
-          },
-          Init: true,
-        } as never,
-        Networks: [{ Target: 'host' }],
-        Placement: {
-          Constraints: target.placement.constraints,
-          ...(spread ? { Preferences: [{ Spread: { SpreadDescriptor: `node.labels.${spread}` } }] } : {}),
-        },
-        RestartPolicy: { Condition: 'on-failure', MaxAttempts: 0, Delay: 1_000_000_000 },
-      },
-      Mode: { Replicated: { Replicas: replicas } },
-    } as never) as unknown as Promise<Docker.Service>;
+    const spec = serviceSpec({
+      instance,
+      placement: target.placement,
+      target: t,
+      image,
+      argv: [...(img?.Config?.Entrypoint ?? []), ...(img?.Config?.Cmd ?? [])],
+      replicas,
+      base: basePort(t.release),
+      secrets: secretValues(t.app.secrets),
+      ...(io.fence ? { fence: io.fence.token } : {}),
+    });
+    return docker.createService(spec as never) as unknown as Promise<Docker.Service>;
   }
 
   /** Waits until `n` tasks of the service run (Swarm holds a task with a health check in `starting` until it is healthy). */
@@ -202,30 +112,12 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       if (running.length >= n) return running;
       await sleep(pollMs);
     }
-    const lines = await taskLogTail(svc.id, last, 20);
+    const lines = await taskLogTail(docker, await nodes().catch(() => []), svc.id, last, 20);
     const states = last.map((t) => `slot ${t.Slot}: ${t.Status?.State}${t.Status?.Err ? ` (${t.Status.Err})` : ''}`).join(', ');
     throw new UserError(
       'unhealthy',
       `the release's tasks did not become healthy within ${app.health.timeoutSeconds} s (${states || 'no task'}); the old release keeps serving. Last log lines:\n${lines.join('\n')}`,
     );
-  }
-
-  /** The last lines of a task's container, read through its node's engine; the service's logs (Swarm's log broker) when no engine of that node is known. */
-  async function taskLogTail(serviceId: string, tasks: TaskInfo[], tail: number): Promise<string[]> {
-    const known = await nodes().catch(() => [] as Node[]);
-    for (const t of tasks) {
-      const node = known.find((n) => n.id === t.NodeID);
-      const container = t.Status?.ContainerStatus?.ContainerID as string | undefined;
-      if (!node || !container) continue;
-      const lines = await tailContainerLogs(node.engine, container, tail).catch(() => [] as string[]);
-      if (lines.length > 0) return lines;
-    }
-    return serviceLogTail(serviceId, tail);
-  }
-
-  async function serviceLogTail(id: string, tail: number): Promise<string[]> {
-    const buf = await readLogs(docker, `/services/${id}/logs`, { stdout: true, stderr: true, tail }).catch(() => Buffer.alloc(0));
-    return framesToLines(demuxFrames(buf)).map((f) => f.text);
   }
 
   /**
@@ -273,36 +165,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
   }
 
   async function status(app: AppSpec, env: string): Promise<Instance[]> {
-    const out: Instance[] = [];
-    // A node by its hostname and, with a spread label, that label's value (two nodes may share a hostname).
-    const nodeNames = new Map<string, string>();
-    const spread = target.placement.spread;
-    for (const n of (await docker.listNodes()) as Array<{
-      ID: string;
-      Description?: { Hostname?: string };
-      Spec?: { Labels?: Record<string, string> };
-    }>) {
-      const label = spread ? n.Spec?.Labels?.[spread] : undefined;
-      nodeNames.set(n.ID, `${n.Description?.Hostname ?? n.ID}${label !== undefined ? ` ${spread}=${label}` : ''}`);
-    }
-    for (const s of await services(app.name, env)) {
-      const base = Number(labelsOf(s)[LABEL.port]);
-      for (const t of await tasksOf(s.ID)) {
-        if (t.DesiredState !== 'running') continue;
-        const state = t.Status?.State as string;
-        out.push({
-          id: t.ID,
-          name: `${s.Spec?.Name}.${t.Slot}`,
-          release: releaseOf(s),
-          state,
-          healthy: state === 'running' ? true : state === 'starting' ? undefined : false,
-          startedAt: t.Status?.Timestamp,
-          address: `127.0.0.1:${base + Number(t.Slot)}`,
-          detail: `node ${nodeNames.get(t.NodeID ?? '') ?? t.NodeID ?? '?'}`,
-        });
-      }
-    }
-    return out;
+    return taskInstances(docker, await services(app.name, env), target.placement.spread);
   }
 
   return {
@@ -311,7 +174,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     async deploy(t, artifact, io) {
       const { app, env, release } = t;
       const replicas = app.replicas;
-      const image = await shipImage(artifact, io);
+      const image = await shipImage({ docker, registry: target.registry, nodeEngines }, artifact, io);
       const old = (await services(app.name, env)).filter((s) => releaseOf(s) !== release);
       // A leftover service of this very release (an earlier attempt) goes first.
       for (const s of await services(app.name, env)) if (releaseOf(s) === release) await removeService(s.ID);
@@ -415,64 +278,11 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
           const buf =
             node && container
               ? Buffer.from((await node.engine.getContainer(container).logs({ ...query, follow: false })) as unknown as Buffer)
-              : await readLogs(docker, `/tasks/${t.ID}/logs`, query);
+              : await readSwarmLogs(docker, `/tasks/${t.ID}/logs`, query);
           for (const f of framesToLines(demuxFrames(buf)))
             yield { instance: `${s.Spec?.Name}.${t.Slot}`, replica: Number(t.Slot), release: releaseOf(s), stream: f.stream, text: f.text };
         }
       }
     },
   };
-}
-
-/** The health check with the task's own port: sh computes it from VOXOZ_BASE_PORT and VOXOZ_REPLICA. */
-function healthTest(app: AppSpec): string[] {
-  const t = engineHealthCheck(app.health, 0).Test;
-  // Test: CMD sh -c SCRIPT name URL PATTERN; the URL's port is replaced by the computed one.
-  const script = t[3] as string;
-  return [
-    'CMD',
-    'sh',
-    '-c',
-    `set -- "http://127.0.0.1:$((VOXOZ_BASE_PORT + VOXOZ_REPLICA))${app.health.path}" "$1"; ${script}`,
-    'voxoz-health',
-    t[6] as string,
-  ];
-}
-
-/** A non-following log read (service or task) through the engine, as the multiplexed bytes. */
-function readLogs(docker: Docker, path: string, options: Record<string, unknown>): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    docker.modem.dial(
-      {
-        path: `${path}?`,
-        method: 'GET',
-        options,
-        isStream: true,
-        statusCodes: { 200: true, 404: 'no such service or task', 500: 'server error', 503: 'node is not part of a swarm' },
-      },
-      ((err: Error | null, stream: NodeJS.ReadableStream) => {
-        if (err) return reject(err);
-        const chunks: Buffer[] = [];
-        const timer = setTimeout(() => (stream as unknown as { destroy(): void }).destroy(), 10_000);
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          clearTimeout(timer);
-          resolve(Buffer.concat(chunks));
-        });
-        stream.on('close', () => {
-          clearTimeout(timer);
-          resolve(Buffer.concat(chunks));
-        });
-        stream.on('error', (e) => {
-          clearTimeout(timer);
-          reject(e);
-        });
-      }) as never,
-    );
-  });
-}
-
-function splitRef(name: string): [string, string] {
-  const i = name.lastIndexOf(':');
-  return i > 0 ? [name.slice(0, i), name.slice(i + 1)] : [name, 'latest'];
 }
