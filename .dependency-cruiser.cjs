@@ -35,8 +35,8 @@ module.exports = {
     {
       name: 'core-does-not-import-adapters',
       severity: 'error',
-      comment: 'src/ and commands/ see chat through neutral types; only the composition root and the CLI wire adapters.',
-      from: { path: '^(src|commands)/', pathNot: '^src/(main|cli)\\.ts$' },
+      comment: 'src/ and commands/ see chat through neutral types; only the composition root (main.ts and its chat side, start-bot.ts) and the CLI wire adapters.',
+      from: { path: '^(src|commands)/', pathNot: '^src/(main|start-bot|cli)\\.ts$' },
       to: { path: '^adapters/' },
     },
     {

@@ -1,36 +1,23 @@
 import { Queue } from 'bullmq';
-import { commands } from '../commands/index.ts';
-import { createAdapters } from '../adapters/index.ts';
 import { loadConfig, type LoadedConfig } from './config/load-config.ts';
-import { ensureLocalToken } from '../adapters/local/local-token.ts';
 import { createShutdown } from './lifecycle/shutdown.ts';
 import { describeReload, reloadConfig, type ReloadResult } from './lifecycle/reload-config.ts';
 import type { Settings } from './config/read-settings.ts';
 import type { ChatAdapter } from './core/chat-adapter.ts';
 import type { JobData } from './core/types.ts';
-import { createRegistry } from './dispatch/command-registry.ts';
-import { createDispatcher } from './dispatch/dispatcher.ts';
-import { auditJobEvents } from './audit/audit-job-events.ts';
-import { startGovernance } from './start-governance.ts';
 import type { DriverMap } from './drivers/driver.ts';
 import { startHttpServer } from './http/http-server.ts';
 import { healthMounts, type ReadyCheck } from './http/health-routes.ts';
 import { createMetrics } from './observability/metrics.ts';
-import { createDashboard } from './dashboard/dashboard.ts';
-import { createSummaryHistory } from './schedule/summary-history.ts';
-import { createStatusSamples } from './schedule/samples.ts';
-import { createJobQueue } from './jobs/job-queue.ts';
 import { processors } from './jobs/processors/index.ts';
 import type { WorkerPool } from './jobs/worker-pool.ts';
 import { STOP_REASON, startWorkers } from './start-workers.ts';
 import type { Logger } from './observability/logger.ts';
 import { maskedSecrets } from './observability/masked-secrets.ts';
 import { resolveSecrets } from './observability/resolve-secrets.ts';
+import { startBot } from './start-bot.ts';
 import { startDocker } from './start-docker.ts';
-import { startRelay } from './relay/relay.ts';
-import { startAlerts } from './alerts/start-alerts.ts';
 import { watchDockerEvents } from './drivers/docker/watch-events.ts';
-import { startScheduleTicks } from './schedule/schedule-ticks.ts';
 import { ensureServices } from './services/ensure-services.ts';
 import { redisKeys } from './store/keys.ts';
 import { createLockStore } from './store/lock-store.ts';
@@ -43,7 +30,6 @@ import { createReleaseStore } from './store/release-store.ts';
 import { createDesiredStore } from './store/desired-store.ts';
 import { startLing } from './start-ling.ts';
 import { allQueues, DEFAULT_QUEUE, routeJob } from './jobs/job-route.ts';
-import { refuseUnserved } from './jobs/worker-presence.ts';
 
 export interface Voxoz {
   /** The HTTP port (local API, web page, platform endpoints; a worker-only process: /healthz, /readyz, /metrics). */
@@ -66,8 +52,6 @@ export interface Voxoz {
 }
 
 export { DRAIN_MS } from './start-workers.ts';
-/** How long the relay gets to post the last messages of jobs that ended while draining. @defaultValue 5 s */
-const RELAY_SETTLE_MS = 5000;
 
 /**
  * The composition root: the only place that builds clients and wires them together.
@@ -249,152 +233,40 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       log.info('worker http ready', { url: `http://${settings.host}:${http.port}/metrics` });
       return handle(http.port, []);
     }
-    const queue = createJobQueue({
-      connect,
-      now,
-      keys,
-      queueName: DEFAULT_QUEUE,
-      queueNames: () => allQueues(config),
-      route: (data) => routeJob(config, data),
-      refuseUnserved: refuseUnserved(redis, keys, () => config),
-      attempts: config.worker.attempts,
-      maxQueuedPerUser: config.worker.maxQueuedPerUser,
-      log: log.child({ part: 'queue' }),
-    });
-    shutdown.add('close queue', () => queue.close());
-    readyChecks.queue = () => queue.ping();
-    const registry = createRegistry(commands);
-    const { audit, policy, approvals } = startGovernance({
+    const bot = await startBot({
       settings,
+      config: getConfig,
+      reload,
       connect,
       redis,
       keys,
-      config: getConfig,
-      releases,
-      locks,
-      systemJobs,
       now,
       log,
       shutdown,
-      dispatcher: () => dispatcher,
-      onApprovalDecided: (state) => metrics.approvalDecided(state),
-    });
-    const dispatcher = createDispatcher({
-      registry,
-      config: getConfig,
-      queue,
-      releases,
-      locks,
-      policy,
-      approvals,
-      audit,
-      log: log.child({ part: 'dispatch' }),
-      now,
-    });
-    const localToken = ensureLocalToken(settings.dataDir);
-    // The local chat's threads live in Redis; its events arrive on a pub/sub connection of their own.
-    const localEvents = connect('blocking', 'voxoz-local-events');
-    shutdown.add('close local chat events', async () => {
-      await localEvents.quit().catch(() => undefined);
-    });
-    const adapters = createAdapters({
-      settings,
-      dispatcher,
-      registry,
-      config: getConfig,
-      log,
-      local: {
-        token: localToken,
-        control: { reload },
-        threads: { redis, subscriber: localEvents, keys },
-        dashboard: createDashboard({
-          config: getConfig,
-          drivers,
-          releases,
-          locks,
-          desired,
-          history: createSummaryHistory(redis, keys),
-          samples: createStatusSamples(redis, keys, () => now().getTime()),
-          jobs: queue,
-          commands: registry.commands,
-          now,
-        }),
-      },
-    });
-    for (const adapter of adapters) {
-      const { connected } = adapter;
-      if (connected)
-        readyChecks[`chat:${adapter.surface.platform}`] = async () => {
-          if (!connected()) throw new Error(`${adapter.surface.platform} is not connected`);
-        };
-    }
-    const http = await startHttpServer({
-      host: settings.host,
-      port: settings.port,
-      mounts: [...adapters.flatMap((a) => a.mounts), ...healthMounts({ metrics, checks })],
-      log,
-    });
-    shutdown.add('close http', () => http.close());
-    for (const adapter of adapters) {
-      await adapter.start();
-      shutdown.add(`stop ${adapter.surface.platform}`, () => adapter.stop());
-    }
-    const auditEvent = auditJobEvents({ redis, keys, audit, log: log.child({ part: 'audit' }) });
-    const relay = startRelay({
-      connect,
-      keys,
-      surfaces: adapters.map((a) => metrics.instrumentSurface(a.surface)),
-      log: log.child({ part: 'relay' }),
-      lost: { isQueued: (id) => queue.isQueued(id) },
-      onEvent: (job, event) => {
-        metrics.relayLag((Date.now() - Date.parse(event.at)) / 1000);
-        auditEvent(job, event);
-      },
-    });
-    shutdown.add('close relay', async () => {
-      // Jobs that ended while the workers drained still have messages to post.
-      if (!(await relay.settle(RELAY_SETTLE_MS)))
-        log.warn('the relay could not post everything before stopping; the next start posts the rest');
-      await relay.close();
-    });
-    // After the relay: a tick may queue a summary at once. Every bot process syncs the same config; BullMQ keeps one scheduler per name.
-    const ticks = startScheduleTicks({
-      connect,
-      keys,
-      config: getConfig,
-      systemJobs,
-      log: log.child({ part: 'schedules' }),
-      platforms: adapters.map((a) => a.surface.platform),
-    });
-    shutdown.add('stop schedules', () => ticks.close());
-    syncSchedules = () => ticks.sync();
-    await syncSchedules().catch((err: unknown) => log.warn('schedules were not synced', { err }));
-    // Incidents from the engine's events, posted through the relay; every bot process watches, each incident is decided once in Redis.
-    const alerts = startAlerts({
-      redis,
-      keys,
-      config: getConfig,
+      metrics,
+      readyChecks,
+      checks,
       drivers,
       releases,
+      locks,
       desired,
+      systemJobs,
       // A bot-only process with no engine at hand watches none (its workers' engines are elsewhere).
-      watchers: docker
+      alertWatchers: docker
         ? {
             docker: (onEvent, opts) =>
               watchDockerEvents(docker, settings.queueName, onEvent, { ...opts, log: log.child({ part: 'alerts' }) }),
           }
         : {},
-      log: log.child({ part: 'alerts' }),
-      now,
     });
-    shutdown.add('stop alerts', () => alerts.close());
+    syncSchedules = bot.syncSchedules;
     if (config.worker.inProcess) await startWorkersHere();
     log.info('voxoz ready', {
-      url: `http://${settings.host}:${http.port}/`,
-      adapters: adapters.map((a) => a.surface.platform),
+      url: `http://${settings.host}:${bot.port}/`,
+      adapters: bot.adapters.map((a) => a.surface.platform),
       apps: config.apps.map((a) => a.name),
     });
-    return handle(http.port, adapters, localToken);
+    return handle(bot.port, bot.adapters, bot.localToken);
   } catch (err) {
     await shutdown.run();
     throw err;
