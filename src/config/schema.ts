@@ -1,25 +1,13 @@
 import { z } from 'zod';
-import { redactUrls } from '../observability/display-url.ts';
+import { showValue } from './show-value.ts';
+import { wholeNumber } from './whole-number.ts';
 import { accessSections, appChannels } from './access-schema.ts';
 import { schedulesSection } from './schedule-schema.ts';
+import { HEALTH_DEFAULTS, healthSchema } from './health-schema.ts';
 import { ALERT_DEFAULTS, alertsSchema } from './alert-schema.ts';
 import { DEFAULT_REPLICA_PORTS, PORT_RANGE, parsePortRange } from './port-range.ts';
 import { TARGET_NAME, targetsSection } from './target-schema.ts';
 import { lingAppSchema, XEN_HOST_NAME, xenSection } from './xen-schema.ts';
-
-/** Shows a value in an error message, short and unambiguous (a URL without its userinfo). */
-export function showValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = redactUrls(JSON.stringify(value) ?? String(value));
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-const intIn = (min: number, max: number) =>
-  z
-    .number({ error: (iss) => `must be a whole number ${min}..${max}, got ${showValue(iss.input)}` })
-    .int({ error: (iss) => `must be a whole number ${min}..${max}, got ${showValue(iss.input)}` })
-    .min(min, { error: (iss) => `must be ${min}..${max}, got ${showValue(iss.input)}` })
-    .max(max, { error: (iss) => `must be ${min}..${max}, got ${showValue(iss.input)}` });
 
 /** App names become container names, image tags and Redis keys: keep them boring. */
 export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -57,40 +45,6 @@ const source = z.union(
   { error: 'must be either { path: ./dir } or { git: <url>, ref: <branch|tag|sha> }' },
 );
 
-/**
- * An origin-form request target: URL path characters (percent-escapes allowed) and an optional
- * query; never "//…", which a client reads as a host. Anything else fails later, inside the
- * HTTP client, as an internal error (ERR_UNESCAPED_CHARACTERS).
- */
-const URL_PATH = /^\/(?!\/)(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$/;
-
-const health = z.strictObject({
-  /** HTTP path probed on every replica. @defaultValue "/" */
-  path: z
-    .string()
-    .startsWith('/', { error: 'must start with "/", e.g. /healthz' })
-    .refine((p) => !p.startsWith('/') || URL_PATH.test(p), {
-      error: (iss) =>
-        `must be a URL path like /healthz: no spaces or control characters (percent-encode them, e.g. %20) and no leading "//", got ${showValue(iss.input)}`,
-    })
-    .default('/'),
-  /** How long new replicas get to pass before the deploy fails (nothing is switched then). @defaultValue 30 */
-  timeoutSeconds: intIn(1, 600).default(30),
-  /** The HTTP status a healthy replica answers. @defaultValue any 2xx */
-  status: intIn(100, 599).optional(),
-  /**
-   * Wrong answers (another status, or no answer within a second) in a row, after the grace,
-   * that fail the deploy at once instead of at the timeout. A refused connection is "not
-   * listening yet" and only the timeout ends it. @defaultValue 3
-   */
-  retries: intIn(1, 100).default(3),
-  /** Seconds after a replica starts in which wrong answers do not count toward `retries` (warming up). @defaultValue 5 */
-  graceSeconds: intIn(0, 600).default(5),
-});
-
-/** @defaultValue path "/", timeout 30 s, any 2xx, 3 retries, 5 s grace */
-export const HEALTH_DEFAULTS = { path: '/', timeoutSeconds: 30, retries: 3, graceSeconds: 5 };
-
 const portRange = z.string({ error: 'must be a port range like "20000-20099"' }).refine(
   (r) => {
     const { from, to } = parsePortRange(r);
@@ -119,9 +73,9 @@ const resources = z.strictObject({
 
 const build = z.strictObject({
   /** Longest the image build may run; past it the build is stopped and nothing it made is kept. @defaultValue 1800 */
-  timeoutSeconds: intIn(1, 86_400).default(1800),
+  timeoutSeconds: wholeNumber(1, 86_400).default(1800),
   /** Longest `git clone` (and checkout) may run for a git source. @defaultValue 300 */
-  cloneTimeoutSeconds: intIn(1, 3600).default(300),
+  cloneTimeoutSeconds: wholeNumber(1, 3600).default(300),
 });
 
 export const appSchema = z.strictObject({
@@ -139,11 +93,11 @@ export const appSchema = z.strictObject({
    * first environment that names no port of its own. Replicas listen on ports voxoz picks from
    * the environment's `replicaPorts` (or `frontDoor.replicaPorts`).
    */
-  port: intIn(1024, 65_000).optional(),
+  port: wholeNumber(1024, 65_000).optional(),
   /** LING apps (`runtime: ling`): memory, start arguments, ready line. @defaultValue memory 128, readyLine "ready" */
   ling: lingAppSchema.optional(),
   /** Instances to run. @defaultValue 1 */
-  replicas: intIn(1, 100).default(1),
+  replicas: wholeNumber(1, 100).default(1),
   /** Plain environment for every replica. PORT and VOXOZ_* are set by voxoz. @defaultValue {} */
   env: z
     .record(
@@ -153,15 +107,15 @@ export const appSchema = z.strictObject({
     .default({}),
   /** Names of variables taken from voxoz's own environment at deploy time; their values are masked in every log. @defaultValue [] */
   secrets: z.array(z.string().regex(ENV_NAME, { error: 'secret names are letters, digits and _' })).default([]),
-  health: health.default(HEALTH_DEFAULTS),
+  health: healthSchema.default(HEALTH_DEFAULTS),
   /** Seconds the old replicas keep running after the switch, so requests they were answering finish. @defaultValue 5 */
-  drainSeconds: intIn(0, 3600).default(5),
+  drainSeconds: wholeNumber(0, 3600).default(5),
   /**
    * Images kept per app environment: those of the newest `keepImages` releases that went live;
    * older ones are deleted after each successful deploy or rollback. The live release's image and
    * the one a default rollback would redeploy are always kept. @defaultValue 5
    */
-  keepImages: intIn(1, 100).default(5),
+  keepImages: wholeNumber(1, 100).default(5),
   /** Limits of a build. @defaultValue { timeoutSeconds: 1800, cloneTimeoutSeconds: 300 } */
   build: build.default({ timeoutSeconds: 1800, cloneTimeoutSeconds: 300 }),
   resources: resources.default({}),
@@ -175,7 +129,7 @@ export const appSchema = z.strictObject({
       z.string().regex(ENVIRONMENT_NAME, { error: 'environment names are lowercase letters, digits and dashes, e.g. staging' }),
       z.strictObject({
         /** The environment's front-door port. @defaultValue the app's `port` */
-        port: intIn(1024, 65_000).optional(),
+        port: wholeNumber(1024, 65_000).optional(),
         /** Ports only this environment's replicas use ("21000-21019"): at least twice `replicas` (old and new run side by side). @defaultValue the shared `frontDoor.replicaPorts` */
         replicaPorts: portRange.optional(),
         /** Names served over HTTPS on `frontDoor.httpsPort` with certificates from the front door's own CA (e.g. hello.internal). */
@@ -205,11 +159,11 @@ export const LOG_LIMIT_DEFAULTS = { bytes: 16 * 1024 * 1024, lines: 200_000, tai
  */
 const logLimit = z.strictObject({
   /** Bytes of log lines (UTF-8) per job attempt. @defaultValue 16777216 (16 MiB) */
-  bytes: intIn(4096, 1024 ** 3).default(LOG_LIMIT_DEFAULTS.bytes),
+  bytes: wholeNumber(4096, 1024 ** 3).default(LOG_LIMIT_DEFAULTS.bytes),
   /** Log lines per job attempt. @defaultValue 200000 */
-  lines: intIn(100, 10_000_000).default(LOG_LIMIT_DEFAULTS.lines),
+  lines: wholeNumber(100, 10_000_000).default(LOG_LIMIT_DEFAULTS.lines),
   /** Lines from the end of a truncated log that are kept and written after the truncation line. @defaultValue 500 */
-  tailLines: intIn(0, 10_000).default(LOG_LIMIT_DEFAULTS.tailLines),
+  tailLines: wholeNumber(0, 10_000).default(LOG_LIMIT_DEFAULTS.tailLines),
 });
 
 /** @defaultValue { local: "system" } */
@@ -249,27 +203,27 @@ export const configSchema = z.strictObject({
   worker: z
     .strictObject({
       /** Jobs one worker process runs at once. @defaultValue 2 */
-      concurrency: intIn(1, 64).default(2),
+      concurrency: wholeNumber(1, 64).default(2),
       /** Tries per job when the engine or Redis fails transiently. @defaultValue 3 */
-      attempts: intIn(1, 10).default(3),
+      attempts: wholeNumber(1, 10).default(3),
       /** Run a worker pool inside the bot process; false when all workers run elsewhere (`voxoz worker`). @defaultValue true */
       inProcess: z.boolean({ error: 'must be true or false' }).default(true),
       logLimit: logLimit.default(LOG_LIMIT_DEFAULTS),
       /** Unfinished jobs (queued, waiting or running) one user may have; the next command is refused until one ends. @defaultValue 20 */
-      maxQueuedPerUser: intIn(1, 1000).default(20),
+      maxQueuedPerUser: wholeNumber(1, 1000).default(20),
       /**
        * How long a worker that stops answering (killed, crashed, cut off from Redis) keeps its
        * running jobs before another worker takes them over (BullMQ's job lock; the stalled check
        * runs every half of it); the app lock of such a job lives four times as long (2 min by default). A job is
        * taken over at most twice; a deploy gives up at the second. See docs/decisions/2026-12-02-crash-recovery.md. @defaultValue 30
        */
-      stalledSeconds: intIn(2, 600).default(30),
+      stalledSeconds: wholeNumber(2, 600).default(30),
       /**
        * How often a worker asks again what it reaches (the targets of voxoz.yml, the Xen hosts):
        * one that answers now has its jobs taken from then on; one that stopped answering (two
        * checks in a row) has its new jobs refused at once unless another worker takes them. @defaultValue 30
        */
-      reachCheckSeconds: intIn(1, 3600).default(30),
+      reachCheckSeconds: wholeNumber(1, 3600).default(30),
     })
     .default({
       concurrency: 2,
@@ -285,7 +239,7 @@ export const configSchema = z.strictObject({
       /** Ports voxoz picks replica ports from for every environment without `replicaPorts` of its own; kept below Linux's ephemeral range (32768-60999). @defaultValue "20000-29999" */
       replicaPorts: portRange.default(DEFAULT_REPLICA_PORTS),
       /** The loopback port environments' `hostnames` are served on over HTTPS (one for every app). */
-      httpsPort: intIn(1024, 65_000).optional(),
+      httpsPort: wholeNumber(1024, 65_000).optional(),
     })
     .default({ replicaPorts: DEFAULT_REPLICA_PORTS }),
   chat: z
