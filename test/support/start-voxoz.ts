@@ -50,7 +50,11 @@ export async function startTestVoxoz(opts: { env?: NodeJS.ProcessEnv; yaml?: str
     ...opts.env,
   };
   const log = opts.log ?? (process.env.VOXOZ_TEST_LOG ? createLogger('debug') : silentLogger);
-  const voxoz = await startVoxoz(readSettings(env), env, log);
+  // A start that fails (a config refused) leaves nothing behind either.
+  const voxoz = await startVoxoz(readSettings(env), env, log).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   return {
     ...voxoz,
     url: `http://127.0.0.1:${voxoz.port}`,

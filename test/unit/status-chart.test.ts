@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,6 +87,10 @@ describe('a chart without labels is a failure, not a picture', () => {
   it('a font file that draws nothing (not a font) is refused before any chart is made', () => {
     const notAFont = join(tmpdir(), `not-a-font-${process.pid}.ttf`);
     writeFileSync(notAFont, 'this is not a TrueType font');
-    expect(() => checkChartFont(notAFont, FONT_FAMILY)).toThrow(/draws no text as "DejaVu Sans": reinstall Debian's fonts-dejavu-core/);
+    try {
+      expect(() => checkChartFont(notAFont, FONT_FAMILY)).toThrow(/draws no text as "DejaVu Sans": reinstall Debian's fonts-dejavu-core/);
+    } finally {
+      rmSync(notAFont, { force: true });
+    }
   });
 });
