@@ -1,13 +1,14 @@
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+import { burstAddProblem, burstDurationProblem, burstForProblem } from '../src/jobs/processors/burst.ts';
 
 export const burst: CommandSpec = {
   name: 'burst',
   summary: 'Run more replicas of the live release for a while, then go back to the desired count',
   args: [
     { name: 'app', type: 'app', required: true, summary: 'the app to burst, as named in voxoz.yml' },
-    { name: 'add', type: 'text', required: true, summary: 'replicas to add, written +<n> (e.g. +3)' },
-    { name: 'for', type: 'word', required: true, summary: 'the word "for"' },
-    { name: 'duration', type: 'word', required: true, summary: 'how long: 90s, 10m, 2h (at most 24h)' },
+    { name: 'add', type: 'text', required: true, summary: 'replicas to add, written +<n> (e.g. +3)', check: burstAddProblem },
+    { name: 'for', type: 'word', required: true, summary: 'the word "for"', check: burstForProblem },
+    { name: 'duration', type: 'word', required: true, summary: 'how long: 90s, 10m, 2h (at most 24h)', check: burstDurationProblem },
   ],
   options: [
     { name: 'env', type: 'env', summary: 'target environment (default: production)' },

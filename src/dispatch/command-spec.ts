@@ -25,6 +25,8 @@ export interface ArgSpec {
   /** Bounds for `int`. */
   min?: number;
   max?: number;
+  /** What else is wrong with the value once its type is right (a command's own rule), or undefined. */
+  check?: (value: string | number) => string | undefined;
 }
 
 export interface OptionSpec {

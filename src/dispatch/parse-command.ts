@@ -80,8 +80,9 @@ function parseArgs(parent: CommandSpec, words: string[], ctx: ResolveContext): P
       return;
     }
     const resolved = resolveArg(spec.type, raw, ctx, spec);
-    if (resolved.ok) args[spec.name] = resolved.value;
-    else problems.push(`<${spec.name}>: ${resolved.problem}`);
+    const problem = resolved.ok ? spec.check?.(resolved.value) : resolved.problem;
+    if (problem) problems.push(`<${spec.name}>: ${problem}`);
+    else if (resolved.ok) args[spec.name] = resolved.value;
   });
   if (positional.length > command.args.length) {
     const extra = positional

@@ -48,8 +48,14 @@ describe('burst <app> +<n> for <duration>', () => {
       const { thread } = await s.say('alice', text);
       return (await s.waitForEnd(thread, 90_000)).messages[1]!.reply!;
     };
-    expect((await end(`burst ${name} 3 for 10m`)).text).toBe('write the replicas to add as +<n> (e.g. +3), got "3"');
-    expect((await end(`burst ${name} +3 for 2d`)).text).toBe('a burst lasts 1s..24h, written like 90s, 10m or 2h; got "2d"');
+    // Refused at once, before anything is queued.
+    const refused = async (text: string) => {
+      const { job, reply } = await s.say('alice', text);
+      expect(job).toBeUndefined();
+      return reply?.text;
+    };
+    expect(await refused(`burst ${name} 3 for 10m`)).toContain('<add>: write the replicas to add as +<n> (e.g. +3), got "3"');
+    expect(await refused(`burst ${name} +3 for 2d`)).toContain('<duration>: a burst lasts 1s..24h, written like 90s, 10m or 2h; got "2d"');
     expect((await end(`deploy ${name}`)).title).toBe(`${name} v1 live (1/1 healthy)`);
 
     const probe = startProbe(`127.0.0.1:${port}`, { perSecond: 50, maxMs: 60_000 });

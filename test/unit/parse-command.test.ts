@@ -66,6 +66,8 @@ describe('parseCommand: good input', () => {
     ['lock STATUS hello --env staging', 'lock status', { app: 'hello', env: 'staging' }],
     ['unlock hello', 'unlock', { app: 'hello' }],
     ['unlock web --env staging', 'unlock', { app: 'web', env: 'staging' }],
+    ['burst hello +3 for 10m', 'burst', { app: 'hello', add: '+3', for: 'for', duration: '10m' }],
+    ['burst web +100 for 24h --dry-run', 'burst', { app: 'web', add: '+100', for: 'for', duration: '24h', 'dry-run': true }],
   ])('%j → %s %j', (text, name, args) => {
     const result = parse(text);
     expect(result.ok).toBe(true);
@@ -115,6 +117,10 @@ describe('parseCommand: bad and evil input', () => {
     ['unlock', [/<app> is missing \(the app to unlock\)/]],
     ['unlock hello now', [/unlock takes at most 1 argument; remove "now"/]],
     ['canel x', [/unknown command "canel"; did you mean "cancel"\?/]],
+    ['burst hello +2 for 25h', [/^<duration>: a burst lasts 1s\.\.24h, written like 90s, 10m or 2h; got "25h"$/]],
+    ['burst hello +2 for 10', [/<duration>: a burst lasts 1s\.\.24h/]],
+    ['burst hello +0 for 10m', [/^<add>: write the replicas to add as \+<n> \(e\.g\. \+3\), got "\+0"$/]],
+    ['burst hello +2 during 10m', [/^<for>: write "for" before the duration .*got "during"$/]],
   ])('%j', (text, expected) => {
     const found = problems(text);
     for (const pattern of expected) expect(found, found.join('\n')).toEqual(expect.arrayContaining([expect.stringMatching(pattern)]));
@@ -122,6 +128,8 @@ describe('parseCommand: bad and evil input', () => {
 
   it('collects every problem, not just the first', () => {
     expect(problems('deploy HELLO --nope -x a b c')).toHaveLength(4);
+    // A command's own checks (burst's +<n>, "for" and duration) are problems like the others.
+    expect(problems('burst hello 2 in 2d')).toHaveLength(3);
   });
 
   it('reads "lock status" as the app when an app is named status', () => {

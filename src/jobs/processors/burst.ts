@@ -9,17 +9,41 @@ import { MAX_REPLICAS } from './scale.ts';
 const MAX_BURST_MS = 24 * 3600_000;
 const UNIT_MS = { s: 1000, m: 60_000, h: 3600_000 } as const;
 
-/** "+3" → 3; "10m" → 600000. Problems are UserErrors that say what was expected. */
-export function parseBurst(add: unknown, word: unknown, duration: unknown): { add: number; ms: number } {
+/** What is wrong with a burst's "+<n>", or undefined when it is right. */
+export function burstAddProblem(add: unknown): string | undefined {
   const plus = /^\+(\d{1,3})$/.exec(String(add ?? ''));
-  const n = plus ? Number(plus[1]) : 0;
-  if (n < 1) throw new UserError('burst_bad_count', `write the replicas to add as +<n> (e.g. +3), got "${String(add ?? '')}"`);
-  if (word !== 'for') throw new UserError('burst_bad_syntax', `write "for <duration>" after +${n} (e.g. burst app +${n} for 10m)`);
+  return plus && Number(plus[1]) >= 1 ? undefined : `write the replicas to add as +<n> (e.g. +3), got "${String(add ?? '')}"`;
+}
+
+/** What is wrong with the word between a burst's "+<n>" and its duration, or undefined when it is "for". */
+export function burstForProblem(word: unknown): string | undefined {
+  return word === 'for' ? undefined : `write "for" before the duration (e.g. burst hello +3 for 10m), got "${String(word ?? '')}"`;
+}
+
+/** A burst's duration in ms ("10m" → 600000), 0 when it is not one of 1s..24h. */
+function burstMs(duration: unknown): number {
   const d = /^(\d{1,5})([smh])$/.exec(String(duration ?? ''));
   const ms = d ? Number(d[1]) * UNIT_MS[d[2] as keyof typeof UNIT_MS] : 0;
-  if (ms < 1000 || ms > MAX_BURST_MS)
-    throw new UserError('burst_bad_duration', `a burst lasts 1s..24h, written like 90s, 10m or 2h; got "${String(duration ?? '')}"`);
-  return { add: n, ms };
+  return ms >= 1000 && ms <= MAX_BURST_MS ? ms : 0;
+}
+
+/** What is wrong with a burst's duration, or undefined when it is right. */
+export function burstDurationProblem(duration: unknown): string | undefined {
+  return burstMs(duration) > 0 ? undefined : `a burst lasts 1s..24h, written like 90s, 10m or 2h; got "${String(duration ?? '')}"`;
+}
+
+/**
+ * "+3" → 3; "10m" → 600000. Problems are UserErrors that say what was expected (the command's
+ * parse says the same before anything is queued; a job queued otherwise is checked here).
+ */
+export function parseBurst(add: unknown, word: unknown, duration: unknown): { add: number; ms: number } {
+  const addProblem = burstAddProblem(add);
+  if (addProblem) throw new UserError('burst_bad_count', addProblem);
+  const forProblem = burstForProblem(word);
+  if (forProblem) throw new UserError('burst_bad_syntax', forProblem);
+  const durationProblem = burstDurationProblem(duration);
+  if (durationProblem) throw new UserError('burst_bad_duration', durationProblem);
+  return { add: Number(String(add).slice(1)), ms: burstMs(duration) };
 }
 
 /**
