@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+import { refProblem } from '../src/jobs/processors/deploy.ts';
 
 export const deploy: CommandSpec = {
   name: 'deploy',
@@ -15,5 +16,10 @@ export const deploy: CommandSpec = {
   examples: ['deploy hello', 'deploy web v1.4.2', 'deploy web main --env staging', 'deploy hello --dry-run'],
   sideEffects:
     "builds an image and replaces the app's running containers; the previous release is restored if the new one fails its health check",
+  refuse: (args, config) => {
+    const app = config.apps.find((a) => a.name === args.app);
+    const problem = app && refProblem(app, typeof args.ref === 'string' ? args.ref : undefined);
+    return problem ? { title: 'no git refs', problem } : undefined;
+  },
   run: { kind: 'job', job: 'deploy' },
 };

@@ -1,5 +1,6 @@
 import { UserError } from '../src/core/user-error.ts';
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+import { scheduleProblem } from '../src/jobs/processors/summary.ts';
 import { describeSchedules } from '../src/schedule/describe-schedules.ts';
 
 const scheduleArg = { name: 'schedule', type: 'word', summary: 'the schedule, by its name in voxoz.yml' } as const;
@@ -19,6 +20,10 @@ export const scheduleRun: CommandSpec = {
   args: [{ ...scheduleArg, required: true }],
   examples: ['schedule run morning'],
   sideEffects: 'none (reads engine state and history; the next scheduled summary still covers the same changes)',
+  refuse: (args, config) => {
+    const problem = scheduleProblem(config, String(args.schedule));
+    return problem ? { title: 'unknown schedule', problem } : undefined;
+  },
   run: { kind: 'job', job: 'summary' },
 };
 

@@ -1,5 +1,6 @@
 import type { Role } from '../config/access-schema.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { LoadedConfig } from '../config/load-config.ts';
 import type { Schedule } from '../config/schedule-schema.ts';
 import type { ChatUser, Reply } from '../core/types.ts';
 import type { JobKind } from '../jobs/processors/index.ts';
@@ -101,6 +102,11 @@ export interface CommandSpec {
    * ledger (`promote`'s `to-env`). @defaultValue "env" (the `--env` option; default production)
    */
   envArg?: string;
+  /**
+   * What voxoz.yml says against these arguments (a ref of an app built from a folder, a schedule
+   * it does not have), checked before anything is queued: a title and the problem, or undefined.
+   */
+  refuse?: (args: ParsedArgs, config: LoadedConfig) => { title: string; problem: string } | undefined;
   /** What running it changes, said in help: "none", "reads engine state", "replaces running containers". */
   sideEffects: string;
   /** The role it needs (voxoz.yml access:), or how to tell from the arguments. @defaultValue deployer for a job that changes something, else viewer */

@@ -180,6 +180,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const { command, args } = parsed;
     const envProblem = unknownEnvironment(config, command, args);
     if (envProblem) return answer(errorReply(`${command.name}: unknown environment`, envProblem));
+    const against = command.refuse?.(args, config);
+    if (against) return answer(errorReply(`${command.name}: ${against.title}`, `${against.problem}. Nothing was queued.`));
     const what = commandLine(command, args);
     const consequence = command.run.kind === 'job' ? 'nothing was queued.' : 'nothing was changed.';
     try {

@@ -114,6 +114,29 @@ describe('command → queue → worker → stream → relay → thread, on real 
     expect(await spine.redis.scard(spine.keys.relayActive)).toBe(0);
   });
 
+  it('refuses what voxoz.yml rules out at once, with no job: a ref of an app built from a folder, a schedule it does not have', async () => {
+    const driver = scriptedDriver();
+    spine = await startSpine({ docker: driver });
+    const ref = await spine.say('alice', 'deploy hello main');
+    expect(ref.job).toBeUndefined();
+    expect(ref.reply).toMatchObject({
+      status: 'error',
+      title: 'deploy: no git refs',
+      text: expect.stringMatching(
+        /^hello builds from the folder \S+, so it has no git refs; run "deploy hello" without "main"\. Nothing was queued\.$/,
+      ),
+    });
+    const schedule = await spine.say('alice', 'schedule run evening');
+    expect(schedule.job).toBeUndefined();
+    expect(schedule.reply).toMatchObject({
+      status: 'error',
+      title: 'schedule run: unknown schedule',
+      text: expect.stringMatching(/^there is no schedule named "evening" in \S+ \(it has: none\)\. Nothing was queued\.$/),
+    });
+    expect(driver.builds).toBe(0);
+    expect(await spine.redis.scard(spine.keys.relayActive)).toBe(0);
+  });
+
   it('status of every app tabulates instances and says which runtimes have no driver yet', async () => {
     const driver = {
       ...scriptedDriver(),

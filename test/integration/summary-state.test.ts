@@ -79,8 +79,9 @@ describe('schedule run <name> posts the summary of what runs now', () => {
     const logged = logLines(thread);
     expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^change: ${bad} \\(production\\) v1 deploy by local:alice`)));
     expect(logged).toContainEqual(lines[5]);
-    // An unknown schedule is refused by the job, in the thread, naming the ones there are.
-    const unknown = await run('schedule run evening');
-    expect(unknown.messages[1]!.reply!.text).toBe('there is no schedule named "evening" in /test/voxoz.yml (it has: morning)');
+    // An unknown schedule is refused at once, naming the ones there are; nothing is queued.
+    const unknown = await s.say('alice', 'schedule run evening');
+    expect(unknown.job).toBeUndefined();
+    expect(unknown.reply?.text).toBe('there is no schedule named "evening" in /test/voxoz.yml (it has: morning). Nothing was queued.');
   });
 });

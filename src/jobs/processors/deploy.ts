@@ -1,3 +1,4 @@
+import type { AppSpec } from '../../config/schema.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
@@ -5,6 +6,12 @@ import { environmentPort } from '../../config/app-environment.ts';
 import { withDesiredReplicas } from './with-desired-replicas.ts';
 import { keptElsewhere, pruneAfterRelease } from './prune-after-release.ts';
 import { deployPlan } from './change-plans.ts';
+
+/** What is wrong with building `app` at `ref` (a ref of an app built from a folder), or undefined. */
+export function refProblem(app: AppSpec, ref: string | undefined): string | undefined {
+  if (!ref || !('path' in app.source)) return undefined;
+  return `${app.name} builds from the folder ${app.source.path}, so it has no git refs; run "deploy ${app.name}" without "${ref}"`;
+}
 
 /** deploy <app> [ref]: build, then copy-update-switch; record the release either way. */
 export const deployProcessor: JobProcessor = {
@@ -15,11 +22,8 @@ export const deployProcessor: JobProcessor = {
     checkEnvironment(app, data.env);
     const driver = driverFor(drivers, app);
     const ref = typeof data.args.ref === 'string' ? data.args.ref : undefined;
-    if (ref && 'path' in app.source)
-      throw new UserError(
-        'ref_needs_git',
-        `${app.name} builds from the folder ${app.source.path}, so it has no git refs; run "deploy ${app.name}" without "${ref}"`,
-      );
+    const badRef = refProblem(app, ref);
+    if (badRef) throw new UserError('ref_needs_git', badRef);
     if (data.args['dry-run'] === true) {
       const pruned = (await releases.pruned?.(app.name, data.env)) ?? new Set<string>();
       const elsewhere = await keptElsewhere(releases, app, data.env);

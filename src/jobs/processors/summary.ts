@@ -1,3 +1,4 @@
+import type { LoadedConfig } from '../../config/load-config.ts';
 import { UserError } from '../../core/user-error.ts';
 import { formatSummary } from '../../schedule/format-summary.ts';
 import { statusChart } from '../../schedule/chart/status-chart.ts';
@@ -7,6 +8,13 @@ import type { JobProcessor } from './processor.ts';
 
 /** How far back the first summary of a schedule looks. @defaultValue 24 h */
 export const FIRST_SUMMARY_WINDOW_MS = 24 * 3600 * 1000;
+
+/** What is wrong with running the schedule `name` (voxoz.yml has none of that name), or undefined. */
+export function scheduleProblem(config: LoadedConfig, name: string): string | undefined {
+  if (config.schedules.some((s) => s.name === name)) return undefined;
+  const known = config.schedules.map((s) => s.name).join(', ') || 'none';
+  return `there is no schedule named "${name}" in ${config.file} (it has: ${known})`;
+}
 
 /**
  * summary <schedule>: what runs, what is wrong and what changed since that schedule's last
@@ -20,10 +28,7 @@ export const summaryProcessor: JobProcessor = {
   async run({ data, io, config, drivers, releases, locks, desired, summaries, samples }) {
     const name = String(data.args.schedule ?? '');
     const schedule = config.schedules.find((s) => s.name === name);
-    if (!schedule) {
-      const known = config.schedules.map((s) => s.name).join(', ') || 'none';
-      throw new UserError('schedule_not_found', `there is no schedule named "${name}" in ${config.file} (it has: ${known})`);
-    }
+    if (!schedule) throw new UserError('schedule_not_found', scheduleProblem(config, name) ?? name);
     if (!summaries) throw new Error('this worker has no summary history wired');
     const now = io.now();
     const since = (await summaries.mark(name)) ?? new Date(now.getTime() - FIRST_SUMMARY_WINDOW_MS).toISOString();
