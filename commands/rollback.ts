@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+import { releaseWordsProblem } from '../src/jobs/processors/rollback-targets.ts';
 
 export const rollback: CommandSpec = {
   name: 'rollback',
@@ -9,6 +10,7 @@ export const rollback: CommandSpec = {
       name: 'target',
       type: 'text',
       rest: true,
+      check: releaseWordsProblem,
       summary: 'the release to redeploy, "v3" or "to v3" (default: the newest earlier release that went live and whose image is kept)',
     },
   ],

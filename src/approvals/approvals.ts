@@ -97,7 +97,8 @@ export function createApprovals(deps: ApprovalsDeps) {
           'no_approver',
           `"${command.name} ${app}" needs approval (${policy}), but no one other than you holds approver on ${app}/${env}, so it could never be approved; nothing was done. Grant approver to someone under access: in voxoz.yml`,
         );
-      const { args: fixed, summary, text, bound } = await fixTarget(deps.releases, command, args, app, env, inv.text);
+      const spec = { name: app, keepImages: config.apps.find((a) => a.name === app)?.keepImages ?? 0 };
+      const { args: fixed, summary, text, bound } = await fixTarget(deps.releases, command, args, spec, env, inv.text);
       const job = jobData(inv, command, command.run.kind === 'job' ? command.run.job : (ANSWER_KIND as JobKind), fixed, env);
       const now = deps.now();
       const id = `apv-${job.id}`.slice(0, 90);

@@ -133,6 +133,31 @@ describe('approvals on real Redis', () => {
     expect(await a.queue.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0 });
   });
 
+  it('refuses a target that cannot be rolled back to before anyone is asked, saying why and which can', async () => {
+    const refusal = async (args: Record<string, string>) => {
+      const parsed = parseCommand('rollback hello', registry, { appNames: ['hello'] });
+      if (!parsed.ok) throw new Error('parse');
+      const err = await a.approvals
+        .request(inv(ANN, 'rollback hello'), parsed.command, { ...parsed.args, ...args }, 'production', 'rollback')
+        .catch((e: unknown) => e);
+      return isUserError(err) ? [err.code, err.message] : err;
+    };
+    expect(await refusal({ target: 'v2' })).toEqual([
+      'rollback_target_unavailable',
+      'v2 of hello is the live release already; releases you can roll back to: v1. Nothing was asked for.',
+    ]);
+    expect(await refusal({ target: 'to v7' })).toEqual([
+      'rollback_target_unavailable',
+      'hello (production) has no release v7; releases you can roll back to: v1. Nothing was asked for.',
+    ]);
+    // Words that name no release (the parse refuses them first) are never taken for the default target.
+    expect(await refusal({ target: 'banana' })).toEqual([
+      'bad_release',
+      '"banana" is not a release; write it as v3 (rollback <app> to v3). Nothing was asked for.',
+    ]);
+    expect(await a.queue.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0 });
+  });
+
   it('refuses at creation when nobody but the requester could approve (never fail-open)', async () => {
     const solo = voxoz(redisKeys(`test-${randomUUID().slice(0, 8)}`), soloConfig);
     await live(solo, 1);

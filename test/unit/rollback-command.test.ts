@@ -34,6 +34,16 @@ describe('rollback from chat', () => {
     expect(parse('rollback').ok).toBe(false);
   });
 
+  it.each([
+    ['rollback hello banana', '"banana"'],
+    ['rollback hello to yesterday', '"to yesterday"'],
+    ['rollback hello v2 please', '"v2 please"'],
+  ])('refuses %j at once: its target names no release (an approval must never fall back to the default)', (text, shown) => {
+    const result = parse(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems).toEqual([`<target>: ${shown} is not a release; write it as v3 (rollback <app> to v3)`]);
+  });
+
   it('runs as the mutating rollback job (job lock and user locks apply)', () => {
     const spec = registry.find('rollback');
     expect(spec?.run).toEqual({ kind: 'job', job: 'rollback' });

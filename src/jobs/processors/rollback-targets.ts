@@ -10,8 +10,45 @@ export function rollbackTargets(all: ReadonlyArray<Release>, pruned: ReadonlySet
   return wentLive.filter((r) => r !== live && r.artifact && !pruned.has(r.artifact));
 }
 
+/** What is wrong with the words naming a rollback's target (not "v3", "3" or "to v3"), or undefined. */
+export function releaseWordsProblem(words: string | number): string | undefined {
+  return parseReleaseNumber(String(words)) === undefined
+    ? `"${String(words).slice(0, 40)}" is not a release; write it as v3 (rollback <app> to v3)`
+    : undefined;
+}
+
 /** "v1" or "1" (optionally after "to") to a release number; undefined for anything else. */
 export function parseReleaseNumber(words: string): number | undefined {
   const m = /^(?:to\s+)?v?(\d{1,9})$/i.exec(words.trim());
   return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Why `wanted` (a release number; undefined: the default, the newest earlier one) is not one of
+ * `targets`, and which releases are: what a refused rollback says, at the request and in the job.
+ */
+export function unavailableTarget(
+  app: { name: string; keepImages: number },
+  env: string,
+  all: ReadonlyArray<Release>,
+  targets: ReadonlyArray<Release>,
+  wanted: number | undefined,
+): string {
+  const known = all.find((r) => r.number === wanted);
+  const live = [...all].filter((r) => r.outcome === 'live').sort((a, b) => b.number - a.number)[0];
+  const why =
+    wanted === undefined
+      ? `${app.name} (${env}) has no earlier release that went live and whose image is kept`
+      : !known
+        ? `${app.name} (${env}) has no release v${wanted}`
+        : known.outcome !== 'live'
+          ? `v${wanted} of ${app.name} never went live (it ${known.outcome === 'failed' ? 'failed' : 'was cancelled'})`
+          : live === known
+            ? `v${wanted} of ${app.name} is the live release already`
+            : `the image of v${wanted} of ${app.name} was deleted by image retention (apps[].keepImages: ${app.keepImages})`;
+  const can =
+    targets.length > 0
+      ? `releases you can roll back to: ${targets.map((r) => `v${r.number}`).join(', ')}`
+      : 'no release can be rolled back to';
+  return `${why}; ${can}`;
 }

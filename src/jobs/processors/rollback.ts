@@ -1,17 +1,11 @@
 import { environmentPort } from '../../config/app-environment.ts';
 import { UserError } from '../../core/user-error.ts';
-import type { Release } from '../../store/release-store.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 import { keptElsewhere, pruneAfterRelease } from './prune-after-release.ts';
 import { rollbackPlan } from './rollback-plan.ts';
-import { parseReleaseNumber, rollbackTargets } from './rollback-targets.ts';
+import { parseReleaseNumber, releaseWordsProblem, rollbackTargets, unavailableTarget } from './rollback-targets.ts';
 import { withDesiredReplicas } from './with-desired-replicas.ts';
-
-const listOf = (targets: ReadonlyArray<Release>) =>
-  targets.length > 0
-    ? `releases you can roll back to: ${targets.map((r) => `v${r.number}`).join(', ')}`
-    : 'no release can be rolled back to';
 
 /**
  * rollback <app> [to] <vN>: redeploys a stored release's artifact (no rebuild) through the
@@ -27,8 +21,8 @@ export const rollbackProcessor: JobProcessor = {
     const driver = driverFor(drivers, app);
     const words = typeof data.args.target === 'string' ? data.args.target : '';
     const wantedNumber = words ? parseReleaseNumber(words) : undefined;
-    if (words && wantedNumber === undefined)
-      throw new UserError('bad_release', `"${words}" is not a release; write it as v3 (rollback ${app.name} to v3)`);
+    const badWords = words ? releaseWordsProblem(words) : undefined;
+    if (badWords) throw new UserError('bad_release', badWords);
     const all = await releases.list(app.name, data.env);
     // An approved rollback is bound to the release that was live when it was asked for.
     const live = all.filter((r) => r.outcome === 'live').sort((a, b) => b.number - a.number)[0]?.number ?? 0;
@@ -40,20 +34,7 @@ export const rollbackProcessor: JobProcessor = {
     const pruned = (await releases.pruned?.(app.name, data.env)) ?? new Set<string>();
     const targets = rollbackTargets(all, pruned);
     const from = wantedNumber === undefined ? targets[0] : targets.find((r) => r.number === wantedNumber);
-    if (!from) {
-      const known = all.find((r) => r.number === wantedNumber);
-      const why =
-        wantedNumber === undefined
-          ? `${app.name} (${data.env}) has no earlier release that went live and whose image is kept`
-          : !known
-            ? `${app.name} (${data.env}) has no release v${wantedNumber}`
-            : known.outcome !== 'live'
-              ? `v${wantedNumber} of ${app.name} never went live (it ${known.outcome === 'failed' ? 'failed' : 'was cancelled'})`
-              : all.filter((r) => r.outcome === 'live').sort((a, b) => b.number - a.number)[0] === known
-                ? `v${wantedNumber} of ${app.name} is the live release already`
-                : `the image of v${wantedNumber} of ${app.name} was deleted by image retention (apps[].keepImages: ${app.keepImages})`;
-      throw new UserError('rollback_target_unavailable', `${why}; ${listOf(targets)}`);
-    }
+    if (!from) throw new UserError('rollback_target_unavailable', unavailableTarget(app, data.env, all, targets, wantedNumber));
     if (data.args['dry-run'] === true)
       return rollbackPlan(driver, app, data.env, all, from, pruned, await keptElsewhere(releases, app, data.env));
     const release = await reserve('release', () => releases.next(app.name, data.env));
