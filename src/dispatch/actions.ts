@@ -37,7 +37,7 @@ export function decisionRefusal(what: string, decision: Decision): Reply | undef
 
 const CANCEL_TEXT = {
   removed: 'removed from the queue',
-  signalled: 'stopping; what it started is being removed',
+  signalled: 'stopping; what it started is being removed (unless it has already made its change, which its thread will say)',
   finished: 'already finished; nothing to cancel',
   unknown: 'no longer in the queue',
 } as const;

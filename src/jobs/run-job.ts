@@ -115,6 +115,9 @@ export async function runJob(
       ...(deps.desired ? { desired: deps.desired } : {}),
       ...(attempt.takeovers ? { takeovers: attempt.takeovers } : {}),
     });
+    // A cancel that came once the change could no longer be undone (a deploy past its switch): said, not hidden.
+    if (signal.aborted && !isUserError(signal.reason))
+      io.log(`the cancel by ${cancelledBy(signal)} came after this job had made its change, which it could no longer undo; it finished`);
     const { files, ...shown } = result;
     const attachments = files?.length ? await saveJobFiles(deps.redis, deps.keys, data.id, files) : undefined;
     done(doneEvent(at(), 'succeeded', { ...shown, ...(attachments ? { attachments } : {}) }));
@@ -124,8 +127,7 @@ export async function runJob(
     const abortedWithError = signal.aborted && isUserError(signal.reason);
     const failure: unknown = abortedWithError ? signal.reason : err;
     if (signal.aborted && !abortedWithError) {
-      const by = typeof signal.reason === 'string' ? signal.reason : 'someone';
-      done(jobDone.cancelled(at(), data.command, by));
+      done(jobDone.cancelled(at(), data.command, cancelledBy(signal)));
       return { outcome: 'cancelled', retry: false };
     }
     if (isUserError(failure)) {
@@ -152,6 +154,9 @@ export async function runJob(
     await writer.flush();
   }
 }
+
+/** Who cancelled: the reason a cancel aborts a job's signal with. */
+const cancelledBy = (signal: AbortSignal) => (typeof signal.reason === 'string' ? signal.reason : 'someone');
 
 /** What can safely be said about an unexpected failure: a connection fault is named, anything else is not. */
 export function describeFault(err: unknown, attempts: number): string {

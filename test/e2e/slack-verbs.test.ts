@@ -58,7 +58,7 @@ describe('Slack: releases, jobs and cancel answered in the bot process', () => {
       'only alice, who started "deploy slow", or an admin of slow/production may cancel it',
     );
     expect(bodyText((await slash('cancel slack-trig-verbs-slow')).body)).toContain(
-      'Job slack-trig-verbs-slow stopping; what it started is being removed.',
+      'Job slack-trig-verbs-slow stopping; what it started is being removed (unless it has already made its change, which its thread will say).',
     );
     const slowParent = await waitFor('the slow parent', () => parentOf(sim, 'slack-trig-verbs-slow'));
     await waitFor('slow to say cancelled', () => /cancelled by alice/.test(shown(sim.message(C, slowParent.ts))) || undefined, 60_000);

@@ -86,7 +86,7 @@ describe('releases, jobs, cancel, lock: answered in the bot process against the 
       text: `Job ${third.job} removed from the queue.`,
     });
     expect((await spine.say('alice', `cancel ${first.job}`)).reply?.text).toBe(
-      `Job ${first.job} stopping; what it started is being removed.`,
+      `Job ${first.job} stopping; what it started is being removed (unless it has already made its change, which its thread will say).`,
     );
     expect((await spine.waitForEnd(first.thread)).outcome).toBe('cancelled');
     expect((await spine.waitForEnd(third.thread)).outcome).toBe('cancelled');

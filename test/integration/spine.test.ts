@@ -322,6 +322,30 @@ describe('command → queue → worker → stream → relay → thread, on real 
     expect(await spine.releases.list('hello', 'production')).toMatchObject([{ number: 1, outcome: 'cancelled' }]);
   });
 
+  it('a cancel that comes once the change cannot be undone is said in the thread; the job finishes', async () => {
+    // A deploy past its switch: it sees the abort but finishes.
+    const driver = scriptedDriver({
+      deploy: (io) => new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true })),
+    });
+    spine = await startSpine({ docker: driver });
+    await spine.startWorkers();
+    spine.startRelay();
+    const { thread, job } = await spine.say('alice', 'deploy hello');
+    await waitUntil(
+      'deploy step',
+      async () =>
+        (await readWholeJobStream(spine!.redis, spine!.keys, job!)).some((e) => e.event.type === 'step' && e.event.step === 'deploy'),
+      10_000,
+    );
+    const cancel = { platform: 'local', user: { id: 'local:alice', name: 'alice' }, conversation: 'local', action: 'cancel' };
+    await spine.dispatcher.interact({ ...cancel, value: job!, deliveryId: 'late1' });
+    const ended = await spine.waitForEnd(thread);
+    expect(ended.outcome).toBe('succeeded');
+    const log = ended.messages.filter((m) => m.kind === 'log').map((m) => m.text);
+    expect(log.join('\n')).toContain('the cancel by alice came after this job had made its change, which it could no longer undo; it finished');
+    expect(await spine.releases.list('hello', 'production')).toMatchObject([{ number: 1, outcome: 'live' }]);
+  });
+
   it('serialises deploys of one app: the second waits for the first', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => {
