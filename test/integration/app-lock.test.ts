@@ -64,12 +64,7 @@ describe('the app+env deploy lock: renewed while its job lives, fenced by a toke
     await spine.startWorkers(2, { lockTtlMs: 600 });
     spine.startRelay();
     const { thread, job } = await spine.say('alice', 'deploy hello');
-    await waitUntil(
-      'deploy step',
-      async () =>
-        (await readWholeJobStream(spine!.redis, spine!.keys, job!)).some((e) => e.event.type === 'step' && e.event.step === 'deploy'),
-      10_000,
-    );
+    await spine.waitForStep(job!, 'deploy');
     // What a pause longer than the TTL allows: the lock runs out and another job takes it.
     await spine.redis.del(lockKeys(spine).lock);
     const usurper = await acquireAppLock(spine.redis, lockKeys(spine), 'usurper', 60_000);

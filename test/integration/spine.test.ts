@@ -301,12 +301,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
     await spine.startWorkers();
     spine.startRelay();
     const { thread, job } = await spine.say('alice', 'deploy hello');
-    await waitUntil(
-      'deploy step',
-      async () =>
-        (await readWholeJobStream(spine!.redis, spine!.keys, job!)).some((e) => e.event.type === 'step' && e.event.step === 'deploy'),
-      10_000,
-    );
+    await spine.waitForStep(job!, 'deploy');
     const reply = await spine.dispatcher.interact({
       platform: 'local',
       user: { id: 'local:alice', name: 'alice' },
@@ -331,18 +326,15 @@ describe('command → queue → worker → stream → relay → thread, on real 
     await spine.startWorkers();
     spine.startRelay();
     const { thread, job } = await spine.say('alice', 'deploy hello');
-    await waitUntil(
-      'deploy step',
-      async () =>
-        (await readWholeJobStream(spine!.redis, spine!.keys, job!)).some((e) => e.event.type === 'step' && e.event.step === 'deploy'),
-      10_000,
-    );
+    await spine.waitForStep(job!, 'deploy');
     const cancel = { platform: 'local', user: { id: 'local:alice', name: 'alice' }, conversation: 'local', action: 'cancel' };
     await spine.dispatcher.interact({ ...cancel, value: job!, deliveryId: 'late1' });
     const ended = await spine.waitForEnd(thread);
     expect(ended.outcome).toBe('succeeded');
     const log = ended.messages.filter((m) => m.kind === 'log').map((m) => m.text);
-    expect(log.join('\n')).toContain('the cancel by alice came after this job had made its change, which it could no longer undo; it finished');
+    expect(log.join('\n')).toContain(
+      'the cancel by alice came after this job had made its change, which it could no longer undo; it finished',
+    );
     expect(await spine.releases.list('hello', 'production')).toMatchObject([{ number: 1, outcome: 'live' }]);
   });
 

@@ -11,6 +11,7 @@ import type { DriverMap } from '../../src/drivers/driver.ts';
 import { createJobQueue, type JobQueue } from '../../src/jobs/job-queue.ts';
 import { processors } from '../../src/jobs/processors/index.ts';
 import { startWorkerPool, type WorkerPool, type WorkerPoolOptions } from '../../src/jobs/worker-pool.ts';
+import { readWholeJobStream } from '../../src/jobs/job-stream.ts';
 import { createLogger, silentLogger } from '../../src/observability/logger.ts';
 import { startRelay, type Relay } from '../../src/relay/relay.ts';
 import { redisKeys, type RedisKeys } from '../../src/store/keys.ts';
@@ -39,6 +40,8 @@ export interface Spine {
   startRelay(opts?: { leaseMs?: number; lostAfterMs?: number }): Relay;
   /** Sends a command as a local user and returns its thread id. */
   say(user: string, text: string, deliveryId?: string): Promise<{ thread: string; job?: string; reply?: Reply }>;
+  /** Waits until the job's stream says it reached `step` (e.g. `deploy`). */
+  waitForStep(job: string, step: string, timeoutMs?: number): Promise<void>;
   /** Waits until the thread has ended and returns it. */
   waitForEnd(thread: string, timeoutMs?: number): Promise<LocalThread>;
   close(): Promise<void>;
@@ -149,6 +152,13 @@ export async function startSpine(
       });
       if (outcome.type === 'answer') chat.answer(thread.id, outcome.reply).catch(() => undefined);
       return { thread: thread.id, job: outcome.type === 'queued' ? outcome.jobId : undefined, reply: outcome.reply };
+    },
+    async waitForStep(job, step, timeoutMs = 10_000) {
+      await waitUntil(
+        `job ${job} to reach its ${step} step`,
+        async () => (await readWholeJobStream(redis, keys, job)).some((e) => e.event.type === 'step' && e.event.step === step),
+        timeoutMs,
+      );
     },
     async waitForEnd(thread, timeoutMs = 20_000) {
       await waitUntil(`thread ${thread} to end`, async () => (await chat.thread(thread))?.state === 'done', timeoutMs, 25);
