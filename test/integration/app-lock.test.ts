@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { acquireAppLock, releaseAppLock, renewAppLock } from '../../src/jobs/app-lock.ts';
-import { readWholeJobStream } from '../../src/jobs/job-stream.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
 import { scriptedDriver, untilAborted } from '../support/scripted-driver.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
