@@ -6,6 +6,25 @@ import { checkSchedules } from './schedule-schema.ts';
 import { checkTargets } from './target-schema.ts';
 import { checkXen } from './xen-schema.ts';
 
+/**
+ * A secret also under `env`: its value would be written in voxoz.yml (and the deploy would take
+ * the one from voxoz's environment, or fail without one). A secret's value never belongs there.
+ */
+function secretsInEnv(app: unknown, i: number): Array<{ path: Array<string | number>; message: string }> {
+  const { env, secrets } = (app ?? {}) as { env?: unknown; secrets?: unknown };
+  if (!Array.isArray(secrets) || !env || typeof env !== 'object') return [];
+  return secrets.flatMap((name: unknown, j) =>
+    typeof name === 'string' && Object.hasOwn(env, name)
+      ? [
+          {
+            path: ['apps', i, 'secrets', j],
+            message: `${name} is also under env, with its value written in voxoz.yml; a secret's value comes from voxoz's environment (e.g. /etc/voxoz/voxoz.env), never from voxoz.yml: remove it from env`,
+          },
+        ]
+      : [],
+  );
+}
+
 /** Problems that span entries (run on the raw input, so they are reported alongside field errors). */
 export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; message: string }> {
   const apps = (raw as { apps?: unknown })?.apps;
@@ -20,6 +39,7 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
       replicas = 1,
       environments = { production: {} },
     } = (app ?? {}) as { name?: unknown; port?: unknown; replicas?: unknown; environments?: unknown };
+    problems.push(...secretsInEnv(app, i));
     if (typeof name !== 'string') return;
     const first = seen.get(name);
     if (first !== undefined)

@@ -153,6 +153,13 @@ describe('config errors that used to surface only at deploy time', () => {
     expect(problemsOfRaw({ apps: [app({ resources: { memory } })] })).toEqual([]);
   });
 
+  it('refuses a secret whose value is also written under env, and accepts a secret that is not', () => {
+    expect(problemsOfRaw({ apps: [app({ env: { API_TOKEN: 'in-the-file', MODE: 'x' }, secrets: ['DB_PASS', 'API_TOKEN'] })] })).toEqual([
+      "apps[0].secrets[1]: API_TOKEN is also under env, with its value written in voxoz.yml; a secret's value comes from voxoz's environment (e.g. /etc/voxoz/voxoz.env), never from voxoz.yml: remove it from env",
+    ]);
+    expect(problemsOfRaw({ apps: [app({ env: { MODE: 'x' }, secrets: ['API_TOKEN'] })] })).toEqual([]);
+  });
+
   it('refuses two app/environment pairs whose containers would share names, listed with the other problems', () => {
     const problems = problemsOfRaw({
       apps: [
