@@ -6,8 +6,15 @@ export const burst: CommandSpec = {
   summary: 'Run more replicas of the live release for a while, then go back to the desired count',
   args: [
     { name: 'app', type: 'app', required: true, summary: 'the app to burst, as named in voxoz.yml' },
-    { name: 'add', type: 'text', required: true, summary: 'replicas to add, written +<n> (e.g. +3)', check: burstAddProblem },
-    { name: 'for', type: 'word', required: true, summary: 'the word "for"', check: burstForProblem },
+    {
+      name: 'add',
+      type: 'text',
+      required: true,
+      summary: 'replicas to add, written +<n> (e.g. +3)',
+      written: '+<n>',
+      check: burstAddProblem,
+    },
+    { name: 'for', type: 'word', required: true, summary: 'the word "for"', written: 'for', check: burstForProblem },
     { name: 'duration', type: 'word', required: true, summary: 'how long: 90s, 10m, 2h (at most 24h)', check: burstDurationProblem },
   ],
   options: [

@@ -1,6 +1,6 @@
 import type { Reply } from '../src/core/types.ts';
 import type { AnswerContext, CommandSpec, ParsedArgs } from '../src/dispatch/command-spec.ts';
-import { formatUsage } from '../src/dispatch/format-usage.ts';
+import { argLabel, formatUsage } from '../src/dispatch/format-usage.ts';
 
 /** A command and the commands spelled after it (`lock`, `lock status`), in that order. */
 const withSubcommands = (c: CommandSpec): CommandSpec[] => [c, ...(c.subcommands ?? [])];
@@ -12,7 +12,7 @@ function helpFor(verb: string, ctx: AnswerContext): Reply {
     ...(i > 0 ? [''] : []),
     spec.summary,
     `Usage: ${ctx.botName} ${formatUsage(spec)}`,
-    ...spec.args.map((a) => `  <${a.name}>  ${a.summary}${a.required ? '' : ' (optional)'}`),
+    ...spec.args.map((a) => `  ${argLabel(a)}  ${a.summary}${a.required ? '' : ' (optional)'}`),
     ...(spec.options ?? []).map((o) => `  --${o.name}  ${o.summary}`),
     `Side effects: ${spec.sideEffects}`,
   ]);

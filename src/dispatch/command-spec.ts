@@ -26,6 +26,8 @@ export interface ArgSpec {
   /** Bounds for `int`. */
   min?: number;
   max?: number;
+  /** How it is written in usage lines, help and problems when not `<name>`: `+<n>`, or a fixed word (`for`). */
+  written?: string;
   /** What else is wrong with the value once its type is right (a command's own rule), or undefined. */
   check?: (value: string | number) => string | undefined;
 }

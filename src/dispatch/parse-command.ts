@@ -1,7 +1,7 @@
 import { closestWord } from './closest-word.ts';
 import type { CommandSpec, OptionSpec, ParsedArgs } from './command-spec.ts';
 import type { CommandRegistry } from './command-registry.ts';
-import { formatUsage } from './format-usage.ts';
+import { argLabel, formatUsage } from './format-usage.ts';
 import { resolveArg, type ResolveContext } from './resolve-arg.ts';
 import { tokenize } from './tokenize.ts';
 
@@ -76,12 +76,12 @@ function parseArgs(parent: CommandSpec, words: string[], ctx: ResolveContext): P
   command.args.forEach((spec, index) => {
     const raw = positional[index];
     if (raw === undefined) {
-      if (spec.required) problems.push(`<${spec.name}> is missing (${spec.summary})`);
+      if (spec.required) problems.push(`${argLabel(spec)} is missing (${spec.summary})`);
       return;
     }
     const resolved = resolveArg(spec.type, raw, ctx, spec);
     const problem = resolved.ok ? spec.check?.(resolved.value) : resolved.problem;
-    if (problem) problems.push(`<${spec.name}>: ${problem}`);
+    if (problem) problems.push(`${argLabel(spec)}: ${problem}`);
     else if (resolved.ok) args[spec.name] = resolved.value;
   });
   if (positional.length > command.args.length) {

@@ -54,7 +54,7 @@ describe('burst <app> +<n> for <duration>', () => {
       expect(job).toBeUndefined();
       return reply?.text;
     };
-    expect(await refused(`burst ${name} 3 for 10m`)).toContain('<add>: write the replicas to add as +<n> (e.g. +3), got "3"');
+    expect(await refused(`burst ${name} 3 for 10m`)).toContain('+<n>: write the replicas to add as +<n> (e.g. +3), got "3"');
     expect(await refused(`burst ${name} +3 for 2d`)).toContain('<duration>: a burst lasts 1s..24h, written like 90s, 10m or 2h; got "2d"');
     expect((await end(`deploy ${name}`)).title).toBe(`${name} v1 live (1/1 healthy)`);
 

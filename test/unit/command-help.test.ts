@@ -39,10 +39,10 @@ describe('help is generated from the specs', () => {
     ['logs', 'logs <app> [--env <env>] [--tail <n>] [--since <duration>] [--replica <n>]', 'voxoz logs hello --tail 20 --since 10m'],
     ['deploy', 'deploy <app> [ref] [--env <env>] [--dry-run]', 'voxoz deploy hello --dry-run'],
     ['scale', 'scale <app> <replicas> [--env <env>] [--dry-run]', 'voxoz scale hello 5 --dry-run'],
-    ['burst', 'burst <app> <add> <for> <duration> [--env <env>] [--dry-run]', 'voxoz burst hello +2 for 1h --dry-run'],
+    ['burst', 'burst <app> +<n> for <duration> [--env <env>] [--dry-run]', 'voxoz burst hello +2 for 1h --dry-run'],
   ])('the index lists %s as %j, and "help %s" shows its usage and examples', async (verb, usage, example) => {
     const index = await help('help');
-    expect(index.code![0]).toMatch(new RegExp(`^${usage.replace(/[[\]]/g, '\\$&')} +\\S`, 'm'));
+    expect(index.code![0]).toMatch(new RegExp(`^${usage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\S`, 'm'));
     const one = await help(`help ${verb}`);
     expect(one.title).toBe(`help: ${verb}`);
     expect(one.text).toContain(`Usage: voxoz ${usage}`);

@@ -119,8 +119,8 @@ describe('parseCommand: bad and evil input', () => {
     ['canel x', [/unknown command "canel"; did you mean "cancel"\?/]],
     ['burst hello +2 for 25h', [/^<duration>: a burst lasts 1s\.\.24h, written like 90s, 10m or 2h; got "25h"$/]],
     ['burst hello +2 for 10', [/<duration>: a burst lasts 1s\.\.24h/]],
-    ['burst hello +0 for 10m', [/^<add>: write the replicas to add as \+<n> \(e\.g\. \+3\), got "\+0"$/]],
-    ['burst hello +2 during 10m', [/^<for>: write "for" before the duration .*got "during"$/]],
+    ['burst hello +0 for 10m', [/^\+<n>: write the replicas to add as \+<n> \(e\.g\. \+3\), got "\+0"$/]],
+    ['burst hello +2 during 10m', [/^for: write "for" before the duration .*got "during"$/]],
   ])('%j', (text, expected) => {
     const found = problems(text);
     for (const pattern of expected) expect(found, found.join('\n')).toEqual(expect.arrayContaining([expect.stringMatching(pattern)]));
