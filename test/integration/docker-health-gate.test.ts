@@ -28,6 +28,13 @@ describe('the health gate', () => {
     expect(lines).toContain('waiting up to 10s for 1 replica(s) to answer GET /missing with 404');
   });
 
+  it('a replica still wrong when the time is up: the failure says what it answered last', async () => {
+    const hello = await bed.freshApp({ health: { path: '/missing', timeoutSeconds: 3, graceSeconds: 60 } });
+    const err = await failure(hello.deploy(1, {}, ioFor([])));
+    expect(err).toMatchObject({ code: 'health_check_failed' });
+    expect(err.message).toMatch(/^v1 did not answer 2xx on 127\.0\.0\.1:\d+\/missing \(answered 404\) within 3s$/);
+  });
+
   it('wrong answers during the grace do not count; after it, `retries` of them in a row fail the deploy', async () => {
     const source = { path: warmingApp(3) };
     const patient = await bed.freshApp({ source, health: { timeoutSeconds: 15, graceSeconds: 6, retries: 2 } });

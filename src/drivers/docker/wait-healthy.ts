@@ -63,7 +63,10 @@ export async function waitHealthy(
           inspect.RestartCount > 0 ? ` (restarted ${inspect.RestartCount} time${inspect.RestartCount === 1 ? '' : 's'})` : '';
         throw new UserError('instance_exited', `v${release} exited${how}${restarts} before answering its health check on ${where(r)}`);
       }
-      if (answer === 'refused') continue;
+      if (answer === 'refused') {
+        state.last = '';
+        continue;
+      }
       state.last = typeof answer === 'number' ? `answered ${answer}` : `gave no answer within ${PROBE_TIMEOUT_MS / 1000}s`;
       if (io.now().getTime() < started + graceSeconds * 1000) continue;
       state.wrong += 1;
@@ -78,7 +81,8 @@ export async function waitHealthy(
     if (pending.size === 0) break;
     if (io.now().getTime() > deadline) {
       for (const { replica } of pending.values()) await showLogs(replica);
-      const list = [...pending.values()].map((s) => where(s.replica)).join(', ');
+      // What each one did last: a wrong status, no answer in time, or nothing listening yet.
+      const list = [...pending.values()].map((s) => `${where(s.replica)} (${s.last || 'not listening'})`).join(', ');
       throw new UserError('health_check_failed', `v${release} did not answer ${expected} on ${list} within ${timeoutSeconds}s`);
     }
     await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
