@@ -30,7 +30,7 @@ export function routeOf(site: Site, upstreams: string[], fence: number) {
       {
         handler: 'reverse_proxy',
         upstreams: upstreams.map((dial) => ({ dial })),
-        // With no upstream (scaled to 0) nothing can come back within the try window: answer 502 at once.
+        // With no upstream (scaled to 0) nothing can come back within the try window: answer 503 at once.
         load_balancing: {
           selection_policy: { policy: 'round_robin' },
           ...(upstreams.length > 0 ? { try_duration: TRY_DURATION, try_interval: TRY_INTERVAL } : {}),

@@ -85,7 +85,7 @@ describe('--dry-run on deploy, scale and burst', () => {
     ]);
     const zero = await end(`scale ${name} 0 --dry-run`);
     expect(field(zero, 'retire')).toBe(v1);
-    expect(field(zero, 'switch')).toBe(`the front door 127.0.0.1:${port} to no replica (it answers 502)`);
+    expect(field(zero, 'switch')).toBe(`the front door 127.0.0.1:${port} to no replica (it answers 503)`);
 
     const burst = await end(`burst ${name} +2 for 10m --dry-run`);
     expect(burst.title).toMatch(
@@ -94,7 +94,9 @@ describe('--dry-run on deploy, scale and burst', () => {
     expect(field(burst, 'start')).toBe('2 replicas of v1 now, health-gated');
     expect(field(burst, 'retire')).toMatch(/^at \S+Z, back to the desired 1 replica \(a delayed job posted in this thread\)$/);
     // Bad input is still refused under --dry-run.
-    expect((await end(`burst ${name} 2 for 10m --dry-run`)).text).toBe('write the replicas to add as +<n> (e.g. +3), got "2"');
+    const bad = await s.say('alice', `burst ${name} 2 for 10m --dry-run`);
+    expect(bad.job).toBeUndefined();
+    expect(bad.reply?.text).toContain('+<n>: write the replicas to add as +<n> (e.g. +3), got "2"');
 
     expect(await containers()).toEqual(before.containers);
     expect(await s.releases.list(name, 'production')).toEqual(before.ledger);

@@ -239,7 +239,7 @@ describe('Swarm driver on a two-node swarm lab (two namespaces, a veth, zones a 
     expect(await zonesOfTasks()).toEqual({ a: 1, b: 1 });
   }, 60_000);
 
-  it('scales 2 → 1 → 0 → 2: the node left with no task has its door emptied (502 at once), not aimed at a task that is gone', async () => {
+  it('scales 2 → 1 → 0 → 2: the node left with no task has its door emptied (503 at once), not aimed at a task that is gone', async () => {
     const t = { ...target(2), artifact: artifacts.get(2)! };
     const site = siteOf(instance, 'hello', 'production', PORT);
     const routes = () => Promise.all(lab.nodes.map((n) => createEngineFrontDoor(n.engine.docker, instance).route(site)));

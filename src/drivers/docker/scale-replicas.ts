@@ -32,7 +32,7 @@ const indexOf = (c: Docker.ContainerInfo) => Number(/-(\d+)$/.exec(c.Names[0] ??
  * from `ports`), must pass the health gate, and then the front door is switched to the whole
  * set in one call; if they fail, they are removed and nothing serving was touched. **Down**:
  * the front door is switched to the replicas that stay first (with n = 0 the site keeps no
- * upstream, so it answers 502), then the others drain `app.drainSeconds` and are retired.
+ * upstream, so it answers 503), then the others drain `app.drainSeconds` and are retired.
  *
  * New replicas carry the fence token of the deploy that serves (they are part of it, and
  * the reconciler keeps them); the switch happens only while the job's own token is the

@@ -122,7 +122,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
 
   /**
    * Points each node's front door at the release's running tasks on that node. A node left with
-   * none (a scale down, a scale to 0) has its door emptied, so it answers 502 at once instead of
+   * none (a scale down, a scale to 0) has its door emptied, so it answers 503 at once instead of
    * dialling a task that is gone; a node that never had a door is not given one.
    */
   async function switchDoors(t: DeployTarget, base: number, running: TaskInfo[], fence?: number) {
@@ -225,7 +225,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
         (spec) => svc.update({ ...spec.Spec, version: spec.Version.Index, Mode: { Replicated: { Replicas: n } } } as never),
       );
       if (n === 0) {
-        // No task is left to serve: every door answers 502 at once (as the Docker driver's scale to 0).
+        // No task is left to serve: every door answers 503 at once (as the Docker driver's scale to 0).
         await switchDoors(t, Number(labelsOf(live)[LABEL.port]), [], token);
         return outcome(t.app, t.env, t.port);
       }

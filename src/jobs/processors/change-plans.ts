@@ -64,7 +64,7 @@ export async function scalePlan(driver: Driver, target: ScaleTarget, n: number, 
       { label: 'start', value: start > 0 ? `${replicas(start)} of v${release}, health-gated` : 'nothing' },
       {
         label: 'switch',
-        value: n === 0 ? `the front door ${door} to no replica (it answers 502)` : `the front door ${door} to ${replicas(n)} in one step`,
+        value: n === 0 ? `the front door ${door} to no replica (it answers 503)` : `the front door ${door} to ${replicas(n)} in one step`,
       },
       { label: 'retire', value: names(retire) },
       { label: 'desired', value: `${desiredNow} now; ${n} after` },
