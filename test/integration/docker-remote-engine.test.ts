@@ -8,6 +8,7 @@ import { engineLocation } from '../../src/drivers/docker/engine-location.ts';
 import type { DeployTarget, Driver } from '../../src/drivers/driver.ts';
 import { createCaddyFrontDoor } from '../../src/frontdoor/caddy-front-door.ts';
 import { isPortOpen } from '../../src/drivers/probe-http.ts';
+import { findFreePort } from '../../src/services/free-port.ts';
 import { failure, ioFor } from '../support/docker-apps.ts';
 import { type NetnsEngine, startNetnsEngine } from '../support/netns-engine.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
@@ -163,6 +164,8 @@ describe('a remote engine (dockerd in a network namespace of its own)', () => {
 
 describe('the front door of a remote engine, a Caddy container on that engine', () => {
   it('switches the environment address inside the engine from release to release, and a refused release switches nothing', async () => {
+    // A port free on this host: that the door does not open it here is part of the test.
+    const port = await findFreePort();
     const withDoor = {
       driver: createDockerDriver({
         docker: engine.docker,
@@ -172,21 +175,23 @@ describe('the front door of a remote engine, a Caddy container on that engine', 
         frontDoor: 'on-engine',
         engine: engineLocation(engine.host, 'remote'),
       }),
-      port: 8081,
+      port,
     };
     const lines: string[] = [];
     const first = await deploy(1, {}, lines, undefined, withDoor);
-    expect(first.address).toBe('127.0.0.1:8081');
-    expect(lines).toContainEqual(expect.stringMatching(/^switched 127\.0\.0\.1:8081 to v1 \(127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\)$/));
-    expect(await engine.fetchInside(8081)).toContain('release v1');
-    expect(await isPortOpen('127.0.0.1', 8081)).toBe(false);
+    expect(first.address).toBe(`127.0.0.1:${port}`);
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^switched 127\\.0\\.0\\.1:${port} to v1 \\(127\\.0\\.0\\.1:\\d+, 127\\.0\\.0\\.1:\\d+\\)$`)),
+    );
+    expect(await engine.fetchInside(port)).toContain('release v1');
+    expect(await isPortOpen('127.0.0.1', port)).toBe(false);
     await deploy(2, {}, [], undefined, withDoor);
-    expect(await engine.fetchInside(8081)).toContain('release v2');
+    expect(await engine.fetchInside(port)).toContain('release v2');
     expect(await portsOf(1, 'remotefd')).toEqual([]);
     const err = await failure(
       deploy(3, { health: { path: '/missing', timeoutSeconds: 15, graceSeconds: 0, retries: 2 } }, [], undefined, withDoor),
     );
     expect(err.code).toBe('health_check_failed');
-    expect(await engine.fetchInside(8081)).toContain('release v2');
+    expect(await engine.fetchInside(port)).toContain('release v2');
   });
 });
