@@ -177,6 +177,48 @@ describe('command → queue → worker → stream → relay → thread, on real 
     );
   });
 
+  it('status with no --env shows every environment an app has, each named; with --env only that one', async () => {
+    const instance = (app: string, env: string) => ({
+      id: `c-${app}-${env}`,
+      name: `voxoz-${app}-${env}-v1-0`,
+      release: 1,
+      state: 'running',
+      healthy: env === 'production',
+      address: '127.0.0.1:18080',
+    });
+    const driver = { ...scriptedDriver(), status: async (app: { name: string }, env: string) => [instance(app.name, env)] };
+    spine = await startSpine(
+      { docker: driver },
+      {
+        apps: [
+          { name: 'hello', source: { path: '/x' }, port: 18080, environments: { production: {}, staging: { port: 18180 } } },
+          { name: 'web', source: { path: '/y' }, port: 18280 },
+        ],
+      },
+    );
+    await spine.startWorkers();
+    spine.startRelay();
+    const replyTo = async (text: string) => {
+      const { thread } = await spine!.say('alice', text);
+      return (await spine!.waitForEnd(thread)).messages[1]!.reply!;
+    };
+    const replicaLabels = (r: { fields?: Array<{ label: string }> }) =>
+      r.fields?.map((f) => f.label).filter((l) => l.endsWith(' replicas'));
+    const all = await replyTo('status');
+    expect(all.title).toBe('2 apps: 2/3 instances healthy (production, staging)');
+    expect(replicaLabels(all)).toEqual(['hello (production) replicas', 'hello (staging) replicas', 'web replicas']);
+    expect(all.code?.map((t) => t.split('\n')[1]?.split(/\s+/)[0])).toEqual([
+      'voxoz-hello-production-v1-0',
+      'voxoz-hello-staging-v1-0',
+      'voxoz-web-production-v1-0',
+    ]);
+    const hello = await replyTo('status hello');
+    expect(hello.title).toBe('hello: 1/2 instances healthy (production, staging)');
+    const staging = await replyTo('status --env staging');
+    expect(staging.title).toBe('1 app: 0/1 instances healthy (staging)');
+    expect(replicaLabels(staging)).toEqual(['hello replicas']);
+  });
+
   it('names a connection fault once the attempts are spent, without internals', async () => {
     const fault = Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), {
       code: 'ECONNREFUSED',

@@ -43,36 +43,50 @@ export function formatInstances(app: string, instances: Instance[], now: Date): 
     .join('\n');
 }
 
-/** status [app]: instances of one app or of all apps, read from the drivers. */
+/**
+ * status [app] [--env <env>]: instances of one app or of all apps, read from the drivers: in the
+ * environment named, or, with no --env, in every environment each app has (an environment is
+ * then named beside its app wherever the app has more than one).
+ */
 export const statusProcessor: JobProcessor = {
   mutates: false,
   async run({ data, io, config, drivers, desired }) {
-    const apps = data.app ? [findApp(config, data.app)] : config.apps.filter((a) => hasEnvironment(a, data.env));
-    if (data.app) checkEnvironment(apps[0]!, data.env);
+    const apps = data.app ? [findApp(config, data.app)] : config.apps;
+    const named = typeof data.args.env === 'string';
+    if (data.app && named) checkEnvironment(apps[0]!, data.env);
+    const places = apps.flatMap((app) =>
+      (named ? (hasEnvironment(app, data.env) ? [data.env] : []) : Object.keys(app.environments)).map((env) => ({
+        app,
+        env,
+        label: !named && Object.keys(app.environments).length > 1 ? `${app.name} (${env})` : app.name,
+      })),
+    );
     const tables: string[] = [];
     const counts: Array<{ label: string; value: string }> = [];
     let healthy = 0;
     let total = 0;
-    for (const app of apps) {
+    for (const { app, env, label } of places) {
       const driver = drivers[app.runtime];
       if (!driver && !data.app) {
-        tables.push(`${app.name}: the ${app.runtime} runtime has no driver here yet`);
+        tables.push(`${label}: the ${app.runtime} runtime has no driver here yet`);
         continue;
       }
-      const instances = await (driver ?? driverFor(drivers, app)).status(app, data.env);
+      const instances = await (driver ?? driverFor(drivers, app)).status(app, env);
       total += instances.length;
       healthy += instances.filter((i) => i.healthy).length;
       // Desired vs running: what `scale` (or config's `replicas`) asks for, and the replicas running now.
-      const want = desired ? await desired.get(app.name, data.env, app.replicas) : app.replicas;
+      const want = desired ? await desired.get(app.name, env, app.replicas) : app.replicas;
       const up = instances.filter((i) => i.state === 'running').length;
-      const burst = desired ? await desired.burst(app.name, data.env) : undefined;
+      const burst = desired ? await desired.burst(app.name, env) : undefined;
       const bursting = burst ? `, bursting +${burst.add} until ${burst.until}` : '';
-      counts.push({ label: `${app.name} replicas`, value: `desired ${want}${bursting}, running ${up}` });
-      tables.push(formatInstances(app.name, instances, io.now()));
+      counts.push({ label: `${label} replicas`, value: `desired ${want}${bursting}, running ${up}` });
+      tables.push(formatInstances(label, instances, io.now()));
     }
-    const scope = data.app ?? `${apps.length} app${apps.length === 1 ? '' : 's'}`;
+    const shown = new Set(places.map((p) => p.app.name)).size;
+    const scope = data.app ?? `${shown} app${shown === 1 ? '' : 's'}`;
+    const envs = [...new Set(places.map((p) => p.env))];
     return {
-      title: `${scope}: ${healthy}/${total} instances healthy (${data.env})`,
+      title: `${scope}: ${healthy}/${total} instances healthy (${envs.length > 0 ? envs.join(', ') : data.env})`,
       code: tables.length > 0 ? tables : ['no apps are configured'],
       ...(counts.length > 0 ? { fields: counts } : {}),
     };
