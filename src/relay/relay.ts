@@ -16,6 +16,7 @@ import { STREAM_TTL_SECONDS } from '../store/job-fields.ts';
 import { applyEvent, initialView, isFinished, renderParent, type JobView } from './job-view.ts';
 import { formatLogBatch } from './log-batch.ts';
 import { claimLease, renewLease } from './relay-lease.ts';
+import { ORIGIN_WAIT_MS, withOriginParent } from './origin-parent.ts';
 
 export interface RelayOptions {
   /** Where the relay's client comes from (the composition root's connector), or a server URL. */
@@ -54,6 +55,8 @@ interface Tail {
   /** How many of the outcome's attachments are attached. */
   attached: number;
   lastWasLog: boolean;
+  /** When this relay took the job (ms): how long its first post has waited for the thread it continues (origin-parent.ts). */
+  adoptedAt: number;
 }
 
 export interface Relay {
@@ -115,12 +118,14 @@ export function startRelay(opts: RelayOptions): Relay {
     const { parent, relayedTo, uploaded, attached } = await store.relayRecord(id);
     let view = initialView(job);
     const readId = relayedTo ?? '0';
+    // A job continuing another's thread replies to that job's parent, when it is posted already.
+    const { thread } = await withOriginParent(store, job.thread);
     if (relayedTo) {
       for await (const page of jobStreamPages(redis, keys, id))
         for (const entry of page) if (compareIds(entry.id, relayedTo) <= 0) view = applyEvent(view, entry.event);
     }
     tails.set(id, {
-      job,
+      job: { ...job, thread },
       surface,
       view,
       parent: parent ?? job.thread.parent,
@@ -133,6 +138,7 @@ export function startRelay(opts: RelayOptions): Relay {
       uploaded,
       attached,
       lastWasLog: false,
+      adoptedAt: Date.now(),
     });
     log.debug('relaying job', { id, resumedFrom: relayedTo });
   }
@@ -189,6 +195,10 @@ export function startRelay(opts: RelayOptions): Relay {
       };
     };
     if (!tail.parent) {
+      // A job continuing another's thread posts once that job's parent is there (or it waited long enough).
+      const origin = await withOriginParent(store, tail.job.thread);
+      if (!origin.ready && now < tail.adoptedAt + ORIGIN_WAIT_MS) return false;
+      tail.job = { ...tail.job, thread: origin.thread };
       // The first post shows the job as queued, which it was; the next call brings it up to date.
       const first = initialView(tail.job);
       posts = true;

@@ -10,6 +10,9 @@ import type { Logger } from '../observability/logger.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { RedisKeys } from './keys.ts';
 
+/** `meta` key of a system job's thread: the job whose parent it replies to, once that is posted (relay/origin-parent.ts). */
+export const REPLY_TO_JOB = 'replyToJob';
+
 /** A job voxoz itself starts: no chat command is behind it. */
 export interface SystemJobRequest {
   kind: string;
@@ -23,6 +26,12 @@ export interface SystemJobRequest {
   args?: JobData['args'];
   /** The originating thread (a burst's own): the job is posted there, under a parent of its own. */
   thread?: ThreadRef;
+  /**
+   * The job whose thread `thread` is (the burst itself). A thread with no parent yet (a slash
+   * command's: its parent is the message the relay posts) is found through it: the relay replies
+   * to that job's parent once it is posted (relay/origin-parent.ts).
+   */
+  origin?: string;
   /** Without a thread: which `chat.systemChannel` platform to post to. @defaultValue the first one listed */
   platform?: string;
   /** A stable id makes recording idempotent (a retried burst records its scale-back once). @defaultValue a random UUID */
@@ -58,10 +67,11 @@ const WHY = /^[a-z][a-z0-9-]{0,39}$/;
  * becomes `meta.replyTo`: platforms whose threads hang off a message (Slack) post the new parent
  * as a reply to it; the local chat finds the thread by `meta.thread`.
  */
-export function systemThread(config: LoadedConfig, req: Pick<SystemJobRequest, 'thread' | 'platform'>): ThreadRef {
+export function systemThread(config: LoadedConfig, req: Pick<SystemJobRequest, 'thread' | 'platform' | 'origin'>): ThreadRef {
   if (req.thread) {
     const { interaction: _interaction, token: _token, ...kept } = req.thread.meta ?? {};
-    const meta = { ...kept, ...(req.thread.parent ? { replyTo: kept.replyTo ?? req.thread.parent } : {}) };
+    const replyTo = kept.replyTo ?? req.thread.parent;
+    const meta = { ...kept, ...(replyTo ? { replyTo } : req.origin ? { [REPLY_TO_JOB]: req.origin } : {}) };
     return { platform: req.thread.platform, conversation: req.thread.conversation, ...(Object.keys(meta).length ? { meta } : {}) };
   }
   const channels = Object.entries(config.chat.systemChannel).filter((e): e is [string, string] => typeof e[1] === 'string');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LocalThread } from '../../adapters/local/local-chat.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { JobData } from '../../src/core/types.ts';
-import { createSystemJobs, type SystemJobs } from '../../src/store/record-system-job.ts';
+import { createSystemJobs, type SystemJobRequest, type SystemJobs } from '../../src/store/record-system-job.ts';
 import { redisKeys } from '../../src/store/keys.ts';
 import { startSlackSimulator, type SlackSimulator } from '../support/slack-sim/index.ts';
 import { HELLO_APP_DIR, startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
@@ -20,8 +20,9 @@ describe('system jobs', () => {
   let redis: Redis;
   let queue: Queue<JobData>;
   let jobs: SystemJobs;
-  /** The Slack parent the second test's job posted. */
+  /** The Slack parent the second test's job posted, and that job. */
   let slackParent = '';
+  let slackJob = '';
 
   beforeAll(async () => {
     sim = await startSlackSimulator();
@@ -54,15 +55,12 @@ chat:
   const auth = () => ({ authorization: `Bearer ${voxoz.localToken}` });
   const thread = async (id: string) => (await (await fetch(`${voxoz.url}/local/threads/${id}`, { headers: auth() })).json()) as LocalThread;
 
+  /** A `status hello` system job, recorded with what the test says about where it goes. */
+  const recordStatus = (why: string, where: Pick<SystemJobRequest, 'thread' | 'platform' | 'origin'>) =>
+    jobs.record({ kind: 'status', why, command: 'status hello', app: 'hello', args: { app: 'hello' }, ...where });
+
   it('with no thread and the local platform named: a thread opened for it in the local channel, parent and outcome', async () => {
-    const job = await jobs.record({
-      kind: 'status',
-      why: 'schedule',
-      command: 'status hello',
-      app: 'hello',
-      args: { app: 'hello' },
-      platform: 'local',
-    });
+    const job = await recordStatus('schedule', { platform: 'local' });
     expect(job.requestedBy.id).toBe('system:schedule');
     const listed = await waitFor('a done thread in the ops channel', async () => {
       const res = await fetch(`${voxoz.url}/local/channels/ops/threads`, { headers: auth() });
@@ -88,20 +86,28 @@ chat:
     expect(replies.some((m) => m.fileIds.length === 0 && m.text.length > 0)).toBe(true);
     expect(sim.files(C, parent.ts)[0]!.content!.toString('utf8')).toMatch(/FROM busybox/i);
     slackParent = parent.ts;
+    slackJob = job.id;
   }, 180_000);
+
+  it("continuing a job's thread that has no parent of its own (a slash command's burst): its parent is a reply under that job's", async () => {
+    expect(slackJob).not.toBe('');
+    const top = sim.messages(C).length;
+    const job = await recordStatus('burst-expiry', { thread: { platform: 'slack', conversation: C }, origin: slackJob });
+    expect(job.thread.meta).toEqual({ replyToJob: slackJob });
+    const reply = await waitFor(
+      'its parent, final, in the first job’s thread',
+      () => sim.thread(C, slackParent).find((m) => /instances/.test(shown(m))),
+      30_000,
+    );
+    expect(reply.threadTs).toBe(slackParent);
+    expect(sim.messages(C)).toHaveLength(top);
+  }, 60_000);
 
   it('with an originating Slack thread: its parent is a reply in that thread, edited there; the old parent stays as it was', async () => {
     expect(slackParent).not.toBe('');
     const before = shown(sim.message(C, slackParent));
     const top = sim.messages(C).length;
-    await jobs.record({
-      kind: 'status',
-      why: 'schedule',
-      command: 'status hello',
-      app: 'hello',
-      args: { app: 'hello' },
-      thread: { platform: 'slack', conversation: C, parent: slackParent },
-    });
+    await recordStatus('schedule', { thread: { platform: 'slack', conversation: C, parent: slackParent } });
     const reply = await waitFor(
       'the new parent, final, in the thread',
       () => sim.thread(C, slackParent).find((m) => /instances/.test(shown(m))),
@@ -122,14 +128,7 @@ chat:
     await waitFor('the command thread to end', async () => (await thread(id)).state === 'done', 30_000);
     const origin = (await thread(id)).messages.filter((m) => m.kind === 'parent');
     expect(origin).toHaveLength(1);
-    await jobs.record({
-      kind: 'status',
-      why: 'schedule',
-      command: 'status hello',
-      app: 'hello',
-      args: { app: 'hello' },
-      thread: { platform: 'local', conversation: 'local', parent: origin[0]!.id, meta: { thread: id } },
-    });
+    await recordStatus('schedule', { thread: { platform: 'local', conversation: 'local', parent: origin[0]!.id, meta: { thread: id } } });
     const after = await waitFor('a second parent, done', async () => {
       const t = await thread(id);
       return t.messages.filter((m) => m.kind === 'parent').length === 2 && t.state === 'done' && t;

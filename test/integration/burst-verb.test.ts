@@ -89,6 +89,9 @@ describe('burst <app> +<n> for <duration>', () => {
     expect(Date.now() - askedAt).toBeGreaterThanOrEqual(BURST_SECONDS * 1000 - 200);
     const titles = (await s.chat.thread(thread))!.messages.map((m) => m.reply?.title ?? '');
     expect(titles).toContainEqual(`${name} burst ended, back to 1 (1/1 healthy)`);
+    // The burst's own parent comes first, then the scale-back's (which waits for it to be posted).
+    const parents = (await s.chat.thread(thread))!.messages.filter((m) => m.kind === 'parent').map((m) => m.reply?.title ?? '');
+    expect(parents).toEqual([expect.stringMatching(new RegExp(`^${name} bursting to 3 `)), `${name} burst ended, back to 1 (1/1 healthy)`]);
     expect(await running()).toBe(1);
     expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 1, running 1' });
   });

@@ -82,6 +82,7 @@ export const burstProcessor: JobProcessor = {
       env: data.env,
       args: { app: app.name, replicas: base, burstOf: data.id },
       thread: data.thread,
+      origin: data.id,
       id: `${data.id}-back`,
       delayMs: ms,
     });
