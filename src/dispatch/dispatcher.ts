@@ -104,6 +104,21 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     ...(reason ? { reason } : {}),
   });
 
+  /**
+   * A job that changes an app environment someone locked is refused before it is queued or an
+   * approver is asked for it (an approved one would only be refused when it starts). Throws when
+   * Redis is away or slow: the same answer the enqueue would give, so the user hears one story.
+   */
+  const lockRefusal = async (command: CommandSpec, args: ParsedArgs, env: string): Promise<Outcome | undefined> => {
+    if (command.run.kind !== 'job' || !processors[command.run.job].mutates || typeof args.app !== 'string') return undefined;
+    const check = deps.locks.get(args.app, env).catch((err: unknown) => {
+      deps.log.warn('lock check failed; nothing was queued', { err });
+      throw queueUnavailable();
+    });
+    const lock = await withDeadline(check, storeTimeoutMs, queueUnavailable);
+    return lock ? answer(errorReply(`${command.name} ${args.app}: locked`, lockedError(lock).message)) : undefined;
+  };
+
   /** Everything after the policy allowed the command. Throws; `handle` turns that into an answer. */
   const run = async (inv: Invocation, command: CommandSpec, args: ParsedArgs, config: LoadedConfig): Promise<Outcome> => {
     const env = commandEnv(command, args, defaultEnv);
@@ -129,15 +144,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const reason = typeof args.reason === 'string' ? args.reason : undefined;
       return answer(await actions[how.action](String(args[how.value]), actionContext(inv.user, how.action, reason)));
     }
-    if (processors[how.job].mutates && typeof args.app === 'string') {
-      // Redis away or slow: the same answer the enqueue would give, so the user hears one story.
-      const check = deps.locks.get(args.app, env).catch((err: unknown) => {
-        deps.log.warn('lock check failed; nothing was queued', { err });
-        throw queueUnavailable();
-      });
-      const lock = await withDeadline(check, storeTimeoutMs, queueUnavailable);
-      if (lock) return answer(errorReply(`${command.name} ${args.app}: locked`, lockedError(lock).message));
-    }
+    const locked = await lockRefusal(command, args, env);
+    if (locked) return locked;
     const data = jobData(inv, command, how.job, args, env);
     const queued = await deps.queue.enqueue(data);
     return {
@@ -188,7 +196,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const where = { platform: inv.platform, conversation: inv.conversation, env: commandEnv(command, args, defaultEnv) };
       const decision = await deps.policy.authorize(inv.user, command, args, where);
       if (decision.type === 'needs-approval' && deps.approvals)
-        return answer(await deps.approvals.request(inv, command, args, where.env, decision.policy));
+        return (
+          (await lockRefusal(command, args, where.env)) ??
+          answer(await deps.approvals.request(inv, command, args, where.env, decision.policy))
+        );
       const refused = decisionRefusal(command.name, decision);
       if (refused) return answer(refused);
       return await run(inv, command, args, config);

@@ -19,7 +19,8 @@ import { createSystemJobs } from '../../src/store/record-system-job.ts';
 import { createReleaseStore } from '../../src/store/release-store.ts';
 
 // The whole bot-side path through the real dispatcher: a command an approval rule covers that
-// answers in the bot process (unlocking someone else's lock) runs, once approved, as its requester.
+// answers in the bot process (unlocking someone else's lock) runs, once approved, as its requester;
+// a locked app's deploy is refused before an approver is asked for it.
 const config = validateConfig(
   {
     people: { ann: { local: 'ann' }, ben: { local: 'ben' }, cat: { local: 'cat' } },
@@ -29,7 +30,7 @@ const config = validateConfig(
         { to: ['cat'], role: 'approver' },
       ],
     },
-    approvals: { rules: [{ verb: 'unlock', othersLock: true }] },
+    approvals: { rules: [{ verb: 'unlock', othersLock: true }, { verb: 'deploy' }] },
     apps: [{ name: 'hello', source: { path: '.' }, port: 8080 }],
   },
   '/tmp/voxoz.yml',
@@ -87,7 +88,7 @@ const say = (d: Dispatcher, name: string, text: string) =>
     meta: { thread: 't-1' },
   });
 
-describe('an approved unlock', () => {
+describe('approvals through the dispatcher', () => {
   it("unlocking someone else's lock waits for an approver, then runs as the requester and says so in the message", async () => {
     const { dispatcher, redis, keys } = bot();
     await say(dispatcher, 'ann', 'lock hello release freeze');
@@ -112,5 +113,16 @@ describe('an approved unlock', () => {
     // Her own lock she lifts without asking anyone.
     await say(dispatcher, 'ann', 'lock hello');
     expect((await say(dispatcher, 'ann', 'unlock hello')).reply.title).toBe('hello (production) unlocked by ann');
+  });
+
+  it('a deploy an approval rule covers is refused at once while the app is locked: no approver is asked for it', async () => {
+    const { dispatcher } = bot();
+    await say(dispatcher, 'ann', 'lock hello release freeze');
+    const refused = await say(dispatcher, 'ben', 'deploy hello');
+    expect(refused.type).toBe('answer');
+    expect(refused.reply).toMatchObject({ status: 'error', title: 'deploy hello: locked' });
+    expect(refused.reply.text).toContain('locked by ann');
+    await say(dispatcher, 'ann', 'unlock hello');
+    expect((await say(dispatcher, 'ben', 'deploy hello')).reply.status).toBe('waiting-approval');
   });
 });
