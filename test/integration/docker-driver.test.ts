@@ -79,8 +79,21 @@ describe('Docker driver on a real engine', () => {
       /^v3 exited( with code 3)?( \(restarted \d+ times?\))? before answering its health check on 127\.0\.0\.1:\d+\/$/,
     );
     expect(lines).toContain('  | cannot start: missing config');
+    expect(lines).toContain('deploy failed: removing v3 and restoring v2');
     expect(await page(hello.port)).toContain('from release v2');
     expect((await driver.status(hello.spec(), 'production')).map((i) => [i.release, i.state])).toEqual([[2, 'running']]);
+  });
+
+  it('a first release that fails is removed, and the log says there was nothing to restore', async () => {
+    const broken = brokenApp();
+    const hello = await bed.freshApp();
+    const lines: string[] = [];
+    const artifact = await driver.build(hello.target(1, { source: { path: broken } }), undefined, ioFor(lines));
+    expect((await failure(driver.deploy(hello.target(1, { source: { path: broken } }), artifact, ioFor(lines)))).code).toBe(
+      'instance_exited',
+    );
+    expect(lines).toContain('deploy failed: removing v1; no release ran before it, so there is nothing to restore');
+    expect(await driver.status(hello.spec(), 'production')).toEqual([]);
   });
 
   it('cancelling during the health wait removes the new release and restores the old', async () => {
@@ -99,7 +112,7 @@ describe('Docker driver on a real engine', () => {
     expect(waiting(), lines.join('\n')).toBe(true);
     controller.abort('alice');
     await expect(deploying).rejects.toBe('alice');
-    expect(lines).toContain('cancelled: removing v4 and restoring what ran before');
+    expect(lines).toContain('cancelled: removing v4 and restoring v2');
     expect(await page(hello.port)).toContain('from release v2');
     expect((await driver.status(hello.spec(), 'production')).map((i) => i.release)).toEqual([2]);
   });

@@ -83,7 +83,7 @@ describe("fencing: only the newest lock holder's containers are switched to and 
     expect(lines).toContainEqual(
       expect.stringMatching(new RegExp(`^started ${instance}-${hello.name}-production-v2-0 on 127\\.0\\.0\\.1:\\d+$`)),
     );
-    expect(lines).toContain('superseded: removing v2 and restoring what ran before');
+    expect(lines).toContain('superseded: removing v2 and restoring v1');
     expect(await page(hello.port)).toContain('hello from release v1');
     expect(await names(hello.name)).toEqual([`${instance}-${hello.name}-production-v1-0 fence=${serving.token} running`]);
     expect(await paused.live()).toBe(serving.token);

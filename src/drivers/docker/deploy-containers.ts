@@ -106,7 +106,11 @@ export async function deployContainers(
   }
   const created: Array<{ id: string; port: number }> = [];
   const restore = async (why: string) => {
-    io.log(`${why}: removing v${release} and restoring what ran before`);
+    io.log(
+      serving.length > 0
+        ? `${why}: removing v${release} and restoring v${servingRelease}`
+        : `${why}: removing v${release}; no release ran before it, so there is nothing to restore`,
+    );
     for (const { id } of created)
       await docker
         .getContainer(id)
