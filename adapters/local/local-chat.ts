@@ -106,7 +106,9 @@ export class LocalChat extends EventEmitter implements ChatSurface {
     for (const id of ids) {
       const thread = await this.thread(id);
       if (!thread) continue;
-      const head = thread.messages.find((m) => m.kind === 'parent') ?? thread.messages[0];
+      // The newest parent: a job approved in its request's thread (or a burst's scale-back) is
+      // what the thread ended with, not the request that came first.
+      const head = [...thread.messages].reverse().find((m) => m.kind === 'parent') ?? thread.messages[0];
       out.push({ id, state: thread.state, ...(thread.outcome ? { outcome: thread.outcome } : {}), title: head?.text.split('\n')[0] ?? '' });
     }
     return out;

@@ -30,10 +30,11 @@ describe('the local page: a rollback waits for an approver, and a Reject carries
   const metric = (sample: string) => metricOf(voxoz!.url, sample);
   /** The message the page shows matching `re` (newest command first), once it does. */
   const shown = (what: string, re: RegExp, ms = 30_000) => waitFor(what, () => page.messages().find((m) => re.test(m.text)), ms);
+  const auth = () => ({ authorization: `Bearer ${voxoz!.localToken}` });
   const click = async (user: string, action: string, value: string, reason?: unknown) => {
     const res = await fetch(`${voxoz!.url}/local/interactions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${voxoz!.localToken}` },
+      headers: { 'content-type': 'application/json', ...auth() },
       body: JSON.stringify({ user, action, value, ...(reason !== undefined ? { reason } : {}) }),
     });
     return { status: res.status, body: (await res.json()) as { reply?: { title: string; text?: string }; error?: string } };
@@ -65,6 +66,16 @@ describe('the local page: a rollback waits for an approver, and a Reject carries
     expect(rewritten.buttons).toEqual([]);
     await shown('the rollback job in the same thread', /hello v3 live: rollback of v1 \(1\/1 healthy\)/, 120_000);
     expect(await servedPage(voxoz!.appPort)).toContain('hello from release v1');
+    // The channel's list names the thread by what it ended with: the job, not the request.
+    const listed = () =>
+      waitFor('the thread to end', async () => {
+        const { threads } = (await (await fetch(`${voxoz!.url}/local/channels/local/threads`, { headers: auth() })).json()) as {
+          threads: Array<{ state: string; outcome?: string; title: string }>;
+        };
+        const thread = threads.find((t) => /rollback/.test(t.title));
+        return thread?.state === 'done' ? thread : undefined;
+      });
+    expect(await listed()).toMatchObject({ outcome: 'succeeded', title: expect.stringMatching(/hello v3 live: rollback of v1/) });
 
     // A late click, from a client that still shows the buttons.
     const late = await click('abe', 'approve', id);
