@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerTestbed, failure, ioFor, page } from '../support/docker-apps.ts';
+import { formatInstances } from '../../src/jobs/processors/status.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 
 // Each test makes its own app (own name and port) and deploys its own baseline release, so any
@@ -56,6 +57,24 @@ describe('Docker driver on a real engine', () => {
       fence: 0,
     });
     expect(Date.parse(status[0]!.startedAt!)).toBeGreaterThan(Date.now() - 60_000);
+    expect(status[0]!.restarts).toBe(0);
+
+    // Its process killed from outside, the engine restarts it: status counts the restart.
+    const replica = docker.getContainer(status[0]!.id);
+    process.kill((await replica.inspect()).State.Pid, 'SIGKILL');
+    for (let i = 0; i < 200; i++) {
+      const { State, RestartCount } = await replica.inspect();
+      if (RestartCount === 1 && State.Running && !State.Restarting) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const after = await driver.status(app, 'production');
+    expect(after).toMatchObject([{ state: 'running', restarts: 1 }]);
+    expect(formatInstances(hello.name, after, new Date()).split('\n')).toEqual([
+      expect.stringMatching(/^instance\s+release\s+state\s+health\s+uptime\s+restarts\s+address$/),
+      expect.stringMatching(
+        new RegExp(`^${instance}-${hello.name}-production-v1-0\\s+v1\\s+running\\s+\\S+\\s+\\d+s\\s+1\\s+127\\.0\\.0\\.1:2\\d{4}$`),
+      ),
+    ]);
   });
 
   it('replaces v1 with v2 and removes the old containers', async () => {

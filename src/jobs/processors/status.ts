@@ -14,12 +14,15 @@ export function formatInstances(app: string, instances: Instance[], now: Date): 
   if (instances.length === 0) return `${app}: no instances`;
   // LING domains say where they run and what they use (memory, vCPUs, CPU time).
   const withDetail = instances.some((i) => i.detail !== undefined);
+  // Docker replicas count the engine's restarts: uptime is since the last one, so a crash loop shows here.
+  const withRestarts = instances.some((i) => i.restarts !== undefined);
   const rows = instances.map((i) => [
     i.name,
     `v${i.release}`,
     i.state,
     i.healthy === undefined ? '-' : i.healthy ? 'healthy' : 'unhealthy',
     uptime(i.startedAt, now),
+    ...(withRestarts ? [i.restarts === undefined ? '-' : String(i.restarts)] : []),
     i.address ?? '-',
     ...(withDetail ? [i.detail ?? '-'] : []),
   ]);
@@ -29,6 +32,7 @@ export function formatInstances(app: string, instances: Instance[], now: Date): 
     'state',
     'health',
     'uptime',
+    ...(withRestarts ? ['restarts'] : []),
     withDetail ? 'host' : 'address',
     ...(withDetail ? ['resources'] : []),
   ];
