@@ -1,3 +1,4 @@
+import { APPROVAL_KIND } from '../approvals/approval-message.ts';
 import type { ChatUser, JobData, Reply } from '../core/types.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Decision } from './decision.ts';
@@ -47,11 +48,13 @@ const cancel: Action = async (jobId, ctx) => {
   const job = await ctx.queue.get(jobId);
   if (!job)
     return refusal('cancel: unknown job', `there is no job ${jobId}; it may have finished and expired ("jobs" lists the current ones)`);
+  // An approval request is no job: cancelling it is a Reject (its requester withdraws it), by the same rules.
+  if (job.kind === APPROVAL_KIND) return reject(jobId, ctx);
   const refused = decisionRefusal('cancel', await ctx.decide(job));
   if (refused) return refused;
   const result = await ctx.queue.cancel(job.id, ctx.user);
   return {
-    title: `${job.command}: ${result === 'finished' ? 'not cancelled' : 'cancelling'}`,
+    title: `${job.command}: ${result === 'finished' || result === 'unknown' ? 'not cancelled' : 'cancelling'}`,
     status: 'info',
     text: `Job ${job.id} ${CANCEL_TEXT[result]}.`,
     ephemeral: true,

@@ -125,4 +125,17 @@ describe('approvals through the dispatcher', () => {
     await say(dispatcher, 'ann', 'unlock hello');
     expect((await say(dispatcher, 'ben', 'deploy hello')).reply.status).toBe('waiting-approval');
   });
+
+  it('cancel <approval> is a Reject: its requester withdraws it, and no approver can approve it after', async () => {
+    const { dispatcher } = bot();
+    await say(dispatcher, 'ann', 'lock hello');
+    const asked = await say(dispatcher, 'ben', 'unlock hello');
+    const id = /\((apv-[^)]+)\)/.exec(asked.reply.text ?? '')?.[1] ?? '';
+    expect((await say(dispatcher, 'ben', `cancel ${id}`)).reply).toMatchObject({
+      title: 'unlock hello (hello/production): rejected',
+      text: 'Rejected; nothing was done.',
+    });
+    expect((await say(dispatcher, 'cat', `approve ${id}`)).reply.title).toBe('approve: already decided');
+    expect((await say(dispatcher, 'ann', 'lock status')).reply.text).toContain('locked by ann');
+  });
 });
