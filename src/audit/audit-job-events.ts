@@ -4,6 +4,9 @@ import type { JobEvent } from '../jobs/job-event.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import type { AuditLog } from './audit-log.ts';
+import { auditEnv } from './audit-record.ts';
+
+const withEnv = (env: string | undefined) => (env ? { env } : {});
 
 /** How long "this event is in the trail" is remembered, so a relay takeover does not record it again. @defaultValue 7 days */
 const SEEN_SECONDS = 7 * 24 * 3600;
@@ -27,7 +30,7 @@ export function auditJobEvents(deps: { redis: Redis; keys: RedisKeys; audit: Pic
         where: `${job.thread.platform}:${job.thread.conversation}`,
         what: job.command,
         ...(job.app ? { app: job.app } : {}),
-        env: job.env,
+        ...withEnv(auditEnv(job.kind, job.app, typeof job.args.env === 'string', job.env)),
         job: job.id,
         ...(release ? { release: Number(release) } : {}),
         result:

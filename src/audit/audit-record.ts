@@ -22,6 +22,15 @@ export interface AuditEntry {
   corr?: string;
 }
 
+/**
+ * The environment an entry names: one named with --env, or the one a command on an app acts on
+ * (the default when none is named). `status` with no --env shows every environment, and commands
+ * on no app (a summary, `jobs`) act on none, so theirs name none.
+ */
+export function auditEnv(verb: string, app: string | undefined, named: boolean, env: string): string | undefined {
+  return named || (app !== undefined && verb !== 'status') ? env : undefined;
+}
+
 /** An entry in the chain: numbered from 1 with no gaps, MACed with the previous record's MAC. */
 export interface AuditRecord extends AuditEntry {
   seq: number;

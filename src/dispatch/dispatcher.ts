@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Approvals } from '../approvals/approvals.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { auditWriter, resultOf } from '../audit/audit-command.ts';
+import { auditEnv } from '../audit/audit-record.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { hasEnvironment } from '../config/app-environment.ts';
 import type { Interaction, Invocation, Reply } from '../core/types.ts';
@@ -165,7 +166,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const recordCommand = async (inv: Invocation, outcome: Outcome) => {
     const parsed = parseCommand(inv.text, deps.registry, { appNames: deps.config().apps.map((a) => a.name) });
     const app = parsed.ok && typeof parsed.args.app === 'string' ? parsed.args.app : undefined;
-    const env = parsed.ok && app ? commandEnv(parsed.command, parsed.args, defaultEnv) : undefined;
+    const env = parsed.ok
+      ? auditEnv(parsed.command.name, app, typeof parsed.args.env === 'string', commandEnv(parsed.command, parsed.args, defaultEnv))
+      : undefined;
     const { type, result } = resultOf(outcome.reply, outcome.type === 'queued' ? outcome.jobId : undefined);
     await audit(inv.user, `${inv.platform}:${inv.conversation}`, {
       type,

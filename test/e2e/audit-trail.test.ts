@@ -98,6 +98,10 @@ describe('the audit trail, end to end', () => {
       ]),
     );
 
+    // A command on one environment names it; `status hello` shows every environment, so it names none.
+    expect(records.filter((r) => r.what === 'lock hello audit test').map((r) => r.env)).toContain('production');
+    expect(records.filter((r) => r.what === 'status hello').map((r) => r.env ?? 'none')).toEqual(['none', 'none', 'none']);
+
     const first = JSON.parse((await redis.lindex(keys.auditLog, 0))!) as Record<string, unknown>;
     await redis.lset(keys.auditLog, 0, JSON.stringify({ ...first, actor: 'local:mallory' }));
     const changed = await cli(port, 'audit', 'verify');

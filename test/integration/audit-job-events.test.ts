@@ -93,6 +93,31 @@ describe('job start and outcome in the audit trail', () => {
     ]);
   });
 
+  it('names an environment only where the job acts on one: not for a summary or a status of every environment', async () => {
+    const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
+    const log = createAuditLog({ redis, keys, key: Buffer.alloc(32, 1), headFile: join(dir, 'c.json'), now: () => new Date() });
+    const read = auditJobEvents({ redis, keys, audit: log, log: silentLogger });
+    const jobs: JobData[] = [
+      { ...job, id: 'j-summary', kind: 'summary', command: 'summary morning', args: {} },
+      { ...job, id: 'j-status-all', kind: 'status', command: 'status hello', args: { app: 'hello' } },
+      { ...job, id: 'j-status-one', kind: 'status', command: 'status --env staging', env: 'staging', args: { env: 'staging' } },
+      { ...job, id: 'j-logs', kind: 'logs', command: 'logs hello' },
+    ];
+    delete jobs[0]!.app;
+    delete jobs[2]!.app;
+    for (const j of jobs) read(j, started);
+    const records = await waitFor('four records', async () => {
+      const all = await log.list();
+      return all.length >= 4 && all;
+    });
+    expect(Object.fromEntries(records.map((r) => [r.job, r.env ?? 'none']))).toEqual({
+      'j-summary': 'none',
+      'j-status-all': 'none',
+      'j-status-one': 'staging',
+      'j-logs': 'production',
+    });
+  });
+
   it('an event whose write failed is not marked as written: the next relay to read it writes it', async () => {
     const keys = redisKeys(`test-${randomUUID().slice(0, 8)}`);
     const log = createAuditLog({ redis, keys, key: Buffer.alloc(32, 1), headFile: join(dir, 'b.json'), now: () => new Date() });
