@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { say } from '../adapters/local/say-client.ts';
-import { readLocalToken } from '../adapters/local/local-token.ts';
+import { localTokenFile, readLocalToken } from '../adapters/local/local-token.ts';
 import { auditCli } from './audit/audit-cli.ts';
 import { workersCli } from './jobs/workers-cli.ts';
 import { describeReload, type ReloadResult } from './lifecycle/reload-config.ts';
@@ -103,7 +103,13 @@ async function main(argv: string[]): Promise<number> {
     return -1;
   }
   if (verb === 'audit') return auditCli(rest[0], readSettings(process.env), (t) => process.stdout.write(t));
-  const token = process.env.VOXOZ_TOKEN ?? readLocalToken(process.env.VOXOZ_DATA_DIR ?? '.voxoz');
+  const dataDir = process.env.VOXOZ_DATA_DIR ?? '.voxoz';
+  const token = process.env.VOXOZ_TOKEN ?? readLocalToken(dataDir);
+  // Without the token every request is refused: say where it was looked for, and how to point at it.
+  if (!token && (verb === 'reload' || (verb === 'say' && rest.length > 0)))
+    throw new Error(
+      `no local API token at ${localTokenFile(dataDir)}: voxoz makes it there when it starts. Run "voxoz ${verb}" in the folder voxoz runs in, or set VOXOZ_DATA_DIR to its data folder (or VOXOZ_TOKEN to the token)`,
+    );
   if (verb === 'reload') return reloadRunning(process.env.VOXOZ_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`, token);
   if (verb === 'say') {
     let user = process.env.VOXOZ_USER ?? userInfo().username.replace(/[^A-Za-z0-9._-]/g, '') ?? 'me';

@@ -96,7 +96,9 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
     expect(code, out).toBe(0);
     expect(out).toContain('hello: 1/1 instances healthy (production)');
     // The replica's own address (a port voxoz picked); clients reach it through the front door on appPort.
-    expect(out).toMatch(new RegExp(`${queue}-hello-production-v1-0\\s+v1\\s+running\\s+healthy\\s+\\S+\\s+127\\.0\\.0\\.1:2\\d{4}\\n`));
+    expect(out).toMatch(
+      new RegExp(`${queue}-hello-production-v1-0\\s+v1\\s+running\\s+healthy\\s+\\S+\\s+0\\s+127\\.0\\.0\\.1:2\\d{4}\\n`),
+    );
   });
 
   it('answers bad input with a specific error and a non-zero exit, touching nothing', async () => {
@@ -114,6 +116,13 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
     }
     const res = await fetch(`http://127.0.0.1:${appPort}/`);
     expect(await res.text()).toContain('hello from release v1');
+  });
+
+  it('run away from its data folder, voxoz say says where it looked for the token and how to point at it', async () => {
+    const { code, out } = await sayTo(port, join(dir, 'elsewhere'), 'alice', ['status']);
+    expect(code, out).toBe(1);
+    expect(out).toContain(`no local API token at ${join(dir, 'elsewhere', 'local-token')}`);
+    expect(out).toContain('set VOXOZ_DATA_DIR to its data folder');
   });
 
   it('stops cleanly on SIGTERM, taking its own redis-server with it', async () => {
