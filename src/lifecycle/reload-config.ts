@@ -47,5 +47,11 @@ export function describeReload(result: ReloadResult): string {
     return `${result.file} was not reloaded; the running config stays. Fix:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`;
   const changed = result.changed.length > 0 ? result.changed.join(', ') : 'no app or chat changes';
   const restart = result.needsRestart.length > 0 ? `; restart voxoz to apply ${result.needsRestart.join(', ')}` : '';
-  return `reloaded ${result.file}: ${changed}${restart}`;
+  const removed = result.changed.filter((c) => /^app \S+ removed$/.test(c)).map((c) => c.split(' ')[1]);
+  // voxoz stops managing a removed app; it does not stop it (a line deleted by mistake must not take an app down).
+  const left =
+    removed.length > 0
+      ? `. voxoz no longer shows, watches or changes ${removed.join(', ')}, but what ${removed.length === 1 ? 'it runs keeps' : 'they run keep'} running and holding ${removed.length === 1 ? 'its address' : 'their addresses'}: to stop ${removed.length === 1 ? 'it' : 'one'}, put it back, run "scale <app> 0" in each environment, then remove it`
+      : '';
+  return `reloaded ${result.file}: ${changed}${restart}${left}`;
 }

@@ -82,7 +82,11 @@ describe('config reload without a restart', () => {
     await expect.poll(() => voxoz.stderr(), { timeout: 5000 }).toMatch(/was not reloaded; the running config stays[^\n]*\\n {2}- line 2/);
     writeFileSync(file, withOpenAccess(`apps:\n${app('web', await findFreePort())}`));
     voxoz.child.kill('SIGHUP');
-    await expect.poll(() => voxoz.stderr(), { timeout: 5000 }).toMatch(/reloaded \S+: app web added, app hello removed, app shop removed/);
+    await expect
+      .poll(() => voxoz.stderr(), { timeout: 5000 })
+      .toMatch(
+        /reloaded \S+: app web added, app hello removed, app shop removed\. voxoz no longer shows, watches or changes hello, shop, but what they run keep running/,
+      );
     expect((await sayTo(port, join(dir, 'data'), 'alice', ['deploy', 'nosuch'])).out).toContain('known apps: web');
   });
 });
