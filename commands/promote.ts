@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+import { sameEnvironmentProblem } from '../src/jobs/processors/promote.ts';
 
 export const promote: CommandSpec = {
   name: 'promote',
@@ -12,5 +13,9 @@ export const promote: CommandSpec = {
   examples: ['promote hello staging production'],
   sideEffects:
     "starts from-env's live image in to-env beside its running replicas, switches to-env's front door to it and retires the old ones; recorded as a new release of to-env",
+  refuse: (args) => {
+    const problem = sameEnvironmentProblem(String(args.app), String(args['from-env']), String(args['to-env']));
+    return problem ? { title: 'same environment', problem } : undefined;
+  },
   run: { kind: 'job', job: 'promote' },
 };

@@ -65,11 +65,12 @@ describe('promote <app> <from-env> <to-env> from chat', () => {
     );
     const missing = await s.say('alice', `promote ${name} staging`);
     expect(missing.reply?.text).toContain('<to-env> is missing (the environment it is deployed to (e.g. production))');
-    const same = await end(`promote ${name} staging staging`);
-    expect(same.title).toBe(`promote ${name} staging staging: failed`);
-    expect(same.text).toBe(
-      `${name}: promote needs two different environments, got "staging" twice; e.g. "promote ${name} staging production"`,
-    );
+    const same = await s.say('alice', `promote ${name} staging staging`);
+    expect(same.job).toBeUndefined();
+    expect(same.reply).toMatchObject({
+      title: 'promote: same environment',
+      text: `${name}: promote needs two different environments, got "staging" twice; e.g. "promote ${name} staging production". Nothing was queued.`,
+    });
     expect((await end(`promote ${name} staging production`)).text).toBe(
       `${name} has nothing live in staging to promote; deploy it there first with "deploy ${name} --env staging"`,
     );

@@ -114,7 +114,7 @@ describe('command → queue → worker → stream → relay → thread, on real 
     expect(await spine.redis.scard(spine.keys.relayActive)).toBe(0);
   });
 
-  it('refuses what voxoz.yml rules out at once, with no job: a ref of an app built from a folder, a schedule it does not have', async () => {
+  it('refuses what voxoz.yml rules out at once, with no job: a ref of an app built from a folder, a schedule it does not have, a promote to its own environment', async () => {
     const driver = scriptedDriver();
     spine = await startSpine({ docker: driver });
     const ref = await spine.say('alice', 'deploy hello main');
@@ -132,6 +132,13 @@ describe('command → queue → worker → stream → relay → thread, on real 
       status: 'error',
       title: 'schedule run: unknown schedule',
       text: expect.stringMatching(/^there is no schedule named "evening" in \S+ \(it has: none\)\. Nothing was queued\.$/),
+    });
+    const promote = await spine.say('alice', 'promote hello production production');
+    expect(promote.job).toBeUndefined();
+    expect(promote.reply).toMatchObject({
+      status: 'error',
+      title: 'promote: same environment',
+      text: 'hello: promote needs two different environments, got "production" twice; e.g. "promote hello staging production". Nothing was queued.',
     });
     expect(driver.builds).toBe(0);
     expect(await spine.redis.scard(spine.keys.relayActive)).toBe(0);

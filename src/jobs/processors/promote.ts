@@ -7,6 +7,13 @@ import { withDesiredReplicas } from './with-desired-replicas.ts';
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
+/** A promote from an environment to itself: what is wrong and what would be right (the command refuses it before it is queued). */
+export function sameEnvironmentProblem(app: string, from: string, to: string): string | undefined {
+  return from === to
+    ? `${app}: promote needs two different environments, got "${from}" twice; e.g. "promote ${app} staging production"`
+    : undefined;
+}
+
 /**
  * promote <app> <from-env> <to-env>: deploys exactly the artifact that is live in from-env to
  * to-env (no rebuild) through the driver's copy-update-switch, as a new release of to-env that
@@ -21,11 +28,8 @@ export const promoteProcessor: JobProcessor = {
     const app = await withDesiredReplicas(findApp(config, data.app), to, desired);
     checkEnvironment(app, from);
     checkEnvironment(app, to);
-    if (from === to)
-      throw new UserError(
-        'promote_same_env',
-        `${app.name}: promote needs two different environments, got "${from}" twice; e.g. "promote ${app.name} staging production"`,
-      );
+    const same = sameEnvironmentProblem(app.name, from, to);
+    if (same) throw new UserError('promote_same_env', same);
     const driver = driverFor(drivers, app);
     const source = (await releases.list(app.name, from)).filter((r) => r.outcome === 'live' && r.artifact).at(-1);
     if (!source)
