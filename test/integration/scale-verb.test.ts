@@ -93,5 +93,9 @@ describe('scale <app> <n> from chat', () => {
     expect(await runningOf(name, 2)).toBe(0);
     expect(await page(port)).toMatch(/^503 /);
     expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 0, running 0' });
+
+    // A deploy is a request to serve: it starts config's replicas, and the desired count is config's again.
+    expect((await end(`deploy ${name}`)).title).toBe(`${name} v3 live (1/1 healthy)`);
+    expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 1, running 1' });
   });
 });

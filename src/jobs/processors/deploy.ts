@@ -3,7 +3,7 @@ import { UserError } from '../../core/user-error.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 import { environmentPort } from '../../config/app-environment.ts';
-import { withDesiredReplicas } from './with-desired-replicas.ts';
+import { desiredAfterLive, withDesiredReplicas } from './with-desired-replicas.ts';
 import { keptElsewhere, pruneAfterRelease } from './prune-after-release.ts';
 import { deployPlan } from './change-plans.ts';
 
@@ -65,6 +65,7 @@ export const deployProcessor: JobProcessor = {
       io.step('deploy', 'done');
       io.checkpoint?.('ledger-write');
       await record('live', artifact);
+      await desiredAfterLive(findApp(config, data.app), data.env, desired);
       await pruneAfterRelease(driver, releases, app, data.env, io);
       return {
         title: `${app.name} v${release} live (${outcome.healthy}/${outcome.instances.length} healthy)`,

@@ -3,7 +3,7 @@ import { UserError } from '../../core/user-error.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 import { pruneAfterRelease } from './prune-after-release.ts';
-import { withDesiredReplicas } from './with-desired-replicas.ts';
+import { desiredAfterLive, withDesiredReplicas } from './with-desired-replicas.ts';
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
@@ -62,6 +62,7 @@ export const promoteProcessor: JobProcessor = {
       const outcome = await driver.deploy({ app, env: to, release, port: environmentPort(app, to) }, artifact, io);
       io.step('deploy', 'done');
       await record('live');
+      await desiredAfterLive(findApp(config, data.app), to, desired);
       await pruneAfterRelease(driver, releases, app, to, io);
       return {
         title: `${app.name} v${release} live in ${to}: promoted from ${from} v${source.number} (${outcome.healthy}/${outcome.instances.length} healthy)`,

@@ -5,7 +5,7 @@ import { checkEnvironment, driverFor, findApp } from './processor.ts';
 import { keptElsewhere, pruneAfterRelease } from './prune-after-release.ts';
 import { rollbackPlan } from './rollback-plan.ts';
 import { parseReleaseNumber, releaseWordsProblem, rollbackTargets, unavailableTarget } from './rollback-targets.ts';
-import { withDesiredReplicas } from './with-desired-replicas.ts';
+import { desiredAfterLive, withDesiredReplicas } from './with-desired-replicas.ts';
 
 /**
  * rollback <app> [to] <vN>: redeploys a stored release's artifact (no rebuild) through the
@@ -60,6 +60,7 @@ export const rollbackProcessor: JobProcessor = {
       const outcome = await driver.deploy({ app, env: data.env, release, port: environmentPort(app, data.env) }, artifact, io);
       io.step('deploy', 'done');
       await record('live');
+      await desiredAfterLive(findApp(config, data.app), data.env, desired);
       await pruneAfterRelease(driver, releases, app, data.env, io);
       return {
         title: `${app.name} v${release} live: rollback of v${from.number} (${outcome.healthy}/${outcome.instances.length} healthy)`,
