@@ -17,6 +17,8 @@ import { startHttpServer } from './http/http-server.ts';
 import { createJobQueue } from './jobs/job-queue.ts';
 import { allQueues, DEFAULT_QUEUE, routeJob } from './jobs/job-route.ts';
 import { refuseUnserved } from './jobs/worker-presence.ts';
+import { processors } from './jobs/processors/index.ts';
+import type { ProcessorMap } from './jobs/processors/processor.ts';
 import type { ReloadResult } from './lifecycle/reload-config.ts';
 import type { Shutdown } from './lifecycle/shutdown.ts';
 import type { Logger } from './observability/logger.ts';
@@ -160,7 +162,7 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
         releases,
         locks,
         desired,
-        history: createSummaryHistory(redis, keys),
+        history: createSummaryHistory(redis, keys, 'jobs', (kind) => (processors as ProcessorMap)[kind]?.mutates === false),
         samples: createStatusSamples(redis, keys, () => now().getTime()),
         jobs: queue,
         commands: registry.commands,

@@ -45,7 +45,7 @@ export interface RunJobDeps {
 const shared = new WeakMap<RunJobDeps, ReturnType<typeof makeShared>>();
 const makeShared = (deps: RunJobDeps) => ({
   store: createJobStore(deps.redis, deps.keys),
-  summaries: createSummaryHistory(deps.redis, deps.keys),
+  summaries: createSummaryHistory(deps.redis, deps.keys, 'jobs', (kind) => deps.processors[kind]?.mutates === false),
   samples: createStatusSamples(deps.redis, deps.keys, () => deps.now().getTime()),
 });
 function sharedOf(deps: RunJobDeps): ReturnType<typeof makeShared> {

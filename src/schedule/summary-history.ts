@@ -37,9 +37,16 @@ const restartsField = (name: string) => `restarts:${name}`;
 
 /**
  * Reads BullMQ's failed set of the jobs queue (`queueName`), scored by when each job ended; a
- * job a worker ended as cancelled is there too, with failedReason "cancelled", and is left out.
+ * job a worker ended as cancelled is there too, with failedReason "cancelled", and is left out, as
+ * is a failed read-only job of one app (status, logs, releases: the asker was answered).
  */
-export function createSummaryHistory(redis: Redis, keys: RedisKeys, queueName = 'jobs'): SummaryHistory {
+export function createSummaryHistory(
+  redis: Redis,
+  keys: RedisKeys,
+  queueName = 'jobs',
+  /** Whether a job kind only reads (its processor's `mutates` is false). @defaultValue none does */
+  readOnly: (kind: string) => boolean = () => false,
+): SummaryHistory {
   const bull = `${keys.bull}:${queueName}`;
   return {
     async failedSince(sinceMs) {
@@ -50,6 +57,8 @@ export function createSummaryHistory(redis: Redis, keys: RedisKeys, queueName = 
       return rows.flatMap(([raw, reason, finishedOn]) => {
         if (!raw || reason === 'cancelled') return [];
         const data = JSON.parse(raw) as JobData;
+        // A read of one app that failed (`logs hello --replica 7`) answered its asker; it says nothing about the app.
+        if (data.app && readOnly(data.kind)) return [];
         const job: FailedJob = {
           id: data.id,
           command: data.command,

@@ -53,6 +53,8 @@ describe('schedule run <name> posts the summary of what runs now', () => {
     expect((await run(`deploy ${good}`)).messages[1]!.reply!.title).toBe(`${good} v1 live (1/1 healthy)`);
     expect((await run(`deploy ${bad}`)).messages[1]!.reply!.title).toMatch(/failed/);
     expect((await s.say('alice', `lock ${good} freeze`)).reply?.title).toBe(`${good} (production) locked by alice`);
+    // A read that failed on the healthy app is the asker's answer, not the app's failure.
+    expect((await run(`logs ${good} --replica 5`)).messages[1]!.reply!.title).toMatch(/failed/);
 
     const thread = await run('schedule run morning');
     const parent = thread.messages[1]!.reply!;
