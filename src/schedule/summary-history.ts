@@ -38,7 +38,7 @@ const restartsField = (name: string) => `restarts:${name}`;
 /**
  * Reads BullMQ's failed set of the jobs queue (`queueName`), scored by when each job ended; a
  * job a worker ended as cancelled is there too, with failedReason "cancelled", and is left out, as
- * is a failed read-only job of one app (status, logs, releases: the asker was answered).
+ * is a failed read-only job of one app (status, logs: the asker was answered).
  */
 export function createSummaryHistory(
   redis: Redis,
