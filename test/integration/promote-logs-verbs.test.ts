@@ -99,6 +99,17 @@ describe('promote <app> <from-env> <to-env> from chat', () => {
     const locked = await s.say('alice', `promote ${name} staging production`);
     expect(locked.job).toBeUndefined();
     expect(locked.reply?.text).toMatch(new RegExp(`^${name} \\(production\\) is locked by bob since .*: freeze\\. Nothing was changed`));
+    await s.say('bob', `unlock ${name}`);
+
+    // A promotion to an environment scaled to 0 starts config's replicas, and desired is config's again.
+    expect((await end(`scale ${name} 0`)).title).toBe(`${name} scaled to 0: it no longer serves (production)`);
+    expect((await end(`promote ${name} staging production`)).title).toMatch(
+      new RegExp(`^${name} v3 live in production: promoted from staging v1 \\(1/1 healthy\\)$`),
+    );
+    expect((await end(`status ${name}`)).fields).toContainEqual({
+      label: `${name} (production) replicas`,
+      value: 'desired 1, running 1',
+    });
   });
 });
 

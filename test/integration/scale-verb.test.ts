@@ -97,5 +97,10 @@ describe('scale <app> <n> from chat', () => {
     // A deploy is a request to serve: it starts config's replicas, and the desired count is config's again.
     expect((await end(`deploy ${name}`)).title).toBe(`${name} v3 live (1/1 healthy)`);
     expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 1, running 1' });
+
+    // So is a rollback: from 0 it starts config's replicas of the earlier release, and desired is config's again.
+    expect((await end(`scale ${name} 0`)).title).toBe(`${name} scaled to 0: it no longer serves (production)`);
+    expect((await end(`rollback ${name}`)).title).toBe(`${name} v4 live: rollback of v2 (1/1 healthy)`);
+    expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 1, running 1' });
   });
 });
