@@ -1,5 +1,6 @@
 import type { Instance } from '../../drivers/driver.ts';
 import { hasEnvironment } from '../../config/app-environment.ts';
+import type { ReleaseReader } from '../../store/release-store.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 
@@ -48,13 +49,34 @@ export function formatInstances(app: string, instances: Instance[], now: Date): 
 }
 
 /**
+ * What status says of an app environment with no instances of which no release ever went live:
+ * never deployed, or only failed (or cancelled) deploys. Undefined when one went live (it was
+ * scaled to 0, or its instances are gone: the table's "no instances" and the counts say so).
+ */
+async function nothingLive(
+  releases: ReleaseReader,
+  place: { app: string; env: string; label: string },
+): Promise<{ line: string; count: string } | undefined> {
+  const all = await releases.list(place.app, place.env);
+  if (all.some((r) => r.outcome === 'live')) return undefined;
+  const how = `"deploy ${place.app}${place.env === 'production' ? '' : ` --env ${place.env}`}"`;
+  const last = all.at(-1);
+  if (!last) return { line: `${place.label}: not deployed yet; ${how} starts it`, count: 'not deployed yet' };
+  const ended = last.outcome === 'failed' ? 'failed' : 'was cancelled';
+  return {
+    line: `${place.label}: nothing live; no deploy has gone live yet (the last, v${last.number}, ${ended}: its thread says why)`,
+    count: `nothing live (v${last.number} ${ended})`,
+  };
+}
+
+/**
  * status [app] [--env <env>]: instances of one app or of all apps, read from the drivers: in the
  * environment named, or, with no --env, in every environment each app has (an environment is
  * then named beside its app wherever the app has more than one).
  */
 export const statusProcessor: JobProcessor = {
   mutates: false,
-  async run({ data, io, config, drivers, desired }) {
+  async run({ data, io, config, drivers, desired, releases }) {
     const apps = data.app ? [findApp(config, data.app)] : config.apps;
     const named = typeof data.args.env === 'string';
     if (data.app && named) checkEnvironment(apps[0]!, data.env);
@@ -83,8 +105,9 @@ export const statusProcessor: JobProcessor = {
       const up = instances.filter((i) => i.state === 'running').length;
       const burst = desired ? await desired.burst(app.name, env) : undefined;
       const bursting = burst ? `, bursting +${burst.add} until ${burst.until}` : '';
-      counts.push({ label: `${label} replicas`, value: `desired ${want}${bursting}, running ${up}` });
-      tables.push(formatInstances(label, instances, io.now()));
+      const none = instances.length === 0 ? await nothingLive(releases, { app: app.name, env, label }) : undefined;
+      counts.push({ label: `${label} replicas`, value: none ? none.count : `desired ${want}${bursting}, running ${up}` });
+      tables.push(none ? none.line : formatInstances(label, instances, io.now()));
     }
     const shown = new Set(places.map((p) => p.app.name)).size;
     const scope = data.app ?? `${shown} app${shown === 1 ? '' : 's'}`;
