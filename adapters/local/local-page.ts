@@ -20,7 +20,7 @@ const DASHBOARD_MS = 5000;
  * as soon as a command is sent, so the next can be typed while the answer comes; a command voxoz
  * refused or did not answer comes back into an empty box. Above the threads, a dashboard
  * (read from /local/dashboard every DASHBOARD_MS): each app environment's live release,
- * replicas healthy of desired, burst and lock, the jobs running or waiting with links to their
+ * replicas healthy of desired ("not deployed" before any release went live), burst and lock, the jobs running or waiting with links to their
  * threads, and the last 14 days' chart. Plain HTML controls only: it works with the keyboard.
  */
 export function localPage(): string {
@@ -44,7 +44,8 @@ const dash=async()=>{try{const r=await fetch('/local/dashboard');if(r.ok){const 
  const body=document.querySelector('#apps tbody');body.textContent='';
  for(const w of d.rows){const tr=document.createElement('tr');cell(tr,w.app);cell(tr,w.env);
   cell(tr,w.live?'v'+w.live.number+(w.live.commit?' ('+w.live.commit.slice(0,7)+')':''):'none');
-  cell(tr,w.unreadable?'unreadable: '+w.unreadable:w.healthy+' / '+w.desired,(w.unreadable||w.healthy<w.desired)?'bad':'');
+  const never=!w.unreadable&&!w.live&&w.running===0;
+  cell(tr,w.unreadable?'unreadable: '+w.unreadable:never?(w.last?'nothing live':'not deployed'):w.healthy+' / '+w.desired,(w.unreadable||(never?w.last:w.healthy<w.desired))?'bad':'');
   cell(tr,w.burst?'+'+w.burst.add+' until '+w.burst.until.slice(11,16)+' UTC':'');
   cell(tr,w.lock?'locked by '+w.lock.by.name+(w.lock.reason?': '+w.lock.reason:''):'');
   cell(tr,String(w.failed.length),w.failed.length?'bad':'');body.append(tr);}

@@ -70,6 +70,9 @@ describe('the web console in Chromium', () => {
   it('a deploy typed in the page: its thread fills with the log and the parent ends in place; ↑ brings the command back', async () => {
     const rita = await windowFor('rita');
     hello.bake(1);
+    // Before its first deploy the dashboard says hello is not deployed (not "0 / 1", which reads as broken).
+    const row = rita.getByRole('row', { name: /hello production/ });
+    await expect.poll(async () => (await row.textContent()) ?? '', { timeout: 20_000 }).toBe('helloproductionnonenot deployed0');
     // The next command is typed at once, before the answer comes: the box keeps it.
     const box = rita.getByLabel('command', { exact: true });
     const answered = rita.waitForResponse((r) => r.url().endsWith('/local/commands'));
@@ -87,7 +90,6 @@ describe('the web console in Chromium', () => {
     await rita.getByLabel('command', { exact: true }).press('ArrowUp');
     expect(await rita.getByLabel('command', { exact: true }).inputValue()).toBe('deploy hello');
     // The dashboard: the app environment, its live release and replicas, and the chart.
-    const row = rita.getByRole('row', { name: /hello production/ });
     await expect.poll(async () => (await row.textContent()) ?? '', { timeout: 20_000 }).toMatch(/helloproductionv1.*1 \/ 1/);
     await expect
       .poll(async () => rita.locator('#chart').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 })
