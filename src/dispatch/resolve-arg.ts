@@ -24,6 +24,8 @@ const show = (raw: string) => JSON.stringify(raw.length > 40 ? `${raw.slice(0, 3
 export function checkGitRef(raw: string): string | undefined {
   if (raw.length === 0 || raw.length > 200) return 'must be 1..200 characters';
   if (raw.startsWith('-')) return 'must not start with "-" (it would read as a git option)';
+  if (/[~^@]/.test(raw) && /^[\w./{}~^@-]+$/.test(raw))
+    return 'is a revision expression (~, ^ or @), which voxoz does not take; give the branch, tag or commit sha itself, e.g. main, v1.2.0 or 3f2a9c1';
   if (!/^[A-Za-z0-9._/-]+$/.test(raw)) return 'may contain only letters, digits, ".", "_", "-" and "/"';
   if (raw.includes('..') || raw.includes('//') || raw.startsWith('/') || raw.endsWith('/') || raw.endsWith('.') || raw.endsWith('.lock')) {
     return 'is not a valid git ref ("..", "//", a leading or trailing "/", or a trailing "." or ".lock")';

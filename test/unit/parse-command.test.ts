@@ -92,7 +92,12 @@ describe('parseCommand: bad and evil input', () => {
     ['deploy --upload-pack=x', [/unknown option "--upload-pack"; deploy takes --env/, /<app> is missing/]],
     ['deploy hello -- --upload-pack=x', [/"--" looks like an option/, /unknown option "--upload-pack"/]],
     ['deploy hello main..evil', [/<ref>: "main\.\.evil" is not a valid git ref/]],
-    ['deploy hello @{-1}', [/may contain only letters/]],
+    ['deploy hello @{-1}', [/"@\{-1\}" is a revision expression/]],
+    [
+      'deploy hello HEAD~1',
+      [/<ref>: "HEAD~1" is a revision expression \(~, \^ or @\), which voxoz does not take; give the branch, tag or commit sha itself/],
+    ],
+    ['deploy hello v1.2^', [/<ref>: "v1\.2\^" is a revision expression/]],
     ['deploy hello main extra words', [/deploy takes at most 2 arguments; remove "extra" "words"/]],
     ['deploy hello --env', [/--env needs a value/]],
     ['deploy hello --env PROD', [/--env: "PROD" is not an environment name/]],
