@@ -47,7 +47,8 @@ const describeFailure = (f: FailedJob, now: Date) => `${f.command} (${f.env}) by
 export function describeRow(row: AppEnvState, now: Date): string {
   const parts = [
     row.live ? `v${row.live.number} live ${age(row.live.at, now)}` : 'not deployed',
-    `${row.healthy}/${row.desired} healthy`,
+    // Nothing to count where nothing went live and nothing runs ("0/1 healthy" would read as broken).
+    ...(row.live || row.running > 0 ? [`${row.healthy}/${row.desired} healthy`] : []),
     ...(row.burst ? [`burst +${row.burst.add} until ${row.burst.until.slice(11, 16)}Z`] : []),
     ...(row.lock ? [`locked by ${row.lock.by.name}${row.lock.reason ? ` (${row.lock.reason})` : ''}`] : []),
     ...(row.last ? [`last deploy v${row.last.number} by ${row.last.deployedBy} ${age(row.last.at, now)} ago, ${row.last.outcome}`] : []),

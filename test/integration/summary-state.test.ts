@@ -69,7 +69,7 @@ describe('schedule run <name> posts the summary of what runs now', () => {
     ]);
     expect(lines[4]).toMatch(
       new RegExp(
-        `^\\[!\\] ${bad} \\(production\\): not deployed; 0/1 healthy; last deploy v1 by local:alice \\d+[sm] ago, failed -- last deploy v1 failed, 1 failed job$`,
+        `^\\[!\\] ${bad} \\(production\\): not deployed; last deploy v1 by local:alice \\d+[sm] ago, failed -- last deploy v1 failed, 1 failed job$`,
       ),
     );
     expect(lines[5]).toMatch(

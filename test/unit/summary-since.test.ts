@@ -86,7 +86,7 @@ describe('since the last summary', () => {
     expect(result).toMatchObject({ title: 'morning summary: 1 not deployed' });
     expect(result.text).toContain('Since 2026-12-02 09:00Z: no changes');
     expect(marks.get('morning')).toBe('2026-12-03T09:00:02.000Z');
-    expect(first.lines).toContain('hello (production): not deployed; 0/1 healthy');
+    expect(first.lines).toContain('hello (production): not deployed');
 
     const manual = context({ schedule: 'morning' }, marks, '2026-12-03T12:00:00Z');
     await summaryProcessor.run(manual.ctx);
