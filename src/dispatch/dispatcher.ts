@@ -5,6 +5,7 @@ import { auditWriter, resultOf } from '../audit/audit-command.ts';
 import { auditEnv } from '../audit/audit-record.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { hasEnvironment } from '../config/app-environment.ts';
+import { closestWord } from './closest-word.ts';
 import type { Interaction, Invocation, Reply } from '../core/types.ts';
 import { isUserError, UserError } from '../core/user-error.ts';
 import type { DeliveryClaim } from '../jobs/claim-delivery.ts';
@@ -65,11 +66,13 @@ function unknownEnvironment(config: LoadedConfig, command: CommandSpec, args: Re
   const named = [...command.args, ...(command.options ?? [])].filter((a) => a.type === 'env').map((a) => args[a.name]);
   const unknown = named.filter((env): env is string => typeof env === 'string' && !hasEnvironment(app, env));
   if (unknown.length === 0) return undefined;
+  const envs = Object.keys(app.environments);
   return unknown
-    .map(
-      (env) =>
-        `${app.name} has no environment "${env}" (it has: ${Object.keys(app.environments).join(', ')}); add it under apps[].environments in voxoz.yml`,
-    )
+    .map((env) => {
+      const near = closestWord(env, envs);
+      const fix = near ? `did you mean "${near}"?` : 'add it under apps[].environments in voxoz.yml';
+      return `${app.name} has no environment "${env}" (it has: ${envs.join(', ')}); ${fix}`;
+    })
     .join('\n');
 }
 

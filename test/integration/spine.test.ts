@@ -111,6 +111,10 @@ describe('command → queue → worker → stream → relay → thread, on real 
       status: 'error',
       text: 'hello has no environment "staging" (it has: production); add it under apps[].environments in voxoz.yml',
     });
+    // A name near one it has is taken for a typo.
+    const typo = await spine.say('alice', 'status hello --env prod');
+    expect(typo.job).toBeUndefined();
+    expect(typo.reply?.text).toBe('hello has no environment "prod" (it has: production); did you mean "production"?');
     expect(await spine.redis.scard(spine.keys.relayActive)).toBe(0);
   });
 
