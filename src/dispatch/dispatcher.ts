@@ -62,16 +62,18 @@ export interface DispatcherDeps {
 /** The problem with each environment the command names (`--env`, `promote`'s two), if it is not one of the app's own. */
 function unknownEnvironment(config: LoadedConfig, command: CommandSpec, args: Record<string, unknown>): string | undefined {
   const app = config.apps.find((a) => a.name === args.app);
-  if (!app) return undefined;
+  // With no app named (`status --env prod`), the environment must be one some app has.
+  const has = app ? (env: string) => hasEnvironment(app, env) : (env: string) => config.apps.some((a) => hasEnvironment(a, env));
   const named = [...command.args, ...(command.options ?? [])].filter((a) => a.type === 'env').map((a) => args[a.name]);
-  const unknown = named.filter((env): env is string => typeof env === 'string' && !hasEnvironment(app, env));
+  const unknown = named.filter((env): env is string => typeof env === 'string' && !has(env));
   if (unknown.length === 0) return undefined;
-  const envs = Object.keys(app.environments);
+  const envs = app ? Object.keys(app.environments) : [...new Set(config.apps.flatMap((a) => Object.keys(a.environments)))];
   return unknown
     .map((env) => {
       const near = closestWord(env, envs);
       const fix = near ? `did you mean "${near}"?` : 'add it under apps[].environments in voxoz.yml';
-      return `${app.name} has no environment "${env}" (it has: ${envs.join(', ')}); ${fix}`;
+      const who = app ? `${app.name} has no` : 'no app has an';
+      return `${who} environment "${env}" (${app ? 'it has' : 'the apps have'}: ${envs.join(', ') || 'none'}); ${fix}`;
     })
     .join('\n');
 }

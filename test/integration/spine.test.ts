@@ -115,6 +115,14 @@ describe('command → queue → worker → stream → relay → thread, on real 
     const typo = await spine.say('alice', 'status hello --env prod');
     expect(typo.job).toBeUndefined();
     expect(typo.reply?.text).toBe('hello has no environment "prod" (it has: production); did you mean "production"?');
+    // With no app named, the environment must be one some app has.
+    const noApp = await spine.say('alice', 'status --env prod');
+    expect(noApp.job).toBeUndefined();
+    expect(noApp.reply?.text).toBe('no app has an environment "prod" (the apps have: production); did you mean "production"?');
+    const locks = await spine.say('alice', 'lock status --env qa');
+    expect(locks.reply?.text).toBe(
+      'no app has an environment "qa" (the apps have: production); add it under apps[].environments in voxoz.yml',
+    );
     expect(await spine.redis.scard(spine.keys.relayActive)).toBe(0);
   });
 
