@@ -7,7 +7,6 @@ import { createDockerDriver } from '../../src/drivers/docker/docker-driver.ts';
 import { engineLocation } from '../../src/drivers/docker/engine-location.ts';
 import type { DeployTarget, Driver } from '../../src/drivers/driver.ts';
 import { createCaddyFrontDoor } from '../../src/frontdoor/caddy-front-door.ts';
-import { isPortOpen } from '../../src/drivers/probe-http.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { failure, ioFor } from '../support/docker-apps.ts';
 import { type NetnsEngine, startNetnsEngine } from '../support/netns-engine.ts';
@@ -83,10 +82,20 @@ const portsOf = async (release: number, of = instance) =>
     Number(c.Labels['voxoz.port']),
   );
 
+/** What the host's own 127.0.0.1:port answers, or '' when nothing does within 2 s. */
+const fetchOnHost = (port: number): Promise<string> =>
+  fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }).then(
+    (r) => r.text(),
+    () => '',
+  );
+
 describe('a remote engine (dockerd in a network namespace of its own)', () => {
   it("goes live once the engine's own health check finds every replica healthy, with nothing switched", async () => {
     const lines: string[] = [];
-    const outcome = await deploy(1, {}, lines);
+    // The page names this run, so the host's own loopback (where other tests' replicas may hold
+    // the same port number) cannot be mistaken for it.
+    const greeting = `remote${process.pid}x${Date.now()}`;
+    const outcome = await deploy(1, { env: { GREETING: greeting } }, lines);
     expect(outcome.healthy).toBe(2);
     expect(outcome.address).toBeUndefined();
     expect(outcome.instances.map((i) => [i.release, i.state, i.healthy, i.address])).toEqual([
@@ -98,9 +107,9 @@ describe('a remote engine (dockerd in a network namespace of its own)', () => {
     );
     expect(lines).toContainEqual(expect.stringMatching(/^v1 is live \(no front door on a remote engine, nothing switched\)/));
     for (const port of await portsOf(1)) {
-      expect(await engine.fetchInside(port)).toContain('release v1');
-      // What a 127.0.0.1 probe from the worker sees: nothing. The old gate could never pass here.
-      expect(await isPortOpen('127.0.0.1', port)).toBe(false);
+      expect(await engine.fetchInside(port)).toContain(`${greeting} from release v1`);
+      // What a 127.0.0.1 probe from the worker sees: not this replica. The old gate could never pass here.
+      expect(await fetchOnHost(port)).not.toContain(greeting);
     }
   });
 
@@ -164,7 +173,7 @@ describe('a remote engine (dockerd in a network namespace of its own)', () => {
 
 describe('the front door of a remote engine, a Caddy container on that engine', () => {
   it('switches the environment address inside the engine from release to release, and a refused release switches nothing', async () => {
-    // A port free on this host: that the door does not open it here is part of the test.
+    // A port free on this host: that the door does not serve it here is part of the test.
     const port = await findFreePort();
     const withDoor = {
       driver: createDockerDriver({
@@ -178,13 +187,14 @@ describe('the front door of a remote engine, a Caddy container on that engine', 
       port,
     };
     const lines: string[] = [];
-    const first = await deploy(1, {}, lines, undefined, withDoor);
+    const greeting = `door${process.pid}x${Date.now()}`;
+    const first = await deploy(1, { env: { GREETING: greeting } }, lines, undefined, withDoor);
     expect(first.address).toBe(`127.0.0.1:${port}`);
     expect(lines).toContainEqual(
       expect.stringMatching(new RegExp(`^switched 127\\.0\\.0\\.1:${port} to v1 \\(127\\.0\\.0\\.1:\\d+, 127\\.0\\.0\\.1:\\d+\\)$`)),
     );
-    expect(await engine.fetchInside(port)).toContain('release v1');
-    expect(await isPortOpen('127.0.0.1', port)).toBe(false);
+    expect(await engine.fetchInside(port)).toContain(`${greeting} from release v1`);
+    expect(await fetchOnHost(port)).not.toContain(greeting);
     await deploy(2, {}, [], undefined, withDoor);
     expect(await engine.fetchInside(port)).toContain('release v2');
     expect(await portsOf(1, 'remotefd')).toEqual([]);
