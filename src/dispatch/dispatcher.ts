@@ -117,6 +117,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
    */
   const lockRefusal = async (command: CommandSpec, args: ParsedArgs, env: string): Promise<Outcome | undefined> => {
     if (command.run.kind !== 'job' || !processors[command.run.job].mutates || typeof args.app !== 'string') return undefined;
+    // A dry run changes nothing: a lock does not refuse it (its plan says the app is locked).
+    if (args['dry-run'] === true) return undefined;
     const check = deps.locks.get(args.app, env).catch((err: unknown) => {
       deps.log.warn('lock check failed; nothing was queued', { err });
       throw queueUnavailable();

@@ -18,7 +18,7 @@ import type { JobStreamWriter } from './job-stream.ts';
 import { createStatusSamples } from '../schedule/samples.ts';
 import { createSummaryHistory } from '../schedule/summary-history.ts';
 import type { ProcessorMap } from './processors/processor.ts';
-import { refuseIfLocked } from './processors/refuse-if-locked.ts';
+import { lockedError, lockedNote } from './processors/refuse-if-locked.ts';
 
 export interface RunJobDeps {
   redis: Redis;
@@ -99,8 +99,11 @@ export async function runJob(
     const processor = deps.processors[data.kind];
     if (!processor)
       throw new UserError('unknown_job_kind', `this worker cannot run "${data.kind}" jobs (a newer voxoz queued it?); nothing was changed`);
-    // A job that changes an app is refused while a person holds its lock, also one queued before the lock was taken.
-    if (processor.mutates && data.app) await refuseIfLocked(deps.locks, data.app, data.env);
+    // A job that changes an app is refused while a person holds its lock, also one queued before the
+    // lock was taken. A dry run changes nothing: it runs, and its plan says the app is locked.
+    const lock = processor.mutates && data.app ? await deps.locks.get(data.app, data.env) : undefined;
+    const dryRun = data.args['dry-run'] === true;
+    if (lock && !dryRun) throw lockedError(lock);
     const result = await processor.run({
       data,
       io,
@@ -118,7 +121,8 @@ export async function runJob(
     // A cancel that came once the change could no longer be undone (a deploy past its switch): said, not hidden.
     if (signal.aborted && !isUserError(signal.reason))
       io.log(`the cancel by ${cancelledBy(signal)} came after this job had made its change, which it could no longer undo; it finished`);
-    const { files, ...shown } = result;
+    const { files, ...plain } = result;
+    const shown = lock && dryRun ? { ...plain, fields: [...(plain.fields ?? []), { label: 'locked', value: lockedNote(lock) }] } : plain;
     const attachments = files?.length ? await saveJobFiles(deps.redis, deps.keys, data.id, files) : undefined;
     done(doneEvent(at(), 'succeeded', { ...shown, ...(attachments ? { attachments } : {}) }));
     return { outcome: 'succeeded', retry: false };

@@ -85,6 +85,13 @@ describe('scale <app> <n> from chat', () => {
     const locked = await s.say('alice', `scale ${name} 1`);
     expect(locked.job).toBeUndefined();
     expect(locked.reply?.text).toMatch(new RegExp(`^${name} \\(production\\) is locked by bob since .*: freeze\\. Nothing was changed`));
+    // A dry run changes nothing: the lock does not refuse it, and its plan says the app is locked.
+    const plan = await end(`scale ${name} 1 --dry-run`);
+    expect(plan.title).toBe(`dry run: ${name} (production) would scale v2 from 3 to 1; nothing was changed`);
+    expect(plan.fields).toContainEqual({
+      label: 'locked',
+      value: expect.stringMatching(new RegExp(`^by bob since .*: freeze; the change itself is refused until "unlock ${name}"$`)),
+    });
     await s.say('bob', `unlock ${name}`);
     expect(await runningOf(name, 2)).toBe(3);
 

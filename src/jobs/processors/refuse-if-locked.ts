@@ -1,6 +1,6 @@
 import { UserError } from '../../core/user-error.ts';
 import { utcMinute } from '../../dispatch/utc-minute.ts';
-import type { LockReader, UserLock } from '../../store/lock-store.ts';
+import type { UserLock } from '../../store/lock-store.ts';
 
 /** The refusal of a change to a locked app+env: "locked by X since T: reason", and how to lift it. */
 export function lockedError(lock: UserLock): UserError {
@@ -11,12 +11,8 @@ export function lockedError(lock: UserLock): UserError {
   );
 }
 
-/**
- * Throws `app_locked` while a person holds app+env's lock. Dispatch checks it before queueing;
- * runJob checks it again before a `mutates` processor starts, so a job queued before the lock
- * was taken is refused too (nothing has changed by then: it runs before the first step).
- */
-export async function refuseIfLocked(locks: LockReader, app: string, env: string): Promise<void> {
-  const lock = await locks.get(app, env);
-  if (lock) throw lockedError(lock);
+/** What a dry run's plan says of a locked app+env: the change it plans would be refused. */
+export function lockedNote(lock: UserLock): string {
+  const reason = lock.reason ? `: ${lock.reason}` : '';
+  return `by ${lock.by.name} since ${utcMinute(lock.since)}${reason}; the change itself is refused until "unlock ${lock.app}${lock.env === 'production' ? '' : ` --env ${lock.env}`}"`;
 }
