@@ -9,8 +9,11 @@ export const promote: CommandSpec = {
     { name: 'from-env', type: 'env', required: true, summary: 'the environment whose live image is deployed (e.g. staging)' },
     { name: 'to-env', type: 'env', required: true, summary: 'the environment it is deployed to (e.g. production)' },
   ],
+  options: [
+    { name: 'dry-run', type: 'boolean', summary: 'print what would be started, switched, retired and deleted, and change nothing' },
+  ],
   envArg: 'to-env',
-  examples: ['promote hello staging production'],
+  examples: ['promote hello staging production', 'promote hello staging production --dry-run'],
   sideEffects:
     "starts from-env's live image in to-env beside its running replicas, switches to-env's front door to it and retires the old ones; recorded as a new release of to-env",
   refuse: (args) => {

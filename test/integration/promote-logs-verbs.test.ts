@@ -89,6 +89,18 @@ describe('promote <app> <from-env> <to-env> from chat', () => {
     const shown = await s.say('bob', `releases ${name}`);
     expect(shown.reply?.code?.[0]).toMatch(/\* v1 +live, promoted from staging v1 /);
 
+    // A dry run says what it would start, switch and retire, and reserves no release number.
+    const plan = await end(`promote ${name} staging production --dry-run`);
+    expect(plan.title).toBe(`dry run: ${name} (production) would promote staging v1 to production as v2; nothing was changed`);
+    expect(plan.fields).toEqual(
+      expect.arrayContaining([
+        { label: 'image', value: expect.stringMatching(new RegExp(`\\(${stagingImage.slice(7, 19)}\\), no rebuild$`)) },
+        { label: 'retire', value: expect.stringMatching(new RegExp(`^\\S+-${name}-production-v1-0$`)) },
+        { label: 'delete images', value: 'none' },
+      ]),
+    );
+    expect((await s.releases.list(name, 'production')).map((r) => r.number)).toEqual([1]);
+
     // A person's lock on the source env does not stop it; one on the target env refuses it at once.
     await s.say('bob', `lock ${name} --env staging QA`);
     expect((await end(`promote ${name} staging production`)).title).toMatch(

@@ -35,7 +35,7 @@ describe('help is generated from the specs', () => {
     ['lock', 'lock [app] [reason…] [--env <env>]', 'voxoz lock hello release freeze until Monday'],
     ['lock', 'lock status [app] [--env <env>]', 'voxoz lock status hello'],
     ['unlock', 'unlock <app> [--env <env>]', 'voxoz unlock hello'],
-    ['promote', 'promote <app> <from-env> <to-env>', 'voxoz promote hello staging production'],
+    ['promote', 'promote <app> <from-env> <to-env> [--dry-run]', 'voxoz promote hello staging production --dry-run'],
     ['logs', 'logs <app> [--env <env>] [--tail <n>] [--since <duration>] [--replica <n>]', 'voxoz logs hello --tail 20 --since 10m'],
     ['deploy', 'deploy <app> [ref] [--env <env>] [--dry-run]', 'voxoz deploy hello --dry-run'],
     ['scale', 'scale <app> <replicas> [--env <env>] [--dry-run]', 'voxoz scale hello 5 --dry-run'],

@@ -29,6 +29,7 @@ describe('the new verbs as /voxoz subcommands', () => {
         { name: 'app', type: 3, required: true, autocomplete: true },
         { name: 'from-env', type: 3, required: true, max_length: 32 },
         { name: 'to-env', type: 3, required: true, max_length: 32 },
+        { name: 'dry-run', type: 5, required: false },
       ],
     ],
     [

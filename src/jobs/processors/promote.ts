@@ -2,7 +2,8 @@ import { environmentPort } from '../../config/app-environment.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
-import { pruneAfterRelease } from './prune-after-release.ts';
+import { keptElsewhere, pruneAfterRelease } from './prune-after-release.ts';
+import { redeployPlan } from './rollback-plan.ts';
 import { desiredAfterLive, withDesiredReplicas } from './with-desired-replicas.ts';
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
@@ -18,7 +19,7 @@ export function sameEnvironmentProblem(app: string, from: string, to: string): s
  * promote <app> <from-env> <to-env>: deploys exactly the artifact that is live in from-env to
  * to-env (no rebuild) through the driver's copy-update-switch, as a new release of to-env that
  * says "promoted from <env> vN". The job runs as a to-env job (`envArg`): it holds to-env's
- * lock and is refused while a person locks to-env.
+ * lock and is refused while a person locks to-env. With --dry-run: the plan, and nothing changed.
  */
 export const promoteProcessor: JobProcessor = {
   mutates: true,
@@ -37,6 +38,13 @@ export const promoteProcessor: JobProcessor = {
         'nothing_live',
         `${app.name} has nothing live in ${from} to promote; deploy it there first with "deploy ${app.name} --env ${from}"`,
       );
+    if (data.args['dry-run'] === true) {
+      const would = (next: number) => `would promote ${from} v${source.number} to ${to} as v${next}`;
+      const as = { promotedFrom: { env: from, number: source.number } };
+      const pruned = (await releases.pruned?.(app.name, to)) ?? new Set<string>();
+      const all = await releases.list(app.name, to);
+      return redeployPlan(driver, app, to, all, { image: source, as, would }, pruned, await keptElsewhere(releases, app, to));
+    }
     const release = await reserve('release', () => releases.next(app.name, to));
     const artifact = { id: source.artifact, name: source.image ?? source.artifact, ...(source.commit ? { commit: source.commit } : {}) };
     const record = (outcome: 'live' | 'failed' | 'cancelled') =>

@@ -7,30 +7,41 @@ import type { JobResult } from './processor.ts';
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
+/** What a rollback or a promotion would add to env's ledger: the image it redeploys and the words of its title. */
+interface Redeploy {
+  /** The release whose image is redeployed (of this environment, or of another for a promotion). */
+  image: Release;
+  /** What the new release records beside it: `rollbackOf` or `promotedFrom`. */
+  as: Pick<Release, 'rollbackOf' | 'promotedFrom'>;
+  /** "would roll back to v2 as v5". */
+  would: (next: number) => string;
+}
+
 /**
- * What `rollback --dry-run` would do, read from the ledger and the engine; nothing is
- * reserved, started, switched, retired or deleted. The would-be release counts as live when
- * image retention is worked out, as it would after a real rollback.
+ * What `rollback --dry-run` and `promote --dry-run` would do, read from the ledger and the
+ * engine; nothing is reserved, started, switched, retired or deleted. The would-be release counts
+ * as live when image retention is worked out, as it would after the real one.
  */
-export async function rollbackPlan(
+export async function redeployPlan(
   driver: Driver,
   app: AppSpec,
   env: string,
   all: ReadonlyArray<Release>,
-  from: Release,
+  redeploy: Redeploy,
   pruned: ReadonlySet<string>,
   /** Artifacts the app's other environments keep (keptElsewhere): retention would not delete them. */
   elsewhere: ReadonlySet<string> = new Set(),
 ): Promise<JobResult> {
+  const { image } = redeploy;
   const running = await driver.status(app, env);
   const next = Math.max(0, ...all.map((r) => r.number)) + 1;
-  const after = [...all, { ...from, number: next, outcome: 'live' as const, rollbackOf: from.number }];
+  const after = [...all, { ...image, env, number: next, outcome: 'live' as const, ...redeploy.as }];
   const keep = keptArtifacts(after, app.keepImages);
   const deleted = [...new Set(all.map((r) => r.artifact).filter((a) => a && !keep.has(a) && !pruned.has(a) && !elsewhere.has(a)))];
   return {
-    title: `dry run: ${app.name} (${env}) would roll back to v${from.number} as v${next}; nothing was changed`,
+    title: `dry run: ${app.name} (${env}) ${redeploy.would(next)}; nothing was changed`,
     fields: [
-      { label: 'image', value: `${from.image ?? from.artifact} (${short(from.artifact)}), no rebuild` },
+      { label: 'image', value: `${image.image ?? image.artifact} (${short(image.artifact)}), no rebuild` },
       { label: 'start', value: `${app.replicas} replica${app.replicas === 1 ? '' : 's'} beside the running ones, health-gated` },
       { label: 'switch', value: `the front door 127.0.0.1:${environmentPort(app, env)} to them in one step` },
       { label: 'retire', value: running.length > 0 ? running.map((i) => i.name).join('\n') : 'nothing runs now' },
@@ -38,3 +49,23 @@ export async function rollbackPlan(
     ],
   };
 }
+
+/** rollback --dry-run: `from` is the release rolled back to. */
+export const rollbackPlan = (
+  driver: Driver,
+  app: AppSpec,
+  env: string,
+  all: ReadonlyArray<Release>,
+  from: Release,
+  pruned: ReadonlySet<string>,
+  elsewhere?: ReadonlySet<string>,
+): Promise<JobResult> =>
+  redeployPlan(
+    driver,
+    app,
+    env,
+    all,
+    { image: from, as: { rollbackOf: from.number }, would: (next) => `would roll back to v${from.number} as v${next}` },
+    pruned,
+    elsewhere,
+  );
