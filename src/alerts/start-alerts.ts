@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ALERT_DEFAULTS } from '../config/alert-schema.ts';
+import { appIn } from '../config/app-environment.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { AppSpec } from '../config/schema.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
@@ -80,7 +81,8 @@ export function startAlerts(deps: AlertDeps): Alerts {
     const instances = (await driver.status(app, env)).filter((i) => i.release === live.number && i.state === 'running');
     const unhealthy = instances.filter((i) => i.healthy === false).length;
     const burst = await deps.desired.burst(app.name, env);
-    const desired = (await deps.desired.get(app.name, env, app.replicas)) + (burst && Date.parse(burst.until) > t ? burst.add : 0);
+    const desired =
+      (await deps.desired.get(app.name, env, appIn(app, env).replicas)) + (burst && Date.parse(burst.until) > t ? burst.add : 0);
     const key = `${app.name}:${env}`;
     const mark = seen.get(key) ?? {};
     const short = instances.length < desired;

@@ -15,3 +15,14 @@ export function environmentPort(app: AppSpec, env: string): number {
   // The config check requires a port of every app but a ling app, which has no front door: 0.
   return port ?? 0;
 }
+
+/**
+ * The app as it runs in `env`: the environment's own `replicas` in place of the app's, and its
+ * `env` laid over the app's (the same name: the environment's value). The app itself when the
+ * environment sets neither, or is not one of the app's.
+ */
+export function appIn(app: AppSpec, env: string): AppSpec {
+  const own = hasEnvironment(app, env) ? app.environments[env] : undefined;
+  if (own?.replicas === undefined && own?.env === undefined) return app;
+  return { ...app, replicas: own.replicas ?? app.replicas, env: { ...app.env, ...own.env } };
+}

@@ -9,7 +9,7 @@ const VALID = /^\d{4,5}-\d{4,5}$/;
  * Replica ports as config errors (on the raw input, beside the field errors): an environment's
  * own `replicaPorts` must not overlap another's or the shared `frontDoor.replicaPorts` (else
  * the two would pick the same ports), must hold both releases of a deploy side by side (twice
- * `replicas`), and no range may contain a front-door port (the front door listens there).
+ * the environment's `replicas`), and no range may contain a front-door port (the front door listens there).
  */
 export function checkReplicaPorts(raw: unknown): Problem[] {
   const { apps, frontDoor } = (raw ?? {}) as { apps?: unknown; frontDoor?: { replicaPorts?: unknown } };
@@ -21,7 +21,10 @@ export function checkReplicaPorts(raw: unknown): Problem[] {
   apps.forEach((app: unknown, i) => {
     const { name, port, replicas = 1, environments = { production: {} } } = (app ?? {}) as Record<string, unknown>;
     if (typeof name !== 'string' || !environments || typeof environments !== 'object') return;
-    for (const [env, settings] of Object.entries(environments as Record<string, { port?: unknown; replicaPorts?: unknown }>)) {
+    for (const [env, settings] of Object.entries(
+      environments as Record<string, { port?: unknown; replicaPorts?: unknown; replicas?: unknown }>,
+    )) {
+      const count = settings?.replicas ?? replicas;
       const door = typeof settings?.port === 'number' ? settings.port : port;
       if (typeof door === 'number') doors.push({ port: door, owner: `${name} (${env})` });
       if (typeof settings?.replicaPorts === 'string' && VALID.test(settings.replicaPorts))
@@ -29,7 +32,7 @@ export function checkReplicaPorts(raw: unknown): Problem[] {
           range: parsePortRange(settings.replicaPorts),
           owner: `${name} (${env})`,
           path: ['apps', i, 'environments', env, 'replicaPorts'],
-          replicas: typeof replicas === 'number' ? replicas : 1,
+          replicas: typeof count === 'number' ? count : 1,
         });
     }
   });

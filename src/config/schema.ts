@@ -78,6 +78,12 @@ const build = z.strictObject({
   cloneTimeoutSeconds: wholeNumber(1, 3600).default(300),
 });
 
+/** Variables set in every replica (an environment's own are laid over the app's). */
+const plainEnv = z.record(
+  z.string().regex(ENV_NAME, { error: 'environment names are letters, digits and _' }),
+  z.string({ error: 'environment values must be strings (quote numbers)' }),
+);
+
 export const appSchema = z.strictObject({
   name: appName,
   /** Which driver runs the app. @defaultValue "docker" */
@@ -99,12 +105,7 @@ export const appSchema = z.strictObject({
   /** Instances to run. @defaultValue 1 */
   replicas: wholeNumber(1, 100).default(1),
   /** Plain environment for every replica. PORT and VOXOZ_* are set by voxoz. @defaultValue {} */
-  env: z
-    .record(
-      z.string().regex(ENV_NAME, { error: 'environment names are letters, digits and _' }),
-      z.string({ error: 'environment values must be strings (quote numbers)' }),
-    )
-    .default({}),
+  env: plainEnv.default({}),
   /** Names of variables taken from voxoz's own environment at deploy time; their values are masked in every log. @defaultValue [] */
   secrets: z.array(z.string().regex(ENV_NAME, { error: 'secret names are letters, digits and _' })).default([]),
   health: healthSchema.default(HEALTH_DEFAULTS),
@@ -121,7 +122,8 @@ export const appSchema = z.strictObject({
   resources: resources.default({}),
   /**
    * Where the app may be deployed (`deploy hello --env staging`), each with its own first port
-   * (replicas share the host's network, so environments must not share ports).
+   * (replicas share the host's network, so environments must not share ports), and, if it sets
+   * them, its own replica count and variables.
    * @defaultValue { production: {} } (production on `port`)
    */
   environments: z
@@ -130,6 +132,10 @@ export const appSchema = z.strictObject({
       z.strictObject({
         /** The environment's front-door port. @defaultValue the app's `port` */
         port: wholeNumber(1024, 65_000).optional(),
+        /** Instances to run in this environment (e.g. 1 in staging, 3 in production). @defaultValue the app's `replicas` */
+        replicas: wholeNumber(1, 100).optional(),
+        /** Variables for this environment's replicas, laid over the app's `env` (same name: this one wins). @defaultValue {} */
+        env: plainEnv.optional(),
         /** Ports only this environment's replicas use ("21000-21019"): at least twice `replicas` (old and new run side by side). @defaultValue the shared `frontDoor.replicaPorts` */
         replicaPorts: portRange.optional(),
         /** Names served over HTTPS on `frontDoor.httpsPort` with certificates from the front door's own CA (e.g. hello.internal). */

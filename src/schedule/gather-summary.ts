@@ -1,5 +1,6 @@
 import { globMatches } from '../access/grants.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
+import { appIn } from '../config/app-environment.ts';
 import type { Schedule } from '../config/schedule-schema.ts';
 import type { DriverMap } from '../drivers/driver.ts';
 import type { Burst, DesiredStore } from '../store/desired-store.ts';
@@ -66,7 +67,7 @@ export function coveredPairs(
     .flatMap((app) =>
       Object.keys(app.environments)
         .filter((env) => any(schedule.envs, env))
-        .map((env) => ({ app, env })),
+        .map((env) => ({ app: appIn(app, env), env })),
     );
 }
 

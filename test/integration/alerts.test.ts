@@ -72,10 +72,12 @@ interface TestApp {
   name: string;
   port: number;
   alerts: Record<string, unknown>;
+  /** voxoz.yml's `environments` of the app. @defaultValue production only */
+  environments?: Record<string, unknown>;
 }
 
-async function testApp(prefix: string, alerts: Record<string, unknown> = {}): Promise<TestApp> {
-  return { name: `${prefix}${randomUUID().slice(0, 6)}`, port: await findFreePort(), alerts };
+async function testApp(prefix: string, alerts: Record<string, unknown> = {}, environments?: Record<string, unknown>): Promise<TestApp> {
+  return { name: `${prefix}${randomUUID().slice(0, 6)}`, port: await findFreePort(), alerts, ...(environments ? { environments } : {}) };
 }
 
 /** The spine (Redis, relay, local chat) with these apps live at release 1, desired 1. */
@@ -83,7 +85,7 @@ async function start(apps: TestApp[]): Promise<Spine> {
   const s = await startSpine(
     {},
     {
-      apps: apps.map((a) => ({ name: a.name, source: { path: APP_DIR }, port: a.port, alerts: a.alerts })),
+      apps: apps.map((a) => ({ name: a.name, source: { path: APP_DIR }, port: a.port, alerts: a.alerts, environments: a.environments })),
       chat: { systemChannel: { local: 'ops' } },
     },
   );
@@ -279,5 +281,15 @@ describe('alerts from the engine', () => {
       expect.stringMatching(/^2 of 2 replicas running \(/),
     ]);
     expect(await alertsAbout(s, few.name)).toHaveLength(1);
+  });
+
+  it("counts an environment's own replicas from voxoz.yml as desired when no scale set one", async () => {
+    const pair = await testApp('pair', { graceSeconds: 1 }, { production: { replicas: 2 } });
+    const s = await start([pair]);
+    await (await replica(pair.name, pair.port, SERVE)).start();
+    alertsOf(s);
+    await waitFor('the missing-replicas alert', async () =>
+      (await alertsAbout(s, pair.name))[0]?.reply.title.includes('1 of 2 replicas running'),
+    );
   });
 });

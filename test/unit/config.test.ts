@@ -160,6 +160,39 @@ describe('config errors that used to surface only at deploy time', () => {
     expect(problemsOfRaw({ apps: [app({ env: { MODE: 'x' }, secrets: ['API_TOKEN'] })] })).toEqual([]);
   });
 
+  it("refuses a secret written under an environment's own env, naming where", () => {
+    expect(
+      problemsOfRaw({
+        apps: [app({ secrets: ['API_TOKEN'], environments: { production: {}, staging: { port: 8001, env: { API_TOKEN: 'x' } } } })],
+      }),
+    ).toEqual([
+      "apps[0].secrets[0]: API_TOKEN is also under environments.staging.env, with its value written in voxoz.yml; a secret's value comes from voxoz's environment (e.g. /etc/voxoz/voxoz.env), never from voxoz.yml: remove it from environments.staging.env",
+    ]);
+  });
+
+  it("refuses an environment's own replicas and env that are out of range or not strings, with their paths", () => {
+    expect(
+      problemsOfRaw({
+        apps: [
+          app({ environments: { production: { replicas: 0 }, staging: { port: 8001, replicas: 101, env: { MODE: 3, 'BAD NAME': 'x' } } } }),
+        ],
+      }),
+    ).toEqual([
+      'apps[0].environments.production.replicas: must be 1..100, got 0',
+      'apps[0].environments.staging.replicas: must be 1..100, got 101',
+      'apps[0].environments.staging.env.MODE: environment values must be strings (quote numbers)',
+      'apps[0].environments.staging.env.BAD NAME: environment names are letters, digits and _',
+    ]);
+  });
+
+  it("checks an environment's ports against its own replicas, not the app's", () => {
+    expect(
+      problemsOfRaw({ apps: [app({ port: 8000, replicas: 1, environments: { production: { replicas: 3 }, staging: { port: 8002 } } })] }),
+    ).toEqual([
+      'apps[0].environments.staging: ports 8002..8002 of hello (staging) overlap hello (production) on 8000..8002; give it its own "port" (replicas share the host\'s network)',
+    ]);
+  });
+
   it('refuses two app/environment pairs whose containers would share names, listed with the other problems', () => {
     const problems = problemsOfRaw({
       apps: [

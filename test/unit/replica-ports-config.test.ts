@@ -64,6 +64,15 @@ describe('replica ports, health and drain settings', () => {
       ],
     ],
     [
+      "a range too small for the environment's own replicas",
+      {
+        apps: [app({ replicas: 1, environments: { production: { replicas: 3, replicaPorts: '30000-30004' } } })],
+      },
+      [
+        'apps[0].environments.production.replicaPorts: 30000-30004 holds 5 port(s); a (production) needs at least 6 (3 replica(s), old and new side by side)',
+      ],
+    ],
+    [
       'a front-door port inside the shared range',
       { apps: [app({ port: 20500 })] },
       [

@@ -55,7 +55,7 @@ export function parseBurst(add: unknown, word: unknown, duration: unknown): { ad
 export const burstProcessor: JobProcessor = {
   mutates: true,
   async run({ data, io, config, drivers, releases, desired, systemJobs }) {
-    const app = findApp(config, data.app);
+    const app = findApp(config, data.app, data.env);
     checkEnvironment(app, data.env);
     const { add, ms } = parseBurst(data.args.add, data.args.for, data.args.duration);
     const driver = driverFor(drivers, app);

@@ -18,7 +18,7 @@ export const deployProcessor: JobProcessor = {
   mutates: true,
   async run({ data, io, config, drivers, releases, reserve, desired, takeovers = 0 }) {
     // A deploy starts the desired count (`scale` stores it) and a burst's replicas.
-    const app = await withDesiredReplicas(findApp(config, data.app), data.env, desired);
+    const app = await withDesiredReplicas(findApp(config, data.app, data.env), data.env, desired);
     checkEnvironment(app, data.env);
     const driver = driverFor(drivers, app);
     const ref = typeof data.args.ref === 'string' ? data.args.ref : undefined;
@@ -65,7 +65,7 @@ export const deployProcessor: JobProcessor = {
       io.step('deploy', 'done');
       io.checkpoint?.('ledger-write');
       await record('live', artifact);
-      await desiredAfterLive(findApp(config, data.app), data.env, desired);
+      await desiredAfterLive(findApp(config, data.app, data.env), data.env, desired);
       await pruneAfterRelease(driver, releases, app, data.env, io);
       return {
         title: `${app.name} v${release} live (${outcome.healthy}/${outcome.instances.length} healthy)`,

@@ -22,7 +22,7 @@ const intArg = (value: unknown, name: string, min: number, max: number): number 
 export const logsProcessor: JobProcessor = {
   mutates: false,
   async run({ data, io, config, drivers }) {
-    const app = findApp(config, data.app);
+    const app = findApp(config, data.app, data.env);
     checkEnvironment(app, data.env);
     const driver = driverFor(drivers, app);
     if (!driver.logs) throw new UserError('logs_unavailable', `the ${app.runtime} runtime of this voxoz cannot show logs yet`);

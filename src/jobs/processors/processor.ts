@@ -1,7 +1,7 @@
 import type { StatusSamples } from '../../schedule/samples.ts';
 import type { LoadedConfig } from '../../config/load-config.ts';
 import type { AppSpec } from '../../config/schema.ts';
-import { hasEnvironment } from '../../config/app-environment.ts';
+import { appIn, hasEnvironment } from '../../config/app-environment.ts';
 import type { JobData, Reply } from '../../core/types.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { DriverIO, DriverMap, Driver } from '../../drivers/driver.ts';
@@ -63,11 +63,14 @@ export interface JobProcessor {
  */
 export type ProcessorMap = Readonly<Record<string, JobProcessor | undefined>>;
 
-/** The app as configured now (it may have been removed since the command was queued). */
-export function findApp(config: LoadedConfig, name: string | undefined): AppSpec {
+/**
+ * The app as configured now (it may have been removed since the command was queued); given
+ * `env`, as it runs there (its own replicas and variables, config/app-environment.ts).
+ */
+export function findApp(config: LoadedConfig, name: string | undefined, env?: string): AppSpec {
   const app = config.apps.find((a) => a.name === name);
   if (!app) throw new UserError('app_not_found', `there is no app named "${name}" in ${config.file}`);
-  return app;
+  return env === undefined ? app : appIn(app, env);
 }
 
 /** The environment named by the command, as configured for the app. */

@@ -26,7 +26,7 @@ export const promoteProcessor: JobProcessor = {
   async run({ data, io, config, drivers, releases, reserve, desired }) {
     const from = String(data.args['from-env'] ?? '');
     const to = data.env;
-    const app = await withDesiredReplicas(findApp(config, data.app), to, desired);
+    const app = await withDesiredReplicas(findApp(config, data.app, to), to, desired);
     checkEnvironment(app, from);
     checkEnvironment(app, to);
     const same = sameEnvironmentProblem(app.name, from, to);
@@ -70,7 +70,7 @@ export const promoteProcessor: JobProcessor = {
       const outcome = await driver.deploy({ app, env: to, release, port: environmentPort(app, to) }, artifact, io);
       io.step('deploy', 'done');
       await record('live');
-      await desiredAfterLive(findApp(config, data.app), to, desired);
+      await desiredAfterLive(findApp(config, data.app, to), to, desired);
       await pruneAfterRelease(driver, releases, app, to, io);
       return {
         title: `${app.name} v${release} live in ${to}: promoted from ${from} v${source.number} (${outcome.healthy}/${outcome.instances.length} healthy)`,

@@ -16,7 +16,7 @@ export const rollbackProcessor: JobProcessor = {
   mutates: true,
   async run({ data, io, config, drivers, releases, reserve, desired }) {
     // Like deploy: a rollback starts the desired count (`scale`) plus a burst in progress.
-    const app = await withDesiredReplicas(findApp(config, data.app), data.env, desired);
+    const app = await withDesiredReplicas(findApp(config, data.app, data.env), data.env, desired);
     checkEnvironment(app, data.env);
     const driver = driverFor(drivers, app);
     const words = typeof data.args.target === 'string' ? data.args.target : '';
@@ -60,7 +60,7 @@ export const rollbackProcessor: JobProcessor = {
       const outcome = await driver.deploy({ app, env: data.env, release, port: environmentPort(app, data.env) }, artifact, io);
       io.step('deploy', 'done');
       await record('live');
-      await desiredAfterLive(findApp(config, data.app), data.env, desired);
+      await desiredAfterLive(findApp(config, data.app, data.env), data.env, desired);
       await pruneAfterRelease(driver, releases, app, data.env, io);
       return {
         title: `${app.name} v${release} live: rollback of v${from.number} (${outcome.healthy}/${outcome.instances.length} healthy)`,

@@ -19,7 +19,7 @@ export const MAX_REPLICAS = 100;
 export const scaleProcessor: JobProcessor = {
   mutates: true,
   async run({ data, io, config, drivers, releases, desired }) {
-    const app = findApp(config, data.app);
+    const app = findApp(config, data.app, data.env);
     checkEnvironment(app, data.env);
     const driver = driverFor(drivers, app);
     if (!driver.scale || !desired)

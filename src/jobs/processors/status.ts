@@ -1,5 +1,5 @@
 import type { Instance } from '../../drivers/driver.ts';
-import { hasEnvironment } from '../../config/app-environment.ts';
+import { appIn, hasEnvironment } from '../../config/app-environment.ts';
 import type { ReleaseReader } from '../../store/release-store.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
@@ -82,7 +82,7 @@ export const statusProcessor: JobProcessor = {
     if (data.app && named) checkEnvironment(apps[0]!, data.env);
     const places = apps.flatMap((app) =>
       (named ? (hasEnvironment(app, data.env) ? [data.env] : []) : Object.keys(app.environments)).map((env) => ({
-        app,
+        app: appIn(app, env),
         env,
         label: !named && Object.keys(app.environments).length > 1 ? `${app.name} (${env})` : app.name,
       })),
