@@ -28,7 +28,14 @@ const outcomeOf = (r: Release) =>
       : r.outcome;
 
 /** The ledger of app+env as a table, newest first, with the live one marked. */
-export function releasesReply(app: string, env: string, all: ReadonlyArray<Release>, pruned: ReadonlySet<string> = new Set()): Reply {
+export function releasesReply(
+  app: string,
+  env: string,
+  all: ReadonlyArray<Release>,
+  pruned: ReadonlySet<string> = new Set(),
+  /** How a platform identity is shown (AnswerContext.shownAs). */
+  who: (userId: string) => string = (id) => id,
+): Reply {
   if (all.length === 0)
     return {
       title: `${app} (${env}): no releases`,
@@ -43,7 +50,7 @@ export function releasesReply(app: string, env: string, all: ReadonlyArray<Relea
     outcomeOf(r),
     image(r, pruned),
     r.commit ? r.commit.slice(0, 12) : '-',
-    r.approvedBy ? `${r.deployedBy} (approved by ${r.approvedBy})` : r.deployedBy,
+    r.approvedBy ? `${who(r.deployedBy)} (approved by ${who(r.approvedBy)})` : who(r.deployedBy),
     utcMinute(r.at),
   ]);
   const more = all.length > shown.length ? ` (the newest ${shown.length} of ${all.length})` : '';
@@ -70,7 +77,7 @@ export const releases: CommandSpec = {
       const app = String(args.app);
       const env = typeof args.env === 'string' ? args.env : ctx.defaultEnv;
       const pruned = (await ctx.stores.releases.pruned?.(app, env)) ?? new Set<string>();
-      return releasesReply(app, env, await ctx.stores.releases.list(app, env), pruned);
+      return releasesReply(app, env, await ctx.stores.releases.list(app, env), pruned, ctx.shownAs);
     },
   },
 };

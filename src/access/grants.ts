@@ -22,6 +22,14 @@ export function personOf(config: AccessConfig, userId: string): string | undefin
   return undefined;
 }
 
+/**
+ * How a platform identity is shown to people (who deployed, approved, failed): the person's name
+ * in `people` when listed, else the identity itself (`slack:T1/U2`).
+ */
+export function shownAs(config: AccessConfig, userId: string): string {
+  return personOf(config, userId) ?? userId;
+}
+
 /** True when a grant's `to` covers the person (or an unlisted identity, through `everyone` or `<platform>:*`). */
 function covers(config: AccessConfig, to: ReadonlyArray<string>, person: string | undefined, userId: string): boolean {
   return to.some(

@@ -68,6 +68,8 @@ export interface AnswerContext {
   /** The scheduled summaries in voxoz.yml (`schedule list`). @defaultValue none */
   schedules?: ReadonlyArray<Schedule>;
   now: Date;
+  /** How a platform identity is shown (the person's name in `people`, else the identity). @defaultValue the identity */
+  shownAs?: (userId: string) => string;
   stores: AnswerStores;
 }
 

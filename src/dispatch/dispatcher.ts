@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { shownAs } from '../access/grants.ts';
 import type { Approvals } from '../approvals/approvals.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { auditWriter, resultOf } from '../audit/audit-command.ts';
@@ -141,6 +142,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         defaultEnv,
         now: now(),
         schedules: config.schedules,
+        shownAs: (id: string) => shownAs(config, id),
         stores,
       };
       const late = command.sideEffects === 'none' || command.sideEffects.startsWith('none ') ? 'try again in a minute' : LATE_CHANGE;

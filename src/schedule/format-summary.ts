@@ -32,26 +32,32 @@ export function attentionOf(row: AppEnvState): string[] {
 const what = (r: Release) =>
   r.rollbackOf !== undefined ? `rollback to v${r.rollbackOf}` : r.promotedFrom ? `promote from ${r.promotedFrom.env}` : 'deploy';
 
-function describeRelease(r: Release, now: Date): string {
-  return `${r.app} (${r.env}) v${r.number} ${what(r)} by ${r.deployedBy}${r.approvedBy ? ` (approved by ${r.approvedBy})` : ''} ${age(r.at, now)} ago: ${r.outcome}`;
+/** How a platform identity is shown (access/grants.ts shownAs: the person's name in `people`, else the identity). */
+export type ShowWho = (userId: string) => string;
+const asIs: ShowWho = (id) => id;
+
+function describeRelease(r: Release, now: Date, who: ShowWho): string {
+  return `${r.app} (${r.env}) v${r.number} ${what(r)} by ${who(r.deployedBy)}${r.approvedBy ? ` (approved by ${who(r.approvedBy)})` : ''} ${age(r.at, now)} ago: ${r.outcome}`;
 }
 
-function describeApproval(a: ApprovalChange, now: Date): string {
-  const decided = a.state === 'approved' || a.state === 'rejected' ? `${a.state} by ${a.by}` : a.state;
+function describeApproval(a: ApprovalChange, now: Date, who: ShowWho): string {
+  const decided = a.state === 'approved' || a.state === 'rejected' ? `${a.state} by ${who(a.by)}` : a.state;
   return `approval: ${a.what} ${decided} ${age(a.at, now)} ago`;
 }
 
-const describeFailure = (f: FailedJob, now: Date) => `${f.command} (${f.env}) by ${f.by} ${age(f.at, now)} ago: failed`;
+const describeFailure = (f: FailedJob, now: Date, who: ShowWho) => `${f.command} (${f.env}) by ${who(f.by)} ${age(f.at, now)} ago: failed`;
 
 /** One line per app environment: what a person at 9 a.m. wants to know, problems first. */
-export function describeRow(row: AppEnvState, now: Date): string {
+export function describeRow(row: AppEnvState, now: Date, who: ShowWho = asIs): string {
   const parts = [
     row.live ? `v${row.live.number} live ${age(row.live.at, now)}` : 'not deployed',
     // Nothing to count where nothing went live and nothing runs ("0/1 healthy" would read as broken).
     ...(row.live || row.running > 0 ? [`${row.healthy}/${row.desired} healthy`] : []),
     ...(row.burst ? [`burst +${row.burst.add} until ${row.burst.until.slice(11, 16)}Z`] : []),
     ...(row.lock ? [`locked by ${row.lock.by.name}${row.lock.reason ? ` (${row.lock.reason})` : ''}`] : []),
-    ...(row.last ? [`last deploy v${row.last.number} by ${row.last.deployedBy} ${age(row.last.at, now)} ago, ${row.last.outcome}`] : []),
+    ...(row.last
+      ? [`last deploy v${row.last.number} by ${who(row.last.deployedBy)} ${age(row.last.at, now)} ago, ${row.last.outcome}`]
+      : []),
   ];
   const problems = attentionOf(row);
   return `${problems.length > 0 ? '[!] ' : ''}${row.app} (${row.env}): ${parts.join('; ')}${problems.length > 0 ? ` -- ${problems.join(', ')}` : ''}`;
@@ -76,8 +82,9 @@ function fitLines(lines: string[], budget: number): string[] {
  * The summary as one parent message (a verdict title and compact text within the platforms'
  * limits) and the full detail, one line per change and app environment, for the thread.
  * Apps that need attention come first; apps never deployed are named but are not "healthy".
+ * People are shown by `who` (their names in `people`, where listed).
  */
-export function formatSummary(state: SummaryState, now: Date): { result: JobResult; details: string[] } {
+export function formatSummary(state: SummaryState, now: Date, who: ShowWho = asIs): { result: JobResult; details: string[] } {
   const rows = [...state.rows].sort((a, b) => Number(attentionOf(b).length > 0) - Number(attentionOf(a).length > 0));
   const attention = rows.filter((r) => attentionOf(r).length > 0).length;
   const healthy = rows.filter((r) => r.live && attentionOf(r).length === 0).length;
@@ -91,12 +98,12 @@ export function formatSummary(state: SummaryState, now: Date): { result: JobResu
           ...(idle > 0 ? [`${idle} not deployed`] : []),
         ].join(', ');
   const changes = [
-    ...state.releases.map((r) => describeRelease(r, now)),
-    ...(state.approvals ?? []).map((a) => describeApproval(a, now)),
-    ...state.otherFailures.map((f) => describeFailure(f, now)),
+    ...state.releases.map((r) => describeRelease(r, now, who)),
+    ...(state.approvals ?? []).map((a) => describeApproval(a, now, who)),
+    ...state.otherFailures.map((f) => describeFailure(f, now, who)),
   ];
   const since = `Since ${state.since.slice(0, 16).replace('T', ' ')}Z: ${changes.length === 0 ? 'no changes' : `${changes.length} change${changes.length === 1 ? '' : 's'}`}`;
-  const appLines = rows.map((r) => describeRow(r, now));
+  const appLines = rows.map((r) => describeRow(r, now, who));
   const head = [since, ...fitLines(changes, SUMMARY_TEXT_MAX / 3)];
   const text = [...head, '', ...fitLines(appLines, SUMMARY_TEXT_MAX - head.join('\n').length)].join('\n');
   return {

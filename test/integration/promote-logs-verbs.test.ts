@@ -49,7 +49,8 @@ describe('promote <app> <from-env> <to-env> from chat', () => {
       health: { timeoutSeconds: 10 },
       drainSeconds: 1,
     };
-    spine = await startSpine({ docker: bed.driver }, { apps: [app] });
+    // alice is a listed person: `releases` names her, not her identity.
+    spine = await startSpine({ docker: bed.driver }, { apps: [app], people: { alice: { local: 'alice' } } });
     await spine.startWorkers();
     spine.startRelay();
     const s = spine;
@@ -88,6 +89,8 @@ describe('promote <app> <from-env> <to-env> from chat', () => {
     expect(ledger).toMatchObject({ artifact: stagingImage, outcome: 'live', promotedFrom: { env: 'staging', number: 1 } });
     const shown = await s.say('bob', `releases ${name}`);
     expect(shown.reply?.code?.[0]).toMatch(/\* v1 +live, promoted from staging v1 /);
+    expect(shown.reply?.code?.[0]).toMatch(/ alice +\d{4}-\d\d-\d\d /);
+    expect(shown.reply?.code?.[0]).not.toContain('local:alice');
 
     // A dry run says what it would start, switch and retire, and reserves no release number.
     const plan = await end(`promote ${name} staging production --dry-run`);

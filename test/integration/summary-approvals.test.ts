@@ -17,6 +17,7 @@ import { parseCommand } from '../../src/dispatch/parse-command.ts';
 import type { Driver } from '../../src/drivers/driver.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { formatSummary } from '../../src/schedule/format-summary.ts';
+import { shownAs } from '../../src/access/grants.ts';
 import { gatherSummary } from '../../src/schedule/gather-summary.ts';
 import { createSummaryHistory } from '../../src/schedule/summary-history.ts';
 import { redisKeys } from '../../src/store/keys.ts';
@@ -149,6 +150,10 @@ describe('approvals since the last summary', () => {
     ]);
     expect(result.text).toContain('approval: rollback hello/production from v2 to v1 approved by local:ben 50m ago');
     expect(details.join('\n')).not.toContain('rollback other');
+    // Shown as voxoz shows them: listed people by their names.
+    const named = formatSummary(state, new Date('2026-12-03T08:00:00.000Z'), (id) => shownAs(config, id)).details;
+    expect(named).toContain('change: approval: rollback hello/production from v2 to v1 approved by ben 50m ago');
+    expect(named).toContain('change: approval: rollback hello/production from v2 to v1 rejected by cat 40m ago');
   });
 
   it('the restart counts are stored beside the mark, in one write, and read back per schedule', async () => {

@@ -40,18 +40,20 @@ describe('schedule run <name> posts the summary of what runs now', () => {
       { docker: bed.driver },
       {
         apps: [await app(good), await app(bad, broken)],
+        // alice is a listed person (shown by her name); bob is not (shown by his identity).
+        people: { alice: { local: 'alice' } },
         schedules: [{ name: 'morning', cron: '0 9 * * *', timezone: 'Europe/Kyiv', target: { platform: 'local', channel: 'ops' } }],
       },
     );
     await spine.startWorkers();
     spine.startRelay();
     const s = spine;
-    const run = async (text: string) => {
-      const { thread } = await s.say('alice', text);
+    const run = async (text: string, user = 'alice') => {
+      const { thread } = await s.say(user, text);
       return s.waitForEnd(thread, 90_000);
     };
     expect((await run(`deploy ${good}`)).messages[1]!.reply!.title).toBe(`${good} v1 live (1/1 healthy)`);
-    expect((await run(`deploy ${bad}`)).messages[1]!.reply!.title).toMatch(/failed/);
+    expect((await run(`deploy ${bad}`, 'bob')).messages[1]!.reply!.title).toMatch(/failed/);
     expect((await s.say('alice', `lock ${good} freeze`)).reply?.title).toBe(`${good} (production) locked by alice`);
     // A read that failed on the healthy app is the asker's answer, not the app's failure.
     expect((await run(`logs ${good} --replica 5`)).messages[1]!.reply!.title).toMatch(/failed/);
@@ -64,22 +66,22 @@ describe('schedule run <name> posts the summary of what runs now', () => {
     const lines = parent.text!.split('\n');
     expect(lines[0]).toMatch(/^Since \d{4}-\d\d-\d\d \d\d:\d\dZ: 2 changes$/);
     expect(lines.slice(1, 3)).toEqual([
-      expect.stringMatching(new RegExp(`^${good} \\(production\\) v1 deploy by local:alice \\d+[sm] ago: live$`)),
-      expect.stringMatching(new RegExp(`^${bad} \\(production\\) v1 deploy by local:alice \\d+[sm] ago: failed$`)),
+      expect.stringMatching(new RegExp(`^${good} \\(production\\) v1 deploy by alice \\d+[sm] ago: live$`)),
+      expect.stringMatching(new RegExp(`^${bad} \\(production\\) v1 deploy by local:bob \\d+[sm] ago: failed$`)),
     ]);
     expect(lines[4]).toMatch(
       new RegExp(
-        `^\\[!\\] ${bad} \\(production\\): not deployed; last deploy v1 by local:alice \\d+[sm] ago, failed -- last deploy v1 failed, 1 failed job$`,
+        `^\\[!\\] ${bad} \\(production\\): not deployed; last deploy v1 by local:bob \\d+[sm] ago, failed -- last deploy v1 failed, 1 failed job$`,
       ),
     );
     expect(lines[5]).toMatch(
       new RegExp(
-        `^${good} \\(production\\): v1 live \\d+[sm]; 1/1 healthy; locked by alice \\(freeze\\); last deploy v1 by local:alice \\d+[sm] ago, live$`,
+        `^${good} \\(production\\): v1 live \\d+[sm]; 1/1 healthy; locked by alice \\(freeze\\); last deploy v1 by alice \\d+[sm] ago, live$`,
       ),
     );
     // The thread has every line too.
     const logged = logLines(thread);
-    expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^change: ${bad} \\(production\\) v1 deploy by local:alice`)));
+    expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^change: ${bad} \\(production\\) v1 deploy by local:bob`)));
     expect(logged).toContainEqual(lines[5]);
     // An unknown schedule is refused at once, naming the ones there are; nothing is queued.
     const unknown = await s.say('alice', 'schedule run evening');

@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../../config/load-config.ts';
 import { UserError } from '../../core/user-error.ts';
+import { shownAs } from '../../access/grants.ts';
 import { formatSummary } from '../../schedule/format-summary.ts';
 import { statusChart } from '../../schedule/chart/status-chart.ts';
 import { gatherSummary } from '../../schedule/gather-summary.ts';
@@ -35,7 +36,7 @@ export const summaryProcessor: JobProcessor = {
     // Restarts count from the last scheduled summary's counts, as "since" counts from its mark.
     const baseline = await summaries.restartCounts(name);
     const state = await gatherSummary({ config, drivers, releases, locks, desired, history: summaries }, schedule, since, baseline);
-    const { result, details } = formatSummary(state, now);
+    const { result, details } = formatSummary(state, now, (id) => shownAs(config, id));
     for (const line of details) io.log(line);
     if (typeof data.args.tick === 'string') await summaries.setMark(name, now.toISOString(), state.restartCounts ?? {});
     if (!samples) return result;
