@@ -26,7 +26,13 @@ describe('xen: and ling apps in voxoz.yml', () => {
     const config = validateConfig({ xen: { kernel: 'kernels/vmlinux', hosts: [host()] }, apps: [lingApp()] }, '/etc/voxoz/voxoz.yml');
     expect(config.xen).toMatchObject({ builder: 'erlang-pv', kernel: '/etc/voxoz/kernels/vmlinux', railing: ['railing'] });
     expect(config.xen?.hosts[0]).toMatchObject({ user: 'root', keyFile: '/etc/voxoz/keys/voxoz', imagesDir: '/var/lib/voxoz-xl/images' });
-    expect(config.apps[0]?.port).toBeUndefined();
+    expect(config.apps[0]?.port).toBeUndefined(); // Empty variables are what a ling app gets by default: not refused.
+    expect(() =>
+      validateConfig(
+        { xen: { kernel: 'k', hosts: [host()] }, apps: [lingApp({ env: {}, secrets: [], environments: { production: { env: {} } } })] },
+        '/x.yml',
+      ),
+    ).not.toThrow();
   });
 
   it.each([
@@ -70,6 +76,21 @@ describe('xen: and ling apps in voxoz.yml', () => {
       'a quote in the start arguments',
       { xen: { kernel: 'k', hosts: [host()] }, apps: [lingApp({ ling: { extra: '-s "x"' } })] },
       'apps[0].ling.extra: must be printable ASCII',
+    ],
+    [
+      'variables for a ling app (env)',
+      { xen: { kernel: 'k', hosts: [host()] }, apps: [lingApp({ env: { GREETING: 'hi' } })] },
+      "apps[0].env: a ling app's domains have no environment variables (LING runs Erlang on Xen, with no OS under it), so this would be silently ignored: pass settings as Erlang start arguments in ling.extra instead, and remove it",
+    ],
+    [
+      'variables for a ling app (secrets)',
+      { xen: { kernel: 'k', hosts: [host()] }, apps: [lingApp({ secrets: ['API_TOKEN'] })] },
+      "apps[0].secrets: a ling app's domains have no environment variables",
+    ],
+    [
+      "variables for a ling app (an environment's env)",
+      { xen: { kernel: 'k', hosts: [host()] }, apps: [lingApp({ environments: { production: { env: { A: 'b' } } } })] },
+      "apps[0].environments.production.env: a ling app's domains have no environment variables",
     ],
     [
       'a host name with a slash',
