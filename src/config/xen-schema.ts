@@ -83,8 +83,11 @@ const hasKeys = (v: unknown) => v !== null && typeof v === 'object' && Object.ke
 const NO_VARIABLES =
   "a ling app's domains have no environment variables (LING runs Erlang on Xen, with no OS under it), so this would be silently ignored: pass settings as Erlang start arguments in ling.extra instead, and remove it";
 
+/** An app as it is in voxoz.yml, before validation: only what checkXen reads. */
+type RawLingApp = { runtime?: unknown; ling?: unknown; environments?: unknown; port?: unknown; env?: unknown; secrets?: unknown };
+
 /** A ling app's `env`, `secrets` and environments' `env`: refused rather than silently dropped. */
-function variablesOfLing(app: { env?: unknown; secrets?: unknown; environments?: unknown }, i: number) {
+function variablesOfLing(app: RawLingApp, i: number) {
   const problems: Array<{ path: Array<string | number>; message: string }> = [];
   if (hasKeys(app.env)) problems.push({ path: ['apps', i, 'env'], message: NO_VARIABLES });
   if (Array.isArray(app.secrets) && app.secrets.length > 0) problems.push({ path: ['apps', i, 'secrets'], message: NO_VARIABLES });
@@ -114,36 +117,34 @@ export function checkXen(raw: unknown): Array<{ path: Array<string | number>; me
   });
   const apps = (raw as { apps?: unknown })?.apps;
   if (!Array.isArray(apps)) return problems;
-  apps.forEach(
-    (app: { runtime?: unknown; ling?: unknown; environments?: unknown; port?: unknown; env?: unknown; secrets?: unknown }, i) => {
-      if (app?.runtime !== 'ling') {
-        if (app?.ling !== undefined)
-          problems.push({ path: ['apps', i, 'ling'], message: 'only an app with runtime: ling takes ling settings' });
-        if (app && typeof app === 'object' && app.port === undefined)
-          problems.push({ path: ['apps', i, 'port'], message: "is required: the app's stable address, 127.0.0.1:port" });
-        return;
-      }
-      if (hosts.length === 0)
-        problems.push({ path: ['apps', i, 'runtime'], message: 'a ling app needs Xen hosts to run on: add them under xen.hosts' });
-      problems.push(...variablesOfLing(app, i));
-      if ((xen?.builder ?? 'erlang-pv') === 'erlang-pv' && xen?.kernel === undefined && hosts.length > 0)
-        problems.push({
-          path: ['xen', 'kernel'],
-          message: 'the erlang-pv builder needs a PV Linux kernel for the domains: set xen.kernel (see the README, "Preparing a Xen host")',
-        });
-      const envs =
-        app.environments && typeof app.environments === 'object' ? (app.environments as Record<string, { xenHosts?: unknown }>) : {};
-      for (const [env, settings] of Object.entries(envs)) {
-        if (!Array.isArray(settings?.xenHosts)) continue;
-        settings.xenHosts.forEach((h: unknown, j) => {
-          if (typeof h === 'string' && !names.has(h))
-            problems.push({
-              path: ['apps', i, 'environments', env, 'xenHosts', j],
-              message: `no Xen host is named "${h}" (xen.hosts: ${[...names].join(', ') || 'none'})`,
-            });
-        });
-      }
-    },
-  );
+  apps.forEach((app: RawLingApp, i) => {
+    if (app?.runtime !== 'ling') {
+      if (app?.ling !== undefined)
+        problems.push({ path: ['apps', i, 'ling'], message: 'only an app with runtime: ling takes ling settings' });
+      if (app && typeof app === 'object' && app.port === undefined)
+        problems.push({ path: ['apps', i, 'port'], message: "is required: the app's stable address, 127.0.0.1:port" });
+      return;
+    }
+    if (hosts.length === 0)
+      problems.push({ path: ['apps', i, 'runtime'], message: 'a ling app needs Xen hosts to run on: add them under xen.hosts' });
+    problems.push(...variablesOfLing(app, i));
+    if ((xen?.builder ?? 'erlang-pv') === 'erlang-pv' && xen?.kernel === undefined && hosts.length > 0)
+      problems.push({
+        path: ['xen', 'kernel'],
+        message: 'the erlang-pv builder needs a PV Linux kernel for the domains: set xen.kernel (see the README, "Preparing a Xen host")',
+      });
+    const envs =
+      app.environments && typeof app.environments === 'object' ? (app.environments as Record<string, { xenHosts?: unknown }>) : {};
+    for (const [env, settings] of Object.entries(envs)) {
+      if (!Array.isArray(settings?.xenHosts)) continue;
+      settings.xenHosts.forEach((h: unknown, j) => {
+        if (typeof h === 'string' && !names.has(h))
+          problems.push({
+            path: ['apps', i, 'environments', env, 'xenHosts', j],
+            message: `no Xen host is named "${h}" (xen.hosts: ${[...names].join(', ') || 'none'})`,
+          });
+      });
+    }
+  });
   return problems;
 }
