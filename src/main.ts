@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { loadConfig, type LoadedConfig } from './config/load-config.ts';
 import { createShutdown } from './lifecycle/shutdown.ts';
 import { describeReload, reloadConfig, type ReloadResult } from './lifecycle/reload-config.ts';
+import { configuredSites, dropIdleSites } from './frontdoor/drop-idle-sites.ts';
 import type { Settings } from './config/read-settings.ts';
 import type { ChatAdapter } from './core/chat-adapter.ts';
 import type { JobData } from './core/types.ts';
@@ -80,11 +81,14 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
   let syncSchedules: (() => Promise<void>) | undefined;
   /** Asks again what this process' workers reach (set once they run). */
   let recheckReach: (() => Promise<void>) | undefined;
+  /** Frees the addresses of app environments taken out of voxoz.yml that serve nothing (set once the front door runs). */
+  let dropIdle: (() => Promise<void>) | undefined;
   const reload = (): ReloadResult => {
     const next = reloadConfig(config);
     config = next.config;
     log[next.result.ok ? 'info' : 'warn'](describeReload(next.result));
     void syncNames?.();
+    void dropIdle?.();
     void recheckReach?.();
     void syncSchedules?.().catch((err: unknown) => log.warn('schedules were not synced; the running ones stay', { err }));
     return next.result;
@@ -150,6 +154,15 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         );
       };
       await syncNames();
+      dropIdle = async () => {
+        const freed = await dropIdleSites(frontDoorSocket, settings.queueName, configuredSites(config)).catch((err: Error) => {
+          log.warn('could not free the addresses of removed apps', { reason: err.message });
+          return [];
+        });
+        if (freed.length > 0)
+          log.info('freed the addresses of app environments no longer in voxoz.yml (they served nothing)', { sites: freed });
+      };
+      await dropIdle();
     }
     const releases = createReleaseStore(redis, keys);
     const desired = createDesiredStore(redis, keys);

@@ -8,6 +8,9 @@ import { findFreePort } from '../../src/services/free-port.ts';
 import { BIN, ROOT, sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 import { withOpenAccess } from '../support/open-access.ts';
+import { httpOnce } from '../support/http-once.ts';
+
+const page = (appPort: number) => httpOnce(`127.0.0.1:${appPort}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'vxr-'));
 const file = join(dir, 'voxoz.yml');
@@ -88,5 +91,24 @@ describe('config reload without a restart', () => {
         /reloaded \S+: app web added, app hello removed, app shop removed\. voxoz no longer shows, watches or changes hello, shop, but what they run keep running/,
       );
     expect((await sayTo(port, join(dir, 'data'), 'alice', ['deploy', 'nosuch'])).out).toContain('known apps: web');
+  });
+
+  it('frees the address of an app taken out of the file once it serves nothing; one that still serves keeps it', async () => {
+    const [idlePort, busyPort] = [await findFreePort(), await findFreePort()];
+    writeFileSync(file, withOpenAccess(`apps:\n${app('idle', idlePort)}${app('busy', busyPort)}`));
+    expect((await reload()).code).toBe(0);
+    const say = (...words: string[]) => sayTo(port, join(dir, 'data'), 'alice', words);
+    for (const name of ['idle', 'busy']) expect((await say('deploy', name)).out).toMatch(new RegExp(`${name} v1 live`));
+    expect((await say('scale', 'idle', '0')).out).toContain('idle scaled to 0');
+    expect((await page(idlePort)).split(' ')[0]).toBe('503');
+
+    writeFileSync(file, withOpenAccess(`apps:\n${app('web', await findFreePort())}`));
+    expect((await reload()).code).toBe(0);
+    await expect
+      .poll(() => voxoz.stderr(), { timeout: 5000 })
+      .toMatch(/"sites":\["idle \(production\)"\][^\n]*freed the addresses of app environments no longer in voxoz\.yml/);
+    await expect(page(idlePort)).rejects.toThrow(/ECONNREFUSED/);
+    // busy still runs (voxoz does not stop an app taken out of the file): its address keeps serving it.
+    expect(await page(busyPort)).toMatch(/^200 [\s\S]*hello from release v1/);
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaddyFrontDoor } from '../../src/frontdoor/caddy-front-door.ts';
+import { dropIdleSites } from '../../src/frontdoor/drop-idle-sites.ts';
 import type { Site } from '../../src/frontdoor/front-door.ts';
 import { ensureCaddy, type RunningCaddy } from '../../src/services/caddy.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
@@ -116,5 +117,36 @@ describe('the Caddy front door', () => {
     expect(await door.route(site)).toBeUndefined();
     await expect(httpOnce(site.listen)).rejects.toThrow(/ECONNREFUSED/);
     expect(isRunning(caddy.pid, 'caddy')).toBe(true);
+  });
+
+  it('frees the address of a site that serves nothing and that voxoz.yml no longer has; keeps the others', async () => {
+    const door = createCaddyFrontDoor(caddy.socket);
+    const site = async (instance: string, app: string, env = 'production'): Promise<Site> => ({
+      instance,
+      app,
+      env,
+      listen: `127.0.0.1:${await findFreePort()}`,
+    });
+    const [gone, idleKept, stillServing, otherEnv, otherInstance] = [
+      await site('ti', 'gone'),
+      await site('ti', 'kept'),
+      await site('ti', 'busy'),
+      await site('ti', 'kept', 'staging'),
+      await site('ti-2', 'gone'),
+    ];
+    for (const s of [gone, idleKept, otherEnv, otherInstance]) await door.switch(s, []);
+    await door.switch(stillServing, [await backend('busy')]);
+    expect(await get(gone.listen)).toMatch(/^503/);
+    // kept (production) is in voxoz.yml; kept (staging), busy and gone are not; ti-2 is another installation.
+    expect(await dropIdleSites(caddy.socket, 'ti', new Set(['kept (production)']))).toEqual(['gone (production)', 'kept (staging)']);
+    expect(await door.route(gone)).toBeUndefined();
+    await expect(httpOnce(gone.listen)).rejects.toThrow(/ECONNREFUSED/);
+    expect(await door.route(otherEnv)).toBeUndefined();
+    expect(await door.route(idleKept)).toEqual({ upstreams: [], fence: 0 });
+    expect(await get(stillServing.listen)).toBe('200 busy');
+    expect(await door.route(otherInstance)).toEqual({ upstreams: [], fence: 0 });
+    // Nothing left to free: a second call removes nothing.
+    expect(await dropIdleSites(caddy.socket, 'ti', new Set(['kept (production)']))).toEqual([]);
+    await door.remove(otherInstance);
   });
 });
