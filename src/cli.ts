@@ -102,6 +102,11 @@ async function main(argv: string[]): Promise<number> {
     await serve(verb === 'start' ? 'all' : 'worker');
     return -1;
   }
+  // A reader that stops early (`voxoz say … | head`) closes the pipe: that ends the output quietly, not in a crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
   if (verb === 'audit') return auditCli(rest[0], readSettings(process.env), (t) => process.stdout.write(t));
   const dataDir = process.env.VOXOZ_DATA_DIR ?? '.voxoz';
   const token = process.env.VOXOZ_TOKEN ?? readLocalToken(dataDir);

@@ -1,5 +1,6 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDockerClient } from '../../src/drivers/docker/docker-client.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { pingRedis } from '../../src/services/redis-server.ts';
-import { sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
+import { BIN, ROOT, sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 import { withOpenAccess } from '../support/open-access.ts';
 
@@ -116,6 +117,23 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
     }
     const res = await fetch(`http://127.0.0.1:${appPort}/`);
     expect(await res.text()).toContain('hello from release v1');
+  });
+
+  it('a reader that stops early (voxoz say … | head) ends the output quietly, not in a crash', async () => {
+    const child = spawn('node', [BIN, 'say', '--user', 'alice', 'status', 'hello'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), VOXOZ_DATA_DIR: join(dir, 'data') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    // As head does after its lines: the first output read, the pipe closed; the answer comes after.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at /);
+    expect(code).toBe(0);
   });
 
   it('run away from its data folder, voxoz say says where it looked for the token and how to point at it', async () => {
