@@ -74,7 +74,7 @@ export function describeReload(result: ReloadResult): string {
   // voxoz stops managing a removed app; it does not stop it (a line deleted by mistake must not take an app down).
   const left =
     removed.length > 0
-      ? `. voxoz no longer shows, watches or changes ${removed.join(', ')}, but what ${removed.length === 1 ? 'it runs keeps' : 'they run keep'} running and holding ${removed.length === 1 ? 'its address' : 'their addresses'}: to stop ${removed.length === 1 ? 'it' : 'one'}, put it back, run "scale <app> 0" in each environment, then remove it (the reload then frees its address)`
+      ? `. voxoz no longer shows, watches or changes ${removed.join(', ')}, but what ${removed.length === 1 ? 'it still runs keeps' : 'they still run keeps'} running and holding its address (an address that serves nothing is freed now): to stop ${removed.length === 1 ? 'it' : 'one'}, put it back, run "scale <app> 0" in each environment, then remove it`
       : '';
   return `reloaded ${result.file}: ${changed}${restart}${left}`;
 }
