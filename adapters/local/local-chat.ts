@@ -136,10 +136,13 @@ export class LocalChat extends EventEmitter implements ChatSurface {
 
   async postParent(ref: ThreadRef, reply: Reply): Promise<string> {
     const message = { kind: 'parent' as const, author: 'voxoz', text: renderText(reply), reply };
+    // A job that waits for its time (a burst's scale-back) is not counted as running in its thread
+    // until its parent says it runs (updateParent): the thread can end with the job before it.
+    const reopen = reply.scheduledFor ? 'later' : true;
     const given = ref.meta?.thread;
-    if (given) return (await this.add(given, message, { reopen: true })).id;
+    if (given) return (await this.add(given, message, { reopen })).id;
     const opened = await this.openThread(undefined, '', ref.conversation);
-    return `${opened.id}/${(await this.add(opened.id, message)).id}`;
+    return `${opened.id}/${(await this.add(opened.id, message, { reopen: reply.scheduledFor ? 'later' : false })).id}`;
   }
 
   async updateParent(ref: ThreadRef & { parent: string }, reply: Reply): Promise<void> {
@@ -159,6 +162,7 @@ export class LocalChat extends EventEmitter implements ChatSurface {
       LOCAL_LIMITS.ttlSeconds,
       JSON.stringify(thread),
       keys.localEvents,
+      reply.scheduledFor ? '0' : '1',
     );
     if (seq === 0) throw new Error(`message ${message} not found in ${thread}`);
   }
@@ -208,7 +212,7 @@ export class LocalChat extends EventEmitter implements ChatSurface {
   private async add(
     threadId: string,
     message: Omit<LocalMessage, 'id' | 'edits' | 'at'>,
-    opts: { reopen?: boolean } = {},
+    opts: { reopen?: boolean | 'later' } = {},
   ): Promise<LocalMessage> {
     const { redis, keys } = this.deps;
     const at = new Date().toISOString();
@@ -223,7 +227,7 @@ export class LocalChat extends EventEmitter implements ChatSurface {
       LOCAL_LIMITS.messages,
       message.kind === 'log' ? '1' : '0',
       keys.localEvents,
-      opts.reopen ? '1' : '0',
+      opts.reopen === 'later' ? 'later' : opts.reopen ? '1' : '0',
     )) as [number, number];
     if (n === -1) throw new Error(`thread ${threadId} is gone`);
     return { ...message, id: n === 0 ? 'dropped' : `m-${n}`, edits: 0, at };

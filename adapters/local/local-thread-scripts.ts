@@ -20,7 +20,8 @@ end
 return 1`;
 
 // KEYS: thread. ARGV: message JSON without '{', ttl s, thread id as JSON, most messages, '1' if it may be dropped
-// (a log batch past the limit), pub/sub channel, '1' to reopen the thread (a new parent: another job posts here).
+// (a log batch past the limit), pub/sub channel, '1' to reopen the thread (a new parent: another job posts here),
+// or 'later' (a new parent of a job that waits for its time: marked w:<n>, counted once its parent's edit says it runs).
 // Returns {n, seq}: n = -1 no such thread, 0 dropped.
 export const ADD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
@@ -38,15 +39,23 @@ if ARGV[7] == '1' then
   redis.call('HINCRBY', KEYS[1], 'jobs', 1)
   redis.call('HSET', KEYS[1], 'state', 'open')
   redis.call('HDEL', KEYS[1], 'outcome')
+elseif ARGV[7] == 'later' then
+  redis.call('HSET', KEYS[1], 'w:' .. n, 1)
 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('PUBLISH', ARGV[6], '{"type":"message","thread":' .. ARGV[3] .. ',"seq":' .. seq .. ',"message":' .. msg .. '}')
 return {n, seq}`;
 
-// KEYS: thread. ARGV: n, message JSON without '{' and without edits, ttl s, thread id as JSON, pub/sub channel.
-// Returns the new seq, or 0 when there is no such message.
+// KEYS: thread. ARGV: n, message JSON without '{' and without edits, ttl s, thread id as JSON, pub/sub channel,
+// '1' when the message is a parent whose job no longer waits for its time: a parent posted 'later' (ADD) then
+// reopens the thread, as a new job's parent does. Returns the new seq, or 0 when there is no such message.
 export const EDIT = `
 if redis.call('HEXISTS', KEYS[1], 'm:' .. ARGV[1]) == 0 then return 0 end
+if ARGV[6] == '1' and redis.call('HDEL', KEYS[1], 'w:' .. ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'jobs', 1)
+  redis.call('HSET', KEYS[1], 'state', 'open')
+  redis.call('HDEL', KEYS[1], 'outcome')
+end
 local e = redis.call('HINCRBY', KEYS[1], 'e:' .. ARGV[1], 1)
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local msg = '{"edits":' .. e .. ',' .. ARGV[2]

@@ -94,6 +94,12 @@ export interface Reply {
   attachments?: Array<{ name: string; contentType: string; bytes: number }>;
   /** Shown only to the invoking user where the platform supports it. */
   ephemeral?: boolean;
+  /**
+   * A job's parent while the job waits for its time (a burst's scale-back): when it runs (ISO).
+   * The local chat does not count such a job as running in its thread until it starts, so
+   * `voxoz say` ends with the job it asked for rather than hours later.
+   */
+  scheduledFor?: string;
 }
 
 /** What goes on the queue. Everything a worker anywhere needs, and nothing platform-specific but the ThreadRef. */
@@ -117,6 +123,8 @@ export interface JobData {
   requestedAt: string;
   /** The BullMQ queue it went to (jobs/job-route.ts): `jobs`, or `jobs-<runtime>` for an app of another runtime. @defaultValue "jobs" */
   queue?: string;
+  /** A delayed job (a burst's scale-back): no worker takes it before this time (ISO). */
+  runAt?: string;
   /** Set only on the queue's copy, once the enqueue was confirmed (jobs/confirm-mark.ts). */
   confirmed?: boolean;
 }

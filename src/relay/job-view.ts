@@ -1,6 +1,7 @@
 import type { JobData, Reply, ReplyStep } from '../core/types.ts';
 import { ALERT_KIND } from '../alerts/incident-message.ts';
 import { APPROVAL_KIND, renderPendingApproval } from '../approvals/approval-message.ts';
+import { utcSecond } from '../dispatch/utc-minute.ts';
 import type { JobEvent, JobOutcome } from '../jobs/job-event.ts';
 
 /** Everything the parent message shows, folded from the job's events. Pure. */
@@ -77,9 +78,18 @@ export function renderParent(view: JobView): Reply {
   if (job.kind === APPROVAL_KIND) return renderPendingApproval(job);
   // An alert is not a job: nothing to cancel while its incident is open.
   const buttons = job.kind === ALERT_KIND ? [] : [{ id: 'cancel', label: 'Cancel', style: 'danger' as const, value: job.id }];
-  const phase = view.phase === 'queued' ? 'queued' : running ? (STEP_VERB[running.name] ?? running.name) : 'running';
+  // A delayed job (a burst's scale-back) says when it runs until a worker starts it.
+  const scheduled = view.phase === 'queued' && job.runAt !== undefined;
+  const phase = scheduled
+    ? `scheduled for ${utcSecond(job.runAt!)}`
+    : view.phase === 'queued'
+      ? 'queued'
+      : running
+        ? (STEP_VERB[running.name] ?? running.name)
+        : 'running';
   return {
     title: `${job.command}: ${phase}`,
+    ...(scheduled ? { scheduledFor: job.runAt } : {}),
     status: view.phase === 'queued' ? 'queued' : 'running',
     text: view.notes.length ? view.notes.join('; ') : undefined,
     fields: [who, { label: 'job', value: job.id }],

@@ -95,6 +95,7 @@ export function createSystemJobs(deps: SystemJobDeps) {
     async record(req: SystemJobRequest): Promise<JobData> {
       if (!WHY.test(req.why)) throw new Error(`system job reason "${req.why}" must be lowercase letters, digits and dashes`);
       const config = deps.config();
+      const now = (deps.now ?? systemClock)();
       const data: JobData = {
         id: req.id ?? randomUUID(),
         kind: req.kind,
@@ -105,7 +106,8 @@ export function createSystemJobs(deps: SystemJobDeps) {
         requestedBy: req.as?.requestedBy ?? { id: `system:${req.why}`, name: `voxoz (${req.why})` },
         ...(req.as ? { approvedBy: req.as.approvedBy } : {}),
         thread: systemThread(config, req),
-        requestedAt: (deps.now ?? systemClock)().toISOString(),
+        requestedAt: now.toISOString(),
+        ...(req.delayMs ? { runAt: new Date(now.getTime() + req.delayMs).toISOString() } : {}),
       };
       const routed = deps.route?.(data);
       if (routed && routed.name !== deps.queue.name) data.queue = routed.name;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { LocalChatEvent } from '../../adapters/local/local-chat.ts';
 import type { JobData } from '../../src/core/types.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
@@ -23,7 +24,8 @@ afterEach(async () => {
 });
 afterAll(() => bed.cleanup());
 
-const BURST_SECONDS = 4;
+/** Long enough that the burst is live, and its workers stopped, well before the scale-back is due. */
+const BURST_SECONDS = 8;
 
 describe('burst <app> +<n> for <duration>', () => {
   it('runs n more replicas, status shows the burst, and the scale-back, after a worker restart, returns to the desired count in the same thread', async () => {
@@ -60,6 +62,13 @@ describe('burst <app> +<n> for <duration>', () => {
 
     const probe = startProbe(`127.0.0.1:${port}`, { perSecond: 50, maxMs: 60_000 });
     const { thread } = await s.say('alice', `burst ${name} +2 for ${BURST_SECONDS}s`);
+    // What `voxoz say` follows: the thread's events, up to its end.
+    const events: LocalChatEvent[] = [];
+    const hear = (e: LocalChatEvent) => {
+      if (e.thread === thread) events.push(e);
+    };
+    s.chat.on('event', hear);
+    closers.push(async () => s.chat.off('event', hear));
     const askedAt = Date.now();
     await waitUntil(
       'the burst to be live',
@@ -73,12 +82,29 @@ describe('burst <app> +<n> for <duration>', () => {
 
     // The workers stop and others start (a restart): the scale-back is a delayed job in Redis, not a timer in a process.
     await firstPool.close();
+    // The burst's thread ends with the burst (so `voxoz say` returns): the scale-back, posted in it,
+    // says when it runs and is not counted until it starts.
+    await waitUntil(
+      'the burst thread to end before its scale-back runs',
+      async () => (await s.chat.thread(thread))?.state === 'done',
+      20_000,
+      25,
+    );
+    expect(events.filter((e) => e.type === 'end')).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
+    const waiting = (await s.chat.thread(thread))!.messages.filter((m) => m.kind === 'parent').map((m) => m.reply!);
+    expect(waiting.map((r) => r.title)).toEqual([
+      expect.stringMatching(new RegExp(`^${name} bursting to 3 `)),
+      expect.stringMatching(new RegExp(`^scale ${name} 1: scheduled for \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC$`)),
+    ]);
+    const until = Date.parse(/ until (\S+Z) /.exec(waiting[0]!.title)![1]!);
+    expect(Math.abs(Date.parse(waiting[1]!.scheduledFor!) - until)).toBeLessThan(1000);
+    expect(Date.now() - askedAt).toBeLessThan(BURST_SECONDS * 1000);
     await s.startWorkers(2, { systemJobs });
     await waitUntil(
       'the scale-back to end in the burst thread',
       async () => {
         const t = await s.chat.thread(thread);
-        return t?.state === 'done' && t.messages.filter((m) => m.kind === 'parent').length === 2;
+        return t?.state === 'done' && events.filter((e) => e.type === 'end').length === 2;
       },
       60_000,
       50,
@@ -92,6 +118,8 @@ describe('burst <app> +<n> for <duration>', () => {
     // The burst's own parent comes first, then the scale-back's (which waits for it to be posted).
     const parents = (await s.chat.thread(thread))!.messages.filter((m) => m.kind === 'parent').map((m) => m.reply?.title ?? '');
     expect(parents).toEqual([expect.stringMatching(new RegExp(`^${name} bursting to 3 `)), `${name} burst ended, back to 1 (1/1 healthy)`]);
+    // Its start opened the thread again, and its end ended it again.
+    expect(events.filter((e) => e.type === 'end').map((e) => (e as { outcome: string }).outcome)).toEqual(['succeeded', 'succeeded']);
     expect(await running()).toBe(1);
     expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 1, running 1' });
   });
