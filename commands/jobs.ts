@@ -2,22 +2,24 @@ import type { Reply } from '../src/core/types.ts';
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
 import { formatTable } from '../src/dispatch/format-table.ts';
 import type { JobSummary } from '../src/dispatch/job-reader.ts';
-import { utcMinute } from '../src/dispatch/utc-minute.ts';
+import { utcMinute, utcSecond } from '../src/dispatch/utc-minute.ts';
 
 function where(job: JobSummary): string {
   if (job.state === 'running') return 'running';
+  if (job.state === 'scheduled') return `scheduled for ${utcSecond(job.runAt ?? '')}`;
   if (job.waitingFor) return `#${job.position} waiting behind ${job.waitingFor}`;
   return `#${job.position} ${job.state}`;
 }
 
-/** Running jobs, then queued ones with their position, each with who asked and when. */
+/** Running jobs, then queued ones with their position, then scheduled ones with their time, each with who asked and when. */
 export function jobsReply(list: ReadonlyArray<JobSummary>, app?: string): Reply {
   const scope = app ?? 'all apps';
   if (list.length === 0) return { title: `jobs (${scope}): none`, status: 'info', text: 'No job is running or queued.', ephemeral: true };
   const running = list.filter((j) => j.state === 'running').length;
+  const scheduled = list.filter((j) => j.state === 'scheduled').length;
   const rows = list.map((j) => [j.id, where(j), j.command, j.env, j.requestedBy.name, utcMinute(j.requestedAt)]);
   return {
-    title: `jobs (${scope}): ${running} running, ${list.length - running} queued`,
+    title: `jobs (${scope}): ${running} running, ${list.length - running - scheduled} queued${scheduled ? `, ${scheduled} scheduled` : ''}`,
     status: 'info',
     text: 'Position #1 starts next. "cancel <job>" cancels one of yours.',
     code: [formatTable(['job', 'state', 'command', 'env', 'asked by', 'since'], rows)],

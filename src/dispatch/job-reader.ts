@@ -9,10 +9,15 @@ export interface JobSummary {
   kind: string;
   app?: string;
   env: string;
-  /** `running` on a worker; `queued` for a worker; `waiting` for another job to finish with its app (or for its enqueue to be confirmed). */
-  state: 'running' | 'queued' | 'waiting';
-  /** 1 = next to start, counting every job not yet running, oldest first. Absent while running. */
+  /**
+   * `running` on a worker; `queued` for a worker; `waiting` for another job to finish with its app
+   * (or for its enqueue to be confirmed); `scheduled` until its time (a burst's scale-back, `runAt`).
+   */
+  state: 'running' | 'queued' | 'waiting' | 'scheduled';
+  /** 1 = next to start, counting every job queued or waiting, oldest first. Absent while running or scheduled. */
   position?: number;
+  /** When a scheduled job runs (ISO). */
+  runAt?: string;
   /** The job it waits behind, when it waits for its app+env lock. */
   waitingFor?: string;
   requestedBy: ChatUser;

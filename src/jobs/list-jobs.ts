@@ -14,13 +14,16 @@ export const LIST_DEFAULT_LIMIT = 50;
  * Unfinished jobs as BullMQ holds them: running ones (`active`), then those not started yet
  * (`wait`, `prioritized`, and `delayed`, which is where a job waiting for its app+env lock or
  * for its enqueue to be confirmed sits), in the order they were queued; the position counts
- * from the next to start. Jobs whose record says they were abandoned or finished are left out.
+ * from the next to start. Last, the jobs scheduled for later (a burst's scale-back, whose
+ * `runAt` is still to come), soonest first, with no position. Jobs whose record says they were
+ * abandoned or finished are left out.
  */
 export async function listJobs(
   queue: Queue<JobData> | ReadonlyArray<Queue<JobData>>,
   redis: Redis,
   keys: RedisKeys,
   filter: { app?: string; limit?: number },
+  now = Date.now(),
 ): Promise<JobSummary[]> {
   const queues = Array.isArray(queue) ? queue : [queue as Queue<JobData>];
   const lists = await Promise.all(
@@ -47,28 +50,32 @@ export async function listJobs(
           jobs.map(({ job }) => job.data.id),
         );
   const summaries: JobSummary[] = [];
+  const scheduled: JobSummary[] = [];
   let position = 0;
   jobs.forEach(({ job, running }, i) => {
     const [state, waited] = records[i] ?? [];
     if (state === 'abandoned' || state === 'finished') return;
     const data = job.data;
-    if (!running) position += 1;
+    const later = !running && data.runAt !== undefined && Date.parse(data.runAt) > now;
+    if (!running && !later) position += 1;
     if (filter.app && data.app !== filter.app) return;
-    summaries.push({
+    (later ? scheduled : summaries).push({
       id: data.id,
       command: data.command,
       kind: data.kind,
       ...(data.app ? { app: data.app } : {}),
       env: data.env,
-      state: running ? 'running' : waited || state === 'pending' ? 'waiting' : 'queued',
-      ...(running ? {} : { position }),
+      state: running ? 'running' : later ? 'scheduled' : waited || state === 'pending' ? 'waiting' : 'queued',
+      ...(running || later ? {} : { position }),
+      ...(later ? { runAt: data.runAt } : {}),
       ...(!running && waited ? { waitingFor: waited } : {}),
       requestedBy: data.requestedBy,
       requestedAt: data.requestedAt,
       ...(data.thread.platform === 'local' && data.thread.meta?.thread ? { thread: data.thread.meta.thread } : {}),
     });
   });
-  return summaries.slice(0, filter.limit ?? LIST_DEFAULT_LIMIT);
+  scheduled.sort((a, b) => Date.parse(a.runAt!) - Date.parse(b.runAt!));
+  return [...summaries, ...scheduled].slice(0, filter.limit ?? LIST_DEFAULT_LIMIT);
 }
 
 async function readRecords(redis: Redis, keys: RedisKeys, ids: string[]): Promise<Array<[string | null, string | null]>> {

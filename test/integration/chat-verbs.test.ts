@@ -1,4 +1,9 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { JobData } from '../../src/core/types.ts';
+import { utcSecond } from '../../src/dispatch/utc-minute.ts';
+import { createSystemJobs } from '../../src/store/record-system-job.ts';
 import { UserError } from '../../src/core/user-error.ts';
 import { allow, needsApproval } from '../../src/dispatch/decision.ts';
 import type { Policy } from '../../src/dispatch/policy.ts';
@@ -62,15 +67,34 @@ describe('releases, jobs, cancel, lock: answered in the bot process against the 
     spine.startRelay();
     const first = await spine.say('alice', 'deploy hello');
     await waitUntil('the first job to run', async () => driver.builds === 1, 10_000, 25);
+    // A job scheduled for later (as a burst's scale-back is) is listed last, with its time, and takes no position.
+    const connection = new Redis(spine.redis.options);
+    const queue = new Queue<JobData>('jobs', { connection, prefix: spine.keys.bull });
+    const systemJobs = createSystemJobs({ redis: spine.redis, queue, keys: spine.keys, config: () => spine!.config });
+    const later = await systemJobs.record({
+      kind: 'scale',
+      why: 'burst-expiry',
+      command: 'scale web 1',
+      app: 'web',
+      args: { app: 'web', replicas: 1 },
+      thread: { platform: 'local', conversation: 'local', meta: { thread: first.thread } },
+      delayMs: 600_000,
+    });
+    await Promise.all([systemJobs.close(), queue.close()]);
+    await connection.quit();
     const second = await spine.say('bob', 'deploy web');
     const third = await spine.say('alice', 'deploy hello');
     const all = (await spine.say('carol', 'jobs')).reply;
-    expect(all?.title).toBe('jobs (all apps): 1 running, 2 queued');
+    expect(all?.title).toBe('jobs (all apps): 1 running, 2 queued, 1 scheduled');
     const rows = all!.code![0]!.split('\n');
     expect(rows[0]).toMatch(/^job +state +command +env +asked by +since$/);
     expect(rows[1]).toMatch(new RegExp(`^${first.job} +running +deploy hello +production +alice `));
     expect(rows[2]).toMatch(new RegExp(`^${second.job} +#1 queued +deploy web +production +bob `));
     expect(rows[3]).toMatch(new RegExp(`^${third.job} +#2 queued +deploy hello +production +alice `));
+    expect(rows[4]).toMatch(
+      new RegExp(`^${later.id} +scheduled for ${utcSecond(later.runAt!)} +scale web 1 +production +voxoz \\(burst-expiry\\) `),
+    );
+    expect(Date.parse(later.runAt!) - Date.parse(later.requestedAt)).toBe(600_000);
     const onlyHello = (await spine.say('carol', 'jobs hello')).reply!.code![0]!;
     expect(onlyHello).not.toContain(second.job!);
     expect(onlyHello).toMatch(/#2 queued/); // the position counts every job ahead, of any app
