@@ -50,6 +50,8 @@ const cancel: Action = async (jobId, ctx) => {
     return refusal('cancel: unknown job', `there is no job ${jobId}; it may have finished and expired ("jobs" lists the current ones)`);
   // An approval request is no job: cancelling it is a Reject (its requester withdraws it), by the same rules.
   if (job.kind === APPROVAL_KIND) return reject(jobId, ctx);
+  // Nobody cancels a burst's end; what to type instead is no secret.
+  if (typeof job.args.burstOf === 'string') return burstEndRefusal(job);
   const refused = decisionRefusal('cancel', await ctx.decide(job));
   if (refused) return refused;
   const result = await ctx.queue.cancel(job.id, ctx.user);
@@ -60,6 +62,19 @@ const cancel: Action = async (jobId, ctx) => {
     ephemeral: true,
   };
 };
+
+/**
+ * A burst's scale-back is not cancelled: without it the burst would never end (status would say
+ * it runs until a time long past, and a new burst would be refused). `scale` ends it now, at any count.
+ */
+function burstEndRefusal(job: JobData): Reply {
+  const env = job.env === 'production' ? '' : ` --env ${job.env}`;
+  return refusal(
+    'cancel: a burst’s end',
+    `"${job.command}" ends the burst of ${job.app} (${job.env}) at its time and cannot be cancelled; nothing was changed. ` +
+      `To end the burst now: "scale ${job.app} ${job.args.replicas}${env}"; to keep more replicas: "scale ${job.app} <n>${env}" (it ends the burst at that count).`,
+  );
+}
 
 const noApprovals = (verb: string) =>
   refusal(`${verb}: no approvals here`, 'this voxoz takes no approvals (its bot process runs without them); nothing was done');

@@ -76,8 +76,12 @@ export function renderParent(view: JobView): Reply {
     };
   }
   if (job.kind === APPROVAL_KIND) return renderPendingApproval(job);
-  // An alert is not a job: nothing to cancel while its incident is open.
-  const buttons = job.kind === ALERT_KIND ? [] : [{ id: 'cancel', label: 'Cancel', style: 'danger' as const, value: job.id }];
+  // An alert is not a job: nothing to cancel while its incident is open. A burst's end is not
+  // cancelled either (dispatch/actions.ts says why and what to type instead).
+  const buttons =
+    job.kind === ALERT_KIND || typeof job.args.burstOf === 'string'
+      ? []
+      : [{ id: 'cancel', label: 'Cancel', style: 'danger' as const, value: job.id }];
   // A delayed job (a burst's scale-back) says when it runs until a worker starts it.
   const scheduled = view.phase === 'queued' && job.runAt !== undefined;
   const phase = scheduled

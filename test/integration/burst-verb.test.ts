@@ -61,7 +61,7 @@ describe('burst <app> +<n> for <duration>', () => {
     expect((await end(`deploy ${name}`)).title).toBe(`${name} v1 live (1/1 healthy)`);
 
     const probe = startProbe(`127.0.0.1:${port}`, { perSecond: 50, maxMs: 60_000 });
-    const { thread } = await s.say('alice', `burst ${name} +2 for ${BURST_SECONDS}s`);
+    const { thread, job: burstJob } = await s.say('alice', `burst ${name} +2 for ${BURST_SECONDS}s`);
     // What `voxoz say` follows: the thread's events, up to its end.
     const events: LocalChatEvent[] = [];
     const hear = (e: LocalChatEvent) => {
@@ -98,6 +98,15 @@ describe('burst <app> +<n> for <duration>', () => {
     ]);
     const until = Date.parse(/ until (\S+Z) /.exec(waiting[0]!.title)![1]!);
     expect(Math.abs(Date.parse(waiting[1]!.scheduledFor!) - until)).toBeLessThan(1000);
+    // The scale-back has no Cancel button, and cancelling it is refused (the burst would never end), saying what to type instead.
+    expect(waiting[1]!.buttons).toBeUndefined();
+    expect((await s.say('alice', `cancel ${burstJob}-back`)).reply).toMatchObject({
+      status: 'error',
+      title: 'cancel: a burst’s end',
+      text:
+        `"scale ${name} 1" ends the burst of ${name} (production) at its time and cannot be cancelled; nothing was changed. ` +
+        `To end the burst now: "scale ${name} 1"; to keep more replicas: "scale ${name} <n>" (it ends the burst at that count).`,
+    });
     expect(Date.now() - askedAt).toBeLessThan(BURST_SECONDS * 1000);
     await s.startWorkers(2, { systemJobs });
     await waitUntil(
