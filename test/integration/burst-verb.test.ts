@@ -6,6 +6,7 @@ import type { LocalChatEvent } from '../../adapters/local/local-chat.ts';
 import type { JobData } from '../../src/core/types.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
+import { createDesiredStore } from '../../src/store/desired-store.ts';
 import { createSystemJobs } from '../../src/store/record-system-job.ts';
 import { dockerTestbed } from '../support/docker-apps.ts';
 import { startProbe } from '../support/probe.ts';
@@ -130,6 +131,19 @@ describe('burst <app> +<n> for <duration>', () => {
     // Its start opened the thread again, and its end ended it again.
     expect(events.filter((e) => e.type === 'end').map((e) => (e as { outcome: string }).outcome)).toEqual(['succeeded', 'succeeded']);
     expect(await running()).toBe(1);
+    expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 1, running 1' });
+
+    // A burst whose scale-back did not run (it failed: the engine was down at the time) is shown as
+    // overdue with what ends it, and a new burst is refused saying the same; `scale` ends it.
+    const since = new Date(Date.now() - 120_000).toISOString();
+    await createDesiredStore(s.redis, s.keys).setBurst(name, 'production', { add: 2, until: since, job: 'a-failed-burst' });
+    const overdue = `+2 overdue since ${since} (its scale-back has not run: it waits in the app's line, or it failed; "scale ${name} 1" ends the burst)`;
+    expect((await end(`status ${name}`)).fields).toContainEqual({
+      label: `${name} replicas`,
+      value: `desired 1, bursting ${overdue}, running 1`,
+    });
+    expect((await end(`burst ${name} +1 for 1m`)).text).toBe(`${name} (production) is already bursting: ${overdue}; nothing was changed`);
+    expect((await end(`scale ${name} 1`)).title).toBe(`${name} scaled to 1 (1/1 healthy)`);
     expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 1, running 1' });
   });
 });

@@ -1,4 +1,5 @@
 import { UserError } from '../../core/user-error.ts';
+import type { Burst } from '../../store/desired-store.ts';
 import { burstPlan } from './change-plans.ts';
 import { liveTarget } from './live-target.ts';
 import type { JobProcessor } from './processor.ts';
@@ -32,6 +33,19 @@ export function burstDurationProblem(duration: unknown): string | undefined {
   return burstMs(duration) > 0 ? undefined : `a burst lasts 1s..24h, written like 90s, 10m or 2h; got "${String(duration ?? '')}"`;
 }
 
+/** A burst still recorded this long after its end did not end: its scale-back waits in the app's line, or failed. @defaultValue 60 s */
+const OVERDUE_MS = 60_000;
+
+/**
+ * A recorded burst as status and a refused burst show it: "+2 until <time>", or, once it is
+ * overdue, since when and what ends it (`scale` to the desired count `base`).
+ */
+export function describeBurst(burst: Burst, place: { app: string; env: string; base: number }, now: Date): string {
+  if (Date.parse(burst.until) + OVERDUE_MS > now.getTime()) return `+${burst.add} until ${burst.until}`;
+  const env = place.env === 'production' ? '' : ` --env ${place.env}`;
+  return `+${burst.add} overdue since ${burst.until} (its scale-back has not run: it waits in the app's line, or it failed; "scale ${place.app} ${place.base}${env}" ends the burst)`;
+}
+
 /**
  * "+3" → 3; "10m" → 600000. Problems are UserErrors that say what was expected (the command's
  * parse says the same before anything is queued; a job queued otherwise is checked here).
@@ -62,12 +76,12 @@ export const burstProcessor: JobProcessor = {
     if (!driver.scale || !desired || !systemJobs)
       throw new UserError('burst_unavailable', `this voxoz cannot burst ${app.name} (${app.runtime}); nothing was changed`);
     const current = await desired.burst(app.name, data.env);
+    const base = await desired.get(app.name, data.env, app.replicas);
     if (current && current.job !== data.id)
       throw new UserError(
         'already_bursting',
-        `${app.name} (${data.env}) is already bursting (+${current.add} until ${current.until}); nothing was changed`,
+        `${app.name} (${data.env}) is already bursting: ${describeBurst(current, { app: app.name, env: data.env, base }, io.now())}; nothing was changed`,
       );
-    const base = await desired.get(app.name, data.env, app.replicas);
     if (base + add > MAX_REPLICAS)
       throw new UserError('replicas_out_of_range', `${base} + ${add} replicas is more than ${MAX_REPLICAS}; nothing was changed`);
     const target = await liveTarget(releases, app, data.env);

@@ -1,6 +1,7 @@
 import type { Instance } from '../../drivers/driver.ts';
 import { appIn, hasEnvironment } from '../../config/app-environment.ts';
 import type { ReleaseReader } from '../../store/release-store.ts';
+import { describeBurst } from './burst.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
 
@@ -104,7 +105,7 @@ export const statusProcessor: JobProcessor = {
       const want = desired ? await desired.get(app.name, env, app.replicas) : app.replicas;
       const up = instances.filter((i) => i.state === 'running').length;
       const burst = desired ? await desired.burst(app.name, env) : undefined;
-      const bursting = burst ? `, bursting +${burst.add} until ${burst.until}` : '';
+      const bursting = burst ? `, bursting ${describeBurst(burst, { app: app.name, env, base: want }, io.now())}` : '';
       const none = instances.length === 0 ? await nothingLive(releases, { app: app.name, env, label }) : undefined;
       counts.push({ label: `${label} replicas`, value: none ? none.count : `desired ${want}${bursting}, running ${up}` });
       tables.push(none ? none.line : formatInstances(label, instances, io.now()));
