@@ -44,7 +44,8 @@ function parseArgs(parent: CommandSpec, words: string[], ctx: ResolveContext): P
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i]!;
     if (!token.startsWith('--') || token === '--') {
-      if (token.startsWith('-') && token !== '-')
+      // A negative number is a value (`scale hello -1` is told the range), not an option.
+      if (token.startsWith('-') && token !== '-' && !/^-\d{1,9}$/.test(token))
         problems.push(`${JSON.stringify(token.slice(0, 40))} looks like an option; ${describeOptions(command.name, options)}`);
       else positional.push(token);
       continue;

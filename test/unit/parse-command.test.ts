@@ -92,6 +92,8 @@ describe('parseCommand: bad and evil input', () => {
     ['deploy --upload-pack=x', [/unknown option "--upload-pack"; deploy takes --env/, /<app> is missing/]],
     ['deploy hello -- --upload-pack=x', [/"--" looks like an option/, /unknown option "--upload-pack"/]],
     ['deploy hello main..evil', [/<ref>: "main\.\.evil" is not a valid git ref/]],
+    ['scale hello -1', [/^<replicas>: must be 0\.\.100, got -1$/]],
+    ['deploy hello -1', [/^<ref>: "-1" must not start with "-" \(it would read as a git option\)/]],
     ['deploy hello @{-1}', [/"@\{-1\}" is a revision expression/]],
     [
       'deploy hello HEAD~1',
