@@ -1,3 +1,4 @@
+import { burstOverdue } from '../jobs/processors/burst.ts';
 import type { JobResult } from '../jobs/processors/processor.ts';
 import type { Release } from '../store/release-store.ts';
 import type { ApprovalChange } from './approvals-since.ts';
@@ -17,9 +18,11 @@ export function age(iso: string, now: Date): string {
 }
 
 /** Why an app environment needs a person; empty when it does not. */
-export function attentionOf(row: AppEnvState): string[] {
+export function attentionOf(row: AppEnvState, now: Date): string[] {
   if (row.unreadable) return [`state unreadable: ${row.unreadable}`];
   const out: string[] = [];
+  if (row.burst && burstOverdue(row.burst, now))
+    out.push(`burst +${row.burst.add} overdue since ${row.burst.until.slice(11, 16)}Z (its scale-back has not run)`);
   if (row.last?.outcome === 'failed') out.push(`last deploy v${row.last.number} failed`);
   if (row.live && row.healthy < row.desired) out.push(`${row.healthy}/${row.desired} healthy`);
   if (row.live && row.running !== row.desired) out.push(`drift: ${row.running} running, ${row.desired} desired`);
@@ -53,13 +56,13 @@ export function describeRow(row: AppEnvState, now: Date, who: ShowWho = asIs): s
     row.live ? `v${row.live.number} live ${age(row.live.at, now)}` : 'not deployed',
     // Nothing to count where nothing went live and nothing runs ("0/1 healthy" would read as broken).
     ...(row.live || row.running > 0 ? [`${row.healthy}/${row.desired} healthy`] : []),
-    ...(row.burst ? [`burst +${row.burst.add} until ${row.burst.until.slice(11, 16)}Z`] : []),
+    ...(row.burst && !burstOverdue(row.burst, now) ? [`burst +${row.burst.add} until ${row.burst.until.slice(11, 16)}Z`] : []),
     ...(row.lock ? [`locked by ${row.lock.by.name}${row.lock.reason ? ` (${row.lock.reason})` : ''}`] : []),
     ...(row.last
       ? [`last deploy v${row.last.number} by ${who(row.last.deployedBy)} ${age(row.last.at, now)} ago, ${row.last.outcome}`]
       : []),
   ];
-  const problems = attentionOf(row);
+  const problems = attentionOf(row, now);
   return `${problems.length > 0 ? '[!] ' : ''}${row.app} (${row.env}): ${parts.join('; ')}${problems.length > 0 ? ` -- ${problems.join(', ')}` : ''}`;
 }
 
@@ -85,9 +88,9 @@ function fitLines(lines: string[], budget: number): string[] {
  * People are shown by `who` (their names in `people`, where listed).
  */
 export function formatSummary(state: SummaryState, now: Date, who: ShowWho = asIs): { result: JobResult; details: string[] } {
-  const rows = [...state.rows].sort((a, b) => Number(attentionOf(b).length > 0) - Number(attentionOf(a).length > 0));
-  const attention = rows.filter((r) => attentionOf(r).length > 0).length;
-  const healthy = rows.filter((r) => r.live && attentionOf(r).length === 0).length;
+  const rows = [...state.rows].sort((a, b) => Number(attentionOf(b, now).length > 0) - Number(attentionOf(a, now).length > 0));
+  const attention = rows.filter((r) => attentionOf(r, now).length > 0).length;
+  const healthy = rows.filter((r) => r.live && attentionOf(r, now).length === 0).length;
   const idle = rows.length - attention - healthy;
   const verdict =
     rows.length === 0

@@ -88,6 +88,22 @@ describe('the summary text', () => {
     expect(result.text).toContain('web (production): v1 live 2d; 4/4 healthy; burst +2 until 08:30Z; last deploy');
   });
 
+  it('a burst still recorded a minute after its end (its scale-back did not run) needs attention', () => {
+    const burst = { add: 2, until: '2026-12-03T06:59:00.000Z', job: 'b' };
+    const state = (rows: AppEnvState[]) => ({ schedule: 'm', since: now.toISOString(), rows, releases: [], otherFailures: [] });
+    const { result } = formatSummary(state([row('web', { burst, desired: 4, healthy: 4, running: 4 })]), now);
+    expect(result.title).toBe('m summary: 1 needs attention');
+    expect(result.text).toContain(
+      '[!] web (production): v1 live 2d; 4/4 healthy; last deploy v1 by alice 2d ago, live -- burst +2 overdue since 06:59Z (its scale-back has not run)',
+    );
+    // Less than a minute past its end, it may just be on its way.
+    const { result: onTime } = formatSummary(
+      state([row('web', { burst, desired: 4, healthy: 4, running: 4 })]),
+      new Date('2026-12-03T06:59:59Z'),
+    );
+    expect(onTime.title).toBe('m summary: all 1 healthy');
+  });
+
   it('a crash-looping app needs attention for its restarts alone and comes first; decided approvals are changes', () => {
     const { result, details } = formatSummary(
       {

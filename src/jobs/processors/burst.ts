@@ -36,12 +36,15 @@ export function burstDurationProblem(duration: unknown): string | undefined {
 /** A burst still recorded this long after its end did not end: its scale-back waits in the app's line, or failed. @defaultValue 60 s */
 const OVERDUE_MS = 60_000;
 
+/** True when the burst is still recorded a minute after its end (its scale-back did not run). */
+export const burstOverdue = (burst: Burst, now: Date) => Date.parse(burst.until) + OVERDUE_MS <= now.getTime();
+
 /**
  * A recorded burst as status and a refused burst show it: "+2 until <time>", or, once it is
  * overdue, since when and what ends it (`scale` to the desired count `base`).
  */
 export function describeBurst(burst: Burst, place: { app: string; env: string; base: number }, now: Date): string {
-  if (Date.parse(burst.until) + OVERDUE_MS > now.getTime()) return `+${burst.add} until ${burst.until}`;
+  if (!burstOverdue(burst, now)) return `+${burst.add} until ${burst.until}`;
   const env = place.env === 'production' ? '' : ` --env ${place.env}`;
   return `+${burst.add} overdue since ${burst.until} (its scale-back has not run: it waits in the app's line, or it failed; "scale ${place.app} ${place.base}${env}" ends the burst)`;
 }
