@@ -46,12 +46,12 @@ const dash=async()=>{try{const r=await fetch('/local/dashboard');if(r.ok){const 
   cell(tr,w.live?'v'+w.live.number+(w.live.commit?' ('+w.live.commit.slice(0,7)+')':''):'none');
   const never=!w.unreadable&&!w.live&&w.running===0;
   cell(tr,w.unreadable?'unreadable: '+w.unreadable:never?(w.last?'nothing live':'not deployed'):w.healthy+' / '+w.desired,(w.unreadable||(never?w.last:w.healthy<w.desired))?'bad':'');
-  cell(tr,w.burst?'+'+w.burst.add+' until '+w.burst.until.slice(11,16)+' UTC':'');
+  cell(tr,!w.burst?'':w.burstOverdue?'+'+w.burst.add+' overdue since '+w.burst.until.slice(11,16)+' UTC (its scale-back has not run)':'+'+w.burst.add+' until '+w.burst.until.slice(11,16)+' UTC',w.burstOverdue?'bad':'');
   cell(tr,w.lock?'locked by '+w.lock.by.name+(w.lock.reason?': '+w.lock.reason:''):'');
   cell(tr,String(w.failed.length),w.failed.length?'bad':'');body.append(tr);}
  const jobs=document.getElementById('jobs');jobs.textContent='';
  if(d.jobs.length===0){const li=document.createElement('li');li.textContent='no job running or waiting';jobs.append(li);}
- for(const j of d.jobs){const li=document.createElement('li');li.textContent=j.state+': '+j.command+' (by '+j.requestedBy.name+') ';
+ for(const j of d.jobs){const li=document.createElement('li');li.textContent=(j.runAt?'scheduled for '+j.runAt.slice(11,19)+' UTC':j.state)+': '+j.command+' (by '+j.requestedBy.name+') ';
   if(j.thread){const a=document.createElement('a');a.href='#thread-'+j.thread;a.textContent='thread';a.onclick=()=>{open(j.thread);};li.append(a);}jobs.append(li);}
  const cmds=document.getElementById('cmds');if(cmds.children.length!==d.completions.length){cmds.textContent='';for(const c of d.completions){const o=document.createElement('option');o.value=c;cmds.append(o);}}
  if(reads++%10===0)document.getElementById('chart').src='/local/dashboard/chart.png?'+Date.now();}}catch(e){}setTimeout(dash,${DASHBOARD_MS});};

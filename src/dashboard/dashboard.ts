@@ -7,6 +7,7 @@ import { type AppEnvState, gatherSummary } from '../schedule/gather-summary.ts';
 import { statusChart } from '../schedule/chart/status-chart.ts';
 import type { StatusSamples } from '../schedule/samples.ts';
 import type { SummaryHistory } from '../schedule/summary-history.ts';
+import { burstOverdue } from '../jobs/processors/burst.ts';
 import type { DesiredStore } from '../store/desired-store.ts';
 import type { LockReader } from '../store/lock-store.ts';
 import type { ReleaseStore } from '../store/release-store.ts';
@@ -14,8 +15,11 @@ import type { ReleaseStore } from '../store/release-store.ts';
 /** What the web console's dashboard shows: every app environment now, and the jobs running or waiting. */
 export interface DashboardView {
   at: string;
-  /** Per app environment: live release, replicas healthy/running vs desired, burst, lock, failures of the last 24 h. */
-  rows: AppEnvState[];
+  /**
+   * Per app environment: live release, replicas healthy/running vs desired, burst (`burstOverdue`
+   * when its scale-back did not run), lock, failures of the last 24 h.
+   */
+  rows: Array<AppEnvState & { burstOverdue?: true }>;
   jobs: JobSummary[];
   /** Completions for the command box: each verb, and each verb that takes an app with each app's name. */
   completions: string[];
@@ -73,7 +77,7 @@ export function createDashboard(deps: {
       const system = config.chat.systemChannel.local;
       return {
         at: now.toISOString(),
-        rows: state.rows,
+        rows: state.rows.map((r) => (r.burst && burstOverdue(r.burst, now) ? { ...r, burstOverdue: true as const } : r)),
         jobs,
         completions: completions.slice(0, COMPLETIONS_MAX),
         channels: [...new Set(['local', ...scheduled, ...(system ? [system] : [])])],

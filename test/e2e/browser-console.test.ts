@@ -1,7 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDesiredStore } from '../../src/store/desired-store.ts';
+import { redisKeys } from '../../src/store/keys.ts';
 import { approvalYaml, helloCopy, servedPage } from '../support/approval-flow.ts';
 import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
 
@@ -96,6 +99,18 @@ describe('the web console in Chromium', () => {
       .toBeGreaterThan(0);
     expect(await rita.locator('#cmds option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toContain('deploy hello');
     await rita.screenshot({ path: join(ARTIFACTS, 'deploy.png'), fullPage: true });
+    // A burst whose scale-back did not run (set in its store as a failed one leaves it) shows as overdue.
+    const redis = new Redis(inject('redisUrl'));
+    const desired = createDesiredStore(redis, redisKeys(voxoz!.queueName));
+    await desired.setBurst('hello', 'production', { add: 2, until: new Date(Date.now() - 120_000).toISOString(), job: 'a-failed-burst' });
+    try {
+      await expect
+        .poll(async () => (await row.textContent()) ?? '', { timeout: 20_000 })
+        .toMatch(/\+2 overdue since \d\d:\d\d UTC \(its scale-back has not run\)/);
+    } finally {
+      await desired.clearBurst('hello', 'production');
+      await redis.quit();
+    }
   }, 180_000);
 
   it('Cancel on a job waiting behind another stops it; the first one finishes', async () => {
