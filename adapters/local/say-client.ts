@@ -90,7 +90,8 @@ export async function say(opts: SayOptions): Promise<number> {
           if (last && last.kind === 'parent') write(`${last.text}\n`);
           return OK.has(event.outcome) ? 0 : 1;
         }
-        if (event.message.kind === 'parent') last = event.message;
+        // What the thread ends with is the job it asked for, not one scheduled in it for later (a burst's scale-back).
+        if (event.message.kind === 'parent' && !(last && event.message.reply?.scheduledFor)) last = event.message;
         write(`${show(event.message, event.type === 'edit')}\n`);
       }
     }

@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { say } from '../../adapters/local/say-client.ts';
-import type { LocalChatEvent } from '../../adapters/local/local-thread-types.ts';
+import type { LocalChatEvent, LocalMessage } from '../../adapters/local/local-thread-types.ts';
 
 /**
  * `voxoz say` while a job is silent: progress on its own stream (a line rewritten in place on a
@@ -14,8 +14,19 @@ afterEach(() => {
   server?.close();
 });
 
-async function localApi(quietMs: number): Promise<string> {
-  const frame = (e: LocalChatEvent) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+const frame = (e: LocalChatEvent) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+const message = (text: string, kind: 'command' | 'parent', id: string = kind, reply?: LocalMessage['reply']): LocalMessage => ({
+  id,
+  kind,
+  author: 'voxoz',
+  text,
+  ...(reply ? { reply } : {}),
+  edits: 0,
+  at: new Date().toISOString(),
+});
+
+/** The local API's double: takes the command, then sends the thread's events as `events` writes them. */
+async function serve(events: (res: ServerResponse) => void): Promise<string> {
   server = createServer((req, res) => {
     if (req.method === 'POST') {
       res.writeHead(202, { 'content-type': 'application/json' });
@@ -23,14 +34,15 @@ async function localApi(quietMs: number): Promise<string> {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const message = (text: string, kind: 'command' | 'parent') => ({
-      id: kind,
-      kind,
-      author: 'voxoz',
-      text,
-      edits: 0,
-      at: new Date().toISOString(),
-    });
+    events(res);
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+function localApi(quietMs: number): Promise<string> {
+  return serve((res) => {
     res.write(frame({ type: 'message', thread: 't-1', seq: 1, message: message('deploy hello', 'command') }));
     res.write(frame({ type: 'message', thread: 't-1', seq: 2, message: message('deploy hello: running build', 'parent') }));
     setTimeout(() => {
@@ -38,9 +50,6 @@ async function localApi(quietMs: number): Promise<string> {
       res.end(frame({ type: 'end', thread: 't-1', seq: 4, outcome: 'succeeded' }));
     }, quietMs);
   });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }
 
 describe('voxoz say shows progress while a job is silent', () => {
@@ -83,5 +92,30 @@ describe('voxoz say shows progress while a job is silent', () => {
     for (const line of drawn) expect(line).toMatch(/^… \d+ s: deploy hello: running build$/);
     expect(progress.endsWith('\r\x1b[2K')).toBe(true);
     expect(progress).not.toContain('\n');
+  });
+});
+
+describe('voxoz say ends with what the job it asked for came to', () => {
+  it('a job scheduled in the same thread (a burst’s scale-back), edited after the burst ended, is not shown as the end', async () => {
+    const scheduled = {
+      title: 'scale hello 1: scheduled for 2026-12-05 14:14:01 UTC',
+      status: 'queued' as const,
+      scheduledFor: '2026-12-05T14:14:01.185Z',
+    };
+    const baseUrl = await serve((res) => {
+      const events: LocalChatEvent[] = [
+        { type: 'message', thread: 't-1', seq: 1, message: message('burst hello +2 for 1m', 'command') },
+        { type: 'message', thread: 't-1', seq: 2, message: message('burst hello: queued', 'parent', 'm-2') },
+        { type: 'message', thread: 't-1', seq: 3, message: message(scheduled.title, 'parent', 'm-3', scheduled) },
+        { type: 'edit', thread: 't-1', seq: 4, message: message('hello bursting to 3 until 2026-12-05T14:14:01.185Z', 'parent', 'm-2') },
+        { type: 'edit', thread: 't-1', seq: 5, message: message(scheduled.title, 'parent', 'm-3', scheduled) },
+        { type: 'end', thread: 't-1', seq: 6, outcome: 'succeeded' },
+      ];
+      res.end(events.map(frame).join(''));
+    });
+    let out = '';
+    const code = await say({ baseUrl, token: 't', user: 'alice', text: 'burst hello +2 for 1m', write: (t) => (out += t) });
+    expect(code).toBe(0);
+    expect(out.endsWith('\nhello bursting to 3 until 2026-12-05T14:14:01.185Z\n')).toBe(true);
   });
 });
