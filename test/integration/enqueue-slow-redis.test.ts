@@ -97,7 +97,10 @@ describe('a command reported as not queued never runs, however slow Redis is', (
     it(`Redis stopped right after ${point} landed: what the user was told is what happens`, async () => {
       const driver = scriptedDriver();
       spine = await startSpine({ docker: driver }, undefined, { redisUrl: server.url });
-      await spine.startWorkers(2, { confirmWaitMs: 500 });
+      // Workers wait for a confirm as long as voxoz's do (CONFIRM_WAIT_MS, counted from the
+      // reservation), well past the stop: a shorter wait would drop a job the user was told was
+      // queued whenever a worker's claim reaches Redis before the confirm sent during the stop.
+      await spine.startWorkers(2);
       spine.startRelay();
       await spine.queue.get('warm-up');
       const id = `local-${delivery}`;
