@@ -119,9 +119,19 @@ describe('LING on Xen: a whole voxoz against the real lab', () => {
     const { thread } = await chat.say('rita', 'burst hello +1 for 1m');
     await waitFor('the burst domain', async () => (await domains()).length === 2, 300_000);
     expect(await domains()).toEqual(['hello-production-v2-0', 'hello-production-v2-1']);
-    // The thread ends with the scale-back, posted in it when the minute is up.
-    const t = await chat.ended(thread, 600_000);
-    const text = chat.text(t);
+    // The thread ends with the burst (the scale-back, scheduled in it, counts only once it runs),
+    // and again with the scale-back when the minute is up.
+    const burst = await chat.ended(thread, 600_000);
+    expect(chat.text(burst)).toMatch(/scale hello 1: scheduled for /);
+    await waitFor(
+      'the scale-back to end in the burst thread',
+      async () => {
+        const now = await chat.read(thread);
+        return now.state === 'done' && /burst ended, back to 1/.test(chat.text(now));
+      },
+      600_000,
+    );
+    const text = chat.text(await chat.read(thread));
     expect(text).toMatch(/hello-production-v2-1 on xen-a is ready after/);
     expect(text).toMatch(/destroyed hello-production-v2-1 on xen-a \(scaled to 1\)/);
     expect(await domains()).toEqual(['hello-production-v2-0']);
