@@ -56,7 +56,8 @@ export async function listJobs(
     const [state, waited] = records[i] ?? [];
     if (state === 'abandoned' || state === 'finished') return;
     const data = job.data;
-    const later = !running && data.runAt !== undefined && Date.parse(data.runAt) > now;
+    // Still held for its time: no worker took it yet and it was not let run early (runNow sets the delay to 0).
+    const later = !running && data.runAt !== undefined && Date.parse(data.runAt) > now && job.delay > 0 && !job.attemptsStarted;
     if (!running && !later) position += 1;
     if (filter.app && data.app !== filter.app) return;
     (later ? scheduled : summaries).push({

@@ -11,7 +11,7 @@ import { createJobStore } from '../store/job-store.ts';
 import type { DesiredStore } from '../store/desired-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import type { LockReader } from '../store/lock-store.ts';
-import type { SystemJobRecorder } from '../store/record-system-job.ts';
+import type { SystemJobControl } from '../store/record-system-job.ts';
 import type { ReleaseStore } from '../store/release-store.ts';
 import type { JobEvent, JobOutcome } from './job-event.ts';
 import type { JobStreamWriter } from './job-stream.ts';
@@ -32,7 +32,7 @@ export interface RunJobDeps {
   log: Logger;
   now: () => Date;
   /** Records jobs on behalf of the system, for processors that start other jobs. */
-  systemJobs?: SystemJobRecorder;
+  systemJobs?: SystemJobControl;
   /** Desired replica counts (`scale` sets them, deploys keep them); without it deploys start the configured `replicas` and `scale` is refused. */
   desired?: DesiredStore;
   /** The crash hook of the kill -9 tests (`crashPoint`), handed to the driver as `io.checkpoint`. @defaultValue none */

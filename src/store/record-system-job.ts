@@ -128,10 +128,30 @@ export function createSystemJobs(deps: SystemJobDeps) {
       );
       return data;
     },
+    /**
+     * Lets a job recorded with `delayMs` run now instead of at its time (BullMQ's promote; a
+     * burst ended early by `scale` ends its scale-back so). `like` is a job routed as it was (same
+     * kind, app and env). True when it was waiting for its time; false when it was not (it runs or
+     * ran already, or is gone).
+     */
+    async runNow(id: string, like: JobData): Promise<boolean> {
+      const job = await (deps.route?.(like).queue ?? deps.queue).getJob(id);
+      if (!job || !(await job.isDelayed())) return false;
+      try {
+        await job.promote();
+        return true;
+      } catch (err) {
+        // It left the delayed set meanwhile (its time came): it runs anyway.
+        if (await job.isDelayed()) throw err;
+        return false;
+      }
+    },
     close: () => settler.close(1000),
   };
 }
 
 export type SystemJobs = ReturnType<typeof createSystemJobs>;
-/** What a processor may use: recording only. */
+/** What approvals and schedules use: recording only. */
 export type SystemJobRecorder = Pick<SystemJobs, 'record'>;
+/** What a processor may use: recording, and letting a recorded delayed job run now. */
+export type SystemJobControl = Pick<SystemJobs, 'record' | 'runNow'>;

@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { LocalChatEvent } from '../../adapters/local/local-chat.ts';
-import type { JobData } from '../../src/core/types.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
 import { createDesiredStore } from '../../src/store/desired-store.ts';
-import { createSystemJobs } from '../../src/store/record-system-job.ts';
 import { dockerTestbed } from '../support/docker-apps.ts';
 import { startProbe } from '../support/probe.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
@@ -28,29 +24,31 @@ afterAll(() => bed.cleanup());
 /** Long enough that the burst is live, and its workers stopped, well before the scale-back is due. */
 const BURST_SECONDS = 8;
 
+/**
+ * An app of the hello image on a free port, a spine with two workers that can record system jobs
+ * (the scale-back), the relay; `end` says a command and returns its outcome, `running` counts the app's containers.
+ */
+async function burstSpine(prefix: string) {
+  const name = `${prefix}${randomUUID().slice(0, 6)}`;
+  const port = await findFreePort();
+  const app = { name, source: { path: HELLO_APP_DIR }, port, health: { timeoutSeconds: 10 }, drainSeconds: 1 };
+  spine = await startSpine({ docker: bed.driver }, { apps: [app] });
+  const s = spine;
+  const systemJobs = s.systemJobs();
+  const firstPool = await s.startWorkers(2, { systemJobs });
+  s.startRelay();
+  const running = async () =>
+    (await bed.docker.listContainers({ filters: { label: [`voxoz.instance=${bed.instance}`, `voxoz.app=${name}`] } })).length;
+  const end = async (text: string) => {
+    const { thread } = await s.say('alice', text);
+    return (await s.waitForEnd(thread, 90_000)).messages[1]!.reply!;
+  };
+  return { name, port, s, systemJobs, firstPool, running, end };
+}
+
 describe('burst <app> +<n> for <duration>', () => {
   it('runs n more replicas, status shows the burst, and the scale-back, after a worker restart, returns to the desired count in the same thread', async () => {
-    const name = `bu${randomUUID().slice(0, 6)}`;
-    const port = await findFreePort();
-    const app = { name, source: { path: HELLO_APP_DIR }, port, health: { timeoutSeconds: 10 }, drainSeconds: 1 };
-    spine = await startSpine({ docker: bed.driver }, { apps: [app] });
-    const s = spine;
-    const connection = new Redis(s.redis.options);
-    const queue = new Queue<JobData>('jobs', { connection, prefix: s.keys.bull });
-    const systemJobs = createSystemJobs({ redis: s.redis, queue, keys: s.keys, config: () => s.config });
-    closers.push(
-      () => queue.close(),
-      () => connection.quit(),
-      () => systemJobs.close(),
-    );
-    const firstPool = await s.startWorkers(2, { systemJobs });
-    s.startRelay();
-    const running = async () =>
-      (await bed.docker.listContainers({ filters: { label: [`voxoz.instance=${bed.instance}`, `voxoz.app=${name}`] } })).length;
-    const end = async (text: string) => {
-      const { thread } = await s.say('alice', text);
-      return (await s.waitForEnd(thread, 90_000)).messages[1]!.reply!;
-    };
+    const { name, port, s, systemJobs, firstPool, running, end } = await burstSpine('bu');
     // Refused at once, before anything is queued.
     const refused = async (text: string) => {
       const { job, reply } = await s.say('alice', text);
@@ -145,5 +143,31 @@ describe('burst <app> +<n> for <duration>', () => {
     expect((await end(`burst ${name} +1 for 1m`)).text).toBe(`${name} (production) is already bursting: ${overdue}; nothing was changed`);
     expect((await end(`scale ${name} 1`)).title).toBe(`${name} scaled to 1 (1/1 healthy)`);
     expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 1, running 1' });
+  });
+
+  it('a scale during a burst ends it: the scale-back runs at once in the burst thread, changes nothing, and is no longer listed by jobs', async () => {
+    const { name, s, running, end } = await burstSpine('be');
+    expect((await end(`deploy ${name}`)).title).toBe(`${name} v1 live (1/1 healthy)`);
+    const { thread } = await s.say('alice', `burst ${name} +2 for 10m`);
+    const burst = (await s.waitForEnd(thread, 90_000)).messages.find((m) => m.kind === 'parent')!.reply!;
+    const until = / until (\S+Z) /.exec(burst.title)![1]!;
+    expect((await end('jobs')).title).toBe('jobs (all apps): 0 running, 0 queued, 1 scheduled');
+
+    const scaled = await end(`scale ${name} 2`);
+    expect(scaled.title).toBe(`${name} scaled to 2 (2/2 healthy)`);
+    expect(scaled.fields).toContainEqual({ label: 'burst', value: `ended (it was +2 until ${until})` });
+    // The scale-back says so in the burst's thread now, not in ten minutes.
+    await waitUntil(
+      'the scale-back to end in the burst thread',
+      async () =>
+        (await s.chat.thread(thread))?.messages.some(
+          (m) => m.reply?.title === `${name}: the burst was already ended by a later scale; nothing to scale back`,
+        ) ?? false,
+      30_000,
+      50,
+    );
+    expect((await end('jobs')).title).toBe('jobs (all apps): none');
+    expect(await running()).toBe(2);
+    expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 2, running 2' });
   });
 });

@@ -80,8 +80,6 @@ describe('releases, jobs, cancel, lock: answered in the bot process against the 
       thread: { platform: 'local', conversation: 'local', meta: { thread: first.thread } },
       delayMs: 600_000,
     });
-    await Promise.all([systemJobs.close(), queue.close()]);
-    await connection.quit();
     const second = await spine.say('bob', 'deploy web');
     const third = await spine.say('alice', 'deploy hello');
     const all = (await spine.say('carol', 'jobs')).reply;
@@ -98,6 +96,14 @@ describe('releases, jobs, cancel, lock: answered in the bot process against the 
     const onlyHello = (await spine.say('carol', 'jobs hello')).reply!.code![0]!;
     expect(onlyHello).not.toContain(second.job!);
     expect(onlyHello).toMatch(/#2 queued/); // the position counts every job ahead, of any app
+    // Let run now (as a scale that ends the burst lets its scale-back): it is queued, in its place, no longer scheduled.
+    expect(await systemJobs.runNow(later.id, later)).toBe(true);
+    expect(await systemJobs.runNow(later.id, later)).toBe(false);
+    await Promise.all([systemJobs.close(), queue.close()]);
+    await connection.quit();
+    const promoted = (await spine.say('carol', 'jobs')).reply;
+    expect(promoted?.title).toBe('jobs (all apps): 1 running, 3 queued');
+    expect(promoted!.code![0]).toMatch(new RegExp(`^${later.id} +#\\d queued +scale web 1 +production `, 'm'));
 
     // A stranger is refused with the button's rule; the requester cancels a queued and a running job.
     expect((await spine.say('bob', `cancel ${third.job}`)).reply).toMatchObject({

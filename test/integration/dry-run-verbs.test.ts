@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { JobData } from '../../src/core/types.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { createDesiredStore } from '../../src/store/desired-store.ts';
-import { createSystemJobs } from '../../src/store/record-system-job.ts';
 import { dockerTestbed, page } from '../support/docker-apps.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
@@ -30,14 +26,7 @@ describe('--dry-run on deploy, scale and burst', () => {
     const app = { name, source: { path: HELLO_APP_DIR }, port, health: { timeoutSeconds: 10 }, drainSeconds: 1 };
     spine = await startSpine({ docker: bed.driver }, { apps: [app] });
     const s = spine;
-    const connection = new Redis(s.redis.options);
-    const queue = new Queue<JobData>('jobs', { connection, prefix: s.keys.bull });
-    const systemJobs = createSystemJobs({ redis: s.redis, queue, keys: s.keys, config: () => s.config });
-    closers.push(
-      () => queue.close(),
-      () => connection.quit(),
-      () => systemJobs.close(),
-    );
+    const systemJobs = s.systemJobs();
     await s.startWorkers(2, { systemJobs });
     s.startRelay();
     const desired = createDesiredStore(s.redis, s.keys);
@@ -103,7 +92,7 @@ describe('--dry-run on deploy, scale and burst', () => {
     expect(await page(port)).toBe(before.page);
     expect(await desired.get(name, 'production', 42)).toBe(42);
     expect(await desired.burst(name, 'production')).toBeUndefined();
-    expect(await queue.getDelayedCount()).toBe(0);
+    expect(await s.redis.zcard(`${s.keys.bull}:jobs:delayed`)).toBe(0); // no scale-back queued
     // Nothing was reserved either: the next real deploy is v2.
     expect((await end(`deploy ${name}`)).title).toBe(`${name} v2 live (1/1 healthy)`);
   });

@@ -1,12 +1,8 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JobData } from '../../src/core/types.ts';
 import { readWholeJobStream } from '../../src/jobs/job-stream.ts';
 import type { JobProcessor } from '../../src/jobs/processors/processor.ts';
 import { processors } from '../../src/jobs/processors/index.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
-import { createSystemJobs } from '../../src/store/record-system-job.ts';
 import { scriptedDriver } from '../support/scripted-driver.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
 
@@ -42,14 +38,7 @@ describe('a processor records a system job through its context', () => {
   it('the delayed job runs once, no sooner than asked, as system:<why>, and is posted in the originating thread', async () => {
     spine = await startSpine({ docker: scriptedDriver() });
     const s = spine;
-    const connection = new Redis(s.redis.options);
-    const queue = new Queue<JobData>('jobs', { connection, prefix: s.keys.bull });
-    const systemJobs = createSystemJobs({ redis: s.redis, queue, keys: s.keys, config: () => s.config });
-    closers.push(
-      () => queue.close(),
-      () => connection.quit(),
-      () => systemJobs.close(),
-    );
+    const systemJobs = s.systemJobs();
     await s.startWorkers(2, { processors: { ...processors, deploy: burstLike }, systemJobs });
     s.startRelay();
     const { thread, job } = await s.say('alice', 'deploy hello');

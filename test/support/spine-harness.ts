@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { LocalChat, newThreadId, type LocalThread } from '../../adapters/local/local-chat.ts';
 import { commands } from '../../commands/index.ts';
@@ -21,6 +22,7 @@ import { createDesiredStore } from '../../src/store/desired-store.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
 import { allQueues, routeJob } from '../../src/jobs/job-route.ts';
 import { refuseUnserved } from '../../src/jobs/worker-presence.ts';
+import { createSystemJobs, type SystemJobs } from '../../src/store/record-system-job.ts';
 
 export interface Spine {
   redis: Redis;
@@ -38,6 +40,8 @@ export interface Spine {
     >,
   ): Promise<WorkerPool>;
   startRelay(opts?: { leaseMs?: number; lostAfterMs?: number }): Relay;
+  /** Records system jobs (a burst's scale-back) on the spine's queue, as main.ts wires them for workers; closed with the spine. */
+  systemJobs(): SystemJobs;
   /** Sends a command as a local user and returns its thread id. */
   say(user: string, text: string, deliveryId?: string): Promise<{ thread: string; job?: string; reply?: Reply }>;
   /** Waits until the job's stream says it reached `step` (e.g. `deploy`). */
@@ -135,6 +139,17 @@ export async function startSpine(
       });
       closers.push(() => relay.close());
       return relay;
+    },
+    systemJobs() {
+      const connection = new Redis(redis.options);
+      const bull = new Queue<JobData>('jobs', { connection, prefix: keys.bull });
+      const systemJobs = createSystemJobs({ redis, queue: bull, keys, config: () => config });
+      closers.push(
+        () => bull.close(),
+        async () => void (await connection.quit()),
+        () => systemJobs.close(),
+      );
+      return systemJobs;
     },
     async say(user, text, deliveryId) {
       // The thread's writes are sent now and not awaited: a test may have stopped Redis, and the

@@ -4,7 +4,7 @@ import { burstPlan } from './change-plans.ts';
 import { liveTarget } from './live-target.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
-import { MAX_REPLICAS } from './scale.ts';
+import { MAX_REPLICAS, scaleBackId } from './scale.ts';
 
 /** The longest burst. @defaultValue 24 h */
 const MAX_BURST_MS = 24 * 3600_000;
@@ -100,7 +100,7 @@ export const burstProcessor: JobProcessor = {
       args: { app: app.name, replicas: base, burstOf: data.id },
       thread: data.thread,
       origin: data.id,
-      id: `${data.id}-back`,
+      id: scaleBackId(data.id),
       delayMs: ms,
     });
     io.step('burst', 'running');

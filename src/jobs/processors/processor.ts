@@ -8,7 +8,7 @@ import type { DriverIO, DriverMap, Driver } from '../../drivers/driver.ts';
 import type { DesiredStore } from '../../store/desired-store.ts';
 import type { LockReader } from '../../store/lock-store.ts';
 import type { SummaryHistory } from '../../schedule/summary-history.ts';
-import type { SystemJobRecorder } from '../../store/record-system-job.ts';
+import type { SystemJobControl } from '../../store/record-system-job.ts';
 import type { ReleaseStore } from '../../store/release-store.ts';
 
 export interface ProcessorContext {
@@ -29,7 +29,7 @@ export interface ProcessorContext {
    * Records and queues a job no chat command starts (a burst's scale-back: pass `thread:
    * data.thread`, an `id` derived from this job's and a `delayMs`); undefined where no queue is wired.
    */
-  systemJobs?: SystemJobRecorder;
+  systemJobs?: SystemJobControl;
   /** Desired replica counts by app+env; undefined where none is wired (deploys then start the configured `replicas`). */
   desired?: DesiredStore;
   /** How many times a worker died running this job and another took it over (BullMQ's stalled count). @defaultValue 0 */

@@ -8,6 +8,9 @@ import { checkEnvironment, driverFor, findApp } from './processor.ts';
 export const MIN_REPLICAS = 0;
 export const MAX_REPLICAS = 100;
 
+/** The id of the scale-back the burst job `burstJob` records (stable: a retried burst records it once). */
+export const scaleBackId = (burstJob: string) => `${burstJob}-back`;
+
 /**
  * scale <app> <n>: the live release (the newest release that went live) runs `n` replicas
  * behind the front door, and `n` is stored as the desired count that later deploys start (a
@@ -18,7 +21,7 @@ export const MAX_REPLICAS = 100;
  */
 export const scaleProcessor: JobProcessor = {
   mutates: true,
-  async run({ data, io, config, drivers, releases, desired }) {
+  async run({ data, io, config, drivers, releases, desired, systemJobs }) {
     const app = findApp(config, data.app, data.env);
     checkEnvironment(app, data.env);
     const driver = driverFor(drivers, app);
@@ -34,6 +37,8 @@ export const scaleProcessor: JobProcessor = {
       if (burst?.job !== burstOf) return { title: `${app.name}: the burst was already ended by a later scale; nothing to scale back` };
       n = await desired.get(app.name, data.env, app.replicas);
     }
+    // A person's scale ends a burst in progress: its scale-back then has nothing to do.
+    const ended = burstOf ? undefined : await desired.burst(app.name, data.env);
     if (typeof n !== 'number' || !Number.isInteger(n) || n < MIN_REPLICAS || n > MAX_REPLICAS)
       throw new UserError('replicas_out_of_range', `replicas must be a whole number ${MIN_REPLICAS}..${MAX_REPLICAS}, got ${String(n)}`);
     const target = await liveTarget(releases, app, data.env);
@@ -41,6 +46,10 @@ export const scaleProcessor: JobProcessor = {
     io.step('scale', 'running');
     const outcome = await driver.scale(target, n, io);
     if (!burstOf) await desired.set(app.name, data.env, n);
+    // The ended burst's scale-back runs now (after this job, in the app's line) rather than at
+    // the burst's end, and says so in the burst's thread. Before the burst is cleared: a retry
+    // after a crash here finds the burst again; a scale-back that finds it scales to `n`.
+    if (ended) await systemJobs?.runNow(scaleBackId(ended.job), data);
     await desired.clearBurst(app.name, data.env);
     io.step('scale', 'done');
     const fields = [
@@ -48,6 +57,7 @@ export const scaleProcessor: JobProcessor = {
       { label: 'environment', value: data.env },
       ...(outcome.address ? [{ label: 'address', value: outcome.address }] : []),
       { label: 'desired', value: String(n) },
+      ...(ended ? [{ label: 'burst', value: `ended (it was +${ended.add} until ${ended.until})` }] : []),
     ];
     if (n === 0)
       return {
