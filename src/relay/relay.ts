@@ -1,22 +1,19 @@
 import { hostname } from 'node:os';
 import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
-import type { JobData, ThreadRef } from '../core/types.ts';
+import type { JobData } from '../core/types.ts';
 import type { JobEvent } from '../jobs/job-event.ts';
 import { jobStreamPages } from '../jobs/job-stream.ts';
 import type { Logger } from '../observability/logger.ts';
 import { jobDone } from '../store/job-done.ts';
-import { createJobStore, type RelayCheckpoint } from '../store/job-store.ts';
+import { createJobStore } from '../store/job-store.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { RateLimitedError, type ChatSurface } from './chat-surface.ts';
-import { jobLogFile } from './job-log-file.ts';
 import { takeChannelTurn } from './channel-pace.ts';
 import { createFinalHeadroom } from './final-headroom.ts';
-import { readJobFile } from '../store/job-files.ts';
-import { STREAM_TTL_SECONDS } from '../store/job-fields.ts';
-import { applyEvent, initialView, isFinished, renderParent, type JobView } from './job-view.ts';
-import { formatLogBatch } from './log-batch.ts';
+import { applyEvent, initialView, isFinished } from './job-view.ts';
 import { claimLease, renewLease } from './relay-lease.ts';
-import { ORIGIN_WAIT_MS, withOriginParent } from './origin-parent.ts';
+import { withOriginParent } from './origin-parent.ts';
+import { nextCall, type Tail } from './relay-call.ts';
 
 export interface RelayOptions {
   /** Where the relay's client comes from (the composition root's connector), or a server URL. */
@@ -37,26 +34,6 @@ export interface RelayOptions {
   lost?: { isQueued(jobId: string): Promise<boolean>; afterMs?: number };
   /** Told of each `started` and `done` event it reads (the audit trail); at least once per event (a takeover reads again from its checkpoint). */
   onEvent?: (job: JobData, event: JobEvent) => void;
-}
-
-interface Tail {
-  job: JobData;
-  surface: ChatSurface;
-  view: JobView;
-  parent?: string;
-  readId: string;
-  pending: Array<{ id: string; line: string }>;
-  dirty: boolean;
-  /** The pacing (a final edit the surface has headroom for may go before it) and a 429's retry-after (nothing may). */
-  nextCallAt: number;
-  retryAt: number;
-  failures: number;
-  uploaded: boolean;
-  /** How many of the outcome's attachments are attached. */
-  attached: number;
-  lastWasLog: boolean;
-  /** When this relay took the job (ms): how long its first post has waited for the thread it continues (origin-parent.ts). */
-  adoptedAt: number;
 }
 
 export interface Relay {
@@ -99,7 +76,6 @@ export function startRelay(opts: RelayOptions): Relay {
   let ticks = 0;
 
   const store = createJobStore(redis, keys);
-  const checkpoint = (id: string, fields: RelayCheckpoint) => store.checkpoint(id, fields);
 
   async function adopt(id: string): Promise<void> {
     const first = await store.relayRecord(id);
@@ -174,75 +150,10 @@ export function startRelay(opts: RelayOptions): Relay {
     // The outcome is what the user waits for: the final edit goes at once if the platform has room.
     const finalEdit = finished && tail.parent !== undefined && tail.dirty;
     if (now < tail.nextCallAt && !(finalEdit && headroom.get(tail.surface.platform)!.take(now))) return false;
-    const thread = (): ThreadRef & { parent: string } => ({ ...tail.job.thread, parent: tail.parent! });
-    let action: (() => Promise<void>) | undefined;
-    /** Whether the action posts a new message (a parent or a thread batch), which the channel's shared pace counts. */
-    let posts = false;
-    const postLog = () => {
-      posts = true;
-      const batch = tail.pending.slice();
-      return async () => {
-        await tail.surface.postLog(
-          thread(),
-          formatLogBatch(
-            batch.map((b) => b.line),
-            tail.surface.limits.maxBatchChars,
-          ),
-        );
-        tail.pending = tail.pending.slice(batch.length);
-        tail.lastWasLog = true;
-        await checkpoint(tail.job.id, { relayedTo: batch[batch.length - 1]!.id });
-      };
-    };
-    if (!tail.parent) {
-      // A job continuing another's thread posts once that job's parent is there (or it waited long enough).
-      const origin = await withOriginParent(store, tail.job.thread);
-      if (!origin.ready && now < tail.adoptedAt + ORIGIN_WAIT_MS) return false;
-      tail.job = { ...tail.job, thread: origin.thread };
-      // The first post shows the job as queued, which it was; the next call brings it up to date.
-      const first = initialView(tail.job);
-      posts = true;
-      action = async () => {
-        tail.parent = await tail.surface.postParent(tail.job.thread, renderParent(first));
-        tail.dirty = true;
-        await checkpoint(tail.job.id, { parent: tail.parent });
-      };
-    } else if (tail.pending.length > 0 && !finalEdit && (finished || !tail.dirty || !tail.lastWasLog)) {
-      // Log batches and parent edits take turns; at the end the final edit goes first, then the log's tail.
-      action = postLog();
-    } else if (tail.dirty) {
-      action = async () => {
-        await tail.surface.updateParent(thread(), renderParent(tail.view));
-        tail.dirty = false;
-        tail.lastWasLog = false;
-      };
-    } else if (finished && !tail.uploaded && tail.view.lines > 0) {
-      action = async () => {
-        const file = await jobLogFile(redis, keys, tail.job.id, `${tail.job.kind}-${tail.job.app ?? 'all'}-${tail.job.id}.log`);
-        await tail.surface.uploadLog(thread(), file);
-        tail.uploaded = true;
-        await checkpoint(tail.job.id, { uploaded: true });
-      };
-    } else if (finished && tail.surface.attach && tail.attached < (tail.view.result?.attachments?.length ?? 0)) {
-      const { name, contentType } = tail.view.result!.attachments![tail.attached]!;
-      action = async () => {
-        const data = await readJobFile(redis, keys, tail.job.id, name);
-        // Expired (the relay was away for days): said in the thread instead of the file.
-        if (data) await tail.surface.attach!(thread(), { name, contentType, data });
-        else await tail.surface.postLog(thread(), `${name} is no longer available (kept ${Math.round(STREAM_TTL_SECONDS / 86_400)} days)`);
-        tail.attached += 1;
-        await checkpoint(tail.job.id, { attached: tail.attached });
-      };
-    } else if (finished) {
-      await tail.surface
-        .finish?.(thread(), tail.view.phase)
-        .catch((err: unknown) => log.warn('relay finish failed', { jobId: tail.job.id, err }));
-      await store.relayDone(tail.job.id, tail.readId);
-      return true;
-    } else {
-      if (tail.readId !== '0') await checkpoint(tail.job.id, { relayedTo: tail.readId });
-      return false;
-    }
+    const call = await nextCall(tail, { redis, keys, store, log }, now, finalEdit);
+    if (call === 'wait') return false;
+    if (call === 'done') return true;
+    const { run: action, posts } = call;
     const pace = tail.surface.limits.channelPace;
     if (posts && pace) {
       const key = keys.channelPace(tail.surface.platform, tail.job.thread.conversation);
