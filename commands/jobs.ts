@@ -17,11 +17,18 @@ export function jobsReply(list: ReadonlyArray<JobSummary>, app?: string): Reply 
   if (list.length === 0) return { title: `jobs (${scope}): none`, status: 'info', text: 'No job is running or queued.', ephemeral: true };
   const running = list.filter((j) => j.state === 'running').length;
   const scheduled = list.filter((j) => j.state === 'scheduled').length;
+  const queued = list.length - running - scheduled;
   const rows = list.map((j) => [j.id, where(j), j.command, j.env, j.requestedBy.name, utcMinute(j.requestedAt)]);
+  const hints = [
+    queued ? 'Position #1 starts next.' : '',
+    running || queued ? '"cancel <job>" cancels one of yours.' : '',
+    // Only a burst's scale-back is scheduled (burst.ts), and it is not cancelled (dispatch/actions.ts).
+    scheduled ? 'A scheduled scale-back ends a burst at its time; "scale <app> <n>" ends the burst now.' : '',
+  ];
   return {
-    title: `jobs (${scope}): ${running} running, ${list.length - running - scheduled} queued${scheduled ? `, ${scheduled} scheduled` : ''}`,
+    title: `jobs (${scope}): ${running} running, ${queued} queued${scheduled ? `, ${scheduled} scheduled` : ''}`,
     status: 'info',
-    text: 'Position #1 starts next. "cancel <job>" cancels one of yours.',
+    text: hints.filter(Boolean).join(' '),
     code: [formatTable(['job', 'state', 'command', 'env', 'asked by', 'since'], rows)],
     ephemeral: true,
   };

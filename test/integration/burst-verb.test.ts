@@ -151,7 +151,10 @@ describe('burst <app> +<n> for <duration>', () => {
     const { thread } = await s.say('alice', `burst ${name} +2 for 10m`);
     const burst = (await s.waitForEnd(thread, 90_000)).messages.find((m) => m.kind === 'parent')!.reply!;
     const until = / until (\S+Z) /.exec(burst.title)![1]!;
-    expect((await end('jobs')).title).toBe('jobs (all apps): 0 running, 0 queued, 1 scheduled');
+    expect(await end('jobs')).toMatchObject({
+      title: 'jobs (all apps): 0 running, 0 queued, 1 scheduled',
+      text: 'A scheduled scale-back ends a burst at its time; "scale <app> <n>" ends the burst now.',
+    });
 
     const scaled = await end(`scale ${name} 2`);
     expect(scaled.title).toBe(`${name} scaled to 2 (2/2 healthy)`);

@@ -84,6 +84,9 @@ describe('releases, jobs, cancel, lock: answered in the bot process against the 
     const third = await spine.say('alice', 'deploy hello');
     const all = (await spine.say('carol', 'jobs')).reply;
     expect(all?.title).toBe('jobs (all apps): 1 running, 2 queued, 1 scheduled');
+    expect(all?.text).toBe(
+      'Position #1 starts next. "cancel <job>" cancels one of yours. A scheduled scale-back ends a burst at its time; "scale <app> <n>" ends the burst now.',
+    );
     const rows = all!.code![0]!.split('\n');
     expect(rows[0]).toMatch(/^job +state +command +env +asked by +since$/);
     expect(rows[1]).toMatch(new RegExp(`^${first.job} +running +deploy hello +production +alice `));
