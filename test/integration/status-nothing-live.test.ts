@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createDesiredStore } from '../../src/store/desired-store.ts';
 import { scriptedDriver } from '../support/scripted-driver.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
 
@@ -17,6 +18,7 @@ describe('status of an app environment with no instances, on real Redis', () => 
           { name: 'fresh', source: { path: '/x' }, port: 18080, environments: { production: {}, staging: { port: 18180 } } },
           { name: 'broken', source: { path: '/y' }, port: 18280 },
           { name: 'paused', source: { path: '/z' }, port: 18380 },
+          { name: 'zero', source: { path: '/w' }, port: 18480 },
         ],
       },
     );
@@ -34,6 +36,8 @@ describe('status of an app environment with no instances, on real Redis', () => 
     await release('broken', 1, 'failed');
     await release('paused', 1, 'live');
     await release('paused', 2, 'failed');
+    await release('zero', 1, 'live');
+    await createDesiredStore(spine.redis, spine.keys).set('zero', 'production', 0);
     await spine.startWorkers();
     spine.startRelay();
     const { thread } = await spine.say('alice', 'status');
@@ -42,13 +46,20 @@ describe('status of an app environment with no instances, on real Redis', () => 
       'fresh (production): not deployed yet; "deploy fresh" starts it',
       'fresh (staging): not deployed yet; "deploy fresh --env staging" starts it',
       'broken: nothing live; no deploy has gone live yet (the last, v1, failed: its thread says why)',
-      'paused: no instances',
+      'paused: no replicas running of 1 desired',
+      'zero: scaled to 0, no replicas run ("scale zero <n>" or a deploy starts them again)',
     ]);
     expect(reply.fields?.filter((f) => f.label.endsWith(' replicas'))).toEqual([
       { label: 'fresh (production) replicas', value: 'not deployed yet' },
       { label: 'fresh (staging) replicas', value: 'not deployed yet' },
       { label: 'broken replicas', value: 'nothing live (v1 failed)' },
       { label: 'paused replicas', value: 'desired 1, running 0' },
+      { label: 'zero replicas', value: 'desired 0, running 0' },
     ]);
+    expect(reply.title).toBe('4 apps: 0/0 instances healthy (production, staging)');
+    // One app scaled to 0, or whose replicas are gone, says so in its title rather than "0/0 healthy".
+    const one = async (text: string) => (await spine!.waitForEnd((await spine!.say('alice', text)).thread)).messages[1]!.reply!.title;
+    expect(await one('status zero')).toBe('zero: scaled to 0, not serving (production)');
+    expect(await one('status paused')).toBe('paused: no replicas running of 1 desired (production)');
   });
 });

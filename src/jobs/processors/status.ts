@@ -70,6 +70,14 @@ async function nothingLive(
   };
 }
 
+/** The line of an app environment that went live and runs no replica: scaled to 0, or its replicas are gone. */
+function noReplicas(label: string, app: string, env: string, want: number): string {
+  const scale = `"scale ${app} <n>${env === 'production' ? '' : ` --env ${env}`}"`;
+  return want === 0
+    ? `${label}: scaled to 0, no replicas run (${scale} or a deploy starts them again)`
+    : `${label}: no replicas running of ${want} desired`;
+}
+
 /**
  * status [app] [--env <env>]: instances of one app or of all apps, read from the drivers: in the
  * environment named, or, with no --env, in every environment each app has (an environment is
@@ -92,6 +100,9 @@ export const statusProcessor: JobProcessor = {
     const counts: Array<{ label: string; value: string }> = [];
     let healthy = 0;
     let total = 0;
+    /** Places that went live and were scaled to 0; replicas desired where a place that went live runs none. */
+    let zero = 0;
+    let missing = 0;
     for (const { app, env, label } of places) {
       const driver = drivers[app.runtime];
       if (!driver && !data.app) {
@@ -108,13 +119,25 @@ export const statusProcessor: JobProcessor = {
       const bursting = burst ? `, bursting ${describeBurst(burst, { app: app.name, env, base: want }, io.now())}` : '';
       const none = instances.length === 0 ? await nothingLive(releases, { app: app.name, env, label }) : undefined;
       counts.push({ label: `${label} replicas`, value: none ? none.count : `desired ${want}${bursting}, running ${up}` });
-      tables.push(none ? none.line : formatInstances(label, instances, io.now()));
+      if (!none && instances.length === 0) {
+        if (want === 0) zero += 1;
+        else missing += want;
+      }
+      tables.push(
+        none ? none.line : instances.length === 0 ? noReplicas(label, app.name, env, want) : formatInstances(label, instances, io.now()),
+      );
     }
     const shown = new Set(places.map((p) => p.app.name)).size;
     const scope = data.app ?? `${shown} app${shown === 1 ? '' : 's'}`;
     const envs = [...new Set(places.map((p) => p.env))];
+    const where = envs.length > 0 ? envs.join(', ') : data.env;
     return {
-      title: `${scope}: ${healthy}/${total} instances healthy (${envs.length > 0 ? envs.join(', ') : data.env})`,
+      title:
+        data.app && total === 0 && missing > 0
+          ? `${scope}: no replicas running of ${missing} desired (${where})`
+          : data.app && zero > 0 && zero === places.length
+            ? `${scope}: scaled to 0, not serving (${where})`
+            : `${scope}: ${healthy}/${total} instances healthy (${where})`,
       code: tables.length > 0 ? tables : ['no apps are configured'],
       ...(counts.length > 0 ? { fields: counts } : {}),
     };
