@@ -34,10 +34,7 @@ describe('--dry-run on deploy, scale and burst', () => {
       (await bed.docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${bed.instance}`, `voxoz.app=${name}`] } }))
         .map((c) => `${c.Names[0]} ${c.Id}`)
         .sort();
-    const end = async (text: string) => {
-      const { thread } = await s.say('alice', text);
-      return (await s.waitForEnd(thread, 90_000)).messages[1]!.reply!;
-    };
+    const end = (text: string) => s.outcome(text);
     const field = (reply: { fields?: Array<{ label: string; value: string }> }, label: string) =>
       reply.fields?.find((f) => f.label === label)?.value;
 

@@ -41,10 +41,7 @@ describe("an environment's own replicas and env", () => {
     await spine.startWorkers();
     spine.startRelay();
     const s = spine;
-    const end = async (text: string) => {
-      const { thread } = await s.say('alice', text);
-      return (await s.waitForEnd(thread, 90_000)).messages[1]!.reply!;
-    };
+    const end = (text: string) => s.outcome(text);
 
     // Staging sets neither: the app's one replica and the app's variables.
     expect((await end(`deploy ${name} --env staging`)).title).toBe(`${name} v1 live (1/1 healthy)`);

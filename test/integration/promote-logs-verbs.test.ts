@@ -54,10 +54,7 @@ describe('promote <app> <from-env> <to-env> from chat', () => {
     await spine.startWorkers();
     spine.startRelay();
     const s = spine;
-    const end = async (text: string) => {
-      const { thread } = await s.say('alice', text);
-      return (await s.waitForEnd(thread, 90_000)).messages[1]!.reply!;
-    };
+    const end = (text: string) => s.outcome(text);
 
     const unknown = await s.say('alice', `promote ${name} staging qa`);
     expect(unknown.job).toBeUndefined();
@@ -147,10 +144,7 @@ describe('image retention across environments', () => {
     await spine.startWorkers();
     spine.startRelay();
     const s = spine;
-    const end = async (text: string) => {
-      const { thread } = await s.say('alice', text);
-      return (await s.waitForEnd(thread, 90_000)).messages[1]!.reply!;
-    };
+    const end = (text: string) => s.outcome(text);
     // Each build differs (the tree changes), so each staging release has its own image.
     for (const n of [1, 2]) {
       writeFileSync(join(source, 'marker.txt'), `build ${n}\n`);

@@ -24,10 +24,7 @@ describe('rollback <app> from chat', () => {
     await spine.startWorkers();
     spine.startRelay();
     const s = spine;
-    const end = async (text: string) => {
-      const { thread } = await s.say('alice', text);
-      return (await s.waitForEnd(thread, 90_000)).messages[1]!.reply!;
-    };
+    const end = (text: string) => s.outcome(text);
 
     const nothing = await end(`rollback ${name}`);
     expect(nothing.text).toBe(

@@ -51,10 +51,7 @@ describe('scale <app> <n> from chat', () => {
     await spine.startWorkers();
     spine.startRelay();
     const s = spine;
-    const end = async (text: string) => {
-      const { thread } = await s.say('alice', text);
-      return (await s.waitForEnd(thread, 90_000)).messages[1]!.reply!;
-    };
+    const end = (text: string) => s.outcome(text);
 
     const tooMany = await s.say('alice', `scale ${name} 101`);
     expect(tooMany.job).toBeUndefined();

@@ -48,6 +48,8 @@ export interface Spine {
   waitForStep(job: string, step: string, timeoutMs?: number): Promise<void>;
   /** Waits until the thread has ended and returns it. */
   waitForEnd(thread: string, timeoutMs?: number): Promise<LocalThread>;
+  /** Says `text` as alice, waits for its thread to end (90 s at most) and returns the outcome: the parent as it ended, or the answer. */
+  outcome(text: string): Promise<Reply>;
   close(): Promise<void>;
 }
 
@@ -96,7 +98,7 @@ export async function startSpine(
     log: process.env.VOXOZ_TEST_LOG ? createLogger('debug') : silentLogger,
   });
   const closers: Array<() => Promise<void>> = [];
-  return {
+  const spine: Spine = {
     redis,
     keys,
     chat,
@@ -179,6 +181,10 @@ export async function startSpine(
       await waitUntil(`thread ${thread} to end`, async () => (await chat.thread(thread))?.state === 'done', timeoutMs, 25);
       return (await chat.thread(thread))!;
     },
+    async outcome(text) {
+      const { thread } = await spine.say('alice', text);
+      return (await spine.waitForEnd(thread, 90_000)).messages[1]!.reply!;
+    },
     async close() {
       for (const c of closers.reverse()) await c().catch(() => undefined);
       await queue.close();
@@ -187,4 +193,5 @@ export async function startSpine(
       await redis.quit();
     },
   };
+  return spine;
 }
