@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ensureDockerd } from '../../src/services/dockerd.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { isRunning, readPidFile, stopProcess } from '../../src/services/process-info.ts';
 import { mountsUnder, unmountUnder } from '../../src/services/unmount-under.ts';
@@ -100,7 +101,9 @@ afterEach(async () => {
     for (const voxoz of i.running) if (voxoz.child.exitCode === null && voxoz.child.signalCode === null) await voxoz.stop('SIGKILL');
     const { redis, dockerd } = pids(i);
     if (redis) await stopProcess(redis, 'redis-server', 5000);
-    if (dockerd) await stopProcess(dockerd, 'dockerd', 20_000);
+    // The deliberate stop (live-restore off first), as voxoz's own: a plain SIGTERM would leave the
+    // test's containers and their shims running after it.
+    if (isRunning(dockerd, 'dockerd')) await (await ensureDockerd(join(i.data, 'docker'))).stop();
     // The front door (caddy) outlives a SIGKILLed voxoz as the other services do.
     const caddy = readPidFile(join(i.data, 'caddy', 'caddy.pid'));
     if (caddy) await stopProcess(caddy, 'caddy', 5000);
