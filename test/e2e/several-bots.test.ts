@@ -166,7 +166,7 @@ describe('several bot processes and workers on one Redis', () => {
     };
     await waitFor(
       'every Discord parent to show its outcome',
-      () => responses.every((r) => /instances healthy/.test(discordShown(discord.message(r.messageId!)?.current))),
+      () => responses.every((r) => /not deployed yet/.test(discordShown(discord.message(r.messageId!)?.current))),
       120_000,
     ).catch((err: Error) => {
       throw new Error(`${err.message}: ${discordStates()}`);
@@ -178,11 +178,11 @@ describe('several bot processes and workers on one Redis', () => {
     // Slack: one parent per job, each edited to its outcome (a second relay would have posted a second).
     await waitFor(
       'every Slack parent to show its outcome',
-      () => slack.messages(C).filter((m) => /instances healthy/.test(slackShown(m))).length >= 10,
+      () => slack.messages(C).filter((m) => /not deployed yet/.test(slackShown(m))).length >= 10,
       150_000,
     );
     // The channel holds the 10 parents and nothing else (their logs are in their threads).
-    expect(slack.messages(C).map((m) => slackShown(m).split('\n')[0])).toEqual(Array(10).fill('hello: 0/0 instances healthy (production)'));
+    expect(slack.messages(C).map((m) => slackShown(m).split('\n')[0])).toEqual(Array(10).fill('hello: not deployed yet (production)'));
     expect(slack.errors).toEqual([]);
     // Both bots post in one channel through one shared pace (relay/channel-pace.ts): no 429 from Slack.
     expect(slack.breachesByMethod()).toEqual({});

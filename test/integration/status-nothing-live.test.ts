@@ -61,5 +61,9 @@ describe('status of an app environment with no instances, on real Redis', () => 
     const one = async (text: string) => (await spine!.waitForEnd((await spine!.say('alice', text)).thread)).messages[1]!.reply!.title;
     expect(await one('status zero')).toBe('zero: scaled to 0, not serving (production)');
     expect(await one('status paused')).toBe('paused: no replicas running of 1 desired (production)');
+    // Nor does one that never went live: never deployed, or its deploys all failed.
+    expect(await one('status fresh')).toBe('fresh: not deployed yet (production, staging)');
+    expect(await one('status fresh --env staging')).toBe('fresh: not deployed yet (staging)');
+    expect(await one('status broken')).toBe('broken: nothing live, no deploy has gone live yet (production)');
   });
 });

@@ -103,6 +103,9 @@ export const statusProcessor: JobProcessor = {
     /** Places that went live and were scaled to 0; replicas desired where a place that went live runs none. */
     let zero = 0;
     let missing = 0;
+    /** Places never deployed, and places whose deploys all failed or were cancelled. */
+    let fresh = 0;
+    let unlive = 0;
     for (const { app, env, label } of places) {
       const driver = drivers[app.runtime];
       if (!driver && !data.app) {
@@ -119,6 +122,10 @@ export const statusProcessor: JobProcessor = {
       const bursting = burst ? `, bursting ${describeBurst(burst, { app: app.name, env, base: want }, io.now())}` : '';
       const none = instances.length === 0 ? await nothingLive(releases, { app: app.name, env, label }) : undefined;
       counts.push({ label: `${label} replicas`, value: none ? none.count : `desired ${want}${bursting}, running ${up}` });
+      if (none) {
+        if (none.count === 'not deployed yet') fresh += 1;
+        else unlive += 1;
+      }
       if (!none && instances.length === 0) {
         if (want === 0) zero += 1;
         else missing += want;
@@ -133,11 +140,15 @@ export const statusProcessor: JobProcessor = {
     const where = envs.length > 0 ? envs.join(', ') : data.env;
     return {
       title:
-        data.app && total === 0 && missing > 0
-          ? `${scope}: no replicas running of ${missing} desired (${where})`
-          : data.app && zero > 0 && zero === places.length
-            ? `${scope}: scaled to 0, not serving (${where})`
-            : `${scope}: ${healthy}/${total} instances healthy (${where})`,
+        data.app && fresh > 0 && fresh === places.length
+          ? `${scope}: not deployed yet (${where})`
+          : data.app && unlive > 0 && fresh + unlive === places.length
+            ? `${scope}: nothing live, no deploy has gone live yet (${where})`
+            : data.app && total === 0 && missing > 0
+              ? `${scope}: no replicas running of ${missing} desired (${where})`
+              : data.app && zero > 0 && zero === places.length
+                ? `${scope}: scaled to 0, not serving (${where})`
+                : `${scope}: ${healthy}/${total} instances healthy (${where})`,
       code: tables.length > 0 ? tables : ['no apps are configured'],
       ...(counts.length > 0 ? { fields: counts } : {}),
     };
