@@ -82,8 +82,9 @@ export function renderParent(view: JobView): Reply {
     job.kind === ALERT_KIND || typeof job.args.burstOf === 'string'
       ? []
       : [{ id: 'cancel', label: 'Cancel', style: 'danger' as const, value: job.id }];
-  // A delayed job (a burst's scale-back) says when it runs until a worker starts it.
-  const scheduled = view.phase === 'queued' && job.runAt !== undefined;
+  // A delayed job (a burst's scale-back) says when it runs until a worker starts it, or until
+  // something is written to its thread (it was let run early: systemJobs.runNow says why).
+  const scheduled = view.phase === 'queued' && job.runAt !== undefined && view.lines === 0;
   const phase = scheduled
     ? `scheduled for ${utcSecond(job.runAt!)}`
     : view.phase === 'queued'

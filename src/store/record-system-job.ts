@@ -8,6 +8,7 @@ import { enqueueJob } from '../jobs/enqueue-job.ts';
 import { createSettler } from '../jobs/settle-writes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
+import { createJobStore } from './job-store.ts';
 import type { RedisKeys } from './keys.ts';
 
 /** `meta` key of a system job's thread: the job whose parent it replies to, once that is posted (relay/origin-parent.ts). */
@@ -131,20 +132,23 @@ export function createSystemJobs(deps: SystemJobDeps) {
     /**
      * Lets a job recorded with `delayMs` run now instead of at its time (BullMQ's promote; a
      * burst ended early by `scale` ends its scale-back so). `like` is a job routed as it was (same
-     * kind, app and env). True when it was waiting for its time; false when it was not (it runs or
+     * kind, app and env). `why` goes to its thread as a log line (its parent then no longer says
+     * "scheduled for"). True when it was waiting for its time; false when it was not (it runs or
      * ran already, or is gone).
      */
-    async runNow(id: string, like: JobData): Promise<boolean> {
+    async runNow(id: string, like: JobData, why: string): Promise<boolean> {
       const job = await (deps.route?.(like).queue ?? deps.queue).getJob(id);
       if (!job || !(await job.isDelayed())) return false;
       try {
         await job.promote();
-        return true;
       } catch (err) {
         // It left the delayed set meanwhile (its time came): it runs anyway.
         if (await job.isDelayed()) throw err;
         return false;
       }
+      const at = (deps.now ?? systemClock)().toISOString();
+      await createJobStore(deps.redis, deps.keys).append(id, { type: 'log', at, line: `runs now: ${why}` });
+      return true;
     },
     close: () => settler.close(1000),
   };

@@ -166,6 +166,9 @@ describe('burst <app> +<n> for <duration>', () => {
       30_000,
       50,
     );
+    // Its thread said why it ran early, as soon as the scale let it (before its parent's end).
+    const logs = (await s.chat.thread(thread))!.messages.filter((m) => m.kind === 'log').map((m) => m.text ?? '');
+    expect(logs.join('\n')).toMatch(/runs now: the scale to 2 \(job [\w-]+\) ended the burst; this runs after it/);
     expect((await end('jobs')).title).toBe('jobs (all apps): none');
     expect(await running()).toBe(2);
     expect((await end(`status ${name}`)).fields).toContainEqual({ label: `${name} replicas`, value: 'desired 2, running 2' });

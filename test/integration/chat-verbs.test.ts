@@ -71,13 +71,15 @@ describe('releases, jobs, cancel, lock: answered in the bot process against the 
     const connection = new Redis(spine.redis.options);
     const queue = new Queue<JobData>('jobs', { connection, prefix: spine.keys.bull });
     const systemJobs = createSystemJobs({ redis: spine.redis, queue, keys: spine.keys, config: () => spine!.config });
+    // In a thread of its own: let run early (below), it keeps its thread open until it ends.
+    const home = await spine.say('carol', 'releases web');
     const later = await systemJobs.record({
       kind: 'scale',
       why: 'burst-expiry',
       command: 'scale web 1',
       app: 'web',
       args: { app: 'web', replicas: 1 },
-      thread: { platform: 'local', conversation: 'local', meta: { thread: first.thread } },
+      thread: { platform: 'local', conversation: 'local', meta: { thread: home.thread } },
       delayMs: 600_000,
     });
     const second = await spine.say('bob', 'deploy web');
@@ -100,8 +102,8 @@ describe('releases, jobs, cancel, lock: answered in the bot process against the 
     expect(onlyHello).not.toContain(second.job!);
     expect(onlyHello).toMatch(/#2 queued/); // the position counts every job ahead, of any app
     // Let run now (as a scale that ends the burst lets its scale-back): it is queued, in its place, no longer scheduled.
-    expect(await systemJobs.runNow(later.id, later)).toBe(true);
-    expect(await systemJobs.runNow(later.id, later)).toBe(false);
+    expect(await systemJobs.runNow(later.id, later, 'a test')).toBe(true);
+    expect(await systemJobs.runNow(later.id, later, 'a test')).toBe(false);
     await Promise.all([systemJobs.close(), queue.close()]);
     await connection.quit();
     const promoted = (await spine.say('carol', 'jobs')).reply;

@@ -3,6 +3,7 @@ import type { JobData } from '../../src/core/types.ts';
 import type { JobEvent } from '../../src/jobs/job-event.ts';
 import { applyEvent, initialView, renderParent } from '../../src/relay/job-view.ts';
 import { formatLogBatch } from '../../src/relay/log-batch.ts';
+import { utcSecond } from '../../src/dispatch/utc-minute.ts';
 
 const job: JobData = {
   id: 'j1',
@@ -67,6 +68,20 @@ describe('job view', () => {
     // An alert's message is not a job: no Cancel while its incident is open.
     const alert = applyEvent(initialView({ ...job, kind: 'alert' }), { type: 'started', at: at(1), attempt: 1, worker: 'alerts' });
     expect(renderParent(alert).buttons).toBeUndefined();
+  });
+
+  it('a delayed job says when it runs until it is let run early (a line in its thread) or starts', () => {
+    const later = initialView({ ...job, command: 'scale hello 1', runAt: at(600) });
+    expect(renderParent(later)).toMatchObject({ title: `scale hello 1: scheduled for ${utcSecond(at(600))}`, scheduledFor: at(600) });
+    const early = applyEvent(later, {
+      type: 'log',
+      at: at(1),
+      line: 'runs now: "scale hello 2" (job j2) ended the burst; this runs after it',
+    });
+    expect(renderParent(early).title).toBe('scale hello 1: queued');
+    expect(renderParent(early).scheduledFor).toBeUndefined();
+    const started = applyEvent(later, { type: 'started', at: at(600), attempt: 1, worker: 'w' });
+    expect(renderParent(started).title).toBe('scale hello 1: running');
   });
 });
 

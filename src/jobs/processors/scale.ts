@@ -49,7 +49,8 @@ export const scaleProcessor: JobProcessor = {
     // The ended burst's scale-back runs now (after this job, in the app's line) rather than at
     // the burst's end, and says so in the burst's thread. Before the burst is cleared: a retry
     // after a crash here finds the burst again; a scale-back that finds it scales to `n`.
-    if (ended) await systemJobs?.runNow(scaleBackId(ended.job), data);
+    if (ended)
+      await systemJobs?.runNow(scaleBackId(ended.job), data, `the scale to ${n} (job ${data.id}) ended the burst; this runs after it`);
     await desired.clearBurst(app.name, data.env);
     io.step('scale', 'done');
     const fields = [
