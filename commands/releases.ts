@@ -20,12 +20,20 @@ function image(r: Release, pruned: ReadonlySet<string>): string {
   return `${r.image ? `${r.image} (${id})` : id}${gone}`;
 }
 
-const outcomeOf = (r: Release) =>
-  r.rollbackOf !== undefined
-    ? `${r.outcome}, rollback of v${r.rollbackOf}`
+/**
+ * What became of a release: `live` for the one serving, `replaced by vN` for one that went live
+ * and was replaced (by the next release that went live), `failed` or `cancelled` for one that
+ * never went live; and what it redeployed, for a rollback or a promote.
+ */
+function outcomeOf(r: Release, all: ReadonlyArray<Release>, live: Release | undefined): string {
+  const next = r.outcome === 'live' && r !== live ? all.find((o) => o.number > r.number && o.outcome === 'live') : undefined;
+  const outcome = next ? `replaced by v${next.number}` : r.outcome;
+  return r.rollbackOf !== undefined
+    ? `${outcome}, rollback of v${r.rollbackOf}`
     : r.promotedFrom
-      ? `${r.outcome}, promoted from ${r.promotedFrom.env} v${r.promotedFrom.number}`
-      : r.outcome;
+      ? `${outcome}, promoted from ${r.promotedFrom.env} v${r.promotedFrom.number}`
+      : outcome;
+}
 
 /** The ledger of app+env as a table, newest first, with the live one marked. */
 export function releasesReply(
@@ -44,10 +52,11 @@ export function releasesReply(
       ephemeral: true,
     };
   const live = liveRelease(all);
-  const shown = [...all].sort((a, b) => b.number - a.number).slice(0, RELEASES_SHOWN);
+  const oldestFirst = [...all].sort((a, b) => a.number - b.number);
+  const shown = [...oldestFirst].reverse().slice(0, RELEASES_SHOWN);
   const rows = shown.map((r) => [
     `${r === live ? '* ' : '  '}v${r.number}`,
-    outcomeOf(r),
+    outcomeOf(r, oldestFirst, live),
     image(r, pruned),
     r.commit ? r.commit.slice(0, 12) : '-',
     r.approvedBy ? `${who(r.deployedBy)} (approved by ${who(r.approvedBy)})` : who(r.deployedBy),

@@ -65,6 +65,6 @@ describe('Slack: releases, jobs and cancel answered in the bot process', () => {
     const hello2 = await waitFor('the second hello parent', () => parentOf(sim, 'slack-trig-verbs-hello2'));
     await waitFor('hello v2 to go live', () => /hello v2 live/.test(shown(sim.message(C, hello2.ts))) || undefined, 90_000);
     expect(bodyText((await slash('jobs')).body)).toContain('No job is running or queued.');
-    expect(bodyText((await slash('releases hello')).body)).toMatch(/\* v2 +live[\s\S]* {2}v1 +live/);
+    expect(bodyText((await slash('releases hello')).body)).toMatch(/\* v2 +live[\s\S]* {2}v1 +replaced by v2 /);
   });
 });

@@ -113,6 +113,9 @@ describe('rollback', () => {
     expect(lines.some((l) => l.startsWith('building'))).toBe(false);
     const ledger = releasesReply(hello.name, 'production', await releases.list(hello.name, 'production'));
     expect(ledger.code?.[0]).toMatch(/\* v3 +live, rollback of v1 /);
+    // The releases that went live before it say what replaced them.
+    expect(ledger.code?.[0]).toMatch(/ {2}v2 +replaced by v3 /);
+    expect(ledger.code?.[0]).toMatch(/ {2}v1 +replaced by v2 /);
 
     const unknown = await failure(run(rollbackProcessor, hello, {}, { target: 'v9' }));
     expect(unknown).toEqual({
