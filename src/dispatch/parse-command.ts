@@ -9,6 +9,8 @@ export type ParseResult =
   | { ok: true; command: CommandSpec; args: ParsedArgs }
   | { ok: false; command?: CommandSpec; problems: string[]; usage?: string };
 
+const HELP_FLAGS = new Set(['--help', '-h']);
+
 /**
  * Turns command text into a command and named, typed arguments, or into the complete list of
  * problems (every one, not the first). Pure: no I/O, no clock.
@@ -17,8 +19,10 @@ export function parseCommand(text: string, registry: CommandRegistry, ctx: Resol
   const tokenized = tokenize(text.trim());
   if (!tokenized.ok) return { ok: false, problems: [tokenized.problem] };
   const [verb, ...rest] = tokenized.tokens;
-  if (verb === undefined) return parseCommand('help', registry, ctx);
+  if (verb === undefined || HELP_FLAGS.has(verb)) return parseCommand('help', registry, ctx);
   const found = registry.find(verb);
+  // "deploy --help", as a terminal habit, is "help deploy".
+  if (found && found.name !== 'help' && rest.includes('--help')) return parseCommand(`help ${found.name}`, registry, ctx);
   if (!found) {
     const near = closestWord(verb, registry.verbs());
     const shown = JSON.stringify(verb.length > 40 ? `${verb.slice(0, 37)}...` : verb);
