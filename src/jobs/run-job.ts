@@ -13,6 +13,7 @@ import type { RedisKeys } from '../store/keys.ts';
 import type { LockReader } from '../store/lock-store.ts';
 import type { SystemJobControl } from '../store/record-system-job.ts';
 import type { ReleaseStore } from '../store/release-store.ts';
+import { lineHead } from './app-line.ts';
 import type { JobEvent, JobOutcome } from './job-event.ts';
 import type { JobStreamWriter } from './job-stream.ts';
 import { createStatusSamples } from '../schedule/samples.ts';
@@ -122,7 +123,20 @@ export async function runJob(
     if (signal.aborted && !isUserError(signal.reason))
       io.log(`the cancel by ${cancelledBy(signal)} came after this job had made its change, which it could no longer undo; it finished`);
     const { files, ...plain } = result;
-    const shown = lock && dryRun ? { ...plain, fields: [...(plain.fields ?? []), { label: 'locked', value: lockedNote(lock) }] } : plain;
+    // A dry run does not wait for a change in progress (worker-pool.ts): its plan says it reads the state before it.
+    const changing = dryRun && processor.mutates && data.app ? await lineHead(deps.redis, deps.keys, data) : undefined;
+    const notes = [
+      ...(lock && dryRun ? [{ label: 'locked', value: lockedNote(lock) }] : []),
+      ...(changing && changing !== data.id
+        ? [
+            {
+              label: 'running now',
+              value: `job ${changing} is changing ${data.app} (${data.env}); this plan is of the state before it ends`,
+            },
+          ]
+        : []),
+    ];
+    const shown = notes.length > 0 ? { ...plain, fields: [...(plain.fields ?? []), ...notes] } : plain;
     const attachments = files?.length ? await saveJobFiles(deps.redis, deps.keys, data.id, files) : undefined;
     done(doneEvent(at(), 'succeeded', { ...shown, ...(attachments ? { attachments } : {}) }));
     return { outcome: 'succeeded', retry: false };

@@ -98,13 +98,15 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       running.delete(data.id);
     }
   };
+  /** A job that changes an app: it waits for its turn in the app's line. A dry run changes nothing and does not wait. */
+  const changesApp = (data: JobData) => Boolean(data.app && opts.processors[data.kind]?.mutates && data.args['dry-run'] !== true);
   const runTaken = async (job: Job<JobData>, connection: Redis, token?: string, signal?: AbortSignal) => {
     const data = job.data;
     // Runs only a job whose enqueue was confirmed to its user; see job-state.ts.
     const confirmWaitMs = opts.confirmWaitMs ?? CONFIRM_WAIT_MS;
     // A job that changes an app starts only at the head of its line, holding the app's lock;
     // any other starts with its claim, which writes its `started` event in the same round trip.
-    const inLine = Boolean(data.app && opts.processors[data.kind]?.mutates);
+    const inLine = changesApp(data);
     const startedEvent = () => ({ type: 'started' as const, at: opts.now().toISOString(), attempt: job.attemptsMade + 1, worker: id });
     const claim = async () => claimJob(redis, keys, data, confirmWaitMs, inLine ? undefined : startedEvent());
     // The first run of a job marked confirmed needs no claim; its `started` goes with its next write.
@@ -221,7 +223,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
       void (async () => {
         await finishJob(redis, keys, job.data);
-        if (job.data.app && opts.processors[job.data.kind]?.mutates) await turns.leave(job.data);
+        if (changesApp(job.data)) await turns.leave(job.data);
       })().catch(() => undefined);
     });
     workers.set(name, { worker, connection });
