@@ -67,7 +67,7 @@ chat:
       const { threads } = (await res.json()) as { threads: Array<{ id: string; state: string; outcome?: string; title: string }> };
       return threads.find((t) => t.state === 'done');
     });
-    expect(listed).toMatchObject({ outcome: 'succeeded', title: expect.stringMatching(/hello: .*instances/) });
+    expect(listed).toMatchObject({ outcome: 'succeeded', title: '✓ hello: not deployed yet (production)' });
     const opened = await thread(listed.id);
     expect(opened.conversation).toBe('ops');
     expect(opened.messages.map((m) => m.kind)).toEqual(['parent']);
