@@ -24,6 +24,8 @@ export interface Release {
 export interface ReleaseStore {
   /** Reserves the next release number for app+env (1, 2, …); numbers are never reused. */
   next(app: string, env: string): Promise<number>;
+  /** The highest number reserved so far (0 before the first): a running deploy's is reserved before it is recorded. */
+  reserved?(app: string, env: string): Promise<number>;
   record(release: Release): Promise<void>;
   list(app: string, env: string): Promise<Release[]>;
   get(app: string, env: string, number: number): Promise<Release | undefined>;
@@ -39,6 +41,7 @@ export type ReleaseReader = Pick<ReleaseStore, 'list' | 'get' | 'pruned'>;
 export function createReleaseStore(redis: Redis, keys: RedisKeys): ReleaseStore {
   return {
     next: (app, env) => redis.incr(keys.releaseSeq(app, env)),
+    reserved: async (app, env) => Number((await redis.get(keys.releaseSeq(app, env))) ?? 0),
     async record(release) {
       const written = await redis.hsetnx(keys.releases(release.app, release.env), String(release.number), JSON.stringify(release));
       if (written === 0 && !(await sameOutcomeOfSameJob(redis, keys, release)))

@@ -26,7 +26,8 @@ describe('a dry run does not wait in its app’s line, on real Redis', () => {
     const plan = await spine.waitForEnd(thread, 10_000);
     expect(plan.outcome).toBe('succeeded');
     const reply = plan.messages[1]!.reply!;
-    expect(reply.title).toBe('dry run: hello (production) would build and deploy v1; nothing was changed');
+    // v1 is the running deploy's (reserved, not yet in the ledger): the plan is of the next one.
+    expect(reply.title).toBe('dry run: hello (production) would build and deploy v2; nothing was changed');
     expect(reply.fields).toContainEqual({
       label: 'running now',
       value: `job ${running.job} is changing hello (production); this plan is of the state before it ends`,

@@ -25,9 +25,11 @@ export async function deployPlan(
   pruned: ReadonlySet<string>,
   /** Artifacts the app's other environments keep (keptElsewhere): retention would not delete them. */
   elsewhere: ReadonlySet<string>,
+  /** The highest release number reserved (ReleaseStore.reserved): a running deploy's is not in the ledger yet. */
+  reserved = 0,
 ): Promise<JobResult> {
   const running = await driver.status(app, env);
-  const next = Math.max(0, ...all.map((r) => r.number)) + 1;
+  const next = Math.max(reserved, ...all.map((r) => r.number)) + 1;
   const source = 'path' in app.source ? `the folder ${app.source.path}` : `${app.source.git} at ${ref ?? app.source.ref}`;
   // The new image counts as live when retention is worked out, as it would after the deploy.
   const after = [...all, { app: app.name, env, number: next, artifact: '(new)', outcome: 'live' as const } as Release];

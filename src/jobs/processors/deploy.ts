@@ -27,7 +27,8 @@ export const deployProcessor: JobProcessor = {
     if (data.args['dry-run'] === true) {
       const pruned = (await releases.pruned?.(app.name, data.env)) ?? new Set<string>();
       const elsewhere = await keptElsewhere(releases, app, data.env);
-      return deployPlan(driver, app, data.env, ref, await releases.list(app.name, data.env), pruned, elsewhere);
+      const all = await releases.list(app.name, data.env);
+      return deployPlan(driver, app, data.env, ref, all, pruned, elsewhere, await releases.reserved?.(app.name, data.env));
     }
     const release = await reserve('release', () => releases.next(app.name, data.env));
     const target = { app, env: data.env, release, port: environmentPort(app, data.env) };

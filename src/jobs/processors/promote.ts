@@ -43,7 +43,8 @@ export const promoteProcessor: JobProcessor = {
       const as = { promotedFrom: { env: from, number: source.number } };
       const pruned = (await releases.pruned?.(app.name, to)) ?? new Set<string>();
       const all = await releases.list(app.name, to);
-      return redeployPlan(driver, app, to, all, { image: source, as, would }, pruned, await keptElsewhere(releases, app, to));
+      const elsewhere = await keptElsewhere(releases, app, to);
+      return redeployPlan(driver, app, to, all, { image: source, as, would }, pruned, elsewhere, await releases.reserved?.(app.name, to));
     }
     const release = await reserve('release', () => releases.next(app.name, to));
     const artifact = { id: source.artifact, name: source.image ?? source.artifact, ...(source.commit ? { commit: source.commit } : {}) };

@@ -31,10 +31,12 @@ export async function redeployPlan(
   pruned: ReadonlySet<string>,
   /** Artifacts the app's other environments keep (keptElsewhere): retention would not delete them. */
   elsewhere: ReadonlySet<string> = new Set(),
+  /** The highest release number reserved (ReleaseStore.reserved): a running deploy's is not in the ledger yet. */
+  reserved = 0,
 ): Promise<JobResult> {
   const { image } = redeploy;
   const running = await driver.status(app, env);
-  const next = Math.max(0, ...all.map((r) => r.number)) + 1;
+  const next = Math.max(reserved, ...all.map((r) => r.number)) + 1;
   const after = [...all, { ...image, env, number: next, outcome: 'live' as const, ...redeploy.as }];
   const keep = keptArtifacts(after, app.keepImages);
   const deleted = [...new Set(all.map((r) => r.artifact).filter((a) => a && !keep.has(a) && !pruned.has(a) && !elsewhere.has(a)))];
@@ -59,6 +61,7 @@ export const rollbackPlan = (
   from: Release,
   pruned: ReadonlySet<string>,
   elsewhere?: ReadonlySet<string>,
+  reserved?: number,
 ): Promise<JobResult> =>
   redeployPlan(
     driver,
@@ -68,4 +71,5 @@ export const rollbackPlan = (
     { image: from, as: { rollbackOf: from.number }, would: (next) => `would roll back to v${from.number} as v${next}` },
     pruned,
     elsewhere,
+    reserved,
   );

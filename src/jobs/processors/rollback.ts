@@ -36,7 +36,16 @@ export const rollbackProcessor: JobProcessor = {
     const from = wantedNumber === undefined ? targets[0] : targets.find((r) => r.number === wantedNumber);
     if (!from) throw new UserError('rollback_target_unavailable', unavailableTarget(app, data.env, all, targets, wantedNumber));
     if (data.args['dry-run'] === true)
-      return rollbackPlan(driver, app, data.env, all, from, pruned, await keptElsewhere(releases, app, data.env));
+      return rollbackPlan(
+        driver,
+        app,
+        data.env,
+        all,
+        from,
+        pruned,
+        await keptElsewhere(releases, app, data.env),
+        await releases.reserved?.(app.name, data.env),
+      );
     const release = await reserve('release', () => releases.next(app.name, data.env));
     const artifact = { id: from.artifact, name: from.image ?? from.artifact, ...(from.commit ? { commit: from.commit } : {}) };
     const record = (outcome: 'live' | 'failed' | 'cancelled') =>
