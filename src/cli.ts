@@ -108,6 +108,13 @@ async function main(argv: string[]): Promise<number> {
     process.exit(0);
   });
   if (verb === 'audit') return auditCli(rest[0], readSettings(process.env), (t) => process.stdout.write(t));
+  // `voxoz say --help` is this usage (as `voxoz --help`); `voxoz say "deploy --help"` asks voxoz.
+  const sayFlag = (w: string | undefined) => w === '--user' || w === '--url';
+  const sayWords = rest.filter((w, i) => !sayFlag(w) && !sayFlag(rest[i - 1]));
+  if (verb === 'say' && sayWords.length === 1 && (sayWords[0] === '--help' || sayWords[0] === '-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const dataDir = process.env.VOXOZ_DATA_DIR ?? '.voxoz';
   const token = process.env.VOXOZ_TOKEN ?? readLocalToken(dataDir);
   // Without the token every request is refused: say where it was looked for, and how to point at it.

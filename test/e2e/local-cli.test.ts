@@ -143,6 +143,14 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
     expect(out).toContain('set VOXOZ_DATA_DIR to its data folder');
   });
 
+  it('voxoz say --help prints its usage, even away from its data folder, and sends nothing', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { code, out } = await sayTo(port, join(dir, 'elsewhere'), 'alice', [flag]);
+      expect(code, out).toBe(0);
+      expect(out).toContain('voxoz say "<command>"       send a command to a running voxoz and follow its thread');
+    }
+  });
+
   it('stops cleanly on SIGTERM, taking its own redis-server with it', async () => {
     const socket = /"socket":"([^"]+)"/.exec(voxoz.stderr())?.[1];
     expect(socket).toBe(join(dir, 'data', 'redis', 'redis.sock'));
