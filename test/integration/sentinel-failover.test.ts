@@ -202,6 +202,7 @@ describe('the queue through a Sentinel failover', () => {
       // master, demoted, syncs first); until then it is refused, each try a new command.
       let next = 300;
       const refusedAfter: string[] = [];
+      const reasons = new Map<string, number>();
       await waitUntil(
         'a command after the failover to be acknowledged',
         async () => {
@@ -211,13 +212,22 @@ describe('the queue through a Sentinel failover', () => {
           );
           if (answer === 'queued') return true;
           expect(answer).toMatch(/nothing was queued/);
+          reasons.set(answer, (reasons.get(answer) ?? 0) + 1);
           refusedAfter.push(`fo-${next}`);
           next += 1;
           return false;
         },
         30_000,
         250,
-      );
+      ).catch(async (err: Error) => {
+        // Seen once in a full CI run (not reproduced alone or beside CPU hogs): say why it was refused, and who is master.
+        const master = await lab!.masterPort().catch((e: Error) => e.message);
+        const info = await redis.info('replication').catch((e: Error) => e.message);
+        throw new Error(
+          `${err.message}: refused ${refusedAfter.length} times (${[...reasons].map(([r, n]) => `${n}× ${r}`).join('; ')}); ` +
+            `the sentinels name ${master} (replica ${lab!.ports.replica}); the commands client's server says ${info.replace(/\r?\n/g, ' ')}`,
+        );
+      });
       await waitUntil('a job sent after the failover to run', async () => (await outcome(`fo-${next}`)) === 'completed', 20_000, 100);
       for (const id of refusedAfter) expect(effectCount.get(id)).toBeUndefined();
       expect(await lab!.masterPort()).toBe(lab!.ports.replica);
