@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { type RedisTarget, redisTarget } from './redis-url.ts';
+import { sentinelFailoverWatch } from './failover-watch.ts';
 import { type MasterCheck, sentinelMasterCheck } from './sentinel-master.ts';
 
 /**
@@ -29,17 +30,17 @@ const ROLE_OPTIONS: Readonly<Record<RedisRole, RedisOptions>> = {
  * - a write answered READONLY went to a master that was demoted under it (a Sentinel failover,
  *   or a managed Redis that swapped nodes behind one address): reconnect, which asks the
  *   sentinels for the master again, and resend the command (`2`);
- * - with Sentinel, `failoverDetector` listens for `+switch-master` on the sentinels and drops the
- *   connection to the old master at once, instead of writing to it until it is demoted.
+ * - with Sentinel, the connector's failover watch (failover-watch.ts) hears `+switch-master` from
+ *   the sentinels and drops each connection to the old master at once, instead of writing to it
+ *   until it is demoted. ioredis' own `failoverDetector` stays off: it can end a client for good.
  */
 const FAILOVER_OPTIONS: RedisOptions = {
   reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
 };
-const SENTINEL_OPTIONS: RedisOptions = { failoverDetector: true };
 
 /** A new client for `target` (see redis-url.ts) with `options` on top. */
 export function newRedis(target: RedisTarget, options: RedisOptions = {}): Redis {
-  if (target.kind === 'sentinel') return new Redis({ ...target.options, ...FAILOVER_OPTIONS, ...SENTINEL_OPTIONS, ...options });
+  if (target.kind === 'sentinel') return new Redis({ ...target.options, ...FAILOVER_OPTIONS, ...options });
   return new Redis(target.url, { ...FAILOVER_OPTIONS, ...options });
 }
 
@@ -50,9 +51,11 @@ export function newRedis(target: RedisTarget, options: RedisOptions = {}): Redis
  */
 export function redisConnector(url: string, onError: (name: string, err: Error) => void = () => undefined): RedisConnector {
   const target = redisTarget(url, 'REDIS_URL');
+  const failover = target.kind === 'sentinel' ? sentinelFailoverWatch(target.options) : undefined;
   const connector: RedisConnector = (role, name) => {
     const client = newRedis(target, { ...ROLE_OPTIONS[role], connectionName: name });
     client.on('error', (err: Error) => onError(name, err));
+    failover?.watch(client);
     return client;
   };
   if (target.kind === 'sentinel') connector.masterCheck = sentinelMasterCheck(target.options);

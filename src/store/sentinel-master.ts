@@ -53,7 +53,7 @@ export function sentinelMasterCheck(options: RedisOptions): MasterCheck {
 const plain = (ip: string) => ip.replace(/^::ffff:/, '');
 
 /** Whether the sentinels' `announced` address (an IP, or a name with announce-hostnames) is `remote`. */
-async function sameHost(announced: string, remote: string): Promise<boolean> {
+export async function sameHost(announced: string, remote: string): Promise<boolean> {
   if (isIP(announced)) return plain(announced) === plain(remote);
   const addresses = await lookup(announced, { all: true }).catch(() => []);
   return addresses.some((a) => plain(a.address) === plain(remote));

@@ -38,8 +38,9 @@ afterEach(async () => {
  * (SIGSTOP) and thawed after the promotion. A thawed master still takes writes, with no replica,
  * until the sentinels demote it, and discards them then: a command is acknowledged only once a
  * replica has it, and a server with none is asked about (the sentinels must name it master), so
- * nothing acknowledged in that window is lost. Without the connector's failoverDetector and
- * READONLY reconnect no job ended in the frozen case.
+ * nothing acknowledged in that window is lost. The connector's failover watch (failover-watch.ts)
+ * moves the clients off the frozen master when the sentinels announce the switch: without it no
+ * command sent during the failover was acknowledged and every running job ran twice.
  */
 const CASES: ReadonlyArray<{ how: string; signal: 'SIGKILL' | 'SIGSTOP' }> = [
   { how: 'killed', signal: 'SIGKILL' },

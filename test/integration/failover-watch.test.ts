@@ -1,0 +1,58 @@
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../src/services/wait-until.ts';
+import { redisConnector } from '../../src/store/redis-connector.ts';
+import { LAB_MASTER, type SentinelLab, startSentinelLab } from '../support/sentinel-lab.ts';
+
+let lab: SentinelLab | undefined;
+const clients: Redis[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.disconnect();
+  await lab?.stop();
+  lab = undefined;
+}, 30_000);
+
+/**
+ * The race that ended clients for good with ioredis' own failoverDetector: the master is killed,
+ * a client reconnects and waits on a sentinel that is slow to answer (here: stopped), the other
+ * sentinels fail over and announce it, and the announcement dropped the connection the client
+ * was still making: ioredis then gave the client up (status `end`), and a worker or the enqueue
+ * on it never came back. Seen under load in the Sentinel failover test; made certain here.
+ */
+describe("the connector's failover watch", () => {
+  it('brings every client back on the new master when the failover is announced while they ask a stopped sentinel', async () => {
+    lab = await startSentinelLab({ downAfterMs: 1000, failoverTimeoutMs: 5000 });
+    const [first, second] = lab.ports.sentinels;
+    const connect = redisConnector(lab.url);
+    const made = [connect('blocking', 'watch-blocking'), connect('fail-fast', 'watch-fast'), connect('commands', 'watch-commands')];
+    clients.push(...made);
+    const copy = made[0]!.duplicate();
+    copy.on('error', () => undefined);
+    clients.push(copy);
+    for (const c of [...made, copy]) expect(await c.set(`k-${c.options.connectionName}`, 'before')).toBe('OK');
+
+    const asked = new Redis({ host: '127.0.0.1', port: second!, lazyConnect: true, maxRetriesPerRequest: 1 });
+    asked.on('error', () => undefined);
+    clients.push(asked);
+    const master = async () => Number(((await asked.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', LAB_MASTER)) as string[])[1]);
+
+    lab.kill(first!, 'SIGSTOP');
+    lab.kill(lab.ports.master, 'SIGKILL');
+    await waitUntil('the other sentinels to promote the replica', async () => (await master()) === lab!.ports.replica, 20_000, 50);
+    // Every sentinel that runs has announced the switch by now.
+    await new Promise((r) => setTimeout(r, 1500));
+    lab.kill(first!, 'SIGCONT');
+
+    for (const c of [...made, copy]) {
+      await waitUntil(
+        `${c.options.connectionName} to write on the new master`,
+        async () => (await c.set(`k-${c.options.connectionName}`, 'after')) === 'OK',
+        20_000,
+        100,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message} (its status: ${c.status})`);
+      });
+      expect((c.stream as { remotePort?: number }).remotePort).toBe(lab.ports.replica);
+    }
+  }, 60_000);
+});
