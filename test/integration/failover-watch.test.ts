@@ -29,7 +29,11 @@ describe("the connector's failover watch", () => {
     const copy = made[0]!.duplicate();
     copy.on('error', () => undefined);
     clients.push(copy);
-    for (const c of [...made, copy]) expect(await c.set(`k-${c.options.connectionName}`, 'before')).toBe('OK');
+    for (const c of [...made, copy]) {
+      // The fail-fast client has no offline queue: a command before it is ready fails.
+      await waitUntil(`${c.options.connectionName} to be ready`, async () => c.status === 'ready', 10_000, 20);
+      expect(await c.set(`k-${c.options.connectionName}`, 'before')).toBe('OK');
+    }
 
     const asked = new Redis({ host: '127.0.0.1', port: second!, lazyConnect: true, maxRetriesPerRequest: 1 });
     asked.on('error', () => undefined);
