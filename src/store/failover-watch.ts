@@ -20,7 +20,7 @@ const LATE_READY_MS = 10_000;
  * left alone: it is already on its way to the master the sentinels name now.
  */
 export interface FailoverWatch {
-  /** Watches `client` (and the clients made with its `duplicate()`, as BullMQ does) until it ends. */
+  /** Watches `client` (and the clients made with its `duplicate()`, as BullMQ does) while it is connected. */
   watch(client: Redis): void;
 }
 
@@ -64,13 +64,19 @@ export function sentinelFailoverWatch(options: RedisOptions): FailoverWatch {
       return sub;
     });
   };
-  const watch = (client: Redis) => {
+  const add = (client: Redis) => {
+    if (clients.has(client)) return;
     if (clients.size === 0) start();
     clients.add(client);
+  };
+  const watch = (client: Redis) => {
+    add(client);
+    // Ended, a client is not watched (the last one takes the subscribers along); connected again
+    // (BullMQ ends and reconnects a blocking client whose command hung), it is once more.
+    client.on('connect', () => add(client));
     client.on('ready', () => void leaveIfOnReplaced(client));
-    client.once('end', () => {
-      clients.delete(client);
-      if (clients.size > 0) return;
+    client.on('end', () => {
+      if (!clients.delete(client) || clients.size > 0) return;
       for (const sub of subscribers) sub.disconnect();
       subscribers = [];
     });

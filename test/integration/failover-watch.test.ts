@@ -59,4 +59,35 @@ describe("the connector's failover watch", () => {
       expect((c.stream as { remotePort?: number }).remotePort).toBe(lab.ports.replica);
     }
   }, 60_000);
+
+  it('moves the clients off a frozen master when the switch is announced, also one that was ended and connected again', async () => {
+    lab = await startSentinelLab({ downAfterMs: 1000, failoverTimeoutMs: 5000 });
+    const connect = redisConnector(lab.url);
+    const made = [connect('blocking', 'frozen-blocking'), connect('fail-fast', 'frozen-fast'), connect('commands', 'frozen-again')];
+    clients.push(...made);
+    for (const c of made) await waitUntil(`${c.options.connectionName} to be ready`, async () => c.status === 'ready', 10_000, 20);
+    // Ended and connected again, as BullMQ does with a blocking client whose command hung.
+    const again = made[2]!;
+    again.disconnect();
+    await waitUntil('the client to end', async () => again.status === 'end', 5_000, 20);
+    await again.connect();
+    for (const c of made) expect((c.stream as { remotePort?: number }).remotePort).toBe(lab.ports.master);
+
+    // A frozen master keeps its connections open: only the announcement moves the clients.
+    lab.kill(lab.ports.master, 'SIGSTOP');
+    await waitUntil('the sentinels to promote the replica', async () => (await lab!.masterPort()) === lab!.ports.replica, 20_000, 50);
+    for (const c of made) {
+      await waitUntil(
+        `${c.options.connectionName} to write on the new master`,
+        // A write on the frozen master never answers: each try gets a second.
+        async () =>
+          (await Promise.race([c.set(`k-${c.options.connectionName}`, 'after'), new Promise((r) => setTimeout(r, 1000))])) === 'OK',
+        15_000,
+        100,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message} (its status: ${c.status})`);
+      });
+      expect((c.stream as { remotePort?: number }).remotePort).toBe(lab.ports.replica);
+    }
+  }, 60_000);
 });
