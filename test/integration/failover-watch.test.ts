@@ -12,6 +12,19 @@ afterEach(async () => {
   lab = undefined;
 }, 30_000);
 
+/** Each client writes on the server on `port` within `ms` (a write on a frozen master never answers: each try gets a second). */
+async function writesOn(made: Redis[], port: number, ms: number) {
+  for (const c of made) {
+    const write = () => Promise.race([c.set(`k-${c.options.connectionName}`, 'after'), new Promise((r) => setTimeout(r, 1000))]);
+    await waitUntil(`${c.options.connectionName} to write on the new master`, async () => (await write()) === 'OK', ms, 100).catch(
+      (err: Error) => {
+        throw new Error(`${err.message} (its status: ${c.status})`);
+      },
+    );
+    expect((c.stream as { remotePort?: number }).remotePort).toBe(port);
+  }
+}
+
 /**
  * The race that ended clients for good with ioredis' own failoverDetector: the master is killed,
  * a client reconnects and waits on a sentinel that is slow to answer (here: stopped), the other
@@ -47,17 +60,7 @@ describe("the connector's failover watch", () => {
     await new Promise((r) => setTimeout(r, 1500));
     lab.kill(first!, 'SIGCONT');
 
-    for (const c of [...made, copy]) {
-      await waitUntil(
-        `${c.options.connectionName} to write on the new master`,
-        async () => (await c.set(`k-${c.options.connectionName}`, 'after')) === 'OK',
-        20_000,
-        100,
-      ).catch((err: Error) => {
-        throw new Error(`${err.message} (its status: ${c.status})`);
-      });
-      expect((c.stream as { remotePort?: number }).remotePort).toBe(lab.ports.replica);
-    }
+    await writesOn([...made, copy], lab.ports.replica, 20_000);
   }, 60_000);
 
   it('moves the clients off a frozen master when the switch is announced, also one that was ended and connected again', async () => {
@@ -76,18 +79,6 @@ describe("the connector's failover watch", () => {
     // A frozen master keeps its connections open: only the announcement moves the clients.
     lab.kill(lab.ports.master, 'SIGSTOP');
     await waitUntil('the sentinels to promote the replica', async () => (await lab!.masterPort()) === lab!.ports.replica, 20_000, 50);
-    for (const c of made) {
-      await waitUntil(
-        `${c.options.connectionName} to write on the new master`,
-        // A write on the frozen master never answers: each try gets a second.
-        async () =>
-          (await Promise.race([c.set(`k-${c.options.connectionName}`, 'after'), new Promise((r) => setTimeout(r, 1000))])) === 'OK',
-        15_000,
-        100,
-      ).catch((err: Error) => {
-        throw new Error(`${err.message} (its status: ${c.status})`);
-      });
-      expect((c.stream as { remotePort?: number }).remotePort).toBe(lab.ports.replica);
-    }
+    await writesOn(made, lab.ports.replica, 15_000);
   }, 60_000);
 });
