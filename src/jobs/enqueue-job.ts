@@ -40,6 +40,14 @@ const UNSAFE_WHY = {
   unreachable: 'Redis stopped answering while the job was written',
 } as const;
 
+/** ioredis' words for a connection that is gone (a failover, a restart): the user hears that, not the option names. */
+const CONNECTION_LOST = /max retries per request|Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE/;
+
+/** Why Redis refused or failed a write of the enqueue, as the user hears it. */
+export function whyRedisFailed(err: Error): string {
+  return CONNECTION_LOST.test(err.message) ? 'the connection to Redis was lost' : err.message;
+}
+
 export const unavailable = (why: string) =>
   new UserError('queue_unavailable', `the job queue is unavailable (${why}); nothing was queued, try again in a minute`);
 
@@ -112,6 +120,6 @@ export function enqueueJob(deps: EnqueueDeps, data: JobData, opts: { delayMs?: n
       // Synchronously with the answer: once "queued" is said, the confirm follows; never otherwise.
       if (decide(() => resolve('queued')))
         deps.settle(`confirm ${data.id}`, deps.confirm ?? (() => confirmJob(redis, keys, data, deps.now)));
-    })().catch((err: unknown) => giveUp(err instanceof UserError ? err : unavailable((err as Error).message)));
+    })().catch((err: unknown) => giveUp(err instanceof UserError ? err : unavailable(whyRedisFailed(err as Error))));
   });
 }
