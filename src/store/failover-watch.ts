@@ -24,6 +24,16 @@ export interface FailoverWatch {
   watch(client: Redis): void;
 }
 
+/**
+ * The master a `+switch-master` announcement (`<name> <old-ip> <old-port> <new-ip> <new-port>`)
+ * replaced, for the group `name`; masters on different hosts often share a port (6379).
+ */
+export function replacedMaster(message: string, name: string | undefined): { host: string; port: number } | undefined {
+  const [group, oldHost, oldPort, newHost, newPort] = message.split(' ');
+  if (group !== name || !oldHost || !oldPort || (oldHost === newHost && oldPort === newPort)) return undefined;
+  return { host: oldHost, port: Number(oldPort) };
+}
+
 /** The watch for a Sentinel group, from the ioredis options redis-url.ts made of `redis+sentinel://…`. */
 export function sentinelFailoverWatch(options: RedisOptions): FailoverWatch {
   const clients = new Set<Redis>();
@@ -40,9 +50,9 @@ export function sentinelFailoverWatch(options: RedisOptions): FailoverWatch {
     if (client.status === 'ready' && client.stream === socket) client.disconnect(true);
   };
   const onMessage = (channel: string, message: string) => {
-    const [name, oldHost = '', oldPort, , newPort] = message.split(' ');
-    if (channel !== '+switch-master' || name !== options.name || oldPort === newPort) return;
-    replaced = { host: oldHost, port: Number(oldPort), at: Date.now() };
+    const old = channel === '+switch-master' ? replacedMaster(message, options.name) : undefined;
+    if (!old) return;
+    replaced = { ...old, at: Date.now() };
     for (const client of clients) void leaveIfOnReplaced(client);
   };
   const start = () => {
