@@ -33,4 +33,11 @@ export interface FrontDoor {
   siteAt(listen: string): Promise<string | undefined>;
   /** Stops serving `site` (its address stops answering). */
   remove(site: Site): Promise<void>;
+  /**
+   * Why a switch may reset a connection that arrives at that very moment, when it may: the
+   * host's kernel does not hand the connections queued on Caddy's old listening socket to the
+   * new one (docs/decisions/2026-12-03-listener-handover.md). Undefined when it does. Only front
+   * doors on hosts voxoz cannot set it on have this; voxoz's own sets it when it starts.
+   */
+  handoverWarning?(): Promise<string | undefined>;
 }

@@ -193,9 +193,21 @@ describe('the front door of a remote engine, a Caddy container on that engine', 
     expect(lines).toContainEqual(
       expect.stringMatching(new RegExp(`^switched 127\\.0\\.0\\.1:${port} to v1 \\(127\\.0\\.0\\.1:\\d+, 127\\.0\\.0\\.1:\\d+\\)$`)),
     );
+    // The namespace hands queued connections over (tcp_migrate_req=1, as README asks of a host): nothing to say.
+    expect(lines.filter((l) => l.startsWith('note:'))).toEqual([]);
     expect(await engine.fetchInside(port)).toContain(`${greeting} from release v1`);
     expect(await fetchOnHost(port)).not.toContain(greeting);
-    await deploy(2, {}, [], undefined, withDoor);
+    // A host that does not: the switch still happens, and the thread says what it may cost and what to set.
+    const second: string[] = [];
+    engine.setListenerHandover(false);
+    try {
+      await deploy(2, {}, second, undefined, withDoor);
+    } finally {
+      engine.setListenerHandover(true);
+    }
+    expect(second.filter((l) => l.startsWith('note:'))).toEqual([
+      "note: on the engine's host, net.ipv4.tcp_migrate_req is 0: a switch of its front door may reset a connection that arrives at that very moment; set it to 1 there (sysctl -w net.ipv4.tcp_migrate_req=1, and a file in /etc/sysctl.d/ to keep it)",
+    ]);
     expect(await engine.fetchInside(port)).toContain('release v2');
     expect(await portsOf(1, 'remotefd')).toEqual([]);
     const err = await failure(

@@ -1,8 +1,7 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load-config.ts';
 import type { TargetSpec } from '../../src/config/target-schema.ts';
@@ -11,10 +10,9 @@ import { createSwarmDriver } from '../../src/drivers/swarm/swarm-driver.ts';
 import { createEngineFrontDoor } from '../../src/drivers/docker/engine-front-door.ts';
 import { siteOf } from '../../src/drivers/docker/point-front-door.ts';
 import { failure, ioFor } from '../support/docker-apps.ts';
+import { probeInside, uptime } from '../support/netns-probe.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 import { type SwarmLab, startSwarmLab } from '../support/swarm-lab.ts';
-
-const run = promisify(execFile);
 
 // The Swarm driver on a two-node swarm (test/support/swarm-lab.ts): each node a dockerd in a
 // namespace of its own, joined by a veth with 169.254.x addresses, zones a and b, no ingress.
@@ -117,22 +115,13 @@ const deploy = async (release: number, more: Record<string, unknown> = {}) => {
 /** The page node i's front door serves (inside its namespace), or undefined. */
 const page = (i: 0 | 1) => lab.nodes[i].engine.fetchInside(PORT);
 
-/** Requests to a node's front door from inside its namespace, one every 50 ms, until `stopFile` exists or `seconds` pass. */
-async function probeInside(netns: string, stopFile: string, seconds: number): Promise<{ ok: number; failed: number }> {
-  const script = `ok=0; bad=0; end=$(( $(busybox date +%s) + ${seconds} )); while [ ! -e ${stopFile} ] && [ $(busybox date +%s) -lt $end ]; do if busybox timeout 2 busybox wget -q -O /dev/null http://127.0.0.1:${PORT}/; then ok=$((ok+1)); else bad=$((bad+1)); fi; busybox usleep 50000; done; echo $ok $bad`;
-  const { stdout } = await run('nsenter', [`--net=/run/netns/${netns}`, 'busybox', 'sh', '-c', script], {
-    timeout: (seconds + 10) * 1000,
-  });
-  const [ok, failed] = stdout.trim().split(' ').map(Number);
-  return { ok: ok!, failed: failed! };
-}
-
-let probeRound = 0;
 /** Probes both nodes' doors from a second before `during` until a second after it (at most `seconds`). */
-type Probe = { ok: number; failed: number };
+type Probe = { ok: number; failed: string[] };
+let probeRound = 0;
 async function probeBoth(during: () => Promise<unknown>, seconds: number): Promise<[Probe, Probe]> {
   const stopFile = join(scratch, `probe-stop-${++probeRound}`);
-  const probes = lab.nodes.map((n) => probeInside(n.engine.netns, stopFile, seconds));
+  const began = uptime();
+  const probes = lab.nodes.map((n) => probeInside(n.engine.netns, PORT, { seconds, stopFile }));
   await new Promise((r) => setTimeout(r, 1000));
   try {
     await during();
@@ -140,7 +129,8 @@ async function probeBoth(during: () => Promise<unknown>, seconds: number): Promi
   } finally {
     writeFileSync(stopFile, '');
   }
-  const [a, b] = await Promise.all(probes);
+  const done = await Promise.all(probes);
+  const [a, b] = done.map(({ ok, failures }) => ({ ok, failed: failures.map((f) => `${(f.at - began).toFixed(2)} s in: ${f.text}`) }));
   return [a!, b!];
 }
 
@@ -195,8 +185,8 @@ describe('Swarm driver on a two-node swarm lab (two namespaces, a veth, zones a 
 
   it('switches to v2 with no failed request at either node’s door, and removes v1', async () => {
     const [a, b] = await probeBoth(() => deploy(2, { source: { path: secondEdition() } }), 60);
-    console.log(`switch v1 → v2: zone a ${a.ok} answered ${a.failed} failed, zone b ${b.ok} answered ${b.failed} failed`);
-    expect(a.failed + b.failed).toBe(0);
+    console.log(`switch v1 → v2: zone a ${a.ok} answered ${a.failed.length} failed, zone b ${b.ok} answered ${b.failed.length} failed`);
+    expect([...a.failed, ...b.failed]).toEqual([]);
     expect(Math.min(a.ok, b.ok)).toBeGreaterThan(50);
     expect(await page(0)).toContain('v2 (edition 2)');
     expect(await page(1)).toContain('v2 (edition 2)');
@@ -221,9 +211,9 @@ describe('Swarm driver on a two-node swarm lab (two namespaces, a veth, zones a 
     const [a, b] = await probeBoth(() => driver.scale!(t, 2, ioFor([])), 40);
     const kept = (await driver.status(t.app, 'production')).map((i) => `${i.name.split('.').at(-1)} (${i.detail})`);
     console.log(
-      `scale 4 → 2: zone a ${a.ok} answered ${a.failed} failed, zone b ${b.ok} answered ${b.failed} failed; slots kept: ${kept.join(', ')}`,
+      `scale 4 → 2: zone a ${a.ok} answered ${a.failed.length} failed, zone b ${b.ok} answered ${b.failed.length} failed; slots kept: ${kept.join(', ')}`,
     );
-    expect(a.failed + b.failed).toBe(0);
+    expect([...a.failed, ...b.failed]).toEqual([]);
     expect(Math.min(a.ok, b.ok)).toBeGreaterThan(10);
     expect(await zonesOfTasks()).toEqual({ a: 1, b: 1 });
     expect(await page(0)).toContain('v2 (edition 2)');

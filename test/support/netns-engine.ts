@@ -19,6 +19,8 @@ export interface NetnsEngine {
   docker: Docker;
   /** GET http://127.0.0.1:<port><path> from inside the namespace (busybox wget): the body, or undefined when it fails. */
   fetchInside(port: number, path?: string): Promise<string | undefined>;
+  /** Sets net.ipv4.tcp_migrate_req in the namespace (see NetnsEngineOptions.listenerHandover). */
+  setListenerHandover(on: boolean): void;
   /** Stops the engine, unmounts what it left, deletes the namespace and the folder; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -30,6 +32,13 @@ export interface NetnsEngineOptions {
   insecureRegistries?: string[];
   /** Folder prefix of the temp folder (keep it short: the socket path allows 107 bytes). @defaultValue /tmp/vxn- */
   prefix?: string;
+  /**
+   * Sets net.ipv4.tcp_migrate_req=1 in the namespace (a new namespace starts at 0), as README's
+   * "Production" asks of every host with a front door on it: a Caddy config change then hands
+   * connections queued on its old listening socket to the new one instead of resetting them.
+   * @defaultValue true
+   */
+  listenerHandover?: boolean;
 }
 
 /**
@@ -54,6 +63,9 @@ export async function startNetnsEngine(opts: NetnsEngineOptions = {}): Promise<N
   };
   try {
     execFileSync('nsenter', [`--net=/run/netns/${netns}`, 'ip', 'link', 'set', 'lo', 'up']);
+    const setListenerHandover = (on: boolean) =>
+      execFileSync('nsenter', [`--net=/run/netns/${netns}`, 'busybox', 'sysctl', '-w', `net.ipv4.tcp_migrate_req=${on ? 1 : 0}`]);
+    setListenerHandover(opts.listenerHandover !== false);
     const engine = await ensureDockerd(join(dir, 'd'), { netns });
     stopEngine = engine.stop;
     const docker = createDockerClient(engine.host);
@@ -66,7 +78,7 @@ export async function startNetnsEngine(opts: NetnsEngineOptions = {}): Promise<N
         () => undefined,
       );
     };
-    return { netns, host: engine.host, docker, fetchInside, stop };
+    return { netns, host: engine.host, docker, fetchInside, setListenerHandover, stop };
   } catch (err) {
     await stop();
     throw err;

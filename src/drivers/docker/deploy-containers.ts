@@ -184,8 +184,11 @@ export async function deployContainers(
     await restore(why);
     throw err;
   }
-  if (frontDoor) io.log(`switched ${site.listen} to v${release} (${upstreams.join(', ')})`);
-  else
+  if (frontDoor) {
+    io.log(`switched ${site.listen} to v${release} (${upstreams.join(', ')})`);
+    const risk = await frontDoor.handoverWarning?.().catch(() => undefined);
+    if (risk) io.log(`note: on the engine's host${engine.remote && engine.address ? ` (${engine.address})` : ''}, ${risk}`);
+  } else
     io.log(
       `v${release} is live (no front door on a remote engine, nothing switched): it answers on ${created.map((c) => replicaAt(engine, c.port) ?? `port ${c.port}`).join(', ')}`,
     );

@@ -19,6 +19,9 @@ const INITIAL: CaddyConfig = {
   apps: { http: { servers: {} } },
 };
 
+/** The host's setting that hands a closing listener's queued connections over (see handoverWarning). */
+const MIGRATE_SETTING = '/proc/sys/net/ipv4/tcp_migrate_req';
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `cmd` (an argument array) in `container` through the engine: its exit code and output. */
@@ -128,7 +131,7 @@ export function createEngineFrontDoor(docker: Docker, instance: string, paths: {
     });
     return ready;
   };
-  return createConfigFrontDoor({
+  const door = createConfigFrontDoor({
     async read() {
       const { code, output } = await execIn(await container(), ['/bin/cat', CONFIG]);
       if (code !== 0) throw new Error(`could not read the front door's config on the engine: ${output.trim()}`);
@@ -143,4 +146,16 @@ export function createEngineFrontDoor(docker: Docker, instance: string, paths: {
       if (code !== 0) throw new Error(`the front door on the engine refused its new config: ${output.trim().split('\n').at(-1)}`);
     },
   });
+  return {
+    ...door,
+    // The container runs with host networking: /proc/sys/net inside it is the host's.
+    async handoverWarning() {
+      const { code, output } = await execIn(await container(), ['/bin/cat', MIGRATE_SETTING]);
+      const now = output.trim();
+      if (code === 0 && now === '1') return undefined;
+      const risk = 'a switch of its front door may reset a connection that arrives at that very moment';
+      if (code !== 0) return `the kernel has no net.ipv4.tcp_migrate_req (Linux 5.14 or newer has it): ${risk}`;
+      return `net.ipv4.tcp_migrate_req is ${now}: ${risk}; set it to 1 there (sysctl -w net.ipv4.tcp_migrate_req=1, and a file in /etc/sysctl.d/ to keep it)`;
+    },
+  };
 }

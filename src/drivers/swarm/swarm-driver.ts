@@ -45,6 +45,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Node {
   id: string;
+  /** The node's host name, for messages. */
+  name: string;
   engine: Docker;
   door: FrontDoor;
 }
@@ -68,7 +70,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       const out: Node[] = [];
       for (const engine of engines) {
         const info = await engine.info();
-        out.push({ id: info.Swarm.NodeID as string, engine, door: createEngineFrontDoor(engine, instance) });
+        out.push({ id: info.Swarm.NodeID as string, name: info.Name as string, engine, door: createEngineFrontDoor(engine, instance) });
       }
       return out;
     })().catch((err) => {
@@ -134,6 +136,15 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     }
   }
 
+  /** Says in the thread which nodes' front doors may reset a connection arriving at a switch (their hosts' kernel setting). */
+  async function noteHandover(running: TaskInfo[], io: DriverIO) {
+    for (const node of await nodes()) {
+      if (!running.some((task) => task.NodeID === node.id)) continue;
+      const risk = await node.door.handoverWarning?.().catch(() => undefined);
+      if (risk) io.log(`note: on node ${node.name}, ${risk}`);
+    }
+  }
+
   /** This instance's front door container on the engine (none, or one). */
   const doorContainers = (engine: Docker) =>
     engine.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`, 'voxoz.role=frontdoor'] }) });
@@ -196,6 +207,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       }
       await switchDoors(t, basePort(release), running, io.fence?.token);
       io.log(`front door on ${t.port} switched to release ${release}`);
+      await noteHandover(running, io);
       io.checkpoint?.('switch');
       if (app.drainSeconds > 0 && old.length > 0) await sleep(app.drainSeconds * 1000);
       io.checkpoint?.('drain');
