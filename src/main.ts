@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { loadConfig, type LoadedConfig } from './config/load-config.ts';
 import { createShutdown } from './lifecycle/shutdown.ts';
 import { describeReload, reloadConfig, type ReloadResult } from './lifecycle/reload-config.ts';
+import { redisDoorLock } from './frontdoor/door-lock.ts';
 import { configuredSites, dropIdleSites } from './frontdoor/drop-idle-sites.ts';
 import type { Settings } from './config/read-settings.ts';
 import type { ChatAdapter } from './core/chat-adapter.ts';
@@ -122,6 +123,8 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       instance: settings.queueName,
       dataDir: settings.dataDir,
       secretValues,
+      // Several workers may reach one remote engine or Swarm: their changes of its front doors take turns.
+      doorLock: redisDoorLock(redis, keys.frontDoorLock),
       log,
     });
     const docker = dockerRuntime.docker;

@@ -9,6 +9,7 @@ import type { Driver } from './drivers/driver.ts';
 import { createSwarmDriver } from './drivers/swarm/swarm-driver.ts';
 import { createTargetRouter } from './drivers/target-router.ts';
 import { createCaddyFrontDoor } from './frontdoor/caddy-front-door.ts';
+import type { DoorLock } from './frontdoor/door-lock.ts';
 import { displayUrl } from './observability/display-url.ts';
 import type { Logger } from './observability/logger.ts';
 
@@ -54,6 +55,8 @@ export async function startDocker(opts: {
   instance: string;
   dataDir: string;
   secretValues: (names: ReadonlyArray<string>) => Record<string, string>;
+  /** The lock of the front doors on remote engines and Swarm nodes, shared by every voxoz process (redisDoorLock). @defaultValue this process' own */
+  doorLock?: DoorLock;
   log: Logger;
 }): Promise<DockerRuntime> {
   const { log } = opts;
@@ -93,6 +96,7 @@ export async function startDocker(opts: {
           frontDoor: engine.remote ? 'on-engine' : opts.frontDoorSocket ? createCaddyFrontDoor(opts.frontDoorSocket) : undefined,
           engine,
           replicaPorts,
+          ...(opts.doorLock ? { doorLock: opts.doorLock } : {}),
         }),
       );
       words.push(`Docker engine ${displayUrl(opts.dockerHost)}`);
@@ -178,6 +182,7 @@ function targetDriver(
     replicaPorts: () => string;
     secretValues: (names: ReadonlyArray<string>) => Record<string, string>;
     frontDoorSocket?: string;
+    doorLock?: DoorLock;
   },
 ): { driver: Driver; ping: () => Promise<unknown> } {
   const docker = createDockerClient(target.host, { sshAgent: opts.sshAgent });
@@ -192,6 +197,7 @@ function targetDriver(
       workDir: join(opts.workDir, target.name),
       secretValues: opts.secretValues,
       nodeEngines,
+      ...(opts.doorLock ? { doorLock: opts.doorLock } : {}),
     });
     return { driver, ping };
   }
@@ -204,6 +210,7 @@ function targetDriver(
     frontDoor: engine.remote ? 'on-engine' : opts.frontDoorSocket ? createCaddyFrontDoor(opts.frontDoorSocket) : undefined,
     engine,
     replicaPorts: opts.replicaPorts,
+    ...(opts.doorLock ? { doorLock: opts.doorLock } : {}),
   });
   return { driver, ping };
 }

@@ -11,47 +11,53 @@ export interface CaddyConfig {
 export interface CaddyConfigStore {
   read(): Promise<CaddyConfig>;
   load(config: CaddyConfig): Promise<void>;
+  /** Runs a change (read, change, load) alone among this Caddy's writers (a DoorLock); without it, changes may interleave and one may be lost. */
+  exclusive?<T>(change: () => Promise<T>): Promise<T>;
 }
 
 /**
  * The FrontDoor on a Caddy whose config voxoz replaces whole (a Caddy on a remote engine,
  * reached through the engine's API): the same servers, routes and fencing tokens as
  * `createCaddyFrontDoor`, each change one reload. Caddy keeps its listeners across a reload,
- * so a switch drops no connection. Not atomic across two voxoz: the fence claim in Redis
- * orders switches, as with the admin API.
+ * so a switch drops no connection. Each change is a read and a load of the whole config, run
+ * under the store's `exclusive` so that two changes (two apps deployed at once, two workers)
+ * do not load over each other; the fence claim in Redis orders the switches of one site.
  */
 export function createConfigFrontDoor(store: CaddyConfigStore): FrontDoor {
   const servers = (config: CaddyConfig) => config.apps?.http?.servers ?? {};
+  const alone = <T>(change: () => Promise<T>): Promise<T> => (store.exclusive ? store.exclusive(change) : change());
   return {
     async route(site) {
       const route = servers(await store.read())[serverName(site)]?.routes?.[0];
       return route ? readRoute(route) : undefined;
     },
-    async switch(site, upstreams, fence) {
-      const config = await store.read();
-      const current = servers(config)[serverName(site)]?.routes?.[0];
-      if (fence !== undefined && current && readRoute(current).fence > fence) return false;
-      const http = { ...config.apps?.http, servers: { ...servers(config) } };
-      http.servers[serverName(site)] = {
-        listen: [site.listen],
-        routes: [routeOf(site, upstreams, fence ?? 0)],
-        automatic_https: { disable: true },
-      };
-      await store.load({ ...config, apps: { ...config.apps, http } });
-      return true;
-    },
+    switch: (site, upstreams, fence) =>
+      alone(async () => {
+        const config = await store.read();
+        const current = servers(config)[serverName(site)]?.routes?.[0];
+        if (fence !== undefined && current && readRoute(current).fence > fence) return false;
+        const http = { ...config.apps?.http, servers: { ...servers(config) } };
+        http.servers[serverName(site)] = {
+          listen: [site.listen],
+          routes: [routeOf(site, upstreams, fence ?? 0)],
+          automatic_https: { disable: true },
+        };
+        await store.load({ ...config, apps: { ...config.apps, http } });
+        return true;
+      }),
     async siteAt(listen) {
       const found = Object.entries(servers(await store.read())).find(([, s]) => s.listen?.includes(listen));
       if (!found) return undefined;
       const vars = found[1].routes?.[0]?.handle?.find((h) => h.handler === 'vars');
       return vars?.voxoz_site ?? found[0];
     },
-    async remove(site) {
-      const config = await store.read();
-      if (!servers(config)[serverName(site)]) return;
-      const rest = { ...servers(config) };
-      delete rest[serverName(site)];
-      await store.load({ ...config, apps: { ...config.apps, http: { ...config.apps?.http, servers: rest } } });
-    },
+    remove: (site) =>
+      alone(async () => {
+        const config = await store.read();
+        if (!servers(config)[serverName(site)]) return;
+        const rest = { ...servers(config) };
+        delete rest[serverName(site)];
+        await store.load({ ...config, apps: { ...config.apps, http: { ...config.apps?.http, servers: rest } } });
+      }),
   };
 }

@@ -41,6 +41,8 @@ export function redisKeys(name: string) {
     appLine: (app: string, env: string) => `${prefix}:line:${app}:${env}`,
     /** String: the fencing token of the deploy whose release serves app+env now. */
     appLive: (app: string, env: string) => `${prefix}:live:${app}:${env}`,
+    /** String: a token, with a TTL its holder renews: who is changing the front door `door` of an engine (frontdoor/door-lock.ts). */
+    frontDoorLock: (door: string) => `${prefix}:door-lock:${door}`,
     /** Counter of release numbers per app+env. */
     releaseSeq: (app: string, env: string) => `${prefix}:release-seq:${app}:${env}`,
     /** Hash: release number → Release JSON. */

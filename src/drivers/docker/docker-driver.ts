@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { DEFAULT_REPLICA_PORTS, parsePortRange } from '../../config/port-range.ts';
 import type { AppSpec } from '../../config/schema.ts';
 import { environmentPort, hasEnvironment } from '../../config/app-environment.ts';
+import type { DoorLock } from '../../frontdoor/door-lock.ts';
 import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { Driver } from '../driver.ts';
@@ -49,6 +50,8 @@ export interface DockerDriverDeps {
    * docs/decisions/2026-12-02-remote-engine.md. @defaultValue local
    */
   engine?: EngineLocation;
+  /** The lock of the front door on the engine ('on-engine'), shared by every voxoz process that reaches the engine. @defaultValue this process' own */
+  doorLock?: DoorLock;
 }
 
 /** The Docker Engine driver (one engine, host networking, replicas behind the front door). Swarm mode joins with the full Docker runtime. */
@@ -60,12 +63,13 @@ export function createDockerDriver({
   frontDoor: given,
   replicaPorts = () => DEFAULT_REPLICA_PORTS,
   engine = { remote: false },
+  doorLock,
 }: DockerDriverDeps): Driver {
   if (engine.remote && given && given !== 'on-engine')
     throw new Error(
       `voxoz's front door cannot serve replicas of a remote Docker engine${engine.address ? ` (${engine.address})` : ''}: they bind 127.0.0.1 on the engine's host, not voxoz's. Give it the front door on the engine ('on-engine'), or none (deploys then switch nothing)`,
     );
-  const door = given === 'on-engine' ? createEngineFrontDoor(docker, instance) : given;
+  const door = given === 'on-engine' ? createEngineFrontDoor(docker, instance, {}, doorLock) : given;
   const frontDoor = (): FrontDoor | undefined => {
     if (engine.remote && !door) return undefined;
     if (!door) throw new Error('this Docker driver was made without a front door; it can build and report status, not deploy');

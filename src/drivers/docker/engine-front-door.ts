@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
 import { type CaddyConfig, createConfigFrontDoor } from '../../frontdoor/caddy-config-front-door.ts';
+import { type DoorLock, processDoorLock } from '../../frontdoor/door-lock.ts';
 import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import { demuxLogs } from './container-logs.ts';
 import { LABEL } from './labels.ts';
@@ -96,10 +97,29 @@ async function ensureImage(docker: Docker, caddyPath: string, busyboxPath: strin
  * host networking, `unless-stopped`) whose sites listen on 127.0.0.1 of the engine's host, where
  * the replicas are. voxoz never reaches its admin API: each change writes the whole config into
  * the container (put-archive) and has the engine run `caddy reload` there (exec). The container
- * and its image are made on first use. See docs/decisions/2026-12-02-remote-engine.md.
+ * and its image are made on first use. Each change takes `lock` for this door on this engine
+ * (`<instance>-frontdoor@<engine id>`): give every door of the voxoz processes that share an
+ * engine the same lock (redisDoorLock); the default serializes this process' changes only.
+ * See docs/decisions/2026-12-02-remote-engine.md.
  */
-export function createEngineFrontDoor(docker: Docker, instance: string, paths: { caddy?: string; busybox?: string } = {}): FrontDoor {
+export function createEngineFrontDoor(
+  docker: Docker,
+  instance: string,
+  paths: { caddy?: string; busybox?: string } = {},
+  lock: DoorLock = processDoorLock,
+): FrontDoor {
   const name = `${instance}-frontdoor`;
+  let engineId: Promise<string> | undefined;
+  const doorName = async () => {
+    engineId ??= docker.info().then(
+      (i) => String(i.ID),
+      (err) => {
+        engineId = undefined;
+        throw err;
+      },
+    );
+    return `${name}@${await engineId}`;
+  };
   let ready: Promise<Docker.Container> | undefined;
   const start = async (): Promise<Docker.Container> => {
     await ensureImage(docker, paths.caddy ?? '/usr/bin/caddy', paths.busybox ?? '/bin/busybox');
@@ -132,6 +152,7 @@ export function createEngineFrontDoor(docker: Docker, instance: string, paths: {
     return ready;
   };
   const door = createConfigFrontDoor({
+    exclusive: async (change) => lock(await doorName(), change),
     async read() {
       const { code, output } = await execIn(await container(), ['/bin/cat', CONFIG]);
       if (code !== 0) throw new Error(`could not read the front door's config on the engine: ${output.trim()}`);

@@ -3,15 +3,15 @@ import { environmentPort } from '../../config/app-environment.ts';
 import type { AppSpec } from '../../config/schema.ts';
 import type { TargetSpec } from '../../config/target-schema.ts';
 import { UserError } from '../../core/user-error.ts';
-import type { FrontDoor } from '../../frontdoor/front-door.ts';
+import type { DoorLock } from '../../frontdoor/door-lock.ts';
 import { createDockerDriver } from '../docker/docker-driver.ts';
 import type { DeployOutcome, DeployTarget, Driver, DriverIO, Instance, LogLine } from '../driver.ts';
 import { demuxFrames, framesToLines } from '../docker/container-logs.ts';
-import { createEngineFrontDoor } from '../docker/engine-front-door.ts';
 import { LABEL } from '../docker/labels.ts';
 import { siteOf } from '../docker/point-front-door.ts';
 import { serviceName, serviceSpec } from './service-spec.ts';
 import { shipImage } from './ship-image.ts';
+import { swarmNodes } from './swarm-nodes.ts';
 import { readSwarmLogs, taskLogTail } from './swarm-logs.ts';
 import {
   appServices,
@@ -39,17 +39,11 @@ export interface SwarmDriverOptions {
   basePort?: (release: number) => number;
   /** Polling interval of the health gate. @defaultValue 500 ms */
   pollMs?: number;
+  /** The lock of each node's front door, shared by every voxoz process that reaches the Swarm. @defaultValue this process' own */
+  doorLock?: DoorLock;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Node {
-  id: string;
-  /** The node's host name, for messages. */
-  name: string;
-  engine: Docker;
-  door: FrontDoor;
-}
 
 /**
  * The Docker Swarm driver: a service per release (host networking, replicas spread by
@@ -59,26 +53,11 @@ interface Node {
  * See docs/decisions/2026-12-03-swarm-copy-update-switch.md.
  */
 export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
-  const { docker, target, instance, workDir, secretValues, nodeEngines = [], pollMs = 500 } = opts;
+  const { docker, target, instance, workDir, secretValues, nodeEngines = [], pollMs = 500, doorLock } = opts;
   const basePort = opts.basePort ?? ((release: number) => 20000 + (release % 100) * 100);
   // The build is the Docker driver's, on the manager's engine.
   const builder = createDockerDriver({ docker, instance, workDir, secretValues });
-  let nodesP: Promise<Node[]> | undefined;
-  const nodes = () => {
-    nodesP ??= (async () => {
-      const engines = nodeEngines.length > 0 ? nodeEngines : [docker];
-      const out: Node[] = [];
-      for (const engine of engines) {
-        const info = await engine.info();
-        out.push({ id: info.Swarm.NodeID as string, name: info.Name as string, engine, door: createEngineFrontDoor(engine, instance) });
-      }
-      return out;
-    })().catch((err) => {
-      nodesP = undefined;
-      throw err;
-    });
-    return nodesP;
-  };
+  const nodes = swarmNodes(nodeEngines.length > 0 ? nodeEngines : [docker], instance, doorLock);
 
   const services = (app: string, env: string) => appServices(docker, instance, app, env);
   const tasksOf = (serviceId: string) => serviceTasks(docker, serviceId);
@@ -167,7 +146,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       }
     }
     // The doors hold their (now removed) containers: the next use makes new ones.
-    nodesP = undefined;
+    nodes.forget();
   }
 
   async function outcome(app: AppSpec, env: string, port: number): Promise<DeployOutcome> {
