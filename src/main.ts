@@ -3,7 +3,8 @@ import { loadConfig, type LoadedConfig } from './config/load-config.ts';
 import { createShutdown } from './lifecycle/shutdown.ts';
 import { describeReload, reloadConfig, type ReloadResult } from './lifecycle/reload-config.ts';
 import { redisDoorLock } from './frontdoor/door-lock.ts';
-import { configuredSites, dropIdleSites } from './frontdoor/drop-idle-sites.ts';
+import { freeIdleAddresses } from './free-idle-addresses.ts';
+import { configuredSites } from './frontdoor/drop-idle-sites.ts';
 import type { Settings } from './config/read-settings.ts';
 import type { ChatAdapter } from './core/chat-adapter.ts';
 import type { JobData } from './core/types.ts';
@@ -63,15 +64,15 @@ export { DRAIN_MS } from './start-workers.ts';
  */
 export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log: Logger, mode: 'all' | 'worker' = 'all'): Promise<Voxoz> {
   let config = loadConfig(settings.configFile);
+  // A bot-only process (worker.inProcess false) runs no job: it needs no engine and no front door.
+  const runsJobs = mode === 'worker' || config.worker.inProcess;
   const services = await ensureServices({
     redisUrl: settings.redisUrl,
     dockerHost: settings.dockerHost,
     dataDir: settings.dataDir,
     log,
-    // The front door runs where deploys run: beside the workers.
-    frontDoor: mode === 'worker' || config.worker.inProcess,
-    // A bot-only process runs no job: it needs no engine.
-    needDocker: mode === 'worker' || config.worker.inProcess,
+    frontDoor: runsJobs,
+    needDocker: runsJobs,
   });
   const shutdown = createShutdown(log);
   shutdown.add('stop services', services.stop, 40_000);
@@ -116,7 +117,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const dockerRuntime = await startDocker({
       config: () => config,
       dockerHost: services.dockerHost,
-      required: mode === 'worker' || config.worker.inProcess,
+      required: runsJobs,
       ...(settings.dockerEngine ? { dockerEngine: settings.dockerEngine } : {}),
       ...(services.frontDoorSocket ? { frontDoorSocket: services.frontDoorSocket } : {}),
       ...(env.SSH_AUTH_SOCK ? { sshAgent: env.SSH_AUTH_SOCK } : {}),
@@ -141,7 +142,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
       ...Object.fromEntries([...dockerRuntime.targetPings()].map(([name, ping]) => [`target:${name}`, ping])),
     });
     // The Xen hosts a process that runs LING jobs must reach (a bot-only process runs none).
-    if ((config.xen?.hosts.length ?? 0) > 0 && (mode === 'worker' || config.worker.inProcess))
+    if ((config.xen?.hosts.length ?? 0) > 0 && runsJobs)
       readyChecks.xen = async () => {
         const reached = await ling.reachable();
         const missing = (config.xen?.hosts ?? []).map((h) => h.name).filter((h) => !reached.has(h));
@@ -157,16 +158,20 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         );
       };
       await syncNames();
-      dropIdle = async () => {
-        const freed = await dropIdleSites(frontDoorSocket, settings.queueName, configuredSites(config)).catch((err: Error) => {
-          log.warn('could not free the addresses of removed apps', { reason: err.message });
-          return [];
-        });
-        if (freed.length > 0)
-          log.info('freed the addresses of app environments no longer in voxoz.yml (they served nothing)', { sites: freed });
-      };
-      await dropIdle();
+      await freeIdleAddresses({ socket: frontDoorSocket, instance: settings.queueName, configured: configuredSites(config), log });
     }
+    // At each reload: voxoz's own front door, and (where jobs run) those it keeps on other engines.
+    dropIdle = () =>
+      freeIdleAddresses({
+        ...(frontDoorSocket ? { socket: frontDoorSocket } : {}),
+        ...(runsJobs ? { runtime: dockerRuntime } : {}),
+        instance: settings.queueName,
+        configured: configuredSites(config),
+        log,
+      });
+    // The doors on other engines at start too, without holding the start up (each is a few execs through their engines).
+    if (runsJobs)
+      void freeIdleAddresses({ runtime: dockerRuntime, instance: settings.queueName, configured: configuredSites(config), log });
     const releases = createReleaseStore(redis, keys);
     const desired = createDesiredStore(redis, keys);
     const locks = createLockStore(redis, keys);

@@ -33,6 +33,8 @@ export interface DockerRuntime {
    * TARGET_LOSS_CHECKS times in a row is not any more. True when the reached set changed.
    */
   recheck(): Promise<boolean>;
+  /** Frees, on each reached target's engines, the front-door sites of app environments not in `configured` that serve nothing (Driver.dropIdleSites): what each freed. */
+  dropIdleSites(configured: ReadonlySet<string>): Promise<Array<{ target: string; sites: string[] } | { target: string; error: string }>>;
 }
 
 /** Failed checks in a row before a worker stops taking a target's jobs (a blip keeps it). @defaultValue 2 */
@@ -155,6 +157,20 @@ export async function startDocker(opts: {
     }),
     targetPings: () => new Map([...reached].map((name) => [name, built.get(name)!.ping] as const)),
     recheck: () => recheck(),
+    async dropIdleSites(configured) {
+      const out: Array<{ target: string; sites: string[] } | { target: string; error: string }> = [];
+      for (const target of [...localTargets(), ...[...reached].sort()]) {
+        const driver = drivers.get(target);
+        if (!driver?.dropIdleSites) continue;
+        out.push(
+          await driver.dropIdleSites(configured).then(
+            (sites) => ({ target, sites }),
+            (err: Error) => ({ target, error: err.message }),
+          ),
+        );
+      }
+      return out;
+    },
   };
 }
 

@@ -131,6 +131,12 @@ export interface Driver {
    */
   reconcile?(app: AppSpec, env: string, liveToken: number): Promise<string[]>;
   /**
+   * Frees the addresses held by the front doors this driver keeps on its engines (a remote
+   * engine's, each Swarm node's) for app environments not in `configured` ("app (env)") that
+   * serve nothing (FrontDoor.dropIdle). Returns the sites removed, each once.
+   */
+  dropIdleSites?(configured: ReadonlySet<string>): Promise<string[]>;
+  /**
    * What the running replicas of app+env wrote, stdout and stderr told apart, replica by
    * replica (oldest line first within each). Unmasked: the job stream masks every line. A
    * replica index that does not run is a UserError naming the ones that do.

@@ -1,4 +1,5 @@
 import { type CaddyRoute, readRoute, routeOf, serverName } from './caddy-front-door.ts';
+import { idleSites } from './drop-idle-sites.ts';
 import type { FrontDoor } from './front-door.ts';
 
 /** A whole Caddy JSON config: what voxoz keeps of it are `apps.http.servers`; `admin` and the rest stay as they are. */
@@ -51,6 +52,16 @@ export function createConfigFrontDoor(store: CaddyConfigStore): FrontDoor {
       const vars = found[1].routes?.[0]?.handle?.find((h) => h.handler === 'vars');
       return vars?.voxoz_site ?? found[0];
     },
+    dropIdle: (instance, configured) =>
+      alone(async () => {
+        const config = await store.read();
+        const idle = idleSites(servers(config), instance, configured);
+        if (idle.length === 0) return [];
+        const rest = { ...servers(config) };
+        for (const { server } of idle) delete rest[server];
+        await store.load({ ...config, apps: { ...config.apps, http: { ...config.apps?.http, servers: rest } } });
+        return idle.map((i) => i.site);
+      }),
     remove: (site) =>
       alone(async () => {
         const config = await store.read();

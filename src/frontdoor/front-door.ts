@@ -34,6 +34,12 @@ export interface FrontDoor {
   /** Stops serving `site` (its address stops answering). */
   remove(site: Site): Promise<void>;
   /**
+   * Removes `instance`'s sites that serve nothing and whose app environment is not in
+   * `configured` ("app (env)"), freeing their addresses (drop-idle-sites.ts `idleSites`).
+   * Returns the sites removed. Front doors that voxoz's own process does not run have it.
+   */
+  dropIdle?(instance: string, configured: ReadonlySet<string>): Promise<string[]>;
+  /**
    * Why a switch may reset a connection that arrives at that very moment, when it may: the
    * host's kernel does not hand the connections queued on Caddy's old listening socket to the
    * new one (docs/decisions/2026-12-03-listener-handover.md). Undefined when it does. Only front

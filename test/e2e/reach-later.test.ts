@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -20,7 +20,7 @@ const socket = join(dir, 'late.sock');
 let engine: NetnsEngine | undefined;
 let voxoz: TestVoxoz;
 let webPort = 0;
-const logged: { msg: string; target?: string }[] = [];
+const logged: { msg: string; target?: string; sites?: string[] }[] = [];
 
 beforeAll(async () => {
   webPort = await findFreePort();
@@ -53,6 +53,10 @@ const readyTargets = async () => {
   return Object.keys(body.checks).filter((k) => k.startsWith('target:'));
 };
 const said = (msg: string) => logged.filter((l) => l.msg === msg && l.target === 'late').length;
+const freed = () =>
+  logged
+    .filter((l) => l.msg === 'freed the addresses of app environments no longer in voxoz.yml (they served nothing)' && l.target === 'late')
+    .map((l) => l.sites);
 
 describe('what a worker reaches is asked again while it runs', () => {
   it('a target that answers only after the start is served from then on: its deploy runs, with no restart', async () => {
@@ -77,6 +81,31 @@ describe('what a worker reaches is asked again while it runs', () => {
     expect(web.out).toContain('web v1 live (1/1 healthy)');
     expect(await engine.fetchInside(webPort)).toContain('hello from release v1');
   }, 120_000);
+
+  it("an app taken out of voxoz.yml after `scale 0` lets go of its address on the target's front door at the reload", async () => {
+    const file = join(voxoz.dir, 'voxoz.yml');
+    const before = readFileSync(file, 'utf8');
+    // Still in the file: its address stays held (503) even scaled to 0.
+    const zero = await say('alice', 'scale', 'web', '0');
+    expect(zero.code, zero.out).toBe(0);
+    voxoz.reload();
+    expect(await engine!.fetchInside(webPort)).toBeUndefined();
+    expect(await engine!.wgetInside(webPort)).toContain('503');
+    expect(freed()).toEqual([]);
+
+    try {
+      writeFileSync(file, before.replace(/ {2}- name: web\n( {4}.*\n)*/, ''));
+      expect(readFileSync(file, 'utf8')).not.toContain('web');
+      expect(voxoz.reload().ok).toBe(true);
+      await waitUntil('the reload frees web on target late', async () => freed().length > 0, 30_000, 200);
+      expect(freed()).toEqual([['web (production)']]);
+      expect(await engine!.wgetInside(webPort)).toContain('Connection refused');
+    } finally {
+      // web back in the file, for the next test.
+      writeFileSync(file, before);
+      expect(voxoz.reload().ok).toBe(true);
+    }
+  }, 60_000);
 
   it('a target that stops answering is let go after two checks: its commands are refused at once again, /readyz leaves it out', async () => {
     // The machine goes away: its engine stops (a kept-alive connection would still answer through a removed symlink).

@@ -63,6 +63,30 @@ describe('changes of the front door on an engine take turns', () => {
   }, 120_000);
 });
 
+describe('freeing the addresses of app environments taken out of voxoz.yml', () => {
+  it('removes only the sites of this installation that serve nothing and are not configured', async () => {
+    const door = createEngineFrontDoor(engine.docker, 'tidy');
+    const other = createEngineFrontDoor(engine.docker, 'other');
+    await door.switch(siteOf('tidy', 'kept', 18201), []);
+    await door.switch(siteOf('tidy', 'idle', 18202), []);
+    await door.switch(siteOf('tidy', 'busy', 18203), ['127.0.0.1:28203']);
+    await other.switch(siteOf('other', 'idle', 18204), []);
+    expect(await door.dropIdle!('tidy', new Set(['kept (production)']))).toEqual(['idle (production)']);
+    expect(await door.route(siteOf('tidy', 'idle', 18202))).toBeUndefined();
+    expect(await door.route(siteOf('tidy', 'kept', 18201))).toEqual({ upstreams: [], fence: 0 });
+    expect((await door.route(siteOf('tidy', 'busy', 18203)))?.upstreams).toEqual(['127.0.0.1:28203']);
+    expect(await other.route(siteOf('other', 'idle', 18204))).toEqual({ upstreams: [], fence: 0 });
+    expect(await engine.wgetInside(18202)).toContain('Connection refused');
+    expect(await engine.wgetInside(18201)).toContain('503');
+    expect(await door.dropIdle!('tidy', new Set(['kept (production)']))).toEqual([]);
+  }, 120_000);
+
+  it('makes no front door on an engine that has none', async () => {
+    expect(await createEngineFrontDoor(engine.docker, 'never').dropIdle!('never', new Set())).toEqual([]);
+    expect(await engine.docker.listContainers({ all: true, filters: JSON.stringify({ name: ['never-frontdoor'] }) })).toEqual([]);
+  });
+});
+
 describe('the door lock in Redis', () => {
   it('lets one change run at a time across processes, renewing its lease while a change outlasts it', async () => {
     const locks = [0, 1].map(() => redisDoorLock(redis(), keys.frontDoorLock, { leaseMs: 600 }));

@@ -158,6 +158,17 @@ describe('Swarm driver (one-node swarm in a namespace)', () => {
     expect(lines.some((l) => l.stream === 'stderr' && l.text.includes('response:200'))).toBe(true);
   }, 120_000);
 
+  it("frees the node door's address of an environment scaled to 0 once it is out of the config, not before", async () => {
+    const t = target(2);
+    const artifact = { id: '', name: `${instance}-hello:production-v2` };
+    await driver.scale!({ ...t, artifact }, 0, ioFor([]));
+    expect(await engine.wgetInside(PORT)).toContain('503');
+    expect(await driver.dropIdleSites!(new Set(['hello (production)']))).toEqual([]);
+    expect(await engine.wgetInside(PORT)).toContain('503');
+    expect(await driver.dropIdleSites!(new Set(['other (production)']))).toEqual(['hello (production)']);
+    expect(await engine.wgetInside(PORT)).toContain('Connection refused');
+  }, 120_000);
+
   it('leaves no service or container of voxoz after cleanup', async () => {
     for (const s of (await engine.docker.listServices()) as Array<{ ID: string }>) await engine.docker.getService(s.ID).remove();
     for (const c of await engine.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`voxoz.instance=${instance}`] }) }))

@@ -19,6 +19,8 @@ export interface NetnsEngine {
   docker: Docker;
   /** GET http://127.0.0.1:<port><path> from inside the namespace (busybox wget): the body, or undefined when it fails. */
   fetchInside(port: number, path?: string): Promise<string | undefined>;
+  /** The same request, answering what busybox wget printed either way (the body, or e.g. "… HTTP/1.1 503 …", "… Connection refused"). */
+  wgetInside(port: number, path?: string): Promise<string>;
   /** Sets net.ipv4.tcp_migrate_req in the namespace (see NetnsEngineOptions.listenerHandover). */
   setListenerHandover(on: boolean): void;
   /** Stops the engine, unmounts what it left, deletes the namespace and the folder; safe to call twice. */
@@ -78,7 +80,14 @@ export async function startNetnsEngine(opts: NetnsEngineOptions = {}): Promise<N
         () => undefined,
       );
     };
-    return { netns, host: engine.host, docker, fetchInside, setListenerHandover, stop };
+    const wgetInside = async (port: number, path = '/') => {
+      const args = [`--net=/run/netns/${netns}`, 'busybox', 'wget', '-q', '-O-', `http://127.0.0.1:${port}${path}`];
+      return run('nsenter', args, { timeout: 5000 }).then(
+        (r) => r.stdout,
+        (err: { stdout?: string; stderr?: string; message: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}` || err.message,
+      );
+    };
+    return { netns, host: engine.host, docker, fetchInside, wgetInside, setListenerHandover, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -140,6 +140,8 @@ export function createDockerDriver({
       }
       return 'removed';
     },
+    // voxoz's own front door is freed by its process (main.ts); the one on a remote engine here.
+    ...(given === 'on-engine' && door?.dropIdle ? { dropIdleSites: (configured) => door.dropIdle!(instance, configured) } : {}),
     async reconcile(app, env, liveToken) {
       // The front door first: a deploy that died between claiming the live token and the switch left it on the older replicas.
       const serving = (await listAppContainers(docker, instance, app.name, env)).filter((c) => fenceOf(c) === liveToken);

@@ -169,6 +169,17 @@ export function createEngineFrontDoor(
   });
   return {
     ...door,
+    // A door never made has nothing to free: it is not made for that.
+    async dropIdle(of, configured) {
+      const made = await docker
+        .getContainer(name)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
+      return made ? door.dropIdle!(of, configured) : [];
+    },
     // The container runs with host networking: /proc/sys/net inside it is the host's.
     async handoverWarning() {
       const { code, output } = await execIn(await container(), ['/bin/cat', MIGRATE_SETTING]);

@@ -238,6 +238,11 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       await retireDoors(app, env, io);
       return 'removed';
     },
+    async dropIdleSites(configured) {
+      const freed = new Set<string>();
+      for (const node of await nodes()) for (const site of (await node.door.dropIdle?.(instance, configured)) ?? []) freed.add(site);
+      return [...freed];
+    },
     async reconcile(app, env, liveToken) {
       const all = await services(app.name, env);
       const serving = all.find((s) => fenceOf(s) === liveToken);
