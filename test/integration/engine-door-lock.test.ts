@@ -87,6 +87,29 @@ describe('freeing the addresses of app environments taken out of voxoz.yml', () 
   });
 });
 
+describe('a front door changed under voxoz', () => {
+  it('stopped by hand: the next change starts it again, its sites kept; removed by hand: the next change makes a new one', async () => {
+    const door = createEngineFrontDoor(engine.docker, 'hand');
+    await door.switch(siteOf('hand', 'a', 18301), [], 1);
+    const made = engine.docker.getContainer('hand-frontdoor');
+    await made.stop({ t: 0 });
+    expect(await engine.wgetInside(18301)).toContain('Connection refused');
+    await door.switch(siteOf('hand', 'b', 18302), []);
+    expect((await made.inspect()).State.Running).toBe(true);
+    expect(await door.route(siteOf('hand', 'a', 18301))).toEqual({ upstreams: [], fence: 1 });
+    // A site with no replica answers 503, where a missing one would refuse the connection.
+    expect(await engine.wgetInside(18301)).toContain('503');
+
+    await made.remove({ force: true });
+    await door.switch(siteOf('hand', 'c', 18303), []);
+    expect((await engine.docker.getContainer('hand-frontdoor').inspect()).State.Running).toBe(true);
+    expect(await engine.wgetInside(18303)).toContain('503');
+    // A new door starts with no site: the reconciler points each environment again (reconcile-apps.ts, every minute).
+    expect(await door.route(siteOf('hand', 'a', 18301))).toBeUndefined();
+    expect(await door.handoverWarning!()).toBeUndefined();
+  }, 120_000);
+});
+
 describe('the door lock in Redis', () => {
   it('lets one change run at a time across processes, renewing its lease while a change outlasts it', async () => {
     const locks = [0, 1].map(() => redisDoorLock(redis(), keys.frontDoorLock, { leaseMs: 600 }));

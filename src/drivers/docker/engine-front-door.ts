@@ -151,19 +151,36 @@ export function createEngineFrontDoor(
     });
     return ready;
   };
+  /**
+   * Runs `use` with the door's container. One removed (404) or stopped (409) since it was made
+   * (by hand, or by another voxoz once nothing of it ran there) is made or started again, once:
+   * a new one starts with no site, and the reconciler points each environment at its serving
+   * release again within a minute.
+   */
+  const withContainer = async <T>(use: (c: Docker.Container) => Promise<T>): Promise<T> => {
+    try {
+      return await use(await container());
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status !== 404 && status !== 409) throw err;
+      ready = undefined;
+      return use(await container());
+    }
+  };
   const door = createConfigFrontDoor({
     exclusive: async (change) => lock(await doorName(), change),
     async read() {
-      const { code, output } = await execIn(await container(), ['/bin/cat', CONFIG]);
+      const { code, output } = await withContainer((c) => execIn(c, ['/bin/cat', CONFIG]));
       if (code !== 0) throw new Error(`could not read the front door's config on the engine: ${output.trim()}`);
       return JSON.parse(output) as CaddyConfig;
     },
     async load(config) {
-      const c = await container();
-      await withTree({ 'voxoz.json': { text: JSON.stringify(config) } }, async (root) => {
-        await c.putArchive(pack(root) as unknown as NodeJS.ReadableStream, { path: CONFIG_DIR });
+      const { code, output } = await withContainer(async (c) => {
+        await withTree({ 'voxoz.json': { text: JSON.stringify(config) } }, async (root) => {
+          await c.putArchive(pack(root) as unknown as NodeJS.ReadableStream, { path: CONFIG_DIR });
+        });
+        return execIn(c, ['/bin/caddy', 'reload', '--config', CONFIG, '--force']);
       });
-      const { code, output } = await execIn(c, ['/bin/caddy', 'reload', '--config', CONFIG, '--force']);
       if (code !== 0) throw new Error(`the front door on the engine refused its new config: ${output.trim().split('\n').at(-1)}`);
     },
   });
@@ -182,7 +199,7 @@ export function createEngineFrontDoor(
     },
     // The container runs with host networking: /proc/sys/net inside it is the host's.
     async handoverWarning() {
-      const { code, output } = await execIn(await container(), ['/bin/cat', MIGRATE_SETTING]);
+      const { code, output } = await withContainer((c) => execIn(c, ['/bin/cat', MIGRATE_SETTING]));
       const now = output.trim();
       if (code === 0 && now === '1') return undefined;
       const risk = 'a switch of its front door may reset a connection that arrives at that very moment';
