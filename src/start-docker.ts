@@ -213,6 +213,7 @@ function targetDriver(
       workDir: join(opts.workDir, target.name),
       secretValues: opts.secretValues,
       nodeEngines,
+      replicaPorts: opts.replicaPorts,
       ...(opts.doorLock ? { doorLock: opts.doorLock } : {}),
     });
     return { driver, ping };

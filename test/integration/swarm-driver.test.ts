@@ -140,6 +140,37 @@ describe('Swarm driver (one-node swarm in a namespace)', () => {
     expect(names).toEqual([`${instance}-hello-production-v2`]);
   }, 120_000);
 
+  it('two more apps at the same release number, deployed at once, each get ports of their own: all three serve', async () => {
+    const io = ioFor([]);
+    const apps = ['web', 'shop'].map((name, i) => ({ ...target(2, { name, port: PORT + 3 + i }), port: PORT + 3 + i }));
+    const built = await Promise.all(apps.map((t) => driver.build(t, undefined, io)));
+    const outs = await Promise.all(apps.map((t, i) => driver.deploy(t, built[i]!, io)));
+    expect(outs.map((o) => o.healthy)).toEqual([2, 2]);
+    for (const port of [PORT, PORT + 3, PORT + 4]) expect(await engine.fetchInside(port)).toContain('v2');
+    const bases = ((await engine.docker.listServices()) as Array<{ Spec: { Labels: Record<string, string> } }>).map(
+      (s) => s.Spec.Labels['voxoz.port'],
+    );
+    expect(bases).toHaveLength(3);
+    expect(new Set(bases).size).toBe(3);
+  }, 120_000);
+
+  it("an environment's own narrow range: its release takes a block of it, and a scale past the block is refused with what to change", async () => {
+    const io = ioFor([]);
+    const port = PORT + 2;
+    const tiny = { ...target(1, { name: 'tiny', port, environments: { production: { replicaPorts: '31000-31005' } } }), port };
+    const out = await driver.deploy(tiny, await driver.build(tiny, undefined, io), io);
+    // Six ports, two blocks of three: release 1 takes the second (release mod blocks), 31003 on.
+
+    expect(out.instances.map((i) => i.address).sort()).toEqual(['127.0.0.1:31003', '127.0.0.1:31004']);
+    expect(await engine.fetchInside(31004)).toContain('v1');
+    const artifact = { id: '', name: `${instance}-tiny:production-v1` };
+    const { message } = await failure(driver.scale!({ ...tiny, artifact }, 4, io));
+    expect(message).toBe(
+      'release 1 of tiny (production) has 3 ports, one per replica: it cannot run 4; give the environment a wider "replicaPorts" range in voxoz.yml, then deploy to scale further',
+    );
+    expect((await driver.status(tiny.app, 'production')).length).toBe(2);
+  }, 120_000);
+
   it('scales 2 → 3 → 1, status per task (node, state, health), logs per task', async () => {
     const t = target(2);
     const artifact = { id: '', name: `${instance}-hello:production-v2` };
@@ -171,8 +202,14 @@ describe('Swarm driver (one-node swarm in a namespace)', () => {
 
   it('leaves no service or container of voxoz after cleanup', async () => {
     for (const s of (await engine.docker.listServices()) as Array<{ ID: string }>) await engine.docker.getService(s.ID).remove();
+    // A task's container may go by itself meanwhile (its service was just removed).
     for (const c of await engine.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`voxoz.instance=${instance}`] }) }))
-      await engine.docker.getContainer(c.Id).remove({ force: true });
+      await engine.docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 404) throw err;
+        });
     const deadline = Date.now() + 20_000;
     let left = 1;
     while (Date.now() < deadline) {

@@ -20,7 +20,7 @@ const spec = (over: Partial<Parameters<typeof serviceSpec>[0]> = {}) =>
     image: 'voxoz/hello:7',
     argv: ['/bin/hello', '--serve'],
     replicas: 3,
-    base: 20700,
+    ports: { base: 20700, size: 100 },
     secrets: { TOKEN: 's3cret' },
     ...over,
   }) as {
@@ -35,10 +35,10 @@ const spec = (over: Partial<Parameters<typeof serviceSpec>[0]> = {}) =>
   };
 
 describe('serviceSpec (a release of an app on a swarm)', () => {
-  it('names the release, labels it with its base port and fence, and runs the image on the host network', () => {
+  it('names the release, labels it with its ports (base and block size) and fence, and runs the image on the host network', () => {
     const s = spec({ fence: 42 });
     expect(s.Name).toBe('voxoz-hello-production-v7');
-    expect(s.Labels).toMatchObject({ 'voxoz.release': '7', 'voxoz.port': '20700', 'voxoz.fence': '42' });
+    expect(s.Labels).toMatchObject({ 'voxoz.release': '7', 'voxoz.port': '20700', 'voxoz.port-block': '100', 'voxoz.fence': '42' });
     expect('voxoz.fence' in spec().Labels).toBe(false);
     expect(s.TaskTemplate.Networks).toEqual([{ Target: 'host' }]);
     expect(s.TaskTemplate.ContainerSpec.Args).toEqual(['/bin/hello', '--serve']);

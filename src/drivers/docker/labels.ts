@@ -6,6 +6,8 @@ export const LABEL = {
   env: 'voxoz.env',
   release: 'voxoz.release',
   port: 'voxoz.port',
+  /** A Swarm service's: how many ports from `voxoz.port` + 1 its tasks may listen on (one per slot); 100 when absent. */
+  portBlock: 'voxoz.port-block',
   /** The fencing token of the lock holder that created it; only the serving token's containers are kept. */
   fence: 'voxoz.fence',
 } as const;

@@ -3,6 +3,7 @@ import type { TargetSpec } from '../../config/target-schema.ts';
 import { engineHealthCheck } from '../docker/engine-health-check.ts';
 import { LABEL } from '../docker/labels.ts';
 import type { DeployTarget } from '../driver.ts';
+import type { PortBlock } from './port-blocks.ts';
 
 /** `voxoz-hello-production-v3` */
 export const serviceName = (instance: string, app: string, env: string, release: number) => `${instance}-${app}-${env}-v${release}`;
@@ -16,8 +17,8 @@ export interface ServiceSpecInput {
   /** The image's entrypoint and command, run after the port is computed. */
   argv: string[];
   replicas: number;
-  /** The task in slot s listens on base + s. */
-  base: number;
+  /** The task in slot s listens on ports.base + s (port-blocks.ts). */
+  ports: PortBlock;
   /** The app's secrets by name, added to its environment. */
   secrets: Record<string, string>;
   /** The deploy's fence token, as the `voxoz.fence` label. */
@@ -30,7 +31,8 @@ export interface ServiceSpecInput {
  * do not collide), the health check on that port, the target's constraints and spread preference.
  */
 export function serviceSpec(input: ServiceSpecInput): Record<string, unknown> {
-  const { instance, placement, image, argv, replicas, base, secrets, fence } = input;
+  const { instance, placement, image, argv, replicas, ports, secrets, fence } = input;
+  const base = ports.base;
   const { app, env, release } = input.target;
   const spread = placement.spread;
   return {
@@ -41,6 +43,7 @@ export function serviceSpec(input: ServiceSpecInput): Record<string, unknown> {
       [LABEL.env]: env,
       [LABEL.release]: String(release),
       [LABEL.port]: String(base),
+      [LABEL.portBlock]: String(ports.size),
       ...(fence !== undefined ? { [LABEL.fence]: String(fence) } : {}),
     },
     TaskTemplate: {

@@ -3,18 +3,21 @@ import { environmentPort } from '../../config/app-environment.ts';
 import type { AppSpec } from '../../config/schema.ts';
 import type { TargetSpec } from '../../config/target-schema.ts';
 import { UserError } from '../../core/user-error.ts';
-import type { DoorLock } from '../../frontdoor/door-lock.ts';
+import { DEFAULT_REPLICA_PORTS, parsePortRange } from '../../config/port-range.ts';
+import { type DoorLock, processDoorLock } from '../../frontdoor/door-lock.ts';
 import { createDockerDriver } from '../docker/docker-driver.ts';
 import type { DeployOutcome, DeployTarget, Driver, DriverIO, Instance, LogLine } from '../driver.ts';
 import { demuxFrames, framesToLines } from '../docker/container-logs.ts';
 import { LABEL } from '../docker/labels.ts';
 import { siteOf } from '../docker/point-front-door.ts';
-import { serviceName, serviceSpec } from './service-spec.ts';
+import { createReleaseService } from './release-service.ts';
+import { serviceName } from './service-spec.ts';
 import { shipImage } from './ship-image.ts';
 import { swarmNodes } from './swarm-nodes.ts';
 import { readSwarmLogs, taskLogTail } from './swarm-logs.ts';
 import {
   appServices,
+  blockOf,
   fenceOf,
   labelsOf,
   releaseOf,
@@ -35,8 +38,12 @@ export interface SwarmDriverOptions {
   secretValues: (names: ReadonlyArray<string>) => Record<string, string>;
   /** Each node's own engine (the manager's may be among them). Images are loaded into each when the target has no registry; each gets a front door. */
   nodeEngines?: Docker[];
-  /** Replica ports: a release's task in slot s (1-based) listens on basePort(release) + s. @defaultValue 20000 + (release % 100) * 100 */
-  basePort?: (release: number) => number;
+  /**
+   * The shared replica port range (`frontDoor.replicaPorts`) for environments without their own:
+   * each release's service takes a block of it that no other service on the Swarm holds
+   * (port-blocks.ts). @defaultValue "20000-29999"
+   */
+  replicaPorts?: () => string;
   /** Polling interval of the health gate. @defaultValue 500 ms */
   pollMs?: number;
   /** The lock of each node's front door, shared by every voxoz process that reaches the Swarm. @defaultValue this process' own */
@@ -54,7 +61,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
   const { docker, target, instance, workDir, secretValues, nodeEngines = [], pollMs = 500, doorLock } = opts;
-  const basePort = opts.basePort ?? ((release: number) => 20000 + (release % 100) * 100);
+  const portsLock = doorLock ?? processDoorLock;
+  const rangeOf = (app: AppSpec, env: string) =>
+    parsePortRange(app.environments[env]?.replicaPorts ?? opts.replicaPorts?.() ?? DEFAULT_REPLICA_PORTS);
   // The build is the Docker driver's, on the manager's engine.
   const builder = createDockerDriver({ docker, instance, workDir, secretValues });
   const nodes = swarmNodes(nodeEngines.length > 0 ? nodeEngines : [docker], instance, doorLock);
@@ -63,24 +72,8 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
   const tasksOf = (serviceId: string) => serviceTasks(docker, serviceId);
   const removeService = (id: string) => removeServiceOf(docker, id);
 
-  async function createService(t: DeployTarget, image: string, replicas: number, io: DriverIO): Promise<Docker.Service> {
-    const img = await docker
-      .getImage(image)
-      .inspect()
-      .catch(() => undefined);
-    const spec = serviceSpec({
-      instance,
-      placement: target.placement,
-      target: t,
-      image,
-      argv: [...(img?.Config?.Entrypoint ?? []), ...(img?.Config?.Cmd ?? [])],
-      replicas,
-      base: basePort(t.release),
-      secrets: secretValues(t.app.secrets),
-      ...(io.fence ? { fence: io.fence.token } : {}),
-    });
-    return docker.createService(spec as never) as unknown as Promise<Docker.Service>;
-  }
+  const createService = (t: DeployTarget, image: string, replicas: number, io: DriverIO) =>
+    createReleaseService({ docker, instance, target, secretValues, lock: portsLock, range: rangeOf(t.app, t.env) }, t, image, replicas, io);
 
   /** Waits until `n` tasks of the service run (Swarm holds a task with a health check in `starting` until it is healthy). */
   async function gate(svc: Docker.Service, n: number, app: AppSpec, io: DriverIO): Promise<TaskInfo[]> {
@@ -169,7 +162,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       // A leftover service of this very release (an earlier attempt) goes first.
       for (const s of await services(app.name, env)) if (releaseOf(s) === release) await removeService(s.ID);
       io.checkpoint?.('create');
-      const svc = await createService(t, image, replicas, io);
+      const { svc, ports } = await createService(t, image, replicas, io);
       io.checkpoint?.('start');
       io.log(`created service ${serviceName(instance, app.name, env, release)} with ${replicas} task(s)`);
       let running: TaskInfo[];
@@ -184,7 +177,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
         await removeService(svc.id);
         throw new Error('a newer deploy holds the lock; this one switched nothing');
       }
-      await switchDoors(t, basePort(release), running, io.fence?.token);
+      await switchDoors(t, ports.base, running, io.fence?.token);
       io.log(`front door on ${t.port} switched to release ${release}`);
       await noteHandover(running, io);
       io.checkpoint?.('switch');
@@ -210,6 +203,12 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
           );
       };
       await stillNewest();
+      const { size } = blockOf(live);
+      if (n > size)
+        throw new UserError(
+          'no_replica_ports',
+          `release ${t.release} of ${t.app.name} (${t.env}) has ${size} ports, one per replica: it cannot run ${n}; give the environment a wider "replicaPorts" range in voxoz.yml, then deploy to scale further`,
+        );
       const svc = docker.getService(live.ID);
       await updateAtVersion(
         async () => (await svc.inspect()) as { Spec: Record<string, unknown> } & Versioned,

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { Instance } from '../driver.ts';
 import { LABEL } from '../docker/labels.ts';
+import type { PortBlock } from './port-blocks.ts';
 
 /** A task as the engine lists it (the fields voxoz reads). */
 export interface TaskInfo {
@@ -41,6 +42,16 @@ export const fenceOf = (s: ServiceInfo) => {
   const f = labelsOf(s)[LABEL.fence];
   return f === undefined ? undefined : Number(f);
 };
+
+/** The ports a service's tasks listen on (port-blocks.ts). */
+export const blockOf = (s: ServiceInfo): PortBlock => ({
+  base: Number(labelsOf(s)[LABEL.port]),
+  size: Number(labelsOf(s)[LABEL.portBlock] ?? 100),
+});
+
+/** The port blocks of every service on the swarm that has one: every app's, every installation's. */
+export const takenBlocks = async (docker: Docker): Promise<PortBlock[]> =>
+  ((await docker.listServices({ filters: JSON.stringify({ label: [LABEL.port] }) })) as unknown as ServiceInfo[]).map(blockOf);
 
 /**
  * The running tasks of `services` as instances: each named by its service and slot, on the
