@@ -95,25 +95,33 @@ describe('several bot processes and workers on one Redis', () => {
   it('50 commands from Slack and Discord: one job, one parent, one final edit each; nothing twice', async () => {
     const slackAcks: string[] = [];
     const discordSent: string[] = [];
-    const sends: Array<Promise<void>> = [];
     // Slack's chat.postMessage allows ~1 a second per channel and chat.update ~50 a minute per
-    // workspace: 10 of the 50 come from Slack, 40 from Discord.
-    for (let i = 0; i < 50; i++) {
-      if (i % 5 === 0)
-        sends.push(
-          slack
-            .sendSlashCommand(`${botUrl(i / 5)}/slack/events`, { text: 'status hello', user_id: i % 2 ? 'U0ALICE' : 'U0BOB' })
-            .then((r) => {
-              expect(r.status).toBe(200);
-              slackAcks.push(bodyText(r.body));
-            }),
-        );
-      else
-        discordSent.push(discord.sendInteraction({ kind: 'command', name: 'voxoz', subcommand: 'status', options: { app: 'hello' } }).id);
+    // workspace: 10 of the 50 come from Slack, 40 from Discord. In five waves of ten at once, each
+    // acknowledged before the next: all 50 at the same moment, on two cores shared with the
+    // other test files, could keep an enqueue past the bot's 1 s wait for Redis, which is not
+    // what this test is about.
+    for (let i = 0; i < 50; i += 10) {
+      const sends: Array<Promise<void>> = [];
+      for (let j = i; j < i + 10; j++) {
+        if (j % 5 === 0)
+          sends.push(
+            slack
+              .sendSlashCommand(`${botUrl(j / 5)}/slack/events`, { text: 'status hello', user_id: j % 2 ? 'U0ALICE' : 'U0BOB' })
+              .then((r) => {
+                expect(r.status).toBe(200);
+                slackAcks.push(bodyText(r.body));
+              }),
+          );
+        else {
+          const id = discord.sendInteraction({ kind: 'command', name: 'voxoz', subcommand: 'status', options: { app: 'hello' } }).id;
+          discordSent.push(id);
+          sends.push(discord.waitForResponse(id, 30_000).then(() => undefined));
+        }
+      }
+      await Promise.all(sends);
     }
-    await Promise.all(sends);
     expect(slackAcks).toHaveLength(10);
-    expect(slackAcks.every((a) => /is queued; progress follows in the thread/.test(a))).toBe(true);
+    expect(slackAcks.filter((a) => !/is queued; progress follows in the thread/.test(a))).toEqual([]);
     // One answer per Discord interaction (the sim refuses a second with 400 "already acknowledged").
     const responses = await Promise.all(discordSent.map((id) => discord.waitForResponse(id, 30_000)));
     expect(responses.every((r) => r.type === 4 && r.messageId)).toBe(true);
