@@ -53,7 +53,7 @@ export function redisDoorLock(redis: Redis, keyOf: (door: string) => string, opt
       while ((await redis.set(key, token, 'PX', leaseMs, 'NX')) !== 'OK') {
         if (Date.now() > deadline)
           throw new Error(
-            `the front door ${door} is being changed by another voxoz process and was not free within ${Math.round(waitMs / 1000)} s (its lock: Redis key ${key}); nothing was changed, try again`,
+            `${/^[a-z]+-ports@/.test(door) ? `replica ports on ${door} are being picked` : `the front door ${door} is being changed`} by another voxoz process and was not free within ${Math.round(waitMs / 1000)} s (its lock: Redis key ${key}); nothing was changed, try again`,
           );
         await sleep(20 + Math.floor(Math.random() * 40));
       }

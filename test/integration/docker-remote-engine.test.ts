@@ -1,13 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateConfig } from '../../src/config/load-config.ts';
 import { createDockerDriver } from '../../src/drivers/docker/docker-driver.ts';
 import { engineLocation } from '../../src/drivers/docker/engine-location.ts';
-import type { DeployTarget, Driver } from '../../src/drivers/driver.ts';
+import type { Artifact, DeployTarget, Driver } from '../../src/drivers/driver.ts';
 import { createCaddyFrontDoor } from '../../src/frontdoor/caddy-front-door.ts';
+import { redisDoorLock } from '../../src/frontdoor/door-lock.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
+import { redisKeys } from '../../src/store/keys.ts';
 import { failure, ioFor } from '../support/docker-apps.ts';
 import { type NetnsEngine, startNetnsEngine } from '../support/netns-engine.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
@@ -216,4 +220,40 @@ describe('the front door of a remote engine, a Caddy container on that engine', 
     expect(err.code).toBe('health_check_failed');
     expect(await engine.fetchInside(port)).toContain('release v2');
   });
+});
+
+describe('replica ports on one engine, picked by two workers at once', () => {
+  it('three apps deployed at once through two drivers (two processes sharing Redis) into a pool that just holds them: six distinct ports, all live', async () => {
+    const keys = redisKeys(`ports-${randomBytes(3).toString('hex')}`);
+    const clients = [0, 1].map(() => new Redis(inject('redisUrl'), { maxRetriesPerRequest: null }));
+    try {
+      // The shared pool (frontDoor.replicaPorts), exactly as wide as the three apps' replicas: a port two deploys both took would leave one replica unable to bind.
+      const drivers = clients.map((client) =>
+        createDockerDriver({
+          docker: engine.docker,
+          instance: 'ports',
+          workDir: join(scratch, 'builds'),
+          secretValues: () => ({}),
+          engine: engineLocation(engine.host, 'remote'),
+          replicaPorts: () => '24100-24105',
+          doorLock: redisDoorLock(client, keys.frontDoorLock),
+        }),
+      );
+      const targets = ['pa', 'pb', 'pc'].map((name, i): DeployTarget => {
+        const t = target(1, {}, 8080 + i);
+        return { ...t, app: { ...t.app, name } };
+      });
+      // Built first, one after the other, so the three deploys reach for ports at the same moment.
+      const artifacts: Artifact[] = [];
+      for (const t of targets) artifacts.push(await drivers[0]!.build(t, undefined, ioFor([])));
+      const lines: string[][] = targets.map(() => []);
+      const outcomes = await Promise.allSettled(targets.map((t, i) => drivers[i % 2]!.deploy(t, artifacts[i]!, ioFor(lines[i]!))));
+      expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.healthy : String(o.reason)))).toEqual([2, 2, 2]);
+      expect((await portsOf(1, 'ports')).sort()).toEqual([24100, 24101, 24102, 24103, 24104, 24105]);
+      // Each lock is let go once the containers are made.
+      expect(await clients[0]!.keys(keys.frontDoorLock('*'))).toEqual([]);
+    } finally {
+      await Promise.all(clients.map((c) => c.quit()));
+    }
+  }, 120_000);
 });

@@ -1,10 +1,11 @@
 import type Docker from 'dockerode';
 import type { PortRange } from '../../config/port-range.ts';
 import { UserError, isUserError } from '../../core/user-error.ts';
+import { type DoorLock, processDoorLock } from '../../frontdoor/door-lock.ts';
 import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import type { Artifact, DeployOutcome, DeployTarget, DriverIO } from '../driver.ts';
 import { isPortOpen, probeHttp } from '../probe-http.ts';
-import { allocatePorts } from './allocate-ports.ts';
+import { withReplicaPorts } from './allocate-ports.ts';
 import { createReplica } from './create-replica.ts';
 import { type EngineLocation, replicaAt } from './engine-location.ts';
 import { LABEL, containerName } from './labels.ts';
@@ -20,6 +21,8 @@ export interface DeployDeps {
   /** Undefined only for a remote engine without a front door of its own: then nothing is switched (docs/decisions/2026-12-02-remote-engine.md). */
   frontDoor: FrontDoor | undefined;
   engine: EngineLocation;
+  /** Taken while replica ports are picked and their containers made (withReplicaPorts): give every voxoz process that reaches the engine the same one. @defaultValue this process' own */
+  portsLock?: DoorLock;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,7 +47,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * replicas themselves, whose ports change with every release.
  */
 export async function deployContainers(
-  { docker, instance, frontDoor, engine }: DeployDeps,
+  { docker, instance, frontDoor, engine, portsLock = processDoorLock }: DeployDeps,
   target: DeployTarget,
   artifact: Artifact,
   extraEnv: Record<string, string>,
@@ -120,28 +123,35 @@ export async function deployContainers(
   };
   const upstreams: string[] = [];
   try {
-    const picked = await allocatePorts(docker, ports, app.replicas, `${app.name} (${env})`, engine);
-    if (io.signal.aborted) throw io.signal.reason;
-    // Created and started in parallel; every one that was created is tracked for the undo.
-    const results = await Promise.allSettled(
-      picked.map(async (port, i) => {
-        const container = await createReplica(
-          docker,
-          { instance, app, env, release, replica: i, port, fence: fence?.token, engineCheck: engine.remote },
-          artifact,
-          extraEnv,
+    // Picked, created and started in parallel, taking turns with other deploys on the engine; every one that was created is tracked for the undo.
+    const picked = await withReplicaPorts(
+      docker,
+      portsLock,
+      { range: ports, count: app.replicas, appLabel: `${app.name} (${env})`, engine },
+      async (picked) => {
+        if (io.signal.aborted) throw io.signal.reason;
+        const results = await Promise.allSettled(
+          picked.map(async (port, i) => {
+            const container = await createReplica(
+              docker,
+              { instance, app, env, release, replica: i, port, fence: fence?.token, engineCheck: engine.remote },
+              artifact,
+              extraEnv,
+            );
+            created.push({ id: container.id, port });
+            io.checkpoint?.('create');
+            await container.start();
+            io.checkpoint?.('start');
+            io.log(
+              `started ${containerName(instance, app.name, env, release, i)} on ${replicaAt(engine, port) ?? `port ${port} of the engine's host`}`,
+            );
+          }),
         );
-        created.push({ id: container.id, port });
-        io.checkpoint?.('create');
-        await container.start();
-        io.checkpoint?.('start');
-        io.log(
-          `started ${containerName(instance, app.name, env, release, i)} on ${replicaAt(engine, port) ?? `port ${port} of the engine's host`}`,
-        );
-      }),
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        return picked;
+      },
     );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
     upstreams.push(...picked.map((port) => `127.0.0.1:${port}`));
     io.checkpoint?.('health-wait');
     await waitHealthy(docker, app, release, created, io, engine);

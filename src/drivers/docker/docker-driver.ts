@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import { DEFAULT_REPLICA_PORTS, parsePortRange } from '../../config/port-range.ts';
 import type { AppSpec } from '../../config/schema.ts';
 import { environmentPort, hasEnvironment } from '../../config/app-environment.ts';
-import type { DoorLock } from '../../frontdoor/door-lock.ts';
+import { type DoorLock, processDoorLock } from '../../frontdoor/door-lock.ts';
 import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { Driver } from '../driver.ts';
@@ -50,7 +50,7 @@ export interface DockerDriverDeps {
    * docs/decisions/2026-12-02-remote-engine.md. @defaultValue local
    */
   engine?: EngineLocation;
-  /** The lock of the front door on the engine ('on-engine'), shared by every voxoz process that reaches the engine. @defaultValue this process' own */
+  /** The lock of the front door on the engine ('on-engine') and of the replica ports picked there, shared by every voxoz process that reaches the engine. @defaultValue this process' own */
   doorLock?: DoorLock;
 }
 
@@ -70,6 +70,7 @@ export function createDockerDriver({
       `voxoz's front door cannot serve replicas of a remote Docker engine${engine.address ? ` (${engine.address})` : ''}: they bind 127.0.0.1 on the engine's host, not voxoz's. Give it the front door on the engine ('on-engine'), or none (deploys then switch nothing)`,
     );
   const door = given === 'on-engine' ? createEngineFrontDoor(docker, instance, {}, doorLock) : given;
+  const portsLock = doorLock ?? processDoorLock;
   const frontDoor = (): FrontDoor | undefined => {
     if (engine.remote && !door) return undefined;
     if (!door) throw new Error('this Docker driver was made without a front door; it can build and report status, not deploy');
@@ -112,7 +113,7 @@ export function createDockerDriver({
     },
     deploy: (target, artifact, io) =>
       deployContainers(
-        { docker, instance, frontDoor: frontDoor(), engine },
+        { docker, instance, frontDoor: frontDoor(), engine, portsLock },
         target,
         artifact,
         secretValues(target.app.secrets),
@@ -121,7 +122,7 @@ export function createDockerDriver({
       ),
     scale: (target, n, io) =>
       scaleReplicas(
-        { docker, instance, frontDoor: frontDoor(), engine },
+        { docker, instance, frontDoor: frontDoor(), engine, portsLock },
         target,
         n,
         secretValues(target.app.secrets),

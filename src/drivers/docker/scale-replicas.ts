@@ -1,9 +1,10 @@
 import type Docker from 'dockerode';
 import type { PortRange } from '../../config/port-range.ts';
 import { UserError } from '../../core/user-error.ts';
+import { type DoorLock, processDoorLock } from '../../frontdoor/door-lock.ts';
 import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import type { DeployOutcome, DriverIO, ScaleTarget } from '../driver.ts';
-import { allocatePorts } from './allocate-ports.ts';
+import { withReplicaPorts } from './allocate-ports.ts';
 import { createReplica } from './create-replica.ts';
 import { type EngineLocation, replicaAt } from './engine-location.ts';
 import { LABEL, containerName } from './labels.ts';
@@ -18,6 +19,8 @@ export interface ScaleDeps {
   /** Undefined only for a remote engine (no front door reaches it): then nothing is switched. */
   frontDoor: FrontDoor | undefined;
   engine: EngineLocation;
+  /** Taken while replica ports are picked and their containers made (withReplicaPorts). @defaultValue this process' own */
+  portsLock?: DoorLock;
 }
 
 /** How long a retired replica gets to exit on SIGTERM before it is killed. @defaultValue 10 s */
@@ -40,7 +43,7 @@ const indexOf = (c: Docker.ContainerInfo) => Number(/-(\d+)$/.exec(c.Names[0] ??
  * door the replicas are gated by the engine's health check and nothing is switched.
  */
 export async function scaleReplicas(
-  { docker, instance, frontDoor, engine }: ScaleDeps,
+  { docker, instance, frontDoor, engine, portsLock = processDoorLock }: ScaleDeps,
   target: ScaleTarget,
   n: number,
   extraEnv: Record<string, string>,
@@ -75,31 +78,37 @@ export async function scaleReplicas(
     const created: Array<{ id: string; port: number }> = [];
     try {
       // Created and started in parallel (a burst's replicas are wanted now); every one that was created is tracked for the undo.
-      const picked = await allocatePorts(docker, ports, n - running.length, `${app.name} (${env})`, engine);
-      const slots = picked.map((port) => {
-        let replica = 0;
-        while (taken.has(replica)) replica += 1;
-        taken.add(replica);
-        return { port, replica };
-      });
-      if (io.signal.aborted) throw io.signal.reason;
-      const results = await Promise.allSettled(
-        slots.map(async ({ port, replica }) => {
-          const container = await createReplica(
-            docker,
-            { instance, app, env, release, replica, port, fence: token, engineCheck: engine.remote },
-            artifact,
-            extraEnv,
+      await withReplicaPorts(
+        docker,
+        portsLock,
+        { range: ports, count: n - running.length, appLabel: `${app.name} (${env})`, engine },
+        async (picked) => {
+          const slots = picked.map((port) => {
+            let replica = 0;
+            while (taken.has(replica)) replica += 1;
+            taken.add(replica);
+            return { port, replica };
+          });
+          if (io.signal.aborted) throw io.signal.reason;
+          const results = await Promise.allSettled(
+            slots.map(async ({ port, replica }) => {
+              const container = await createReplica(
+                docker,
+                { instance, app, env, release, replica, port, fence: token, engineCheck: engine.remote },
+                artifact,
+                extraEnv,
+              );
+              created.push({ id: container.id, port });
+              await container.start();
+              io.log(
+                `started ${containerName(instance, app.name, env, release, replica)} on ${replicaAt(engine, port) ?? `port ${port} of the engine's host`}`,
+              );
+            }),
           );
-          created.push({ id: container.id, port });
-          await container.start();
-          io.log(
-            `started ${containerName(instance, app.name, env, release, replica)} on ${replicaAt(engine, port) ?? `port ${port} of the engine's host`}`,
-          );
-        }),
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        },
       );
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
       await waitHealthy(docker, app, release, created, io, engine);
       if (io.signal.aborted) throw io.signal.reason;
       await stillNewest();
