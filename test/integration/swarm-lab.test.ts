@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load-config.ts';
 import type { TargetSpec } from '../../src/config/target-schema.ts';
 import type { Artifact, DeployTarget, Driver, Fence, LogLine } from '../../src/drivers/driver.ts';
-import { createSwarmDriver } from '../../src/drivers/swarm/swarm-driver.ts';
+import { createSwarmDriver, type SwarmDriverOptions } from '../../src/drivers/swarm/swarm-driver.ts';
 import { createEngineFrontDoor } from '../../src/drivers/docker/engine-front-door.ts';
 import { siteOf } from '../../src/drivers/docker/point-front-door.ts';
 import { failure, ioFor } from '../support/docker-apps.ts';
@@ -20,6 +20,7 @@ import { type SwarmLab, startSwarmLab } from '../support/swarm-lab.ts';
 let lab: SwarmLab;
 let driver: Driver;
 let viaRegistry: Driver;
+let options: SwarmDriverOptions;
 const scratch = mkdtempSync(join(tmpdir(), 'vxsl-'));
 const instance = 'swarmlab';
 const PORT = 8080;
@@ -43,7 +44,7 @@ beforeAll(async () => {
     nodes: [],
     placement: { spread: 'zone', constraints: [] },
   };
-  const options = {
+  options = {
     docker: lab.nodes[0].engine.docker,
     target: swarmTarget,
     instance,
@@ -293,9 +294,54 @@ describe('Swarm driver on a two-node swarm lab (two namespaces, a veth, zones a 
     expect(await page(1)).toContain('from release v5');
   }, 120_000);
 
+  it("node 2's engine stops answering (paused): v6 runs on node 1 alone and the thread says why; once it answers, the reconciler points its door again", async () => {
+    const site = siteOf(instance, 'hello', 'production', PORT);
+    const t = target(6);
+    const artifact = await driver.build(t, undefined, ioFor([]));
+    const fence: Fence = { token: 6, isNewest: async () => true, live: async () => 6, claimLive: async () => true };
+    // Nodes get 1 s to answer here (3 s by default), far less than Swarm takes to count a silent node as down (heartbeats every 5 s):
+    // the deploy meets node 2 still "ready" to Swarm. Its first use (reading logs) learns both nodes.
+    const quick = createSwarmDriver({ ...options, nodeAnswerMs: 1000 });
+    for await (const _ of quick.logs!(t.app, 'production', { tail: 1 }, ioFor([]))) void _;
+    const lines: string[] = [];
+    lab.nodes[1].engine.pause();
+    try {
+      const out = await quick.deploy(t, artifact, ioFor(lines, new AbortController(), fence));
+      expect(out.healthy).toBe(2);
+      expect(await page(0)).toContain('from release v6');
+    } finally {
+      lab.nodes[1].engine.resume();
+    }
+    expect(await zonesOfTasks()).toEqual({ a: 2 });
+    // Kept off node 2 by a constraint: no task of v6 was ever placed there (Swarm keeps the history of a service's tasks).
+    const v6 = lab.nodes[0].engine.docker.getService(`${instance}-hello-production-v6`);
+    const spec = (await v6.inspect()) as { ID: string; Spec: { TaskTemplate: { Placement?: { Constraints?: string[] } } } };
+    expect(spec.Spec.TaskTemplate.Placement?.Constraints).toContain(`node.id!=${lab.nodes[1].id}`);
+    const tasks = (await lab.nodes[0].engine.docker.listTasks({ filters: JSON.stringify({ service: [spec.ID] }) })) as Array<{
+      NodeID?: string;
+    }>;
+    expect(new Set(tasks.map((x) => x.NodeID))).toEqual(new Set([lab.nodes[0].id]));
+    const said = lines.filter((l) => l.startsWith('node ') || l.startsWith('Swarm '));
+    expect(said).toEqual([
+      expect.stringMatching(
+        /^node \S+ did not answer \(no answer within 1 s\): the deploy of v6 goes on without it \(no image is loaded there, its front door is not switched\); the reconciler points that door again within a minute of its answering$/,
+      ),
+      expect.stringMatching(
+        /^Swarm still counts \S+ as ready: v6's tasks are kept off it \(a task there would get no image and no front door\) until the next deploy$/,
+      ),
+    ]);
+    // Node 2's door was left routing to v5, whose service is gone; back, the reconciler empties it (503 at once), fenced by v6.
+    const door2 = createEngineFrontDoor(lab.nodes[1].engine.docker, instance);
+    expect((await door2.route(site))?.fence).not.toBe(6);
+    expect(await quick.reconcile!(t.app, 'production', 6)).toEqual([]);
+    expect(await door2.route(site)).toEqual({ upstreams: [], fence: 6 });
+    expect(await lab.nodes[1].engine.wgetInside(PORT)).toContain('503');
+    expect(await page(0)).toContain('from release v6');
+  }, 120_000);
+
   it('abandoning the last release removes its service and both front doors: nothing of voxoz is left', async () => {
     const io = ioFor([]);
-    expect(await driver.abandon!(target(5), undefined, io)).toBe('removed');
+    expect(await driver.abandon!(target(6), undefined, io)).toBe('removed');
     const deadline = Date.now() + 30_000;
     let left: number[] = [];
     while (Date.now() < deadline) {

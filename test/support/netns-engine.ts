@@ -23,7 +23,11 @@ export interface NetnsEngine {
   wgetInside(port: number, path?: string): Promise<string>;
   /** Sets net.ipv4.tcp_migrate_req in the namespace (see NetnsEngineOptions.listenerHandover). */
   setListenerHandover(on: boolean): void;
-  /** Stops the engine, unmounts what it left, deletes the namespace and the folder; safe to call twice. */
+  /** Freezes the engine's process (SIGSTOP): its API and, on a Swarm node, its heartbeats stop answering; its containers keep running. */
+  pause(): void;
+  /** Lets a paused engine run again (SIGCONT). */
+  resume(): void;
+  /** Stops the engine (resumed first if paused), unmounts what it left, deletes the namespace and the folder; safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -54,10 +58,17 @@ export async function startNetnsEngine(opts: NetnsEngineOptions = {}): Promise<N
   const dir = mkdtempSync(opts.prefix ?? '/tmp/vxn-');
   execFileSync('ip', ['netns', 'add', netns]);
   let stopEngine: (() => Promise<void>) | undefined;
+  let pid: number | undefined;
+  const signal = (name: NodeJS.Signals) => {
+    if (pid !== undefined) process.kill(pid, name);
+  };
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    try {
+      signal('SIGCONT');
+    } catch {}
     await stopEngine?.().catch(() => undefined);
     unmountUnder(dir);
     execFileSync('ip', ['netns', 'del', netns]);
@@ -70,6 +81,7 @@ export async function startNetnsEngine(opts: NetnsEngineOptions = {}): Promise<N
     setListenerHandover(opts.listenerHandover !== false);
     const engine = await ensureDockerd(join(dir, 'd'), { netns });
     stopEngine = engine.stop;
+    pid = engine.pid;
     const docker = createDockerClient(engine.host);
     if (opts.liveRestore === false || (opts.insecureRegistries ?? []).length > 0) await reconfigure(docker, engine.host, opts);
     await ensureBusyboxImage(docker);
@@ -87,7 +99,9 @@ export async function startNetnsEngine(opts: NetnsEngineOptions = {}): Promise<N
         (err: { stdout?: string; stderr?: string; message: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}` || err.message,
       );
     };
-    return { netns, host: engine.host, docker, fetchInside, wgetInside, setListenerHandover, stop };
+    const pause = () => signal('SIGSTOP');
+    const resume = () => signal('SIGCONT');
+    return { netns, host: engine.host, docker, fetchInside, wgetInside, setListenerHandover, pause, resume, stop };
   } catch (err) {
     await stop();
     throw err;

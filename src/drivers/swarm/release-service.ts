@@ -24,8 +24,8 @@ export async function createReleaseService(
     range: PortRange;
   },
   t: DeployTarget,
-  image: string,
-  replicas: number,
+  /** `avoid`: Swarm node ids its tasks must not go to (their engines do not answer voxoz). */
+  { image, replicas, avoid = [] }: { image: string; replicas: number; avoid?: string[] },
   io: DriverIO,
 ): Promise<{ svc: Docker.Service; ports: PortBlock }> {
   const { docker, instance, target, range } = deps;
@@ -47,7 +47,7 @@ export async function createReleaseService(
       );
     const spec = serviceSpec({
       instance,
-      placement: target.placement,
+      placement: { ...target.placement, constraints: [...target.placement.constraints, ...avoid.map((id) => `node.id!=${id}`)] },
       target: t,
       image,
       argv: [...(img?.Config?.Entrypoint ?? []), ...(img?.Config?.Cmd ?? [])],

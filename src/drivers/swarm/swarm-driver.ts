@@ -9,11 +9,11 @@ import { createDockerDriver } from '../docker/docker-driver.ts';
 import type { DeployOutcome, DeployTarget, Driver, DriverIO, Instance, LogLine } from '../driver.ts';
 import { demuxFrames, framesToLines } from '../docker/container-logs.ts';
 import { LABEL } from '../docker/labels.ts';
-import { siteOf } from '../docker/point-front-door.ts';
 import { createReleaseService } from './release-service.ts';
 import { serviceName } from './service-spec.ts';
 import { shipImage } from './ship-image.ts';
-import { swarmNodes } from './swarm-nodes.ts';
+import { swarmDoors } from './swarm-doors.ts';
+import { type AwayNode, swarmNodes } from './swarm-nodes.ts';
 import { readSwarmLogs, taskLogTail } from './swarm-logs.ts';
 import {
   appServices,
@@ -48,6 +48,8 @@ export interface SwarmDriverOptions {
   pollMs?: number;
   /** The lock of each node's front door, shared by every voxoz process that reaches the Swarm. @defaultValue this process' own */
   doorLock?: DoorLock;
+  /** How long a node's engine gets to answer before a job goes on without that node. @defaultValue 3000 ms */
+  nodeAnswerMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,14 +68,20 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     parsePortRange(app.environments[env]?.replicaPorts ?? opts.replicaPorts?.() ?? DEFAULT_REPLICA_PORTS);
   // The build is the Docker driver's, on the manager's engine.
   const builder = createDockerDriver({ docker, instance, workDir, secretValues });
-  const nodes = swarmNodes(nodeEngines.length > 0 ? nodeEngines : [docker], instance, doorLock);
+  const nodes = swarmNodes(nodeEngines.length > 0 ? nodeEngines : [docker], instance, doorLock, opts.nodeAnswerMs);
+  const doors = swarmDoors(docker, instance, nodes);
 
   const services = (app: string, env: string) => appServices(docker, instance, app, env);
   const tasksOf = (serviceId: string) => serviceTasks(docker, serviceId);
   const removeService = (id: string) => removeServiceOf(docker, id);
 
-  const createService = (t: DeployTarget, image: string, replicas: number, io: DriverIO) =>
-    createReleaseService({ docker, instance, target, secretValues, lock: portsLock, range: rangeOf(t.app, t.env) }, t, image, replicas, io);
+  const createService = (t: DeployTarget, image: string, replicas: number, io: DriverIO, avoid: string[]) =>
+    createReleaseService(
+      { docker, instance, target, secretValues, lock: portsLock, range: rangeOf(t.app, t.env) },
+      t,
+      { image, replicas, avoid },
+      io,
+    );
 
   /** Waits until `n` tasks of the service run (Swarm holds a task with a health check in `starting` until it is healthy). */
   async function gate(svc: Docker.Service, n: number, app: AppSpec, io: DriverIO): Promise<TaskInfo[]> {
@@ -94,52 +102,13 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     );
   }
 
-  /**
-   * Points each node's front door at the release's running tasks on that node. A node left with
-   * none (a scale down, a scale to 0) has its door emptied, so it answers 503 at once instead of
-   * dialling a task that is gone; a node that never had a door is not given one.
-   */
-  async function switchDoors(t: DeployTarget, base: number, running: TaskInfo[], fence?: number) {
-    const site = siteOf(instance, t.app.name, t.env, t.port);
-    for (const node of await nodes()) {
-      const here = running.filter((task) => task.NodeID === node.id).map((task) => `127.0.0.1:${base + Number(task.Slot)}`);
-      if (here.length === 0 && (await doorContainers(node.engine)).length === 0) continue;
-      await node.door.switch(site, here.sort(), fence);
-    }
-  }
-
-  /** Says in the thread which nodes' front doors may reset a connection arriving at a switch (their hosts' kernel setting). */
-  async function noteHandover(running: TaskInfo[], io: DriverIO) {
-    for (const node of await nodes()) {
-      if (!running.some((task) => task.NodeID === node.id)) continue;
-      const risk = await node.door.handoverWarning?.().catch(() => undefined);
-      if (risk) io.log(`note: on node ${node.name}, ${risk}`);
-    }
-  }
-
-  /** This instance's front door container on the engine (none, or one). */
-  const doorContainers = (engine: Docker) =>
-    engine.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`, 'voxoz.role=frontdoor'] }) });
-
-  /**
-   * When app+env has no service left: its site leaves every node's door; when the instance has
-   * no service left at all, the door containers go too (a later deploy makes them again).
-   */
-  async function retireDoors(app: AppSpec, env: string, io: DriverIO) {
-    if ((await services(app.name, env)).length > 0) return;
-    const known = await nodes();
-    const site = siteOf(instance, app.name, env, environmentPort(app, env));
-    for (const node of known) await node.door.remove(site).catch(() => undefined);
-    const left = await docker.listServices({ filters: JSON.stringify({ label: [`${LABEL.instance}=${instance}`] }) });
-    if (left.length > 0) return;
-    for (const node of known) {
-      for (const c of await doorContainers(node.engine)) {
-        await node.engine.getContainer(c.Id).remove({ force: true });
-        io.log(`removed the front door ${c.Names[0]?.slice(1)} (nothing of ${instance} runs on this swarm any more)`);
-      }
-    }
-    // The doors hold their (now removed) containers: the next use makes new ones.
-    nodes.forget();
+  /** The nodes among `away` (known by id) that Swarm still counts as ready: it would place tasks there. */
+  async function readyButAway(away: AwayNode[]): Promise<Array<AwayNode & { id: string }>> {
+    const known = away.filter((a): a is AwayNode & { id: string } => a.id !== undefined);
+    if (known.length === 0) return [];
+    const listed = (await docker.listNodes()) as Array<{ ID: string; Status?: { State?: string } }>;
+    const ready = new Set(listed.filter((n) => n.Status?.State === 'ready').map((n) => n.ID));
+    return known.filter((a) => ready.has(a.id));
   }
 
   async function outcome(app: AppSpec, env: string, port: number): Promise<DeployOutcome> {
@@ -157,12 +126,33 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     async deploy(t, artifact, io) {
       const { app, env, release } = t;
       const replicas = app.replicas;
-      const image = await shipImage({ docker, registry: target.registry, nodeEngines }, artifact, io);
+      const { answering, away } = await doors.reach(io, `the deploy of v${release}`);
+      if (nodeEngines.length > 0 && answering.length === 0)
+        throw new UserError(
+          'no_swarm_node',
+          `no node engine of the swarm ${target.name} answered (${away.map((a) => `${a.name}: ${a.reason}`).join('; ')}); nothing was deployed, and what serves keeps serving`,
+        );
+      const avoid = await readyButAway(away);
+      if (avoid.length > 0)
+        io.log(
+          `Swarm still counts ${avoid.map((a) => a.name).join(', ')} as ready: v${release}'s tasks are kept off it (a task there would get no image and no front door) until the next deploy`,
+        );
+      const image = await shipImage(
+        { docker, registry: target.registry, nodeEngines: nodeEngines.length > 0 ? answering.map((n) => n.engine) : [] },
+        artifact,
+        io,
+      );
       const old = (await services(app.name, env)).filter((s) => releaseOf(s) !== release);
       // A leftover service of this very release (an earlier attempt) goes first.
       for (const s of await services(app.name, env)) if (releaseOf(s) === release) await removeService(s.ID);
       io.checkpoint?.('create');
-      const { svc, ports } = await createService(t, image, replicas, io);
+      const { svc, ports } = await createService(
+        t,
+        image,
+        replicas,
+        io,
+        avoid.map((a) => a.id),
+      );
       io.checkpoint?.('start');
       io.log(`created service ${serviceName(instance, app.name, env, release)} with ${replicas} task(s)`);
       let running: TaskInfo[];
@@ -177,9 +167,9 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
         await removeService(svc.id);
         throw new Error('a newer deploy holds the lock; this one switched nothing');
       }
-      await switchDoors(t, ports.base, running, io.fence?.token);
+      await doors.switchAll(t, ports.base, running, io.fence?.token, answering);
       io.log(`front door on ${t.port} switched to release ${release}`);
-      await noteHandover(running, io);
+      await doors.noteHandover(running, io, answering);
       io.checkpoint?.('switch');
       if (app.drainSeconds > 0 && old.length > 0) await sleep(app.drainSeconds * 1000);
       io.checkpoint?.('drain');
@@ -216,7 +206,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       );
       if (n === 0) {
         // No task is left to serve: every door answers 503 at once (as the Docker driver's scale to 0).
-        await switchDoors(t, Number(labelsOf(live)[LABEL.port]), [], token);
+        await doors.switchAll(t, Number(labelsOf(live)[LABEL.port]), [], token, (await doors.reach(io, 'the scale')).answering);
         return outcome(t.app, t.env, t.port);
       }
       // Down: Swarm picks which tasks go (those on the nodes with the most), so the doors follow the tasks it keeps once it has settled.
@@ -224,7 +214,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       while (Date.now() < deadline && (await tasksOf(live.ID)).filter((x) => x.DesiredState === 'running').length > n) await sleep(pollMs);
       const running = await gate(svc, n, t.app, io);
       await stillNewest();
-      await switchDoors(t, Number(labelsOf(live)[LABEL.port]), running, token);
+      await doors.switchAll(t, Number(labelsOf(live)[LABEL.port]), running, token, (await doors.reach(io, 'the scale')).answering);
       return outcome(t.app, t.env, t.port);
     },
     async abandon({ app, env, release }, liveToken, io) {
@@ -234,7 +224,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
         await removeService(s.ID);
         io.log(`removed ${s.Spec?.Name}, left by an attempt whose worker died`);
       }
-      await retireDoors(app, env, io);
+      await doors.retire(app, env, (await services(app.name, env)).length, io);
       return 'removed';
     },
     async dropIdleSites(configured) {
@@ -248,7 +238,13 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       if (serving) {
         const running = (await tasksOf(serving.ID)).filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
         const port = environmentPort(app, env);
-        await switchDoors({ app, env, release: releaseOf(serving), port }, Number(labelsOf(serving)[LABEL.port]), running, liveToken);
+        await doors.switchAll(
+          { app, env, release: releaseOf(serving), port },
+          Number(labelsOf(serving)[LABEL.port]),
+          running,
+          liveToken,
+          await nodes(),
+        );
       }
       const removed: string[] = [];
       for (const s of all) {
@@ -261,6 +257,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       return removed;
     },
     async *logs(app, env, opts): AsyncIterable<LogLine> {
+      const known = await nodes();
       for (const s of await services(app.name, env)) {
         for (const t of await tasksOf(s.ID)) {
           if (t.DesiredState !== 'running') continue;
@@ -268,7 +265,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
           const since = opts.sinceSeconds ? { since: Math.floor(Date.now() / 1000) - opts.sinceSeconds } : {};
           const query = { stdout: true, stderr: true, tail: opts.tail, ...since };
           // The task's container through its node's engine; Swarm's own task logs when that engine is not known.
-          const node = (await nodes()).find((n) => n.id === t.NodeID);
+          const node = known.find((n) => n.id === t.NodeID);
           const container = t.Status?.ContainerStatus?.ContainerID as string | undefined;
           const buf =
             node && container
