@@ -299,9 +299,9 @@ describe('Swarm driver on a two-node swarm lab (two namespaces, a veth, zones a 
     const t = target(6);
     const artifact = await driver.build(t, undefined, ioFor([]));
     const fence: Fence = { token: 6, isNewest: async () => true, live: async () => 6, claimLive: async () => true };
-    // Nodes get 1 s to answer here (3 s by default), far less than Swarm takes to count a silent node as down (heartbeats every 5 s):
+    // Nodes get 2 s to answer here (3 s by default), far less than Swarm takes to count a silent node as down (heartbeats every 5 s):
     // the deploy meets node 2 still "ready" to Swarm. Its first use (reading logs) learns both nodes.
-    const quick = createSwarmDriver({ ...options, nodeAnswerMs: 1000 });
+    const quick = createSwarmDriver({ ...options, nodeAnswerMs: 2000 });
     for await (const _ of quick.logs!(t.app, 'production', { tail: 1 }, ioFor([]))) void _;
     const lines: string[] = [];
     lab.nodes[1].engine.pause();
@@ -324,7 +324,7 @@ describe('Swarm driver on a two-node swarm lab (two namespaces, a veth, zones a 
     const said = lines.filter((l) => l.startsWith('node ') || l.startsWith('Swarm '));
     expect(said).toEqual([
       expect.stringMatching(
-        /^node \S+ did not answer \(no answer within 1 s\): the deploy of v6 goes on without it \(no image is loaded there, its front door is not switched\); the reconciler points that door again within a minute of its answering$/,
+        /^node \S+ did not answer \(no answer within 2 s\): the deploy of v6 goes on without it \(no image is loaded there, its front door is not switched\); the reconciler points that door again within a minute of its answering$/,
       ),
       expect.stringMatching(
         /^Swarm still counts \S+ as ready: v6's tasks are kept off it \(a task there would get no image and no front door\) until the next deploy$/,
