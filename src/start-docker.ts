@@ -12,6 +12,7 @@ import { createCaddyFrontDoor } from './frontdoor/caddy-front-door.ts';
 import type { DoorLock } from './frontdoor/door-lock.ts';
 import { displayUrl } from './observability/display-url.ts';
 import type { Logger } from './observability/logger.ts';
+import { within } from './services/within.ts';
 
 /** How long a worker waits for a target's engine to answer when it starts, before it takes none of its jobs. @defaultValue 5000 */
 export const TARGET_REACH_MS = 5000;
@@ -117,7 +118,10 @@ export async function startDocker(opts: {
       known = { spec, ...targetDriver(target, { ...opts, workDir, replicaPorts }) };
       built.set(target.name, known);
     }
-    const answer = await answersWithin(known.ping, TARGET_REACH_MS);
+    const answer = await within(TARGET_REACH_MS, known.ping()).then(
+      () => true as const,
+      (err: Error) => err,
+    );
     if (answer === true) {
       misses.delete(target.name);
       drivers.set(target.name, known.driver);
@@ -172,20 +176,6 @@ export async function startDocker(opts: {
       return out;
     },
   };
-}
-
-/** true when `ping` resolves within `ms`; otherwise why not. */
-async function answersWithin(ping: () => Promise<unknown>, ms: number): Promise<true | Error> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([ping(), timeout])
-    .then(
-      () => true as const,
-      (err: Error) => err,
-    )
-    .finally(() => clearTimeout(timer));
 }
 
 /** A target's driver, and how to ask its engine whether it answers (nothing is asked yet). */

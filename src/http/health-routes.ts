@@ -1,6 +1,7 @@
 import type { HttpMount } from './http-server.ts';
 import { sendJson } from './http-server.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { within } from '../services/within.ts';
 
 /** Longest one readiness check may take before it counts as failed. @defaultValue 1500 */
 export const READY_CHECK_MS = 1500;
@@ -18,19 +19,11 @@ export async function readiness(checks: Record<string, ReadyCheck>, timeoutMs = 
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       const start = performance.now();
-      let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
-          check(),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
+        await within(timeoutMs, check());
         return [name, { ok: true as const, ms: Math.round(performance.now() - start) }] as const;
       } catch (err) {
         return [name, { ok: false as const, error: err instanceof Error ? err.message : String(err) }] as const;
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { DoorLock } from '../../frontdoor/door-lock.ts';
 import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import { createEngineFrontDoor } from '../docker/engine-front-door.ts';
+import { within } from '../../services/within.ts';
 
 /** A Swarm node as the driver uses it: its engine, and the front door on it. */
 export interface SwarmNode {
@@ -87,13 +88,4 @@ function idOf(node: SwarmNode | undefined, engine: Docker): { id?: string; name:
       ? `unix://${modem.socketPath}`
       : `${modem.protocol ?? 'tcp'}://${modem.host}${modem.port ? `:${modem.port}` : ''}`,
   };
-}
-
-function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-  });
-  work.catch(() => undefined);
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
