@@ -1,4 +1,6 @@
 import Docker from 'dockerode';
+import { displayUrl } from '../../observability/display-url.ts';
+import { guardStalls, type StallGuardOptions } from './engine-stall-guard.ts';
 
 /**
  * Translates a DOCKER_HOST value (unix:///path, tcp://host:port, ssh://user@host[:port], or a
@@ -24,6 +26,16 @@ export function dockerOptionsFromHost(host: string | undefined, { sshAgent }: { 
   return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
 }
 
-export function createDockerClient(host: string | undefined, opts: { sshAgent?: string } = {}): Docker {
-  return new Docker(dockerOptionsFromHost(host, opts));
+/**
+ * A client of the engine at `host` (dockerOptionsFromHost) whose calls cannot hang on an engine
+ * that stopped answering (guardStalls; `stall` sets its timings).
+ */
+export function createDockerClient(
+  host: string | undefined,
+  opts: { sshAgent?: string; stall?: Omit<StallGuardOptions, 'name'> } = {},
+): Docker {
+  return guardStalls(new Docker(dockerOptionsFromHost(host, opts)), {
+    name: displayUrl(host ?? 'unix:///var/run/docker.sock'),
+    ...opts.stall,
+  });
 }
