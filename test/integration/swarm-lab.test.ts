@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load-config.ts';
 import type { TargetSpec } from '../../src/config/target-schema.ts';
-import type { Artifact, DeployTarget, Driver, Fence, LogLine } from '../../src/drivers/driver.ts';
+import type { Artifact, DeployTarget, Driver, DriverIO, Fence, LogLine } from '../../src/drivers/driver.ts';
 import { createSwarmDriver, type SwarmDriverOptions } from '../../src/drivers/swarm/swarm-driver.ts';
 import { createEngineFrontDoor } from '../../src/drivers/docker/engine-front-door.ts';
 import { siteOf } from '../../src/drivers/docker/point-front-door.ts';
@@ -339,9 +339,63 @@ describe('Swarm driver on a two-node swarm lab (two namespaces, a veth, zones a 
     expect(await page(0)).toContain('from release v6');
   }, 120_000);
 
+  it('a takeover of a deploy whose worker died right after the switch finishes it: the same service and tasks, no failed request', async () => {
+    const t = target(7);
+    const artifact = await driver.build(t, undefined, ioFor([]));
+    let live = 6;
+    const fence: Fence = {
+      token: 7,
+      isNewest: async () => true,
+      live: async () => live,
+      claimLive: async () => {
+        live = 7;
+        return true;
+      },
+    };
+    // The first attempt's worker dies at the switch checkpoint (the crash hook kills it there; here nothing after it runs).
+    const first: DriverIO = {
+      ...ioFor([], new AbortController(), fence),
+      checkpoint: (step) => {
+        if (step === 'switch') throw new Error('the worker was killed at the switch');
+      },
+    };
+    await expect(driver.deploy(t, artifact, first)).rejects.toThrow('the worker was killed at the switch');
+    const manager = lab.nodes[0].engine.docker;
+    const serviceOf = async (release: number) =>
+      (
+        (await manager.listServices({
+          filters: JSON.stringify({ label: [`voxoz.instance=${instance}`, `voxoz.release=${release}`] }),
+        })) as Array<{ ID: string }>
+      ).map((x) => x.ID);
+    const [v7] = await serviceOf(7);
+    const tasksOfV7 = async () =>
+      ((await manager.listTasks({ filters: JSON.stringify({ service: [v7!] }) })) as Array<{ ID: string }>).map((x) => x.ID).sort();
+    const tasksBefore = await tasksOfV7();
+    expect(await serviceOf(6)).toHaveLength(1);
+    // The takeover, with both doors probed all along.
+    const lines: string[] = [];
+    let healthy = 0;
+    const [a, b] = await probeBoth(async () => {
+      healthy = (await driver.deploy(t, artifact, ioFor(lines, new AbortController(), fence))).healthy;
+    }, 60);
+    expect(a.failed).toEqual([]);
+    expect(b.failed).toEqual([]);
+    expect(a.ok + b.ok).toBeGreaterThan(10);
+    expect(healthy).toBe(2);
+    expect(lines).toContainEqual(
+      'v7 went live in an earlier attempt of this job (its worker stopped after the switch); finishing from there',
+    );
+    expect(lines).toContainEqual(`removed ${instance}-hello-production-v6`);
+    expect(await serviceOf(7)).toEqual([v7]);
+    expect(await tasksOfV7()).toEqual(tasksBefore);
+    expect(await serviceOf(6)).toEqual([]);
+    expect(await page(0)).toContain('from release v7');
+    expect(await page(1)).toContain('from release v7');
+  }, 120_000);
+
   it('abandoning the last release removes its service and both front doors: nothing of voxoz is left', async () => {
     const io = ioFor([]);
-    expect(await driver.abandon!(target(6), undefined, io)).toBe('removed');
+    expect(await driver.abandon!(target(7), undefined, io)).toBe('removed');
     const deadline = Date.now() + 30_000;
     let left: number[] = [];
     while (Date.now() < deadline) {

@@ -120,12 +120,43 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     return taskInstances(docker, await services(app.name, env), target.placement.spread);
   }
 
+  /**
+   * The doors pointed at the running tasks of the service with `liveToken`, then (after
+   * `drainSeconds`) every service with an older token removed: what was removed.
+   */
+  async function settle(app: AppSpec, env: string, liveToken: number, drainSeconds = 0): Promise<string[]> {
+    const all = await services(app.name, env);
+    const serving = all.find((s) => fenceOf(s) === liveToken);
+    if (serving) {
+      const running = (await tasksOf(serving.ID)).filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
+      const port = environmentPort(app, env);
+      await doors.switchAll(
+        { app, env, release: releaseOf(serving), port },
+        Number(labelsOf(serving)[LABEL.port]),
+        running,
+        liveToken,
+        await nodes(),
+      );
+    }
+    const older = all.filter((s) => (fenceOf(s) ?? liveToken) < liveToken);
+    if (older.length > 0 && drainSeconds > 0) await sleep(drainSeconds * 1000);
+    for (const s of older) await removeService(s.ID);
+    return older.map((s) => s.Spec?.Name ?? s.ID);
+  }
+
   return {
     runtime: 'swarm',
     build: (t, ref, io) => builder.build(t, ref, io),
     async deploy(t, artifact, io) {
       const { app, env, release } = t;
       const replicas = app.replicas;
+      // A takeover of this job whose earlier attempt claimed the switch: that release serves (or is about to); finish it, as on one engine.
+      const live = io.fence ? await io.fence.live() : undefined;
+      if (live !== undefined && (await services(app.name, env)).some((s) => releaseOf(s) === release && fenceOf(s) === live)) {
+        io.log(`v${release} went live in an earlier attempt of this job (its worker stopped after the switch); finishing from there`);
+        for (const name of await settle(app, env, live, app.drainSeconds)) io.log(`removed ${name}`);
+        return outcome(app, env, t.port);
+      }
       const { answering, away } = await doors.reach(io, `the deploy of v${release}`);
       if (nodeEngines.length > 0 && answering.length === 0)
         throw new UserError(
@@ -232,30 +263,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       for (const node of await nodes()) for (const site of (await node.door.dropIdle?.(instance, configured)) ?? []) freed.add(site);
       return [...freed];
     },
-    async reconcile(app, env, liveToken) {
-      const all = await services(app.name, env);
-      const serving = all.find((s) => fenceOf(s) === liveToken);
-      if (serving) {
-        const running = (await tasksOf(serving.ID)).filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
-        const port = environmentPort(app, env);
-        await doors.switchAll(
-          { app, env, release: releaseOf(serving), port },
-          Number(labelsOf(serving)[LABEL.port]),
-          running,
-          liveToken,
-          await nodes(),
-        );
-      }
-      const removed: string[] = [];
-      for (const s of all) {
-        const f = fenceOf(s);
-        if (f !== undefined && f < liveToken) {
-          await removeService(s.ID);
-          removed.push(s.Spec?.Name ?? s.ID);
-        }
-      }
-      return removed;
-    },
+    reconcile: (app, env, liveToken) => settle(app, env, liveToken),
     async *logs(app, env, opts): AsyncIterable<LogLine> {
       const known = await nodes();
       for (const s of await services(app.name, env)) {
