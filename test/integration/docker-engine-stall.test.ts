@@ -17,8 +17,9 @@ import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 
 // An engine that stops answering mid-job (its dockerd frozen with SIGSTOP: connections are still
 // accepted, nothing is answered), reached through a client with short stall timings.
-const CHECK_EVERY_MS = 300;
-const ANSWER_MS = 1500;
+// A ping gets 3 s: a busy machine (two test files at once on two cores) must not pass for a frozen engine.
+const CHECK_EVERY_MS = 500;
+const ANSWER_MS = 3000;
 let engine: NetnsEngine;
 let docker: Docker;
 let driver: Driver;
@@ -37,12 +38,21 @@ beforeAll(async () => {
   });
 }, 90_000);
 afterAll(async () => {
+  // A failed test may leave the engine frozen and containers of its own: thawed and removed before the engine stops.
+  if (engine) {
+    engine.resume();
+    const plain = createDockerClient(engine.host);
+    for (const c of await plain.listContainers({ all: true, filters: { label: [`voxoz.instance=${instance}`] } }).catch(() => []))
+      await plain
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+  }
   await engine?.stop();
   rmSync(scratch, { recursive: true, force: true });
 }, 60_000);
 
-const stalledMessage =
-  /^the Docker engine at unix:\/\/\S+docker\.sock has not answered for 1\.5 s: its daemon hangs, or the way to it does$/;
+const stalledMessage = /^the Docker engine at unix:\/\/\S+docker\.sock has not answered for 3 s: its daemon hangs, or the way to it does$/;
 
 /** Resumes the engine and waits until the client gets answers again; how long that took (ms). */
 async function resumed(): Promise<number> {
@@ -67,20 +77,20 @@ describe('a Docker engine that stops answering', () => {
       expect(err).toBeInstanceOf(EngineStalled);
       expect(err?.message).toMatch(stalledMessage);
       // It waited for the engine's silence (a ping's time limit), not longer than a check and a ping.
-      expect(waited).toBeGreaterThanOrEqual(ANSWER_MS - 100);
+      expect(waited).toBeGreaterThanOrEqual(ANSWER_MS - CHECK_EVERY_MS);
       expect(waited).toBeLessThan(ANSWER_MS + CHECK_EVERY_MS + 2500);
       expect((await streamError).message).toMatch(stalledMessage);
       // While it stays silent, a new call does not wait again.
       const t1 = Date.now();
       await expect(docker.getContainer('nope').inspect()).rejects.toThrow(stalledMessage);
-      expect(Date.now() - t1).toBeLessThan(200);
+      expect(Date.now() - t1).toBeLessThan(500);
       // A job that meets it says what could not be reached (run-job.ts), and is retried.
       expect(describeFault(err, 3)).toMatch(
         /^voxoz could not reach a service it needs \(Docker engine ETIMEDOUT unix:\/\/\S+docker\.sock\); it tried 3 times$/,
       );
     } finally {
       // The ping that waits answers as soon as the daemon runs: no check period to sit out.
-      expect(await resumed()).toBeLessThan(1000);
+      expect(await resumed()).toBeLessThan(3000);
     }
     expect(Array.isArray(await docker.listContainers())).toBe(true);
   });
@@ -88,7 +98,7 @@ describe('a Docker engine that stops answering', () => {
   it('leaves a long call alone while the engine answers (a wait on a container that runs longer than the time limit)', async () => {
     const container = await docker.createContainer({
       Image: 'busybox:latest',
-      Cmd: ['sleep', '4'],
+      Cmd: ['sleep', '7'],
       Labels: { 'voxoz.instance': instance },
       HostConfig: { NetworkMode: 'host' },
     });
