@@ -12,7 +12,7 @@
  *      first line. Target: p95 ≤ 50 ms.
  * Prints MET / NOT MET; exits non-zero only when it could not run. Every worker process is killed
  * at the end, also on error. Knobs (environment, for looking closer; the defaults are the bench):
- * QUEUE_BENCH_PROCESSES (1,2,4), QUEUE_BENCH_ROUNDS (3), QUEUE_BENCH_WARMUP (500), QUEUE_BENCH_JOBS
+ * QUEUE_BENCH_PROCESSES (1,2,4), QUEUE_BENCH_ROUNDS (3), QUEUE_BENCH_WARMUP (500 per process), QUEUE_BENCH_JOBS
  * (2000), QUEUE_BENCH_CONCURRENCY (voxoz's default, 2; 1–64, both sides), QUEUE_BENCH_PROFILE and
  * QUEUE_BENCH_COMMANDSTATS (below).
  */
@@ -43,12 +43,10 @@ function knob(name: string, fallback: number, min: number, max = Number.MAX_SAFE
 }
 /** Timed jobs per run. QUEUE_BENCH_JOBS. */
 const JOBS = knob('QUEUE_BENCH_JOBS', 2000, 100);
-/** Jobs each run's worker processes take before the timed ones (see warmUp). QUEUE_BENCH_WARMUP. */
+/** Jobs each worker process of a run takes (about) before the timed ones (see warmUp). QUEUE_BENCH_WARMUP. */
 const WARMUP = knob('QUEUE_BENCH_WARMUP', 500, 0);
 /** BullMQ keeps this many completed jobs (`removeOnComplete.count`, as voxoz queues them); the drain counts them. */
 const KEPT_COMPLETED = 5000;
-if (WARMUP + JOBS > KEPT_COMPLETED)
-  throw new Error(`QUEUE_BENCH_WARMUP + QUEUE_BENCH_JOBS is ${WARMUP + JOBS}: at most ${KEPT_COMPLETED} (completed jobs kept)`);
 /** Runs of bare and voxoz, alternating, per number of processes: the table shows the median ratio and the range. QUEUE_BENCH_ROUNDS. */
 const ROUNDS = knob('QUEUE_BENCH_ROUNDS', 3, 1);
 /** QUEUE_BENCH_PROCESSES: a comma-separated list, e.g. `2` or `1,4`. */
@@ -57,6 +55,16 @@ const PROCESSES = (process.env.QUEUE_BENCH_PROCESSES || '1,2,4').split(',').map(
   if (!Number.isInteger(v) || v < 1 || v > 8) throw new Error(`QUEUE_BENCH_PROCESSES: "${n}" is not a process count from 1 to 8`);
   return v;
 });
+/**
+ * The untimed jobs of a run on `processes` worker processes: WARMUP for each, so every process
+ * has run its code as long before it is timed (500 for four processes left each 125, which was
+ * still compiling when timed).
+ */
+const warmupFor = (processes: number) => WARMUP * processes;
+if (warmupFor(Math.max(...PROCESSES)) + JOBS > KEPT_COMPLETED)
+  throw new Error(
+    `QUEUE_BENCH_WARMUP × processes + QUEUE_BENCH_JOBS is ${warmupFor(Math.max(...PROCESSES)) + JOBS}: at most ${KEPT_COMPLETED} (completed jobs kept)`,
+  );
 const LATENCY_COMMANDS = 200;
 const THROUGHPUT_TARGET = 0.8;
 const P95_TARGET_MS = 50;
@@ -184,6 +192,8 @@ async function drain(
   queue: Queue,
   client: Redis,
   what: string,
+  /** The untimed jobs before (warmupFor). */
+  warm: number,
   /** When the last job was over by voxoz's records (ms), if later than BullMQ's last completion. */
   endedAt?: () => Promise<number>,
 ): Promise<{ rate: number; redisUsPerJob: number; botUsPerJob: number }> {
@@ -199,7 +209,7 @@ async function drain(
   await queue.resume();
   await waitUntil(
     `${what}: ${JOBS} jobs completed`,
-    async () => (await client.zcard(queue.toKey('completed'))) >= WARMUP + JOBS,
+    async () => (await client.zcard(queue.toKey('completed'))) >= warm + JOBS,
     120_000,
     10,
   );
@@ -219,8 +229,9 @@ async function drain(
 /**
  * When the last job's end (its `done`, written with "the job is over") was in Redis, in ms: a
  * stream id starts with Redis' clock. A job is not through voxoz's queue before its end is
- * written, whoever writes it (the worker, or the bot's completions' reader, which writes them in
- * the order the jobs completed: the last completed job's end is the last one written).
+ * written: by itself just before BullMQ's completion, or in the completion's own script (a job
+ * that holds no app, end-with-completion.ts); either way the last completed job's end is the last
+ * one written.
  */
 async function lastEnd(spine: Spine, queue: Queue): Promise<number> {
   const [id = ''] = await spine.redis.zrange(queue.toKey('completed'), '-1', '-1');
@@ -245,6 +256,7 @@ async function allOver(spine: Spine, queue: Queue): Promise<void> {
 async function voxozThroughput(redisUrl: string, processes: number): Promise<Throughput> {
   const spine = await startSpine({ docker: scriptedDriver() }, BENCH_CONFIG, { redisUrl });
   const queue = new Queue<JobData>('jobs', { connection: spine.redis, prefix: spine.keys.bull });
+  const warm = warmupFor(processes);
   let procs: WorkerProcess[] = [];
   /** Queues n jobs by the dispatcher, from many users, and waits until they are runnable (confirmed and marked). */
   const fill = async (from: number, n: number) => {
@@ -280,13 +292,16 @@ async function voxozThroughput(redisUrl: string, processes: number): Promise<Thr
     await warmUp(
       queue,
       spine.redis,
-      () => fill(0, WARMUP),
+      warm,
+      () => fill(0, warm),
       () => lastEnd(spine, queue),
     );
-    await fill(WARMUP, JOBS);
+    await fill(warm, JOBS);
     for (const p of procs) p.mark();
-    const { rate, redisUsPerJob, botUsPerJob } = await drain(queue, spine.redis, `voxoz on ${processes}`, () => lastEnd(spine, queue));
-    const cpuMs = await stopAll(procs, WARMUP + JOBS, `voxoz on ${processes}`);
+    const { rate, redisUsPerJob, botUsPerJob } = await drain(queue, spine.redis, `voxoz on ${processes}`, warm, () =>
+      lastEnd(spine, queue),
+    );
+    const cpuMs = await stopAll(procs, warm + JOBS, `voxoz on ${processes}`);
     await allOver(spine, queue);
     procs = [];
     return { rate, cpuUsPerJob: (cpuMs * 1000) / JOBS, redisUsPerJob, botUsPerJob };
@@ -298,14 +313,14 @@ async function voxozThroughput(redisUrl: string, processes: number): Promise<Thr
 }
 
 /**
- * The untimed first WARMUP jobs of a run: the worker processes' code is compiled by V8 as it
+ * The untimed first `warm` jobs of a run: the worker processes' code is compiled by V8 as it
  * runs, so the first hundreds of jobs are slower, more so for the process with more code. The
  * bench measures the rate a running worker keeps up.
  */
-async function warmUp(queue: Queue, client: Redis, fill: () => Promise<void>, ended?: () => Promise<number>): Promise<void> {
+async function warmUp(queue: Queue, client: Redis, warm: number, fill: () => Promise<void>, ended?: () => Promise<number>): Promise<void> {
   await fill();
   await queue.resume();
-  await waitUntil('the warm-up jobs completed', async () => (await client.zcard(queue.toKey('completed'))) >= WARMUP, 60_000, 10);
+  await waitUntil('the warm-up jobs completed', async () => (await client.zcard(queue.toKey('completed'))) >= warm, 60_000, 10);
   await ended?.();
   await queue.pause();
 }
@@ -334,6 +349,7 @@ async function bareThroughput(redisUrl: string, processes: number, concurrency: 
   const name = `bare-${process.pid}-${processes}-${round}`;
   const client = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(name, { connection: client });
+  const warm = warmupFor(processes);
   let procs: WorkerProcess[] = [];
   try {
     const fill = async (from: number, n: number) => {
@@ -347,11 +363,11 @@ async function bareThroughput(redisUrl: string, processes: number, concurrency: 
     };
     await queue.pause();
     procs = await startWorkerProcesses(processes, { mode: 'bare', redisUrl, name, concurrency, report: false, config: BENCH_CONFIG });
-    await warmUp(queue, client, () => fill(0, WARMUP));
-    await fill(WARMUP, JOBS);
+    await warmUp(queue, client, warm, () => fill(0, warm));
+    await fill(warm, JOBS);
     for (const p of procs) p.mark();
-    const { rate, redisUsPerJob, botUsPerJob } = await drain(queue, client, `bare on ${processes}`);
-    const cpuMs = await stopAll(procs, WARMUP + JOBS, `bare on ${processes}`);
+    const { rate, redisUsPerJob, botUsPerJob } = await drain(queue, client, `bare on ${processes}`, warm);
+    const cpuMs = await stopAll(procs, warm + JOBS, `bare on ${processes}`);
     procs = [];
     return { rate, cpuUsPerJob: (cpuMs * 1000) / JOBS, redisUsPerJob, botUsPerJob };
   } finally {
@@ -481,7 +497,7 @@ try {
     );
   }
   console.log(
-    `| processes (${JOBS} no-op jobs after ${WARMUP} untimed, concurrency ${CONCURRENCY} each; the median of ${ROUNDS} runs) | bare jobs/s | voxoz jobs/s | ratio | range | target | met? |`,
+    `| processes (${JOBS} no-op jobs after ${WARMUP} untimed per process, concurrency ${CONCURRENCY} each; the median of ${ROUNDS} runs) | bare jobs/s | voxoz jobs/s | ratio | range | target | met? |`,
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);

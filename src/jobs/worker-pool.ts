@@ -9,6 +9,7 @@ import { holdAppLock } from './hold-app-lock.ts';
 import { CONFIRM_WAIT_MS, claimJob, finishJob } from './job-state.ts';
 import { CONFIRM_POLL_MS, claimRun } from './claim-run.ts';
 import { jobEnd } from './job-end.ts';
+import { completionRides } from './end-with-completion.ts';
 import { createJobStreamWriter } from './job-stream.ts';
 import { confirmedFirstRun } from './confirm-mark.ts';
 import { createSettler } from './settle-writes.ts';
@@ -80,6 +81,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const running = new Map<string, string>();
   /** A job's last write, when it failed (Redis cut off): sent again until it lands (it is written once). */
   const settler = createSettler(undefined, opts.log);
+  /** Ends of jobs that hold no app, handed to BullMQ's completion of the job (one script for both). */
+  const rides = completionRides();
   /** The masker of the secrets configured now, made again only when they change. */
   let masking: { secrets: string; mask: (s: string) => string } | undefined;
   const masker = () => {
@@ -94,6 +97,9 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     running.set(data.id, data.command);
     try {
       return await runTaken(job, connection, token, signal);
+    } catch (err) {
+      rides.release(data.id);
+      throw err;
     } finally {
       running.delete(data.id);
     }
@@ -121,8 +127,9 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       opts.metrics?.jobEnded(data.kind, 'dropped', 0);
       return 'dropped';
     }
-    // The job's `done` event and "it is over" (off its user's cap) go in one command, ahead of BullMQ's completion.
-    const end = jobEnd({ connection, redis, keys, data, log: opts.log, settler });
+    // The job's `done` event and "it is over" (off its user's cap) go in one command, ahead of
+    // BullMQ's completion; a job that holds no app hands them to the completion's own script.
+    const end = jobEnd({ connection, redis, keys, data, log: opts.log, settler, ride: inLine ? undefined : rides });
     const writer = createJobStreamWriter(redis, keys, data.id, masker(), opts.config().worker.logLimit, end.send);
     if (inLine && !(await turns.take(job, token))) {
       await writer.flush();
@@ -208,15 +215,20 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const addWorker = (name: string) => {
     const connection = connect('blocking', workers.size === 0 ? 'voxoz-worker' : `voxoz-worker-${name}`);
     // Three parameters: BullMQ hands the processor a signal only then.
-    const worker = new Worker<JobData>(name, (job, token, signal) => processor(job, connection, token, signal), {
-      connection,
-      prefix: keys.bull,
-      concurrency: opts.concurrency,
-      lockDuration: stalledMs,
-      stalledInterval: Math.max(1000, Math.floor(stalledMs / 2)),
-      // Two takeovers: the second one lets a deploy say in its thread that it gives up (a third stall fails it in BullMQ, silently).
-      maxStalledCount: 2,
-    });
+    const worker = new Worker<JobData>(
+      name,
+      (job, token, signal) => processor(job, connection, token, signal),
+      {
+        connection,
+        prefix: keys.bull,
+        concurrency: opts.concurrency,
+        lockDuration: stalledMs,
+        stalledInterval: Math.max(1000, Math.floor(stalledMs / 2)),
+        // Two takeovers: the second one lets a deploy say in its thread that it gives up (a third stall fails it in BullMQ, silently).
+        maxStalledCount: 2,
+      },
+      rides.backendFactory,
+    );
     worker.on('error', (err) => opts.log.warn('worker error', { err }));
     // A job that failed outside runJob on its last attempt no longer counts against its user's cap.
     worker.on('failed', (job) => {

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { JobData } from '../../src/core/types.ts';
 import { confirmedFirstRun } from '../../src/jobs/confirm-mark.ts';
-import { endJob } from '../../src/jobs/job-end.ts';
+import { endJob, endWrite } from '../../src/jobs/job-end.ts';
 import { readWholeJobStream } from '../../src/jobs/job-stream.ts';
 import type { ProcessorMap } from '../../src/jobs/processors/processor.ts';
 import { JOB_FIELD } from '../../src/store/job-fields.ts';
@@ -11,6 +11,7 @@ import { writeTogether } from '../../src/store/write-together.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
 import { scriptedDriver } from '../support/scripted-driver.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
+import { statusJob } from '../support/status-job.ts';
 
 let spine: Spine | undefined;
 const closers: Array<() => Promise<unknown>> = [];
@@ -114,24 +115,14 @@ describe('the end write', () => {
   it('is written once: sent again after an unclear failure, it adds nothing', async () => {
     spine = await startSpine({ docker: scriptedDriver() });
     const s = spine;
-    const data: JobData = {
-      id: 'end-once',
-      kind: 'status',
-      command: 'status hello',
-      app: 'hello',
-      env: 'production',
-      args: {},
-      requestedBy: { id: 'local:ann', name: 'ann' },
-      thread: { platform: 'local', conversation: 'local' },
-      requestedAt: new Date().toISOString(),
-    };
+    const data = statusJob('end-once');
     await s.redis.zadd(s.keys.userJobs('local:ann'), Date.now(), data.id);
     const last = [
       { type: 'log' as const, at: data.requestedAt, line: 'checked' },
       { type: 'done' as const, at: data.requestedAt, outcome: 'succeeded' as const, result: { title: 'fine' } },
     ];
-    expect(await endJob(s.redis, s.keys, data, last, 100)).toBe(true);
-    expect(await endJob(s.redis, s.keys, data, last, 100)).toBe(false);
+    expect(await endJob(s.redis, endWrite(s.keys, data, last, 100))).toBe(true);
+    expect(await endJob(s.redis, endWrite(s.keys, data, last, 100))).toBe(false);
     expect((await readWholeJobStream(s.redis, s.keys, data.id)).map((e) => e.event.type)).toEqual(['log', 'done']);
     expect(await s.redis.hget(s.keys.job(data.id), JOB_FIELD.state)).toBe('finished');
     expect(await s.redis.zcard(s.keys.userJobs('local:ann'))).toBe(0);
