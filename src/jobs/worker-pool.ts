@@ -3,7 +3,7 @@ import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
 import type { JobData } from '../core/types.ts';
-import { createMasker } from '../observability/mask-secrets.ts';
+import { currentMasker } from '../observability/mask-secrets.ts';
 import { createAppTurns } from './app-turn.ts';
 import { holdAppLock } from './hold-app-lock.ts';
 import { CONFIRM_WAIT_MS, claimJob, finishJob } from './job-state.ts';
@@ -83,14 +83,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const settler = createSettler(undefined, opts.log);
   /** Ends of jobs that hold no app, handed to BullMQ's completion of the job (one script for both). */
   const rides = completionRides();
-  /** The masker of the secrets configured now, made again only when they change. */
-  let masking: { secrets: string; mask: (s: string) => string } | undefined;
-  const masker = () => {
-    const secrets = opts.secrets();
-    const joined = secrets.join('\0');
-    if (masking?.secrets !== joined) masking = { secrets: joined, mask: createMasker(secrets) };
-    return masking.mask;
-  };
+  /** The masker of the secrets configured now. */
+  const masker = currentMasker(opts.secrets);
   /** `connection`: the BullMQ worker's own client, on which the job's completion follows. */
   const processor = async (job: Job<JobData>, connection: Redis, token?: string, signal?: AbortSignal) => {
     const data = job.data;
