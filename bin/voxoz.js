@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader (Node 20 cannot strip types itself).
-import { register } from 'tsx/esm/api';
+// Runs the TypeScript CLI through voxoz's loader (Node 20 cannot strip types itself; register-ts.js).
+import './register-ts.js';
 
-register();
 await import('../src/cli.ts');

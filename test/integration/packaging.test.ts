@@ -204,7 +204,7 @@ describe('the Docker image, built with no network from a locally made base', () 
        console.log(JSON.stringify({
          uid: process.getuid(), gid: process.getgid(), cwd: process.cwd(),
          dev: JSON.parse(process.argv[1]).filter(has),
-         prod: ['tsx', 'bullmq', 'dockerode', 'yaml'].filter(has),
+         prod: ['esbuild', 'bullmq', 'dockerode', 'yaml'].filter(has),
          npmCache: fs.existsSync('/root/.npm') || fs.existsSync('/tmp/npm-offline') || fs.existsSync('npm-offline.tar'),
          dataDir: fs.statSync('/var/lib/voxoz').uid,
        }));`,
@@ -215,7 +215,7 @@ describe('the Docker image, built with no network from a locally made base', () 
       gid: 10001,
       cwd: '/opt/voxoz',
       dev: [],
-      prod: ['tsx', 'bullmq', 'dockerode', 'yaml'],
+      prod: ['esbuild', 'bullmq', 'dockerode', 'yaml'],
       npmCache: false,
       dataDir: 10001,
     });
