@@ -80,10 +80,11 @@ const PROFILE_DIR = process.env.QUEUE_BENCH_PROFILE;
 /** QUEUE_BENCH_COMMANDSTATS=1: each drain prints the Redis commands per job it cost (INFO commandstats; the bench's own polling included). */
 const COMMANDSTATS = process.env.QUEUE_BENCH_COMMANDSTATS === '1';
 
-async function callsPerJob(client: Redis): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const [, cmd, calls] of (await client.info('commandstats')).matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g))
-    if (Number(calls) >= JOBS / 20) out[cmd!] = Math.round((Number(calls) / JOBS) * 100) / 100;
+/** Per command: calls per job and Redis' µs per job in it (INFO commandstats), for those called at least once per 100 jobs. */
+async function callsPerJob(client: Redis): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [, cmd, calls, usec] of (await client.info('commandstats')).matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g))
+    if (Number(calls) >= JOBS / 100) out[cmd!] = `${(Number(calls) / JOBS).toFixed(2)} calls, ${(Number(usec) / JOBS).toFixed(1)} µs`;
   return out;
 }
 
@@ -217,7 +218,7 @@ async function drain(
   if (failed > 0) throw new Error(`${what}: ${failed} jobs failed`);
   const [, completed] = await client.zrange(queue.toKey('completed'), '-1', '-1', 'WITHSCORES');
   const last = Math.max(Number(completed), (await endedAt?.()) ?? 0);
-  if (COMMANDSTATS) console.log(`${what}: Redis calls per job`, JSON.stringify(await callsPerJob(client)));
+  if (COMMANDSTATS) console.log(`${what}: Redis per job`, JSON.stringify(await callsPerJob(client)));
   const bot = process.cpuUsage(bot0);
   return {
     rate: JOBS / ((last - start) / 1000),
@@ -318,6 +319,7 @@ async function voxozThroughput(redisUrl: string, processes: number): Promise<Thr
  * bench measures the rate a running worker keeps up.
  */
 async function warmUp(queue: Queue, client: Redis, warm: number, fill: () => Promise<void>, ended?: () => Promise<number>): Promise<void> {
+  if (warm === 0) return;
   await fill();
   await queue.resume();
   await waitUntil('the warm-up jobs completed', async () => (await client.zcard(queue.toKey('completed'))) >= warm, 60_000, 10);
