@@ -80,11 +80,11 @@ const PROFILE_DIR = process.env.QUEUE_BENCH_PROFILE;
 /** QUEUE_BENCH_COMMANDSTATS=1: each drain prints the Redis commands per job it cost (INFO commandstats; the bench's own polling included). */
 const COMMANDSTATS = process.env.QUEUE_BENCH_COMMANDSTATS === '1';
 
-/** Per command: calls per job and Redis' µs per job in it (INFO commandstats), for those called at least once per 100 jobs. */
+/** Per command: calls per job and Redis' µs per job in it (INFO commandstats), for those called at least once per 100 jobs or costing at least 0.5 µs per job. */
 async function callsPerJob(client: Redis): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [, cmd, calls, usec] of (await client.info('commandstats')).matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g))
-    if (Number(calls) >= JOBS / 100) out[cmd!] = `${(Number(calls) / JOBS).toFixed(2)} calls, ${(Number(usec) / JOBS).toFixed(1)} µs`;
+    if (Number(calls) >= JOBS / 100 || Number(usec) >= JOBS / 2) out[cmd!] = `${(Number(calls) / JOBS).toFixed(2)} calls, ${(Number(usec) / JOBS).toFixed(1)} µs`;
   return out;
 }
 

@@ -51,8 +51,9 @@ export function completionRides(): CompletionRides {
       if (!END_AND_FINISH) return alone();
       const ride = { write, alone };
       rides.set(jobId, ride);
-      // BullMQ sends the completion in the promise callbacks that follow the processor's return.
-      setImmediate(() => {
+      // BullMQ sends the completion in the promise callbacks that follow the processor's return;
+      // process.nextTick runs once those (and the ones they queue) have run (write-together.ts).
+      process.nextTick(() => {
         if (rides.get(jobId) === ride) take(jobId)?.alone();
       });
     },
