@@ -84,7 +84,8 @@ const COMMANDSTATS = process.env.QUEUE_BENCH_COMMANDSTATS === '1';
 async function callsPerJob(client: Redis): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [, cmd, calls, usec] of (await client.info('commandstats')).matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g))
-    if (Number(calls) >= JOBS / 100 || Number(usec) >= JOBS / 2) out[cmd!] = `${(Number(calls) / JOBS).toFixed(2)} calls, ${(Number(usec) / JOBS).toFixed(1)} µs`;
+    if (Number(calls) >= JOBS / 100 || Number(usec) >= JOBS / 2)
+      out[cmd!] = `${(Number(calls) / JOBS).toFixed(2)} calls, ${(Number(usec) / JOBS).toFixed(1)} µs`;
   return out;
 }
 
