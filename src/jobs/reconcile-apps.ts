@@ -19,7 +19,7 @@ export async function reconcileApps(deps: {
   drivers: DriverMap;
   log: Logger;
   /** Which app environments this worker takes jobs of (the others are another worker's). @defaultValue all */
-  serves?: (app: string, env: string) => boolean;
+  serves?: ((app: string, env: string) => boolean) | undefined;
 }): Promise<void> {
   for (const app of deps.config.apps) {
     const driver = deps.drivers[app.runtime];

@@ -15,6 +15,7 @@ import { confirmedFirstRun } from './confirm-mark.ts';
 import { createSettler } from './settle-writes.ts';
 import { createJobStore } from '../store/job-store.ts';
 import { reconcileApps } from './reconcile-apps.ts';
+import { onDoorMade } from '../frontdoor/door-made.ts';
 import { runJob, type RunJobDeps } from './run-job.ts';
 import { advertiseWorker } from './worker-presence.ts';
 
@@ -188,17 +189,12 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const turns = createAppTurns({ redis, keys, connect, queueName: opts.queueName, now: opts.now });
   // In the background: an engine that is slow to answer must not hold up the workers (each deploy reconciles again first).
   const reconcile = () =>
-    void reconcileApps({
-      redis,
-      keys,
-      config: opts.config(),
-      drivers: opts.drivers,
-      log: opts.log,
-      ...(opts.serves ? { serves: opts.serves } : {}),
-    });
+    void reconcileApps({ redis, keys, config: opts.config(), drivers: opts.drivers, log: opts.log, serves: opts.serves });
   reconcile();
   const reconciler = setInterval(reconcile, opts.reconcileEveryMs ?? 60_000);
   reconciler.unref();
+  // A front door made anew serves no site: the environments behind it are pointed again now, not at the next round.
+  const stopHearingDoors = onDoorMade(reconcile);
   const stalledMs = opts.stalledMs ?? 30_000;
   /** A BullMQ worker (and its blocking connection) per queue taken. */
   const workers = new Map<string, { worker: Worker<JobData>; connection: ReturnType<typeof connect> }>();
@@ -288,6 +284,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       // The cancel channel stays open while running jobs drain: a Cancel pressed then still reaches them.
       closed = true;
       clearInterval(reconciler);
+      stopHearingDoors();
       await presence.stop();
       for (const name of [...workers.keys()]) dropWorker(name);
       await Promise.all([...leaving]);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { findFreePort } from '../../src/services/free-port.ts';
+import { waitUntil } from '../../src/services/wait-until.ts';
 import { type NetnsEngine, startNetnsEngine } from '../support/netns-engine.ts';
 import { sayTo } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR, startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
@@ -31,6 +32,11 @@ apps:
     environments:
       production: { target: edge }
       staging: { target: gone, port: ${webPort + 1} }
+  - name: api
+    source: { path: ${HELLO_APP_DIR} }
+    port: ${webPort + 2}
+    environments:
+      production: { target: edge }
 `,
   });
 }, 120_000);
@@ -64,6 +70,24 @@ describe('Docker targets: an environment deploys where its target says', () => {
     const workers = await say('bob', 'workers');
     expect(workers.out).toContain('target edge');
     expect(workers.out).not.toContain('target gone');
+  });
+
+  it("a front door removed by hand on the edge engine: the next deploy there makes it again, and web's site behind it is pointed again at once", async () => {
+    const api = await say('alice', 'deploy', 'api');
+    expect(api.code, api.out).toBe(0);
+    expect(await engine.fetchInside(webPort + 2)).toContain('hello from release v1');
+    await engine.docker.getContainer(`${voxoz.queueName}-frontdoor`).remove({ force: true });
+    expect(await engine.fetchInside(webPort)).toBeUndefined();
+    const again = await say('alice', 'deploy', 'api');
+    expect(again.code, again.out).toBe(0);
+    expect(await engine.fetchInside(webPort + 2)).toContain('hello from release v2');
+    // The new door had api's site only; the worker pool heard it was made and pointed web again (not at its next round, a minute away).
+    await waitUntil(
+      "web's site on the new door",
+      async () => (await engine.fetchInside(webPort))?.includes('hello from release v1') === true,
+      10_000,
+      200,
+    );
   });
 
   it('/readyz asks each target this process reaches (edge), not one it does not (gone)', async () => {

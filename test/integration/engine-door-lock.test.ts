@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { createEngineFrontDoor } from '../../src/drivers/docker/engine-front-door.ts';
 import { redisDoorLock } from '../../src/frontdoor/door-lock.ts';
+import { onDoorMade } from '../../src/frontdoor/door-made.ts';
 import type { FrontDoor, Site } from '../../src/frontdoor/front-door.ts';
 import { redisKeys } from '../../src/store/keys.ts';
 import { type NetnsEngine, startNetnsEngine } from '../support/netns-engine.ts';
@@ -88,14 +89,21 @@ describe('freeing the addresses of app environments taken out of voxoz.yml', () 
 });
 
 describe('a front door changed under voxoz', () => {
-  it('stopped by hand: the next change starts it again, its sites kept; removed by hand: the next change makes a new one', async () => {
+  it('stopped by hand: the next change starts it again, its sites kept; removed by hand: the next change makes a new one, and says so', async () => {
+    const heard: string[] = [];
+    const stopHearing = onDoorMade((name) => heard.push(name));
+    onTestFinished(() => void stopHearing());
     const door = createEngineFrontDoor(engine.docker, 'hand');
     await door.switch(siteOf('hand', 'a', 18301), [], 1);
+    // Made on first use: it has no site but the one being switched.
+    expect(heard).toEqual(['hand-frontdoor']);
     const made = engine.docker.getContainer('hand-frontdoor');
     await made.stop({ t: 0 });
     expect(await engine.wgetInside(18301)).toContain('Connection refused');
     await door.switch(siteOf('hand', 'b', 18302), []);
     expect((await made.inspect()).State.Running).toBe(true);
+    // Started again, not made: its sites are still there, nothing to say.
+    expect(heard).toEqual(['hand-frontdoor']);
     expect(await door.route(siteOf('hand', 'a', 18301))).toEqual({ upstreams: [], fence: 1 });
     // A site with no replica answers 503, where a missing one would refuse the connection.
     expect(await engine.wgetInside(18301)).toContain('503');
@@ -104,8 +112,9 @@ describe('a front door changed under voxoz', () => {
     await door.switch(siteOf('hand', 'c', 18303), []);
     expect((await engine.docker.getContainer('hand-frontdoor').inspect()).State.Running).toBe(true);
     expect(await engine.wgetInside(18303)).toContain('503');
-    // A new door starts with no site: the reconciler points each environment again (reconcile-apps.ts, every minute).
+    // A new door starts with no site; the worker pool hears that it was made and points each environment again (worker-pool.ts).
     expect(await door.route(siteOf('hand', 'a', 18301))).toBeUndefined();
+    expect(heard).toEqual(['hand-frontdoor', 'hand-frontdoor']);
     expect(await door.handoverWarning!()).toBeUndefined();
   }, 120_000);
 });

@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
 import { type CaddyConfig, createConfigFrontDoor } from '../../frontdoor/caddy-config-front-door.ts';
 import { type DoorLock, processDoorLock } from '../../frontdoor/door-lock.ts';
+import { doorMade } from '../../frontdoor/door-made.ts';
 import type { FrontDoor } from '../../frontdoor/front-door.ts';
 import { demuxLogs } from './container-logs.ts';
 import { LABEL } from './labels.ts';
@@ -128,7 +129,8 @@ export function createEngineFrontDoor(
       (i) => i.State,
       () => undefined,
     );
-    if (!state)
+    const made = !state;
+    if (made)
       await docker.createContainer({
         name,
         Image: FRONT_DOOR_IMAGE,
@@ -139,7 +141,11 @@ export function createEngineFrontDoor(
       });
     if (!state?.Running) await container.start();
     for (let i = 0; i < 100; i++) {
-      if ((await execIn(container, ['/bin/sh', '-c', 'test -S /tmp/voxoz-caddy-admin.sock'])).code === 0) return container;
+      if ((await execIn(container, ['/bin/sh', '-c', 'test -S /tmp/voxoz-caddy-admin.sock'])).code === 0) {
+        // A new door serves no site: the worker pool points the other environments behind it again now (door-made.ts).
+        if (made) doorMade(name);
+        return container;
+      }
       await sleep(100);
     }
     throw new Error(`the front door on the engine (${name}) did not open its admin socket within 10 s; see docker logs ${name}`);
@@ -154,8 +160,9 @@ export function createEngineFrontDoor(
   /**
    * Runs `use` with the door's container. One removed (404) or stopped (409) since it was made
    * (by hand, or by another voxoz once nothing of it ran there) is made or started again, once:
-   * a new one starts with no site, and the reconciler points each environment at its serving
-   * release again within a minute.
+   * a new one starts with no site; the worker pool of this process hears of it (door-made.ts) and
+   * reconciles at once, pointing each environment it serves at its serving release again (the
+   * environments of other workers' queues: at their reconciler's next round, within a minute).
    */
   const withContainer = async <T>(use: (c: Docker.Container) => Promise<T>): Promise<T> => {
     try {
