@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
@@ -10,6 +10,26 @@ import { ensureDockerd } from '../../src/services/dockerd.ts';
 import { unmountUnder } from '../../src/services/unmount-under.ts';
 
 const run = promisify(execFile);
+
+/**
+ * Waits (blocking, up to 2 s) until every thread of `pid` is stopped: a SIGSTOP is delivered to
+ * each thread as it next runs, so the engine is frozen only once /proc says so of all of them.
+ */
+function waitStopped(pid: number): void {
+  // The state follows the command name in parentheses, which may itself hold spaces; a thread gone meanwhile runs no more.
+  const state = (tid: string) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch {
+      return 'T';
+    }
+  };
+  const stopped = () => readdirSync(`/proc/${pid}/task`).every((tid) => 'Tt'.includes(state(tid)));
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const until = Date.now() + 2000; !stopped(); Atomics.wait(pause, 0, 0, 5))
+    if (Date.now() > until) throw new Error(`the engine's dockerd (pid ${pid}) did not stop within 2 s of SIGSTOP`);
+}
 
 export interface NetnsEngine {
   /** The namespace's name (`vx-<random>`) under /run/netns. */
@@ -99,7 +119,10 @@ export async function startNetnsEngine(opts: NetnsEngineOptions = {}): Promise<N
         (err: { stdout?: string; stderr?: string; message: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}` || err.message,
       );
     };
-    const pause = () => signal('SIGSTOP');
+    const pause = () => {
+      signal('SIGSTOP');
+      if (pid !== undefined) waitStopped(pid);
+    };
     const resume = () => signal('SIGCONT');
     return { netns, host: engine.host, docker, fetchInside, wgetInside, setListenerHandover, pause, resume, stop };
   } catch (err) {
