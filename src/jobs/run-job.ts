@@ -14,6 +14,7 @@ import type { LockReader } from '../store/lock-store.ts';
 import type { SystemJobControl } from '../store/record-system-job.ts';
 import type { ReleaseStore } from '../store/release-store.ts';
 import { lineHead } from './app-line.ts';
+import type { JobAbort } from './job-cancel.ts';
 import type { JobEvent, JobOutcome } from './job-event.ts';
 import type { JobStreamWriter } from './job-stream.ts';
 import { createStatusSamples } from '../schedule/samples.ts';
@@ -68,7 +69,7 @@ export async function runJob(
   deps: RunJobDeps,
   data: JobData,
   writer: JobStreamWriter,
-  signal: AbortSignal,
+  cancel: JobAbort,
   attempt: { number: number; last: boolean; takeovers?: number },
   fence?: Fence,
 ): Promise<RunVerdict> {
@@ -83,17 +84,17 @@ export async function runJob(
       deps.metrics?.stepEnded(data.kind, step, state, (performance.now() - began) / 1000);
     }
   };
-  const io: DriverIO = {
-    log: (line) => writer.write({ type: 'log', at: at(), line }),
-    step: (step, state) => {
+  const io = new JobIO(
+    (line) => writer.write({ type: 'log', at: at(), line }),
+    (step, state) => {
       timeStep(step, state);
       writer.write({ type: 'step', at: at(), step, state });
     },
-    signal,
-    now: deps.now,
-    ...(fence ? { fence } : {}),
-    ...(deps.checkpoint ? { checkpoint: deps.checkpoint } : {}),
-  };
+    deps.now,
+    cancel,
+  );
+  if (fence) io.fence = fence;
+  if (deps.checkpoint) io.checkpoint = deps.checkpoint;
   const done = (event: Extract<JobEvent, { type: 'done' }>) => writer.write(event);
   const { store, summaries, samples } = sharedOf(deps);
   try {
@@ -120,8 +121,8 @@ export async function runJob(
       ...(attempt.takeovers ? { takeovers: attempt.takeovers } : {}),
     });
     // A cancel that came once the change could no longer be undone (a deploy past its switch): said, not hidden.
-    if (signal.aborted && !isUserError(signal.reason))
-      io.log(`the cancel by ${cancelledBy(signal)} came after this job had made its change, which it could no longer undo; it finished`);
+    if (cancel.aborted && !isUserError(cancel.reason))
+      io.log(`the cancel by ${cancelledBy(cancel)} came after this job had made its change, which it could no longer undo; it finished`);
     const { files, ...plain } = result;
     // A dry run does not wait for a change in progress (worker-pool.ts): its plan says it reads the state before it.
     const changing = dryRun && processor.mutates && data.app ? await lineHead(deps.redis, deps.keys, data) : undefined;
@@ -142,10 +143,10 @@ export async function runJob(
     return { outcome: 'succeeded', retry: false };
   } catch (err) {
     // An abort with a UserError (a lost lock) is a failure that says why, not a cancel.
-    const abortedWithError = signal.aborted && isUserError(signal.reason);
-    const failure: unknown = abortedWithError ? signal.reason : err;
-    if (signal.aborted && !abortedWithError) {
-      done(jobDone.cancelled(at(), data.command, cancelledBy(signal)));
+    const abortedWithError = cancel.aborted && isUserError(cancel.reason);
+    const failure: unknown = abortedWithError ? cancel.reason : err;
+    if (cancel.aborted && !abortedWithError) {
+      done(jobDone.cancelled(at(), data.command, cancelledBy(cancel)));
       return { outcome: 'cancelled', retry: false };
     }
     if (isUserError(failure)) {
@@ -173,8 +174,30 @@ export async function runJob(
   }
 }
 
+/**
+ * A job's DriverIO. Its signal is made only when a processor or driver asks for it (job-cancel.ts);
+ * a class, since an object literal with a getter costs about a microsecond more to make. The
+ * signal is on the prototype: a copy (`{ ...io, signal }`) must give a signal of its own.
+ */
+class JobIO implements DriverIO {
+  fence?: Fence;
+  checkpoint?: DriverIO['checkpoint'];
+  readonly #cancel: JobAbort;
+  constructor(
+    readonly log: DriverIO['log'],
+    readonly step: DriverIO['step'],
+    readonly now: DriverIO['now'],
+    cancel: JobAbort,
+  ) {
+    this.#cancel = cancel;
+  }
+  get signal(): AbortSignal {
+    return this.#cancel.signal;
+  }
+}
+
 /** Who cancelled: the reason a cancel aborts a job's signal with. */
-const cancelledBy = (signal: AbortSignal) => (typeof signal.reason === 'string' ? signal.reason : 'someone');
+const cancelledBy = (cancel: JobAbort) => (typeof cancel.reason === 'string' ? cancel.reason : 'someone');
 
 /** What can safely be said about an unexpected failure: a connection fault is named, anything else is not. */
 export function describeFault(err: unknown, attempts: number): string {

@@ -17,6 +17,7 @@ import { createJobStore } from '../store/job-store.ts';
 import { reconcileApps } from './reconcile-apps.ts';
 import { onDoorMade } from '../frontdoor/door-made.ts';
 import { runJob, type RunJobDeps } from './run-job.ts';
+import { type JobCancel, lazyCancel, signalAbort } from './job-cancel.ts';
 import { advertiseWorker } from './worker-presence.ts';
 
 export interface WorkerPoolOptions extends RunJobDeps {
@@ -78,8 +79,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const { keys, redis } = opts;
   const lockRetryMs = opts.lockRetryMs ?? 2000;
   const since = new Date().toISOString();
-  /** The jobs running here now, for the worker's card. */
-  const running = new Map<string, string>();
+  /** The jobs running here now (for the worker's card), each with its cancel. */
+  const running = new Map<string, { command: string; cancel: JobCancel }>();
   /** A job's last write, when it failed (Redis cut off): sent again until it lands (it is written once). */
   const settler = createSettler(undefined, opts.log);
   /** Ends of jobs that hold no app, handed to BullMQ's completion of the job (one script for both). */
@@ -87,11 +88,12 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   /** The masker of the secrets configured now. */
   const masker = currentMasker(opts.secrets);
   /** `connection`: the BullMQ worker's own client, on which the job's completion follows. */
-  const processor = async (job: Job<JobData>, connection: Redis, token?: string, signal?: AbortSignal) => {
+  const processor = async (job: Job<JobData>, connection: Redis, token?: string) => {
     const data = job.data;
-    running.set(data.id, data.command);
+    const cancel = lazyCancel();
+    running.set(data.id, { command: data.command, cancel });
     try {
-      return await runTaken(job, connection, token, signal);
+      return await runTaken(job, connection, cancel, token);
     } catch (err) {
       rides.release(data.id);
       throw err;
@@ -101,7 +103,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   };
   /** A job that changes an app: it waits for its turn in the app's line. A dry run changes nothing and does not wait. */
   const changesApp = (data: JobData) => Boolean(data.app && opts.processors[data.kind]?.mutates && data.args['dry-run'] !== true);
-  const runTaken = async (job: Job<JobData>, connection: Redis, token?: string, signal?: AbortSignal) => {
+  const runTaken = async (job: Job<JobData>, connection: Redis, cancel: JobCancel, token?: string) => {
     const data = job.data;
     // Runs only a job whose enqueue was confirmed to its user; see job-state.ts.
     const confirmWaitMs = opts.confirmWaitMs ?? CONFIRM_WAIT_MS;
@@ -143,8 +145,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       await job.moveToDelayed(Date.now() + lockRetryMs, token);
       throw new DelayedError();
     }
-    const cancel = signal ?? new AbortController().signal;
-    const abort = lock?.held ? AbortSignal.any([cancel, lock.lost]) : cancel;
+    const abort = lock?.held ? signalAbort(AbortSignal.any([cancel.signal, lock.lost])) : cancel;
     let over = false;
     try {
       if (inLine || confirmed) writer.write(startedEvent());
@@ -200,14 +201,12 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   const workers = new Map<string, { worker: Worker<JobData>; connection: ReturnType<typeof connect> }>();
   /** Workers of queues no longer taken, finishing their running jobs. */
   const leaving = new Set<Promise<void>>();
-  /** Every worker not closed yet (also those leaving): a Cancel or a second Ctrl-C reaches their jobs. */
-  const live = new Set<Worker<JobData>>();
   const addWorker = (name: string) => {
     const connection = connect('blocking', workers.size === 0 ? 'voxoz-worker' : `voxoz-worker-${name}`);
-    // Three parameters: BullMQ hands the processor a signal only then.
+    // Two parameters: BullMQ makes no AbortSignal for a job then (the pool's cancels are lazy; job-cancel.ts).
     const worker = new Worker<JobData>(
       name,
-      (job, token, signal) => processor(job, connection, token, signal),
+      (job, token) => processor(job, connection, token),
       {
         connection,
         prefix: keys.bull,
@@ -229,7 +228,6 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       })().catch(() => undefined);
     });
     workers.set(name, { worker, connection });
-    live.add(worker);
     return worker;
   };
   /** Stops taking the queue's jobs; its running jobs finish first (close waits for them). */
@@ -239,7 +237,6 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     workers.delete(name);
     const done = (async () => {
       await taken.worker.close();
-      live.delete(taken.worker);
       await taken.connection.quit().catch(() => undefined);
     })().finally(() => leaving.delete(done));
     leaving.add(done);
@@ -249,7 +246,10 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
   await subscriber.subscribe(keys.cancelChannel);
   subscriber.on('message', (_channel, message: string) => {
     const [jobId = '', by = 'someone'] = message.split('|');
-    if ([...live].some((worker) => worker.cancelJob(jobId, by))) opts.log.info('cancelling job', { jobId, by });
+    const job = running.get(jobId);
+    if (!job) return;
+    opts.log.info('cancelling job', { jobId, by });
+    job.cancel.abort(by);
   });
   for (const { worker } of workers.values()) await worker.waitUntilReady();
   const presence = advertiseWorker(redis, keys, id, () => ({
@@ -259,7 +259,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     reaches: [...reaches],
     queues: [...queueNames],
     concurrency: opts.concurrency,
-    running: [...running].map(([jobId, command]) => ({ id: jobId, command })),
+    running: [...running].map(([jobId, job]) => ({ id: jobId, command: job.command })),
   }));
   await presence.renew();
   let closed = false;
@@ -278,7 +278,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       await presence.renew();
     },
     abortAll: (reason) => {
-      for (const worker of live) worker.cancelAllJobs(reason);
+      for (const job of running.values()) job.cancel.abort(reason);
     },
     async close() {
       // The cancel channel stays open while running jobs drain: a Cancel pressed then still reaches them.
