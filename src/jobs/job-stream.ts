@@ -56,7 +56,8 @@ export function createJobStreamWriter(
     });
     return inflight;
   };
-  let scheduled = false;
+  /** The send queued for the end of this turn, if any (flush sends at once and drops it). */
+  let scheduled: NodeJS.Immediate | undefined;
   return {
     write(event) {
       if (event.type === 'log') {
@@ -69,15 +70,15 @@ export function createJobStreamWriter(
         pending.push(event);
       }
       if (pending.length >= BATCH) void send();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(() => {
-          scheduled = false;
+      else if (!scheduled)
+        scheduled = setImmediate(() => {
+          scheduled = undefined;
           void send();
         });
-      }
     },
     async flush() {
+      if (scheduled) clearImmediate(scheduled);
+      scheduled = undefined;
       pending.push(...cap.drain(new Date().toISOString()));
       await send();
       await inflight;
