@@ -3,8 +3,9 @@
 // names: tsx's loader adds a call to one for every function made, a cost on every job's path).
 // What esbuild made is kept in a private folder of the user's temporary directory, by the hash of
 // the source and the options, so a start after the first reads it instead of transforming again.
+// Once a day a start removes what no start read for a month (see prune).
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,36 @@ const cacheDir = await (async () => {
     return undefined;
   }
 })();
+
+const DAY_MS = 24 * 3600 * 1000;
+/** What was made for a source no start read for this long is removed (made again if it comes back). */
+const UNUSED_MS = 30 * DAY_MS;
+
+/**
+ * Keeps the cache from growing with every edit of a source: at most once a day (the `.pruned`
+ * stamp's time), removes what no start has read for UNUSED_MS (a read moves a file's access time
+ * on the default `relatime` mounts; on `noatime` ones a file in use is made again after a month)
+ * and the parts of writes that a stopped start left a day ago.
+ */
+async function prune(dir) {
+  const stamp = join(dir, '.pruned');
+  const now = Date.now();
+  const last = await stat(stamp).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  if (now - last < DAY_MS) return;
+  await writeFile(stamp, '', { mode: 0o600 });
+  for (const name of await readdir(dir)) {
+    if (name === '.pruned') continue;
+    const file = join(dir, name);
+    const st = await lstat(file).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    const age = now - Math.max(st.atimeMs, st.mtimeMs);
+    if (age > (name.endsWith('.js') ? UNUSED_MS : DAY_MS)) await rm(file, { force: true });
+  }
+}
+if (cacheDir) await prune(cacheDir).catch(() => undefined);
 
 export async function load(url, context, nextLoad) {
   if (!url.startsWith('file:') || !/\.[cm]?ts$/.test(new URL(url).pathname)) return nextLoad(url, context);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,6 +40,8 @@ async function runFixture(tmp: string, ...args: string[]) {
 }
 
 const cacheOf = (tmp: string) => join(tmp, `voxoz-ts-${process.getuid!()}`);
+/** What the cache holds besides its `.pruned` stamp. */
+const made = (cache: string) => readdirSync(cache).filter((n) => n !== '.pruned');
 
 describe('the TypeScript loader', () => {
   it('strips the types and nothing else, keeps the result in a private cache, and points stacks at the .ts lines', async () => {
@@ -51,9 +53,9 @@ describe('the TypeScript loader', () => {
     expect(JSON.parse(first.stdout)).toEqual({ next: 3, fields: ['step', 'count'], fn: 'named', shape: 'ok' });
     const cache = cacheOf(tmp);
     expect(statSync(cache).mode & 0o777).toBe(0o700);
-    const [made, ...more] = readdirSync(cache);
+    const [file, ...more] = made(cache);
     expect(more).toEqual([]);
-    const code = readFileSync(join(cache, made!), 'utf8');
+    const code = readFileSync(join(cache, file!), 'utf8');
     // No name-keeping helper (tsx's keepNames), no type left; a source map for the stacks.
     expect(code).not.toContain('__name');
     expect(code).not.toContain('interface');
@@ -61,7 +63,7 @@ describe('the TypeScript loader', () => {
     // The second start reads the cache: the same file, unchanged, and the same output.
     const second = await runFixture(tmp, 'throw');
     expect(second.stdout).toBe(first.stdout);
-    expect(readdirSync(cache)).toEqual([made]);
+    expect(made(cache)).toEqual([file]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('Error: thrown on purpose');
     expect(second.stderr).toMatch(/fixture\.ts:14:\d+/);
@@ -77,5 +79,37 @@ describe('the TypeScript loader', () => {
     expect(out.code).toBe(0);
     expect(JSON.parse(out.stdout).next).toBe(3);
     expect(readdirSync(cache)).toEqual([]);
+  });
+
+  it('removes, once a day, what no start read for a month and the parts of writes left a day ago', async () => {
+    const tmp = join(scratch, 'pruned');
+    const cache = cacheOf(tmp);
+    mkdirSync(cache, { recursive: true, mode: 0o700 });
+    const aged = (name: string, days: number) => {
+      writeFileSync(join(cache, name), 'x');
+      const at = Date.now() / 1000 - days * 24 * 3600;
+      utimesSync(join(cache, name), at, at);
+    };
+    aged('old.js', 31);
+    aged('recent.js', 29);
+    aged('old.js.123.part', 2);
+    aged('new.js.456.part', 0);
+    const first = await runFixture(tmp);
+    expect(first.code).toBe(0);
+    const after = made(cache);
+    expect(after).not.toContain('old.js');
+    expect(after).not.toContain('old.js.123.part');
+    expect(after).toEqual(expect.arrayContaining(['recent.js', 'new.js.456.part']));
+    // The fixture's own, made by this start.
+    expect(after).toHaveLength(3);
+    // Within the day no start looks again: an old file stays until the stamp is a day old.
+    aged('old.js', 31);
+    await runFixture(tmp);
+    expect(made(cache)).toContain('old.js');
+    const dayAgo = Date.now() / 1000 - 25 * 3600;
+    utimesSync(join(cache, '.pruned'), dayAgo, dayAgo);
+    await runFixture(tmp);
+    expect(made(cache)).not.toContain('old.js');
+    expect(made(cache)).toContain('recent.js');
   });
 });
