@@ -51,7 +51,8 @@ async function prune(dir) {
     (s) => s.mtimeMs,
     () => 0,
   );
-  if (now - last < DAY_MS) return;
+  // A stamp from the future (the clock was set back) does not stop it for good.
+  if (now - last >= 0 && now - last < DAY_MS) return;
   await writeFile(stamp, '', { mode: 0o600 });
   for (const name of await readdir(dir)) {
     if (name === '.pruned') continue;
