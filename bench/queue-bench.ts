@@ -6,13 +6,17 @@
  *      queued by the real dispatcher (`status hello`), against a plain BullMQ Queue + Worker with
  *      the same concurrency (voxoz's default `worker.concurrency`, or QUEUE_BENCH_CONCURRENCY), carrying jobs of the same shape
  *      with the same job options. Timed from resume to the last job's finishedOn (bare) or to
- *      the later of that and the last job's end in voxoz's records (voxoz). Target: voxoz ≥ 0.8× bare.
+ *      the later of that and the last job's end in voxoz's records (voxoz). Each side's worker
+ *      processes are started and warmed up once; then ROUNDS pairs of timed drains, the two of a
+ *      pair one right after the other, which side goes first alternating (this machine's speed
+ *      swings by 2–4× within minutes: runs minutes apart compared the machine more than the code).
+ *      Target: the median pair's ratio, voxoz ≥ 0.8× bare.
  *   b. command → job start with a free worker (one process): LATENCY_COMMANDS commands one after
  *      another, from the dispatcher's enqueue call (voxoz) or queue.add (bare) to the processor's
  *      first line. Target: p95 ≤ 50 ms.
  * Prints MET / NOT MET; exits non-zero only when it could not run. Every worker process is killed
  * at the end, also on error. Knobs (environment, for looking closer; the defaults are the bench):
- * QUEUE_BENCH_PROCESSES (1,2,4), QUEUE_BENCH_ROUNDS (3), QUEUE_BENCH_WARMUP (500 per process in each of two warm-up drains), QUEUE_BENCH_JOBS
+ * QUEUE_BENCH_PROCESSES (1,2,4), QUEUE_BENCH_ROUNDS (6), QUEUE_BENCH_WARMUP (500 per process in each of two warm-up drains), QUEUE_BENCH_JOBS
  * (2000), QUEUE_BENCH_CONCURRENCY (voxoz's default, 2; 1–64, both sides), QUEUE_BENCH_PROFILE and
  * QUEUE_BENCH_COMMANDSTATS (below).
  */
@@ -41,14 +45,14 @@ function knob(name: string, fallback: number, min: number, max = Number.MAX_SAFE
     throw new Error(`${name}=${raw}: expected a whole number ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`}`);
   return n;
 }
-/** Timed jobs per run. QUEUE_BENCH_JOBS. */
+/** Timed jobs per drain. QUEUE_BENCH_JOBS. */
 const JOBS = knob('QUEUE_BENCH_JOBS', 2000, 100);
 /** Jobs each worker process of a run takes (about) in each warm-up drain before the timed one (see warmUp). QUEUE_BENCH_WARMUP. */
 const WARMUP = knob('QUEUE_BENCH_WARMUP', 500, 0);
 /** BullMQ keeps this many completed jobs (`removeOnComplete.count`, as voxoz queues them); the drain counts them. */
 const KEPT_COMPLETED = 5000;
-/** Runs of bare and voxoz, alternating, per number of processes: the table shows the median ratio and the range. QUEUE_BENCH_ROUNDS. */
-const ROUNDS = knob('QUEUE_BENCH_ROUNDS', 3, 1);
+/** Pairs of timed drains (bare and voxoz) per number of processes: the table shows the median ratio and the range. QUEUE_BENCH_ROUNDS. */
+const ROUNDS = knob('QUEUE_BENCH_ROUNDS', 6, 1);
 /** QUEUE_BENCH_PROCESSES: a comma-separated list, e.g. `2` or `1,4`. */
 const PROCESSES = (process.env.QUEUE_BENCH_PROCESSES || '1,2,4').split(',').map((n) => {
   const v = Number(n);
@@ -102,6 +106,12 @@ async function callsPerJob(client: Redis): Promise<Record<string, string>> {
 
 const clock = () => performance.timeOrigin + performance.now();
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;
+/** The middle value, or the mean of the two middle values of an even count. */
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 const met = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
 
 const children = new Set<ChildProcess>();
@@ -115,6 +125,8 @@ interface WorkerProcess {
   onStart?: (id: string) => void;
   /** Its CPU is counted from now on (after the warm-up). */
   mark(): void;
+  /** The CPU ms it used since it was marked. */
+  cpu(): Promise<number>;
   /** Stops it; how many times its processor ran and the CPU ms it used since it was ready (or marked). */
   stop(): Promise<{ ran: number; cpuMs: number }>;
 }
@@ -134,6 +146,18 @@ function startWorkerProcess(args: WorkerProcessArgs): Promise<WorkerProcess> {
   const proc: WorkerProcess = {
     started: new Map(),
     mark: () => child.send({ type: 'mark' }),
+    cpu: () =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('a worker process did not say its CPU time within 10 s')), 10_000);
+        const answer = (m: WorkerProcessMessage) => {
+          if (m.type !== 'cpu') return;
+          clearTimeout(timer);
+          child.off('message', answer);
+          resolve(m.cpuMs);
+        };
+        child.on('message', answer);
+        child.send({ type: 'cpu' });
+      }),
     // One that is gone already (stopped before, or died) has nothing more to say.
     stop: () =>
       new Promise<{ ran: number; cpuMs: number }>((resolve, reject) => {
@@ -259,13 +283,51 @@ async function allOver(spine: Spine, queue: Queue): Promise<void> {
   if (open.length > 0) throw new Error(`${open.length} completed jobs are not over by their records (e.g. ${open[0]})`);
 }
 
-async function voxozThroughput(redisUrl: string, processes: number): Promise<Throughput> {
+/**
+ * One side of the comparison (bare BullMQ or voxoz) on some worker processes, started and warmed
+ * up once; its timed drains then alternate with the other side's (see the main loop).
+ */
+interface Side {
+  /** Queues JOBS jobs on its paused queue (untimed), runnable before the clock starts. */
+  fill(): Promise<void>;
+  /** Resumes its queue and times the JOBS jobs queued by `fill`; then pauses it again, empty. */
+  drain(): Promise<Throughput>;
+  /** Stops its worker processes (their processors ran once per job queued) and removes its queue. */
+  close(): Promise<void>;
+}
+
+/**
+ * Times one drain of the JOBS jobs queued on `queue`: the worker processes' CPU meanwhile, then
+ * the queue paused and its completed jobs cleaned (each drain counts its own).
+ */
+async function timedDrain(
+  queue: Queue,
+  client: Redis,
+  procs: WorkerProcess[],
+  what: string,
+  endedAt?: () => Promise<number>,
+  /** Checks (untimed) what the drain left, before its completed jobs are cleaned. */
+  check?: () => Promise<void>,
+): Promise<Throughput> {
+  for (const p of procs) p.mark();
+  const { rate, redisUsPerJob, botUsPerJob } = await drain(queue, client, what, endedAt);
+  const cpuMs = (await Promise.all(procs.map((p) => p.cpu()))).reduce((a, b) => a + b, 0);
+  await check?.();
+  await queue.pause();
+  await queue.clean(0, 0, 'completed');
+  return { rate, cpuUsPerJob: (cpuMs * 1000) / JOBS, redisUsPerJob, botUsPerJob };
+}
+
+async function startVoxoz(redisUrl: string, processes: number): Promise<Side> {
   const spine = await startSpine({ docker: scriptedDriver() }, BENCH_CONFIG, { redisUrl });
   const queue = new Queue<JobData>('jobs', { connection: spine.redis, prefix: spine.keys.bull });
   const warm = warmupFor(processes);
   let procs: WorkerProcess[] = [];
+  /** Jobs queued so far (each one runs once). */
+  let queued = 0;
   /** Queues n jobs by the dispatcher, from many users, and waits until they are runnable (confirmed and marked). */
-  const fill = async (from: number, n: number) => {
+  const fill = async (n: number) => {
+    const from = queued;
     const ids: string[] = [];
     for (let i = 0; i < n; i += FILL_PARALLEL) {
       const outcomes = await Promise.all(
@@ -275,8 +337,9 @@ async function voxozThroughput(redisUrl: string, processes: number): Promise<Thr
       if (refused) throw new Error(`status hello was not queued: ${refused.reply.title} ${refused.reply.text ?? ''}`);
       for (const o of outcomes) if (o.type === 'queued') ids.push(o.jobId);
     }
+    queued += n;
     // The confirms (and then the marks) are written after "queued" is answered: every job runnable before the clock starts.
-    await waitUntil('every confirm', async () => (await spine.redis.scard(spine.keys.relayActive)) >= from + n, 30_000, 10);
+    await waitUntil('every confirm', async () => (await spine.redis.scard(spine.keys.relayActive)) >= queued, 30_000, 10);
     await waitUntil(
       'the last jobs marked',
       async () =>
@@ -284,6 +347,15 @@ async function voxozThroughput(redisUrl: string, processes: number): Promise<Thr
       30_000,
       10,
     );
+  };
+  const close = async () => {
+    try {
+      await stopAll(procs, queued, `voxoz on ${processes}`);
+    } finally {
+      for (const p of procs) await p.stop().catch(() => undefined);
+      await queue.close();
+      await spine.close();
+    }
   };
   try {
     await queue.pause();
@@ -296,18 +368,23 @@ async function voxozThroughput(redisUrl: string, processes: number): Promise<Thr
       report: false,
     });
     await warmUp(queue, spine.redis, warm, fill, () => lastEnd(spine, queue));
-    await fill(warm * WARMUP_CYCLES, JOBS);
-    for (const p of procs) p.mark();
-    const { rate, redisUsPerJob, botUsPerJob } = await drain(queue, spine.redis, `voxoz on ${processes}`, () => lastEnd(spine, queue));
-    const cpuMs = await stopAll(procs, warm * WARMUP_CYCLES + JOBS, `voxoz on ${processes}`);
-    await allOver(spine, queue);
-    procs = [];
-    return { rate, cpuUsPerJob: (cpuMs * 1000) / JOBS, redisUsPerJob, botUsPerJob };
-  } finally {
-    for (const p of procs) await p.stop().catch(() => undefined);
-    await queue.close();
-    await spine.close();
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
   }
+  return {
+    fill: () => fill(JOBS),
+    drain: () =>
+      timedDrain(
+        queue,
+        spine.redis,
+        procs,
+        `voxoz on ${processes}`,
+        () => lastEnd(spine, queue),
+        () => allOver(spine, queue),
+      ),
+    close,
+  };
 }
 
 /**
@@ -319,12 +396,12 @@ async function warmUp(
   queue: Queue,
   client: Redis,
   warm: number,
-  fill: (from: number, n: number) => Promise<void>,
+  fill: (n: number) => Promise<void>,
   ended?: () => Promise<number>,
 ): Promise<void> {
   if (warm === 0) return;
   for (let cycle = 0; cycle < WARMUP_CYCLES; cycle++) {
-    await fill(cycle * warm, warm);
+    await fill(warm);
     await queue.resume();
     await waitUntil('the warm-up jobs completed', async () => (await client.zcard(queue.toKey('completed'))) >= warm, 60_000, 10);
     await ended?.();
@@ -354,37 +431,46 @@ const sameJob = (id: string, i: number): JobData => ({
   requestedAt: new Date().toISOString(),
 });
 
-async function bareThroughput(redisUrl: string, processes: number, concurrency: number, round: number): Promise<Throughput> {
-  const name = `bare-${process.pid}-${processes}-${round}`;
+async function startBare(redisUrl: string, processes: number, concurrency: number): Promise<Side> {
+  const name = `bare-${process.pid}-${processes}`;
   const client = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(name, { connection: client });
   const warm = warmupFor(processes);
   let procs: WorkerProcess[] = [];
+  let queued = 0;
+  const fill = async (n: number) => {
+    for (let i = queued; i < queued + n; i += 500)
+      await queue.addBulk(
+        Array.from({ length: Math.min(500, queued + n - i) }, (_, k) => {
+          const id = `b${i + k}`;
+          return { name: 'status', data: sameJob(id, i + k), opts: { jobId: id, ...SAME_OPTS } };
+        }),
+      );
+    queued += n;
+  };
+  const close = async () => {
+    try {
+      await stopAll(procs, queued, `bare on ${processes}`);
+    } finally {
+      for (const p of procs) await p.stop().catch(() => undefined);
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      await client.quit();
+    }
+  };
   try {
-    const fill = async (from: number, n: number) => {
-      for (let i = from; i < from + n; i += 500)
-        await queue.addBulk(
-          Array.from({ length: Math.min(500, from + n - i) }, (_, k) => {
-            const id = `b${i + k}`;
-            return { name: 'status', data: sameJob(id, i + k), opts: { jobId: id, ...SAME_OPTS } };
-          }),
-        );
-    };
     await queue.pause();
     procs = await startWorkerProcesses(processes, { mode: 'bare', redisUrl, name, concurrency, report: false, config: BENCH_CONFIG });
     await warmUp(queue, client, warm, fill);
-    await fill(warm * WARMUP_CYCLES, JOBS);
-    for (const p of procs) p.mark();
-    const { rate, redisUsPerJob, botUsPerJob } = await drain(queue, client, `bare on ${processes}`);
-    const cpuMs = await stopAll(procs, warm * WARMUP_CYCLES + JOBS, `bare on ${processes}`);
-    procs = [];
-    return { rate, cpuUsPerJob: (cpuMs * 1000) / JOBS, redisUsPerJob, botUsPerJob };
-  } finally {
-    for (const p of procs) await p.stop().catch(() => undefined);
-    await queue.obliterate({ force: true }).catch(() => undefined);
-    await queue.close();
-    await client.quit();
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
   }
+  return {
+    fill: () => fill(JOBS),
+    drain: () => timedDrain(queue, client, procs, `bare on ${processes}`),
+    close,
+  };
 }
 
 /** Sends `enqueue(i)` LATENCY_COMMANDS times, each after the previous job started; ms from `t0` to the processor's start. */
@@ -487,32 +573,50 @@ try {
   const began = Date.now();
   const rows: string[] = [];
   const cpu: string[] = [];
+  /** Each pair's ratio, in the order run. */
+  const pairs: string[] = [];
   for (const n of PROCESSES) {
     const runs: Array<{ bare: Throughput; vox: Throughput; ratio: number }> = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternating, bare first: both see the same machine within seconds.
-      const bare = await bareThroughput(own.url, n, CONCURRENCY, round);
-      const vox = await voxozThroughput(own.url, n);
-      runs.push({ bare, vox, ratio: vox.rate / bare.rate });
+    const bareSide = await startBare(own.url, n, CONCURRENCY);
+    try {
+      const voxozSide = await startVoxoz(own.url, n);
+      try {
+        for (let round = 0; round < ROUNDS; round++) {
+          await bareSide.fill();
+          await voxozSide.fill();
+          // The two drains of a pair follow each other within a second or two, and which goes
+          // first alternates: a machine that speeds up or slows down favours neither side.
+          const first = round % 2 === 0 ? await bareSide.drain() : await voxozSide.drain();
+          const second = round % 2 === 0 ? await voxozSide.drain() : await bareSide.drain();
+          const [bare, vox] = round % 2 === 0 ? [first, second] : [second, first];
+          runs.push({ bare, vox, ratio: vox.rate / bare.rate });
+        }
+      } finally {
+        await voxozSide.close();
+      }
+    } finally {
+      await bareSide.close();
     }
-    runs.sort((a, b) => a.ratio - b.ratio);
-    const { bare, vox, ratio } = runs[Math.floor(runs.length / 2)]!;
-    const range = `${runs[0]!.ratio.toFixed(2)}–${runs[runs.length - 1]!.ratio.toFixed(2)}×`;
+    pairs.push(`${n}: ${runs.map((r) => r.ratio.toFixed(2)).join(' ')}`);
+    const ratio = median(runs.map((r) => r.ratio));
+    /** The CPU per job over all the timed drains of a side. */
+    const mean = (side: 'bare' | 'vox', k: Exclude<keyof Throughput, 'rate'>) => runs.reduce((a, r) => a + r[side][k], 0) / runs.length;
+    const range = `${Math.min(...runs.map((r) => r.ratio)).toFixed(2)}–${Math.max(...runs.map((r) => r.ratio)).toFixed(2)}×`;
     rows.push(
-      `| ${n} | ${bare.rate.toFixed(0)} | ${vox.rate.toFixed(0)} | ${ratio.toFixed(2)}× | ${range} | ≥ ${THROUGHPUT_TARGET}× | ${met(ratio >= THROUGHPUT_TARGET)} |`,
+      `| ${n} | ${median(runs.map((r) => r.bare.rate)).toFixed(0)} | ${median(runs.map((r) => r.vox.rate)).toFixed(0)} | ${ratio.toFixed(2)}× | ${range} | ≥ ${THROUGHPUT_TARGET}× | ${met(ratio >= THROUGHPUT_TARGET)} |`,
     );
     cpu.push(
-      `| ${n} | ${bare.cpuUsPerJob.toFixed(0)} µs | ${bare.redisUsPerJob.toFixed(0)} µs | ${bare.botUsPerJob.toFixed(0)} µs | ${vox.cpuUsPerJob.toFixed(0)} µs | ${vox.redisUsPerJob.toFixed(0)} µs | ${vox.botUsPerJob.toFixed(0)} µs |`,
+      `| ${n} | ${(['bare', 'vox'] as const).flatMap((side) => (['cpuUsPerJob', 'redisUsPerJob', 'botUsPerJob'] as const).map((k) => `${mean(side, k).toFixed(0)} µs`)).join(' | ')} |`,
     );
   }
   console.log(
-    `| processes (${JOBS} no-op jobs after ${WARMUP_CYCLES} × ${WARMUP} untimed per process, concurrency ${CONCURRENCY} each; the median of ${ROUNDS} runs) | bare jobs/s | voxoz jobs/s | ratio | range | target | met? |`,
+    `| processes (${JOBS} no-op jobs after ${WARMUP_CYCLES} × ${WARMUP} untimed per process, concurrency ${CONCURRENCY} each; the median of ${ROUNDS} pairs) | bare jobs/s (median) | voxoz jobs/s (median) | ratio (median) | range | target | met? |`,
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
-  console.log('');
+  console.log(`\nEach pair's ratio, in the order run (bare drained first in the 1st, 3rd, … pair), by processes: ${pairs.join('; ')}\n`);
   console.log(
-    '| processes | bare: workers CPU per job | bare: redis-server | bare: bench process | voxoz: workers | voxoz: redis-server | voxoz: bench process (bot) |',
+    '| processes (mean of the timed drains) | bare: workers CPU per job | bare: redis-server | bare: bench process | voxoz: workers | voxoz: redis-server | voxoz: bench process (bot) |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const c of cpu) console.log(c);

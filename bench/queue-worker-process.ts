@@ -3,7 +3,7 @@
  * argv[2] is a JSON `WorkerProcessArgs`. `voxoz` runs voxoz's real worker pool (startWorkerPool,
  * built as test/support/spine-harness.ts builds it) with a `status` processor that does nothing;
  * `bare` runs a plain BullMQ Worker with a no-op processor. Over IPC it says `ready`, then, when
- * asked to `stop`, how many times its processor ran (and its CPU time since `ready`, or since the last `mark`); with `report` also each processor start
+ * asked to `stop` (or for its `cpu`), how many times its processor ran (and its CPU time since `ready`, or since the last `mark`); with `report` also each processor start
  * (`performance.timeOrigin + performance.now()`, the same clock as the parent's). It exits when
  * its parent goes away. Only types may be imported from here: importing it runs it.
  */
@@ -34,8 +34,10 @@ export interface WorkerProcessArgs {
 export type WorkerProcessMessage =
   | { type: 'ready' }
   | { type: 'started'; id: string; at: number }
-  /** `cpuMs`: the process' CPU time (user + system) from `ready` to `stop`. */
+  /** `cpuMs`: the process' CPU time (user + system) from `ready` (or the last `mark`) to `stop`. */
   | { type: 'stopped'; ran: number; cpuMs: number }
+  /** The answer to `cpu`: its CPU time since the last `mark`, and how many times its processor ran in all. */
+  | { type: 'cpu'; ran: number; cpuMs: number }
   | { type: 'failed'; error: string };
 
 const args = JSON.parse(process.argv[2] ?? '{}') as WorkerProcessArgs;
@@ -92,6 +94,10 @@ try {
   }
   process.on('message', (m: { type?: string }) => {
     if (m.type === 'mark') readyCpu = process.cpuUsage();
+    if (m.type === 'cpu') {
+      const cpu = process.cpuUsage(readyCpu);
+      send({ type: 'cpu', ran, cpuMs: (cpu.user + cpu.system) / 1000 });
+    }
     if (m.type !== 'stop') return;
     void (async () => {
       await close();
