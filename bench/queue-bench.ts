@@ -10,6 +10,7 @@
  *      processes are started and warmed up once; then ROUNDS pairs of timed drains, the two of a
  *      pair one right after the other, which side goes first alternating (this machine's speed
  *      swings by 2–4× within minutes: runs minutes apart compared the machine more than the code).
+ *      The redis-server's append-only file is rewritten before each pair, never by itself in a drain.
  *      Target: the median pair's ratio, voxoz ≥ 0.8× bare.
  *   b. command → job start with a free worker (one process): LATENCY_COMMANDS commands one after
  *      another, from the dispatcher's enqueue call (voxoz) or queue.add (bare) to the processor's
@@ -30,7 +31,7 @@ import { JOB_FIELD } from '../src/store/job-fields.ts';
 import { waitUntil } from '../src/services/wait-until.ts';
 import { scriptedDriver } from '../test/support/scripted-driver.ts';
 import { type Spine, startSpine } from '../test/support/spine-harness.ts';
-import { benchRedis } from './own-redis.ts';
+import { benchRedis, holdAofRewrites, rewriteAofNow } from './own-redis.ts';
 import type { WorkerProcessArgs, WorkerProcessMessage } from './queue-worker-process.ts';
 
 /**
@@ -562,6 +563,9 @@ async function bareLatency(redisUrl: string, concurrency: number): Promise<numbe
 // Always a private server: the bench floods its queues and must never touch a user's Redis.
 delete process.env.REDIS_URL;
 const own = await benchRedis();
+/** For the append-only file's rewrites: between pairs, never in a timed drain. */
+const admin = new Redis(own.url, { maxRetriesPerRequest: null });
+await holdAofRewrites(admin);
 // Interrupted, or its output closed (piped into `head`): the worker processes and the redis-server go too.
 const stopEarly = (code: number) => {
   killAll();
@@ -584,6 +588,7 @@ try {
         for (let round = 0; round < ROUNDS; round++) {
           await bareSide.fill();
           await voxozSide.fill();
+          await rewriteAofNow(admin);
           // The two drains of a pair follow each other within a second or two, and which goes
           // first alternates: a machine that speeds up or slows down favours neither side.
           const first = round % 2 === 0 ? await bareSide.drain() : await voxozSide.drain();
@@ -636,5 +641,6 @@ try {
   console.log(`\n(${((Date.now() - began) / 1000).toFixed(0)} s)`);
 } finally {
   killAll();
+  await admin.quit().catch(() => undefined);
   await own.stop();
 }
