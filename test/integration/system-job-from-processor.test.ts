@@ -42,11 +42,15 @@ describe('a processor records a system job through its context', () => {
     await s.startWorkers(2, { processors: { ...processors, deploy: burstLike }, systemJobs });
     s.startRelay();
     const { thread, job } = await s.say('alice', 'deploy hello');
+    // The delayed job's parent may be posted while it waits ("scheduled for …"): the thread ends
+    // with the first job then, and opens again when the delayed one starts. Over only when both
+    // parents carry their result.
     await waitUntil(
-      'two parents in the thread, the second one done',
+      'two parents in the thread, both ended',
       async () => {
         const t = await s.chat.thread(thread);
-        return t?.state === 'done' && t.messages.filter((m) => m.kind === 'parent').length === 2;
+        const parents = t?.messages.filter((m) => m.kind === 'parent') ?? [];
+        return t?.state === 'done' && parents.length === 2 && parents.every((m) => m.reply?.status === 'succeeded');
       },
       20_000,
       25,
