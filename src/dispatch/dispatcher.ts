@@ -194,7 +194,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const parsed = parseCommand(inv.text, deps.registry, { appNames: config.apps.map((a) => a.name) });
     if (!parsed.ok) {
       const usage = parsed.usage ? `\nUsage: ${config.chat.botName} ${parsed.usage}` : '';
-      const title = parsed.command ? `${parsed.command.name}: invalid arguments` : 'unknown command';
+      const title = parsed.command
+        ? `${parsed.command.name}: invalid arguments`
+        : parsed.unreadable
+          ? 'could not read the command'
+          : 'unknown command';
       return answer(errorReply(title, `${parsed.problems.map((p) => `• ${p}`).join('\n')}${usage}`));
     }
     const { command, args } = parsed;

@@ -7,7 +7,7 @@ import { tokenize } from './tokenize.ts';
 
 export type ParseResult =
   | { ok: true; command: CommandSpec; args: ParsedArgs }
-  | { ok: false; command?: CommandSpec; problems: string[]; usage?: string };
+  | { ok: false; command?: CommandSpec; problems: string[]; usage?: string; unreadable?: true };
 
 const HELP_FLAGS = new Set(['--help', '-h']);
 
@@ -17,7 +17,8 @@ const HELP_FLAGS = new Set(['--help', '-h']);
  */
 export function parseCommand(text: string, registry: CommandRegistry, ctx: ResolveContext): ParseResult {
   const tokenized = tokenize(text.trim());
-  if (!tokenized.ok) return { ok: false, problems: [tokenized.problem] };
+  // Not words yet (a quote never closed, too long, a control character): no command to name.
+  if (!tokenized.ok) return { ok: false, problems: [tokenized.problem], unreadable: true };
   const [verb, ...rest] = tokenized.tokens;
   if (verb === undefined || HELP_FLAGS.has(verb)) return parseCommand('help', registry, ctx);
   const found = registry.find(verb);
@@ -94,7 +95,10 @@ function parseArgs(parent: CommandSpec, words: string[], ctx: ResolveContext): P
       .slice(command.args.length)
       .map((t) => JSON.stringify(t.slice(0, 40)))
       .join(' ');
-    problems.push(`${command.name} takes at most ${command.args.length} argument${command.args.length === 1 ? '' : 's'}; remove ${extra}`);
+    const most = command.args.length;
+    problems.push(
+      `${command.name} takes ${most === 0 ? 'no arguments' : `at most ${most} argument${most === 1 ? '' : 's'}`}; remove ${extra}`,
+    );
   }
   if (problems.length > 0) return { ok: false, command, problems, usage: formatUsage(command) };
   return { ok: true, command, args };

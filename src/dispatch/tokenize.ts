@@ -40,7 +40,11 @@ export function tokenize(text: string): TokenizeResult {
       inToken = true;
     }
   }
-  if (quote) return { ok: false, problem: `a quote (${quote}) is never closed` };
+  if (quote)
+    return {
+      ok: false,
+      problem: `a quote (${quote}) is never closed; close it, or leave it out (quotes only group words, e.g. lock hello "db migration")`,
+    };
   if (inToken) tokens.push(current);
   if (tokens.length > MAX_TOKENS) return { ok: false, problem: `the command has ${tokens.length} words; the limit is ${MAX_TOKENS}` };
   return { ok: true, tokens };

@@ -312,6 +312,16 @@ describe('command → queue → worker → stream → relay → thread, on real 
     const answer = (await spine.chat.thread(thread))!.messages[1]!;
     expect(answer.reply?.status).toBe('error');
     expect(answer.text).toContain('"hello;rm" is not an app name');
+    expect(answer.reply?.title).toBe('deploy: invalid arguments');
+    // Text that is not words yet is not "an unknown command": the title says what went wrong.
+    const unread = await spine.say('alice', "deploy hello'; rm -rf /");
+    expect(unread.job).toBeUndefined();
+    const unreadable = (await spine.chat.thread(unread.thread))!.messages[1]!;
+    expect(unreadable.reply?.title).toBe('could not read the command');
+    expect(unreadable.text).toContain("a quote (') is never closed; close it, or leave it out");
+    const typo = (await spine.chat.thread((await spine.say('alice', 'depoly hello')).thread))!.messages[1]!;
+    expect(typo.reply?.title).toBe('unknown command');
+    expect(typo.text).toContain('did you mean "deploy"?');
     expect(await spine.redis.scard(spine.keys.relayActive)).toBe(0);
   });
 

@@ -27,7 +27,7 @@ describe('tokenize', () => {
   ])('%j → %j', (text, tokens) => expect(tokenize(text)).toEqual({ ok: true, tokens }));
 
   it.each([
-    ['deploy "hello', /quote \(".*never closed/],
+    ['deploy "hello', /^a quote \("\) is never closed; close it, or leave it out \(quotes only group words/],
     ['deploy\u0000hello', /control character \(U\+0000\)/],
     ['deploy\u001b[31mhello', /control character \(U\+001B\)/],
     ['x'.repeat(10 * 1024), /10240 characters long; the limit is 1000/],
@@ -131,7 +131,10 @@ describe('parseCommand: bad and evil input', () => {
     ['canel x', [/unknown command "canel"; did you mean "cancel"\?/]],
     ['burst hello +2 for 25h', [/^<duration>: a burst lasts 1s\.\.24h, written like 90s, 10m or 2h; got "25h"$/]],
     ['burst hello +2 for 10', [/<duration>: a burst lasts 1s\.\.24h/]],
-    ['burst hello +0 for 10m', [/^\+<n>: write the replicas to add as \+<n> \(e\.g\. \+3\), got "\+0"$/]],
+    ['burst hello +0 for 10m', [/^\+<n>: a burst adds at least one replica \(\+1\.\.\+100\), got "\+0"$/]],
+    ['burst hello +101 for 10m', [/^\+<n>: a burst adds at most \+100 replicas \(an app runs at most 100\), got "\+101"$/]],
+    ['burst hello +2x for 10m', [/^\+<n>: write the replicas to add as \+<n> \(e\.g\. \+3\), got "\+2x"$/]],
+    ['workers extra', [/^workers takes no arguments; remove "extra"$/]],
     ['burst hello +2 during 10m', [/^for: write "for" before the duration .*got "during"$/]],
   ])('%j', (text, expected) => {
     const found = problems(text);

@@ -12,8 +12,15 @@ const UNIT_MS = { s: 1000, m: 60_000, h: 3600_000 } as const;
 
 /** What is wrong with a burst's "+<n>", or undefined when it is right. */
 export function burstAddProblem(add: unknown): string | undefined {
-  const plus = /^\+(\d{1,3})$/.exec(String(add ?? ''));
-  return plus && Number(plus[1]) >= 1 ? undefined : `write the replicas to add as +<n> (e.g. +3), got "${String(add ?? '')}"`;
+  const given = String(add ?? '');
+  const plus = /^\+(\d{1,6})$/.exec(given);
+  if (!plus) return `write the replicas to add as +<n> (e.g. +3), got "${given}"`;
+  const n = Number(plus[1]);
+  if (n < 1) return `a burst adds at least one replica (+1..+${MAX_REPLICAS}), got "${given}"`;
+  // The total (what runs now + n) is checked when the burst runs; more than the most replicas can never fit.
+  return n > MAX_REPLICAS
+    ? `a burst adds at most +${MAX_REPLICAS} replicas (an app runs at most ${MAX_REPLICAS}), got "${given}"`
+    : undefined;
 }
 
 /** What is wrong with the word between a burst's "+<n>" and its duration, or undefined when it is "for". */
