@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { LocalChatEvent } from '../../adapters/local/local-chat.ts';
+import { utcSecond } from '../../src/dispatch/utc-minute.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
 import { createDesiredStore } from '../../src/store/desired-store.ts';
@@ -74,7 +75,9 @@ describe('burst <app> +<n> for <duration>', () => {
     );
     expect(await running()).toBe(3);
     const status = await end(`status ${name}`);
-    expect(status.fields?.find((f) => f.label === `${name} replicas`)?.value).toMatch(/^desired 1, bursting \+2 until \S+Z, running 3$/);
+    expect(status.fields?.find((f) => f.label === `${name} replicas`)?.value).toMatch(
+      /^desired 1, bursting \+2 until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, running 3$/,
+    );
 
     // The workers stop and others start (a restart): the scale-back is a delayed job in Redis, not a timer in a process.
     await firstPool.close();
@@ -92,8 +95,9 @@ describe('burst <app> +<n> for <duration>', () => {
       expect.stringMatching(new RegExp(`^${name} bursting to 3 `)),
       expect.stringMatching(new RegExp(`^scale ${name} 1: scheduled for \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC$`)),
     ]);
-    const until = Date.parse(/ until (\S+Z) /.exec(waiting[0]!.title)![1]!);
-    expect(Math.abs(Date.parse(waiting[1]!.scheduledFor!) - until)).toBeLessThan(1000);
+    const until = Date.parse(`${/ until (\S+ \S+) UTC /.exec(waiting[0]!.title)![1]!.replace(' ', 'T')}Z`);
+    // The title gives the end to the second (cut, not rounded): within 2 s of when the scale-back is due.
+    expect(Math.abs(Date.parse(waiting[1]!.scheduledFor!) - until)).toBeLessThan(2000);
     // The scale-back has no Cancel button, and cancelling it is refused (the burst would never end), saying what to type instead.
     expect(waiting[1]!.buttons).toBeUndefined();
     expect((await s.say('alice', `cancel ${burstJob}-back`)).reply).toMatchObject({
@@ -132,7 +136,7 @@ describe('burst <app> +<n> for <duration>', () => {
     // overdue with what ends it, and a new burst is refused saying the same; `scale` ends it.
     const since = new Date(Date.now() - 120_000).toISOString();
     await createDesiredStore(s.redis, s.keys).setBurst(name, 'production', { add: 2, until: since, job: 'a-failed-burst' });
-    const overdue = `+2 overdue since ${since} (its scale-back has not run: it waits in the app's line, or it failed; "scale ${name} 1" ends the burst)`;
+    const overdue = `+2 overdue since ${utcSecond(since)} (its scale-back has not run: it waits in the app's line, or it failed; "scale ${name} 1" ends the burst)`;
     expect((await end(`status ${name}`)).fields).toContainEqual({
       label: `${name} replicas`,
       value: `desired 1, bursting ${overdue}, running 1`,
@@ -147,7 +151,7 @@ describe('burst <app> +<n> for <duration>', () => {
     expect((await end(`deploy ${name}`)).title).toBe(`${name} v1 live (1/1 healthy)`);
     const { thread } = await s.say('alice', `burst ${name} +2 for 10m`);
     const burst = (await s.waitForEnd(thread, 90_000)).messages.find((m) => m.kind === 'parent')!.reply!;
-    const until = / until (\S+Z) /.exec(burst.title)![1]!;
+    const until = / until (\S+ \S+ UTC) /.exec(burst.title)![1]!;
     expect(await end('jobs')).toMatchObject({
       title: 'jobs (all apps): 0 running, 0 queued, 1 scheduled',
       text: 'A scheduled scale-back ends a burst at its time; "scale <app> <n>" ends the burst now.',

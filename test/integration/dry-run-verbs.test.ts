@@ -75,10 +75,13 @@ describe('--dry-run on deploy, scale and burst', () => {
 
     const burst = await end(`burst ${name} +2 for 10m --dry-run`);
     expect(burst.title).toMatch(
-      new RegExp(`^dry run: ${name} \\(production\\) would burst v1 from 1 to 3 until \\S+Z; nothing was changed$`),
+      new RegExp(
+        `^dry run: ${name} \\(production\\) would burst v1 from 1 to 3 until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC; nothing was changed$`,
+      ),
     );
     expect(field(burst, 'start')).toBe('2 replicas of v1 now, health-gated');
-    expect(field(burst, 'retire')).toMatch(/^at \S+Z, back to the desired 1 replica \(a delayed job posted in this thread\)$/);
+    const until = / until (\S+ \S+ UTC);/.exec(burst.title)![1]!;
+    expect(field(burst, 'retire')).toBe(`at ${until}, back to the desired 1 replica (a delayed job posted in this thread)`);
     // Bad input is still refused under --dry-run.
     const bad = await s.say('alice', `burst ${name} 2 for 10m --dry-run`);
     expect(bad.job).toBeUndefined();

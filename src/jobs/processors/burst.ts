@@ -1,4 +1,5 @@
 import { UserError } from '../../core/user-error.ts';
+import { utcSecond } from '../../dispatch/utc-minute.ts';
 import type { Burst } from '../../store/desired-store.ts';
 import { burstPlan } from './change-plans.ts';
 import { liveTarget } from './live-target.ts';
@@ -51,9 +52,9 @@ export const burstOverdue = (burst: Burst, now: Date) => Date.parse(burst.until)
  * overdue, since when and what ends it (`scale` to the desired count `base`).
  */
 export function describeBurst(burst: Burst, place: { app: string; env: string; base: number }, now: Date): string {
-  if (!burstOverdue(burst, now)) return `+${burst.add} until ${burst.until}`;
+  if (!burstOverdue(burst, now)) return `+${burst.add} until ${utcSecond(burst.until)}`;
   const env = place.env === 'production' ? '' : ` --env ${place.env}`;
-  return `+${burst.add} overdue since ${burst.until} (its scale-back has not run: it waits in the app's line, or it failed; "scale ${place.app} ${place.base}${env}" ends the burst)`;
+  return `+${burst.add} overdue since ${utcSecond(burst.until)} (its scale-back has not run: it waits in the app's line, or it failed; "scale ${place.app} ${place.base}${env}" ends the burst)`;
 }
 
 /**
@@ -96,7 +97,7 @@ export const burstProcessor: JobProcessor = {
       throw new UserError('replicas_out_of_range', `${base} + ${add} replicas is more than ${MAX_REPLICAS}; nothing was changed`);
     const target = await liveTarget(releases, app, data.env);
     const until = new Date(io.now().getTime() + ms).toISOString();
-    if (data.args['dry-run'] === true) return burstPlan(driver, target, base, add, until);
+    if (data.args['dry-run'] === true) return burstPlan(driver, target, base, add, utcSecond(until));
     await desired.setBurst(app.name, data.env, { add, until, job: data.id });
     await systemJobs.record({
       kind: 'scale',
@@ -114,8 +115,8 @@ export const burstProcessor: JobProcessor = {
     const outcome = await driver.scale(target, base + add, io);
     io.step('burst', 'done');
     return {
-      title: `${app.name} bursting to ${base + add} until ${until} (${outcome.healthy}/${outcome.instances.length} healthy)`,
-      text: `back to ${base} replica(s) at ${until}, posted in this thread`,
+      title: `${app.name} bursting to ${base + add} until ${utcSecond(until)} (${outcome.healthy}/${outcome.instances.length} healthy)`,
+      text: `back to ${base} replica(s) at ${utcSecond(until)}, posted in this thread`,
       fields: [
         { label: 'release', value: `v${target.release}` },
         { label: 'environment', value: data.env },

@@ -74,7 +74,7 @@ export async function scalePlan(driver: Driver, target: ScaleTarget, n: number, 
   };
 }
 
-/** burst --dry-run. */
+/** burst --dry-run; `until` as chat shows it (utcSecond). */
 export async function burstPlan(driver: Driver, target: ScaleTarget, base: number, add: number, until: string): Promise<JobResult> {
   const { app, env, release } = target;
   const { running, start } = await replicaChange(driver, target, base + add);

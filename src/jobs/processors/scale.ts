@@ -1,4 +1,5 @@
 import { UserError } from '../../core/user-error.ts';
+import { utcSecond } from '../../dispatch/utc-minute.ts';
 import { scalePlan } from './change-plans.ts';
 import { liveTarget } from './live-target.ts';
 import type { JobProcessor } from './processor.ts';
@@ -58,7 +59,7 @@ export const scaleProcessor: JobProcessor = {
       { label: 'environment', value: data.env },
       ...(outcome.address ? [{ label: 'address', value: outcome.address }] : []),
       { label: 'desired', value: String(n) },
-      ...(ended ? [{ label: 'burst', value: `ended (it was +${ended.add} until ${ended.until})` }] : []),
+      ...(ended ? [{ label: 'burst', value: `ended (it was +${ended.add} until ${utcSecond(ended.until)})` }] : []),
     ];
     if (n === 0)
       return {
