@@ -10,7 +10,7 @@ export const burst: CommandSpec = {
       name: 'add',
       type: 'text',
       required: true,
-      summary: 'replicas to add, written +<n> (e.g. +3)',
+      summary: 'replicas to add, written +<n> (e.g. +3): +1..+100, and at most 100 in all',
       written: '+<n>',
       check: burstAddProblem,
     },

@@ -5,6 +5,7 @@ import { auditCli } from './audit/audit-cli.ts';
 import { workersCli } from './jobs/workers-cli.ts';
 import { describeReload, type ReloadResult } from './lifecycle/reload-config.ts';
 import { ConfigError } from './config/load-config.ts';
+import { closestWord } from './dispatch/closest-word.ts';
 import { readSettings, SettingsError } from './config/read-settings.ts';
 import { startVoxoz } from './main.ts';
 import { createLogger, defaultLogFormat } from './observability/logger.ts';
@@ -23,6 +24,9 @@ const USAGE = `usage:
 Ctrl-C (SIGINT), SIGTERM or closing its terminal stops voxoz in order: running jobs finish, then
 its services stop.
 A second one cancels the running jobs (they roll back); a third leaves the services running.`;
+
+/** The commands USAGE lists (a mistyped one is answered with the nearest). */
+const CLI_VERBS = ['start', 'worker', 'say', 'reload', 'audit'];
 
 /** Signals closer together than this are one signal. @defaultValue 1000 ms */
 const SIGNAL_DEBOUNCE_MS = 1000;
@@ -133,7 +137,7 @@ async function main(argv: string[]): Promise<number> {
       else words.push(rest[i]!);
     }
     if (words.length === 0) {
-      process.stderr.write(`${USAGE}\n`);
+      process.stderr.write(`voxoz say: give the command to send, e.g. voxoz say "status hello"\n\n${USAGE}\n`);
       return 2;
     }
     return say({
@@ -146,8 +150,16 @@ async function main(argv: string[]): Promise<number> {
       progress: { write: (t) => process.stderr.write(t), tty: Boolean(process.stderr.isTTY) },
     });
   }
-  process.stderr.write(`${USAGE}\n`);
-  return verb === undefined || verb === 'help' || verb === '--help' ? 0 : 2;
+  // Asked for, the usage is the answer (stdout); after a mistake, it follows what was wrong (stderr).
+  if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const near = closestWord(verb, CLI_VERBS);
+  process.stderr.write(
+    `voxoz: unknown command ${JSON.stringify(verb.slice(0, 40))}${near ? `; did you mean "${near}"?` : ''}\n\n${USAGE}\n`,
+  );
+  return 2;
 }
 
 main(process.argv.slice(2)).then(

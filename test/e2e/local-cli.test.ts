@@ -1,5 +1,5 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,6 +141,30 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
     expect(code, out).toBe(1);
     expect(out).toContain(`no local API token at ${join(dir, 'elsewhere', 'local-token')}`);
     expect(out).toContain('set VOXOZ_DATA_DIR to its data folder');
+  });
+
+  it('the CLI itself: a mistyped command or a say with nothing to send says what was wrong before the usage (exit 2); --help is the usage on stdout', () => {
+    const cli = (...args: string[]) => {
+      const r = spawnSync('node', [BIN, ...args], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: String(port), VOXOZ_DATA_DIR: join(dir, 'data') },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const typo = cli('sya', 'status');
+    expect(typo.code, typo.stderr).toBe(2);
+    expect(typo.stderr).toMatch(/^voxoz: unknown command "sya"; did you mean "say"\?\n\nusage:\n/);
+    const nothing = cli('say', '--user', 'alice');
+    expect(nothing.code, nothing.stderr).toBe(2);
+    expect(nothing.stderr).toMatch(/^voxoz say: give the command to send, e.g. voxoz say "status hello"\n\nusage:\n/);
+    for (const flag of ['--help', '-h', 'help']) {
+      const help = cli(flag);
+      expect(help.code, help.stderr).toBe(0);
+      expect(help.stdout).toMatch(/^usage:\n {2}voxoz start {17}run voxoz/);
+      expect(help.stderr).toBe('');
+    }
   });
 
   it('voxoz say --help prints its usage, even away from its data folder, and sends nothing', async () => {

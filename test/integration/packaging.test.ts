@@ -220,7 +220,7 @@ describe('the Docker image, built with no network from a locally made base', () 
       dataDir: 10001,
     });
     const help = await inContainer(['node', 'bin/voxoz.js', '--help']);
-    expect(help.stderr).toContain('voxoz worker                run only workers');
+    expect(help.stdout).toContain('voxoz worker                run only workers');
     // The front door voxoz starts is in the image and runs as voxoz.
     const caddy = await inContainer(['caddy', 'version']);
     expect(caddy.stdout).toMatch(/^v?2\./);
