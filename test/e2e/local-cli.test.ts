@@ -50,7 +50,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (voxoz && voxoz.child.exitCode === null) voxoz.child.kill('SIGKILL');
+  if (voxoz && voxoz.child.exitCode === null && voxoz.child.signalCode === null) {
+    // Still running (a run filtered with -t, or the last test failed): SIGTERM first, so it stops
+    // its own redis-server and caddy, and SIGKILL only if it has not exited within 30 s.
+    const kill = setTimeout(() => voxoz.child.kill('SIGKILL'), 30_000);
+    await voxoz.stop();
+    clearTimeout(kill);
+  }
   const docker = createDockerClient(inject('dockerHost'));
   for (const c of await docker.listContainers({ all: true, filters: { label: [`voxoz.instance=${queue}`] } }))
     await docker.getContainer(c.Id).remove({ force: true });

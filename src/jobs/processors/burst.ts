@@ -97,7 +97,8 @@ export const burstProcessor: JobProcessor = {
       throw new UserError('replicas_out_of_range', `${base} + ${add} replicas is more than ${MAX_REPLICAS}; nothing was changed`);
     const target = await liveTarget(releases, app, data.env);
     const until = new Date(io.now().getTime() + ms).toISOString();
-    if (data.args['dry-run'] === true) return burstPlan(driver, target, base, add, utcSecond(until));
+    const untilShown = utcSecond(until);
+    if (data.args['dry-run'] === true) return burstPlan(driver, target, base, add, untilShown);
     await desired.setBurst(app.name, data.env, { add, until, job: data.id });
     await systemJobs.record({
       kind: 'scale',
@@ -115,8 +116,8 @@ export const burstProcessor: JobProcessor = {
     const outcome = await driver.scale(target, base + add, io);
     io.step('burst', 'done');
     return {
-      title: `${app.name} bursting to ${base + add} until ${utcSecond(until)} (${outcome.healthy}/${outcome.instances.length} healthy)`,
-      text: `back to ${base} replica(s) at ${utcSecond(until)}, posted in this thread`,
+      title: `${app.name} bursting to ${base + add} until ${untilShown} (${outcome.healthy}/${outcome.instances.length} healthy)`,
+      text: `back to ${base} replica(s) at ${untilShown}, posted in this thread`,
       fields: [
         { label: 'release', value: `v${target.release}` },
         { label: 'environment', value: data.env },
