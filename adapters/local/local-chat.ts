@@ -114,10 +114,13 @@ export class LocalChat extends EventEmitter implements ChatSurface {
     return out;
   }
 
-  /** An immediate answer (help, a parse error): the thread is complete at once. */
+  /**
+   * An immediate answer (help, a parse error): the thread is complete at once, unless it goes on
+   * (an approval request now waits in it: its decision ends the thread, or its job's end does).
+   */
   async answer(threadId: string, reply: Reply): Promise<void> {
     await this.add(threadId, { kind: 'answer', author: 'voxoz', text: renderText(reply), reply });
-    await this.end(threadId, reply.status === 'error' ? 'error' : 'answered');
+    if (!reply.goesOn) await this.end(threadId, reply.status === 'error' ? 'error' : 'answered');
   }
 
   async end(threadId: string, outcome: string): Promise<void> {
@@ -138,7 +141,8 @@ export class LocalChat extends EventEmitter implements ChatSurface {
     const message = { kind: 'parent' as const, author: 'voxoz', text: renderText(reply), reply };
     // A job that waits for its time (a burst's scale-back) is not counted as running in its thread
     // until its parent says it runs (updateParent): the thread can end with the job before it.
-    const reopen = reply.scheduledFor ? 'later' : true;
+    // An approved job's parent goes on a thread its request kept open: it counts as the request's.
+    const reopen = reply.scheduledFor ? 'later' : !reply.continuesThread;
     const given = ref.meta?.thread;
     if (given) return (await this.add(given, message, { reopen })).id;
     const opened = await this.openThread(undefined, '', ref.conversation);
@@ -197,7 +201,10 @@ export class LocalChat extends EventEmitter implements ChatSurface {
   }
 
   async finish(ref: ThreadRef & { parent: string }, outcome: string): Promise<void> {
-    await this.end(this.locate(ref).thread, outcome);
+    const { thread, message } = this.locate(ref);
+    // An approved request's end is not its thread's: the job it let run goes on there and ends it.
+    if ((await this.thread(thread))?.messages.find((m) => m.id === message)?.reply?.goesOn) return;
+    await this.end(thread, outcome);
   }
 
   /** The thread and message a relay's ref points at: `meta.thread` + `m-N`, or a `<thread>/<message>` parent. */

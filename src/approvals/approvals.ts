@@ -68,9 +68,12 @@ export function createApprovals(deps: ApprovalsDeps) {
   const close = async (record: ApprovalRecord) => {
     await recordDecision(record);
     const { title, text } = describeDecided(record);
-    await closeApprovalMessage(deps.redis, deps.keys, record.request.id, deps.now().toISOString(), record.state === 'approved', {
+    // Only an approved job's request is closed here as approved: its job runs in the thread next.
+    const approved = record.state === 'approved';
+    await closeApprovalMessage(deps.redis, deps.keys, record.request.id, deps.now().toISOString(), approved, {
       title,
       text,
+      ...(approved ? { goesOn: true as const } : {}),
     });
   };
   /** Voids a pending request whose app+env has another live release now; true when it did. */
@@ -128,11 +131,14 @@ export function createApprovals(deps: ApprovalsDeps) {
         requestedAt: now.toISOString(),
       };
       await postApprovalMessage(deps.redis, deps.keys, message, now.toISOString());
-      return note(
-        `${summary}: waiting for approval`,
-        `The "${policy}" rule needs someone else to approve this: the request (${id}) is posted here with Approve and Reject buttons for ${approvers.join(', ')}. It expires at ${utcMinute(expiresAt)}; nothing runs before it is approved.`,
-        'waiting-approval',
-      );
+      return {
+        ...note(
+          `${summary}: waiting for approval`,
+          `The "${policy}" rule needs someone else to approve this: the request (${id}) is posted here with Approve and Reject buttons for ${approvers.join(', ')}. It expires at ${utcMinute(expiresAt)}; nothing runs before it is approved.`,
+          'waiting-approval',
+        ),
+        goesOn: true,
+      };
     },
 
     /** An Approve or Reject click (or the `approve` / `reject` command). */

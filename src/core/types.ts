@@ -100,6 +100,14 @@ export interface Reply {
    * `voxoz say` ends with the job it asked for rather than hours later.
    */
   scheduledFor?: string;
+  /**
+   * The thread goes on after this message: an approval request waits in it (on the requester's
+   * answer), or the approved job runs in it next (on the request's last edit). The local chat
+   * keeps such a thread open, so `voxoz say` follows it to the decision and the job's end.
+   */
+  goesOn?: true;
+  /** A job's parent posted in a thread kept open for it (an approved job, in its request's thread). */
+  continuesThread?: true;
 }
 
 /** What goes on the queue. Everything a worker anywhere needs, and nothing platform-specific but the ThreadRef. */

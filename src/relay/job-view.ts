@@ -73,6 +73,7 @@ export function renderParent(view: JobView): Reply {
       fields: [...(view.result.fields ?? []), who],
       code: view.result.code,
       steps: view.steps,
+      ...(view.result.goesOn ? { goesOn: true as const } : {}),
     };
   }
   if (job.kind === APPROVAL_KIND) return renderPendingApproval(job);
@@ -100,5 +101,7 @@ export function renderParent(view: JobView): Reply {
     fields: [who, { label: 'job', value: job.id }],
     steps: view.steps,
     ...(buttons.length > 0 ? { buttons } : {}),
+    // An approved job runs in its request's thread, which its request kept open for it.
+    ...(job.approvedBy ? { continuesThread: true as const } : {}),
   };
 }

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { approvalYaml, EXPIRES, helloCopy, servedPage } from '../support/approval-flow.ts';
 import { jobIds } from '../support/job-ids.ts';
 import { startLocalPage } from '../support/local-page-harness.ts';
+import { BIN, ROOT } from '../support/spawn-voxoz.ts';
 import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -122,6 +124,62 @@ describe('the local page: a rollback waits for an approver, and a Reject carries
     expect(await servedPage(voxoz!.appPort)).toContain('hello from release v1');
     expect(await metric('voxoz_approvals_total{outcome="rejected"}')).toBe(2);
   }, 60_000);
+
+  it('voxoz say follows a request that waits: through the decision to the approved job’s end (exit 0), or to the Reject (exit 1)', async () => {
+    /** `voxoz say --user <user> <text>` run as a user runs it; `exited` once it ends, with its code and output. */
+    const sayAs = (user: string, text: string) => {
+      const run = { exited: false, code: -1, out: '' };
+      const done = new Promise<typeof run>((resolve) => {
+        execFile(
+          'node',
+          [BIN, 'say', '--url', voxoz!.url, '--user', user, text],
+          { cwd: ROOT, env: { ...process.env, VOXOZ_TOKEN: voxoz!.localToken }, timeout: 150_000 },
+          (error, stdout, stderr) => {
+            Object.assign(run, { exited: true, code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+            resolve(run);
+          },
+        );
+      });
+      return { run, done };
+    };
+    const PENDING = /approval needed: rollback hello\/production from v3 to v2[\s\S]*\[Approve\] \[Reject\]/;
+
+    const approved = sayAs('rita', 'rollback hello');
+    await shown('the request', PENDING);
+    // The request's answer did not end the thread: the CLI waits for the decision.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(approved.run.exited, approved.run.out).toBe(false);
+    expect(await page.press(PENDING, 'Approve', 'abe')).toMatch(/: approved\nApproved; job \S+ runs in the request/);
+    const { code, out } = await approved.done;
+    expect(code, out).toBe(0);
+    const at = (re: RegExp) => out.search(re);
+    expect(at(/waiting for approval/), out).toBeGreaterThanOrEqual(0);
+    expect(at(/approval needed: rollback hello\/production from v3 to v2/)).toBeGreaterThan(at(/waiting for approval/));
+    expect(at(/approved by abe/)).toBeGreaterThan(at(/approval needed/));
+    expect(
+      out
+        .trimEnd()
+        .split('\n')
+        .filter((l) => /^\S/.test(l))
+        .at(-1),
+    ).toMatch(/^✓ hello v4 live: rollback of v2 \(1\/1 healthy\)/);
+    expect(await servedPage(voxoz!.appPort)).toContain('hello from release v2');
+
+    const rejected = sayAs('rita', 'rollback hello');
+    const next = /approval needed: rollback hello\/production from v4 to v3[\s\S]*\[Approve\] \[Reject\]/;
+    await shown('the next request', next);
+    expect(await page.press(next, 'Reject', 'abe', 'not today')).toMatch(/rejected/);
+    const refused = await rejected.done;
+    expect(refused.code, refused.out).toBe(1);
+    expect(
+      refused.out
+        .trimEnd()
+        .split('\n')
+        .filter((l) => /^\S/.test(l))
+        .at(-1),
+    ).toBe('⊘ rollback hello/production from v4 to v3: rejected by abe');
+    expect(refused.out).toMatch(/Rejected by abe at .* UTC: not today\. Nothing was done\./);
+  }, 300_000);
 });
 
 /** The value of one sample of voxoz's /metrics, written as it appears there (name and labels). */
