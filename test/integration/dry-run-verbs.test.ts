@@ -69,6 +69,12 @@ describe('--dry-run on deploy, scale and burst', () => {
       { label: 'desired', value: '1 now; 3 after' },
       { label: 'requested by', value: 'alice' },
     ]);
+    const same = await end(`scale ${name} 1 --dry-run`);
+    expect(same.fields?.slice(0, 3)).toEqual([
+      { label: 'start', value: 'nothing' },
+      { label: 'switch', value: `nothing: the front door 127.0.0.1:${port} keeps the 1 replica it serves` },
+      { label: 'retire', value: 'nothing' },
+    ]);
     const zero = await end(`scale ${name} 0 --dry-run`);
     expect(field(zero, 'retire')).toBe(v1);
     expect(field(zero, 'switch')).toBe(`the front door 127.0.0.1:${port} to no replica (it answers 503)`);

@@ -66,7 +66,12 @@ export async function scalePlan(driver: Driver, target: ScaleTarget, n: number, 
       { label: 'start', value: start > 0 ? `${replicas(start)} of v${release}, health-gated` : 'nothing' },
       {
         label: 'switch',
-        value: n === 0 ? `the front door ${door} to no replica (it answers 503)` : `the front door ${door} to ${replicas(n)} in one step`,
+        value:
+          n === 0
+            ? `the front door ${door} to no replica (it answers 503)`
+            : n === running.length
+              ? `nothing: the front door ${door} keeps the ${replicas(n)} it serves`
+              : `the front door ${door} to ${replicas(n)} in one step`,
       },
       { label: 'retire', value: names(retire) },
       { label: 'desired', value: `${desiredNow} now; ${n} after` },
