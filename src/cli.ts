@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { say } from '../adapters/local/say-client.ts';
 import { localTokenFile, readLocalToken } from '../adapters/local/local-token.ts';
 import { auditCli } from './audit/audit-cli.ts';
+import { cliArgsProblem } from './cli-args.ts';
 import { workersCli } from './jobs/workers-cli.ts';
 import { describeReload, type ReloadResult } from './lifecycle/reload-config.ts';
 import { ConfigError } from './config/load-config.ts';
@@ -101,6 +102,12 @@ async function reloadRunning(url: string, token: string | undefined): Promise<nu
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
+  // Words a command does not take are refused before anything starts (`voxoz worker --lst` would start a worker).
+  const problem = verb === undefined ? undefined : cliArgsProblem(verb, rest);
+  if (problem) {
+    process.stderr.write(`${problem}\n\n${USAGE}\n`);
+    return 2;
+  }
   if (verb === 'worker' && rest[0] === '--list') return workersCli(readSettings(process.env), (t) => process.stdout.write(t));
   if (verb === 'start' || verb === 'worker') {
     await serve(verb === 'start' ? 'all' : 'worker');

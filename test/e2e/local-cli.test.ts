@@ -149,7 +149,7 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
     expect(out).toContain('set VOXOZ_DATA_DIR to its data folder');
   });
 
-  it('the CLI itself: a mistyped command or a say with nothing to send says what was wrong before the usage (exit 2); --help is the usage on stdout', () => {
+  it('the CLI itself: a mistyped command, an option it does not take or a say with nothing to send says what was wrong before the usage (exit 2); --help is the usage on stdout', () => {
     const cli = (...args: string[]) => {
       const r = spawnSync('node', [BIN, ...args], {
         cwd: ROOT,
@@ -165,6 +165,10 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
     const nothing = cli('say', '--user', 'alice');
     expect(nothing.code, nothing.stderr).toBe(2);
     expect(nothing.stderr).toMatch(/^voxoz say: give the command to send, e.g. voxoz say "status hello"\n\nusage:\n/);
+    // A typo in an option is refused before anything starts (it would have started a worker).
+    const option = cli('worker', '--lst');
+    expect(option.code, option.stderr).toBe(2);
+    expect(option.stderr).toMatch(/^voxoz worker: unknown option "--lst"; did you mean "--list"\?\n\nusage:\n/);
     for (const flag of ['--help', '-h', 'help']) {
       const help = cli(flag);
       expect(help.code, help.stderr).toBe(0);
