@@ -147,7 +147,19 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`voxoz say: give the command to send, e.g. voxoz say "status hello"\n\n${USAGE}\n`);
       return 2;
     }
+    // Ctrl-C stops following, not the job: say so, and how to stop the job too.
+    let posted: { thread: string; job?: string } | undefined;
+    process.once('SIGINT', () => {
+      const goesOn = posted?.job
+        ? `job ${posted.job} goes on in voxoz; voxoz say "cancel ${posted.job}" stops it`
+        : 'what it asked for goes on in voxoz';
+      process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}voxoz say: stopped following; ${goesOn}\n`);
+      process.exit(130);
+    });
     return say({
+      onPosted: (p) => {
+        posted = p;
+      },
       baseUrl: url,
       token,
       user: user || 'me',

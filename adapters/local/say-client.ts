@@ -15,6 +15,8 @@ export interface SayOptions {
    * each `heartbeatMs` of silence. @defaultValue none: no progress
    */
   progress?: { write: (text: string) => void; tty: boolean; heartbeatMs?: number };
+  /** Told what the command became once voxoz took it: its thread, and its job when one was queued. */
+  onPosted?: (posted: { thread: string; job?: string }) => void;
 }
 
 /** How often the progress line is rewritten on a terminal. */
@@ -55,8 +57,9 @@ export async function say(opts: SayOptions): Promise<number> {
       `voxoz is not answering at ${opts.baseUrl} (${err.cause instanceof Error ? err.cause.message : err.message}); start it with "npm start"`,
     );
   });
-  const body = (await posted.json()) as { thread?: string; error?: string };
+  const body = (await posted.json()) as { thread?: string; job?: string; error?: string };
   if (!posted.ok || !body.thread) throw new Error(`voxoz refused the command: ${body.error ?? posted.status}`);
+  opts.onPosted?.({ thread: body.thread, ...(body.job ? { job: body.job } : {}) });
   const res = await fetch(new URL(`/local/threads/${body.thread}/events`, opts.baseUrl), {
     headers: { authorization: `Bearer ${opts.token ?? ''}` },
     signal: AbortSignal.timeout(opts.timeoutMs ?? 30 * 60_000),

@@ -11,6 +11,7 @@ import { pingRedis } from '../../src/services/redis-server.ts';
 import { BIN, ROOT, sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 import { withOpenAccess } from '../support/open-access.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vxe-'));
 const queue = `e2e-${randomUUID().slice(0, 8)}`;
@@ -175,6 +176,46 @@ describe('voxoz as a user runs it: npm start, then voxoz say', () => {
       expect(help.stdout).toMatch(/^usage:\n {2}voxoz start {17}run voxoz/);
       expect(help.stderr).toBe('');
     }
+  });
+
+  it('Ctrl-C stops voxoz say following, not the job: it says which job goes on and how to cancel it (exit 130)', async () => {
+    const liveRelease = (text: string) => Number(/^\s+\* v(\d+) +live/m.exec(text)?.[1] ?? 0);
+    const before = liveRelease((await say('releases', 'hello')).out);
+    expect(before).toBeGreaterThan(0);
+    const child = spawn('node', [BIN, 'say', '--user', 'alice', 'deploy hello'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), VOXOZ_DATA_DIR: join(dir, 'data') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    const exited = once(child, 'exit');
+    await waitFor('the job to be queued', () => /^job: \S+$/m.test(out.replace(/^ +/gm, '')) || undefined, 30_000);
+    child.kill('SIGINT');
+    const [code] = await exited;
+    expect(code, out + err).toBe(130);
+    const job = /^ +job: (\S+)$/m.exec(out)?.[1];
+    expect(err.trimEnd().split('\n').at(-1)).toBe(
+      `voxoz say: stopped following; job ${job} goes on in voxoz; voxoz say "cancel ${job}" stops it`,
+    );
+    // It did go on: a newer release than the one live before goes live.
+    let releases = '';
+    await waitFor(
+      'the deploy to go live',
+      async () => {
+        releases = (await say('releases', 'hello')).out;
+        return liveRelease(releases) > before || undefined;
+      },
+      30_000,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}:\n${releases}`);
+    });
   });
 
   it('voxoz say --help prints its usage, even away from its data folder, and sends nothing', async () => {
