@@ -20,7 +20,7 @@ export function localTime(at: Date, tz: string): string {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
-/** One line per schedule: its cron, where it posts, what it covers and its next run in its own zone (and in UTC). */
+/** One line per schedule: its cron, where it posts, what it covers and its next run in its own zone (and in UTC, when that is another). */
 export function describeSchedules(schedules: ReadonlyArray<Schedule>, now: Date): Reply {
   if (schedules.length === 0)
     return {
@@ -32,7 +32,7 @@ export function describeSchedules(schedules: ReadonlyArray<Schedule>, now: Date)
   const lines = schedules.map((s) => {
     const next = nextRuns(s.cron, s.timezone, now)[0]!;
     const quiet = s.quiet ? `; quiet ${[s.quiet.days.join(','), s.quiet.hours].filter(Boolean).join(' ')}` : '';
-    return `${s.name}: "${s.cron}" (${s.timezone}) to ${s.target.platform}:${s.target.channel}; apps ${s.apps.join(',')}, envs ${s.envs.join(',')}${quiet}; next ${localTime(next, s.timezone)} ${s.timezone} (${next.toISOString().slice(0, 16).replace('T', ' ')}Z)`;
+    return `${s.name}: "${s.cron}" (${s.timezone}) to ${s.target.platform}:${s.target.channel}; apps ${s.apps.join(',')}, envs ${s.envs.join(',')}${quiet}; next ${localTime(next, s.timezone)} ${s.timezone}${s.timezone === 'UTC' ? '' : ` (${next.toISOString().slice(0, 16).replace('T', ' ')}Z)`}`;
   });
   return {
     title: `schedules: ${schedules.length}`,

@@ -87,5 +87,9 @@ describe('schedule run <name> posts the summary of what runs now', () => {
     const unknown = await s.say('alice', 'schedule run evening');
     expect(unknown.job).toBeUndefined();
     expect(unknown.reply?.text).toBe('there is no schedule named "evening" in /test/voxoz.yml (it has: morning). Nothing was queued.');
+    const typo = await s.say('alice', 'schedule run mornin');
+    expect(typo.reply?.text).toBe(
+      'there is no schedule named "mornin" in /test/voxoz.yml; did you mean "morning"? (it has: morning). Nothing was queued.',
+    );
   });
 });

@@ -205,6 +205,11 @@ describe('schedule commands', () => {
     expect(describeSchedules(schedules, now).text!.split('\n')[0]).toBe(
       'morning: "0 9 * * *" (Europe/Kyiv) to slack:C0123ABCD; apps *, envs *; quiet sun; next 2026-12-04 09:00 Europe/Kyiv (2026-12-04 07:00Z)',
     );
+    const utc = validateConfig(
+      { schedules: [{ name: 'hourly', cron: '0 * * * *', target: { platform: 'local', channel: 'ops' } }] },
+      '/tmp/voxoz.yml',
+    ).schedules;
+    expect(describeSchedules(utc, now).text!.split('\n')[0]).toMatch(/; next \d{4}-\d\d-\d\d \d\d:00 UTC$/);
     expect(describeSchedules([], now).title).toBe('schedules: none');
   });
 });

@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../../config/load-config.ts';
 import { UserError } from '../../core/user-error.ts';
+import { closestWord } from '../../dispatch/closest-word.ts';
 import { shownAs } from '../../access/grants.ts';
 import { formatSummary } from '../../schedule/format-summary.ts';
 import { statusChart } from '../../schedule/chart/status-chart.ts';
@@ -13,8 +14,9 @@ export const FIRST_SUMMARY_WINDOW_MS = 24 * 3600 * 1000;
 /** What is wrong with running the schedule `name` (voxoz.yml has none of that name), or undefined. */
 export function scheduleProblem(config: LoadedConfig, name: string): string | undefined {
   if (config.schedules.some((s) => s.name === name)) return undefined;
-  const known = config.schedules.map((s) => s.name).join(', ') || 'none';
-  return `there is no schedule named "${name}" in ${config.file} (it has: ${known})`;
+  const names = config.schedules.map((s) => s.name);
+  const near = closestWord(name, names);
+  return `there is no schedule named "${name}" in ${config.file}${near ? `; did you mean "${near}"?` : ''} (it has: ${names.join(', ') || 'none'})`;
 }
 
 /**
