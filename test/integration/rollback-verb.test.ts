@@ -27,8 +27,9 @@ describe('rollback <app> from chat', () => {
     const end = (text: string) => s.outcome(text);
 
     const nothing = await end(`rollback ${name}`);
-    expect(nothing.text).toBe(
-      `${name} (production) has no earlier release that went live and whose image is kept; no release can be rolled back to`,
+    expect(nothing.text).toBe(`${name} (production) has no earlier release that went live and whose image is kept`);
+    expect((await end(`rollback ${name} v1`)).text).toBe(
+      `${name} (production) has no release v1; there is no earlier release to roll back to`,
     );
     expect((await end(`deploy ${name}`)).title).toBe(`${name} v1 live (1/1 healthy)`);
     expect((await end(`deploy ${name}`)).title).toBe(`${name} v2 live (1/1 healthy)`);

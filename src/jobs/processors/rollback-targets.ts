@@ -46,9 +46,7 @@ export function unavailableTarget(
           : live === known
             ? `v${wanted} of ${app.name} is the live release already`
             : `the image of v${wanted} of ${app.name} was deleted by image retention (apps[].keepImages: ${app.keepImages})`;
-  const can =
-    targets.length > 0
-      ? `releases you can roll back to: ${targets.map((r) => `v${r.number}`).join(', ')}`
-      : 'no release can be rolled back to';
-  return `${why}; ${can}`;
+  // With none to offer, the default's reason already says so; a named one's adds that there is none.
+  if (targets.length === 0) return wanted === undefined ? why : `${why}; there is no earlier release to roll back to`;
+  return `${why}; releases you can roll back to: ${targets.map((r) => `v${r.number}`).join(', ')}`;
 }
