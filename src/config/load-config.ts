@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { closestWord } from '../dispatch/closest-word.ts';
 import { findPrototypeKeys } from './find-prototype-keys.ts';
+import { knownKeysAt } from './known-keys.ts';
 import { crossCheck } from './cross-check.ts';
 import { configSchema, type AppSpec, type VoxozConfig } from './schema.ts';
 
@@ -29,8 +31,13 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = formatPath(issue.path) || '(top level)';
   if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(configSchema, issue.path);
     return issue.keys
-      .map((key) => `${where === '(top level)' ? key : `${where}.${key}`}: unknown key; remove it or check its spelling`)
+      .map((key) => {
+        const near = closestWord(key, known);
+        const fix = near ? `did you mean "${near}"?` : 'remove it or check its spelling';
+        return `${where === '(top level)' ? key : `${where}.${key}`}: unknown key; ${fix}`;
+      })
       .join('\n');
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: is required`;

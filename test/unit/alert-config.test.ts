@@ -36,7 +36,7 @@ describe('apps[].alerts', () => {
       '- apps[0].alerts.crashLoop.dies: must be 1..1000, got 0',
       '- apps[0].alerts.crashLoop.withinSeconds: must be 10..86400, got 5',
       '- apps[0].alerts.graceSeconds: must be 0..3600, got -1',
-      '- apps[0].alerts.of: unknown key; remove it or check its spelling',
+      '- apps[0].alerts.of: unknown key; did you mean "off"?',
     ]);
     expect(problems({ channel: { slack: 'C0123ABCD', local: 'ops' } })).toEqual([
       '- apps[0].alerts.channel: must name one channel: { slack: C0123ABCD } or { discord: "123…" } or { local: ops }',

@@ -106,6 +106,31 @@ describe('loadConfig', () => {
     );
   });
 
+  it('names the key a misspelt one is near, at any depth, and only when one is near', () => {
+    const problems = problemsOfRaw({
+      apps: [
+        {
+          name: 'a',
+          source: { git: 'https://git.example.org/a.git', brach: 'x' },
+          port: 8000,
+          replica: 2,
+          health: { timeout: 3 },
+          environments: { staging: { replica: 1 } },
+        },
+      ],
+      worker: { concurency: 2 },
+      acess: {},
+    });
+    expect(problems.sort()).toEqual([
+      'acess: unknown key; did you mean "access"?',
+      'apps[0].environments.staging.replica: unknown key; did you mean "replicas"?',
+      'apps[0].health.timeout: unknown key; did you mean "timeoutSeconds"?',
+      'apps[0].replica: unknown key; did you mean "replicas"?',
+      'apps[0].source.brach: unknown key; remove it or check its spelling',
+      'worker.concurency: unknown key; did you mean "concurrency"?',
+    ]);
+  });
+
   it('never treats an option-like git URL as valid', () => {
     const problems = problemsOf(fixture('evil.yml'));
     expect(problems.join('\n')).not.toMatch(/apps\[0\]\.source\.git: .*valid/);
