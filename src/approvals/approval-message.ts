@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { JobData, Reply } from '../core/types.ts';
+import type { JobOutcome } from '../jobs/job-event.ts';
 import type { DoneResult } from '../store/job-done.ts';
 import { doneEvent } from '../store/job-done.ts';
 import { JOB_FIELD } from '../store/job-fields.ts';
@@ -28,9 +29,9 @@ export async function postApprovalMessage(redis: Redis, keys: RedisKeys, message
 }
 
 /** Rewrites the approval message with its final state (the relay edits it and drops the buttons). */
-export async function closeApprovalMessage(redis: Redis, keys: RedisKeys, id: string, at: string, approved: boolean, result: DoneResult) {
+export async function closeApprovalMessage(redis: Redis, keys: RedisKeys, id: string, at: string, outcome: JobOutcome, result: DoneResult) {
   const pipeline = redis.multi();
-  addEvents(pipeline, keys, id, [doneEvent(at, approved ? 'succeeded' : 'cancelled', result)]);
+  addEvents(pipeline, keys, id, [doneEvent(at, outcome, result)]);
   pipeline.hset(keys.job(id), JOB_FIELD.state, 'finished');
   await pipeline.exec();
 }

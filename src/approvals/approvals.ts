@@ -65,16 +65,11 @@ export function createApprovals(deps: ApprovalsDeps) {
       })
       .catch((err: unknown) => deps.log.error('could not write to the audit trail', { err }));
   };
+  /** Closes a request that let nothing run (rejected, expired, void). */
   const close = async (record: ApprovalRecord) => {
     await recordDecision(record);
     const { title, text } = describeDecided(record);
-    // Only an approved job's request is closed here as approved: its job runs in the thread next.
-    const approved = record.state === 'approved';
-    await closeApprovalMessage(deps.redis, deps.keys, record.request.id, deps.now().toISOString(), approved, {
-      title,
-      text,
-      ...(approved ? { goesOn: true as const } : {}),
-    });
+    await closeApprovalMessage(deps.redis, deps.keys, record.request.id, deps.now().toISOString(), 'cancelled', { title, text });
   };
   /** Voids a pending request whose app+env has another live release now; true when it did. */
   const voidIfStale = async (record: ApprovalRecord): Promise<boolean> => {
@@ -167,15 +162,20 @@ export function createApprovals(deps: ApprovalsDeps) {
         await recordDecision(result.record);
         const done = await deps.answerAs(record.request).catch((err: Error) => note('failed', err.message, 'error'));
         const { title } = describeDecided(result.record);
-        await closeApprovalMessage(deps.redis, deps.keys, id, deps.now().toISOString(), done.status !== 'error', {
+        await closeApprovalMessage(deps.redis, deps.keys, id, deps.now().toISOString(), done.status !== 'error' ? 'succeeded' : 'failed', {
           title,
           text: `Approved by ${user.name}. ${done.title}${done.text ? `: ${done.text}` : ''}`,
         });
         return note(`${record.request.summary}: approved`, `Approved and done: ${done.title}.`);
       }
-      await close(result.record);
-      if (to === 'rejected') return note(`${record.request.summary}: rejected`, 'Rejected; nothing was done.');
-      await deps.jobs
+      if (to === 'rejected') {
+        await close(result.record);
+        return note(`${record.request.summary}: rejected`, 'Rejected; nothing was done.');
+      }
+      // The job is queued before the request's message is closed: that close says whether the
+      // thread goes on with the job, or ends here because the job could not be queued.
+      await recordDecision(result.record);
+      const unqueued = await deps.jobs
         .record({
           kind: job.kind,
           why: 'approved',
@@ -187,10 +187,22 @@ export function createApprovals(deps: ApprovalsDeps) {
           thread: { ...result.record.request.job.thread, ...(await parentOf(deps, id)) },
           as: { requestedBy: job.requestedBy, approvedBy: user },
         })
-        .catch(async (err: Error) => {
-          deps.log.error('approved job not queued', { id, err });
-          throw new UserError('queue_unavailable', `approved, but the job could not be queued (${err.message}); ask again`);
-        });
+        .then(
+          () => undefined,
+          (err: Error) => err,
+        );
+      const decided = describeDecided(result.record);
+      const at = deps.now().toISOString();
+      if (unqueued) {
+        deps.log.error('approved job not queued', { id, err: unqueued });
+        const why = `approved, but the job could not be queued (${unqueued.message}); ask again`;
+        await closeApprovalMessage(deps.redis, deps.keys, id, at, 'failed', {
+          title: `${decided.title}, but its job could not be queued`,
+          text: `${decided.text.split(';')[0]}, but its job could not be queued (${unqueued.message}); nothing ran. Ask again.`,
+        }).catch((err: Error) => deps.log.error('could not close the approval message', { id, err }));
+        throw new UserError('queue_unavailable', why);
+      }
+      await closeApprovalMessage(deps.redis, deps.keys, id, at, 'succeeded', { ...decided, goesOn: true });
       return note(`${record.request.summary}: approved`, `Approved; job ${job.id} runs in the request's thread.`);
     },
 

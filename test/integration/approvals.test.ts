@@ -49,14 +49,16 @@ const clients: Redis[] = [];
 const queues: Queue<JobData>[] = [];
 let clock = new Date('2026-12-03T09:00:00.000Z');
 
-function voxoz(keys: ReturnType<typeof redisKeys>, cfg = config) {
+function voxoz(keys: ReturnType<typeof redisKeys>, cfg = config, recordFails?: string) {
   const redis = new Redis(inject('redisUrl'));
   clients.push(redis);
   const queue = new Queue<JobData>('jobs', { connection: redis.duplicate(), prefix: keys.bull });
   queues.push(queue);
   const releases = createReleaseStore(redis, keys);
   const policy = createAccessPolicy({ config: () => cfg, locks: createLockStore(redis, keys) });
-  const jobs = createSystemJobs({ redis, queue, keys, config: () => cfg, now: () => clock });
+  const recorder = createSystemJobs({ redis, queue, keys, config: () => cfg, now: () => clock });
+  // Our own recorder failing as it does when Redis times out between the decision and the job.
+  const jobs: typeof recorder = recordFails ? { ...recorder, record: () => Promise.reject(new Error(recordFails)) } : recorder;
   const approvals = createApprovals({
     redis,
     keys,
@@ -189,6 +191,31 @@ describe('approvals on real Redis', () => {
     const job = await a.queue.getJob(record!.request.job.id);
     expect(job?.data).toMatchObject({ kind: 'rollback', requestedBy: ANN, approvedBy: BEN, args: { target: 'v1', bound: 2 } });
     expect((await a.approvals.decide(id, CAT, 'approved')).text).toMatch(/^Approved by ben at .*runs in this thread/);
+  });
+
+  it('an approved job that cannot be queued ends its request: the message says so, the approver is told, nothing runs', async () => {
+    const broken = voxoz(keys, config, 'Command timed out');
+    const { id } = await ask(broken, ANN, 'rollback hello');
+    const before = await broken.queue.getJobCounts();
+    const err = await broken.approvals.decide(id, BEN, 'approved').catch((e: unknown) => e);
+    expect(isUserError(err) && err.message).toBe('approved, but the job could not be queued (Command timed out); ask again');
+    const done = (await messageEvents(broken, keys, id)).filter((e) => e.type === 'done');
+    expect(done).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        result: {
+          title: 'rollback hello/production from v2 to v1: approved by ben, but its job could not be queued',
+          text: expect.stringMatching(
+            /^Approved by ben at .*, but its job could not be queued \(Command timed out\); nothing ran\. Ask again\.$/,
+          ),
+        },
+      }),
+    ]);
+    expect(await broken.queue.getJobCounts()).toEqual(before);
+    // A queued one hands its thread on to the job: its close says the thread goes on.
+    const { id: next } = await ask(a, ANN, 'rollback hello');
+    await a.approvals.decide(next, BEN, 'approved');
+    expect((await messageEvents(a, keys, next)).at(-1)).toMatchObject({ outcome: 'succeeded', result: { goesOn: true } });
   });
 
   it('10 concurrent clicks by two approvers in two voxoz processes: exactly one decision and one job', async () => {
