@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { say } from '../adapters/local/say-client.ts';
+import { type Posted, say } from '../adapters/local/say-client.ts';
 import { localTokenFile, readLocalToken } from '../adapters/local/local-token.ts';
 import { auditCli } from './audit/audit-cli.ts';
 import { cliArgsProblem } from './cli-args.ts';
@@ -148,11 +148,13 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     // Ctrl-C stops following, not the job: say so, and how to stop the job too.
-    let posted: { thread: string; job?: string } | undefined;
+    let posted: Posted | undefined;
     process.once('SIGINT', () => {
-      const goesOn = posted?.job
-        ? `job ${posted.job} goes on in voxoz; voxoz say "cancel ${posted.job}" stops it`
-        : 'what it asked for goes on in voxoz';
+      const goesOn = posted?.approval
+        ? `approval ${posted.approval} still waits for a decision in voxoz; voxoz say "reject ${posted.approval}" withdraws it`
+        : posted?.job
+          ? `job ${posted.job} goes on in voxoz; voxoz say "cancel ${posted.job}" stops it`
+          : 'what it asked for goes on in voxoz';
       process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}voxoz say: stopped following; ${goesOn}\n`);
       process.exit(130);
     });

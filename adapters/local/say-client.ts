@@ -15,8 +15,18 @@ export interface SayOptions {
    * each `heartbeatMs` of silence. @defaultValue none: no progress
    */
   progress?: { write: (text: string) => void; tty: boolean; heartbeatMs?: number };
-  /** Told what the command became once voxoz took it: its thread, and its job when one was queued. */
-  onPosted?: (posted: { thread: string; job?: string }) => void;
+  /**
+   * Told what the command became once voxoz took it: its thread, and its job when one was queued;
+   * told again when the thread shows an approval request waiting (its id) or the job it let run.
+   */
+  onPosted?: (posted: Posted) => void;
+}
+
+export interface Posted {
+  thread: string;
+  job?: string;
+  /** An approval request the thread waits on (until it is decided). */
+  approval?: string;
 }
 
 /** How often the progress line is rewritten on a terminal. */
@@ -59,7 +69,8 @@ export async function say(opts: SayOptions): Promise<number> {
   });
   const body = (await posted.json()) as { thread?: string; job?: string; error?: string };
   if (!posted.ok || !body.thread) throw new Error(`voxoz refused the command: ${body.error ?? posted.status}`);
-  opts.onPosted?.({ thread: body.thread, ...(body.job ? { job: body.job } : {}) });
+  let following: Posted = { thread: body.thread, ...(body.job ? { job: body.job } : {}) };
+  opts.onPosted?.(following);
   const res = await fetch(new URL(`/local/threads/${body.thread}/events`, opts.baseUrl), {
     headers: { authorization: `Bearer ${opts.token ?? ''}` },
     signal: AbortSignal.timeout(opts.timeoutMs ?? 30 * 60_000),
@@ -94,12 +105,24 @@ export async function say(opts: SayOptions): Promise<number> {
           return OK.has(event.outcome) ? 0 : 1;
         }
         // What the thread ends with is the job it asked for, not one scheduled in it for later (a burst's scale-back).
-        if (event.message.kind === 'parent' && !(last && event.message.reply?.scheduledFor)) last = event.message;
+        if (event.message.kind === 'parent' && !(last && event.message.reply?.scheduledFor)) {
+          last = event.message;
+          following = { thread: following.thread, ...(following.job ? { job: following.job } : {}), ...waitingOn(event.message) };
+          opts.onPosted?.(following);
+        }
         write(`${show(event.message, event.type === 'edit')}\n`);
       }
     }
     throw new Error(`the thread ${body!.thread} stopped before the job ended`);
   }
+}
+
+/** What a parent message lets the person stop: the approval it asks for, or its job (by their buttons). */
+function waitingOn(message: LocalMessage): Pick<Posted, 'job' | 'approval'> {
+  const buttons = message.reply?.buttons ?? [];
+  const approval = buttons.find((b) => b.id === 'approve')?.value;
+  const job = buttons.find((b) => b.id === 'cancel')?.value;
+  return { ...(approval ? { approval } : {}), ...(job ? { job } : {}) };
 }
 
 /**

@@ -126,11 +126,12 @@ describe('the local page: a rollback waits for an approver, and a Reject carries
   }, 60_000);
 
   it('voxoz say follows a request that waits: through the decision to the approved job’s end (exit 0), or to the Reject (exit 1)', async () => {
-    /** `voxoz say --user <user> <text>` run as a user runs it; `exited` once it ends, with its code and output. */
+    /** `voxoz say --user <user> <text>` run as a user runs it; `exited` once it ends, with its code and output (`live` as it comes). */
     const sayAs = (user: string, text: string) => {
-      const run = { exited: false, code: -1, out: '' };
+      const run = { exited: false, code: -1, out: '', live: '' };
+      let child: ReturnType<typeof execFile> | undefined;
       const done = new Promise<typeof run>((resolve) => {
-        execFile(
+        child = execFile(
           'node',
           [BIN, 'say', '--url', voxoz!.url, '--user', user, text],
           { cwd: ROOT, env: { ...process.env, VOXOZ_TOKEN: voxoz!.localToken }, timeout: 150_000 },
@@ -139,8 +140,11 @@ describe('the local page: a rollback waits for an approver, and a Reject carries
             resolve(run);
           },
         );
+        child.stdout?.on('data', (chunk: Buffer) => {
+          run.live += chunk.toString();
+        });
       });
-      return { run, done };
+      return { run, done, child: child! };
     };
     const PENDING = /approval needed: rollback hello\/production from v3 to v2[\s\S]*\[Approve\] \[Reject\]/;
 
@@ -179,6 +183,19 @@ describe('the local page: a rollback waits for an approver, and a Reject carries
         .at(-1),
     ).toBe('⊘ rollback hello/production from v4 to v3: rejected by abe');
     expect(refused.out).toMatch(/Rejected by abe at .* UTC: not today\. Nothing was done\./);
+
+    // Ctrl-C while the request waits: the request stays, and the CLI says which and how to withdraw it.
+    const left = sayAs('rita', 'rollback hello');
+    await waitFor('the request in the CLI', () => /approval needed: rollback hello[\s\S]*\[Approve\] \[Reject\]/.test(left.run.live));
+    left.child.kill('SIGINT');
+    const interrupted = await left.done;
+    expect(interrupted.code, interrupted.out).toBe(130);
+    const id = /approval (apv-\S+) still waits for a decision in voxoz; voxoz say "reject (apv-\S+)" withdraws it/.exec(interrupted.out);
+    expect(id, interrupted.out).not.toBeNull();
+    expect(id![1]).toBe(id![2]);
+    const withdrawn = sayAs('rita', `reject ${id![1]}`);
+    expect((await withdrawn.done).code, withdrawn.run.out).toBe(0);
+    expect(withdrawn.run.out).toMatch(/rejected/);
   }, 300_000);
 });
 
