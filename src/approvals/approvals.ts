@@ -36,6 +36,11 @@ export interface ApprovalsDeps {
   answerAs?: (request: ApprovalRequest) => Promise<Reply>;
   /** Told each decision once (approved, rejected, expired, void), for the metrics. @defaultValue none */
   onDecided?: (state: string) => void;
+  /**
+   * How long an approve waits for the relay to post the request's message, so the job is posted
+   * under it (an approve sent the moment the request was made). @defaultValue 3000
+   */
+  postedWaitMs?: number;
 }
 
 /** The kind an approval's job has when its command answers at once instead of queuing a job. */
@@ -216,10 +221,19 @@ export function createApprovals(deps: ApprovalsDeps) {
   };
 }
 
-/** The approval message's own thread position (the relay's parent), so the job posts under it. */
+/**
+ * The approval message's own thread position (the relay's parent), so the job posts under it and
+ * counts as the request's in its thread. Waits a little for a message the relay has not posted
+ * yet; past that, the job posts a parent of its own.
+ */
 async function parentOf(deps: ApprovalsDeps, id: string): Promise<{ parent?: string }> {
-  const parent = await deps.redis.hget(deps.keys.job(id), JOB_FIELD.parent);
-  return parent ? { parent } : {};
+  const deadline = Date.now() + (deps.postedWaitMs ?? 3000);
+  for (;;) {
+    const parent = await deps.redis.hget(deps.keys.job(id), JOB_FIELD.parent);
+    if (parent) return { parent };
+    if (Date.now() >= deadline) return {};
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export type Approvals = ReturnType<typeof createApprovals>;

@@ -13,6 +13,7 @@ import { createRegistry } from '../../src/dispatch/command-registry.ts';
 import { parseCommand } from '../../src/dispatch/parse-command.ts';
 import { readWholeJobStream } from '../../src/jobs/job-stream.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
+import { JOB_FIELD } from '../../src/store/job-fields.ts';
 import { createJobStore } from '../../src/store/job-store.ts';
 import { redisKeys } from '../../src/store/keys.ts';
 import { createLockStore } from '../../src/store/lock-store.ts';
@@ -49,7 +50,8 @@ const clients: Redis[] = [];
 const queues: Queue<JobData>[] = [];
 let clock = new Date('2026-12-03T09:00:00.000Z');
 
-function voxoz(keys: ReturnType<typeof redisKeys>, cfg = config, recordFails?: string) {
+/** No relay runs here: an approve waits `postedWaitMs` for a request's message that is never posted. */
+function voxoz(keys: ReturnType<typeof redisKeys>, cfg = config, recordFails?: string, postedWaitMs = 0) {
   const redis = new Redis(inject('redisUrl'));
   clients.push(redis);
   const queue = new Queue<JobData>('jobs', { connection: redis.duplicate(), prefix: keys.bull });
@@ -69,6 +71,7 @@ function voxoz(keys: ReturnType<typeof redisKeys>, cfg = config, recordFails?: s
     jobs,
     now: () => clock,
     log: silentLogger,
+    postedWaitMs,
   });
   return { redis, queue, releases, approvals };
 }
@@ -216,6 +219,24 @@ describe('approvals on real Redis', () => {
     const { id: next } = await ask(a, ANN, 'rollback hello');
     await a.approvals.decide(next, BEN, 'approved');
     expect((await messageEvents(a, keys, next)).at(-1)).toMatchObject({ outcome: 'succeeded', result: { goesOn: true } });
+  });
+
+  it('an approve sent before the relay posted the request waits for the message, so the job is posted under it', async () => {
+    const quick = voxoz(keys, config, undefined, 3000);
+    const { id } = await ask(quick, ANN, 'rollback hello');
+    // The relay posts the request's message 400 ms after the approve arrives.
+    setTimeout(() => void quick.redis.hset(keys.job(id), JOB_FIELD.parent, 'm-7'), 400);
+    const began = Date.now();
+    await quick.approvals.decide(id, BEN, 'approved');
+    expect(Date.now() - began).toBeGreaterThanOrEqual(350);
+    const record = await createApprovalStore(quick.redis, keys).get(id);
+    expect((await quick.queue.getJob(record!.request.job.id))?.data.thread.meta?.replyTo).toBe('m-7');
+    // Never posted (no relay): after the wait the job goes on with a parent of its own, replying to nothing.
+    const late = voxoz(keys, config, undefined, 300);
+    const { id: unposted } = await ask(late, ANN, 'rollback hello');
+    await late.approvals.decide(unposted, BEN, 'approved');
+    const job = await late.queue.getJob((await createApprovalStore(late.redis, keys).get(unposted))!.request.job.id);
+    expect(job?.data.thread.meta).toEqual({ thread: expect.any(String) });
   });
 
   it('10 concurrent clicks by two approvers in two voxoz processes: exactly one decision and one job', async () => {

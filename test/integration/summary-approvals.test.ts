@@ -80,6 +80,7 @@ describe('approvals since the last summary', () => {
       now,
       log: silentLogger,
       audit,
+      postedWaitMs: 0, // no relay posts the requests here
     });
     const live = (app: string, number: number) =>
       releases.record({
