@@ -69,11 +69,12 @@ export async function say(opts: SayOptions): Promise<number> {
   });
   const body = (await posted.json()) as { thread?: string; job?: string; error?: string };
   if (!posted.ok || !body.thread) throw new Error(`voxoz refused the command: ${body.error ?? posted.status}`);
+  const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
   let following: Posted = { thread: body.thread, ...(body.job ? { job: body.job } : {}) };
   opts.onPosted?.(following);
   const res = await fetch(new URL(`/local/threads/${body.thread}/events`, opts.baseUrl), {
     headers: { authorization: `Bearer ${opts.token ?? ''}` },
-    signal: AbortSignal.timeout(opts.timeoutMs ?? 30 * 60_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   if (!res.ok || !res.body) throw new Error(`cannot follow thread ${body.thread}: HTTP ${res.status}`);
   let buffer = '';
@@ -86,6 +87,16 @@ export async function say(opts: SayOptions): Promise<number> {
   };
   try {
     return await follow();
+  } catch (err) {
+    // voxoz stopped (or the connection did) while the thread was open: the job is in Redis, not here.
+    const what = following.job ? `job ${following.job}` : 'what it asked for';
+    if ((err as Error).name === 'TimeoutError')
+      throw new Error(
+        `stopped following after ${timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} min` : `${Math.round(timeoutMs / 1000)} s`} with the thread still open; ${what} goes on in voxoz: voxoz say "jobs" lists it`,
+      );
+    throw new Error(
+      `lost voxoz at ${opts.baseUrl} before the thread ended (${(err as Error).message}); ${what} goes on when voxoz runs again: voxoz say "jobs" lists it`,
+    );
   } finally {
     ticker.stop();
   }
@@ -113,7 +124,7 @@ export async function say(opts: SayOptions): Promise<number> {
         write(`${show(event.message, event.type === 'edit')}\n`);
       }
     }
-    throw new Error(`the thread ${body!.thread} stopped before the job ended`);
+    throw new Error('the connection was closed');
   }
 }
 

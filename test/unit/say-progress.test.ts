@@ -26,11 +26,11 @@ const message = (text: string, kind: 'command' | 'parent', id: string = kind, re
 });
 
 /** The local API's double: takes the command, then sends the thread's events as `events` writes them. */
-async function serve(events: (res: ServerResponse) => void): Promise<string> {
+async function serve(events: (res: ServerResponse) => void, posted: { thread: string; job?: string } = { thread: 't-1' }): Promise<string> {
   server = createServer((req, res) => {
     if (req.method === 'POST') {
       res.writeHead(202, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ thread: 't-1' }));
+      res.end(JSON.stringify(posted));
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -117,5 +117,45 @@ describe('voxoz say ends with what the job it asked for came to', () => {
     const code = await say({ baseUrl, token: 't', user: 'alice', text: 'burst hello +2 for 1m', write: (t) => (out += t) });
     expect(code).toBe(0);
     expect(out.endsWith('\nhello bursting to 3 until 2026-12-05T14:14:01.185Z\n')).toBe(true);
+  });
+});
+
+describe('voxoz say when the thread does not end', () => {
+  const started = (res: ServerResponse) => {
+    res.write(frame({ type: 'message', thread: 't-1', seq: 1, message: message('deploy hello', 'command') }));
+    res.write(frame({ type: 'message', thread: 't-1', seq: 2, message: message('deploy hello: running build', 'parent') }));
+  };
+  const ask = (baseUrl: string, timeoutMs?: number) =>
+    say({ baseUrl, token: 't', user: 'alice', text: 'deploy hello', write: () => undefined, ...(timeoutMs ? { timeoutMs } : {}) }).then(
+      () => 'ended',
+      (err: Error) => err.message,
+    );
+
+  it('voxoz stopping mid-thread (the connection cut, or closed) says the job goes on and how to find it', async () => {
+    const cut = await serve(
+      (res) => {
+        started(res);
+        setTimeout(() => res.destroy(), 100);
+      },
+      { thread: 't-1', job: 'j-1' },
+    );
+    expect(await ask(cut)).toMatch(
+      /^lost voxoz at http:\/\/127\.0\.0\.1:\d+ before the thread ended \(.+\); job j-1 goes on when voxoz runs again: voxoz say "jobs" lists it$/,
+    );
+    server?.close();
+    const closed = await serve((res) => {
+      started(res);
+      setTimeout(() => res.end(), 100);
+    });
+    expect(await ask(closed)).toMatch(
+      /before the thread ended \(the connection was closed\); what it asked for goes on when voxoz runs again/,
+    );
+  });
+
+  it('gives up after its time with the thread still open, saying the job goes on', async () => {
+    const baseUrl = await serve(started, { thread: 't-1', job: 'j-2' });
+    expect(await ask(baseUrl, 1500)).toBe(
+      'stopped following after 2 s with the thread still open; job j-2 goes on in voxoz: voxoz say "jobs" lists it',
+    );
   });
 });
