@@ -57,7 +57,7 @@ export async function startHttpServer(opts: { host: string; port: number; mounts
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, opts.host, opts.port)));
     server.listen(opts.port, opts.host, () => resolve());
   });
   const address = server.address();
@@ -70,6 +70,19 @@ export async function startHttpServer(opts: { host: string; port: number; mounts
         server.close(() => resolve());
       }),
   };
+}
+
+/** What stops voxoz listening, with what to do: PORT and HOST are the settings that choose. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const at = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (err.code === 'EADDRINUSE')
+    return new Error(
+      `${at} is already in use (another voxoz, or another program, listens there); give this one a free port, e.g. PORT=${port + 1}`,
+    );
+  if (err.code === 'EACCES') return new Error(`may not listen on ${at} (ports below 1024 need root); set PORT to 1024 or above`);
+  if (err.code === 'EADDRNOTAVAIL')
+    return new Error(`cannot listen on ${at}: no interface here has that address; set HOST to one that does (e.g. 127.0.0.1)`);
+  return err;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -80,3 +80,24 @@ describe('the HTTP server survives whatever a client sends', () => {
     expect((await fetch(`http://127.0.0.1:${http.port}/ok`)).status).toBe(200);
   });
 });
+
+describe('a port voxoz cannot listen on', () => {
+  const start = (host: string, port: number) =>
+    startHttpServer({ host, port, log: silentLogger, mounts: [] }).then(
+      async (s) => {
+        await s.close();
+        return 'listening';
+      },
+      (err: Error) => err.message,
+    );
+
+  it('is named, with the setting that picks another (a second voxoz on one machine, a bad HOST)', async () => {
+    expect(await start('127.0.0.1', http.port)).toBe(
+      `127.0.0.1:${http.port} is already in use (another voxoz, or another program, listens there); give this one a free port, e.g. PORT=${http.port + 1}`,
+    );
+    // TEST-NET-1: never an address of this machine, and nothing is sent to it.
+    expect(await start('192.0.2.1', 0)).toBe(
+      'cannot listen on 192.0.2.1:0: no interface here has that address; set HOST to one that does (e.g. 127.0.0.1)',
+    );
+  });
+});
