@@ -22,6 +22,7 @@ import { startBot } from './start-bot.ts';
 import { startDocker } from './start-docker.ts';
 import { watchDockerEvents } from './drivers/docker/watch-events.ts';
 import { ensureServices } from './services/ensure-services.ts';
+import { onDoorMade } from './frontdoor/door-made.ts';
 import { redisKeys } from './store/keys.ts';
 import { createLockStore } from './store/lock-store.ts';
 import { createSystemJobs } from './store/record-system-job.ts';
@@ -158,6 +159,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         );
       };
       await syncNames();
+      onDoorMade(() => void syncNames?.()); // e.g. voxoz's own caddy started again: it lost the hostnames too
       await freeIdleAddresses({ socket: frontDoorSocket, instance: settings.queueName, configured: configuredSites(config), log });
     }
     // At each reload: voxoz's own front door, and (where jobs run) those it keeps on other engines.

@@ -3,6 +3,8 @@ import type { Logger } from '../observability/logger.ts';
 import { ensureCaddy } from './caddy.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 import { ensureDockerd, pingDocker } from './dockerd.ts';
+import { doorMade } from '../frontdoor/door-made.ts';
+import { isRunning } from './process-info.ts';
 import { ensureRedisServer } from './redis-server.ts';
 
 export interface Services {
@@ -38,6 +40,10 @@ export async function ensureServices(opts: {
   needDocker?: boolean;
   /** Start (or adopt) the data dir's caddy, for processes that deploy (they run workers). @defaultValue false */
   frontDoor?: boolean;
+  /** Told when an own service that died was started again (`caddy`: it serves no site until pointed again). */
+  onRestarted?: (service: 'redis-server' | 'caddy') => void;
+  /** How often the own redis-server and caddy are looked at (a dead one is started again). @defaultValue 2000 */
+  watchEveryMs?: number;
 }): Promise<Services> {
   const dataDir = resolve(opts.dataDir);
   const stops: Array<() => Promise<void>> = [];
@@ -49,7 +55,9 @@ export async function ensureServices(opts: {
     unlock?.();
     unlock = undefined;
   };
+  const watch = watchOwn(opts.log, opts.onRestarted, opts.watchEveryMs ?? 2000);
   const stop = async () => {
+    await watch.stop();
     for (const s of stops.splice(0).reverse())
       await s().catch((err: Error) => opts.log.warn('a service did not stop cleanly', { reason: err.message }));
     release();
@@ -59,7 +67,7 @@ export async function ensureServices(opts: {
     if (!redisUrl) {
       lock();
       const redis = await ensureRedisServer(join(dataDir, 'redis'));
-      stops.push(redis.stop);
+      stops.push(watch.own('redis-server', redis, () => ensureRedisServer(join(dataDir, 'redis'))));
       redisUrl = redis.url;
       opts.log.info(
         redis.adopted ? 'adopted the redis-server an earlier voxoz left running' : 'started a private redis-server (no REDIS_URL set)',
@@ -92,7 +100,7 @@ export async function ensureServices(opts: {
     if (opts.frontDoor) {
       lock();
       const caddy = await ensureCaddy(join(dataDir, 'caddy'));
-      stops.push(caddy.stop);
+      stops.push(watch.own('caddy', caddy, () => ensureCaddy(join(dataDir, 'caddy'))));
       frontDoorSocket = caddy.socket;
       opts.log.info(caddy.adopted ? 'adopted the front door (caddy) an earlier voxoz left running' : 'started the front door (caddy)', {
         socket: caddy.socket,
@@ -113,6 +121,7 @@ export async function ensureServices(opts: {
       frontDoorSocket,
       stop,
       abandon: () => {
+        void watch.stop();
         stops.length = 0;
         release();
       },
@@ -121,4 +130,58 @@ export async function ensureServices(opts: {
     await stop();
     throw err;
   }
+}
+
+interface Started {
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps voxoz's own redis-server and caddy running: one that died under it (the OOM killer, a
+ * stray kill) is started again on the same socket and data, where the clients reconnect (Redis
+ * from its append-only file; caddy empty, so the front doors are pointed again: `onRestarted`).
+ * The private dockerd is not: its containers run on under live-restore, and an engine started
+ * again over them would first unmount what they run on; jobs say it does not answer instead.
+ */
+function watchOwn(log: Logger, onRestarted: ((service: 'redis-server' | 'caddy') => void) | undefined, everyMs: number) {
+  const owned: Array<{ name: 'redis-server' | 'caddy'; now: Started; again: () => Promise<Started> }> = [];
+  let timer: NodeJS.Timeout | undefined;
+  let looking: Promise<void> | undefined;
+  const look = () => {
+    looking ??= lookOnce().finally(() => {
+      looking = undefined;
+    });
+    return looking;
+  };
+  const lookOnce = async () => {
+    for (const o of owned) {
+      if (!timer || isRunning(o.now.pid, o.name)) continue;
+      log.error(`voxoz's own ${o.name} (pid ${o.now.pid}) is gone; starting it again`);
+      try {
+        o.now = await o.again();
+        log.info(`started ${o.name} again`, { pid: o.now.pid });
+        // A caddy started again serves no site: the workers point every environment again, now.
+        if (o.name === 'caddy') doorMade('caddy');
+        onRestarted?.(o.name);
+      } catch (err) {
+        log.error(`could not start ${o.name} again; trying again in ${everyMs / 1000} s`, { err });
+      }
+    }
+  };
+  return {
+    /** Watches a service from now on; returns its stop, which stops the one running then. */
+    own(name: 'redis-server' | 'caddy', now: Started, again: () => Promise<Started>): () => Promise<void> {
+      const o = { name, now, again };
+      owned.push(o);
+      timer ??= setInterval(() => void look(), everyMs).unref();
+      return () => o.now.stop();
+    },
+    /** Stops watching; resolves once a start that was under way has ended (so the stop that follows finds it). */
+    async stop() {
+      clearInterval(timer);
+      timer = undefined;
+      await looking;
+    },
+  };
 }

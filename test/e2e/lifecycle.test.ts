@@ -172,6 +172,31 @@ describe('what voxoz starts, how it stops, and what survives a crash', () => {
     expect((await say(i, 'status', 'hello')).out).toMatch(/lifecycle-hello-production-v1-0\s+v1\s+running\s+healthy/);
   });
 
+  it('its own redis-server or caddy killed under it is started again: nothing acknowledged is lost, the app is served again', async () => {
+    const i = await install();
+    const voxoz = await start(i);
+    expect((await say(i, 'deploy', 'hello')).code).toBe(0);
+    const { redis } = pids(i);
+    process.kill(redis!, 'SIGKILL');
+    await expect
+      .poll(() => pids(i).redis !== redis && isRunning(pids(i).redis, 'redis-server'), { timeout: 15_000, interval: 200 })
+      .toBe(true);
+    // The release it acknowledged before the kill is still there (the append-only file), and commands work again.
+    await expect.poll(async () => (await say(i, 'releases', 'hello')).out, { timeout: 20_000, interval: 500 }).toMatch(/\* v1\s+live/);
+    expect(voxoz.stderr()).toContain(`voxoz's own redis-server (pid ${redis}) is gone; starting it again`);
+    const caddyPid = join(i.data, 'caddy', 'caddy.pid');
+    const caddy = readPidFile(caddyPid);
+    process.kill(caddy!, 'SIGKILL');
+    expect(await appAnswers(i)).toBe('');
+    // Started again empty, then pointed at the live release again at once (not at the next minute's round).
+    await expect.poll(() => appAnswers(i), { timeout: 15_000, interval: 200 }).toContain('hello from release v1');
+    expect(readPidFile(caddyPid)).not.toBe(caddy);
+    expect(redisServers(i)).toHaveLength(1);
+    expect(await voxoz.stop('SIGTERM')).toBe(0);
+    expect(redisServers(i)).toEqual([]);
+    expect(isRunning(readPidFile(caddyPid), 'caddy')).toBe(false);
+  });
+
   it('a second voxoz on the same data dir is refused and starts nothing', async () => {
     const i = await install();
     await start(i);
