@@ -90,8 +90,8 @@ export class LocalChat extends EventEmitter implements ChatSurface {
       keys.localThreadPrefix,
     );
     const first = author !== undefined ? this.add(id, { kind: 'command', author, text }) : undefined;
-    await open;
-    await first;
+    // Both awaited together: when Redis is down, the second's failure is not left unhandled.
+    await Promise.all([open, first]);
     return (await this.thread(id))!;
   }
 
