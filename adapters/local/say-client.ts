@@ -1,4 +1,6 @@
+import type { Reply } from '../../src/core/types.ts';
 import type { LocalChatEvent, LocalMessage } from './local-chat.ts';
+import { renderText } from './render-text.ts';
 
 export interface SayOptions {
   baseUrl: string;
@@ -67,7 +69,12 @@ export async function say(opts: SayOptions): Promise<number> {
       `voxoz is not answering at ${opts.baseUrl} (${err.cause instanceof Error ? err.cause.message : err.message}); start it with "npm start"`,
     );
   });
-  const body = (await posted.json()) as { thread?: string; job?: string; error?: string };
+  const body = (await posted.json()) as { thread?: string; job?: string; error?: string; answer?: Reply };
+  if (!posted.ok && body.answer) {
+    // voxoz answered but could not keep a thread (Redis does not answer): the answer, then why.
+    opts.write(`${renderText(body.answer)}\n`);
+    throw new Error(body.error ?? `HTTP ${posted.status}`);
+  }
   if (!posted.ok || !body.thread) throw new Error(`voxoz refused the command: ${body.error ?? posted.status}`);
   const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
   let following: Posted = { thread: body.thread, ...(body.job ? { job: body.job } : {}) };

@@ -159,3 +159,26 @@ describe('voxoz say when the thread does not end', () => {
     );
   });
 });
+
+describe('voxoz say when voxoz answers but cannot keep a thread', () => {
+  it('prints the answer, then says why there is no thread to follow (exit 1)', async () => {
+    server = createServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: 'the local chat cannot store threads: Redis does not answer',
+          answer: { title: 'deploy hello: queue unavailable', status: 'error', text: 'nothing was queued, try again in a minute' },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    let out = '';
+    const failed = await say({ baseUrl, token: 't', user: 'alice', text: 'deploy hello', write: (t) => (out += t) }).catch(
+      (err: Error) => err.message,
+    );
+    expect(failed).toBe('the local chat cannot store threads: Redis does not answer');
+    expect(out).toBe('✗ deploy hello: queue unavailable\n  nothing was queued, try again in a minute\n');
+  });
+});
