@@ -40,8 +40,6 @@ export async function ensureServices(opts: {
   needDocker?: boolean;
   /** Start (or adopt) the data dir's caddy, for processes that deploy (they run workers). @defaultValue false */
   frontDoor?: boolean;
-  /** Told when an own service that died was started again (`caddy`: it serves no site until pointed again). */
-  onRestarted?: (service: 'redis-server' | 'caddy') => void;
   /** How often the own redis-server and caddy are looked at (a dead one is started again). @defaultValue 2000 */
   watchEveryMs?: number;
 }): Promise<Services> {
@@ -55,7 +53,7 @@ export async function ensureServices(opts: {
     unlock?.();
     unlock = undefined;
   };
-  const watch = watchOwn(opts.log, opts.onRestarted, opts.watchEveryMs ?? 2000);
+  const watch = watchOwn(opts.log, opts.watchEveryMs ?? 2000);
   const stop = async () => {
     await watch.stop();
     for (const s of stops.splice(0).reverse())
@@ -140,11 +138,11 @@ interface Started {
 /**
  * Keeps voxoz's own redis-server and caddy running: one that died under it (the OOM killer, a
  * stray kill) is started again on the same socket and data, where the clients reconnect (Redis
- * from its append-only file; caddy empty, so the front doors are pointed again: `onRestarted`).
+ * from its append-only file; caddy empty, so the workers point the front doors again: doorMade).
  * The private dockerd is not: its containers run on under live-restore, and an engine started
- * again over them would first unmount what they run on; jobs say it does not answer instead.
+ * again over them would first unmount what they run on; jobs say they could not reach it instead.
  */
-function watchOwn(log: Logger, onRestarted: ((service: 'redis-server' | 'caddy') => void) | undefined, everyMs: number) {
+function watchOwn(log: Logger, everyMs: number) {
   const owned: Array<{ name: 'redis-server' | 'caddy'; now: Started; again: () => Promise<Started> }> = [];
   let timer: NodeJS.Timeout | undefined;
   let looking: Promise<void> | undefined;
@@ -163,7 +161,6 @@ function watchOwn(log: Logger, onRestarted: ((service: 'redis-server' | 'caddy')
         log.info(`started ${o.name} again`, { pid: o.now.pid });
         // A caddy started again serves no site: the workers point every environment again, now.
         if (o.name === 'caddy') doorMade('caddy');
-        onRestarted?.(o.name);
       } catch (err) {
         log.error(`could not start ${o.name} again; trying again in ${everyMs / 1000} s`, { err });
       }
