@@ -9,7 +9,7 @@ import type { Settings } from './config/read-settings.ts';
 import type { ChatAdapter } from './core/chat-adapter.ts';
 import type { JobData } from './core/types.ts';
 import type { DriverMap } from './drivers/driver.ts';
-import { startHttpServer } from './http/http-server.ts';
+import { checkCanListen, startHttpServer } from './http/http-server.ts';
 import { healthMounts, type ReadyCheck } from './http/health-routes.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { processors } from './jobs/processors/index.ts';
@@ -67,6 +67,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
   let config = loadConfig(settings.configFile);
   // A bot-only process (worker.inProcess false) runs no job: it needs no engine and no front door.
   const runsJobs = mode === 'worker' || config.worker.inProcess;
+  await checkCanListen(settings.host, settings.port);
   const services = await ensureServices({
     redisUrl: settings.redisUrl,
     dockerHost: settings.dockerHost,

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import type { Logger } from '../observability/logger.ts';
 
 /** A set of routes an adapter mounts under a path prefix (`/local`, `/slack`, `/discord`). */
@@ -70,6 +71,20 @@ export async function startHttpServer(opts: { host: string; port: number; mounts
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Fails as startHttpServer would when voxoz could not listen on `host:port`, without keeping it:
+ * checked before voxoz starts its Redis, dockerd and caddy, so a second voxoz on one machine is
+ * told at once rather than after starting (and stopping again) its services. `port: 0` always fits.
+ */
+export async function checkCanListen(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createTcpServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port)));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
 }
 
 /** What stops voxoz listening, with what to do: PORT and HOST are the settings that choose. */
