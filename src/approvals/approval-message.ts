@@ -62,6 +62,11 @@ export function describeDecided(record: ApprovalRecord): { title: string; text: 
   const when = record.decidedAt ? utcMinute(record.decidedAt) : '';
   switch (record.state) {
     case 'approved':
+      if (record.unqueued)
+        return {
+          title: `${summary}: approved by ${by}, but its job could not be queued`,
+          text: `Approved by ${by} at ${when}, but its job could not be queued (${record.unqueued}); nothing ran. Ask again.`,
+        };
       return {
         title: `${summary}: approved by ${by}`,
         text: `Approved by ${by} at ${when}; job ${record.request.job.id} runs in this thread.`,

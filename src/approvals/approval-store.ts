@@ -29,6 +29,8 @@ export interface ApprovalRecord {
   decidedBy?: ChatUser;
   decidedAt?: string;
   reason?: string;
+  /** Approved, but its job could not be queued: why (nothing ran). */
+  unqueued?: string;
 }
 
 /** The outcome of one try to decide: this try decided it, or it was decided before (as the record says). */
@@ -60,6 +62,7 @@ export function createApprovalStore(redis: Redis, keys: RedisKeys) {
       ...(h.decidedBy ? { decidedBy: JSON.parse(h.decidedBy) as ChatUser } : {}),
       ...(h.decidedAt ? { decidedAt: h.decidedAt } : {}),
       ...(h.reason ? { reason: h.reason } : {}),
+      ...(h.unqueued ? { unqueued: h.unqueued } : {}),
     };
   };
   return {
@@ -97,6 +100,10 @@ export function createApprovalStore(redis: Redis, keys: RedisKeys) {
       const record = await read(id);
       if (!record) return undefined;
       return { decided: answer === 'ok' || answer.startsWith('now-'), record };
+    },
+    /** Notes on an approved request that its job could not be queued, so a later click is told so. */
+    async markUnqueued(id: string, why: string): Promise<void> {
+      await redis.hset(keys.approval(id), 'unqueued', why);
     },
     /** Pending approvals whose time ran out by `now`. */
     expiredBy: (now: Date) => redis.zrangebyscore(keys.approvalsPending, '-inf', now.getTime()),

@@ -196,18 +196,24 @@ export function createApprovals(deps: ApprovalsDeps) {
           () => undefined,
           (err: Error) => err,
         );
-      const decided = describeDecided(result.record);
       const at = deps.now().toISOString();
       if (unqueued) {
         deps.log.error('approved job not queued', { id, err: unqueued });
-        const why = `approved, but the job could not be queued (${unqueued.message}); ask again`;
-        await closeApprovalMessage(deps.redis, deps.keys, id, at, 'failed', {
-          title: `${decided.title}, but its job could not be queued`,
-          text: `${decided.text.split(';')[0]}, but its job could not be queued (${unqueued.message}); nothing ran. Ask again.`,
-        }).catch((err: Error) => deps.log.error('could not close the approval message', { id, err }));
-        throw new UserError('queue_unavailable', why);
+        // Kept on the record (when Redis takes it) so a later click is told the same.
+        await deps.store
+          .markUnqueued(id, unqueued.message)
+          .catch((err: Error) => deps.log.error('could not note the unqueued job on the approval', { id, err }));
+        await closeApprovalMessage(
+          deps.redis,
+          deps.keys,
+          id,
+          at,
+          'failed',
+          describeDecided({ ...result.record, unqueued: unqueued.message }),
+        ).catch((err: Error) => deps.log.error('could not close the approval message', { id, err }));
+        throw new UserError('queue_unavailable', `approved, but the job could not be queued (${unqueued.message}); ask again`);
       }
-      await closeApprovalMessage(deps.redis, deps.keys, id, at, 'succeeded', { ...decided, goesOn: true });
+      await closeApprovalMessage(deps.redis, deps.keys, id, at, 'succeeded', { ...describeDecided(result.record), goesOn: true });
       return note(`${record.request.summary}: approved`, `Approved; job ${job.id} runs in the request's thread.`);
     },
 

@@ -215,6 +215,10 @@ describe('approvals on real Redis', () => {
       }),
     ]);
     expect(await broken.queue.getJobCounts()).toEqual(before);
+    // A later click is told the same, not that a job runs.
+    expect((await broken.approvals.decide(id, CAT, 'approved')).text).toMatch(
+      /^Approved by ben at .*, but its job could not be queued \(Command timed out\); nothing ran\. Ask again\.$/,
+    );
     // A queued one hands its thread on to the job: its close says the thread goes on.
     const { id: next } = await ask(a, ANN, 'rollback hello');
     await a.approvals.decide(next, BEN, 'approved');
