@@ -1,6 +1,7 @@
+import { quitRedis } from './store/quit-redis.ts';
 import { Queue } from 'bullmq';
 import { loadConfig, type LoadedConfig } from './config/load-config.ts';
-import { createShutdown } from './lifecycle/shutdown.ts';
+import { createShutdown, redisAnswers } from './lifecycle/shutdown.ts';
 import { describeReload, reloadConfig, type ReloadResult } from './lifecycle/reload-config.ts';
 import { redisDoorLock } from './frontdoor/door-lock.ts';
 import { freeIdleAddresses } from './free-idle-addresses.ts';
@@ -77,7 +78,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     needDocker: runsJobs,
   });
   const shutdown = createShutdown(log);
-  shutdown.add('stop services', services.stop, 40_000);
+  shutdown.add('stop services', services.stop, 40_000, { withoutRedis: true });
   let workers: WorkerPool | undefined;
   /** Serves environments' hostnames over HTTPS as voxoz.yml says (set once the front door runs). */
   let syncNames: (() => Promise<void>) | undefined;
@@ -112,9 +113,8 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     const connect = redisConnector(services.redisUrl, (name, err) => log.debug('redis error', { client: name, err }));
     const now = systemClock;
     const redis = connect('commands', 'voxoz');
-    shutdown.add('close redis', async () => {
-      await redis.quit();
-    });
+    shutdown.probeRedis(() => redisAnswers(redis));
+    shutdown.add('close redis', () => quitRedis(redis));
     const secretValues = (names: ReadonlyArray<string>) => resolveSecrets(names, env);
     const dockerRuntime = await startDocker({
       config: () => config,
@@ -132,7 +132,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     });
     const docker = dockerRuntime.docker;
     const ling = startLing({ config: () => config, dataDir: settings.dataDir, log: log.child({ part: 'ling' }) });
-    shutdown.add('close xen hosts', () => ling.close());
+    shutdown.add('close xen hosts', () => ling.close(), undefined, { withoutRedis: true });
     // Every process counts what it does (/metrics) and says whether it can work (/readyz).
     const metrics = createMetrics();
     const drivers: DriverMap = metrics.instrumentDrivers({ ling: ling.driver, docker: dockerRuntime.driver });
@@ -218,7 +218,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
     shutdown.add('close system jobs', async () => {
       await systemJobs.close();
       for (const q of systemQueues.values()) await q.close();
-      await systemQueueConnection.quit().catch(() => undefined);
+      await quitRedis(systemQueueConnection);
     });
     const startWorkersHere = async () => {
       const started = await startWorkers({
@@ -253,7 +253,7 @@ export async function startVoxoz(settings: Settings, env: NodeJS.ProcessEnv, log
         mounts: healthMounts({ metrics, checks }),
         log,
       });
-      shutdown.add('close http', () => http.close());
+      shutdown.add('close http', () => http.close(), undefined, { withoutRedis: true });
       log.info('worker http ready', { url: `http://${settings.host}:${http.port}/metrics` });
       return handle(http.port, []);
     }

@@ -1,3 +1,4 @@
+import { quitRedis } from './store/quit-redis.ts';
 import type { Redis } from 'ioredis';
 import { commands } from '../commands/index.ts';
 import { createAdapters } from '../adapters/index.ts';
@@ -144,7 +145,7 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
   // The local chat's threads live in Redis; its events arrive on a pub/sub connection of their own.
   const localEvents = connect('blocking', 'voxoz-local-events');
   shutdown.add('close local chat events', async () => {
-    await localEvents.quit().catch(() => undefined);
+    await quitRedis(localEvents);
   });
   const adapters = createAdapters({
     settings,
@@ -183,7 +184,7 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
     mounts: [...adapters.flatMap((a) => a.mounts), ...healthMounts({ metrics, checks })],
     log,
   });
-  shutdown.add('close http', () => http.close());
+  shutdown.add('close http', () => http.close(), undefined, { withoutRedis: true });
   for (const adapter of adapters) {
     await adapter.start();
     shutdown.add(`stop ${adapter.surface.platform}`, () => adapter.stop());

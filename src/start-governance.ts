@@ -1,3 +1,4 @@
+import { quitRedis } from './store/quit-redis.ts';
 import type { Redis } from 'ioredis';
 import { createAccessPolicy } from './access/access-policy.ts';
 import { createApprovalStore } from './approvals/approval-store.ts';
@@ -44,7 +45,7 @@ export function startGovernance(deps: {
   const { settings, redis, keys, now, log, shutdown } = deps;
   const auditRedis = deps.connect('commands', 'voxoz-audit');
   shutdown.add('close audit client', async () => {
-    await auditRedis.quit().catch(() => undefined);
+    await quitRedis(auditRedis);
   });
   const audit = createAuditLog({
     redis: auditRedis,

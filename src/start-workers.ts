@@ -88,6 +88,8 @@ export async function startWorkers(deps: StartWorkersDeps): Promise<{ pool: Work
       await pool.close().finally(() => clearTimeout(cancel));
     },
     DRAIN_MS + 60_000,
+    // Running jobs may finish their engine's work without Redis; the pool's close does not wait on a Redis that is gone.
+    { withoutRedis: true },
   );
   log.info('worker pool ready', { worker: pool.id, concurrency: worker.concurrency, queues: served });
   const reachWatch = watchReach({

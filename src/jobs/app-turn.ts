@@ -1,3 +1,4 @@
+import { quitRedis } from '../store/quit-redis.ts';
 import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData } from '../core/types.ts';
@@ -78,7 +79,7 @@ export function createAppTurns(opts: {
     leave: (data) => advanceAppLine(redis, keys, data, promoteIn(data), opts.now),
     async close() {
       for (const q of queues.values()) await q.close().catch(() => undefined);
-      await connection.quit().catch(() => undefined);
+      await quitRedis(connection);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { quitRedis } from '../store/quit-redis.ts';
 import { listWorkers } from './worker-presence.ts';
 import { Queue } from 'bullmq';
 import type { ChatUser, JobData } from '../core/types.ts';
@@ -234,8 +235,8 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue {
     async close() {
       await settler.close(1000);
       for (const q of queues.values()) await q.close();
-      await queueConnection.quit().catch(() => undefined);
-      await redis.quit().catch(() => undefined);
+      await quitRedis(queueConnection);
+      await quitRedis(redis);
     },
   };
 }

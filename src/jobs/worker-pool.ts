@@ -1,3 +1,5 @@
+import { closeWorker } from './close-worker.ts';
+import { quitRedis } from '../store/quit-redis.ts';
 import { hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -236,8 +238,8 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
     if (!taken) return;
     workers.delete(name);
     const done = (async () => {
-      await taken.worker.close();
-      await taken.connection.quit().catch(() => undefined);
+      await closeWorker(taken.worker, () => running.size === 0);
+      await quitRedis(taken.connection);
     })().finally(() => leaving.delete(done));
     leaving.add(done);
   };
@@ -290,7 +292,7 @@ export async function startWorkerPool(opts: WorkerPoolOptions): Promise<WorkerPo
       await Promise.all([...leaving]);
       await turns.close();
       await settler.close(5000);
-      await subscriber.quit().catch(() => undefined);
+      await quitRedis(subscriber);
     },
   };
 }

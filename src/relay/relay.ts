@@ -1,3 +1,4 @@
+import { quitRedis } from '../store/quit-redis.ts';
 import { hostname } from 'node:os';
 import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
 import type { JobData } from '../core/types.ts';
@@ -243,7 +244,7 @@ export function startRelay(opts: RelayOptions): Relay {
     async close() {
       stopped = true;
       await loop;
-      await redis.quit().catch(() => undefined);
+      await quitRedis(redis);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { quitRedis } from '../store/quit-redis.ts';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -80,7 +81,7 @@ export function startScheduleTicks(deps: ScheduleTicksDeps) {
     async close(): Promise<void> {
       await worker.close();
       await queue.close();
-      await Promise.all([workerConnection.quit().catch(() => undefined), queueConnection.quit().catch(() => undefined)]);
+      await Promise.all([quitRedis(workerConnection), quitRedis(queueConnection)]);
     },
   };
 }
