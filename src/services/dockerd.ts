@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { isRunning, readPidFile, signalProcess, stopProcess, waitForExit } from './process-info.ts';
@@ -68,8 +68,21 @@ export async function ensureDockerd(dir: string, opts: { netns?: string } = {}):
     await waitUntil(`the running dockerd (pid ${running}) at ${socket}`, () => pingDocker(socket), 60_000, 200);
     return { host, pid: running, adopted: true, stop: () => stopDockerd(running, socket, configFile, root) };
   }
-  // An engine that was killed can leave its mounts behind; a new one must not start on top of them.
-  unmountUnder(root);
+  // A pid file whose engine is gone (killed; the pid a zombie not yet reaped, or another
+  // program's after a reboot) makes dockerd refuse to start: "pid file found".
+  rmSync(pidFile, { force: true });
+  // The same for the killed engine's containerd, which dies with it (its parent-death signal):
+  // dockerd takes a pid file naming a process not yet reaped for a live containerd, waits on its
+  // socket and gives up ("timeout waiting for containerd to start").
+  const containerdPidFile = join(root, 'exec', 'containerd', 'containerd.pid');
+  const containerd = readPidFile(containerdPidFile);
+  if (isRunning(containerd, 'containerd')) await waitForExit(containerd, 'containerd', 5000);
+  if (!isRunning(containerd, 'containerd')) rmSync(containerdPidFile, { force: true });
+  // A killed engine leaves its mounts behind. Those of containers that still run (their shims
+  // outlive the engine: live-restore) are theirs, and the new engine takes them over as they
+  // are; unmounting them would take the running containers' files away. With none running, what
+  // is left is cleared, so the new engine does not start on top of stale mounts.
+  if (liveShims(root).length === 0) unmountUnder(root);
   writeDaemonConfig(configFile, true);
   const args = [
     '--config-file',
@@ -122,6 +135,21 @@ async function stopDockerd(pid: number, socket: string, configFile: string, root
   await waitForExit(pid, 'dockerd', 1000);
   const left = unmountUnder(root);
   if (left.length > 0) throw new Error(`could not unmount ${left.join(', ')}`);
+}
+
+/** Pids of the container shims of the engine under `root` that still run (each names its engine's containerd socket). */
+export function liveShims(root: string): number[] {
+  const address = join(root, 'exec', 'containerd', 'containerd.sock');
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .flatMap((p) => {
+      try {
+        const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        return argv[0]?.includes('containerd-shim') && argv[argv.indexOf('-address') + 1] === address ? [Number(p)] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** A fresh private engine for the test setup. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureDockerd } from '../../src/services/dockerd.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
-import { isRunning, readPidFile, stopProcess } from '../../src/services/process-info.ts';
+import { isRunning, readPidFile, stopProcess, waitForExit } from '../../src/services/process-info.ts';
 import { mountsUnder, unmountUnder } from '../../src/services/unmount-under.ts';
 import { BIN, ROOT, sayTo, spawnVoxoz, type SpawnedVoxoz } from '../support/spawn-voxoz.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
@@ -61,6 +61,19 @@ const start = async (i: Install) => {
   return voxoz;
 };
 const say = (i: Install, ...words: string[]) => sayTo(i.port, i.data, 'alice', words);
+/** `docker …` on the install's private engine; REPLICA stands for hello's v1 replica. */
+const onReplica = (i: Install, ...args: string[]) =>
+  execFileSync(
+    'docker',
+    [
+      '-H',
+      `unix://${join(i.data, 'docker', 'docker.sock')}`,
+      ...args.map((a) => (a === 'REPLICA' ? 'lifecycle-hello-production-v1-0' : a)),
+    ],
+    { encoding: 'utf8' },
+  ).trim();
+/** When the engine says the replica started: the same after an engine restart means the container ran on through it. */
+const replicaStarted = (i: Install) => onReplica(i, 'inspect', '-f', '{{.State.StartedAt}} {{.State.Pid}}', 'REPLICA');
 const appAnswers = (i: Install) =>
   fetch(`http://127.0.0.1:${i.appPort}/`, { signal: AbortSignal.timeout(2000) }).then(
     (r) => r.text(),
@@ -209,18 +222,24 @@ describe('what voxoz starts, how it stops, and what survives a crash', () => {
     expect(redisServers(i)).toHaveLength(1);
   });
 
-  it('an engine restart keeps the containers (live-restore); then a clean stop leaves a valid AOF and a removable folder', async () => {
+  it('an engine killed and started again keeps the containers running (live-restore); then a clean stop leaves a valid AOF and a removable folder', async () => {
     const i = await install();
     const first = await start(i);
     expect((await say(i, 'deploy', 'hello')).code).toBe(0);
     const { dockerd } = pids(i);
-    // The engine goes away and comes back under a new voxoz: the app serves throughout.
+    const replica = replicaStarted(i);
+    // The engine is killed (the OOM killer, say) and comes back under a new voxoz: the app serves throughout.
     await first.stop('SIGKILL');
-    await stopProcess(dockerd!, 'dockerd', 20_000);
+    process.kill(dockerd!, 'SIGKILL');
+    await waitForExit(dockerd!, 'dockerd', 10_000);
     expect(await appAnswers(i)).toContain('hello from release v1');
     const voxoz = await start(i);
     expect(pids(i).dockerd).not.toBe(dockerd);
     expect(await appAnswers(i)).toContain('hello from release v1');
+    // The same container process, not one its restart policy started again, and the engine can
+    // still run a process in it (its health check does): its files were not unmounted under it.
+    expect(replicaStarted(i)).toBe(replica);
+    expect(onReplica(i, 'exec', 'REPLICA', '/bin/sh', '-c', 'echo inside')).toBe('inside');
     expect(await voxoz.stop('SIGINT')).toBe(0);
     const manifest = join(i.data, 'redis', 'appendonlydir', 'appendonly.aof.manifest');
     expect(execFileSync('redis-check-aof', [manifest], { encoding: 'utf8' })).toMatch(/is valid/);
