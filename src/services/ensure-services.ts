@@ -79,7 +79,7 @@ export async function ensureServices(opts: {
       else if (opts.startDocker !== false && process.getuid?.() === 0) {
         lock();
         const dockerd = await ensureDockerd(join(dataDir, 'docker'));
-        stops.push(dockerd.stop);
+        stops.push(watch.own('dockerd', dockerd, () => ensureDockerd(join(dataDir, 'docker'))));
         dockerHost = dockerd.host;
         opts.log.info(
           dockerd.adopted
@@ -130,20 +130,21 @@ export async function ensureServices(opts: {
   }
 }
 
+type OwnService = 'redis-server' | 'dockerd' | 'caddy';
+
 interface Started {
   pid: number;
   stop(): Promise<void>;
 }
 
 /**
- * Keeps voxoz's own redis-server and caddy running: one that died under it (the OOM killer, a
- * stray kill) is started again on the same socket and data, where the clients reconnect (Redis
- * from its append-only file; caddy empty, so the workers point the front doors again: doorMade).
- * The private dockerd is not: its containers run on under live-restore, and an engine started
- * again over them would first unmount what they run on; jobs say they could not reach it instead.
+ * Keeps voxoz's own redis-server, dockerd and caddy running: one that died under it (the OOM
+ * killer, a stray kill) is started again on the same socket and data, where the clients
+ * reconnect (Redis from its append-only file; dockerd takes over the containers that ran on under
+ * live-restore; caddy empty, so the workers point the front doors again: doorMade).
  */
 function watchOwn(log: Logger, everyMs: number) {
-  const owned: Array<{ name: 'redis-server' | 'caddy'; now: Started; again: () => Promise<Started> }> = [];
+  const owned: Array<{ name: OwnService; now: Started; again: () => Promise<Started> }> = [];
   let timer: NodeJS.Timeout | undefined;
   let looking: Promise<void> | undefined;
   const look = () => {
@@ -168,7 +169,7 @@ function watchOwn(log: Logger, everyMs: number) {
   };
   return {
     /** Watches a service from now on; returns its stop, which stops the one running then. */
-    own(name: 'redis-server' | 'caddy', now: Started, again: () => Promise<Started>): () => Promise<void> {
+    own(name: OwnService, now: Started, again: () => Promise<Started>): () => Promise<void> {
       const o = { name, now, again };
       owned.push(o);
       timer ??= setInterval(() => void look(), everyMs).unref();

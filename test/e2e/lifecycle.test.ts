@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureDockerd } from '../../src/services/dockerd.ts';
+import { ensureDockerd, liveShims } from '../../src/services/dockerd.ts';
 import { findFreePort } from '../../src/services/free-port.ts';
 import { isRunning, readPidFile, stopProcess, waitForExit } from '../../src/services/process-info.ts';
 import { mountsUnder, unmountUnder } from '../../src/services/unmount-under.ts';
@@ -116,7 +116,9 @@ afterEach(async () => {
     if (redis) await stopProcess(redis, 'redis-server', 5000);
     // The deliberate stop (live-restore off first), as voxoz's own: a plain SIGTERM would leave the
     // test's containers and their shims running after it.
-    if (isRunning(dockerd, 'dockerd')) await (await ensureDockerd(join(i.data, 'docker'))).stop();
+    // An engine killed by a test and not started again leaves its containers' shims: start it to stop them.
+    if (isRunning(dockerd, 'dockerd') || liveShims(join(i.data, 'docker')).length > 0)
+      await (await ensureDockerd(join(i.data, 'docker'))).stop();
     // The front door (caddy) outlives a SIGKILLed voxoz as the other services do.
     const caddy = readPidFile(join(i.data, 'caddy', 'caddy.pid'));
     if (caddy) await stopProcess(caddy, 'caddy', 5000);
@@ -185,7 +187,7 @@ describe('what voxoz starts, how it stops, and what survives a crash', () => {
     expect((await say(i, 'status', 'hello')).out).toMatch(/lifecycle-hello-production-v1-0\s+v1\s+running\s+healthy/);
   });
 
-  it('its own redis-server or caddy killed under it is started again: nothing acknowledged is lost, the app is served again', async () => {
+  it('its own redis-server, caddy or dockerd killed under it is started again: nothing acknowledged is lost, the app is served again', async () => {
     const i = await install();
     const voxoz = await start(i);
     expect((await say(i, 'deploy', 'hello')).code).toBe(0);
@@ -206,10 +208,24 @@ describe('what voxoz starts, how it stops, and what survives a crash', () => {
       .toBe(true);
     await expect.poll(() => appAnswers(i), { timeout: 15_000, interval: 200 }).toContain('hello from release v1');
     expect(voxoz.stderr()).toContain(`voxoz's own caddy (pid ${caddy}) is gone; starting it again`);
+    // The engine: started again over the container that ran on (live-restore), which it takes over.
+    const replica = replicaStarted(i);
+    const { dockerd } = pids(i);
+    process.kill(dockerd!, 'SIGKILL');
+    await expect
+      .poll(() => pids(i).dockerd !== dockerd && isRunning(pids(i).dockerd, 'dockerd'), { timeout: 30_000, interval: 200 })
+      .toBe(true);
+    await expect
+      .poll(async () => (await say(i, 'status', 'hello')).out, { timeout: 30_000, interval: 500 })
+      .toMatch(/lifecycle-hello-production-v1-0\s+v1\s+running\s+healthy/);
+    expect(replicaStarted(i)).toBe(replica);
+    expect(await appAnswers(i)).toContain('hello from release v1');
+    expect(voxoz.stderr()).toContain(`voxoz's own dockerd (pid ${dockerd}) is gone; starting it again`);
     expect(redisServers(i)).toHaveLength(1);
     expect(await voxoz.stop('SIGTERM')).toBe(0);
     expect(redisServers(i)).toEqual([]);
     expect(isRunning(readPidFile(caddyPid), 'caddy')).toBe(false);
+    expect(isRunning(pids(i).dockerd, 'dockerd')).toBe(false);
   });
 
   it('a second voxoz on the same data dir is refused and starts nothing', async () => {
