@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../src/dispatch/command-spec.ts';
+import { approvals } from './approvals.ts';
 import { approve } from './approve.ts';
 import { audit } from './audit.ts';
 import { burst } from './burst.ts';
@@ -31,6 +32,7 @@ export const commands: ReadonlyArray<CommandSpec> = [
   jobs,
   workers,
   cancel,
+  approvals,
   approve,
   reject,
   lockCommand,

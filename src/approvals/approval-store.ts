@@ -105,6 +105,12 @@ export function createApprovalStore(redis: Redis, keys: RedisKeys) {
     async markUnqueued(id: string, why: string): Promise<void> {
       await redis.hset(keys.approval(id), 'unqueued', why);
     },
+    /** The requests that wait for a decision, the soonest to expire first. */
+    async pending(): Promise<ApprovalRecord[]> {
+      const ids = await redis.zrange(keys.approvalsPending, '0', '-1');
+      const records = await Promise.all(ids.map((id) => read(id)));
+      return records.filter((r): r is ApprovalRecord => r?.state === 'pending');
+    },
     /** Pending approvals whose time ran out by `now`. */
     expiredBy: (now: Date) => redis.zrangebyscore(keys.approvalsPending, '-inf', now.getTime()),
   };

@@ -88,6 +88,8 @@ export function createApprovals(deps: ApprovalsDeps) {
   };
 
   return {
+    /** The requests that wait for a decision (`approvals`), the soonest to expire first. */
+    pending: () => deps.store.pending(),
     /** Stores and posts an approval request for a command the policy deferred; the answer for the requester. */
     async request(inv: Invocation, command: CommandSpec, args: ParsedArgs, env: string, policy: string): Promise<Reply> {
       const config = deps.config();

@@ -1,4 +1,5 @@
 import type { Role } from '../config/access-schema.ts';
+import type { ApprovalRecord } from '../approvals/approval-store.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { Schedule } from '../config/schedule-schema.ts';
@@ -54,6 +55,8 @@ export interface AnswerStores {
   locks: LockStore;
   /** The audit trail, read-only (`audit`); absent where this process keeps none. */
   audit?: Pick<AuditLog, 'list'>;
+  /** The requests that wait for approval (`approvals`); absent where this process decides none. */
+  approvals?: { pending(): Promise<ApprovalRecord[]> };
 }
 
 /** What the dispatcher knows when a command answers at once. */

@@ -133,7 +133,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const env = commandEnv(command, args, defaultEnv);
     const how = command.run;
     if (how.kind === 'answer') {
-      const stores = { releases: deps.releases, jobs: deps.queue, locks: deps.locks, ...(deps.audit ? { audit: deps.audit } : {}) };
+      const stores = { releases: deps.releases, jobs: deps.queue, locks: deps.locks, audit: deps.audit, approvals: deps.approvals };
       const ctx = {
         commands: deps.registry.commands,
         apps: config.apps,

@@ -193,9 +193,17 @@ describe('the local page: a rollback waits for an approver, and a Reject carries
     const id = /approval (apv-\S+) still waits for a decision in voxoz; voxoz say "reject (apv-\S+)" withdraws it/.exec(interrupted.out);
     expect(id, interrupted.out).not.toBeNull();
     expect(id![1]).toBe(id![2]);
+    // Whoever lost the message finds the request, with who asked and until when.
+    const listed = await sayAs('abe', 'approvals hello').done;
+    expect(listed.code, listed.out).toBe(0);
+    expect(listed.out).toContain('approvals (hello): 1 waiting');
+    expect(listed.out).toMatch(
+      new RegExp(`${id![1]}\\s+rollback hello/production from v4 to v3\\s+rita\\s+abe\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC`),
+    );
     const withdrawn = sayAs('rita', `reject ${id![1]}`);
     expect((await withdrawn.done).code, withdrawn.run.out).toBe(0);
     expect(withdrawn.run.out).toMatch(/rejected/);
+    expect((await sayAs('abe', 'approvals').done).out).toContain('approvals (all apps): none waiting');
   }, 300_000);
 });
 
