@@ -56,7 +56,10 @@ describe('status of an app environment with no instances, on real Redis', () => 
       { label: 'paused replicas', value: 'desired 1, running 0' },
       { label: 'zero replicas', value: 'desired 0, running 0' },
     ]);
-    expect(reply.title).toBe('4 apps: 0/0 instances healthy (production, staging)');
+    // What the instance count leaves out is named, not "0/0 healthy" alone.
+    expect(reply.title).toBe(
+      '4 apps: 0/0 instances healthy; 1 scaled to 0, 2 not deployed yet, 1 with nothing live, 1 desired not running (production, staging)',
+    );
     // One app scaled to 0, or whose replicas are gone, says so in its title rather than "0/0 healthy".
     const one = async (text: string) => (await spine!.waitForEnd((await spine!.say('alice', text)).thread)).messages[1]!.reply!.title;
     expect(await one('status zero')).toBe('zero: scaled to 0, not serving (production)');

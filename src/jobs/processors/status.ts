@@ -148,9 +148,20 @@ export const statusProcessor: JobProcessor = {
               ? `${scope}: no replicas running of ${missing} desired (${where})`
               : data.app && zero > 0 && zero === places.length
                 ? `${scope}: scaled to 0, not serving (${where})`
-                : `${scope}: ${healthy}/${total} instances healthy (${where})`,
+                : `${scope}: ${healthy}/${total} instances healthy${besides(data.app ? {} : { zero, fresh, unlive, missing })} (${where})`,
       code: tables.length > 0 ? tables : ['no apps are configured'],
       ...(counts.length > 0 ? { fields: counts } : {}),
     };
   },
 };
+
+/** What the count of instances leaves out (app environments scaled to 0, never deployed, with nothing live, replicas desired that do not run): all apps' status says it. */
+function besides(n: { zero?: number; fresh?: number; unlive?: number; missing?: number }): string {
+  const parts = [
+    n.zero ? `${n.zero} scaled to 0` : '',
+    n.fresh ? `${n.fresh} not deployed yet` : '',
+    n.unlive ? `${n.unlive} with nothing live` : '',
+    n.missing ? `${n.missing} desired not running` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? `; ${parts.join(', ')}` : '';
+}
