@@ -21,7 +21,7 @@ export function approvalsReply(list: ReadonlyArray<ApprovalRecord>, app?: string
 
 export const approvals: CommandSpec = {
   name: 'approvals',
-  summary: 'List the requests that wait for approval: what each asks for, who asked, who may approve, until when',
+  summary: 'List the requests that wait for approval: what, who asked, who may approve, until when',
   args: [{ name: 'app', type: 'app', summary: 'only the requests for this app (default: all)' }],
   examples: ['approvals', 'approvals hello'],
   sideEffects: 'none',

@@ -1,4 +1,3 @@
-import { quitRedis } from './store/quit-redis.ts';
 import { Queue } from 'bullmq';
 import { loadConfig, type LoadedConfig } from './config/load-config.ts';
 import { createShutdown, redisAnswers } from './lifecycle/shutdown.ts';
@@ -35,6 +34,7 @@ import { createReleaseStore } from './store/release-store.ts';
 import { createDesiredStore } from './store/desired-store.ts';
 import { startLing } from './start-ling.ts';
 import { allQueues, DEFAULT_QUEUE, routeJob } from './jobs/job-route.ts';
+import { quitRedis } from './store/quit-redis.ts';
 
 export interface Voxoz {
   /** The HTTP port (local API, web page, platform endpoints; a worker-only process: /healthz, /readyz, /metrics). */

@@ -1,4 +1,3 @@
-import { quitRedis } from './store/quit-redis.ts';
 import type { Redis } from 'ioredis';
 import { commands } from '../commands/index.ts';
 import { createAdapters } from '../adapters/index.ts';
@@ -35,6 +34,7 @@ import type { LockStore } from './store/lock-store.ts';
 import type { SystemJobRecorder } from './store/record-system-job.ts';
 import type { RedisConnector } from './store/redis-connector.ts';
 import type { ReleaseStore } from './store/release-store.ts';
+import { quitRedis } from './store/quit-redis.ts';
 
 /** How long the relay gets to post the last messages of jobs that ended while draining. @defaultValue 5 s */
 const RELAY_SETTLE_MS = 5000;

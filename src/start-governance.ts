@@ -1,4 +1,3 @@
-import { quitRedis } from './store/quit-redis.ts';
 import type { Redis } from 'ioredis';
 import { createAccessPolicy } from './access/access-policy.ts';
 import { createApprovalStore } from './approvals/approval-store.ts';
@@ -16,6 +15,7 @@ import type { RedisKeys } from './store/keys.ts';
 import type { LockStore } from './store/lock-store.ts';
 import type { SystemJobRecorder } from './store/record-system-job.ts';
 import type { ReleaseStore } from './store/release-store.ts';
+import { quitRedis } from './store/quit-redis.ts';
 
 /** How often each bot process expires approvals whose time ran out. @defaultValue 5 s */
 const APPROVAL_SWEEP_MS = 5000;

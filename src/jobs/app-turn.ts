@@ -1,4 +1,3 @@
-import { quitRedis } from '../store/quit-redis.ts';
 import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData } from '../core/types.ts';
@@ -7,6 +6,7 @@ import type { RedisKeys } from '../store/keys.ts';
 import type { RedisConnector } from '../store/redis-connector.ts';
 import { advanceAppLine, joinAppLine, LINE_RECHECK_MS, lineHead, waitingLine } from './app-line.ts';
 import { finishJob } from './job-state.ts';
+import { quitRedis } from '../store/quit-redis.ts';
 
 export interface AppTurns {
   /**

@@ -1,4 +1,3 @@
-import { quitRedis } from '../store/quit-redis.ts';
 import { listWorkers } from './worker-presence.ts';
 import { Queue } from 'bullmq';
 import type { ChatUser, JobData } from '../core/types.ts';
@@ -18,6 +17,7 @@ import { listJobs } from './list-jobs.ts';
 import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { createReplicaWait, UNSAFE_ACKS } from '../store/wait-replica.ts';
+import { quitRedis } from '../store/quit-redis.ts';
 
 /** Longest wait for Redis when enqueueing before the user is told the queue is unavailable. @defaultValue 1000 */
 export const ENQUEUE_TIMEOUT_MS = 1000;

@@ -1,5 +1,3 @@
-import { closeWorker } from './close-worker.ts';
-import { quitRedis } from '../store/quit-redis.ts';
 import { hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -21,6 +19,8 @@ import { onDoorMade } from '../frontdoor/door-made.ts';
 import { runJob, type RunJobDeps } from './run-job.ts';
 import { type JobCancel, lazyCancel, signalAbort } from './job-cancel.ts';
 import { advertiseWorker } from './worker-presence.ts';
+import { closeWorker } from './close-worker.ts';
+import { quitRedis } from '../store/quit-redis.ts';
 
 export interface WorkerPoolOptions extends RunJobDeps {
   /** Where the workers' own clients come from (the composition root's connector), or a server URL. */

@@ -1,4 +1,3 @@
-import { quitRedis } from '../store/quit-redis.ts';
 import { hostname } from 'node:os';
 import { connectorFrom, type RedisConnector } from '../store/redis-connector.ts';
 import type { JobData } from '../core/types.ts';
@@ -15,6 +14,7 @@ import { applyEvent, initialView, isFinished } from './job-view.ts';
 import { claimLease, renewLease } from './relay-lease.ts';
 import { withOriginParent } from './origin-parent.ts';
 import { nextCall, type Tail } from './relay-call.ts';
+import { quitRedis } from '../store/quit-redis.ts';
 
 export interface RelayOptions {
   /** Where the relay's client comes from (the composition root's connector), or a server URL. */

@@ -1,4 +1,3 @@
-import { quitRedis } from '../store/quit-redis.ts';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -7,6 +6,7 @@ import type { SystemJobRecorder } from '../store/record-system-job.ts';
 import type { RedisConnector } from '../store/redis-connector.ts';
 import { quietReason } from './is-quiet.ts';
 import { SCHEDULE_QUEUE, syncSchedulers, type TickData } from './sync-schedulers.ts';
+import { quitRedis } from '../store/quit-redis.ts';
 
 export interface ScheduleTicksDeps {
   connect: RedisConnector;

@@ -54,6 +54,7 @@ describe('Discord over the gateway, end to end', () => {
       'jobs',
       'workers',
       'cancel',
+      'approvals',
       'approve',
       'reject',
       'lock',
