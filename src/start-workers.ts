@@ -67,8 +67,10 @@ export async function startWorkers(deps: StartWorkersDeps): Promise<{ pool: Work
   if (served.length === 0) throw new Error('this worker reaches no Docker engine, target or Xen host: it could take no job');
   const { ling: _ling, docker: _docker, crashAt, shutdown: _shutdown, ...poolDeps } = deps;
   const worker = config().worker;
+  const stopping = new AbortController();
   const pool = await startWorkerPool({
     ...poolDeps,
+    stopping: stopping.signal,
     queueName: DEFAULT_QUEUE,
     queueNames: served,
     reaches,
@@ -81,6 +83,7 @@ export async function startWorkers(deps: StartWorkersDeps): Promise<{ pool: Work
   shutdown.add(
     'drain workers',
     async () => {
+      stopping.abort(STOP_REASON);
       const cancel = setTimeout(() => {
         log.warn('running jobs did not finish in time; cancelling them so they roll back', { ms: DRAIN_MS });
         pool.abortAll(STOP_REASON);

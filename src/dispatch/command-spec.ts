@@ -38,6 +38,7 @@ export interface OptionSpec {
   name: string;
   type: 'boolean' | 'env' | 'int' | 'duration';
   summary: string;
+  /** Bounds for `int`; for `duration`, `max` is the most seconds taken (at most 30 days). */
   min?: number;
   max?: number;
 }

@@ -11,9 +11,15 @@ export interface ResolveContext {
   appNames: ReadonlyArray<string>;
 }
 
-/** Longest `duration` argument (`logs --since`). @defaultValue 30 days */
+/** Longest `duration` argument (`logs --since`); an option's `max` makes it shorter (`logs --follow`). @defaultValue 30 days */
 export const MAX_DURATION_SECONDS = 30 * 86_400;
 const DURATION_UNIT = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/** Seconds as the largest unit that divides them: 600 → "10m", 2_592_000 → "30d". */
+export function shortDuration(seconds: number): string {
+  const [unit, size] = (Object.entries(DURATION_UNIT) as [string, number][]).reverse().find(([, n]) => seconds % n === 0) ?? ['s', 1];
+  return `${seconds / size}${unit}`;
+}
 
 const show = (raw: string) => JSON.stringify(raw.length > 40 ? `${raw.slice(0, 37)}...` : raw);
 
@@ -72,9 +78,11 @@ export function resolveArg(type: ArgType, raw: string, ctx: ResolveContext, boun
     case 'duration': {
       const m = /^(\d{1,7})([smhd])$/.exec(raw);
       const seconds = m ? Number(m[1]) * DURATION_UNIT[m[2] as keyof typeof DURATION_UNIT] : 0;
-      return seconds >= 1 && seconds <= MAX_DURATION_SECONDS
+      const max = Math.min(bounds.max ?? MAX_DURATION_SECONDS, MAX_DURATION_SECONDS);
+      const like = max >= 86_400 ? '90s, 10m, 2h or 1d' : max >= 3600 ? '90s, 10m or 2h' : '30s or 5m';
+      return seconds >= 1 && seconds <= max
         ? { ok: true, value: seconds }
-        : { ok: false, problem: `${show(raw)} is not a duration of 1s..30d; write it like 90s, 10m, 2h or 1d` };
+        : { ok: false, problem: `${show(raw)} is not a duration of 1s..${shortDuration(max)}; write it like ${like}` };
     }
     case 'word':
       return /^[\p{L}\p{N}._-]{1,64}$/u.test(raw)

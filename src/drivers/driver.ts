@@ -83,6 +83,10 @@ export interface LogOptions {
   sinceSeconds?: number;
   /** The replica's index (VOXOZ_REPLICA); all running replicas when unset. */
   replica?: number;
+  /** `--follow`: after those lines, the new ones as they come, for this many seconds at most (follow-lines.ts). */
+  followSeconds?: number;
+  /** Ends a follow sooner (the job's cancel or its worker stopping). @defaultValue the job's signal */
+  stop?: AbortSignal;
 }
 
 /** One line an instance wrote, with the stream it came on. */
@@ -91,7 +95,8 @@ export interface LogLine {
   instance: string;
   replica: number;
   release: number;
-  stream: 'stdout' | 'stderr';
+  /** `ended`: a followed instance's log ended before the follow did (it stopped); `text` says why. */
+  stream: 'stdout' | 'stderr' | 'ended';
   text: string;
 }
 

@@ -41,6 +41,8 @@ export interface RunJobDeps {
   checkpoint?: DriverIO['checkpoint'];
   /** Where job and step durations are counted. @defaultValue none */
   metrics?: Pick<Metrics, 'stepEnded' | 'jobEnded' | 'jobWaited'>;
+  /** Aborts when this process begins to stop: a job that would otherwise go on (a followed log) ends then. @defaultValue never */
+  stopping?: AbortSignal;
 }
 
 /** The stores every job of a worker pool uses, made once per pool (a job's own cost stays small). */
@@ -119,9 +121,11 @@ export async function runJob(
       ...(deps.systemJobs ? { systemJobs: deps.systemJobs } : {}),
       ...(deps.desired ? { desired: deps.desired } : {}),
       ...(attempt.takeovers ? { takeovers: attempt.takeovers } : {}),
+      stopping: deps.stopping,
     });
     // A cancel that came once the change could no longer be undone (a deploy past its switch): said, not hidden.
-    if (cancel.aborted && !isUserError(cancel.reason))
+    // A job that changes nothing and returns after a cancel ended by it (a followed log) or was done anyway.
+    if (cancel.aborted && !isUserError(cancel.reason) && processor.mutates)
       io.log(`the cancel by ${cancelledBy(cancel)} came after this job had made its change, which it could no longer undo; it finished`);
     const { files, ...plain } = result;
     // A dry run does not wait for a change in progress (worker-pool.ts): its plan says it reads the state before it.

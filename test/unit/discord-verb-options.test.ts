@@ -40,6 +40,7 @@ describe('the new verbs as /voxoz subcommands', () => {
         { name: 'tail', type: 4, required: false, min_value: 1, max_value: 5000 },
         { name: 'since', type: 3, required: false, max_length: 8 },
         { name: 'replica', type: 4, required: false, min_value: 0, max_value: 99 },
+        { name: 'follow', type: 3, required: false, max_length: 8 },
       ],
     ],
     ['deploy', [{ name: 'app' }, { name: 'ref' }, { name: 'env' }, { name: 'dry-run', type: 5, required: false }]],

@@ -1,4 +1,6 @@
+import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';
+import { type FollowSource, mergeFollowed } from '../follow-lines.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { LogLine, LogOptions } from '../driver.ts';
 import { LABEL } from './labels.ts';
@@ -49,6 +51,70 @@ export function framesToLines(frames: ReadonlyArray<LogFrame>): LogFrame[] {
   return lines;
 }
 
+/**
+ * Frames to lines as a followed log's chunks come (a frame may be cut between chunks, a line
+ * between frames, a character between chunks); `end()` gives what is left. A stream that is not
+ * multiplexed (a TTY container) is all stdout.
+ */
+export function lineSplitter(): { push(chunk: Buffer): LogFrame[]; end(): LogFrame[] } {
+  let pending: Buffer = Buffer.alloc(0);
+  let multiplexed: boolean | undefined;
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  const partial: Record<LogFrame['stream'], string> = { stdout: '', stderr: '' };
+  const lines = (stream: LogFrame['stream'], text: string, out: LogFrame[]) => {
+    const parts = (partial[stream] + text).split('\n');
+    partial[stream] = parts.pop() ?? '';
+    for (const line of parts) out.push({ stream, text: line.replace(/\r$/, '') });
+  };
+  return {
+    push(chunk) {
+      const out: LogFrame[] = [];
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      multiplexed ??= pending.length >= 4 ? (pending[0] === 1 || pending[0] === 2) && pending.readUIntBE(1, 3) === 0 : undefined;
+      if (multiplexed === false) {
+        lines('stdout', decoders.stdout.write(pending), out);
+        pending = Buffer.alloc(0);
+      }
+      while (multiplexed && pending.length >= 8 && pending.length >= 8 + pending.readUInt32BE(4)) {
+        const stream = pending[0] === 2 ? 'stderr' : 'stdout';
+        const end = 8 + pending.readUInt32BE(4);
+        lines(stream, decoders[stream].write(pending.subarray(8, end)), out);
+        pending = pending.subarray(end);
+      }
+      return out;
+    },
+    end() {
+      const out: LogFrame[] = [];
+      if (multiplexed !== true && pending.length) lines('stdout', decoders.stdout.write(pending), out);
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const rest = partial[stream] + decoders[stream].end();
+        partial[stream] = '';
+        if (rest) out.push({ stream, text: rest.replace(/\r$/, '') });
+      }
+      return out;
+    },
+  };
+}
+
+/** A source of `logs --follow` (follow-lines.ts): the Engine log stream `open` gives, as lines of `replica`. */
+export function followEngineLog(
+  open: (stop: AbortSignal) => Promise<NodeJS.ReadableStream>,
+  replica: Omit<LogLine, 'stream' | 'text'>,
+  gone: string,
+): FollowSource {
+  return async (push, stop) => {
+    const split = lineSplitter();
+    let why = gone;
+    try {
+      for await (const chunk of await open(stop)) for (const f of split.push(Buffer.from(chunk))) push({ ...replica, ...f });
+    } catch (err) {
+      why = `its log could not be read further: ${(err as Error).message}`;
+    }
+    for (const f of split.end()) push({ ...replica, ...f });
+    if (!stop.aborted) push({ ...replica, stream: 'ended', text: why });
+  };
+}
+
 /** The last `tail` lines a container wrote, for failure reports. */
 export async function tailContainerLogs(docker: Docker, id: string, tail = 20): Promise<string[]> {
   const raw = (await docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail })) as unknown as Buffer;
@@ -67,6 +133,7 @@ export async function* appLogs(
   env: string,
   opts: LogOptions,
   now: Date,
+  signal: AbortSignal,
 ): AsyncIterable<LogLine> {
   const running = (await listAppContainers(docker, instance, app, env))
     .filter((c) => c.State === 'running')
@@ -82,13 +149,29 @@ export async function* appLogs(
       'replica_not_found',
       `${app} (${env}) has no running replica ${opts.replica}; give --replica one of: ${running.map(replicaOf).join(', ')}`,
     );
+  const query = {
+    stdout: true,
+    stderr: true,
+    tail: opts.tail,
+    ...(opts.sinceSeconds === undefined ? {} : { since: Math.floor(now.getTime() / 1000) - opts.sinceSeconds }),
+  };
+  const replica = (c: Docker.ContainerInfo) => ({
+    instance: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+    replica: replicaOf(c),
+    release: Number(c.Labels[LABEL.release]),
+  });
+  if (opts.followSeconds) {
+    const open = (c: Docker.ContainerInfo) => (stop: AbortSignal) =>
+      docker.getContainer(c.Id).logs({ ...query, follow: true, abortSignal: stop }) as Promise<NodeJS.ReadableStream>;
+    yield* mergeFollowed(
+      chosen.map((c) => followEngineLog(open(c), replica(c), 'the replica stopped (a deploy, scale or rollback replaced it?)')),
+      opts.followSeconds,
+      signal,
+    );
+    return;
+  }
   for (const c of chosen) {
-    const since = opts.sinceSeconds === undefined ? {} : { since: Math.floor(now.getTime() / 1000) - opts.sinceSeconds };
-    const raw = (await docker
-      .getContainer(c.Id)
-      .logs({ stdout: true, stderr: true, follow: false, tail: opts.tail, ...since })) as unknown as Buffer;
-    const name = (c.Names[0] ?? c.Id).replace(/^\//, '');
-    for (const line of framesToLines(demuxFrames(Buffer.from(raw))))
-      yield { instance: name, replica: replicaOf(c), release: Number(c.Labels[LABEL.release]), ...line };
+    const raw = (await docker.getContainer(c.Id).logs({ ...query, follow: false })) as unknown as Buffer;
+    for (const line of framesToLines(demuxFrames(Buffer.from(raw)))) yield { ...replica(c), ...line };
   }
 }

@@ -130,7 +130,7 @@ export function createDockerDriver({
         io,
       ),
     pruneImages: (app, env, keep, io) => pruneImages(docker, instance, app.name, env, keep, io),
-    logs: (app, env, opts, io) => appLogs(docker, instance, app.name, env, opts, io.now()),
+    logs: (app, env, opts, io) => appLogs(docker, instance, app.name, env, opts, io.now(), opts.stop ?? io.signal),
     status: (app, env) => listInstances(docker, instance, app.name, env, app.health.path, engine),
     async abandon({ app, env, release }, liveToken, io) {
       const ours = (await listAppContainers(docker, instance, app.name, env)).filter((c) => Number(c.Labels[LABEL.release]) === release);

@@ -5,8 +5,10 @@ import type { AppSpec } from '../../config/schema.ts';
 import { UserError } from '../../core/user-error.ts';
 import { checkoutGit } from '../checkout-git.ts';
 import type { Driver, DriverIO } from '../driver.ts';
+import { mergeFollowed } from '../follow-lines.ts';
 import { withTimeLimit } from '../with-time-limit.ts';
 import { deployDomains } from './deploy-domains.ts';
+import { followConsole } from './follow-console.ts';
 import type { ImageStore } from './image-store.ts';
 import { destroyAll, lingOf, listOurs, toInstance } from './ling-domains.ts';
 import type { LingBuilder } from './ling-types.ts';
@@ -72,16 +74,22 @@ export function createLingDriver({ hostsFor, builder, store, workDir }: LingDriv
     async status(app, env) {
       return (await listOurs(hosts(app, env), app.name, env)).sort((a, b) => a.release - b.release || a.index - b.index).map(toInstance);
     },
-    async *logs(app, env, opts) {
+    async *logs(app, env, opts, io) {
       const ours = (await listOurs(hosts(app, env), app.name, env)).sort((a, b) => a.index - b.index);
       if (opts.replica !== undefined && !ours.some((d) => d.index === opts.replica))
         throw new UserError(
           'replica_not_running',
           `${app.name} (${env}) runs no domain with index ${opts.replica}; running: ${ours.map((d) => d.index).join(', ') || 'none'}`,
         );
-      for (const d of ours.filter((x) => opts.replica === undefined || x.index === opts.replica))
-        for (const text of await d.hostRef.consoleTail(d.name, opts.tail))
-          yield { instance: d.name, replica: d.index, release: d.release, stream: 'stdout' as const, text };
+      const chosen = ours.filter((x) => opts.replica === undefined || x.index === opts.replica);
+      const replica = (d: (typeof ours)[number]) => ({ instance: d.name, replica: d.index, release: d.release });
+      if (opts.followSeconds) {
+        const sources = chosen.map((d) => followConsole(d.hostRef, d.name, replica(d), opts.tail));
+        yield* mergeFollowed(sources, opts.followSeconds, opts.stop ?? io.signal);
+        return;
+      }
+      for (const d of chosen)
+        for (const text of await d.hostRef.consoleTail(d.name, opts.tail)) yield { ...replica(d), stream: 'stdout' as const, text };
     },
     async pruneImages(app, _env, keep) {
       return store.prune(app.name, keep).map((sha) => `sha256:${sha}`);

@@ -7,14 +7,13 @@ import { DEFAULT_REPLICA_PORTS, parsePortRange } from '../../config/port-range.t
 import { type DoorLock, processDoorLock } from '../../frontdoor/door-lock.ts';
 import { createDockerDriver } from '../docker/docker-driver.ts';
 import type { DeployOutcome, DeployTarget, Driver, DriverIO, Instance, LogLine } from '../driver.ts';
-import { demuxFrames, framesToLines } from '../docker/container-logs.ts';
 import { LABEL } from '../docker/labels.ts';
 import { createReleaseService } from './release-service.ts';
 import { serviceName } from './service-spec.ts';
 import { shipImage } from './ship-image.ts';
 import { swarmDoors } from './swarm-doors.ts';
 import { type AwayNode, swarmNodes } from './swarm-nodes.ts';
-import { readSwarmLogs, taskLogTail } from './swarm-logs.ts';
+import { swarmLogs, taskLogTail } from './swarm-logs.ts';
 import {
   appServices,
   blockOf,
@@ -264,25 +263,8 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       return [...freed];
     },
     reconcile: (app, env, liveToken) => settle(app, env, liveToken),
-    async *logs(app, env, opts): AsyncIterable<LogLine> {
-      const known = await nodes();
-      for (const s of await services(app.name, env)) {
-        for (const t of await tasksOf(s.ID)) {
-          if (t.DesiredState !== 'running') continue;
-          if (opts.replica !== undefined && Number(t.Slot) !== opts.replica) continue;
-          const since = opts.sinceSeconds ? { since: Math.floor(Date.now() / 1000) - opts.sinceSeconds } : {};
-          const query = { stdout: true, stderr: true, tail: opts.tail, ...since };
-          // The task's container through its node's engine; Swarm's own task logs when that engine is not known.
-          const node = known.find((n) => n.id === t.NodeID);
-          const container = t.Status?.ContainerStatus?.ContainerID as string | undefined;
-          const buf =
-            node && container
-              ? Buffer.from((await node.engine.getContainer(container).logs({ ...query, follow: false })) as unknown as Buffer)
-              : await readSwarmLogs(docker, `/tasks/${t.ID}/logs`, query);
-          for (const f of framesToLines(demuxFrames(buf)))
-            yield { instance: `${s.Spec?.Name}.${t.Slot}`, replica: Number(t.Slot), release: releaseOf(s), stream: f.stream, text: f.text };
-        }
-      }
+    logs: async function* (app, env, opts, io) {
+      yield* swarmLogs(docker, await nodes(), await services(app.name, env), opts, opts.stop ?? io.signal);
     },
   };
 }

@@ -1,6 +1,48 @@
 import type Docker from 'dockerode';
-import { demuxFrames, framesToLines, tailContainerLogs } from '../docker/container-logs.ts';
-import type { TaskInfo } from './swarm-services.ts';
+import { demuxFrames, followEngineLog, framesToLines, tailContainerLogs } from '../docker/container-logs.ts';
+import type { LogLine, LogOptions } from '../driver.ts';
+import { type FollowSource, mergeFollowed } from '../follow-lines.ts';
+import { releaseOf, type ServiceInfo, serviceTasks, type TaskInfo } from './swarm-services.ts';
+
+/**
+ * `logs` of an app environment's services: each running task's last lines (and with
+ * `followSeconds`, the new ones as they come), read through the task's node's engine, or
+ * through Swarm's own task logs when that engine is not known (`nodes`).
+ */
+export async function* swarmLogs(
+  docker: Docker,
+  nodes: ReadonlyArray<{ id: string; engine: Docker }>,
+  services: ReadonlyArray<ServiceInfo>,
+  opts: LogOptions,
+  stop: AbortSignal,
+): AsyncIterable<LogLine> {
+  const follow: FollowSource[] = [];
+  const since = opts.sinceSeconds ? { since: Math.floor(Date.now() / 1000) - opts.sinceSeconds } : {};
+  const query = { stdout: true, stderr: true, tail: opts.tail, ...since };
+  for (const s of services) {
+    for (const t of await serviceTasks(docker, s.ID)) {
+      if (t.DesiredState !== 'running') continue;
+      if (opts.replica !== undefined && Number(t.Slot) !== opts.replica) continue;
+      const node = nodes.find((n) => n.id === t.NodeID);
+      const container = t.Status?.ContainerStatus?.ContainerID as string | undefined;
+      const engine = node && container ? node.engine.getContainer(container) : undefined;
+      const replica = { instance: `${s.Spec?.Name}.${t.Slot}`, replica: Number(t.Slot), release: releaseOf(s) };
+      if (opts.followSeconds) {
+        const open = (abortSignal: AbortSignal) =>
+          engine
+            ? (engine.logs({ ...query, follow: true, abortSignal }) as Promise<NodeJS.ReadableStream>)
+            : openSwarmLog(docker, `/tasks/${t.ID}/logs`, query, abortSignal);
+        follow.push(followEngineLog(open, replica, 'the task stopped (a deploy, scale or rollback replaced it?)'));
+        continue;
+      }
+      const buf = engine
+        ? Buffer.from((await engine.logs({ ...query, follow: false })) as unknown as Buffer)
+        : await readSwarmLogs(docker, `/tasks/${t.ID}/logs`, query);
+      for (const f of framesToLines(demuxFrames(buf))) yield { ...replica, stream: f.stream, text: f.text };
+    }
+  }
+  if (opts.followSeconds) yield* mergeFollowed(follow, opts.followSeconds, stop);
+}
 
 /**
  * The last lines of the first of `tasks` whose container says something, read through its
@@ -54,6 +96,28 @@ export function readSwarmLogs(docker: Docker, path: string, options: Record<stri
           reject(e);
         });
       }) as never,
+    );
+  });
+}
+
+/** A following log read (a task's) through the engine: the multiplexed stream, open until the task ends or `stop` aborts. */
+export function openSwarmLog(
+  docker: Docker,
+  path: string,
+  options: Record<string, unknown>,
+  stop: AbortSignal,
+): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(
+      {
+        path: `${path}?`,
+        method: 'GET',
+        options: { ...options, follow: true },
+        isStream: true,
+        abortSignal: stop,
+        statusCodes: { 200: true, 404: 'no such service or task', 500: 'server error', 503: 'node is not part of a swarm' },
+      },
+      ((err: Error | null, stream: NodeJS.ReadableStream) => (err ? reject(err) : resolve(stream))) as never,
     );
   });
 }

@@ -34,6 +34,8 @@ export interface ProcessorContext {
   desired?: DesiredStore;
   /** How many times a worker died running this job and another took it over (BullMQ's stalled count). @defaultValue 0 */
   takeovers?: number;
+  /** Aborts when the worker's process begins to stop (RunJobDeps.stopping). */
+  stopping?: AbortSignal | undefined;
 }
 
 export type JobResult = Omit<Reply, 'status' | 'buttons' | 'steps' | 'attachments'> & {
