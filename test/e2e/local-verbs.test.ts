@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../src/services/wait-until.ts';
+import { httpOnce } from '../support/http-once.ts';
 import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
 
 /**
@@ -82,6 +83,32 @@ describe('the chat verbs through the local API', () => {
         .map((m) => m.text)
         .join('\n'),
     ).toMatch(/v1-0 out \| hello v1 listening on 127\.0\.0\.1:\d+/);
+    // --follow: the lines written after it began come into the thread; a Cancel ends it as done (it changed nothing).
+    expect(await answer('carol', 'logs hello --follow 1h')).toContain(
+      '--follow: "1h" is not a duration of 1s..10m; write it like 30s or 5m',
+    );
+    const following = await say('carol', 'logs hello --tail 3 --follow 1m');
+    const lines = async () =>
+      (await read(following.thread)).messages
+        .filter((m) => m.kind === 'log')
+        .map((m) => m.text)
+        .join('\n');
+    // It has begun once its backlog (the last 3 lines) is in: the requests after that are new lines.
+    await waitUntil('the follow to begin', async () => /following for 1 min[\s\S]*v1-0 (out|err) \|/.test(await lines()), 30_000, 100);
+    for (let i = 0; i < 3; i++) expect(await httpOnce(`127.0.0.1:${voxoz.appPort}`, 5000, '/not-here')).toMatch(/^404 /);
+    await waitUntil(
+      'the new lines in the thread',
+      async () => ((await lines()).match(/v1-0 err \| .*response:404/g) ?? []).length === 3,
+      30_000,
+      100,
+    );
+    expect(await answer('carol', `cancel ${following.job}`)).toContain(following.job!);
+    const followed = await ended(following.thread, 15_000);
+    expect(followed.outcome).toBe('succeeded');
+    expect(await lines()).not.toContain('could no longer undo');
+    expect(followed.messages.find((m) => m.kind === 'parent')?.text).toMatch(
+      /logs hello \(production\): \d+ lines from 1 replica[\s\S]*last 3 per replica, then followed for \d+ s until carol cancelled it/,
+    );
     const dry = await ended((await say('carol', 'deploy hello --dry-run')).thread);
     expect(dry.messages.find((m) => m.kind === 'parent')?.text).toContain(
       'dry run: hello (production) would build and deploy v2; nothing was changed',
@@ -90,5 +117,18 @@ describe('the chat verbs through the local API', () => {
     expect(await answer('carol', 'help')).toMatch(
       /releases <app>[\s\S]*promote <app> <from-env> <to-env>[\s\S]*logs <app>[\s\S]*jobs \[app\][\s\S]*cancel <job>[\s\S]*lock status \[app\][\s\S]*unlock <app>/,
     );
+  });
+
+  it('a follow does not hold up a stop: it ends as voxoz begins to stop, not after the 30 s drain', async () => {
+    const following = await say('carol', 'logs hello --tail 1 --follow 10m');
+    await waitUntil(
+      'the follow to begin',
+      async () => (await read(following.thread)).messages.some((m) => m.kind === 'log' && m.text.includes('following for 10 min')),
+      30_000,
+      100,
+    );
+    const began = Date.now();
+    await voxoz.close();
+    expect(Date.now() - began).toBeLessThan(15_000);
   });
 });

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load-config.ts';
 import type { TargetSpec } from '../../src/config/target-schema.ts';
 import type { DeployTarget, Driver, LogLine } from '../../src/drivers/driver.ts';
+import { followEngineLog } from '../../src/drivers/docker/container-logs.ts';
 import { createSwarmDriver } from '../../src/drivers/swarm/swarm-driver.ts';
+import { openSwarmLog } from '../../src/drivers/swarm/swarm-logs.ts';
+import { waitUntil } from '../../src/services/wait-until.ts';
 import { failure, ioFor } from '../support/docker-apps.ts';
 import { type NetnsEngine, startNetnsEngine } from '../support/netns-engine.ts';
 import { probeInside, uptime } from '../support/netns-probe.ts';
@@ -188,6 +191,39 @@ describe('Swarm driver (one-node swarm in a namespace)', () => {
     expect(lines.some((l) => l.stream === 'stdout' && l.text.includes('hello v2 listening'))).toBe(true);
     expect(lines.some((l) => l.stream === 'stderr' && l.text.includes('response:200'))).toBe(true);
   }, 120_000);
+
+  it("logs --follow: the task's new lines as it writes them, through its node's engine and through Swarm's task logs; a cancel ends both", async () => {
+    const t = target(2);
+    const cancel = new AbortController();
+    const lines: LogLine[] = [];
+    const done = (async () => {
+      for await (const l of driver.logs!(t.app, 'production', { tail: 1, followSeconds: 60 }, ioFor([], cancel))) lines.push(l);
+    })();
+    const services = (await engine.docker.listServices()).filter((x) => x.Spec?.Labels?.['voxoz.app'] === 'hello');
+    const tasks = await engine.docker.listTasks({ filters: { 'desired-state': ['running'], service: services.map((x) => x.ID) } });
+    expect(tasks).toHaveLength(1);
+    const bySwarm: LogLine[] = [];
+    const replica = { instance: 'by-swarm', replica: 0, release: 2 };
+    const open = (stop: AbortSignal) =>
+      openSwarmLog(engine.docker, `/tasks/${tasks[0]!.ID}/logs`, { stdout: true, stderr: true, tail: 1 }, stop);
+    const swarmDone = followEngineLog(open, replica, 'gone')((l) => bySwarm.push(l), cancel.signal);
+    const notFound = (got: LogLine[]) => got.filter((l) => l.stream === 'stderr' && l.text.endsWith('response:404')).length;
+    // Both follows have begun once their last line (the backlog, tail 1) came; the requests after it are new lines.
+    await waitUntil('both follows to begin', async () => lines.length > 0 && bySwarm.length > 0, 20_000, 50);
+    const seen = [notFound(lines), notFound(bySwarm)];
+    for (let i = 0; i < 3; i++) expect(await engine.wgetInside(PORT, '/not-here')).toContain('404');
+    await waitUntil(
+      'the requests in both follows',
+      async () => notFound(lines) === seen[0]! + 3 && notFound(bySwarm) === seen[1]! + 3,
+      20_000,
+      100,
+    );
+    const began = Date.now();
+    cancel.abort('carol');
+    await Promise.all([done, swarmDone]);
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect([...lines, ...bySwarm].filter((l) => l.stream === 'ended')).toEqual([]);
+  }, 60_000);
 
   it("frees the node door's address of an environment scaled to 0 once it is out of the config, not before", async () => {
     const t = target(2);

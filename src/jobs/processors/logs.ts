@@ -15,7 +15,7 @@ const intArg = (value: unknown, name: string, min: number, max: number): number 
   return value;
 };
 
-const seconds = (n: number) => (n % 60 === 0 ? `${n / 60} min` : `${n} s`);
+const seconds = (n: number) => (n >= 60 && n % 60 === 0 ? `${n / 60} min` : `${n} s`);
 
 /**
  * logs <app> [--tail N] [--since 10m] [--replica i] [--follow 5m]: what the running replicas

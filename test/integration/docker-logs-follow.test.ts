@@ -1,0 +1,73 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LogLine } from '../../src/drivers/driver.ts';
+import { waitUntil } from '../../src/services/wait-until.ts';
+import { dockerTestbed, ioFor, page } from '../support/docker-apps.ts';
+import { httpOnce } from '../support/http-once.ts';
+
+// logs --follow on the real engine: the replicas' log streams, followed as they are written.
+const bed = dockerTestbed();
+const { driver } = bed;
+afterAll(() => bed.cleanup());
+
+/** Follows in the background; `lines` fills as they come, `done` resolves when the follow ends. */
+function follow(app: Parameters<NonNullable<typeof driver.logs>>[0], seconds: number, cancel = new AbortController()) {
+  const lines: LogLine[] = [];
+  const began = Date.now();
+  const done = (async () => {
+    for await (const l of driver.logs!(app, 'production', { tail: 50, followSeconds: seconds }, ioFor([], cancel))) lines.push(l);
+    return Date.now() - began;
+  })();
+  return { lines, done, cancel };
+}
+
+describe('logs --follow on the engine', () => {
+  it('shows the last lines, then each request as the replicas write it; a replica that stops ends its part, and all stopped ends the follow', async () => {
+    const hello = await bed.freshApp({ replicas: 2 });
+    await hello.deploy(1);
+    const f = follow(hello.spec(), 60);
+    await waitUntil(
+      'the backlog of both replicas',
+      async () => f.lines.filter((l) => l.text.includes('listening')).length === 2,
+      10_000,
+      50,
+    );
+    expect([...new Set(f.lines.map((l) => l.replica))].sort()).toEqual([0, 1]);
+    // New lines, written after the follow began: busybox httpd -v says each request on stderr (404s: only these).
+    const path = `/followed-${Date.now()}`;
+    for (let i = 0; i < 4; i++) expect(await httpOnce(`127.0.0.1:${hello.port}`, 5000, path)).toMatch(/^404 /);
+    await waitUntil(
+      `the requests to come through: ${JSON.stringify(f.lines.slice(-8))}`,
+      async () => f.lines.filter((l) => l.stream === 'stderr' && l.text.endsWith('response:404')).length === 4,
+      10_000,
+      50,
+    );
+    // Both replicas stopped: each stream ends by itself and says why, and the follow ends long before its minute.
+    const ours = await bed.docker.listContainers({ filters: { label: [`voxoz.instance=${bed.instance}`, `voxoz.app=${hello.name}`] } });
+    expect(ours).toHaveLength(2);
+    await Promise.all(ours.map((c) => bed.docker.getContainer(c.Id).stop({ t: 1 })));
+    const took = await f.done;
+    expect(took).toBeLessThan(30_000);
+    const ended = f.lines.filter((l) => l.stream === 'ended');
+    expect(ended.map((l) => l.replica).sort()).toEqual([0, 1]);
+    expect(ended[0]!.text).toBe('the replica stopped (a deploy, scale or rollback replaced it?)');
+  }, 120_000);
+
+  it('ends at once on a cancel, and when its time is up, with no line after', async () => {
+    const hello = await bed.freshApp();
+    await hello.deploy(1);
+    const cancelled = follow(hello.spec(), 60);
+    await waitUntil('the backlog', async () => cancelled.lines.length > 0, 10_000, 50);
+    cancelled.cancel.abort('carol');
+    expect(await cancelled.done).toBeLessThan(5000);
+    expect(cancelled.lines.some((l) => l.stream === 'ended')).toBe(false);
+
+    const timed = follow(hello.spec(), 2);
+    const took = await timed.done;
+    expect(took).toBeGreaterThanOrEqual(1900);
+    expect(took).toBeLessThan(10_000);
+    expect(timed.lines.some((l) => l.text.includes('listening'))).toBe(true);
+    expect(timed.lines.some((l) => l.stream === 'ended')).toBe(false);
+    // The engine holds no log stream of ours any more: a request now reaches no follower (nothing to assert on but no hang).
+    expect(await page(hello.port)).toContain('v1');
+  }, 120_000);
+});
