@@ -65,6 +65,13 @@ describe('LING on Xen: a whole voxoz against the real lab', () => {
     const logs = await run('rita', 'logs hello --tail 50');
     expect(logs.text).toContain('hello ready');
     expect(logs.text).toMatch(/hello: OTP \d+/);
+    // --follow reads the console again every 2 s: each heartbeat (one per 5 s) once, none lost or doubled.
+    const followed = await run('rita', 'logs hello --tail 1 --follow 16s', 60_000);
+    expect(followed.t.outcome, followed.text).toBe('succeeded');
+    expect(followed.text).toMatch(/then followed for 1[6-9] s as asked/);
+    const beats = [...followed.text.matchAll(/v1-0 out \| hello heartbeat (\d+):/g)].map((m) => Number(m[1]));
+    expect(beats.length, followed.text).toBeGreaterThanOrEqual(3);
+    expect(beats, followed.text).toEqual(beats.map((_, i) => beats[0]! + i));
   });
 
   it('deploy v2: copy-update-switch — v2 boots beside v1, and v1 is destroyed only after v2 is ready', async () => {
