@@ -41,6 +41,7 @@ describe('Discord over the gateway, end to end', () => {
       ['tail', 4],
       ['since', 3],
       ['replica', 4],
+      ['follow', 3],
     ]);
     expect(voxozCommand?.options?.map((o) => o.name)).toEqual([
       'deploy',

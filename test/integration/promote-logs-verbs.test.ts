@@ -199,7 +199,7 @@ describe('logs <app> from chat', () => {
         '• --tail: must be 1..5000, got 0',
         '• --since: "10x" is not a duration of 1s..30d; write it like 90s, 10m, 2h or 1d',
         '• --replica: must be 0..99, got -1',
-        'Usage: voxoz logs <app> [--env <env>] [--tail <n>] [--since <duration>] [--replica <n>]',
+        'Usage: voxoz logs <app> [--env <env>] [--tail <n>] [--since <duration>] [--replica <n>] [--follow <duration>]',
       ].join('\n'),
     );
     expect((await run(`logs ${name}`)).messages[1]!.reply!.text).toBe(
