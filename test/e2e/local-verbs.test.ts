@@ -102,6 +102,13 @@ describe('the chat verbs through the local API', () => {
       30_000,
       100,
     );
+    // A second follow on this worker is refused at once: its other slot is kept for every other job, which still runs.
+    const second = await ended((await say('dave', 'logs hello --follow 30s')).thread, 15_000);
+    expect(second.outcome).toBe('failed');
+    expect(second.messages.find((m) => m.kind === 'parent')?.text).toContain(
+      `this worker already follows 1 log (job ${following.job}: logs hello by carol), as many as it runs at once`,
+    );
+    expect((await ended((await say('dave', 'logs hello --tail 1')).thread, 15_000)).outcome).toBe('succeeded');
     expect(await answer('carol', `cancel ${following.job}`)).toContain(following.job!);
     const followed = await ended(following.thread, 15_000);
     expect(followed.outcome).toBe('succeeded');
