@@ -63,6 +63,11 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 }, 60_000);
 
+/** Reads an async iterable to its end (for the error it ends with). */
+const drain = async (lines: AsyncIterable<unknown>) => {
+  for await (const _ of lines) void _;
+};
+
 function deafApp(): string {
   const dir = join(scratch, 'deaf');
   mkdirSync(dir, { recursive: true });
@@ -194,6 +199,10 @@ describe('Swarm driver (one-node swarm in a namespace)', () => {
 
   it("logs --follow: the task's new lines as it writes them, through its node's engine and through Swarm's task logs; a cancel ends both", async () => {
     const t = target(2);
+    expect(await failure(drain(driver.logs!(t.app, 'production', { tail: 1, replica: 7, followSeconds: 5 }, ioFor([]))))).toEqual({
+      code: 'replica_not_found',
+      message: 'hello (production) has no running task in slot 7; give --replica one of: 1',
+    });
     const cancel = new AbortController();
     const lines: LogLine[] = [];
     const done = (async () => {
@@ -230,6 +239,10 @@ describe('Swarm driver (one-node swarm in a namespace)', () => {
     const artifact = { id: '', name: `${instance}-hello:production-v2` };
     await driver.scale!({ ...t, artifact }, 0, ioFor([]));
     expect(await engine.wgetInside(PORT)).toContain('503');
+    expect(await failure(drain(driver.logs!(t.app, 'production', { tail: 1 }, ioFor([]))))).toEqual({
+      code: 'no_replicas',
+      message: 'no task of hello (production) is running, so there are no logs to show; "status hello" shows its state',
+    });
     expect(await driver.dropIdleSites!(new Set(['hello (production)']))).toEqual([]);
     expect(await engine.wgetInside(PORT)).toContain('503');
     expect(await driver.dropIdleSites!(new Set(['other (production)']))).toEqual(['hello (production)']);

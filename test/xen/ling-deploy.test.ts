@@ -48,6 +48,10 @@ describe('LING on Xen: a whole voxoz against the real lab', () => {
   let v1Image = '';
 
   it('deploy v1: built from .beam files, uploaded once, booted as a domain that prints its ready line; status and logs read xl and the console', async () => {
+    // Before any domain runs, logs says so (and what to look at) rather than showing no lines.
+    const none = await run('rita', 'logs hello --follow 1m');
+    expect(none.t.outcome, none.text).toBe('failed');
+    expect(none.text).toContain('no domain of hello (production) is running, so there are no logs to show; "status hello" shows its state');
     const { t, text } = await run('rita', 'deploy hello');
     expect(t.outcome, text).toBe('succeeded');
     expect(text).toMatch(/hello v1 live/);

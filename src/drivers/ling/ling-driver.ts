@@ -76,6 +76,11 @@ export function createLingDriver({ hostsFor, builder, store, workDir }: LingDriv
     },
     async *logs(app, env, opts, io) {
       const ours = (await listOurs(hosts(app, env), app.name, env)).sort((a, b) => a.index - b.index);
+      if (ours.length === 0)
+        throw new UserError(
+          'no_replicas',
+          `no domain of ${app.name} (${env}) is running, so there are no logs to show; "status ${app.name}" shows its state`,
+        );
       if (opts.replica !== undefined && !ours.some((d) => d.index === opts.replica))
         throw new UserError(
           'replica_not_running',

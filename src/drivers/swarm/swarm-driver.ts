@@ -264,7 +264,7 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     },
     reconcile: (app, env, liveToken) => settle(app, env, liveToken),
     logs: async function* (app, env, opts, io) {
-      yield* swarmLogs(docker, await nodes(), await services(app.name, env), opts, opts.stop ?? io.signal);
+      yield* swarmLogs(docker, await nodes(), await services(app.name, env), { ...opts, app: app.name, env }, opts.stop ?? io.signal);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { demuxFrames, followEngineLog, framesToLines, tailContainerLogs } from '../docker/container-logs.ts';
+import { UserError } from '../../core/user-error.ts';
 import type { LogLine, LogOptions } from '../driver.ts';
 import { type FollowSource, mergeFollowed } from '../follow-lines.ts';
 import { releaseOf, type ServiceInfo, serviceTasks, type TaskInfo } from './swarm-services.ts';
@@ -13,33 +14,42 @@ export async function* swarmLogs(
   docker: Docker,
   nodes: ReadonlyArray<{ id: string; engine: Docker }>,
   services: ReadonlyArray<ServiceInfo>,
-  opts: LogOptions,
+  opts: LogOptions & { app: string; env: string },
   stop: AbortSignal,
 ): AsyncIterable<LogLine> {
   const follow: FollowSource[] = [];
   const since = opts.sinceSeconds ? { since: Math.floor(Date.now() / 1000) - opts.sinceSeconds } : {};
   const query = { stdout: true, stderr: true, tail: opts.tail, ...since };
-  for (const s of services) {
-    for (const t of await serviceTasks(docker, s.ID)) {
-      if (t.DesiredState !== 'running') continue;
-      if (opts.replica !== undefined && Number(t.Slot) !== opts.replica) continue;
-      const node = nodes.find((n) => n.id === t.NodeID);
-      const container = t.Status?.ContainerStatus?.ContainerID as string | undefined;
-      const engine = node && container ? node.engine.getContainer(container) : undefined;
-      const replica = { instance: `${s.Spec?.Name}.${t.Slot}`, replica: Number(t.Slot), release: releaseOf(s) };
-      if (opts.followSeconds) {
-        const open = (abortSignal: AbortSignal) =>
-          engine
-            ? (engine.logs({ ...query, follow: true, abortSignal }) as Promise<NodeJS.ReadableStream>)
-            : openSwarmLog(docker, `/tasks/${t.ID}/logs`, query, abortSignal);
-        follow.push(followEngineLog(open, replica, 'the task stopped (a deploy, scale or rollback replaced it?)'));
-        continue;
-      }
-      const buf = engine
-        ? Buffer.from((await engine.logs({ ...query, follow: false })) as unknown as Buffer)
-        : await readSwarmLogs(docker, `/tasks/${t.ID}/logs`, query);
-      for (const f of framesToLines(demuxFrames(buf))) yield { ...replica, stream: f.stream, text: f.text };
+  const running: Array<{ s: ServiceInfo; t: TaskInfo }> = [];
+  for (const s of services) for (const t of await serviceTasks(docker, s.ID)) if (t.DesiredState === 'running') running.push({ s, t });
+  if (running.length === 0)
+    throw new UserError(
+      'no_replicas',
+      `no task of ${opts.app} (${opts.env}) is running, so there are no logs to show; "status ${opts.app}" shows its state`,
+    );
+  const chosen = running.filter(({ t }) => opts.replica === undefined || Number(t.Slot) === opts.replica);
+  if (chosen.length === 0)
+    throw new UserError(
+      'replica_not_found',
+      `${opts.app} (${opts.env}) has no running task in slot ${opts.replica}; give --replica one of: ${running.map(({ t }) => t.Slot).join(', ')}`,
+    );
+  for (const { s, t } of chosen) {
+    const node = nodes.find((n) => n.id === t.NodeID);
+    const container = t.Status?.ContainerStatus?.ContainerID as string | undefined;
+    const engine = node && container ? node.engine.getContainer(container) : undefined;
+    const replica = { instance: `${s.Spec?.Name}.${t.Slot}`, replica: Number(t.Slot), release: releaseOf(s) };
+    if (opts.followSeconds) {
+      const open = (abortSignal: AbortSignal) =>
+        engine
+          ? (engine.logs({ ...query, follow: true, abortSignal }) as Promise<NodeJS.ReadableStream>)
+          : openSwarmLog(docker, `/tasks/${t.ID}/logs`, query, abortSignal);
+      follow.push(followEngineLog(open, replica, 'the task stopped (a deploy, scale or rollback replaced it?)'));
+      continue;
     }
+    const buf = engine
+      ? Buffer.from((await engine.logs({ ...query, follow: false })) as unknown as Buffer)
+      : await readSwarmLogs(docker, `/tasks/${t.ID}/logs`, query);
+    for (const f of framesToLines(demuxFrames(buf))) yield { ...replica, stream: f.stream, text: f.text };
   }
   if (opts.followSeconds) yield* mergeFollowed(follow, opts.followSeconds, stop);
 }
