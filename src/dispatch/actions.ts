@@ -1,6 +1,7 @@
 import { APPROVAL_KIND } from '../approvals/approval-message.ts';
 import type { ChatUser, JobData, Reply } from '../core/types.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
+import { type JobKind, processors } from '../jobs/processors/index.ts';
 import type { Decision } from './decision.ts';
 
 /** The approvals port (src/approvals/approvals.ts): decides a request once, and says what happened. */
@@ -39,6 +40,8 @@ export function decisionRefusal(what: string, decision: Decision): Reply | undef
 const CANCEL_TEXT = {
   removed: 'removed from the queue',
   signalled: 'stopping; what it started is being removed (unless it has already made its change, which its thread will say)',
+  /** signalled, for a job that changes nothing (a read, a dry run). */
+  reading: 'stopping; it only reads, so there is nothing to undo',
   finished: 'already finished; nothing to cancel',
   unknown: 'no longer in the queue',
 } as const;
@@ -55,10 +58,11 @@ const cancel: Action = async (jobId, ctx) => {
   const refused = decisionRefusal('cancel', await ctx.decide(job));
   if (refused) return refused;
   const result = await ctx.queue.cancel(job.id, ctx.user);
+  const reads = job.args['dry-run'] === true || (Object.hasOwn(processors, job.kind) && !processors[job.kind as JobKind].mutates);
   return {
     title: `${job.command}: ${result === 'finished' || result === 'unknown' ? 'not cancelled' : 'cancelling'}`,
     status: 'info',
-    text: `Job ${job.id} ${CANCEL_TEXT[result]}.`,
+    text: `Job ${job.id} ${CANCEL_TEXT[result === 'signalled' && reads ? 'reading' : result]}.`,
     ephemeral: true,
   };
 };
