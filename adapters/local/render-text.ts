@@ -5,6 +5,7 @@ const MARK: Record<Reply['status'], string> = {
   queued: '…',
   running: '▶',
   succeeded: '✓',
+  attention: '⚠',
   failed: '✗',
   cancelled: '⊘',
   'waiting-approval': '⏸',

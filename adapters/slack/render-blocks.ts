@@ -30,6 +30,7 @@ const EMOJI: Record<Reply['status'], string> = {
   queued: ':hourglass_flowing_sand:',
   running: ':arrow_forward:',
   succeeded: ':white_check_mark:',
+  attention: ':large_yellow_circle:',
   failed: ':x:',
   cancelled: ':no_entry_sign:',
   'waiting-approval': ':double_vertical_bar:',

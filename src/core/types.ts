@@ -58,7 +58,8 @@ export interface Interaction {
   reason?: string;
 }
 
-export type ReplyStatus = 'info' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'waiting-approval' | 'error';
+/** `attention`: a job that succeeded and reports something to look at (a status with replicas missing or unhealthy). */
+export type ReplyStatus = 'info' | 'queued' | 'running' | 'succeeded' | 'attention' | 'failed' | 'cancelled' | 'waiting-approval' | 'error';
 
 export interface ReplyButton {
   id: string;

@@ -8,7 +8,13 @@ export type JobEvent =
   | { type: 'started'; at: string; attempt: number; worker: string }
   | { type: 'step'; at: string; step: string; state: ReplyStep['state'] }
   | { type: 'log'; at: string; line: string }
-  | { type: 'done'; at: string; outcome: JobOutcome; result: Omit<Reply, 'status' | 'buttons' | 'steps'> };
+  | {
+      type: 'done';
+      at: string;
+      outcome: JobOutcome;
+      /** `attention`: it succeeded, and what it reports needs a look (its parent is marked so instead of as succeeded). */
+      result: Omit<Reply, 'status' | 'buttons' | 'steps'> & { attention?: true };
+    };
 
 export interface StreamEntry {
   id: string;

@@ -68,7 +68,14 @@ export function renderParent(view: JobView): Reply {
   if (isFinished(view) && view.result) {
     return {
       title: view.result.title,
-      status: view.phase === 'succeeded' ? 'succeeded' : view.phase === 'cancelled' ? 'cancelled' : 'failed',
+      status:
+        view.phase === 'succeeded'
+          ? view.result.attention
+            ? 'attention'
+            : 'succeeded'
+          : view.phase === 'cancelled'
+            ? 'cancelled'
+            : 'failed',
       text: view.result.text,
       fields: [...(view.result.fields ?? []), who],
       code: view.result.code,

@@ -113,6 +113,7 @@ export function formatSummary(state: SummaryState, now: Date, who: ShowWho = asI
     result: {
       title: `${state.schedule} summary: ${verdict}`,
       text,
+      ...(attention > 0 ? { attention: true as const } : {}),
     },
     details: [since, ...changes.map((c) => `change: ${c}`), ...appLines],
   };

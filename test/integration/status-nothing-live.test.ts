@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Instance } from '../../src/drivers/driver.ts';
 import { createDesiredStore } from '../../src/store/desired-store.ts';
 import { scriptedDriver } from '../support/scripted-driver.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
@@ -61,12 +62,73 @@ describe('status of an app environment with no instances, on real Redis', () => 
       '4 apps: 0/0 instances healthy; 1 scaled to 0, 2 not deployed yet, 1 with nothing live, 1 desired not running (production, staging)',
     );
     // One app scaled to 0, or whose replicas are gone, says so in its title rather than "0/0 healthy".
-    const one = async (text: string) => (await spine!.waitForEnd((await spine!.say('alice', text)).thread)).messages[1]!.reply!.title;
-    expect(await one('status zero')).toBe('zero: scaled to 0, not serving (production)');
-    expect(await one('status paused')).toBe('paused: no replicas running of 1 desired (production)');
+    // Replicas desired and not running, or no deploy gone live after one was tried, mark the reply for a look.
+    expect(reply.status).toBe('attention');
+    const one = async (text: string) => (await spine!.waitForEnd((await spine!.say('alice', text)).thread)).messages[1]!.reply!;
+    expect(await one('status zero')).toMatchObject({ title: 'zero: scaled to 0, not serving (production)', status: 'succeeded' });
+    expect(await one('status paused')).toMatchObject({
+      title: 'paused: no replicas running of 1 desired (production)',
+      status: 'attention',
+    });
     // Nor does one that never went live: never deployed, or its deploys all failed.
-    expect(await one('status fresh')).toBe('fresh: not deployed yet (production, staging)');
-    expect(await one('status fresh --env staging')).toBe('fresh: not deployed yet (staging)');
-    expect(await one('status broken')).toBe('broken: nothing live, no deploy has gone live yet (production)');
+    expect(await one('status fresh')).toMatchObject({ title: 'fresh: not deployed yet (production, staging)', status: 'succeeded' });
+    expect((await one('status fresh --env staging')).title).toBe('fresh: not deployed yet (staging)');
+    expect(await one('status broken')).toMatchObject({
+      title: 'broken: nothing live, no deploy has gone live yet (production)',
+      status: 'attention',
+    });
+  });
+
+  it('marks status for a look when a replica is missing, down or unhealthy, and not when all desired run healthy', async () => {
+    let instances: Instance[] = [];
+    const replica = (n: number, over: Partial<Instance> = {}): Instance => ({
+      id: `c${n}`,
+      name: `web-v1-${n}`,
+      release: 1,
+      state: 'running',
+      healthy: true,
+      ...over,
+    });
+    spine = await startSpine(
+      { docker: { ...scriptedDriver(), status: async () => instances } },
+      {
+        apps: [{ name: 'web', source: { path: '/x' }, port: 18580, replicas: 2 }],
+      },
+    );
+    await spine.releases.record({
+      app: 'web',
+      env: 'production',
+      number: 1,
+      artifact: 'sha256:1',
+      deployedBy: 'a',
+      at: '',
+      outcome: 'live',
+      jobId: 'j1',
+    });
+    await spine.startWorkers();
+    spine.startRelay();
+    const status = async (text: string) => (await spine!.waitForEnd((await spine!.say('alice', text)).thread)).messages[1]!.reply!;
+    const cases: Array<[string, Instance[], 'succeeded' | 'attention', string]> = [
+      ['both healthy', [replica(0), replica(1)], 'succeeded', 'web: 2/2 instances healthy (production)'],
+      [
+        'no health check answer yet',
+        [replica(0), replica(1, { healthy: undefined })],
+        'succeeded',
+        'web: 1/2 instances healthy (production)',
+      ],
+      ['one fails its health check', [replica(0), replica(1, { healthy: false })], 'attention', 'web: 1/2 instances healthy (production)'],
+      [
+        'one exited',
+        [replica(0), replica(1, { state: 'exited', healthy: undefined })],
+        'attention',
+        'web: 1/2 instances healthy (production)',
+      ],
+      ['one of two desired', [replica(0)], 'attention', 'web: 1/1 instances healthy (production)'],
+    ];
+    for (const [what, now, icon, title] of cases) {
+      instances = now;
+      expect(await status('status web'), what).toMatchObject({ title, status: icon });
+      expect((await status('status')).status, what).toBe(icon);
+    }
   });
 });

@@ -88,6 +88,7 @@ describe('the summary names a crash-looping app', () => {
     const thread = await run('schedule run morning');
     const parent = thread.messages[1]!.reply!;
     expect(parent.title).toBe('morning summary: 1 needs attention, 1 healthy');
+    expect(parent.status).toBe('attention');
     const lines = parent.text!.split('\n');
     const first = lines.findIndex((l) => l.includes('(production): v1 live'));
     const problem = new RegExp(`^\\[!\\] ${loop} \\(production\\): v1 live .* -- .*\\b(\\d+) restarts since the last summary$`);

@@ -64,6 +64,15 @@ describe('job view', () => {
       result: { title: 'deploy hello: failed', text: 'boom' },
     });
     expect(renderParent(failed)).toMatchObject({ status: 'failed', text: 'boom' });
+    // A job that succeeded and reports something to look at is marked so, not as all well.
+    const looked = applyEvent(initialView(job), {
+      type: 'done',
+      at: at(1),
+      outcome: 'succeeded',
+      result: { title: 'hello: 1/2 instances healthy (production)', attention: true },
+    });
+    expect(renderParent(looked)).toMatchObject({ status: 'attention', title: 'hello: 1/2 instances healthy (production)' });
+    expect(renderParent(looked).buttons).toBeUndefined();
     expect(renderParent(failed).buttons).toBeUndefined();
     // An alert's message is not a job: no Cancel while its incident is open.
     const alert = applyEvent(initialView({ ...job, kind: 'alert' }), { type: 'started', at: at(1), attempt: 1, worker: 'alerts' });

@@ -33,6 +33,7 @@ describe('the summary text', () => {
       now,
     );
     expect(result.title).toBe('morning summary: all 2 healthy');
+    expect(result.attention).toBeUndefined();
     expect(result.text).toContain('Since 2026-12-02 07:00Z: no changes');
     expect(result.text).toContain('a (production): v1 live 2d; 2/2 healthy; last deploy v1 by alice 2d ago, live');
   });
@@ -59,6 +60,8 @@ describe('the summary text', () => {
       now,
     );
     expect(result.title).toBe('morning summary: 1 needs attention, 1 healthy');
+    // Its parent is marked for a look (⚠), not as all well.
+    expect(result.attention).toBe(true);
     const lines = result.text!.split('\n');
     expect(lines.slice(0, 3)).toEqual([
       'Since 2026-12-02 07:00Z: 2 changes',

@@ -6,7 +6,7 @@ import { UserError } from '../../core/user-error.ts';
 import { DEFAULT_REPLICA_PORTS, parsePortRange } from '../../config/port-range.ts';
 import { type DoorLock, processDoorLock } from '../../frontdoor/door-lock.ts';
 import { createDockerDriver } from '../docker/docker-driver.ts';
-import type { DeployOutcome, DeployTarget, Driver, DriverIO, Instance, LogLine } from '../driver.ts';
+import type { DeployOutcome, DeployTarget, Driver, DriverIO, Instance } from '../driver.ts';
 import { LABEL } from '../docker/labels.ts';
 import { createReleaseService } from './release-service.ts';
 import { serviceName } from './service-spec.ts';

@@ -39,6 +39,8 @@ export interface ProcessorContext {
 }
 
 export type JobResult = Omit<Reply, 'status' | 'buttons' | 'steps' | 'attachments'> & {
+  /** What it reports needs a look (replicas missing or unhealthy): its parent is marked so rather than as succeeded. */
+  attention?: true;
   /** Files to attach in the job's thread after its outcome (e.g. a PNG chart); kept in Redis until relayed. */
   files?: JobFile[];
 };

@@ -106,6 +106,8 @@ export const statusProcessor: JobProcessor = {
     /** Places never deployed, and places whose deploys all failed or were cancelled. */
     let fresh = 0;
     let unlive = 0;
+    /** Places that went live and run fewer replicas than desired, or one that is not running or fails its health check. */
+    let lacking = 0;
     for (const { app, env, label } of places) {
       const driver = drivers[app.runtime];
       if (!driver && !data.app) {
@@ -126,6 +128,7 @@ export const statusProcessor: JobProcessor = {
         if (none.count === 'not deployed yet') fresh += 1;
         else unlive += 1;
       }
+      if (!none && (up < want || instances.some((i) => i.state !== 'running' || i.healthy === false))) lacking += 1;
       if (!none && instances.length === 0) {
         if (want === 0) zero += 1;
         else missing += want;
@@ -151,6 +154,8 @@ export const statusProcessor: JobProcessor = {
                 : `${scope}: ${healthy}/${total} instances healthy${besides(data.app ? {} : { zero, fresh, unlive, missing })} (${where})`,
       code: tables.length > 0 ? tables : ['no apps are configured'],
       ...(counts.length > 0 ? { fields: counts } : {}),
+      // Marked for a look, not as all well: replicas missing, down or unhealthy, or no deploy gone live after one was tried.
+      ...(lacking + unlive > 0 ? { attention: true as const } : {}),
     };
   },
 };
