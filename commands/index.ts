@@ -12,6 +12,7 @@ import { lockCommand } from './lock.ts';
 import { promote } from './promote.ts';
 import { reject } from './reject.ts';
 import { releases } from './releases.ts';
+import { restart } from './restart.ts';
 import { rollback } from './rollback.ts';
 import { scale } from './scale.ts';
 import { schedule } from './schedule.ts';
@@ -27,6 +28,7 @@ export const commands: ReadonlyArray<CommandSpec> = [
   status,
   releases,
   rollback,
+  restart,
   promote,
   logs,
   jobs,

@@ -23,7 +23,7 @@ function image(r: Release, pruned: ReadonlySet<string>): string {
 /**
  * What became of a release: `live` for the one serving, `replaced by vN` for one that went live
  * and was replaced (by the next release that went live), `failed` or `cancelled` for one that
- * never went live; and what it redeployed, for a rollback or a promote.
+ * never went live; and what it redeployed, for a rollback, a promote or a restart.
  */
 function outcomeOf(r: Release, all: ReadonlyArray<Release>, live: Release | undefined): string {
   const next = r.outcome === 'live' && r !== live ? all.find((o) => o.number > r.number && o.outcome === 'live') : undefined;
@@ -32,7 +32,9 @@ function outcomeOf(r: Release, all: ReadonlyArray<Release>, live: Release | unde
     ? `${outcome}, rollback of v${r.rollbackOf}`
     : r.promotedFrom
       ? `${outcome}, promoted from ${r.promotedFrom.env} v${r.promotedFrom.number}`
-      : outcome;
+      : r.restartOf !== undefined
+        ? `${outcome}, restart of v${r.restartOf}`
+        : outcome;
 }
 
 /** The ledger of app+env as a table, newest first, with the live one marked. */

@@ -40,7 +40,7 @@ const grant = z.strictObject({
 });
 
 /** Verbs an approval rule can name. */
-export const APPROVABLE = ['rollback', 'deploy', 'promote', 'scale', 'burst', 'unlock'] as const;
+export const APPROVABLE = ['rollback', 'deploy', 'promote', 'restart', 'scale', 'burst', 'unlock'] as const;
 
 /**
  * A rule that makes a command wait for someone else's Approve click. `above`: only `scale` to

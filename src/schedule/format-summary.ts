@@ -33,7 +33,13 @@ export function attentionOf(row: AppEnvState, now: Date): string[] {
 }
 
 const what = (r: Release) =>
-  r.rollbackOf !== undefined ? `rollback to v${r.rollbackOf}` : r.promotedFrom ? `promote from ${r.promotedFrom.env}` : 'deploy';
+  r.rollbackOf !== undefined
+    ? `rollback to v${r.rollbackOf}`
+    : r.promotedFrom
+      ? `promote from ${r.promotedFrom.env}`
+      : r.restartOf !== undefined
+        ? `restart of v${r.restartOf}`
+        : 'deploy';
 
 /** How a platform identity is shown (access/grants.ts shownAs: the person's name in `people`, else the identity). */
 export type ShowWho = (userId: string) => string;

@@ -19,6 +19,8 @@ export interface Release {
   rollbackOf?: number;
   /** Set on a promotion's release: the environment and release whose artifact it deployed (`promote`). */
   promotedFrom?: { env: string; number: number };
+  /** Set on a restart's release: the number of the live release whose artifact it started afresh (`restart`). */
+  restartOf?: number;
 }
 
 export interface ReleaseStore {

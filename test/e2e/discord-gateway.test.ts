@@ -50,6 +50,7 @@ describe('Discord over the gateway, end to end', () => {
       'status',
       'releases',
       'rollback',
+      'restart',
       'promote',
       'logs',
       'jobs',

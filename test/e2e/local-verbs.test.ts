@@ -4,7 +4,7 @@ import { httpOnce } from '../support/http-once.ts';
 import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
 
 /**
- * releases, jobs, cancel, lock, lock status and unlock through the local HTTP API of a whole
+ * releases, jobs, cancel, lock, lock status, unlock and restart through the local HTTP API of a whole
  * voxoz (the composition root's wiring, real Redis, the private dockerd deploying examples/hello).
  */
 let voxoz: TestVoxoz;
@@ -123,8 +123,13 @@ describe('the chat verbs through the local API', () => {
       'dry run: hello (production) would build and deploy v2; nothing was changed',
     );
     expect(await answer('carol', 'releases hello')).toContain('hello (production): 1 release');
+    // restart: the live image started afresh as a new release, recorded as such.
+    const restarted = await ended((await say('bob', 'restart hello')).thread);
+    expect(restarted.outcome).toBe('succeeded');
+    expect(restarted.messages.find((m) => m.kind === 'parent')?.text).toContain('hello v2 live: restart of v1 (1/1 healthy)');
+    expect(await answer('carol', 'releases hello')).toMatch(/\* v2 +live, restart of v1 +\S+/);
     expect(await answer('carol', 'help')).toMatch(
-      /releases <app>[\s\S]*promote <app> <from-env> <to-env>[\s\S]*logs <app>[\s\S]*jobs \[app\][\s\S]*cancel <job>[\s\S]*lock status \[app\][\s\S]*unlock <app>/,
+      /releases <app>[\s\S]*restart <app>[\s\S]*promote <app> <from-env> <to-env>[\s\S]*logs <app>[\s\S]*jobs \[app\][\s\S]*cancel <job>[\s\S]*lock status \[app\][\s\S]*unlock <app>/,
     );
   });
 

@@ -7,6 +7,7 @@ import { releasesReply } from '../../commands/releases.ts';
 import type { DriverIO } from '../../src/drivers/driver.ts';
 import { deployProcessor } from '../../src/jobs/processors/deploy.ts';
 import type { JobProcessor } from '../../src/jobs/processors/processor.ts';
+import { restartProcessor } from '../../src/jobs/processors/restart.ts';
 import { rollbackProcessor } from '../../src/jobs/processors/rollback.ts';
 import { redisKeys } from '../../src/store/keys.ts';
 import { createDesiredStore } from '../../src/store/desired-store.ts';
@@ -16,7 +17,7 @@ import { dockerTestbed, failure, ioFor, page } from '../support/docker-apps.ts';
 import { startProbe } from '../support/probe.ts';
 import { HELLO_APP_DIR } from '../support/start-voxoz.ts';
 
-// rollback and image retention through the real processors, the real Docker driver on the test
+// rollback, restart and image retention through the real processors, the real Docker driver on the test
 // engine, the real caddy front door and a real Redis ledger.
 const bed = dockerTestbed();
 const { docker, instance, scratch, driver } = bed;
@@ -52,7 +53,7 @@ function run(
   seq += 1;
   const data = {
     id: `job-${seq}`,
-    kind: p === rollbackProcessor ? 'rollback' : 'deploy',
+    kind: p === rollbackProcessor ? 'rollback' : p === restartProcessor ? 'restart' : 'deploy',
     command: 'test',
     app: app.name,
     env: 'production',
@@ -118,9 +119,10 @@ describe('rollback', () => {
     expect(ledger.code?.[0]).toMatch(/ {2}v1 +replaced by v2 /);
 
     const unknown = await failure(run(rollbackProcessor, hello, {}, { target: 'v9' }));
+    // v1's image is the live one (v3 redeployed it): only v2 is a rollback that changes anything.
     expect(unknown).toEqual({
       code: 'rollback_target_unavailable',
-      message: `${hello.name} (production) has no release v9; releases you can roll back to: v2, v1`,
+      message: `${hello.name} (production) has no release v9; releases you can roll back to: v2`,
     });
     const bad = await failure(run(rollbackProcessor, hello, {}, { target: 'yesterday' }));
     expect(bad.code).toBe('bad_release');
@@ -185,5 +187,74 @@ describe('rollback', () => {
     expect(result.title).toMatch(/ v3 live: rollback of v1 \(2\/2 healthy\)$/);
     expect(await servingImages(hello.name)).toEqual([expect.any(String), expect.any(String)]);
     expect(new Set(await servingImages(hello.name))).toEqual(new Set([(await releases.get(hello.name, 'production', 1))!.artifact]));
+  });
+});
+
+const containersOf = async (app: string) =>
+  (await docker.listContainers({ filters: { label: [`voxoz.instance=${instance}`, `voxoz.app=${app}`] } })).map((c) => c.Id);
+
+describe('restart', () => {
+  it("starts the live image afresh as a new release with today's settings and no failed request; rollback then skips that image", async () => {
+    const hello = await bed.freshApp();
+    expect(await failure(run(restartProcessor, hello, {}))).toEqual({
+      code: 'no_live_release',
+      message: `${hello.name} (production) has no live release to restart; deploy it first with "deploy ${hello.name}"`,
+    });
+    await run(deployProcessor, hello, { source: source('eins') });
+    await run(deployProcessor, hello, { source: source('zwei') });
+    const [r1, r2] = await releases.list(hello.name, 'production');
+    const plan = await run(restartProcessor, hello, {}, { 'dry-run': true });
+    expect(plan.title).toBe(`dry run: ${hello.name} (production) would restart v2 as v3; nothing was changed`);
+    expect(plan.fields).toContainEqual({ label: 'retire', value: `${instance}-${hello.name}-production-v2-0` });
+    expect(await releases.list(hello.name, 'production')).toEqual([r1, r2]);
+    const before = await containersOf(hello.name);
+    expect(before).toHaveLength(1);
+
+    const probe = startProbe(`127.0.0.1:${hello.port}`, { perSecond: 50, maxMs: 30_000 });
+    const lines: string[] = [];
+    // The configured source is a third content now (a rebuild would serve "drei"), and a variable was added.
+    const result = await run(restartProcessor, hello, { source: source('drei'), env: { RESTART_MARK: 'fresh' } }, {}, ioFor(lines));
+    const answers = await probe.stop();
+    expect(result.title).toBe(`${hello.name} v3 live: restart of v2 (1/1 healthy)`);
+    expect(result.fields).toContainEqual({ label: 'release', value: 'v3 (restart of v2)' });
+    expect(answers.length).toBeGreaterThan(20);
+    expect(answers.filter((a) => !a.ok)).toEqual([]);
+    expect(await page(hello.port)).toContain('zwei from release v3');
+    expect(lines.some((l) => l.startsWith('building'))).toBe(false);
+    const v3 = await releases.get(hello.name, 'production', 3);
+    expect(v3).toMatchObject({ number: 3, outcome: 'live', artifact: r2!.artifact, image: r2!.image, restartOf: 2 });
+    const after = await containersOf(hello.name);
+    expect(after).toHaveLength(1);
+    expect(after).not.toContain(before[0]);
+    expect(await servingImages(hello.name)).toEqual([r2!.artifact]);
+    expect((await docker.getContainer(after[0]!).inspect()).Config.Env).toContain('RESTART_MARK=fresh');
+    const ledger = releasesReply(hello.name, 'production', await releases.list(hello.name, 'production'));
+    expect(ledger.code?.[0]).toMatch(/\* v3 +live, restart of v2 /);
+    expect(ledger.code?.[0]).toMatch(/ {2}v2 +replaced by v3 /);
+
+    // v2 has the live image: the default rollback goes to v1, and v2 by name is refused saying why.
+    const back = await run(rollbackProcessor, hello, {}, { 'dry-run': true });
+    expect(back.title).toBe(`dry run: ${hello.name} (production) would roll back to v1 as v4; nothing was changed`);
+    expect(await failure(run(rollbackProcessor, hello, {}, { target: 'v2' }))).toEqual({
+      code: 'rollback_target_unavailable',
+      message: `v2 of ${hello.name} has the same image as the live v3, so rolling back to it would change nothing; to start the live release's replicas afresh, run "restart ${hello.name}"; releases you can roll back to: v1`,
+    });
+    await run(rollbackProcessor, hello, {});
+    expect(await page(hello.port)).toContain('eins from release v4');
+  });
+
+  it('keeps the desired count, and is refused with nothing changed for an app scaled to 0', async () => {
+    const hello = await bed.freshApp();
+    await run(deployProcessor, hello, { source: source('un') });
+    await desired.set(hello.name, 'production', 2);
+    const result = await run(restartProcessor, hello, {});
+    expect(result.title).toBe(`${hello.name} v2 live: restart of v1 (2/2 healthy)`);
+    expect(await servingImages(hello.name)).toHaveLength(2);
+    await desired.set(hello.name, 'production', 0);
+    expect(await failure(run(restartProcessor, hello, {}))).toEqual({
+      code: 'scaled_to_zero',
+      message: `${hello.name} (production) is scaled to 0, so no replica runs to restart; "scale ${hello.name} <n>" starts v2 again`,
+    });
+    expect((await releases.list(hello.name, 'production')).map((r) => r.number)).toEqual([1, 2]);
   });
 });

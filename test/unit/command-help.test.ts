@@ -36,6 +36,7 @@ describe('help is generated from the specs', () => {
     ['lock', 'lock status [app] [--env <env>]', 'voxoz lock status hello'],
     ['unlock', 'unlock <app> [--env <env>]', 'voxoz unlock hello'],
     ['promote', 'promote <app> <from-env> <to-env> [--dry-run]', 'voxoz promote hello staging production --dry-run'],
+    ['restart', 'restart <app> [--env <env>] [--dry-run]', 'voxoz restart hello --dry-run'],
     ['logs', 'logs <app> [--env <env>] [--tail <n>] [--since <duration>] [--replica <n>]', 'voxoz logs hello --tail 20 --since 10m'],
     ['deploy', 'deploy <app> [ref] [--env <env>] [--dry-run]', 'voxoz deploy hello --dry-run'],
     ['scale', 'scale <app> <replicas> [--env <env>] [--dry-run]', 'voxoz scale hello 5 --dry-run'],

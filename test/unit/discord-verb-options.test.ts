@@ -24,6 +24,14 @@ describe('the new verbs as /voxoz subcommands', () => {
     ['lock', [{ name: 'app', required: false }, { name: 'reason', type: 3, required: false, max_length: 200 }, { name: 'env' }]],
     ['unlock', [{ name: 'app', required: true }, { name: 'env' }]],
     [
+      'restart',
+      [
+        { name: 'app', type: 3, required: true, autocomplete: true },
+        { name: 'env', type: 3, required: false },
+        { name: 'dry-run', type: 5, required: false },
+      ],
+    ],
+    [
       'promote',
       [
         { name: 'app', type: 3, required: true, autocomplete: true },

@@ -75,6 +75,24 @@ describe('the summary text', () => {
     expect(details).toContain('change: web (production) v2 deploy by bob 1h ago: failed');
   });
 
+  it('says what each change redeployed: a rollback, a promote, a restart', () => {
+    const changes = [
+      release('web', 3, 'live', '2026-12-03T04:00:00Z', { rollbackOf: 1 }),
+      release('web', 4, 'live', '2026-12-03T05:00:00Z', { promotedFrom: { env: 'staging', number: 2 } }),
+      release('web', 5, 'live', '2026-12-03T06:00:00Z', { restartOf: 4 }),
+    ];
+    const { result } = formatSummary(
+      { schedule: 'morning', since: '2026-12-02T07:00:00Z', rows: [row('web')], releases: changes, otherFailures: [] },
+      now,
+    );
+    expect(result.text!.split('\n').slice(0, 4)).toEqual([
+      'Since 2026-12-02 07:00Z: 3 changes',
+      'web (production) v3 rollback to v1 by alice 3h ago: live',
+      'web (production) v4 promote from staging by alice 2h ago: live',
+      'web (production) v5 restart of v4 by alice 1h ago: live',
+    ]);
+  });
+
   it('names a burst in effect and counts its replicas as desired', () => {
     const burst = { add: 2, until: '2026-12-03T08:30:00.000Z', job: 'b' };
     const { result } = formatSummary(

@@ -3,6 +3,7 @@ import { deployProcessor } from './deploy.ts';
 import { logsProcessor } from './logs.ts';
 import type { JobProcessor } from './processor.ts';
 import { promoteProcessor } from './promote.ts';
+import { restartProcessor } from './restart.ts';
 import { rollbackProcessor } from './rollback.ts';
 import { scaleProcessor } from './scale.ts';
 import { statusProcessor } from './status.ts';
@@ -19,6 +20,7 @@ export const processors = {
   deploy: deployProcessor,
   status: statusProcessor,
   rollback: rollbackProcessor,
+  restart: restartProcessor,
   scale: scaleProcessor,
   burst: burstProcessor,
   promote: promoteProcessor,

@@ -1,12 +1,10 @@
-import { environmentPort } from '../../config/app-environment.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { JobProcessor } from './processor.ts';
 import { checkEnvironment, driverFor, findApp } from './processor.ts';
-import { keptElsewhere, pruneAfterRelease } from './prune-after-release.ts';
+import { keptElsewhere } from './prune-after-release.ts';
+import { redeploy, shortId } from './redeploy.ts';
 import { redeployPlan } from './rollback-plan.ts';
-import { desiredAfterLive, withDesiredReplicas } from './with-desired-replicas.ts';
-
-const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+import { withDesiredReplicas } from './with-desired-replicas.ts';
 
 /** A promote from an environment to itself: what is wrong and what would be right (the command refuses it before it is queued). */
 export function sameEnvironmentProblem(app: string, from: string, to: string): string | undefined {
@@ -23,7 +21,8 @@ export function sameEnvironmentProblem(app: string, from: string, to: string): s
  */
 export const promoteProcessor: JobProcessor = {
   mutates: true,
-  async run({ data, io, config, drivers, releases, reserve, desired }) {
+  async run(ctx) {
+    const { data, config, drivers, releases, desired } = ctx;
     const from = String(data.args['from-env'] ?? '');
     const to = data.env;
     const app = await withDesiredReplicas(findApp(config, data.app, to), to, desired);
@@ -46,46 +45,15 @@ export const promoteProcessor: JobProcessor = {
       const elsewhere = await keptElsewhere(releases, app, to);
       return redeployPlan(driver, app, to, all, { image: source, as, would }, pruned, elsewhere, await releases.reserved?.(app.name, to));
     }
-    const release = await reserve('release', () => releases.next(app.name, to));
-    const artifact = { id: source.artifact, name: source.image ?? source.artifact, ...(source.commit ? { commit: source.commit } : {}) };
-    const record = (outcome: 'live' | 'failed' | 'cancelled') =>
-      releases.record({
-        app: app.name,
-        env: to,
-        number: release,
-        artifact: artifact.id,
-        image: source.image,
-        commit: source.commit,
-        deployedBy: data.requestedBy.id,
-        ...(data.approvedBy ? { approvedBy: data.approvedBy.id } : {}),
-        at: io.now().toISOString(),
-        outcome,
-        jobId: data.id,
-        promotedFrom: { env: from, number: source.number },
-      });
-    try {
-      io.step('deploy', 'running');
-      io.log(
-        `promoting ${app.name} ${from} v${source.number} (image ${artifact.name}, ${short(artifact.id)}) to ${to} as v${release}, no rebuild`,
-      );
-      const outcome = await driver.deploy({ app, env: to, release, port: environmentPort(app, to) }, artifact, io);
-      io.step('deploy', 'done');
-      await record('live');
-      await desiredAfterLive(findApp(config, data.app, to), to, desired);
-      await pruneAfterRelease(driver, releases, app, to, io);
-      return {
-        title: `${app.name} v${release} live in ${to}: promoted from ${from} v${source.number} (${outcome.healthy}/${outcome.instances.length} healthy)`,
-        fields: [
-          { label: 'release', value: `v${release} (promoted from ${from} v${source.number})` },
-          { label: 'environment', value: to },
-          ...(outcome.address ? [{ label: 'address', value: outcome.address }] : []),
-          { label: 'image', value: `${artifact.name} (${short(artifact.id)}), no rebuild` },
-          { label: 'instances', value: outcome.instances.map((i) => `${i.name} at ${i.address}`).join('\n') },
-        ],
-      };
-    } catch (err) {
-      if (err instanceof UserError || io.signal.aborted) await record(io.signal.aborted ? 'cancelled' : 'failed').catch(() => undefined);
-      throw err;
-    }
+    return redeploy(ctx, app, to, driver, {
+      source,
+      as: { promotedFrom: { env: from, number: source.number } },
+      says: (release) =>
+        `promoting ${app.name} ${from} v${source.number} (image ${source.image ?? source.artifact}, ${shortId(source.artifact)}) to ${to} as v${release}, no rebuild`,
+      title: (release, outcome) =>
+        `${app.name} v${release} live in ${to}: promoted from ${from} v${source.number} (${outcome.healthy}/${outcome.instances.length} healthy)`,
+      release: (release) => `v${release} (promoted from ${from} v${source.number})`,
+      imageNote: ', no rebuild',
+    });
   },
 };

@@ -11,8 +11,8 @@ const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 interface Redeploy {
   /** The release whose image is redeployed (of this environment, or of another for a promotion). */
   image: Release;
-  /** What the new release records beside it: `rollbackOf` or `promotedFrom`. */
-  as: Pick<Release, 'rollbackOf' | 'promotedFrom'>;
+  /** What the new release records beside it: `rollbackOf`, `promotedFrom` or `restartOf`. */
+  as: Pick<Release, 'rollbackOf' | 'promotedFrom' | 'restartOf'>;
   /** "would roll back to v2 as v5". */
   would: (next: number) => string;
 }

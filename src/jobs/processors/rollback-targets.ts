@@ -2,12 +2,14 @@ import type { Release } from '../../store/release-store.ts';
 
 /**
  * Releases `rollback` may redeploy, newest first: they went live, have an artifact, and their
- * artifact was not pruned; the live release itself is not one (it already serves).
+ * artifact was not pruned; the live release itself is not one (it already serves), nor one
+ * whose artifact is the live one's (a restart's, or the release a restart or rollback started
+ * again): redeploying it would change nothing but the replicas (that is `restart`).
  */
 export function rollbackTargets(all: ReadonlyArray<Release>, pruned: ReadonlySet<string>): Release[] {
   const wentLive = [...all].filter((r) => r.outcome === 'live').sort((a, b) => b.number - a.number);
   const live = wentLive[0];
-  return wentLive.filter((r) => r !== live && r.artifact && !pruned.has(r.artifact));
+  return wentLive.filter((r) => r !== live && r.artifact && r.artifact !== live?.artifact && !pruned.has(r.artifact));
 }
 
 /** What is wrong with the words naming a rollback's target (not "v3", "3" or "to v3"), or undefined. */
@@ -45,7 +47,9 @@ export function unavailableTarget(
           ? `v${wanted} of ${app.name} never went live (it ${known.outcome === 'failed' ? 'failed' : 'was cancelled'})`
           : live === known
             ? `v${wanted} of ${app.name} is the live release already`
-            : `the image of v${wanted} of ${app.name} was deleted by image retention (apps[].keepImages: ${app.keepImages})`;
+            : live && known.artifact === live.artifact
+              ? `v${wanted} of ${app.name} has the same image as the live v${live.number}, so rolling back to it would change nothing; to start the live release's replicas afresh, run "restart ${app.name}${env === 'production' ? '' : ` --env ${env}`}"`
+              : `the image of v${wanted} of ${app.name} was deleted by image retention (apps[].keepImages: ${app.keepImages})`;
   // With none to offer, the default's reason already says so; a named one's adds that there is none.
   if (targets.length === 0) return wanted === undefined ? why : `${why}; there is no earlier release to roll back to`;
   return `${why}; releases you can roll back to: ${targets.map((r) => `v${r.number}`).join(', ')}`;
