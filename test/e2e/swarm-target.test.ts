@@ -9,7 +9,7 @@ import { type SwarmLab, startSwarmLab } from '../support/swarm-lab.ts';
  * An environment on a Docker Swarm target, driven from chat: `web`'s production runs on the
  * two-node lab (test/support/swarm-lab.ts: each node a dockerd in a namespace of its own, zones
  * a and b), its replicas spread by zone; `hello` stays on the engine at DOCKER_HOST. The verbs
- * are the ones of a single engine: deploy, status, scale, logs, releases, rollback.
+ * are the ones of a single engine: deploy, status, scale, logs, releases, rollback, restart.
  */
 let lab: SwarmLab;
 let voxoz: TestVoxoz;
@@ -104,5 +104,20 @@ describe('a Swarm target, from chat', () => {
     expect(back.code, back.out).toBe(0);
     expect(back.out).toContain('rollback of v1');
     for (const page of await pages()) expect(page).toContain('hello from release v3');
+  });
+
+  it("restart starts v3's image afresh on the swarm as v4: new tasks on both nodes, v3's service gone", async () => {
+    const restarted = await say('alice', 'restart', 'web');
+    expect(restarted.code, restarted.out).toBe(0);
+    expect(restarted.out).toContain('web v4 live: restart of v3 (2/2 healthy)');
+    for (const page of await pages()) expect(page).toContain('hello from release v4');
+    // Swarm removes the retired service's tasks itself: wait for it.
+    let status = await say('bob', 'status', 'web');
+    for (let i = 0; i < 60 && /web-production-v3\./.test(status.out); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      status = await say('bob', 'status', 'web');
+    }
+    expect(status.out).not.toMatch(/web-production-v3\./);
+    for (const n of lab.nodes) expect(status.out).toMatch(new RegExp(`web-production-v4\\.\\d +v4 +running +healthy .*zone=${n.zone}`));
   });
 });

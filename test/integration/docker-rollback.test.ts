@@ -47,7 +47,7 @@ function run(
   p: JobProcessor,
   app: App,
   more: Record<string, unknown>,
-  args: Record<string, string | boolean> = {},
+  args: Record<string, string | boolean | number> = {},
   io: DriverIO = ioFor([]),
 ) {
   seq += 1;
@@ -243,13 +243,18 @@ describe('restart', () => {
     expect(await page(hello.port)).toContain('eins from release v4');
   });
 
-  it('keeps the desired count, and is refused with nothing changed for an app scaled to 0', async () => {
+  it('keeps the desired count; is refused with nothing changed when its approval is void or the app is scaled to 0', async () => {
     const hello = await bed.freshApp();
     await run(deployProcessor, hello, { source: source('un') });
     await desired.set(hello.name, 'production', 2);
     const result = await run(restartProcessor, hello, {});
     expect(result.title).toBe(`${hello.name} v2 live: restart of v1 (2/2 healthy)`);
     expect(await servingImages(hello.name)).toHaveLength(2);
+    // Approved against v1 (an approval rule for restart): void now that v2 serves.
+    expect(await failure(run(restartProcessor, hello, {}, { bound: 1 }))).toEqual({
+      code: 'approval_void',
+      message: `v2 of ${hello.name} (production) went live after this restart was approved against v1; the approval no longer applies and nothing was done`,
+    });
     await desired.set(hello.name, 'production', 0);
     expect(await failure(run(restartProcessor, hello, {}))).toEqual({
       code: 'scaled_to_zero',

@@ -185,6 +185,16 @@ describe('LING on Xen: a whole voxoz against the real lab', () => {
     expect(await domains()).toEqual(['hello-production-v4-0']);
   });
 
+  it("restart boots the live v4's image afresh as v6 (v5 was cancelled) and destroys v4's domain", async () => {
+    const t = await chat.ended((await chat.say('rita', 'restart hello')).thread);
+    const text = chat.text(t);
+    expect(t.outcome, text).toBe('succeeded');
+    expect(text).toMatch(/hello v6 live: restart of v4 \(1\/1 healthy\)/);
+    await waitFor('v6 to replace v4', async () => (await domains()).join() === 'hello-production-v6-0', 120_000);
+    expect((await domainConfig('hello-production-v6-0')).ramdisk).toBe(v1Image);
+    expect((await run('rita', 'releases hello')).text).toMatch(/\*\s*v6\b.*restart of v4/);
+  });
+
   it('hostile app names, environments and refs are refused in chat before anything reaches the Xen host', async () => {
     const before = Number(await admin('wc -l < /var/log/voxoz-xl.log || echo 0'));
     for (const line of [
