@@ -237,7 +237,7 @@ describe('restart', () => {
     expect(back.title).toBe(`dry run: ${hello.name} (production) would roll back to v1 as v4; nothing was changed`);
     expect(await failure(run(rollbackProcessor, hello, {}, { target: 'v2' }))).toEqual({
       code: 'rollback_target_unavailable',
-      message: `v2 of ${hello.name} has the same image as the live v3, so rolling back to it would change nothing; to start the live release's replicas afresh, run "restart ${hello.name}"; releases you can roll back to: v1`,
+      message: `v2 of ${hello.name} has the same image as the live v3, so rolling back to it would change nothing (to start it afresh, run "restart ${hello.name}"); releases you can roll back to: v1`,
     });
     await run(rollbackProcessor, hello, {});
     expect(await page(hello.port)).toContain('eins from release v4');

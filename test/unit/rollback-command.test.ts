@@ -78,13 +78,18 @@ describe('rollback targets after a restart', () => {
   it('says why a release with the live image is refused, and what would restart it', () => {
     const app = { name: 'hello', keepImages: 5 };
     expect(unavailableTarget(app, 'production', ledger, rollbackTargets(ledger, new Set()), 2)).toBe(
-      'v2 of hello has the same image as the live v4, so rolling back to it would change nothing; to start the live release\'s replicas afresh, run "restart hello"; releases you can roll back to: v1',
+      'v2 of hello has the same image as the live v4, so rolling back to it would change nothing (to start it afresh, run "restart hello"); releases you can roll back to: v1',
     );
     expect(unavailableTarget(app, 'staging', ledger, [], 2)).toBe(
-      'v2 of hello has the same image as the live v4, so rolling back to it would change nothing; to start the live release\'s replicas afresh, run "restart hello --env staging"; there is no earlier release to roll back to',
+      'v2 of hello has the same image as the live v4, so rolling back to it would change nothing (to start it afresh, run "restart hello --env staging"); there is no earlier release to roll back to',
     );
     expect(unavailableTarget(app, 'production', ledger, [], undefined)).toBe(
       'hello (production) has no earlier release that went live and whose image is kept',
+    );
+    // Only a restart since the one deploy: the default says why there is none, and what would start it afresh.
+    const restarted = [release(1, 'b'), release(2, 'b', 'live', { restartOf: 1 })];
+    expect(unavailableTarget(app, 'production', restarted, rollbackTargets(restarted, new Set()), undefined)).toBe(
+      'hello (production) has no earlier release with another image to roll back to: v1 has the same image as the live v2 (to start it afresh, run "restart hello")',
     );
   });
 });

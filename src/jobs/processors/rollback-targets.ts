@@ -38,9 +38,15 @@ export function unavailableTarget(
 ): string {
   const known = all.find((r) => r.number === wanted);
   const live = [...all].filter((r) => r.outcome === 'live').sort((a, b) => b.number - a.number)[0];
+  const restart = `to start it afresh, run "restart ${app.name}${env === 'production' ? '' : ` --env ${env}`}"`;
+  // Earlier releases that went live: with the live image (a restart's source, a rolled-back-to one) or another.
+  const earlier = all.filter((r) => r.outcome === 'live' && r !== live && r.artifact);
+  const same = earlier.filter((r) => r.artifact === live?.artifact);
   const why =
     wanted === undefined
-      ? `${app.name} (${env}) has no earlier release that went live and whose image is kept`
+      ? same.length > 0 && same.length === earlier.length
+        ? `${app.name} (${env}) has no earlier release with another image to roll back to: ${same.map((r) => `v${r.number}`).join(', ')} ${same.length === 1 ? 'has' : 'have'} the same image as the live v${live!.number} (${restart})`
+        : `${app.name} (${env}) has no earlier release that went live and whose image is kept`
       : !known
         ? `${app.name} (${env}) has no release v${wanted}`
         : known.outcome !== 'live'
@@ -48,7 +54,7 @@ export function unavailableTarget(
           : live === known
             ? `v${wanted} of ${app.name} is the live release already`
             : live && known.artifact === live.artifact
-              ? `v${wanted} of ${app.name} has the same image as the live v${live.number}, so rolling back to it would change nothing; to start the live release's replicas afresh, run "restart ${app.name}${env === 'production' ? '' : ` --env ${env}`}"`
+              ? `v${wanted} of ${app.name} has the same image as the live v${live.number}, so rolling back to it would change nothing (${restart})`
               : `the image of v${wanted} of ${app.name} was deleted by image retention (apps[].keepImages: ${app.keepImages})`;
   // With none to offer, the default's reason already says so; a named one's adds that there is none.
   if (targets.length === 0) return wanted === undefined ? why : `${why}; there is no earlier release to roll back to`;
