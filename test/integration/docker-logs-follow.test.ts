@@ -49,7 +49,7 @@ describe('logs --follow on the engine', () => {
     expect(took).toBeLessThan(30_000);
     const ended = f.lines.filter((l) => l.stream === 'ended');
     expect(ended.map((l) => l.replica).sort()).toEqual([0, 1]);
-    expect(ended[0]!.text).toBe('the replica stopped (a deploy, scale or rollback replaced it?)');
+    expect(ended[0]!.text).toBe('the replica stopped (a deploy, scale, rollback or restart replaced it?)');
   }, 120_000);
 
   it('ends at once on a cancel, and when its time is up, with no line after', async () => {

@@ -164,7 +164,7 @@ export async function* appLogs(
     const open = (c: Docker.ContainerInfo) => (stop: AbortSignal) =>
       docker.getContainer(c.Id).logs({ ...query, follow: true, abortSignal: stop }) as Promise<NodeJS.ReadableStream>;
     yield* mergeFollowed(
-      chosen.map((c) => followEngineLog(open(c), replica(c), 'the replica stopped (a deploy, scale or rollback replaced it?)')),
+      chosen.map((c) => followEngineLog(open(c), replica(c), 'the replica stopped (a deploy, scale, rollback or restart replaced it?)')),
       opts.followSeconds,
       signal,
     );

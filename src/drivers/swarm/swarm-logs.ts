@@ -43,7 +43,7 @@ export async function* swarmLogs(
         engine
           ? (engine.logs({ ...query, follow: true, abortSignal }) as Promise<NodeJS.ReadableStream>)
           : openSwarmLog(docker, `/tasks/${t.ID}/logs`, query, abortSignal);
-      follow.push(followEngineLog(open, replica, 'the task stopped (a deploy, scale or rollback replaced it?)'));
+      follow.push(followEngineLog(open, replica, 'the task stopped (a deploy, scale, rollback or restart replaced it?)'));
       continue;
     }
     const buf = engine
