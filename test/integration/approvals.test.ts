@@ -196,6 +196,25 @@ describe('approvals on real Redis', () => {
     expect((await a.approvals.decide(id, CAT, 'approved')).text).toMatch(/^Approved by ben at .*runs in this thread/);
   });
 
+  it('a restart under an approval rule waits, and once approved is queued bound to the release live when it was asked for', async () => {
+    // voxoz.yml accepts the rule.
+    const ruled = validateConfig(
+      { apps: [{ name: 'hello', source: { path: '.' }, port: 8080 }], approvals: { rules: [{ verb: 'restart', envs: ['production'] }] } },
+      '/tmp/voxoz.yml',
+    );
+    expect(ruled.approvals.rules[0]).toMatchObject({ verb: 'restart', envs: ['production'] });
+    const parsed = parseCommand('restart hello', registry, { appNames: ['hello'] });
+    if (!parsed.ok) throw new Error('parse');
+    const reply = await a.approvals.request(inv(ANN, 'restart hello'), parsed.command, parsed.args, 'production', 'restart');
+    expect(reply.status).toBe('waiting-approval');
+    const id = /\((apv-[^)]+)\)/.exec(reply.text ?? '')?.[1] ?? 'none';
+    expect(await createJobStore(a.redis, keys).data(id)).toMatchObject({ kind: 'approval', command: 'restart hello (hello/production)' });
+    expect((await a.approvals.decide(id, BEN, 'approved')).title).toBe('restart hello (hello/production): approved');
+    const record = await createApprovalStore(a.redis, keys).get(id);
+    const job = await a.queue.getJob(record!.request.job.id);
+    expect(job?.data).toMatchObject({ kind: 'restart', requestedBy: ANN, approvedBy: BEN, args: { app: 'hello', bound: 2 } });
+  });
+
   it('an approved job that cannot be queued ends its request: the message says so, the approver is told, nothing runs', async () => {
     const broken = voxoz(keys, config, 'Command timed out');
     const { id } = await ask(broken, ANN, 'rollback hello');
