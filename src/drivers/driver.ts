@@ -95,8 +95,11 @@ export interface LogLine {
   instance: string;
   replica: number;
   release: number;
-  /** `ended`: a followed instance's log ended before the follow did (it stopped); `text` says why. */
-  stream: 'stdout' | 'stderr' | 'ended';
+  /**
+   * `ended`: a followed instance's log ended before the follow did (it stopped); `text` says why.
+   * `started`: an instance that started after the follow began is followed from here on.
+   */
+  stream: 'stdout' | 'stderr' | 'ended' | 'started';
   text: string;
 }
 

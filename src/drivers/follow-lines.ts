@@ -10,12 +10,33 @@ export type FollowSource = (push: (line: LogLine) => void, stop: AbortSignal) =>
 /** How long a source may take to end once the follow is over before it is left behind. @defaultValue 2000 */
 const LET_GO_MS = 2000;
 
+/** What a follow says of a replica it found after it began (a `started` line). */
+export const STARTED_SINCE = 'a new replica (a deploy, scale, restart or rollback started it after the follow began); its lines follow';
+
+/** How often a follow looks for replicas started since it began (`discover`). @defaultValue 2000 */
+export const DISCOVER_MS = 2000;
+
+/**
+ * Sources for the replicas that started since the follow began and have no source yet (the
+ * driver keeps what it already follows); each one's first line should be a `started` line.
+ * A failed look is tried again at the next.
+ */
+export type Discover = () => Promise<FollowSource[]>;
+
 /**
  * `logs --follow`: the lines of every source as they come, in the order they came, until every
- * source has ended, `seconds` have passed, or `signal` aborts (a Cancel, a stopping worker).
+ * source has ended (and `discover`, asked once more then, found no new one), `seconds` have
+ * passed, or `signal` aborts (a Cancel, a stopping worker). With `discover`, replicas that start
+ * meanwhile (a deploy's, restart's or scale's) are followed too, looked for every `everyMs`.
  * Then each source is stopped, and what it pushed before it ended is still yielded.
  */
-export async function* mergeFollowed(sources: ReadonlyArray<FollowSource>, seconds: number, signal: AbortSignal): AsyncGenerator<LogLine> {
+export async function* mergeFollowed(
+  sources: ReadonlyArray<FollowSource>,
+  seconds: number,
+  signal: AbortSignal,
+  discover?: Discover,
+  everyMs = DISCOVER_MS,
+): AsyncGenerator<LogLine> {
   const stop = new AbortController();
   const over = () => stop.abort();
   if (signal.aborted) over();
@@ -28,8 +49,9 @@ export async function* mergeFollowed(sources: ReadonlyArray<FollowSource>, secon
     wake = undefined;
   };
   stop.signal.addEventListener('abort', poke, { once: true });
-  let running = sources.length;
-  for (const source of sources)
+  let running = 0;
+  const start = (source: FollowSource) => {
+    running += 1;
     void source((line) => {
       queue.push(line);
       poke();
@@ -37,12 +59,35 @@ export async function* mergeFollowed(sources: ReadonlyArray<FollowSource>, secon
       running -= 1;
       poke();
     });
+  };
+  for (const source of sources) start(source);
+  /** Starts what `discover` found (not once the follow is over); true when it found any. */
+  const look = async () => {
+    const found = await discover!().catch(() => [] as FollowSource[]);
+    if (stop.signal.aborted) return false;
+    for (const source of found) start(source);
+    return found.length > 0;
+  };
+  // One look at a time: two at once could both take the same new replica for unfollowed.
+  let looking: Promise<boolean> | undefined;
+  const lookOnce = () =>
+    (looking ??= look().finally(() => {
+      looking = undefined;
+    }));
+  const lookAgain = discover ? setInterval(() => void lookOnce(), everyMs).unref() : undefined;
   try {
     let letGo: number | undefined;
     for (;;) {
       const lines = queue;
       queue = [];
       yield* lines;
+      if (running === 0 && !stop.signal.aborted && discover) {
+        // Every source ended: the replicas that replace them may have started since the last look
+        // (one in flight may have listed before they ran: a fresh look after it decides).
+        await looking;
+        if (running === 0 && queue.length === 0 && !(await lookOnce()) && running === 0 && queue.length === 0) return;
+        continue;
+      }
       if (running === 0) return;
       if (stop.signal.aborted) {
         letGo ??= Date.now() + LET_GO_MS;
@@ -55,6 +100,7 @@ export async function* mergeFollowed(sources: ReadonlyArray<FollowSource>, secon
     }
   } finally {
     clearTimeout(timer);
+    clearInterval(lookAgain);
     signal.removeEventListener('abort', over);
     over();
   }

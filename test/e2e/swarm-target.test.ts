@@ -106,7 +106,15 @@ describe('a Swarm target, from chat', () => {
     for (const page of await pages()) expect(page).toContain('hello from release v3');
   });
 
-  it("restart starts v3's image afresh on the swarm as v4: new tasks on both nodes, v3's service gone", async () => {
+  it("restart starts v3's image afresh on the swarm as v4: new tasks on both nodes, v3's service gone; a follow goes on with them", async () => {
+    // A follow that began before the restart goes on with the new tasks.
+    const following = say('bob', 'logs', 'web', '--tail', '1', '--follow', '2m');
+    let job: string | undefined;
+    for (let i = 0; i < 60 && !job; i++) {
+      job = /(\S+) +running +logs web\b/.exec((await say('bob', 'jobs', 'web')).out)?.[1];
+      if (!job) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(job, 'the follow to run').toBeDefined();
     const restarted = await say('alice', 'restart', 'web');
     expect(restarted.code, restarted.out).toBe(0);
     expect(restarted.out).toContain('web v4 live: restart of v3 (2/2 healthy)');
@@ -119,5 +127,9 @@ describe('a Swarm target, from chat', () => {
     }
     expect(status.out).not.toMatch(/web-production-v3\./);
     for (const n of lab.nodes) expect(status.out).toMatch(new RegExp(`web-production-v4\\.\\d +v4 +running +healthy .*zone=${n.zone}`));
+    expect((await say('bob', 'cancel', job!)).code).toBe(0);
+    const followed = await following;
+    expect(followed.out.match(/v4-\d started \| a new replica/g), followed.out).toHaveLength(2);
+    expect(followed.out.match(/v3-\d ended \|/g), followed.out).toHaveLength(2);
   });
 });

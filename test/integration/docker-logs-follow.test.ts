@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { STARTED_SINCE } from '../../src/drivers/follow-lines.ts';
 import type { LogLine } from '../../src/drivers/driver.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
 import { dockerTestbed, ioFor, page } from '../support/docker-apps.ts';
@@ -50,6 +51,35 @@ describe('logs --follow on the engine', () => {
     const ended = f.lines.filter((l) => l.stream === 'ended');
     expect(ended.map((l) => l.replica).sort()).toEqual([0, 1]);
     expect(ended[0]!.text).toBe('the replica stopped (a deploy, scale, rollback or restart replaced it?)');
+  }, 120_000);
+
+  it('picks up the replicas a deploy starts while it follows: a started line, then all they write; it ends when they stop too', async () => {
+    const hello = await bed.freshApp();
+    await hello.deploy(1);
+    const f = follow(hello.spec(), 90);
+    await waitUntil('the backlog of v1', async () => f.lines.some((l) => l.release === 1 && l.text.includes('listening')), 10_000, 50);
+    await hello.deploy(2);
+    await waitUntil(
+      `v2's first lines and v1's end: ${JSON.stringify(f.lines.slice(-6))}`,
+      async () => f.lines.some((l) => l.release === 2 && l.text.includes('listening')) && f.lines.some((l) => l.stream === 'ended'),
+      20_000,
+      50,
+    );
+    const v2 = f.lines.filter((l) => l.release === 2);
+    expect(v2[0]).toMatchObject({ stream: 'started', replica: 0, text: STARTED_SINCE });
+    expect(v2[0]!.instance).toMatch(new RegExp(`${hello.name}-production-v2-0$`));
+    expect(f.lines.filter((l) => l.stream === 'ended').map((l) => l.release)).toEqual([1]);
+    // A request now reaches v2 only, and its line comes through (busybox httpd -v: a 404 on stderr).
+    const v2Errors = () => f.lines.filter((l) => l.release === 2 && l.stream === 'stderr' && l.text.endsWith('response:404')).length;
+    expect(v2Errors()).toBe(0);
+    expect(await httpOnce(`127.0.0.1:${hello.port}`, 5000, `/after-${Date.now()}`)).toMatch(/^404 /);
+    await waitUntil('the request in v2', async () => v2Errors() === 1, 10_000, 50);
+    // Once v2 stops too, and no other replica runs, the follow ends.
+    const ours = await bed.docker.listContainers({ filters: { label: [`voxoz.instance=${bed.instance}`, `voxoz.app=${hello.name}`] } });
+    await Promise.all(ours.map((c) => bed.docker.getContainer(c.Id).stop({ t: 1 })));
+    expect(await f.done).toBeLessThan(60_000);
+    expect(f.lines.filter((l) => l.stream === 'ended').map((l) => l.release)).toEqual([1, 2]);
+    expect(f.lines.filter((l) => l.stream === 'started')).toHaveLength(1);
   }, 120_000);
 
   it('ends at once on a cancel, and when its time is up, with no line after', async () => {

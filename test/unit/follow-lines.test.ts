@@ -71,6 +71,51 @@ describe('logs --follow: merging followed logs', () => {
   });
 });
 
+describe('logs --follow: replicas that start meanwhile', () => {
+  it('follows a replica found by a later look, and ends only once a look after the last end finds none', async () => {
+    let looks = 0;
+    // The first replica writes two lines and stops; a replacement shows up at the second look.
+    const discover = async () => {
+      looks += 1;
+      return looks === 2 ? [ticking(['n1', 'n2'], 20, true, 1)] : [];
+    };
+    const out = await drain(mergeFollowed([ticking(['o1', 'o2'], 40, true, 0)], 60, new AbortController().signal, discover, 30));
+    expect(out.filter((l) => l.startsWith('0:'))).toEqual(['0:o1', '0:o2']);
+    expect(out.filter((l) => l.startsWith('1:'))).toEqual(['1:n1', '1:n2']);
+    // It did not end when the first source ended: it looked again, and ended after a look found nothing.
+    expect(looks).toBeGreaterThanOrEqual(3);
+  });
+
+  it('looks once more when every source ended before the next look, and takes what it finds', async () => {
+    let looks = 0;
+    const discover = async () => {
+      looks += 1;
+      return looks === 1 ? [ticking(['late'], 5, true, 2)] : [];
+    };
+    // Looks are 10 s apart: only the look made when the first source ended can find the replacement.
+    const out = await drain(mergeFollowed([ticking(['only'], 5, true, 0)], 60, new AbortController().signal, discover, 10_000));
+    expect(out).toEqual(['0:only', '2:late']);
+    expect(looks).toBe(2);
+  });
+
+  it('keeps following when a look fails, and looks no more once the follow is over', async () => {
+    let looks = 0;
+    const discover = async () => {
+      looks += 1;
+      if (looks === 1) throw new Error('engine busy');
+      return looks === 2 ? [ticking(['found'], 5, false, 3)] : [];
+    };
+    const out = await drain(mergeFollowed([ticking(['a', 'b', 'c'], 30)], 3, new AbortController().signal, discover, 500));
+    expect(out.filter((l) => l.startsWith('0:'))).toEqual(['0:a', '0:b', '0:c']);
+    // The second look (at ~1 s) found one after the first failed: it is followed until the time is up.
+    expect(out).toContain('3:found');
+    const after = looks;
+    await sleep(1200);
+    // Once the follow is over nobody looks any more.
+    expect(looks).toBe(after);
+  });
+});
+
 describe('the new lines of a console read again', () => {
   it('finds where the new read goes on from the last, and says when nothing of it is left', () => {
     expect(linesAfter([], ['a', 'b'])).toEqual({ lines: ['a', 'b'], gap: false });

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { STARTED_SINCE } from '../../src/drivers/follow-lines.ts';
 import { startTestVoxoz, type TestVoxoz } from '../support/start-voxoz.ts';
 import { adminOf } from '../support/xenlab/xen-lab.ts';
 import { BROKEN_ERLANG_DIR, helloErlangCopy, labDomains, localChat, xenYaml } from '../support/xen-voxoz.ts';
@@ -185,7 +186,10 @@ describe('LING on Xen: a whole voxoz against the real lab', () => {
     expect(await domains()).toEqual(['hello-production-v4-0']);
   });
 
-  it("restart boots the live v4's image afresh as v6 (v5 was cancelled) and destroys v4's domain", async () => {
+  it("restart boots the live v4's image afresh as v6 (v5 was cancelled) and destroys v4's domain; a follow meanwhile goes on with v6", async () => {
+    const following = await chat.say('rita', 'logs hello --tail 1 --follow 5m');
+    const followed = async () => chat.text(await chat.read(following.thread));
+    await waitFor('the follow to begin', async () => /v4-0 out \|/.test(await followed()), 60_000);
     const t = await chat.ended((await chat.say('rita', 'restart hello')).thread);
     const text = chat.text(t);
     expect(t.outcome, text).toBe('succeeded');
@@ -193,6 +197,13 @@ describe('LING on Xen: a whole voxoz against the real lab', () => {
     await waitFor('v6 to replace v4', async () => (await domains()).join() === 'hello-production-v6-0', 120_000);
     expect((await domainConfig('hello-production-v6-0')).ramdisk).toBe(v1Image);
     expect((await run('rita', 'releases hello')).text).toMatch(/\*\s*v6\b.*restart of v4/);
+    // The follow took up v6's domain when it booted (its console from the start) and told of v4's end.
+    await waitFor('v6 in the follow', async () => /v6-0 out \| hello ready/.test(await followed()), 60_000);
+    const lines = await followed();
+    expect(lines).toContain(`v6-0 started | ${STARTED_SINCE}`);
+    expect(lines).toMatch(/v4-0 ended \| its console could not be read further/);
+    await chat.say('rita', `cancel ${following.job}`);
+    expect((await chat.ended(following.thread, 60_000)).outcome).toBe('succeeded');
   });
 
   it('hostile app names, environments and refs are refused in chat before anything reaches the Xen host', async () => {

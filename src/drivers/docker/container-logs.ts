@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';
-import { type FollowSource, mergeFollowed } from '../follow-lines.ts';
+import { type FollowSource, mergeFollowed, STARTED_SINCE } from '../follow-lines.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { LogLine, LogOptions } from '../driver.ts';
 import { LABEL } from './labels.ts';
@@ -96,13 +96,18 @@ export function lineSplitter(): { push(chunk: Buffer): LogFrame[]; end(): LogFra
   };
 }
 
-/** A source of `logs --follow` (follow-lines.ts): the Engine log stream `open` gives, as lines of `replica`. */
+/**
+ * A source of `logs --follow` (follow-lines.ts): the Engine log stream `open` gives, as lines of
+ * `replica`; with `started`, first a `started` line that says so (a replica found later).
+ */
 export function followEngineLog(
   open: (stop: AbortSignal) => Promise<NodeJS.ReadableStream>,
   replica: Omit<LogLine, 'stream' | 'text'>,
   gone: string,
+  started?: string,
 ): FollowSource {
   return async (push, stop) => {
+    if (started) push({ ...replica, stream: 'started', text: started });
     const split = lineSplitter();
     let why = gone;
     try {
@@ -161,12 +166,24 @@ export async function* appLogs(
     release: Number(c.Labels[LABEL.release]),
   });
   if (opts.followSeconds) {
-    const open = (c: Docker.ContainerInfo) => (stop: AbortSignal) =>
-      docker.getContainer(c.Id).logs({ ...query, follow: true, abortSignal: stop }) as Promise<NodeJS.ReadableStream>;
+    const open = (c: Docker.ContainerInfo, from: object) => (stop: AbortSignal) =>
+      docker.getContainer(c.Id).logs({ ...from, follow: true, abortSignal: stop }) as Promise<NodeJS.ReadableStream>;
+    const gone = 'the replica stopped (a deploy, scale, rollback or restart replaced it?)';
+    // Replicas found later started after the follow began: all they wrote since then.
+    const since = { stdout: true, stderr: true, since: Math.floor(now.getTime() / 1000) };
+    const seen = new Set(chosen.map((c) => c.Id));
+    const discover = async () => {
+      const fresh = (await listAppContainers(docker, instance, app, env))
+        .filter((c) => c.State === 'running' && !seen.has(c.Id) && (opts.replica === undefined || replicaOf(c) === opts.replica))
+        .sort((a, b) => replicaOf(a) - replicaOf(b));
+      for (const c of fresh) seen.add(c.Id);
+      return fresh.map((c) => followEngineLog(open(c, since), replica(c), gone, STARTED_SINCE));
+    };
     yield* mergeFollowed(
-      chosen.map((c) => followEngineLog(open(c), replica(c), 'the replica stopped (a deploy, scale, rollback or restart replaced it?)')),
+      chosen.map((c) => followEngineLog(open(c, query), replica(c), gone)),
       opts.followSeconds,
       signal,
+      discover,
     );
     return;
   }

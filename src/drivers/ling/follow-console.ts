@@ -12,7 +12,8 @@ export const CONSOLE_POLL_LINES = 200;
  * A source of `logs --follow` for a LING domain: its console has no stream to follow through
  * `xl`, so its last lines are read every `everyMs` and the new ones pushed (linesAfter). The
  * first read pushes its last `tail` lines. A domain whose console can no longer be read (it was
- * destroyed) ends the source.
+ * destroyed) ends the source. With `started`, a `started` line that says so comes first (a
+ * domain found after the follow began).
  */
 export function followConsole(
   host: Pick<XenHost, 'consoleTail'>,
@@ -20,8 +21,10 @@ export function followConsole(
   replica: Omit<LogLine, 'stream' | 'text'>,
   tail: number,
   everyMs = CONSOLE_POLL_MS,
+  started?: string,
 ): FollowSource {
   return async (push, stop) => {
+    if (started) push({ ...replica, stream: 'started', text: started });
     const out = (text: string) => push({ ...replica, stream: 'stdout', text });
     let before: string[] | undefined;
     try {

@@ -5,10 +5,10 @@ import type { AppSpec } from '../../config/schema.ts';
 import { UserError } from '../../core/user-error.ts';
 import { checkoutGit } from '../checkout-git.ts';
 import type { Driver, DriverIO } from '../driver.ts';
-import { mergeFollowed } from '../follow-lines.ts';
+import { mergeFollowed, STARTED_SINCE } from '../follow-lines.ts';
 import { withTimeLimit } from '../with-time-limit.ts';
 import { deployDomains } from './deploy-domains.ts';
-import { followConsole } from './follow-console.ts';
+import { CONSOLE_POLL_LINES, CONSOLE_POLL_MS, followConsole } from './follow-console.ts';
 import type { ImageStore } from './image-store.ts';
 import { destroyAll, lingOf, listOurs, toInstance } from './ling-domains.ts';
 import type { LingBuilder } from './ling-types.ts';
@@ -90,7 +90,16 @@ export function createLingDriver({ hostsFor, builder, store, workDir }: LingDriv
       const replica = (d: (typeof ours)[number]) => ({ instance: d.name, replica: d.index, release: d.release });
       if (opts.followSeconds) {
         const sources = chosen.map((d) => followConsole(d.hostRef, d.name, replica(d), opts.tail));
-        yield* mergeFollowed(sources, opts.followSeconds, opts.stop ?? io.signal);
+        // Domains found later booted after the follow began: their console from its start.
+        const seen = new Set(chosen.map((d) => d.name));
+        const discover = async () => {
+          const fresh = (await listOurs(hosts(app, env), app.name, env)).filter(
+            (d) => !seen.has(d.name) && (opts.replica === undefined || d.index === opts.replica),
+          );
+          for (const d of fresh) seen.add(d.name);
+          return fresh.map((d) => followConsole(d.hostRef, d.name, replica(d), CONSOLE_POLL_LINES, CONSOLE_POLL_MS, STARTED_SINCE));
+        };
+        yield* mergeFollowed(sources, opts.followSeconds, opts.stop ?? io.signal, discover);
         return;
       }
       for (const d of chosen)

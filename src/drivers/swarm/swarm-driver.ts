@@ -264,7 +264,8 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
     },
     reconcile: (app, env, liveToken) => settle(app, env, liveToken),
     logs: async function* (app, env, opts, io) {
-      yield* swarmLogs(docker, await nodes(), await services(app.name, env), { ...opts, app: app.name, env }, opts.stop ?? io.signal);
+      const now = () => services(app.name, env);
+      yield* swarmLogs(docker, await nodes(), await now(), { ...opts, app: app.name, env }, opts.stop ?? io.signal, now);
     },
   };
 }

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { demuxFrames, followEngineLog, framesToLines, tailContainerLogs } from '../docker/container-logs.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { LogLine, LogOptions } from '../driver.ts';
-import { type FollowSource, mergeFollowed } from '../follow-lines.ts';
+import { type FollowSource, mergeFollowed, STARTED_SINCE } from '../follow-lines.ts';
 import { releaseOf, type ServiceInfo, serviceTasks, type TaskInfo } from './swarm-services.ts';
 
 /**
@@ -16,12 +16,19 @@ export async function* swarmLogs(
   services: ReadonlyArray<ServiceInfo>,
   opts: LogOptions & { app: string; env: string },
   stop: AbortSignal,
+  /** The app environment's services again, to follow the tasks that start meanwhile (a deploy's new service). */
+  servicesNow?: () => Promise<ReadonlyArray<ServiceInfo>>,
 ): AsyncIterable<LogLine> {
   const follow: FollowSource[] = [];
-  const since = opts.sinceSeconds ? { since: Math.floor(Date.now() / 1000) - opts.sinceSeconds } : {};
+  const began = Math.floor(Date.now() / 1000);
+  const since = opts.sinceSeconds ? { since: began - opts.sinceSeconds } : {};
   const query = { stdout: true, stderr: true, tail: opts.tail, ...since };
-  const running: Array<{ s: ServiceInfo; t: TaskInfo }> = [];
-  for (const s of services) for (const t of await serviceTasks(docker, s.ID)) if (t.DesiredState === 'running') running.push({ s, t });
+  const runningTasks = async (list: ReadonlyArray<ServiceInfo>) => {
+    const out: Array<{ s: ServiceInfo; t: TaskInfo }> = [];
+    for (const s of list) for (const t of await serviceTasks(docker, s.ID)) if (t.DesiredState === 'running') out.push({ s, t });
+    return out;
+  };
+  const running = await runningTasks(services);
   if (running.length === 0)
     throw new UserError(
       'no_replicas',
@@ -33,17 +40,29 @@ export async function* swarmLogs(
       'replica_not_found',
       `${opts.app} (${opts.env}) has no running task in slot ${opts.replica}; give --replica one of: ${running.map(({ t }) => t.Slot).join(', ')}`,
     );
-  for (const { s, t } of chosen) {
+  const engineOf = (t: TaskInfo) => {
     const node = nodes.find((n) => n.id === t.NodeID);
     const container = t.Status?.ContainerStatus?.ContainerID as string | undefined;
-    const engine = node && container ? node.engine.getContainer(container) : undefined;
-    const replica = { instance: `${s.Spec?.Name}.${t.Slot}`, replica: Number(t.Slot), release: releaseOf(s) };
+    return node && container ? node.engine.getContainer(container) : undefined;
+  };
+  const replicaOf = (s: ServiceInfo, t: TaskInfo) => ({
+    instance: `${s.Spec?.Name}.${t.Slot}`,
+    replica: Number(t.Slot),
+    release: releaseOf(s),
+  });
+  const followTask = (s: ServiceInfo, t: TaskInfo, from: Record<string, unknown>, started?: string) => {
+    const engine = engineOf(t);
+    const open = (abortSignal: AbortSignal) =>
+      engine
+        ? (engine.logs({ ...from, follow: true, abortSignal }) as Promise<NodeJS.ReadableStream>)
+        : openSwarmLog(docker, `/tasks/${t.ID}/logs`, from, abortSignal);
+    return followEngineLog(open, replicaOf(s, t), 'the task stopped (a deploy, scale, rollback or restart replaced it?)', started);
+  };
+  for (const { s, t } of chosen) {
+    const engine = engineOf(t);
+    const replica = replicaOf(s, t);
     if (opts.followSeconds) {
-      const open = (abortSignal: AbortSignal) =>
-        engine
-          ? (engine.logs({ ...query, follow: true, abortSignal }) as Promise<NodeJS.ReadableStream>)
-          : openSwarmLog(docker, `/tasks/${t.ID}/logs`, query, abortSignal);
-      follow.push(followEngineLog(open, replica, 'the task stopped (a deploy, scale, rollback or restart replaced it?)'));
+      follow.push(followTask(s, t, query));
       continue;
     }
     const buf = engine
@@ -51,7 +70,19 @@ export async function* swarmLogs(
       : await readSwarmLogs(docker, `/tasks/${t.ID}/logs`, query);
     for (const f of framesToLines(demuxFrames(buf))) yield { ...replica, stream: f.stream, text: f.text };
   }
-  if (opts.followSeconds) yield* mergeFollowed(follow, opts.followSeconds, stop);
+  if (!opts.followSeconds) return;
+  // Tasks found later started after the follow began: all they wrote since then.
+  const seen = new Set(running.map(({ t }) => t.ID));
+  const discover = servicesNow
+    ? async () => {
+        const fresh = (await runningTasks(await servicesNow())).filter(
+          ({ t }) => !seen.has(t.ID) && t.Status?.State === 'running' && (opts.replica === undefined || Number(t.Slot) === opts.replica),
+        );
+        for (const { t } of fresh) seen.add(t.ID);
+        return fresh.map(({ s, t }) => followTask(s, t, { stdout: true, stderr: true, since: began }, STARTED_SINCE));
+      }
+    : undefined;
+  yield* mergeFollowed(follow, opts.followSeconds, stop, discover);
 }
 
 /**

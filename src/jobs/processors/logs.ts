@@ -81,6 +81,10 @@ async function readLogs({ data, io, config, drivers, stopping }: ProcessorContex
       io.log(`${who} ended | ${line.text}`);
       continue;
     }
+    if (line.stream === 'started') {
+      io.log(`${who} started | ${line.text}`);
+      continue;
+    }
     counts.set(line.instance, (counts.get(line.instance) ?? 0) + 1);
     io.log(`${who} ${line.stream === 'stderr' ? 'err' : 'out'} | ${line.text}`);
   }
