@@ -137,7 +137,9 @@ describe('the new lines of a console read again', () => {
       },
     };
     const pushed: LogLine[] = [];
-    const source = followConsole(host, 'hello-production-v1-0', { instance: 'hello-production-v1-0', replica: 0, release: 1 }, 2, 30);
+    const source = followConsole(host, 'hello-production-v1-0', { instance: 'hello-production-v1-0', replica: 0, release: 1 }, 2, {
+      everyMs: 30,
+    });
     const done = source((l) => pushed.push(l), new AbortController().signal);
     await sleep(15);
     console.push('request 1', 'request 2');
@@ -151,6 +153,29 @@ describe('the new lines of a console read again', () => {
       'stdout request 2',
       'stdout request 3',
       'ended its console could not be read further (the domain was destroyed?): domain hello-production-v1-0 does not exist',
+    ]);
+  });
+});
+
+describe('a followed console whose domain goes', () => {
+  it('says first that it is new, and ends after one last read once its domain is no longer listed (the log file outlives it)', async () => {
+    const log = ['boot', 'ready'];
+    let listed = true;
+    const host = { consoleTail: async (_d: string, lines: number) => log.slice(-lines) };
+    const pushed: LogLine[] = [];
+    const replica = { instance: 'hello-production-v2-0', replica: 0, release: 2 };
+    const source = followConsole(host, replica.instance, replica, 200, { everyMs: 20, started: 'new', gone: () => !listed });
+    const done = source((l) => pushed.push(l), new AbortController().signal);
+    await sleep(30);
+    log.push('last words');
+    listed = false;
+    await done;
+    expect(pushed.map((l) => `${l.stream} ${l.text}`)).toEqual([
+      'started new',
+      'stdout boot',
+      'stdout ready',
+      'stdout last words',
+      'ended the domain is gone (a deploy, scale, rollback or restart replaced it?)',
     ]);
   });
 });

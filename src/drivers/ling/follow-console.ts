@@ -12,23 +12,25 @@ export const CONSOLE_POLL_LINES = 200;
  * A source of `logs --follow` for a LING domain: its console has no stream to follow through
  * `xl`, so its last lines are read every `everyMs` and the new ones pushed (linesAfter). The
  * first read pushes its last `tail` lines. A domain whose console can no longer be read (it was
- * destroyed) ends the source. With `started`, a `started` line that says so comes first (a
- * domain found after the follow began).
+ * destroyed) ends the source. The console log outlives its domain, so `gone` (the domain is no
+ * longer listed) ends it too, after one last read. With `started`, a `started` line that says
+ * so comes first (a domain found after the follow began).
  */
 export function followConsole(
   host: Pick<XenHost, 'consoleTail'>,
   domain: string,
   replica: Omit<LogLine, 'stream' | 'text'>,
   tail: number,
-  everyMs = CONSOLE_POLL_MS,
-  started?: string,
+  more: { everyMs?: number; started?: string; gone?: () => boolean } = {},
 ): FollowSource {
+  const everyMs = more.everyMs ?? CONSOLE_POLL_MS;
   return async (push, stop) => {
-    if (started) push({ ...replica, stream: 'started', text: started });
+    if (more.started) push({ ...replica, stream: 'started', text: more.started });
     const out = (text: string) => push({ ...replica, stream: 'stdout', text });
     let before: string[] | undefined;
     try {
-      while (!stop.aborted) {
+      for (let last = false; !stop.aborted; ) {
+        last = more.gone?.() === true;
         const now = await host.consoleTail(domain, before ? CONSOLE_POLL_LINES : Math.max(tail, CONSOLE_POLL_LINES), stop);
         if (!before) for (const line of now.slice(-tail)) out(line);
         else {
@@ -37,6 +39,10 @@ export function followConsole(
           for (const line of lines) out(line);
         }
         before = now.slice(-CONSOLE_POLL_LINES);
+        if (last) {
+          push({ ...replica, stream: 'ended', text: 'the domain is gone (a deploy, scale, rollback or restart replaced it?)' });
+          return;
+        }
         await sleep(everyMs, undefined, { signal: stop }).catch(() => undefined);
       }
     } catch (err) {

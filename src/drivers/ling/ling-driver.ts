@@ -8,7 +8,7 @@ import type { Driver, DriverIO } from '../driver.ts';
 import { mergeFollowed, STARTED_SINCE } from '../follow-lines.ts';
 import { withTimeLimit } from '../with-time-limit.ts';
 import { deployDomains } from './deploy-domains.ts';
-import { CONSOLE_POLL_LINES, CONSOLE_POLL_MS, followConsole } from './follow-console.ts';
+import { CONSOLE_POLL_LINES, followConsole } from './follow-console.ts';
 import type { ImageStore } from './image-store.ts';
 import { destroyAll, lingOf, listOurs, toInstance } from './ling-domains.ts';
 import type { LingBuilder } from './ling-types.ts';
@@ -89,15 +89,20 @@ export function createLingDriver({ hostsFor, builder, store, workDir }: LingDriv
       const chosen = ours.filter((x) => opts.replica === undefined || x.index === opts.replica);
       const replica = (d: (typeof ours)[number]) => ({ instance: d.name, replica: d.index, release: d.release });
       if (opts.followSeconds) {
-        const sources = chosen.map((d) => followConsole(d.hostRef, d.name, replica(d), opts.tail));
-        // Domains found later booted after the follow began: their console from its start.
+        // The domains listed at the last look: a console log outlives its domain, so a followed
+        // domain no longer listed is gone. Domains found later booted after the follow began: their console from its start.
+        let listed = new Set(ours.map((d) => d.name));
+        const gone = (name: string) => () => !listed.has(name);
+        const sources = chosen.map((d) => followConsole(d.hostRef, d.name, replica(d), opts.tail, { gone: gone(d.name) }));
         const seen = new Set(chosen.map((d) => d.name));
         const discover = async () => {
-          const fresh = (await listOurs(hosts(app, env), app.name, env)).filter(
-            (d) => !seen.has(d.name) && (opts.replica === undefined || d.index === opts.replica),
-          );
+          const now = await listOurs(hosts(app, env), app.name, env);
+          listed = new Set(now.map((d) => d.name));
+          const fresh = now.filter((d) => !seen.has(d.name) && (opts.replica === undefined || d.index === opts.replica));
           for (const d of fresh) seen.add(d.name);
-          return fresh.map((d) => followConsole(d.hostRef, d.name, replica(d), CONSOLE_POLL_LINES, CONSOLE_POLL_MS, STARTED_SINCE));
+          return fresh.map((d) =>
+            followConsole(d.hostRef, d.name, replica(d), CONSOLE_POLL_LINES, { started: STARTED_SINCE, gone: gone(d.name) }),
+          );
         };
         yield* mergeFollowed(sources, opts.followSeconds, opts.stop ?? io.signal, discover);
         return;
