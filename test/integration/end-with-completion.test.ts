@@ -10,6 +10,7 @@ import { readWholeJobStream } from '../../src/jobs/job-stream.ts';
 import { JOB_FIELD } from '../../src/store/job-fields.ts';
 import { redisKeys } from '../../src/store/keys.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
+import { monitorRedis } from '../support/redis-monitor.ts';
 import { scriptedDriver } from '../support/scripted-driver.ts';
 import { startSpine, type Spine } from '../support/spine-harness.ts';
 import { statusJob } from '../support/status-job.ts';
@@ -24,13 +25,12 @@ afterEach(async () => {
 
 /** Every EVAL/EVALSHA the server runs from now on, as [numkeys, ...keys and arguments] (MONITOR). */
 async function scriptsRun(): Promise<string[][]> {
-  const monitor = await new Redis(inject('redisUrl')).monitor();
-  closers.push(() => monitor.disconnect() as unknown as Promise<void>);
   const seen: string[][] = [];
-  monitor.on('monitor', (_time: string, args: string[]) => {
+  const monitor = await monitorRedis(inject('redisUrl'), (args) => {
     const [command = ''] = args;
     if (/^eval(sha)?$/i.test(command)) seen.push(args.slice(2));
   });
+  closers.push(() => monitor.close());
   return seen;
 }
 
