@@ -98,8 +98,10 @@ export interface LogLine {
   /**
    * `ended`: a followed instance's log ended before the follow did (it stopped); `text` says why.
    * `started`: an instance that started after the follow began is followed from here on.
+   * `restarted`: a followed instance exited and its runtime started it again (a crash loop);
+   * its lines go on.
    */
-  stream: 'stdout' | 'stderr' | 'ended' | 'started';
+  stream: 'stdout' | 'stderr' | 'ended' | 'started' | 'restarted';
   text: string;
 }
 

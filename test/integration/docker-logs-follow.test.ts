@@ -82,6 +82,70 @@ describe('logs --follow on the engine', () => {
     expect(f.lines.filter((l) => l.stream === 'started')).toHaveLength(1);
   }, 120_000);
 
+  it("follows a crash-looping replica across the engine's restarts of it, each line once; logs shows one between two runs", async () => {
+    const app = await bed.freshApp();
+    // A replica as the driver makes them (labels, name, unless-stopped) whose first three runs crash after a second.
+    const crashy = (script: string, release: number) =>
+      bed.docker.createContainer({
+        name: `${bed.instance}-${app.name}-production-v${release}-0`,
+        Image: 'busybox:latest',
+        Cmd: ['sh', '-c', `n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; echo "run $n"; ${script}`],
+        Labels: { 'voxoz.instance': bed.instance, 'voxoz.app': app.name, 'voxoz.env': 'production', 'voxoz.release': String(release) },
+        HostConfig: { NetworkMode: 'host', RestartPolicy: { Name: 'unless-stopped' } },
+      });
+    const settles = await crashy('if [ $n -le 3 ]; then sleep 1; echo "crash $n" >&2; exit 3; fi; exec sleep 600', 1);
+    await settles.start();
+    const f = follow(app.spec(), 60);
+    await waitUntil(`run 4: ${JSON.stringify(f.lines.slice(-6))}`, async () => f.lines.some((l) => l.text === 'run 4'), 30_000, 50);
+    const texts = f.lines.map((l) => `${l.stream} ${l.text}`);
+    for (const n of [1, 2, 3, 4]) expect(texts.filter((t) => t === `stdout run ${n}`)).toHaveLength(1);
+    for (const n of [1, 2, 3]) expect(texts.filter((t) => t === `stderr crash ${n}`)).toHaveLength(1);
+    // A restarted line before the next run's lines; it names the restart it saw (looks 250 ms apart
+    // may see two runs at once: their lines still come, each once, in order).
+    const restarted = f.lines.filter((l) => l.stream === 'restarted').map((l) => l.text);
+    expect(restarted.length).toBeGreaterThanOrEqual(1);
+    for (const text of restarted)
+      expect(text).toMatch(/^the engine restarted it after it exited( with code 3)? \(restart [123] of this replica\); its lines follow$/);
+    expect(restarted.at(-1)).toMatch(/\(restart 3 of this replica\)/);
+    const order = texts.filter((t) => /^(stdout run|stderr crash|restarted)/.test(t)).map((t) => t.replace(/^restarted .*/, 'restarted'));
+    expect(order.filter((t) => t !== 'restarted')).toEqual([
+      'stdout run 1',
+      'stderr crash 1',
+      'stdout run 2',
+      'stderr crash 2',
+      'stdout run 3',
+      'stderr crash 3',
+      'stdout run 4',
+    ]);
+    expect(order.slice(0, 3)).toEqual(['stdout run 1', 'stderr crash 1', 'restarted']);
+    expect(order.at(-2)).toBe('restarted');
+    // Stopped by hand, it is not restarted: its part ends, and so does the follow.
+    await settles.stop({ t: 1 });
+    expect(await f.done).toBeLessThan(60_000);
+    expect(f.lines.filter((l) => l.stream === 'ended').map((l) => l.text)).toEqual([
+      'the replica stopped (a deploy, scale, rollback or restart replaced it?)',
+    ]);
+    await settles.remove({ force: true });
+
+    // A replica that crashes at once, again and again: the engine waits longer each time, and in
+    // between it is "restarting". logs still shows what its runs wrote (why it crashes).
+    const loops = await crashy('echo "boom $n" >&2; exit 4', 2);
+    await loops.start();
+    await waitUntil(
+      'a crash loop between two runs',
+      async () => {
+        const state = (await loops.inspect()).State;
+        return state.Restarting && (await loops.inspect()).RestartCount >= 4;
+      },
+      30_000,
+      50,
+    );
+    const shown: LogLine[] = [];
+    for await (const l of driver.logs!(app.spec(), 'production', { tail: 50 }, ioFor([]))) shown.push(l);
+    expect(shown.filter((l) => l.stream === 'stderr' && /^boom \d+$/.test(l.text)).length).toBeGreaterThanOrEqual(4);
+    await loops.remove({ force: true });
+  }, 120_000);
+
   it('ends at once on a cancel, and when its time is up, with no line after', async () => {
     const hello = await bed.freshApp();
     await hello.deploy(1);

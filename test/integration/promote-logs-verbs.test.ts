@@ -177,7 +177,11 @@ describe('logs <app> from chat', () => {
         'echo "out line one"',
         'echo "err line one" >&2',
         'echo "token is $LOG_TOKEN"',
-        'exec httpd -f -p "127.0.0.1:$PORT" -h /www',
+        // It serves until /tmp/crash exists; from then on each run crashes (a crash loop).
+        'httpd -f -p "127.0.0.1:$PORT" -h /www &',
+        'while [ ! -f /tmp/crash ]; do sleep 0.2; done',
+        'echo "crashing" >&2',
+        'exit 3',
         '',
       ].join('\n'),
     });
@@ -224,5 +228,36 @@ describe('logs <app> from chat', () => {
     expect((await run(`logs ${name} --replica 3`)).messages[1]!.reply!.text).toBe(
       `${name} (production) has no running replica 3; give --replica one of: 0`,
     );
+
+    // A follow goes on across the engine's restarts of a crash-looping replica, and says each.
+    const follow = await s.say('alice', `logs ${name} --tail 1 --follow 60s`);
+    const threadText = async () => ((await s.chat.thread(follow.thread))?.messages ?? []).map((m) => m.text ?? '').join('\n');
+    // Its first line: the last one the replica wrote (which of its three, the engine's order of out and err says).
+    await waitUntil('the follow to begin', async () => /\nv1-0 (out|err) \| /.test(await threadText()), 20_000, 50);
+    const [replica] = await bed.docker.listContainers({ filters: { label: [`voxoz.instance=${bed.instance}`, `voxoz.app=${name}`] } });
+    const touch = await bed.docker.getContainer(replica!.Id).exec({ Cmd: ['touch', '/tmp/crash'] });
+    await touch.start({ Detach: true });
+    const restarts = async () => (await threadText()).match(/^v1-0 restarted \| /gm)?.length ?? 0;
+    await waitUntil('two restarts in the thread', async () => (await restarts()) >= 2, 30_000, 50);
+    // Stopped while the engine waits to run it again (no run cut short).
+    const container = bed.docker.getContainer(replica!.Id);
+    await waitUntil('the engine waiting to restart it', async () => (await container.inspect()).State.Restarting, 30_000, 20);
+    await container.stop({ t: 1 });
+    const followed = await s.waitForEnd(follow.thread, 30_000);
+    const lines = followed.messages.map((m) => m.text ?? '').join('\n');
+    expect(lines).toMatch(
+      /\nv1-0 err \| crashing\nv1-0 restarted \| the engine restarted it after it exited( with code 3)? \(restart \d+ of this replica\); its lines follow\nv1-0 (out|err) \| (out|err) line one\n/,
+    );
+    // Each run's lines once, none left out: the last restart named is the last run, and every
+    // run after the first (of which the follow began with the last line) said each line.
+    const last = Number([...lines.matchAll(/\(restart (\d+) of this replica\)/g)].at(-1)![1]);
+    expect(lines.match(/^v1-0 err \| crashing$/gm)).toHaveLength(last + 1);
+    const said = ['out | out line one', 'err | err line one', 'out | token is ••••'].map(
+      (l) => lines.split('\n').filter((x) => x === `v1-0 ${l}`).length,
+    );
+    expect(said.reduce((a, b) => a + b)).toBe(3 * last + 1);
+    for (const n of said) expect([last, last + 1]).toContain(n);
+    expect(lines).toContain('v1-0 ended | the replica stopped');
+    expect(followed.messages[1]!.reply!.text).toMatch(/until every replica it followed had stopped/);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load-config.ts';
 import type { TargetSpec } from '../../src/config/target-schema.ts';
 import type { DeployTarget, Driver, LogLine } from '../../src/drivers/driver.ts';
-import { followEngineLog } from '../../src/drivers/docker/container-logs.ts';
+import { followEngineLog } from '../../src/drivers/docker/engine-follow.ts';
 import { createSwarmDriver } from '../../src/drivers/swarm/swarm-driver.ts';
 import { openSwarmLog } from '../../src/drivers/swarm/swarm-logs.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineSplitter } from '../../src/drivers/docker/container-logs.ts';
+import { engineNanos, engineSince, lineSplitter } from '../../src/drivers/docker/engine-follow.ts';
 import type { LogLine } from '../../src/drivers/driver.ts';
 import { type FollowSource, linesAfter, mergeFollowed } from '../../src/drivers/follow-lines.ts';
 import { followConsole } from '../../src/drivers/ling/follow-console.ts';
@@ -206,6 +206,16 @@ describe('a followed Engine log, chunk by chunk', () => {
       { stream: 'stdout', text: 'plain text' },
       { stream: 'stdout', text: 'more' },
     ]);
+  });
+
+  it("reads the engine's times to the nanosecond, and gives one back as its `since` (a log read again from its last line)", () => {
+    expect(engineNanos('2026-12-07T21:50:01.123456789Z')).toBe(1796680201123456789n);
+    expect(engineNanos('2026-12-07T21:50:01.5Z')).toBe(1796680201500000000n);
+    expect(engineNanos('2026-12-07T22:50:01+01:00')).toBe(1796680201000000000n);
+    // Docker's zero time (a container that never exited) and anything else: none.
+    expect(engineNanos('0001-01-01T00:00:00Z')).toBeUndefined();
+    expect(engineNanos('yesterday')).toBeUndefined();
+    expect(engineSince(1796680201000000042n)).toBe('1796680201.000000042');
   });
 });
 

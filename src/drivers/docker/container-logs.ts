@@ -1,15 +1,10 @@
-import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';
-import { type FollowSource, mergeFollowed, STARTED_SINCE } from '../follow-lines.ts';
+import { mergeFollowed, STARTED_SINCE } from '../follow-lines.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { LogLine, LogOptions } from '../driver.ts';
+import { followContainer, type LogFrame } from './engine-follow.ts';
 import { LABEL } from './labels.ts';
 import { listAppContainers } from './list-instances.ts';
-
-export interface LogFrame {
-  stream: 'stdout' | 'stderr';
-  text: string;
-}
 
 /**
  * Splits the Engine's multiplexed (non-TTY) log format into frames: an 8-byte header (byte 0:
@@ -51,75 +46,6 @@ export function framesToLines(frames: ReadonlyArray<LogFrame>): LogFrame[] {
   return lines;
 }
 
-/**
- * Frames to lines as a followed log's chunks come (a frame may be cut between chunks, a line
- * between frames, a character between chunks); `end()` gives what is left. A stream that is not
- * multiplexed (a TTY container) is all stdout.
- */
-export function lineSplitter(): { push(chunk: Buffer): LogFrame[]; end(): LogFrame[] } {
-  let pending: Buffer = Buffer.alloc(0);
-  let multiplexed: boolean | undefined;
-  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-  const partial: Record<LogFrame['stream'], string> = { stdout: '', stderr: '' };
-  const lines = (stream: LogFrame['stream'], text: string, out: LogFrame[]) => {
-    const parts = (partial[stream] + text).split('\n');
-    partial[stream] = parts.pop() ?? '';
-    for (const line of parts) out.push({ stream, text: line.replace(/\r$/, '') });
-  };
-  return {
-    push(chunk) {
-      const out: LogFrame[] = [];
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      multiplexed ??= pending.length >= 4 ? (pending[0] === 1 || pending[0] === 2) && pending.readUIntBE(1, 3) === 0 : undefined;
-      if (multiplexed === false) {
-        lines('stdout', decoders.stdout.write(pending), out);
-        pending = Buffer.alloc(0);
-      }
-      while (multiplexed && pending.length >= 8 && pending.length >= 8 + pending.readUInt32BE(4)) {
-        const stream = pending[0] === 2 ? 'stderr' : 'stdout';
-        const end = 8 + pending.readUInt32BE(4);
-        lines(stream, decoders[stream].write(pending.subarray(8, end)), out);
-        pending = pending.subarray(end);
-      }
-      return out;
-    },
-    end() {
-      const out: LogFrame[] = [];
-      if (multiplexed !== true && pending.length) lines('stdout', decoders.stdout.write(pending), out);
-      for (const stream of ['stdout', 'stderr'] as const) {
-        const rest = partial[stream] + decoders[stream].end();
-        partial[stream] = '';
-        if (rest) out.push({ stream, text: rest.replace(/\r$/, '') });
-      }
-      return out;
-    },
-  };
-}
-
-/**
- * A source of `logs --follow` (follow-lines.ts): the Engine log stream `open` gives, as lines of
- * `replica`; with `started`, first a `started` line that says so (a replica found later).
- */
-export function followEngineLog(
-  open: (stop: AbortSignal) => Promise<NodeJS.ReadableStream>,
-  replica: Omit<LogLine, 'stream' | 'text'>,
-  gone: string,
-  started?: string,
-): FollowSource {
-  return async (push, stop) => {
-    if (started) push({ ...replica, stream: 'started', text: started });
-    const split = lineSplitter();
-    let why = gone;
-    try {
-      for await (const chunk of await open(stop)) for (const f of split.push(Buffer.from(chunk))) push({ ...replica, ...f });
-    } catch (err) {
-      why = `its log could not be read further: ${(err as Error).message}`;
-    }
-    for (const f of split.end()) push({ ...replica, ...f });
-    if (!stop.aborted) push({ ...replica, stream: 'ended', text: why });
-  };
-}
-
 /** The last `tail` lines a container wrote, for failure reports. */
 export async function tailContainerLogs(docker: Docker, id: string, tail = 20): Promise<string[]> {
   const raw = (await docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail })) as unknown as Buffer;
@@ -127,6 +53,9 @@ export async function tailContainerLogs(docker: Docker, id: string, tail = 20): 
     .split('\n')
     .filter((l) => l.trim());
 }
+
+/** A replica whose log `logs` shows: running, or between two runs of a crash loop (its last lines say why). */
+const live = (c: Docker.ContainerInfo) => c.State === 'running' || c.State === 'restarting';
 
 const replicaOf = (c: Docker.ContainerInfo) => Number(/-(\d+)$/.exec((c.Names[0] ?? '').replace(/^\//, ''))?.[1] ?? -1);
 
@@ -140,9 +69,7 @@ export async function* appLogs(
   now: Date,
   signal: AbortSignal,
 ): AsyncIterable<LogLine> {
-  const running = (await listAppContainers(docker, instance, app, env))
-    .filter((c) => c.State === 'running')
-    .sort((a, b) => replicaOf(a) - replicaOf(b));
+  const running = (await listAppContainers(docker, instance, app, env)).filter(live).sort((a, b) => replicaOf(a) - replicaOf(b));
   if (running.length === 0)
     throw new UserError(
       'no_replicas',
@@ -166,21 +93,19 @@ export async function* appLogs(
     release: Number(c.Labels[LABEL.release]),
   });
   if (opts.followSeconds) {
-    const open = (c: Docker.ContainerInfo, from: object) => (stop: AbortSignal) =>
-      docker.getContainer(c.Id).logs({ ...from, follow: true, abortSignal: stop }) as Promise<NodeJS.ReadableStream>;
     const gone = 'the replica stopped (a deploy, scale, rollback or restart replaced it?)';
     // Replicas found later started after the follow began: all they wrote since then.
     const since = { stdout: true, stderr: true, since: Math.floor(now.getTime() / 1000) };
     const seen = new Set(chosen.map((c) => c.Id));
     const discover = async () => {
       const fresh = (await listAppContainers(docker, instance, app, env))
-        .filter((c) => c.State === 'running' && !seen.has(c.Id) && (opts.replica === undefined || replicaOf(c) === opts.replica))
+        .filter((c) => live(c) && !seen.has(c.Id) && (opts.replica === undefined || replicaOf(c) === opts.replica))
         .sort((a, b) => replicaOf(a) - replicaOf(b));
       for (const c of fresh) seen.add(c.Id);
-      return fresh.map((c) => followEngineLog(open(c, since), replica(c), gone, STARTED_SINCE));
+      return fresh.map((c) => followContainer(docker.getContainer(c.Id), since, replica(c), gone, STARTED_SINCE));
     };
     yield* mergeFollowed(
-      chosen.map((c) => followEngineLog(open(c, query), replica(c), gone)),
+      chosen.map((c) => followContainer(docker.getContainer(c.Id), query, replica(c), gone)),
       opts.followSeconds,
       signal,
       discover,

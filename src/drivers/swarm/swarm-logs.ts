@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import { demuxFrames, followEngineLog, framesToLines, tailContainerLogs } from '../docker/container-logs.ts';
+import { demuxFrames, framesToLines, tailContainerLogs } from '../docker/container-logs.ts';
+import { followEngineLog } from '../docker/engine-follow.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { LogLine, LogOptions } from '../driver.ts';
 import { type FollowSource, mergeFollowed, STARTED_SINCE } from '../follow-lines.ts';
@@ -56,7 +57,12 @@ export async function* swarmLogs(
       engine
         ? (engine.logs({ ...from, follow: true, abortSignal }) as Promise<NodeJS.ReadableStream>)
         : openSwarmLog(docker, `/tasks/${t.ID}/logs`, from, abortSignal);
-    return followEngineLog(open, replicaOf(s, t), 'the task stopped (a deploy, scale, rollback or restart replaced it?)', started);
+    return followEngineLog(
+      open,
+      replicaOf(s, t),
+      'the task stopped (a deploy, scale, rollback or restart replaced it?)',
+      started ? { started } : {},
+    );
   };
   for (const { s, t } of chosen) {
     const engine = engineOf(t);

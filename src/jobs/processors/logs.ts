@@ -81,8 +81,8 @@ async function readLogs({ data, io, config, drivers, stopping }: ProcessorContex
       io.log(`${who} ended | ${line.text}`);
       continue;
     }
-    if (line.stream === 'started') {
-      io.log(`${who} started | ${line.text}`);
+    if (line.stream === 'started' || line.stream === 'restarted') {
+      io.log(`${who} ${line.stream} | ${line.text}`);
       continue;
     }
     counts.set(line.instance, (counts.get(line.instance) ?? 0) + 1);
