@@ -7,7 +7,7 @@ import type { TargetSpec } from '../../src/config/target-schema.ts';
 import type { DeployTarget, Driver, LogLine } from '../../src/drivers/driver.ts';
 import { followEngineLog } from '../../src/drivers/docker/engine-follow.ts';
 import { createSwarmDriver } from '../../src/drivers/swarm/swarm-driver.ts';
-import { openSwarmLog } from '../../src/drivers/swarm/swarm-logs.ts';
+import { openSwarmLog, swarmRestarted } from '../../src/drivers/swarm/swarm-logs.ts';
 import { waitUntil } from '../../src/services/wait-until.ts';
 import { failure, ioFor } from '../support/docker-apps.ts';
 import { type NetnsEngine, startNetnsEngine } from '../support/netns-engine.ts';
@@ -233,6 +233,34 @@ describe('Swarm driver (one-node swarm in a namespace)', () => {
     expect(Date.now() - began).toBeLessThan(5000);
     expect([...lines, ...bySwarm].filter((l) => l.stream === 'ended')).toEqual([]);
   }, 60_000);
+
+  it('logs --follow goes on with the task Swarm starts in the slot of one that failed', async () => {
+    const t = target(2);
+    const cancel = new AbortController();
+    const lines: LogLine[] = [];
+    const done = (async () => {
+      for await (const l of driver.logs!(t.app, 'production', { tail: 1, followSeconds: 90 }, ioFor([], cancel))) lines.push(l);
+    })();
+    await waitUntil('the follow to begin', async () => lines.length > 0, 20_000, 50);
+    const services = (await engine.docker.listServices()).filter((x) => x.Spec?.Labels?.['voxoz.app'] === 'hello');
+    const [task] = await engine.docker.listTasks({ filters: { 'desired-state': ['running'], service: services.map((x) => x.ID) } });
+    // Killed on its engine, the task fails; its restart policy has Swarm start a new one in slot 1.
+    await engine.docker.getContainer(task.Status.ContainerStatus.ContainerID).kill();
+    const after = () => lines.slice(lines.findIndex((l) => l.stream === 'restarted') + 1);
+    await waitUntil(
+      "the new task's first lines",
+      async () => lines.some((l) => l.stream === 'restarted') && after().some((l) => l.text.includes('hello v2 listening')),
+      60_000,
+      100,
+    );
+    expect(lines.filter((l) => l.stream === 'restarted')).toEqual([
+      { instance: `${services[0]!.Spec!.Name}.1`, replica: 1, release: 2, stream: 'restarted', text: swarmRestarted(1) },
+    ]);
+    expect(lines.filter((l) => l.stream === 'ended')).toEqual([]);
+    cancel.abort('carol');
+    await done;
+    await waitUntil('the page again', async () => (await engine.wgetInside(PORT, '/')).includes('v2'), 30_000, 200);
+  }, 120_000);
 
   it("frees the node door's address of an environment scaled to 0 once it is out of the config, not before", async () => {
     const t = target(2);

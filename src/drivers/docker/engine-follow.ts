@@ -70,6 +70,8 @@ export type NextRun = (
 export interface FollowMore {
   /** First a `started` line that says so (a replica found later). */
   started?: string;
+  /** Or first a `restarted` line (a new instance in the place of one that stopped: Swarm's new task in a slot). */
+  restarted?: string;
   /** After a stream ended: the replica's next run, read after a `restarted` line; none ends it. */
   next?: NextRun;
   /** Each frame's payload before it is read (lineSplitter). */
@@ -89,6 +91,7 @@ export function followEngineLog(
 ): FollowSource {
   return async (push, stop) => {
     if (more.started) push({ ...replica, stream: 'started', text: more.started });
+    else if (more.restarted) push({ ...replica, stream: 'restarted', text: more.restarted });
     for (let from: typeof open | undefined = open; from; ) {
       const split = lineSplitter(more.payload);
       let why: string | undefined;

@@ -1,10 +1,22 @@
 import type Docker from 'dockerode';
 import { demuxFrames, framesToLines, tailContainerLogs } from '../docker/container-logs.ts';
-import { followEngineLog } from '../docker/engine-follow.ts';
+import { type FollowMore, followEngineLog, type NextRun } from '../docker/engine-follow.ts';
 import { UserError } from '../../core/user-error.ts';
 import type { LogLine, LogOptions } from '../driver.ts';
 import { type FollowSource, mergeFollowed, STARTED_SINCE } from '../follow-lines.ts';
 import { releaseOf, type ServiceInfo, serviceTasks, type TaskInfo } from './swarm-services.ts';
+
+/** A task's states on its way to running (Swarm has not yet said that it stopped). */
+const UNDER_WAY = new Set(['new', 'pending', 'assigned', 'accepted', 'ready', 'preparing', 'starting', 'running']);
+/** How long a followed task whose log ended may still say it is under way. @defaultValue 3000 */
+const SETTLES_MS = 3000;
+/** How long a failed task's slot may wait for Swarm's new task to run (its restart delay is 1 s). @defaultValue 30000 */
+const REPLACED_WITHIN_MS = 30_000;
+const LOOK_MS = 250;
+
+/** What a follow says of Swarm's new task in a slot it followed. */
+export const swarmRestarted = (slot: number) =>
+  `Swarm started a new task in slot ${slot} in place of the one that stopped (it exited, or its node went); its lines follow`;
 
 /**
  * `logs` of an app environment's services: each running task's last lines (and with
@@ -51,19 +63,45 @@ export async function* swarmLogs(
     replica: Number(t.Slot),
     release: releaseOf(s),
   });
-  const followTask = (s: ServiceInfo, t: TaskInfo, from: Record<string, unknown>, started?: string) => {
+  const openTask = (t: TaskInfo, from: Record<string, unknown>) => {
     const engine = engineOf(t);
-    const open = (abortSignal: AbortSignal) =>
+    return (abortSignal: AbortSignal) =>
       engine
         ? (engine.logs({ ...from, follow: true, abortSignal }) as Promise<NodeJS.ReadableStream>)
         : openSwarmLog(docker, `/tasks/${t.ID}/logs`, from, abortSignal);
-    return followEngineLog(
-      open,
-      replicaOf(s, t),
-      'the task stopped (a deploy, scale, rollback or restart replaced it?)',
-      started ? { started } : {},
-    );
   };
+  /** After a followed task's log ended: Swarm's new task in its slot when the task failed (its restart policy). */
+  const nextTask = (s: ServiceInfo, first: TaskInfo): NextRun => {
+    let current = first;
+    return async (stop) => {
+      const began = Date.now();
+      while (!stop.aborted) {
+        const tasks = await serviceTasks(docker, s.ID).catch(() => undefined);
+        const state = tasks?.find((x) => x.ID === current.ID)?.Status?.State;
+        // Stopped in order (a deploy, scale, rollback, restart) or gone: no new task comes.
+        if (!tasks || !state || (state !== 'failed' && (!UNDER_WAY.has(state) || Date.now() - began > SETTLES_MS))) return undefined;
+        const newer =
+          state === 'failed'
+            ? tasks.find((x) => x.Slot === current.Slot && x.ID !== current.ID && x.DesiredState === 'running')
+            : undefined;
+        // The follow's look for new replicas took it first: its part says so.
+        if (newer && seen.has(newer.ID)) return undefined;
+        if (newer?.Status?.State === 'running') {
+          seen.add(newer.ID);
+          current = newer;
+          return { text: swarmRestarted(Number(newer.Slot)), open: openTask(newer, { stdout: true, stderr: true }) };
+        }
+        if (Date.now() - began > REPLACED_WITHIN_MS) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, LOOK_MS));
+      }
+      return undefined;
+    };
+  };
+  const followTask = (s: ServiceInfo, t: TaskInfo, from: Record<string, unknown>, first: FollowMore = {}) =>
+    followEngineLog(openTask(t, from), replicaOf(s, t), 'the task stopped (a deploy, scale, rollback or restart replaced it?)', {
+      ...first,
+      next: nextTask(s, t),
+    });
   for (const { s, t } of chosen) {
     const engine = engineOf(t);
     const replica = replicaOf(s, t);
@@ -79,13 +117,21 @@ export async function* swarmLogs(
   if (!opts.followSeconds) return;
   // Tasks found later started after the follow began: all they wrote since then.
   const seen = new Set(running.map(({ t }) => t.ID));
+  // A new task in a slot of a service already followed is Swarm's, in place of one that stopped.
+  const slot = (s: ServiceInfo, t: TaskInfo) => `${s.ID} ${t.Slot}`;
+  const slots = new Set(chosen.map(({ s, t }) => slot(s, t)));
   const discover = servicesNow
     ? async () => {
         const fresh = (await runningTasks(await servicesNow())).filter(
           ({ t }) => !seen.has(t.ID) && t.Status?.State === 'running' && (opts.replica === undefined || Number(t.Slot) === opts.replica),
         );
         for (const { t } of fresh) seen.add(t.ID);
-        return fresh.map(({ s, t }) => followTask(s, t, { stdout: true, stderr: true, since: began }, STARTED_SINCE));
+        return fresh.map(({ s, t }) => {
+          const again = slots.has(slot(s, t));
+          slots.add(slot(s, t));
+          const first = again ? { restarted: swarmRestarted(Number(t.Slot)) } : { started: STARTED_SINCE };
+          return followTask(s, t, { stdout: true, stderr: true, since: began }, first);
+        });
       }
     : undefined;
   yield* mergeFollowed(follow, opts.followSeconds, stop, discover);
