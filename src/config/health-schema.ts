@@ -32,7 +32,13 @@ export const healthSchema = z.strictObject({
   retries: wholeNumber(1, 100).default(3),
   /** Seconds after a replica starts in which wrong answers do not count toward `retries` (warming up). @defaultValue 5 */
   graceSeconds: wholeNumber(0, 600).default(5),
+  /**
+   * Seconds the new replicas are watched after they all passed, before the switch: an exit, a
+   * restart or `retries` wrong answers in a row then fail the deploy as a failed check does
+   * (nothing is switched, the old replicas keep serving). 0 switches at once. @defaultValue 0
+   */
+  watchSeconds: wholeNumber(0, 600).default(0),
 });
 
-/** @defaultValue path "/", timeout 30 s, any 2xx, 3 retries, 5 s grace */
-export const HEALTH_DEFAULTS = { path: '/', timeoutSeconds: 30, retries: 3, graceSeconds: 5 };
+/** @defaultValue path "/", timeout 30 s, any 2xx, 3 retries, 5 s grace, no watch */
+export const HEALTH_DEFAULTS = { path: '/', timeoutSeconds: 30, retries: 3, graceSeconds: 5, watchSeconds: 0 };

@@ -159,6 +159,27 @@ describe('a remote engine (dockerd in a network namespace of its own)', () => {
     expect((await driver.status(target(1).app, 'production')).map((i) => i.release)).toEqual([1, 1]);
   });
 
+  it('watches a passed release for health.watchSeconds through the engine: one the engine then finds unhealthy is not made live', async () => {
+    const dir = join(scratch, 'turns-404');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      'FROM busybox\nCMD ["/bin/sh", "-c", "mkdir -p /www; echo up > /www/index.html; httpd -p 127.0.0.1:$PORT -h /www; echo serving, for now; sleep 3; rm /www/index.html; exec sleep 600"]\n',
+    );
+    const lines: string[] = [];
+    const health = { timeoutSeconds: 15, graceSeconds: 0, retries: 2, watchSeconds: 12 };
+    const err = await failure(deploy(5, { source: { path: dir }, health }, lines));
+    expect(err.code).toBe('health_check_failed');
+    expect(err.message).toMatch(
+      /^v5 failed the engine's health check \(expected 2xx\) \d+ time\(s\) in a row after passing it, \d+\.\ds into its 12s watch \(health\.watchSeconds\), on 127\.0\.0\.1:\d+\/ \(inside the engine\)$/,
+    );
+    expect(lines).toContain('v5 passed; watching its 2 replica(s) for 12s: each must keep running and answering before the switch');
+    expect(lines).toContain('  | serving, for now');
+    expect(lines.some((l) => l.startsWith('v5 is live'))).toBe(false);
+    expect(await portsOf(5)).toEqual([]);
+    expect((await driver.status(target(1).app, 'production')).map((i) => i.release)).toEqual([1, 1]);
+  });
+
   it("refuses voxoz's front door, which cannot reach the engine's 127.0.0.1", () => {
     expect(() =>
       createDockerDriver({

@@ -29,12 +29,15 @@ describe('engineLocation', () => {
 
 describe('engineHealthCheck', () => {
   it("maps the app's health to Engine API 1.41 fields (nanoseconds), the URL and status as arguments of a fixed script", () => {
-    const check = engineHealthCheck({ path: '/x$(id)', status: 404, retries: 4, graceSeconds: 7, timeoutSeconds: 30 }, 20001);
+    const check = engineHealthCheck(
+      { path: '/x$(id)', status: 404, retries: 4, graceSeconds: 7, timeoutSeconds: 30, watchSeconds: 0 },
+      20001,
+    );
     expect(check).toMatchObject({ Interval: 1e9, Timeout: 1e9, Retries: 4, StartPeriod: 7e9 });
     expect(check.Test.slice(0, 3)).toEqual(['CMD', 'sh', '-c']);
     expect(check.Test.slice(4)).toEqual(['voxoz-health', 'http://127.0.0.1:20001/x$(id)', '404']);
     expect(check.Test[3]).not.toContain('20001');
-    expect(engineHealthCheck({ path: '/', retries: 3, graceSeconds: 5, timeoutSeconds: 30 }, 1).Test.at(-1)).toBe('2??');
+    expect(engineHealthCheck({ path: '/', retries: 3, graceSeconds: 5, timeoutSeconds: 30, watchSeconds: 0 }, 1).Test.at(-1)).toBe('2??');
   });
 });
 

@@ -18,7 +18,7 @@ describe('replica ports, health and drain settings', () => {
     const config = validateConfig({ apps: [app({})] }, '/tmp/voxoz.yml');
     expect(config.frontDoor).toEqual({ replicaPorts: '20000-29999' });
     expect(config.apps[0]).toMatchObject({
-      health: { path: '/', timeoutSeconds: 30, retries: 3, graceSeconds: 5 },
+      health: { path: '/', timeoutSeconds: 30, retries: 3, graceSeconds: 5, watchSeconds: 0 },
       drainSeconds: 5,
       environments: { production: {} },
     });
@@ -88,11 +88,12 @@ describe('replica ports, health and drain settings', () => {
     ],
     [
       'health and drain out of bounds',
-      { apps: [app({ health: { status: 42, retries: 0, graceSeconds: -1 }, drainSeconds: 4000 })] },
+      { apps: [app({ health: { status: 42, retries: 0, graceSeconds: -1, watchSeconds: 601 }, drainSeconds: 4000 })] },
       [
         'apps[0].health.status: must be 100..599, got 42',
         'apps[0].health.retries: must be 1..100, got 0',
         'apps[0].health.graceSeconds: must be 0..600, got -1',
+        'apps[0].health.watchSeconds: must be 0..600, got 601',
         'apps[0].drainSeconds: must be 0..3600, got 4000',
       ],
     ],

@@ -14,6 +14,7 @@ import { pointFrontDoor, replicaAddress, siteOf } from './point-front-door.ts';
 import { fenceOf, reconcileContainers } from './reconcile.ts';
 import { RETIRE_STOP_SECONDS, retireReplicas } from './retire-replicas.ts';
 import { waitHealthy } from './wait-healthy.ts';
+import { watchReplicas } from './watch-replicas.ts';
 
 export interface DeployDeps {
   docker: Docker;
@@ -155,6 +156,7 @@ export async function deployContainers(
     upstreams.push(...picked.map((port) => `127.0.0.1:${port}`));
     io.checkpoint?.('health-wait');
     await waitHealthy(docker, app, release, created, io, engine);
+    await watchReplicas(docker, app, release, created, io, engine);
     // A healthy answer on a port another deploy took a moment earlier could be that one's: ours must still run, never restarted.
     for (const { id, port } of created) {
       const { State, RestartCount } = await docker.getContainer(id).inspect();

@@ -11,7 +11,13 @@ import { waitEngineHealthy } from './wait-engine-healthy.ts';
 /** How often new replicas are probed while the deploy waits for them. @defaultValue 250 ms */
 const PROBE_INTERVAL_MS = 250;
 /** Longest one probe waits for an answer. @defaultValue 1 s */
-const PROBE_TIMEOUT_MS = 1000;
+export const PROBE_TIMEOUT_MS = 1000;
+
+/** What `health.status` asks of an answer: its text ("2xx" or the status) and the test. */
+export const healthExpectation = (status: number | undefined) => ({
+  expected: status === undefined ? '2xx' : String(status),
+  good: (answer: number) => (status === undefined ? answer >= 200 && answer < 300 : answer === status),
+});
 
 /**
  * The health gate: resolves once every new replica answered `health.path` with the expected
@@ -36,8 +42,7 @@ export async function waitHealthy(
   const { path, timeoutSeconds, retries, graceSeconds, status } = app.health;
   const started = io.now().getTime();
   const deadline = started + timeoutSeconds * 1000;
-  const expected = status === undefined ? '2xx' : String(status);
-  const good = (answer: number) => (status === undefined ? answer >= 200 && answer < 300 : answer === status);
+  const { expected, good } = healthExpectation(status);
   const where = (r: NewReplica) => `127.0.0.1:${r.port}${path}`;
   const showLogs = async (r: NewReplica) => {
     for (const line of await tailContainerLogs(docker, r.id).catch(() => [])) io.log(`  | ${line}`);

@@ -13,6 +13,9 @@ const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 const replicas = (n: number) => `${n} replica${n === 1 ? '' : 's'}`;
 const indexOf = (i: Instance) => Number(/-(\d+)$/.exec(i.name)?.[1] ?? 0);
 const names = (list: ReadonlyArray<Instance>) => (list.length > 0 ? list.map((i) => i.name).join('\n') : 'nothing');
+/** How a new release is gated: its health check, then its watch when `health.watchSeconds` is set. */
+export const gated = (app: AppSpec) =>
+  `health-gated${app.health.watchSeconds > 0 ? `, then watched ${app.health.watchSeconds}s before the switch` : ''}`;
 const frontDoor = (app: AppSpec, env: string) => `127.0.0.1:${environmentPort(app, env)}`;
 
 /** deploy --dry-run: the source it would build, the release it would be, what it would start, switch, retire and delete. */
@@ -39,7 +42,7 @@ export async function deployPlan(
     title: `dry run: ${app.name} (${env}) would build and deploy v${next}; nothing was changed`,
     fields: [
       { label: 'build', value: `a new image from ${source} (${app.dockerfile})` },
-      { label: 'start', value: `${replicas(app.replicas)} of v${next} beside the running ones, health-gated` },
+      { label: 'start', value: `${replicas(app.replicas)} of v${next} beside the running ones, ${gated(app)}` },
       { label: 'switch', value: `the front door ${frontDoor(app, env)} to them in one step` },
       { label: 'retire', value: running.length > 0 ? names(running) : 'nothing runs now' },
       { label: 'delete images', value: deleted.length > 0 ? deleted.map(short).join(', ') : 'none' },
