@@ -148,6 +148,26 @@ describe('Swarm driver (one-node swarm in a namespace)', () => {
     expect(names).toEqual([`${instance}-hello-production-v2`]);
   }, 120_000);
 
+  it('a v3 that passes and then crashes within health.watchSeconds: its service is removed, v2 keeps serving, the error carries its last words', async () => {
+    const dir = join(scratch, 'crash-after-4');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      'FROM busybox\nCMD ["/bin/sh", "-c", "mkdir -p /www; echo up > /www/index.html; httpd -p 127.0.0.1:$PORT -h /www; sleep 4; echo v3 is giving up; exit 3"]\n',
+    );
+    const lines: string[] = [];
+    const err = await failure(deploy(3, { source: { path: dir }, health: { timeoutSeconds: 20, watchSeconds: 12 } }, lines));
+    expect(err.code).toBe('instance_exited');
+    expect(err.message).toMatch(
+      /^v3's task in slot [12] stopped \(failed: [^)]*\(3\), exit code 3\) after passing its health check, \d+\.\ds into its 12s watch \(health\.watchSeconds\); the old release keeps serving\. Last log lines:\n/,
+    );
+    expect(err.message.split('\n')).toContain('v3 is giving up');
+    expect(lines).toContain('v3 passed; watching its 2 task(s) for 12s: each must keep running before the switch');
+    expect(await engine.fetchInside(PORT)).toContain('v2');
+    const names = ((await engine.docker.listServices()) as Array<{ Spec: { Name: string } }>).map((s) => s.Spec.Name);
+    expect(names).toEqual([`${instance}-hello-production-v2`]);
+  }, 120_000);
+
   it('two more apps at the same release number, deployed at once, each get ports of their own: all three serve', async () => {
     const io = ioFor([]);
     const apps = ['web', 'shop'].map((name, i) => ({ ...target(2, { name, port: PORT + 3 + i }), port: PORT + 3 + i }));

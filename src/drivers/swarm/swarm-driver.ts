@@ -26,6 +26,7 @@ import {
   taskInstances,
 } from './swarm-services.ts';
 import { updateAtVersion, type Versioned } from './versioned-update.ts';
+import { watchTasks } from './watch-tasks.ts';
 
 export interface SwarmDriverOptions {
   /** The Swarm manager's engine: services are created, listed and removed here; images are built here. */
@@ -188,6 +189,8 @@ export function createSwarmDriver(opts: SwarmDriverOptions): Driver {
       let running: TaskInfo[];
       try {
         running = await gate(svc, replicas, app, io);
+        const tail = async (tasks: TaskInfo[]) => taskLogTail(docker, await nodes().catch(() => []), svc.id, tasks, 20);
+        await watchTasks(running, () => tasksOf(svc.id), tail, app, release, io, pollMs);
       } catch (err) {
         await removeService(svc.id);
         throw err;

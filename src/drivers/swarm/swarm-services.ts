@@ -9,7 +9,7 @@ export interface TaskInfo {
   NodeID?: string;
   Slot?: number;
   DesiredState?: string;
-  Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string } };
+  Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
 }
 
 /** A service as the engine lists it. */
