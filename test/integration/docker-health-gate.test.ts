@@ -62,12 +62,12 @@ describe('the watch after the health gate (health.watchSeconds)', () => {
 
   it('a release that passes its check and then crashes within the watch is not switched to: what served keeps serving', async () => {
     const crashing = { path: turningApp('crash-after-3', 3, 'echo v2 is giving up; exit 3') };
-    const hello = await bed.freshApp({ health: { timeoutSeconds: 10, watchSeconds: 8 } });
+    const hello = await bed.freshApp();
     await hello.deploy(1);
     const before = await page(hello.port);
     expect(before).toMatch(/^200 /);
     const lines: string[] = [];
-    const err = await failure(hello.deploy(2, { source: crashing }, ioFor(lines)));
+    const err = await failure(hello.deploy(2, { source: crashing, health: { timeoutSeconds: 10, watchSeconds: 8 } }, ioFor(lines)));
     expect(err).toMatchObject({ code: 'instance_exited' });
     expect(err.message).toMatch(
       /^v2 exited(?: with code 3)?(?: \(restarted \d+ times?\))? after passing its health check, \d+\.\ds into its 8s watch \(health\.watchSeconds\), on 127\.0\.0\.1:\d+\/$/,
@@ -91,15 +91,35 @@ describe('the watch after the health gate (health.watchSeconds)', () => {
 
   it('a release that stops answering within the watch fails after `retries` wrong answers in a row', async () => {
     const failing = { path: turningApp('404-after-3', 3, 'rm /www/index.html; sleep 600') };
-    const hello = await bed.freshApp({ health: { timeoutSeconds: 10, watchSeconds: 8, retries: 2 } });
+    const hello = await bed.freshApp();
     await hello.deploy(1);
-    const err = await failure(hello.deploy(2, { source: failing }, ioFor([])));
+    const err = await failure(hello.deploy(2, { source: failing, health: { timeoutSeconds: 10, watchSeconds: 8, retries: 2 } }, ioFor([])));
     expect(err).toMatchObject({ code: 'health_check_failed' });
     expect(err.message).toMatch(
       /^v2 answered 404 \(expected 2xx\) 2 time\(s\) in a row after passing its health check, \d+\.\ds into its 8s watch \(health\.watchSeconds\), on 127\.0\.0\.1:\d+\/$/,
     );
     expect(await containersOf(hello.name, 2)).toEqual([]);
     expect((await bed.driver.status(hello.spec(), 'production')).map((i) => i.release)).toEqual([1]);
+  });
+
+  it('a cancel during the watch removes the new release at once; what served keeps serving', async () => {
+    const hello = await bed.freshApp();
+    await hello.deploy(1);
+    const before = await page(hello.port);
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const watching = setInterval(() => {
+      if (lines.some((l) => l.startsWith('v2 passed; watching'))) controller.abort(new Error('cancelled by the test'));
+    }, 100);
+    const started = Date.now();
+    await expect(hello.deploy(2, { health: { timeoutSeconds: 10, watchSeconds: 60 } }, ioFor(lines, controller))).rejects.toThrow(
+      'cancelled by the test',
+    );
+    clearInterval(watching);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(lines).toContain('cancelled: removing v2 and restoring v1');
+    expect(await containersOf(hello.name, 2)).toEqual([]);
+    expect(await page(hello.port)).toBe(before);
   });
 
   it('a release that keeps running through the watch is switched to after it; with no watch (the default) the crashing one would have been', async () => {
