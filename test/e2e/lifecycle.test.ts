@@ -162,7 +162,8 @@ describe('what voxoz starts, how it stops, and what survives a crash', () => {
   it('after SIGKILL the services keep running and the app keeps serving; the next start adopts them, one redis-server per data dir', async () => {
     const i = await install();
     let voxoz = await start(i);
-    expect((await say(i, 'deploy', 'hello')).code).toBe(0);
+    const deployed = await say(i, 'deploy', 'hello');
+    expect(deployed.code, deployed.out).toBe(0);
     const before = pids(i);
     await voxoz.stop('SIGKILL');
     expect(isRunning(before.redis, 'redis-server') && isRunning(before.dockerd, 'dockerd')).toBe(true);
@@ -190,7 +191,8 @@ describe('what voxoz starts, how it stops, and what survives a crash', () => {
   it('its own redis-server, caddy or dockerd killed under it is started again: nothing acknowledged is lost, the app is served again', async () => {
     const i = await install();
     const voxoz = await start(i);
-    expect((await say(i, 'deploy', 'hello')).code).toBe(0);
+    const deployed = await say(i, 'deploy', 'hello');
+    expect(deployed.code, deployed.out).toBe(0);
     const { redis } = pids(i);
     process.kill(redis!, 'SIGKILL');
     await expect
@@ -241,7 +243,8 @@ describe('what voxoz starts, how it stops, and what survives a crash', () => {
   it('an engine killed and started again keeps the containers running (live-restore); then a clean stop leaves a valid AOF and a removable folder', async () => {
     const i = await install();
     const first = await start(i);
-    expect((await say(i, 'deploy', 'hello')).code).toBe(0);
+    const deployed = await say(i, 'deploy', 'hello');
+    expect(deployed.code, deployed.out).toBe(0);
     const { dockerd } = pids(i);
     const replica = replicaStarted(i);
     // The engine is killed (the OOM killer, say) and comes back under a new voxoz: the app serves throughout.
