@@ -1,5 +1,6 @@
 import { environmentPort } from '../../config/app-environment.ts';
 import type { AppSpec } from '../../config/schema.ts';
+import { LING_DEFAULTS } from '../../config/xen-schema.ts';
 import type { Driver, Instance, ScaleTarget } from '../../drivers/driver.ts';
 import { keptArtifacts } from '../../store/kept-artifacts.ts';
 import type { Release } from '../../store/release-store.ts';
@@ -11,12 +12,27 @@ import type { JobResult } from './processor.ts';
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 const replicas = (n: number) => `${n} replica${n === 1 ? '' : 's'}`;
+const isLing = (app: AppSpec) => app.runtime === 'ling';
+/** `2 replicas`, or `2 domains` of a LING app. */
+export const instances = (app: AppSpec, n: number) => (isLing(app) ? `${n} domain${n === 1 ? '' : 's'}` : replicas(n));
 const indexOf = (i: Instance) => Number(/-(\d+)$/.exec(i.name)?.[1] ?? 0);
 const names = (list: ReadonlyArray<Instance>) => (list.length > 0 ? list.map((i) => i.name).join('\n') : 'nothing');
-/** How a new release is gated: its health check, then its watch when `health.watchSeconds` is set. */
-export const gated = (app: AppSpec) =>
-  `health-gated${app.health.watchSeconds > 0 ? `, then watched ${app.health.watchSeconds}s before the switch` : ''}`;
+/**
+ * How new instances are gated: the health check (a LING domain: its ready line), then the watch
+ * when `health.watchSeconds` is set.
+ */
+export const gated = (app: AppSpec, watched = true) => {
+  const watch = watched && app.health.watchSeconds > 0 ? `, then watched ${app.health.watchSeconds}s before the switch` : '';
+  if (!isLing(app)) return `health-gated${watch}`;
+  const { readyLine, readyTimeoutSeconds } = app.ling ?? LING_DEFAULTS;
+  return `each must print "${readyLine}" within ${readyTimeoutSeconds}s${watch}`;
+};
 const frontDoor = (app: AppSpec, env: string) => `127.0.0.1:${environmentPort(app, env)}`;
+/** What is switched to `what`: the front door, or nothing for a LING app (its domains serve on their own). */
+export const switchTo = (app: AppSpec, env: string, what: string) =>
+  isLing(app)
+    ? `no front door (LING domains serve on their own): ${what} become the serving set`
+    : `the front door ${frontDoor(app, env)} to ${what} in one step`;
 
 /** deploy --dry-run: the source it would build, the release it would be, what it would start, switch, retire and delete. */
 export async function deployPlan(
@@ -41,9 +57,9 @@ export async function deployPlan(
   return {
     title: `dry run: ${app.name} (${env}) would build and deploy v${next}; nothing was changed`,
     fields: [
-      { label: 'build', value: `a new image from ${source} (${app.dockerfile})` },
-      { label: 'start', value: `${replicas(app.replicas)} of v${next} beside the running ones, ${gated(app)}` },
-      { label: 'switch', value: `the front door ${frontDoor(app, env)} to them in one step` },
+      { label: 'build', value: `a new image from ${source} (${isLing(app) ? 'its Erlang app, by xen.builder' : app.dockerfile})` },
+      { label: 'start', value: `${instances(app, app.replicas)} of v${next} beside the running ones, ${gated(app)}` },
+      { label: 'switch', value: switchTo(app, env, 'them') },
       { label: 'retire', value: running.length > 0 ? names(running) : 'nothing runs now' },
       { label: 'delete images', value: deleted.length > 0 ? deleted.map(short).join(', ') : 'none' },
     ],
@@ -66,11 +82,12 @@ export async function scalePlan(driver: Driver, target: ScaleTarget, n: number, 
   return {
     title: `dry run: ${app.name} (${env}) would scale v${release} from ${running.length} to ${n}; nothing was changed`,
     fields: [
-      { label: 'start', value: start > 0 ? `${replicas(start)} of v${release}, health-gated` : 'nothing' },
+      { label: 'start', value: start > 0 ? `${instances(app, start)} of v${release}, ${gated(app, false)}` : 'nothing' },
       {
         label: 'switch',
-        value:
-          n === 0
+        value: isLing(app)
+          ? switchTo(app, env, `v${release}'s ${instances(app, n)}`)
+          : n === 0
             ? `the front door ${door} to no replica (it answers 503)`
             : n === running.length
               ? `nothing: the front door ${door} keeps the ${replicas(n)} it serves`
@@ -89,9 +106,9 @@ export async function burstPlan(driver: Driver, target: ScaleTarget, base: numbe
   return {
     title: `dry run: ${app.name} (${env}) would burst v${release} from ${running.length} to ${base + add} until ${until}; nothing was changed`,
     fields: [
-      { label: 'start', value: start > 0 ? `${replicas(start)} of v${release} now, health-gated` : 'nothing' },
-      { label: 'switch', value: `the front door ${frontDoor(app, env)} to ${replicas(base + add)} in one step` },
-      { label: 'retire', value: `at ${until}, back to the desired ${replicas(base)} (a delayed job posted in this thread)` },
+      { label: 'start', value: start > 0 ? `${instances(app, start)} of v${release} now, ${gated(app, false)}` : 'nothing' },
+      { label: 'switch', value: switchTo(app, env, instances(app, base + add)) },
+      { label: 'retire', value: `at ${until}, back to the desired ${instances(app, base)} (a delayed job posted in this thread)` },
     ],
   };
 }

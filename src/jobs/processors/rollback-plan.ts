@@ -1,9 +1,8 @@
 import type { AppSpec } from '../../config/schema.ts';
-import { environmentPort } from '../../config/app-environment.ts';
 import type { Driver } from '../../drivers/driver.ts';
 import { keptArtifacts } from '../../store/kept-artifacts.ts';
 import type { Release } from '../../store/release-store.ts';
-import { gated } from './change-plans.ts';
+import { gated, instances, switchTo } from './change-plans.ts';
 import type { JobResult } from './processor.ts';
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
@@ -45,8 +44,8 @@ export async function redeployPlan(
     title: `dry run: ${app.name} (${env}) ${redeploy.would(next)}; nothing was changed`,
     fields: [
       { label: 'image', value: `${image.image ?? image.artifact} (${short(image.artifact)}), no rebuild` },
-      { label: 'start', value: `${app.replicas} replica${app.replicas === 1 ? '' : 's'} beside the running ones, ${gated(app)}` },
-      { label: 'switch', value: `the front door 127.0.0.1:${environmentPort(app, env)} to them in one step` },
+      { label: 'start', value: `${instances(app, app.replicas)} beside the running ones, ${gated(app)}` },
+      { label: 'switch', value: switchTo(app, env, 'them') },
       { label: 'retire', value: running.length > 0 ? running.map((i) => i.name).join('\n') : 'nothing runs now' },
       { label: 'delete images', value: deleted.length > 0 ? deleted.map(short).join(', ') : 'none' },
     ],
