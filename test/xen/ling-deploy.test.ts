@@ -19,6 +19,15 @@ let voxoz: TestVoxoz;
 let chat: ReturnType<typeof localChat>;
 const hello = helloErlangCopy();
 const broken = helloErlangCopy(BROKEN_ERLANG_DIR);
+/** hello, started through a module that halts the node (exit 3) 6 s after hello's ready line. */
+const crashing = helloErlangCopy();
+writeFileSync(
+  join(crashing.dir, 'src', 'hello_crash.erl'),
+  '-module(hello_crash).\n-export([start/0]).\nstart() ->\n    hello:start(),\n    spawn(fun() -> receive after 6000 -> ok end, io:format("hello: out of widgets~n"), erlang:halt(3) end),\n    ok.\n',
+);
+/** The lab's voxoz.yml with `health.watchSeconds` set for hello. */
+const watchedYaml = (dir: string, seconds: number) =>
+  xenYaml(lab, dir).replace('    ling: {', `    health: { watchSeconds: ${seconds} }\n    ling: {`);
 const configFile = () => join(voxoz.dir, 'voxoz.yml');
 const domains = () => labDomains(admin);
 /** `xl list -l` of one domain: its ramdisk (the app image) and command line. */
@@ -43,6 +52,7 @@ afterAll(async () => {
   for (const d of await labDomains(admin).catch(() => [])) await admin(`xl destroy ${d}`).catch(() => undefined);
   hello.remove();
   broken.remove();
+  crashing.remove();
 });
 
 describe('LING on Xen: a whole voxoz against the real lab', () => {
@@ -225,5 +235,47 @@ describe('LING on Xen: a whole voxoz against the real lab', () => {
     // workers' own periodic reads (reconcile: list, info) may have, nothing of the hostile lines.
     const since = (await admin(`tail -n +${before + 1} /var/log/voxoz-xl.log || true`)).split('\n').filter(Boolean);
     for (const line of since) expect(line).toMatch(/^\S+ exit=0 (list|info)( -l)?$/);
+  });
+
+  it('health.watchSeconds: a v7 that halts 6 s after its ready line is destroyed before the switch and v6 keeps running; a v8 that keeps running is switched to after its watch', async () => {
+    crashing.bake(7);
+    writeFileSync(configFile(), watchedYaml(crashing.dir, 60).replace('-s hello start', '-s hello_crash start'));
+    expect(voxoz.reload().ok).toBe(true);
+    try {
+      const { t, text } = await run('rita', 'deploy hello');
+      expect(t.outcome, text).toBe('failed');
+      expect(text).toMatch(/hello-production-v7-0 on xen-a is ready after/);
+      expect(text).toContain('v7 is ready; watching its 1 domain(s) for 60s: each must keep running before the switch');
+      const why =
+        /hello-production-v7-0 on xen-a stopped \(its app exited or crashed\) after printing its ready line, ([\d.]+)s into its 60s watch \(health\.watchSeconds\)\. hello-production-v7-0's console, last lines:\n/.exec(
+          text,
+        );
+      expect(why, text).not.toBeNull();
+      // Found at a look soon after the halt, not at the watch's end.
+      expect(Number(why![1])).toBeLessThan(50);
+      // The app's last words and the VM's exit code, not the kernel's panic report that followed.
+      expect(text).toContain('console, last lines:\nhello: OTP');
+      expect(text).toMatch(
+        /hello ready\n(hello heartbeat \d+: .*\n)*hello: out of widgets\n\[voxoz\] the Erlang VM \(the domain's init\) exited with code 3; the kernel then stopped the domain\n/,
+      );
+      expect(text).not.toContain('Call Trace');
+      expect(text).not.toMatch(/hello v7 live/);
+      expect(text).toMatch(/destroyed hello-production-v7-0 on xen-a \(the deploy failed; v6 keeps running\)/);
+      expect(await domains()).toEqual(['hello-production-v6-0']);
+      expect((await run('rita', 'releases hello')).text).toMatch(/\*\s*v6\b/);
+    } finally {
+      writeFileSync(configFile(), watchedYaml(hello.dir, 8));
+      expect(voxoz.reload().ok).toBe(true);
+    }
+    hello.bake(8);
+    const { t, text } = await run('rita', 'deploy hello');
+    expect(t.outcome, text).toBe('succeeded');
+    const ready = text.indexOf('hello-production-v8-0 on xen-a is ready');
+    const watched = text.indexOf("v8's domains kept running for 8s");
+    const retired = text.indexOf('destroyed hello-production-v6-0');
+    expect(ready, text).toBeGreaterThan(-1);
+    expect(watched, text).toBeGreaterThan(ready);
+    expect(retired, text).toBeGreaterThan(watched);
+    expect(await domains()).toEqual(['hello-production-v8-0']);
   });
 });

@@ -4,12 +4,14 @@ import type { ImageStore } from './image-store.ts';
 import { createDomains, destroyAll, ensureImage, lingOf, ourDomains, snapshotHosts, toInstance } from './ling-domains.ts';
 import { placeDomains } from './place-domains.ts';
 import { waitReady } from './wait-ready.ts';
+import { watchDomains } from './watch-domains.ts';
 import type { XenHost } from './xen-host.ts';
 
 /**
  * Copy-update-switch with domains. **Copy**: the image goes to each picked host once
  * (content-addressed), one domain config per instance is written and `xl create`d beside the
- * running release. **Update**: every new domain must print the app's ready line. **Switch**:
+ * running release. **Update**: every new domain must print the app's ready line, then keep
+ * running for `health.watchSeconds` when that is set. **Switch**:
  * the release's token is claimed as the serving one (LING domains have no front door; the
  * serving set is what the ledger and the token say). **Retire**: the older release's domains
  * are destroyed. Until the switch nothing that runs is touched: a failed start, a cancel or a
@@ -69,6 +71,7 @@ export async function deployDomains(
     await createDomains(bySnapshot, app, env, release, image, fence?.token, io, (d) => created.push(d));
     io.checkpoint?.('health-wait');
     await waitReady(created, ling.readyLine, ling.readyTimeoutSeconds, io);
+    await watchDomains(app.health.watchSeconds, release, created, io);
     if (io.signal.aborted) throw io.signal.reason;
     if (fence && !(await fence.claimLive())) throw superseded();
     io.checkpoint?.('switch');

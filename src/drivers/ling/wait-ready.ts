@@ -1,10 +1,12 @@
 import { UserError } from '../../core/user-error.ts';
 import type { DriverIO } from '../driver.ts';
+import { consoleLastWords } from './last-words.ts';
 import type { XenHost } from './xen-host.ts';
 
 /** How often the consoles are read while domains boot; every read is a process in dom0. @defaultValue 1000 */
 export const READY_POLL_MS = 1000;
-const sleep = (ms: number, signal: AbortSignal) =>
+/** Waits `ms`, or less when `signal` aborts first (it never throws). */
+export const sleepUnlessAborted = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(t);
@@ -30,7 +32,7 @@ export async function waitReady(
   const deadline = Date.now() + timeoutSeconds * 1000;
   const pending = new Map(domains.map((d) => [d.name, d]));
   const started = Date.now();
-  const tailOf = async (d: { host: XenHost; name: string }) => (await d.host.consoleTail(d.name, 15).catch(() => [])).join('\n');
+  const tailOf = (d: { host: XenHost; name: string }) => consoleLastWords(d.host, d.name);
   for (let round = 0; pending.size > 0; round++) {
     if (io.signal.aborted) throw io.signal.reason;
     for (const d of [...pending.values()]) {
@@ -62,6 +64,6 @@ export async function waitReady(
         `${[...pending.keys()].join(', ')} did not print the ready line "${readyLine}" within ${timeoutSeconds} s (apps[].ling.readyTimeoutSeconds). ${first.name}'s console, last lines:\n${await tailOf(first)}`,
       );
     }
-    await sleep(pollMs, io.signal);
+    await sleepUnlessAborted(pollMs, io.signal);
   }
 }
