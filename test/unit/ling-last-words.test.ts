@@ -45,10 +45,10 @@ describe("a stopped LING domain's last words", () => {
     expect(words).toEqual(['line 16', 'line 17', 'line 18', 'line 19', expect.stringMatching(/exited with code 3/)]);
   });
 
-  it('leave a console without a panic (a LING domain, or one still running) as it is, less kernel messages', () => {
-    expect(lastWords(['[    0.51] Booting paravirtualized kernel on Xen', 'hello: starting; waiting for the database'], 15)).toEqual([
-      'hello: starting; waiting for the database',
-    ]);
+  it("leave a console without init's end (a LING domain, one still booting or running) as it is, kernel lines too", () => {
+    const booting = ['[    0.51] Booting paravirtualized kernel on Xen', '[    9.80] Run /init as init process'];
+    expect(lastWords(booting, 15)).toEqual(booting);
+    expect(lastWords([...booting, 'hello: starting; waiting for the database'], 1)).toEqual(['hello: starting; waiting for the database']);
     expect(lastWords(['a', 'b', 'c'], 2)).toEqual(['b', 'c']);
   });
 });

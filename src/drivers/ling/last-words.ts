@@ -12,12 +12,14 @@ const INIT_DIED = /Kernel panic - not syncing: Attempted to kill init! exitcode=
  * lines of the app's own output, without the kernel's panic report and call trace that follow
  * the end of init (the Erlang VM) on an erlang-pv domain, which would fill them; instead one
  * line with the VM's exit code or signal. Kernel lines that tell why (out of memory, a
- * segfault) stay. `logs` shows the console whole.
+ * segfault) stay. A console without that end (a LING domain, one still booting or running) is
+ * left as it is. `logs` shows the console whole.
  */
 export function lastWords(console: ReadonlyArray<string>, lines: number): string[] {
-  const kept = console.filter((l) => !KERNEL_LINE.test(l) || TELLING.test(l));
   const died = console.map((l) => INIT_DIED.exec(l)).find((m) => m !== null);
-  if (!died) return kept.slice(-lines);
+  // No end of init: the console as it is (a domain stuck in its kernel's boot shows where).
+  if (!died) return console.slice(-lines);
+  const kept = console.filter((l) => !KERNEL_LINE.test(l) || TELLING.test(l));
   const status = Number.parseInt(died[1]!, 16);
   const signal = status & 0x7f;
   const how = signal === 0 ? `exited with code ${(status >> 8) & 0xff}` : `was killed by signal ${signal}`;
