@@ -50,7 +50,7 @@ describe('watching ready domains before the switch', () => {
   it('fails when a domain is listed crashed or shut down rather than running', async () => {
     const host = fakeXenHost({ a: ['init exited'] }, new Set(['a']), { a: 'crashed' });
     await expect(watchDomains(5, 2, [{ host, name: 'a' }], listIO(), 20)).rejects.toThrow(
-      /^a on xen-a was crashed after printing its ready line, 0\.0s into its 5s watch/,
+      /^a on xen-a is listed as crashed after printing its ready line, 0\.0s into its 5s watch/,
     );
   });
 

@@ -29,14 +29,14 @@ export async function watchDomains(
     if (io.signal.aborted) throw io.signal.reason;
     for (const [host, names] of byHost) {
       const listed = new Map((await host.list(io.signal)).domains.map((d) => [d.name, d.state]));
-      const stopped = names.find((n) => listed.get(n) === undefined || listed.get(n) !== 'running');
+      const stopped = names.find((n) => listed.get(n) !== 'running');
       if (stopped === undefined) continue;
       const state = listed.get(stopped);
       const tail = await consoleLastWords(host, stopped);
       const into = `${((io.now().getTime() - started) / 1000).toFixed(1)}s into its ${watchSeconds}s watch (health.watchSeconds)`;
       throw new UserError(
         'instance_exited',
-        `${stopped} on ${host.name} ${state ? `was ${state}` : 'stopped (its app exited or crashed)'} after printing its ready line, ${into}. ${stopped}'s console, last lines:\n${tail}`,
+        `${stopped} on ${host.name} ${state ? `is listed as ${state}` : 'stopped (its app exited or crashed)'} after printing its ready line, ${into}. ${stopped}'s console, last lines:\n${tail}`,
       );
     }
     if (io.now().getTime() >= end) break;
